@@ -1,0 +1,14 @@
+package dev.parapet.core.config;
+
+import java.util.List;
+import java.util.Objects;
+
+/** {@code routes[].policy.redaction}. Patterns are kept in declaration order, without repeats. */
+public record RedactionPolicy(RedactionMode mode, List<RedactionPattern> patterns, boolean scanOutput) {
+  public static final RedactionPolicy OFF = new RedactionPolicy(RedactionMode.OFF, List.of(), false);
+
+  public RedactionPolicy {
+    Objects.requireNonNull(mode, "mode");
+    patterns = List.copyOf(patterns.stream().distinct().toList());
+  }
+}

@@ -1,0 +1,36 @@
+package dev.parapet.runtime.provider;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Per-call, stateful translation of a provider's SSE stream into OpenAI chat.completion.chunk
+ * events. One instance per streamed call; not thread-safe (it lives on one event loop).
+ */
+public interface StreamTranslator {
+
+  /**
+   * Feeds one upstream event; returns the {@code data:} payloads to send the caller, in order
+   * (each is framed by the caller of this method as {@code data: <payload>\n\n}). The terminal
+   * {@code [DONE]} is returned as the literal payload {@code "[DONE]"} exactly once, when the
+   * provider's stream ends cleanly.
+   *
+   * @throws ProviderProtocolException when the event cannot be understood (garbage, an
+   *     {@code error} event from the provider); the stream then ends with {@code upstream_error}
+   */
+  List<String> onEvent(SseEvent event) throws ProviderProtocolException;
+
+  /** Whether the provider's stream has ended cleanly (the last event was seen). */
+  boolean finished();
+
+  /** The model the provider reported, once seen (for OpenAI: every chunk; Anthropic: message_start). */
+  Optional<String> reportedModel();
+
+  /** Usage as far as reported; complete once {@link #finished()}. */
+  Optional<Usage> usage();
+
+  /** Output text seen so far, in characters (a floor for settling a stream cut short). */
+  long outputChars();
+
+  Optional<String> systemFingerprint();
+}
