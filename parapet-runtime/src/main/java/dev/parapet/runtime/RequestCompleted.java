@@ -1,0 +1,27 @@
+package dev.parapet.runtime;
+
+import dev.parapet.runtime.http.ParapetError;
+import dev.parapet.runtime.provider.Usage;
+import java.util.Optional;
+
+/**
+ * The one event that ends every request, answered or refused, fired exactly once with {@code
+ * ctx.pipeline().fireUserEventTriggered(...)} by whichever handler finished the response. Every
+ * cleanup hangs off it — resume reading the connection, write the access line, settle or release a
+ * budget hold, record telemetry — so no path can forget one (CONVENTIONS: Zuul's CompleteEvent).
+ *
+ * @param request the call, once it got past identity and route checks; empty for refusals before
+ * @param status HTTP status sent to the caller (200 for a stream, even one cut short)
+ * @param error the refusal or failure, if any (for streams: how the stream ended, if not cleanly)
+ * @param usage tokens the provider reported, or counted for a stream cut short
+ * @param reportedModel the model the provider said answered
+ * @param latencyNanos from the request head to the last byte written
+ */
+public record RequestCompleted(
+    String requestId,
+    Optional<GatewayRequest> request,
+    int status,
+    Optional<ParapetError> error,
+    Optional<Usage> usage,
+    Optional<String> reportedModel,
+    long latencyNanos) {}
