@@ -124,18 +124,17 @@ public final class SseResponse {
     byte[] utf8 = payload.getBytes(StandardCharsets.UTF_8);
     ByteBuf buf = alloc.buffer(utf8.length + 8);
     buf.writeBytes(DATA);
+    int from = 0;
     for (int i = 0; i < utf8.length; i++) {
-      byte b = utf8[i];
-      if (b == '\r' || b == '\n') {
-        if (b == '\r' && i + 1 < utf8.length && utf8[i + 1] == '\n') {
+      if (utf8[i] == '\r' || utf8[i] == '\n') {
+        buf.writeBytes(utf8, from, i - from).writeByte('\n').writeBytes(DATA);
+        if (utf8[i] == '\r' && i + 1 < utf8.length && utf8[i + 1] == '\n') {
           i++;
         }
-        buf.writeByte('\n').writeBytes(DATA);
-      } else {
-        buf.writeByte(b);
+        from = i + 1;
       }
     }
-    return buf.writeByte('\n').writeByte('\n');
+    return buf.writeBytes(utf8, from, utf8.length - from).writeByte('\n').writeByte('\n');
   }
 
   private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
