@@ -109,8 +109,9 @@ final class OriginPool {
     return open;
   }
 
-  int idle() {
-    return idle.size();
+  /** The resting connections, most recently used first; for tests. */
+  java.util.List<Channel> idleChannels() {
+    return java.util.List.copyOf(idle);
   }
 
   private void connect(int connectTimeoutMs, Promise<Lease> promise) {
