@@ -71,13 +71,23 @@ final class StreamedAnswer implements Answer {
       refusal.onContent(content);
       return;
     }
+    if (call.completed()) {
+      return; // after [DONE]: the rest of the provider's body is drained, not relayed
+    }
     try {
       feed.feed(content, this::onEvent);
     } catch (RuntimeException e) {
       failMidStream(UpstreamFailure.PROTOCOL);
       return;
     }
-    if (wrote && !call.completed()) {
+    if (call.completed()) {
+      return;
+    }
+    if (translator.finished()) {
+      // The caller has everything once [DONE] is out; it need not wait for the provider's last
+      // chunk. The exchange still runs to its end and pools the connection if that end is clean.
+      end(sse.end(), null);
+    } else if (wrote) {
       wrote = false;
       sse.flush();
       if (!call.ctx.channel().isWritable()) {
@@ -130,6 +140,8 @@ final class StreamedAnswer implements Answer {
   public void onEnd() {
     if (refusal != null) {
       refusal.onEnd();
+    } else if (call.completed()) {
+      return;
     } else if (translator.finished()) {
       if (!sse.started() && !start()) {
         return;
@@ -144,6 +156,8 @@ final class StreamedAnswer implements Answer {
   public void onFailure(UpstreamFailure failure) {
     if (refusal != null) {
       refusal.onFailure(failure);
+    } else if (call.completed()) {
+      return;
     } else if (sse.started() && translator.finished()) {
       end(sse.end(), null); // everything the caller needs arrived; only the connection broke
     } else {

@@ -85,8 +85,11 @@ final class TestGateway implements AutoCloseable {
   }
 
   TestGateway() throws InterruptedException {
-    this(new UpstreamClient(UpstreamTls.withExtraCa(Optional.empty()), 256, UpstreamClient.DEFAULT_IDLE_TIMEOUT),
-        TestProviders.create(), r -> ExchangeObserver.NONE);
+    this(plainClient(), TestProviders.create(), r -> ExchangeObserver.NONE);
+  }
+
+  static UpstreamClient plainClient() {
+    return new UpstreamClient(UpstreamTls.withExtraCa(Optional.empty()), 256, UpstreamClient.DEFAULT_IDLE_TIMEOUT);
   }
 
   static Route route(String name, ProviderType type, Optional<URI> baseUrl, int timeoutMs) {

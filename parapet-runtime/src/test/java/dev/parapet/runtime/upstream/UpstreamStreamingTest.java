@@ -151,6 +151,23 @@ class UpstreamStreamingTest {
   }
 
   @Test
+  void theCallerIsDoneAtDoneEvenIfTheProviderLingers() throws Exception {
+    try (FakeProvider provider = new FakeProvider((req, c) -> {
+      c.sseHead();
+      c.chunk("data: " + chunk("a") + "\n\ndata: [DONE]\n\n");
+      c.awaitPeerClose(); // never sends the last chunk
+      c.close = true;
+    })) {
+      gateway.addRoute("r", provider.baseUrl("http", "127.0.0.1"), 10_000);
+      long t0 = System.nanoTime();
+      String body = http.send(request("r", STREAM_ASK), HttpResponse.BodyHandlers.ofString()).body();
+      assertEquals("data: " + chunk("a") + "\n\ndata: [DONE]\n\n", body);
+      assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5));
+      assertEquals(Optional.empty(), gateway.nextCompleted().error());
+    }
+  }
+
+  @Test
   void refusalBeforeTheStreamIsAPlainError() throws Exception {
     try (FakeProvider provider = new FakeProvider((req, c) -> c.full(429, "application/json",
         "{\"error\":{\"message\":\"slow down\"}}", "retry-after: 7"))) {
