@@ -81,6 +81,15 @@ public final class Sealer {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(random, "random");
     byte[] plaintext = CanonicalJson.write(config);
+    try {
+      return sealBytes(plaintext, key, random);
+    } finally {
+      Arrays.fill(plaintext, (byte) 0);
+    }
+  }
+
+  /** Seals arbitrary plaintext; package-private so tests can seal configs that are not valid. */
+  static String sealBytes(byte[] plaintext, MasterKey key, SecureRandom random) {
     byte[] blobKey = key.deriveKey(KeyPurpose.BLOB);
     try {
       byte[] nonce = new byte[NONCE_LENGTH];
@@ -98,7 +107,6 @@ public final class Sealer {
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES-256-GCM is required of every Java platform", e);
     } finally {
-      Arrays.fill(plaintext, (byte) 0);
       Arrays.fill(blobKey, (byte) 0);
     }
   }
