@@ -40,6 +40,7 @@ import java.util.TreeMap;
  */
 public final class CanonicalJson {
   private static final JsonFactory JSON = new JsonFactory();
+  static final int MAX_DECIMAL_DIGITS = 30;
 
   private CanonicalJson() {}
 
@@ -197,7 +198,17 @@ public final class CanonicalJson {
 
   /** The canonical text of a decimal: no exponent, no trailing zeros ({@code 2.5}, {@code 500}). */
   static String decimal(BigDecimal d) {
-    return d.signum() == 0 ? "0" : d.stripTrailingZeros().toPlainString();
+    if (d.signum() == 0) {
+      return "0";
+    }
+    BigDecimal s = d.stripTrailingZeros();
+    // toPlainString of 1E+999999999 would allocate a gigabyte; no USD figure is that long.
+    if (s.scale() > MAX_DECIMAL_DIGITS || s.precision() - s.scale() > MAX_DECIMAL_DIGITS) {
+      throw new IllegalArgumentException(
+          "decimal " + s + " out of range (expected at most " + MAX_DECIMAL_DIGITS
+              + " digits before and after the point)");
+    }
+    return s.toPlainString();
   }
 
   /** A byte buffer whose internal array is zeroed once its content has been taken. */

@@ -303,8 +303,7 @@ final class ConfigJsonReader {
     /** All fields as strings; the field names are ref names, labels or usernames. */
     Map<String, String> stringMap() {
       Map<String, String> out = new LinkedHashMap<>();
-      for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-        var e = it.next();
+      for (Map.Entry<String, JsonNode> e : node.properties()) {
         if (!e.getValue().isTextual()) {
           throw new Invalid(path + "." + e.getKey() + ": expected a string");
         }

@@ -75,14 +75,23 @@ public final class Sealer {
 
   private Sealer() {}
 
-  /** Encrypts {@code config} under {@code key} with a fresh nonce; returns base64 of the blob. */
+  /**
+   * Encrypts {@code config} under {@code key} with a fresh nonce; returns base64 of the blob.
+   *
+   * @throws IllegalArgumentException if the config would not open again (for instance a service
+   *     without a token digest); the message names the path, never a value
+   */
   public static String seal(HydratedConfig config, MasterKey key, SecureRandom random) {
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(random, "random");
     byte[] plaintext = CanonicalJson.write(config);
     try {
+      // Never hand the operator a blob the runtime would refuse: read it back as open() will.
+      CanonicalJson.read(plaintext).destroySecrets();
       return sealBytes(plaintext, key, random);
+    } catch (SealException e) {
+      throw new IllegalArgumentException(e.getMessage());
     } finally {
       Arrays.fill(plaintext, (byte) 0);
     }

@@ -89,6 +89,10 @@ class CanonicalJsonTest {
     assertEquals("1000", CanonicalJson.decimal(new BigDecimal("1000.000")));
     assertEquals("0", CanonicalJson.decimal(new BigDecimal("0.000")));
     assertEquals("0.000001", CanonicalJson.decimal(new BigDecimal("1E-6")));
+    assertThrows(IllegalArgumentException.class,
+        () -> CanonicalJson.decimal(new BigDecimal("1E+999999999")));
+    assertThrows(IllegalArgumentException.class,
+        () -> CanonicalJson.decimal(new BigDecimal("1E-999999999")));
   }
 
   @Test

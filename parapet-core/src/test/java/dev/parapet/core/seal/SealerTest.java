@@ -45,4 +45,31 @@ class SealerTest {
       assertTrue(e.getMessage().contains("does not open this blob"), e.getMessage());
     }
   }
+
+  @Test
+  void sealRefusesAConfigThatWouldNotOpen() {
+    HydratedConfig full = Fixtures.hydrated();
+    var digests = new java.util.HashMap<>(full.serviceTokenDigests());
+    digests.remove("service-b");
+    HydratedConfig incomplete =
+        new HydratedConfig(full.spec(), full.providerKeys(), digests, full.passwordHashes());
+    try (MasterKey key = Fixtures.key()) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> Sealer.seal(incomplete, key, Fixtures.RANDOM));
+      assertEquals("sealed config: $.secrets.service_token_digests: missing the entry for service"
+          + " service-b", e.getMessage());
+    }
+  }
+
+  @Test
+  void serviceForTokenFindsTheServiceByItsToken() {
+    HydratedConfig c = Fixtures.hydrated();
+    assertEquals("service-a", c.serviceForToken(
+        Fixtures.TOKEN_A.getBytes(java.nio.charset.StandardCharsets.UTF_8)).orElseThrow().label());
+    assertEquals("service-b", c.serviceForToken(
+        Fixtures.TOKEN_B.getBytes(java.nio.charset.StandardCharsets.UTF_8)).orElseThrow().label());
+    assertTrue(c.serviceForToken(new byte[0]).isEmpty());
+    assertTrue(c.serviceForToken(
+        Fixtures.OPENAI_KEY.getBytes(java.nio.charset.StandardCharsets.UTF_8)).isEmpty());
+  }
 }
