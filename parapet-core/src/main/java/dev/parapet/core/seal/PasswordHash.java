@@ -62,7 +62,13 @@ public final class PasswordHash {
     Objects.requireNonNull(password, "password");
     Objects.requireNonNull(username, "username");
     byte[] salt = saltFor(username);
-    byte[] out = argon2id(password, salt, MEMORY_KIB, ITERATIONS, PARALLELISM, HASH_LENGTH);
+    byte[] pw = utf8(password);
+    byte[] out;
+    try {
+      out = argon2id(pw, salt, MEMORY_KIB, ITERATIONS, PARALLELISM, HASH_LENGTH);
+    } finally {
+      Arrays.fill(pw, (byte) 0);
+    }
     try {
       return "$argon2id$v=19$m=" + MEMORY_KIB + ",t=" + ITERATIONS + ",p=" + PARALLELISM
           + "$" + B64.encodeToString(salt) + "$" + B64.encodeToString(out);
@@ -77,14 +83,30 @@ public final class PasswordHash {
    * never throws on its inputs.
    */
   public static boolean verify(char[] password, String phc) {
-    if (password == null || phc == null || phc.length() > 400) {
+    if (password == null) {
+      return false;
+    }
+    byte[] pw = utf8(password);
+    try {
+      return verifyUtf8(pw, phc);
+    } finally {
+      Arrays.fill(pw, (byte) 0);
+    }
+  }
+
+  /**
+   * {@link #verify} for a password already in UTF-8 bytes, as HTTP basic auth delivers it (RFC 7617
+   * §2.1 with {@code charset="UTF-8"}). The caller zeroes its array.
+   */
+  public static boolean verifyUtf8(byte[] passwordUtf8, String phc) {
+    if (passwordUtf8 == null || phc == null || phc.length() > 400) {
       return false;
     }
     Parsed p = parse(phc);
     if (p == null) {
       return false;
     }
-    byte[] actual = argon2id(password, p.salt, p.memory, p.iterations, p.parallelism, p.hash.length);
+    byte[] actual = argon2id(passwordUtf8, p.salt, p.memory, p.iterations, p.parallelism, p.hash.length);
     try {
       return MessageDigest.isEqual(actual, p.hash);
     } finally {
@@ -144,7 +166,7 @@ public final class PasswordHash {
   }
 
   private static byte[] argon2id(
-      char[] password, byte[] salt, int memoryKib, int iterations, int parallelism, int length) {
+      byte[] password, byte[] salt, int memoryKib, int iterations, int parallelism, int length) {
     Argon2Parameters params =
         new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id)
             .withVersion(Argon2Parameters.ARGON2_VERSION_13)
@@ -153,15 +175,13 @@ public final class PasswordHash {
             .withParallelism(parallelism)
             .withSalt(salt)
             .build();
-    byte[] pw = utf8(password);
     try {
       Argon2BytesGenerator gen = new Argon2BytesGenerator();
       gen.init(params);
       byte[] out = new byte[length];
-      gen.generateBytes(pw, out);
+      gen.generateBytes(password, out);
       return out;
     } finally {
-      Arrays.fill(pw, (byte) 0);
       params.clear();
     }
   }

@@ -33,6 +33,26 @@ class PasswordHashTest {
     assertTrue(PasswordHash.verify(Fixtures.PW_TRIP.toCharArray(), TRIP));
     assertFalse(PasswordHash.verify(Fixtures.PW_FINANCE.toCharArray(), TRIP));
     assertFalse(PasswordHash.verify(new char[0], TRIP));
+    assertTrue(PasswordHash.verifyUtf8(Fixtures.PW_TRIP.getBytes(java.nio.charset.StandardCharsets.UTF_8), TRIP));
+    assertFalse(PasswordHash.verifyUtf8(Fixtures.PW_FINANCE.getBytes(java.nio.charset.StandardCharsets.UTF_8), TRIP));
+  }
+
+  @Test
+  void verifiesAHashFromTheReferenceImplementation() {
+    // phc-winner-argon2 test.c, Argon2id v=19, t=2, m=2^16, p=1, "password" / "somesalt".
+    String reference = "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$"
+        + "CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc";
+    assertTrue(PasswordHash.verify("password".toCharArray(), reference));
+    assertFalse(PasswordHash.verify("Password".toCharArray(), reference));
+  }
+
+  @Test
+  void nonAsciiPasswordsAreHashedAsUtf8() {
+    String pw = "pässwörd-日本語-✓";
+    String phc = PasswordHash.hash(pw.toCharArray(), "finance");
+    assertTrue(PasswordHash.verifyUtf8(pw.getBytes(java.nio.charset.StandardCharsets.UTF_8), phc));
+    assertTrue(PasswordHash.verify(pw.toCharArray(), phc));
+    assertFalse(PasswordHash.verifyUtf8(pw.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1), phc));
   }
 
   @Test
@@ -71,6 +91,9 @@ class PasswordHashTest {
       assertFalse(PasswordHash.isWellFormed(phc), phc);
     }
     assertFalse(PasswordHash.verify(pw, null));
-    assertFalse(PasswordHash.verify(null, TRIP));
+    assertFalse(PasswordHash.verify((char[]) null, TRIP));
+    assertFalse(PasswordHash.verifyUtf8(null, TRIP));
+    assertFalse(PasswordHash.verifyUtf8(new byte[] {1}, "$argon2id$v=19$m=1048577,t=1,p=1$"
+        + "AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAA"));
   }
 }
