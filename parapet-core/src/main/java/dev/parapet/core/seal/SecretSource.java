@@ -1,5 +1,7 @@
 package dev.parapet.core.seal;
 
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -10,4 +12,13 @@ import java.util.Optional;
 @FunctionalInterface
 public interface SecretSource {
   Optional<char[]> resolve(String refName);
+
+  /**
+   * A source over values that already exist as Strings ({@code System.getenv()}, a parsed dotenv
+   * file). Each call hands out a fresh array; the Strings themselves cannot be zeroed.
+   */
+  static SecretSource of(Map<String, String> values) {
+    Objects.requireNonNull(values, "values");
+    return ref -> Optional.ofNullable(values.get(ref)).map(String::toCharArray);
+  }
 }

@@ -55,7 +55,7 @@ final class Fixtures {
 
   /** A source over {@code values} that hands out fresh arrays, as a real one would. */
   static SecretSource source(Map<String, String> values) {
-    return ref -> Optional.ofNullable(values.get(ref)).map(String::toCharArray);
+    return SecretSource.of(values);
   }
 
   static ParapetSpec spec() {
