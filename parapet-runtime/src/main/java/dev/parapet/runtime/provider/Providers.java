@@ -16,7 +16,7 @@ public final class Providers {
 
   static {
     register(new OpenAiAdapter());
-    // ANTHROPIC: registered with AnthropicAdapter (next commit)
+    register(new AnthropicAdapter());
     register(new LocalAdapter());
   }
 
