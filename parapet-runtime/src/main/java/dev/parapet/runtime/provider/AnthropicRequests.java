@@ -99,8 +99,7 @@ final class AnthropicRequests {
   }
 
   private static void checkFields(ObjectNode request) throws InvalidRequestException {
-    for (var it = request.fields(); it.hasNext(); ) {
-      var field = it.next();
+    for (var field : request.properties()) {
       String name = field.getKey();
       JsonNode value = field.getValue();
       if (IGNORED.contains(name) || TRANSLATED.contains(name) || value.isNull()) {

@@ -60,7 +60,7 @@ final class Json {
     if (n == null || n.isNull()) {
       return Optional.empty();
     }
-    if (!n.isIntegralNumber() || n.asLong() < 0) {
+    if (!n.isIntegralNumber() || !n.canConvertToLong() || n.asLong() < 0) {
       throw new ProviderProtocolException(what + "." + field + ": expected a non-negative integer");
     }
     return Optional.of(n.asLong());

@@ -13,15 +13,11 @@ import java.util.Objects;
 final class OpenAiChunks {
   private final String id;
   private final long created;
-  private String model;
+  private final String model;
 
   OpenAiChunks(String id, long created, String model) {
     this.id = Objects.requireNonNull(id, "id");
     this.created = created;
-    this.model = Objects.requireNonNull(model, "model");
-  }
-
-  void model(String model) {
     this.model = Objects.requireNonNull(model, "model");
   }
 

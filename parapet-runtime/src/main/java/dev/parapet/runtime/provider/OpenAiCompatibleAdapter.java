@@ -13,8 +13,10 @@ import java.util.Optional;
  * The OpenAI Chat Completions wire format (https://platform.openai.com/docs/api-reference/chat),
  * spoken by OpenAI itself and by OpenAI-compatible servers (vLLM, Ollama, llama.cpp). The caller's
  * request is already in this shape, so the request goes up as given and the answer comes back as
- * received; only {@code stream_options.include_usage} is forced on so that every streamed call can
- * be settled from the provider's own count.
+ * received; only {@code model} is pinned to the route's and {@code stream_options.include_usage}
+ * forced on, so that every streamed call can be settled from the provider's own count (a local
+ * server that ignores the option simply reports no usage; the pipeline then settles from
+ * {@link StreamTranslator#outputChars()}).
  */
 public abstract class OpenAiCompatibleAdapter implements ProviderAdapter {
   static final String USER_AGENT = "parapet/0.1";
@@ -24,9 +26,15 @@ public abstract class OpenAiCompatibleAdapter implements ProviderAdapter {
       throws InvalidRequestException {
     URI uri = UpstreamUris.join(UpstreamUris.base(route), "chat/completions");
     boolean stream = Providers.isStreaming(request);
+    String pinned = route.provider().model();
     ObjectNode body = request;
-    if (stream) {
+    if (!pinned.equals(request.path("model").asText(null))) {
+      // The pipeline pins the model; this keeps a route on its model even if a path forgot to.
       body = request.deepCopy();
+      body.put("model", pinned);
+    }
+    if (stream) {
+      body = body == request ? request.deepCopy() : body;
       JsonNode options = body.get("stream_options");
       if (options != null && !options.isNull() && !options.isObject()) {
         throw new InvalidRequestException("stream_options: expected an object");

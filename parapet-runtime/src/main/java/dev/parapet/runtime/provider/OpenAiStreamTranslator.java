@@ -35,7 +35,7 @@ final class OpenAiStreamTranslator implements StreamTranslator {
       throw new ProviderProtocolException(what + ": provider sent an error event");
     }
     String data = event.data();
-    if (data.equals(SseWriter.DONE)) {
+    if (data.strip().equals(SseWriter.DONE)) {
       finished = true;
       return List.of(SseWriter.DONE);
     }

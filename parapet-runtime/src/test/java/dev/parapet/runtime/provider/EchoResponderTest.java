@@ -37,6 +37,7 @@ class EchoResponderTest {
         + "\"usage\":{\"prompt_tokens\":32,\"completion_tokens\":10,\"total_tokens\":42}}", Json.write(t.body()));
     assertEquals(Optional.of("echo-1"), t.reportedModel());
     assertEquals(Optional.of(new Usage(32, 10)), t.usage());
+    assertEquals(32, ChatMessages.promptTokens(route, REQUEST), "enforcement and echo agree");
   }
 
   @Test

@@ -47,12 +47,25 @@ class OpenAiAdapterTest {
   }
 
   @Test
+  void modelIsAlwaysTheRoutesPinnedModel() throws Exception {
+    ObjectNode request = json("{\"model\":\"r1\",\"messages\":[],\"stream\":true}");
+    UpstreamCall call = openai.toUpstream(route, request, Optional.of(KEY));
+    assertEquals("gpt-4o-2024-08-06", Json.MAPPER.readTree(call.body()).get("model").asText());
+    assertEquals("r1", request.get("model").asText(), "the caller's node is left alone");
+  }
+
+  @Test
   void streamingForcesUsageWithoutTouchingTheCallersNode() throws Exception {
-    ObjectNode request = json("{\"messages\":[],\"stream\":true,\"stream_options\":{\"include_usage\":false}}");
+    String m = "\"model\":\"gpt-4o-2024-08-06\",";
+    ObjectNode request = json("{" + m + "\"messages\":[],\"stream\":true,\"stream_options\":{\"include_usage\":false}}");
+    ObjectNode before = request.deepCopy();
     UpstreamCall call = openai.toUpstream(route, request, Optional.of(KEY));
     assertEquals("text/event-stream", call.headers().get("accept"));
-    assertEquals(json("{\"messages\":[],\"stream\":true,\"stream_options\":{\"include_usage\":true}}"),
+    assertEquals(json("{" + m + "\"messages\":[],\"stream\":true,\"stream_options\":{\"include_usage\":true}}"),
         Json.MAPPER.readTree(call.body()));
+    assertEquals(before, request);
+    assertEquals(json("{" + m + "\"stream\":true,\"stream_options\":{\"include_usage\":true}}"),
+        Json.MAPPER.readTree(openai.toUpstream(route, json("{" + m + "\"stream\":true}"), Optional.empty()).body()));
     assertFalse(Providers.callerWantsUsage(request));
     assertTrue(Providers.callerWantsUsage(json("{\"stream_options\":{\"include_usage\":true}}")));
     assertThrows(InvalidRequestException.class,
