@@ -68,6 +68,12 @@ final class AnthropicRequests {
 
   static ObjectNode translate(String model, ObjectNode request) throws InvalidRequestException {
     checkFields(request);
+    for (String field : new String[] {"max_tokens", "max_completion_tokens"}) {
+      JsonNode v = request.get(field);
+      if (v != null && !v.isNull() && !(v.isIntegralNumber() && v.canConvertToInt() && v.intValue() > 0)) {
+        throw new InvalidRequestException(field + ": expected a positive integer");
+      }
+    }
     ObjectNode body = Json.NODES.objectNode();
     body.put("model", model);
     body.put("max_tokens", ChatMessages.maxOutputTokens(request).orElse(DEFAULT_MAX_TOKENS));

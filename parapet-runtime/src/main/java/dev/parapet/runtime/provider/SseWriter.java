@@ -13,6 +13,8 @@ public final class SseWriter {
   /** The payload that ends every OpenAI stream. */
   public static final String DONE = "[DONE]";
 
+  private static final byte[] DATA_PREFIX = {'d', 'a', 't', 'a', ':', ' '};
+
   private SseWriter() {}
 
   /**
@@ -50,6 +52,4 @@ public final class SseWriter {
       throw e;
     }
   }
-
-  private static final byte[] DATA_PREFIX = {'d', 'a', 't', 'a', ':', ' '};
 }

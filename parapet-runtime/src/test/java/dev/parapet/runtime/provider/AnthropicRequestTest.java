@@ -93,6 +93,8 @@ class AnthropicRequestTest {
     assertRefused("some_new_field", "{" + msgs + ",\"some_new_field\":true}");
     assertRefused("temperature", "{" + msgs + ",\"temperature\":1.5}");
     assertRefused("stop", "{" + msgs + ",\"stop\":[1]}");
+    assertRefused("max_tokens: expected a positive integer", "{" + msgs + ",\"max_tokens\":0}");
+    assertRefused("max_completion_tokens", "{" + msgs + ",\"max_completion_tokens\":\"9\"}");
     assertRefused("messages[0].role", "{\"messages\":[{\"role\":\"tool\",\"content\":\"x\",\"tool_call_id\":\"c\"}]}");
     assertRefused("messages[0].tool_calls", "{\"messages\":[{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[]}]}");
     assertRefused("messages[0].content[0].type", "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"input_audio\"}]}]}");
