@@ -101,7 +101,7 @@ final class AnthropicStreamTranslator implements StreamTranslator {
     if (text.asText().isEmpty()) {
       return List.of();
     }
-    outputChars += text.asText().length();
+    outputChars += text.asText().codePointCount(0, text.asText().length());
     return List.of(chunks.content(text.asText()));
   }
 

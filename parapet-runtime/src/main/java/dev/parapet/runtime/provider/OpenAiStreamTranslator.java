@@ -81,7 +81,11 @@ final class OpenAiStreamTranslator implements StreamTranslator {
   }
 
   private static long textLength(JsonNode n) {
-    return n != null && n.isTextual() ? n.asText().length() : 0;
+    if (n == null || !n.isTextual()) {
+      return 0;
+    }
+    String s = n.asText();
+    return s.codePointCount(0, s.length());
   }
 
   @Override
