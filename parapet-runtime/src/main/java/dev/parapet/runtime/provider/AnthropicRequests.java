@@ -70,7 +70,8 @@ final class AnthropicRequests {
     checkFields(request);
     for (String field : new String[] {"max_tokens", "max_completion_tokens"}) {
       JsonNode v = request.get(field);
-      if (v != null && !v.isNull() && !(v.isIntegralNumber() && v.canConvertToInt() && v.intValue() > 0)) {
+      if (v != null && !v.isNull()
+          && !(v.isIntegralNumber() && v.canConvertToInt() && v.intValue() > 0)) {
         throw new InvalidRequestException(field + ": expected a positive integer");
       }
     }
@@ -116,7 +117,8 @@ final class AnthropicRequests {
         continue;
       }
       throw new InvalidRequestException(
-          name + ": not supported on an anthropic route" + (neutral != null ? " (except its default)" : ""));
+          safe(name) + ": not supported on an anthropic route"
+              + (neutral != null ? " (except its default)" : ""));
     }
   }
 
