@@ -2,8 +2,8 @@ package dev.parapet.runtime.stream;
 
 import dev.parapet.runtime.http.ErrorResponses;
 import dev.parapet.runtime.http.ParapetError;
+import dev.parapet.runtime.provider.SseWriter;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -21,15 +21,12 @@ import java.nio.charset.StandardCharsets;
 /**
  * The caller's side of one streamed answer: a {@code 200 text/event-stream} head sent with
  * chunked transfer coding (RFC 9112 §7.1), then one {@code data: <payload>\n\n} frame per event
- * (WHATWG HTML §9.2), then the last chunk. Every write goes through the terminal handler's
+ * ({@link SseWriter#frame}, WHATWG HTML §9.2), then the last chunk. Every write goes through the terminal handler's
  * context, so it passes the whole outbound pipeline. Nothing here buffers the answer: whoever
  * writes events calls {@link #flush()} once per upstream event and watches the channel's
  * writability for backpressure.
  */
 public final class SseResponse {
-  /** The payload that ends every OpenAI stream. */
-  public static final String DONE = "[DONE]";
-
   private final ChannelHandlerContext ctx;
   private boolean started;
   private boolean ended;
@@ -72,7 +69,7 @@ public final class SseResponse {
   /** Writes (does not flush) one event carrying {@code payload}. */
   public void event(String payload) {
     checkOpen();
-    ctx.write(new DefaultHttpContent(frame(ctx.alloc(), payload)));
+    ctx.write(new DefaultHttpContent(SseWriter.frame(ctx.alloc(), payload)));
   }
 
   public void flush() {
@@ -98,7 +95,7 @@ public final class SseResponse {
     } finally {
       json.release();
     }
-    event(DONE);
+    event(SseWriter.DONE);
     return end();
   }
 
@@ -115,27 +112,4 @@ public final class SseResponse {
     }
   }
 
-  /**
-   * {@code data: <payload>\n\n}. A payload with line breaks gets one {@code data:} field per line,
-   * which a reader joins back with {@code \n} (WHATWG HTML §9.2.6), so no payload can end an
-   * event early or smuggle a field.
-   */
-  static ByteBuf frame(ByteBufAllocator alloc, String payload) {
-    byte[] utf8 = payload.getBytes(StandardCharsets.UTF_8);
-    ByteBuf buf = alloc.buffer(utf8.length + 8);
-    buf.writeBytes(DATA);
-    int from = 0;
-    for (int i = 0; i < utf8.length; i++) {
-      if (utf8[i] == '\r' || utf8[i] == '\n') {
-        buf.writeBytes(utf8, from, i - from).writeByte('\n').writeBytes(DATA);
-        if (utf8[i] == '\r' && i + 1 < utf8.length && utf8[i + 1] == '\n') {
-          i++;
-        }
-        from = i + 1;
-      }
-    }
-    return buf.writeBytes(utf8, from, utf8.length - from).writeByte('\n').writeByte('\n');
-  }
-
-  private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
 }

@@ -4,9 +4,10 @@ import dev.parapet.runtime.http.ParapetError;
 import dev.parapet.runtime.provider.ProviderAdapter;
 import dev.parapet.runtime.provider.ProviderProtocolException;
 import dev.parapet.runtime.provider.SseEvent;
+import dev.parapet.runtime.provider.SseParser;
+import dev.parapet.runtime.provider.SseWriter;
 import dev.parapet.runtime.provider.StreamTranslator;
 import dev.parapet.runtime.provider.Usage;
-import dev.parapet.runtime.stream.SseFeed;
 import dev.parapet.runtime.stream.SseResponse;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -18,7 +19,7 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * A provider's SSE answer relayed event by event: upstream bytes → {@link SseFeed} → the
+ * A provider's SSE answer relayed event by event: upstream bytes → {@link SseParser} → the
  * adapter's {@link StreamTranslator} → one {@code data:} frame per payload, flushed once per
  * upstream event, never the whole answer held. The caller's head waits for the first translated
  * payload so the drift lock can still refuse with a plain 502 (SPEC §4: checked before any byte
@@ -34,17 +35,16 @@ import java.util.Optional;
 final class StreamedAnswer implements Answer {
   private final ProxiedCall call;
   private final ProviderAdapter adapter;
-  private final SseFeed feed;
+  private final SseParser parser = new SseParser();
   private final StreamTranslator translator;
   private final SseResponse sse;
   private BufferedAnswer refusal;
   private HttpHeaders headers;
   private boolean wrote;
 
-  StreamedAnswer(ProxiedCall call, ProviderAdapter adapter, SseFeed feed, StreamTranslator translator) {
+  StreamedAnswer(ProxiedCall call, ProviderAdapter adapter, StreamTranslator translator) {
     this.call = call;
     this.adapter = adapter;
-    this.feed = feed;
     this.translator = translator;
     this.sse = new SseResponse(call.ctx);
   }
@@ -75,8 +75,8 @@ final class StreamedAnswer implements Answer {
       return; // after [DONE]: the rest of the provider's body is drained, not relayed
     }
     try {
-      feed.feed(content, this::onEvent);
-    } catch (RuntimeException e) {
+      parser.feed(content, this::onEvent);
+    } catch (ProviderProtocolException e) { // an event above the parser's bound
       failMidStream(UpstreamFailure.PROTOCOL);
       return;
     }
@@ -111,7 +111,7 @@ final class StreamedAnswer implements Answer {
       if (!sse.started() && !start()) {
         return;
       }
-      if (!payload.equals(SseResponse.DONE)) {
+      if (!payload.equals(SseWriter.DONE)) {
         Optional<ExchangeObserver.Veto> veto = call.observer.onStreamPayload(call.request, payload);
         if (veto.isPresent()) {
           call.abortUpstream();

@@ -7,6 +7,8 @@ import dev.parapet.runtime.GatewayRequest;
 import dev.parapet.runtime.http.ParapetError;
 import dev.parapet.runtime.provider.InvalidRequestException;
 import dev.parapet.runtime.provider.ProviderAdapter;
+import dev.parapet.runtime.provider.Providers;
+import dev.parapet.runtime.provider.SseWriter;
 import dev.parapet.runtime.provider.Translated;
 import dev.parapet.runtime.provider.UpstreamCall;
 import dev.parapet.runtime.stream.SseResponse;
@@ -89,6 +91,7 @@ public final class UpstreamProxyHandler extends ChannelInboundHandlerAdapter {
   private void forward(ProxiedCall call) {
     GatewayRequest request = call.request;
     ProviderAdapter adapter = providers.adapters().apply(request.route().provider().type());
+    boolean callerWantsUsage = Providers.callerWantsUsage(request.body()); // before any rewrite
     UpstreamCall upstream;
     try {
       upstream = adapter.toUpstream(request.route(), request.body(), call.providerKey);
@@ -97,8 +100,7 @@ public final class UpstreamProxyHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     Answer answer = request.stream()
-        ? new StreamedAnswer(call, adapter, providers.sseDecoders().get(),
-            adapter.newStreamTranslator(request.route(), callerWantsUsage(request)))
+        ? new StreamedAnswer(call, adapter, adapter.newStreamTranslator(request.route(), callerWantsUsage))
         : new BufferedAnswer(call, adapter);
     UpstreamExchange exchange;
     try {
@@ -133,11 +135,11 @@ public final class UpstreamProxyHandler extends ChannelInboundHandlerAdapter {
           Unpooled.wrappedBuffer(json), Optional.empty(), t.usage(), t.reportedModel());
       return;
     }
-    List<String> payloads = providers.echo().streamPayloads(request.route(), request.body(), callerWantsUsage(request));
+    List<String> payloads = providers.echo().streamPayloads(request.route(), request.body(), Providers.callerWantsUsage(request.body()));
     SseResponse sse = new SseResponse(call.ctx);
     sse.start(call.stamp(new DefaultHttpHeaders()), request.keepAlive());
     for (String payload : payloads) {
-      if (!payload.equals(SseResponse.DONE)) {
+      if (!payload.equals(SseWriter.DONE)) {
         veto = call.observer.onStreamPayload(request, payload);
         if (veto.isPresent()) {
           ChannelFuture last = sse.fail(veto.get().error(), veto.get().message(), request.requestId());
@@ -149,11 +151,6 @@ public final class UpstreamProxyHandler extends ChannelInboundHandlerAdapter {
       sse.flush();
     }
     call.complete(sse.end(), 200, Optional.empty(), t.usage(), t.reportedModel());
-  }
-
-  /** OpenAI's {@code stream_options.include_usage}: whether the caller wants the usage chunk. */
-  private static boolean callerWantsUsage(GatewayRequest request) {
-    return request.body().path("stream_options").path("include_usage").asBoolean(false);
   }
 
   @Override

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 import dev.parapet.runtime.http.ParapetError;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -18,29 +16,6 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 class SseResponseTest {
-
-  static String framed(String payload) {
-    ByteBuf b = SseResponse.frame(ByteBufAllocator.DEFAULT, payload);
-    try {
-      return b.toString(StandardCharsets.UTF_8);
-    } finally {
-      b.release();
-    }
-  }
-
-  @Test
-  void framesOnePayloadAsOneEvent() {
-    assertEquals("data: {\"a\":1}\n\n", framed("{\"a\":1}"));
-    assertEquals("data: [DONE]\n\n", framed("[DONE]"));
-    assertEquals("data: \n\n", framed(""));
-  }
-
-  @Test
-  void aLineBreakInAPayloadCannotEndTheEventEarly() {
-    assertEquals("data: a\ndata: \ndata: b\n\n", framed("a\n\nb"));
-    assertEquals("data: a\ndata: b\ndata: c\n\n", framed("a\r\nb\rc"));
-    assertEquals("data: é\n\n", framed("é"));
-  }
 
   @Test
   void writesHeadEventsAndAnErrorEnding() {

@@ -75,10 +75,12 @@ class UpstreamProxyHandlerTest {
       FakeProvider.Recorded sent = provider.received.poll(5, TimeUnit.SECONDS);
       assertEquals("POST", sent.method());
       assertEquals("/v1/chat/completions", sent.target());
-      assertEquals(Set.of("authorization", "content-type", "host", "content-length"), sent.headers().keySet());
+      assertEquals(Set.of("authorization", "content-type", "accept", "user-agent", "host", "content-length"),
+          sent.headers().keySet());
       assertEquals("Bearer " + TestGateway.PROVIDER_KEY, sent.headers().get("authorization"));
       assertEquals("127.0.0.1:" + provider.port(), sent.headers().get("host"));
-      assertEquals(TestProviders.JSON.readTree(ASK), TestProviders.JSON.readTree(sent.body()));
+      assertEquals(((com.fasterxml.jackson.databind.node.ObjectNode) TestProviders.JSON.readTree(ASK)).put("model", TestGateway.MODEL).toString(),
+          TestProviders.JSON.readTree(sent.body()).toString());
       assertFalse(sent.toString().contains("caller"));
 
       RequestCompleted done = gateway.nextCompleted();
@@ -164,7 +166,7 @@ class UpstreamProxyHandlerTest {
   void requestTheProviderCannotExpressIs400AndNothingIsSent() throws Exception {
     try (FakeProvider provider = new FakeProvider((req, c) -> c.full(200, "application/json", OPENAI_ANSWER))) {
       gateway.addRoute("r", provider.baseUrl("http", "127.0.0.1"), 5_000);
-      assertRefusal(post("r", "{\"n\":2,\"messages\":[]}"), 400, "invalid_request");
+      assertRefusal(post("r", "{\"stream\":true,\"stream_options\":5,\"messages\":[]}"), 400, "invalid_request");
       assertEquals(0, provider.connections.get());
     }
   }
@@ -208,10 +210,11 @@ class UpstreamProxyHandlerTest {
     gateway.routes.put("demo", TestGateway.route("demo", ProviderType.ECHO, Optional.empty(), 1_000));
     HttpResponse<String> res = post("demo", ASK);
     assertEquals(200, res.statusCode());
-    assertEquals("hello", TestProviders.JSON.readTree(res.body()).at("/choices/0/message/content").asText());
+    assertTrue(TestProviders.JSON.readTree(res.body()).at("/choices/0/message/content").asText().contains("hello"));
     assertEquals(String.valueOf(res.body().length()), res.headers().firstValue("content-length").orElseThrow());
     RequestCompleted done = gateway.nextCompleted();
-    assertEquals(Optional.of(new Usage(3, 2)), done.usage());
+    assertTrue(done.usage().orElseThrow().promptTokens() > 0);
+    assertEquals(Optional.of(TestGateway.MODEL), done.reportedModel());
   }
 
   static void assertRefusal(HttpResponse<String> res, int status, String code) throws Exception {
