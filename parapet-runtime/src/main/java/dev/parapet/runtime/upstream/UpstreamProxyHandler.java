@@ -26,6 +26,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The last inbound handler of a caller's pipeline (group "upstream"): it turns a {@link
@@ -43,6 +45,7 @@ public final class UpstreamProxyHandler extends ChannelInboundHandlerAdapter {
   /** Caller-side water marks: a slow reader holds at most ~64 KiB of answer in our memory. */
   public static final WriteBufferWaterMark CALLER_WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Logger LOG = LoggerFactory.getLogger(UpstreamProxyHandler.class);
 
   private final UpstreamClient client;
   private final HydratedConfig config;
@@ -81,10 +84,20 @@ public final class UpstreamProxyHandler extends ChannelInboundHandlerAdapter {
     ProxiedCall call = new ProxiedCall(ctx, request, observers.apply(request),
         config.providerKey(request.route()), () -> current = null);
     current = call;
-    if (request.route().provider().type() == ProviderType.ECHO) {
-      echo(call);
-    } else {
-      forward(call);
+    try {
+      if (request.route().provider().type() == ProviderType.ECHO) {
+        echo(call);
+      } else {
+        forward(call);
+      }
+    } catch (RuntimeException e) {
+      // A bug in an adapter or policy must still answer the caller and end the request once.
+      LOG.error("route={} request_id={} failed before an answer: {}", request.route().name(), request.requestId(),
+          e.getClass().getName());
+      call.abortUpstream();
+      if (!call.completed()) {
+        call.fail(ParapetError.INTERNAL_ERROR, "the request could not be processed");
+      }
     }
   }
 

@@ -206,6 +206,32 @@ class UpstreamProxyHandlerTest {
   }
 
   @Test
+  void anAnswerAboveTheSizeLimitIs502() throws Exception {
+    String huge = "{\"choices\":[],\"pad\":\"" + "x".repeat(BufferedAnswer.MAX_BODY_BYTES) + "\"}";
+    try (FakeProvider provider = new FakeProvider((req, c) -> c.full(200, "application/json", huge))) {
+      gateway.addRoute("r", provider.baseUrl("http", "127.0.0.1"), 10_000);
+      assertRefusal(post("r", ASK), 502, "upstream_error");
+    }
+  }
+
+  @Test
+  void aCallerThatDoesNotKeepAliveIsClosedAfterTheAnswer() throws Exception {
+    try (FakeProvider provider = new FakeProvider((req, c) -> c.full(200, "application/json", OPENAI_ANSWER));
+        java.net.Socket s = new java.net.Socket("127.0.0.1", gateway.port())) {
+      gateway.addRoute("r", provider.baseUrl("http", "127.0.0.1"), 5_000);
+      byte[] body = ASK.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      s.getOutputStream().write(("POST /routes/r HTTP/1.1\r\nhost: g\r\nconnection: close\r\ncontent-length: "
+          + body.length + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      s.getOutputStream().write(body);
+      s.setSoTimeout(10_000);
+      String all = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8); // EOF = closed
+      assertTrue(all.startsWith("HTTP/1.1 200"), all);
+      assertTrue(all.toLowerCase(java.util.Locale.ROOT).contains("connection: close"), all);
+      assertTrue(all.endsWith(OPENAI_ANSWER), all);
+    }
+  }
+
+  @Test
   void echoAnswersWithoutASocket() throws Exception {
     gateway.routes.put("demo", TestGateway.route("demo", ProviderType.ECHO, Optional.empty(), 1_000));
     HttpResponse<String> res = post("demo", ASK);
