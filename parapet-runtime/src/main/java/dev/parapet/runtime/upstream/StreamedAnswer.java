@@ -20,7 +20,7 @@ import java.util.Optional;
 
 /**
  * A provider's SSE answer relayed event by event: upstream bytes → {@link SseParser} → the
- * adapter's {@link StreamTranslator} → one {@code data:} frame per payload, flushed once per
+ * adapter's {@link StreamTranslator} → one {@code data:} frame per payload, flushed after each
  * upstream event, never the whole answer held. The caller's head waits for the first translated
  * payload so the drift lock can still refuse with a plain 502 (SPEC §4: checked before any byte
  * reaches the caller, streaming too).
@@ -87,12 +87,8 @@ final class StreamedAnswer implements Answer {
       // The caller has everything once [DONE] is out; it need not wait for the provider's last
       // chunk. The exchange still runs to its end and pools the connection if that end is clean.
       end(sse.end(), null);
-    } else if (wrote) {
-      wrote = false;
-      sse.flush();
-      if (!call.ctx.channel().isWritable()) {
-        call.pauseUpstream();
-      }
+    } else if (!call.ctx.channel().isWritable()) {
+      call.pauseUpstream();
     }
   }
 
@@ -121,6 +117,10 @@ final class StreamedAnswer implements Answer {
       }
       sse.event(payload);
       wrote = true;
+    }
+    if (wrote) {
+      wrote = false;
+      sse.flush(); // per event: a token reaches the caller as soon as it reaches us
     }
   }
 

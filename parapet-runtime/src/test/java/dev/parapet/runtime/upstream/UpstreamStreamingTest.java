@@ -169,6 +169,15 @@ class UpstreamStreamingTest {
   }
 
   @Test
+  void aStreamAnsweredWithPlainJsonIs502() throws Exception {
+    try (FakeProvider provider = new FakeProvider((req, c) -> c.full(200, "application/json", "{\"choices\":[]}"))) {
+      gateway.addRoute("r", provider.baseUrl("http", "127.0.0.1"), 5_000);
+      HttpResponse<String> res = http.send(request("r", STREAM_ASK), HttpResponse.BodyHandlers.ofString());
+      UpstreamProxyHandlerTest.assertRefusal(res, 502, "upstream_error");
+    }
+  }
+
+  @Test
   void refusalBeforeTheStreamIsAPlainError() throws Exception {
     try (FakeProvider provider = new FakeProvider((req, c) -> c.full(429, "application/json",
         "{\"error\":{\"message\":\"slow down\"}}", "retry-after: 7"))) {
