@@ -91,7 +91,8 @@ final class BufferedAnswer implements Answer {
       return;
     }
     translated = Optional.of(t);
-    Optional<ExchangeObserver.Veto> veto = call.observer.beforeAnswer(call.request, t.reportedModel());
+    Optional<ExchangeObserver.Veto> veto = call.observer.beforeAnswer(call.request, t.reportedModel())
+        .or(() -> call.observer.onAnswer(call.request, t));
     if (veto.isPresent()) {
       call.fail(veto.get().error(), veto.get().message());
       return;

@@ -130,7 +130,8 @@ public final class UpstreamProxyHandler extends ChannelInboundHandlerAdapter {
   private void echo(ProxiedCall call) {
     GatewayRequest request = call.request;
     Translated t = providers.echo().answer(request.route(), request.body());
-    Optional<ExchangeObserver.Veto> veto = call.observer.beforeAnswer(request, t.reportedModel());
+    Optional<ExchangeObserver.Veto> veto = call.observer.beforeAnswer(request, t.reportedModel())
+        .or(() -> request.stream() ? Optional.empty() : call.observer.onAnswer(request, t));
     if (veto.isPresent()) {
       call.fail(veto.get().error(), veto.get().message());
       return;

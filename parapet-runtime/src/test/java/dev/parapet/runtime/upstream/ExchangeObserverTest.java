@@ -62,6 +62,23 @@ class ExchangeObserverTest {
   }
 
   @Test
+  void anOutputScanCanRefuseAWholeAnswer() throws Exception {
+    ExchangeObserver scan = new ExchangeObserver() {
+      @Override
+      public Optional<Veto> onAnswer(GatewayRequest request, dev.parapet.runtime.provider.Translated answer) {
+        return answer.body().toString().contains("\"hi\"")
+            ? Optional.of(new Veto(ParapetError.REDACTION_BLOCKED, "the answer matched EMAIL"))
+            : Optional.empty();
+      }
+    };
+    gateway = new TestGateway(TestGateway.plainClient(), TestProviders.create(), r -> scan);
+    try (FakeProvider provider = new FakeProvider((req, c) -> c.full(200, "application/json", UpstreamProxyHandlerTest.OPENAI_ANSWER))) {
+      gateway.addRoute("r", provider.baseUrl("http", "127.0.0.1"), 5_000);
+      UpstreamProxyHandlerTest.assertRefusal(post(UpstreamProxyHandlerTest.ASK), 422, "redaction_blocked");
+    }
+  }
+
+  @Test
   void driftVetoesAStreamBeforeItsFirstByteAndClosesTheProvider() throws Exception {
     gateway = new TestGateway(TestGateway.plainClient(), TestProviders.create(), r -> policy("gpt-4o-2024-05-13", 99));
     CountDownLatch providerClosed = new CountDownLatch(1);
