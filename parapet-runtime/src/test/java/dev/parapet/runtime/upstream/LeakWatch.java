@@ -7,12 +7,12 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.util.ResourceLeakDetector;
 import java.util.List;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns the paranoid leak detector's log lines into a test failure: it reports a leaked buffer
+ * Turns the paranoid leak detector's log lines, and any log line holding the planted provider
+ * key, into a test failure. The detector reports a leaked buffer
  * when the buffer is collected and a later buffer is tracked, so {@link #assertNoLeaks()} collects
  * garbage and allocates a few times before looking.
  */
@@ -21,7 +21,7 @@ final class LeakWatch {
 
   static {
     APPENDER.start();
-    ((Logger) LoggerFactory.getLogger(ResourceLeakDetector.class)).addAppender(APPENDER);
+    ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).addAppender(APPENDER);
   }
 
   private LeakWatch() {}
@@ -36,9 +36,14 @@ final class LeakWatch {
       }
     }
     List<String> leaks;
+    List<String> secrets;
     synchronized (APPENDER) {
-      leaks = APPENDER.list.stream().map(ILoggingEvent::getFormattedMessage).filter(m -> m.contains("LEAK")).toList();
+      List<String> lines = APPENDER.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+      APPENDER.list.clear();
+      leaks = lines.stream().filter(m -> m.contains("LEAK")).toList();
+      secrets = lines.stream().filter(m -> m.contains(TestGateway.PROVIDER_KEY)).toList();
     }
     assertEquals(List.of(), leaks);
+    assertEquals(List.of(), secrets, "the provider key was logged");
   }
 }

@@ -130,6 +130,14 @@ class UpstreamProxyHandlerTest {
   }
 
   @Test
+  void unknownHostIs502() throws Exception {
+    // RFC 6761 §6.4: .invalid never resolves; the lookup runs off the event loop (OffLoopResolver).
+    gateway.addRoute("r", URI.create("http://provider.parapet-test.invalid:8080/v1"), 5_000);
+    assertRefusal(post("r", ASK), 502, "upstream_error");
+    assertEquals(Optional.of(ParapetError.UPSTREAM_ERROR), gateway.nextCompleted().error());
+  }
+
+  @Test
   void garbageIs502() throws Exception {
     try (FakeProvider provider = new FakeProvider((req, c) -> {
       c.write("SMTP ready\r\n\r\n");
