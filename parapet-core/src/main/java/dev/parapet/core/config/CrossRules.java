@@ -40,7 +40,8 @@ final class CrossRules {
         }
         String owner = routeTenant.get(route.value());
         String mine = service.tenant().get().value();
-        if (owner != null && !owner.equals(mine)) {
+        // a route of an undefined tenant is reported on the route already
+        if (owner != null && tenantNames.containsKey(owner) && !owner.equals(mine)) {
           problems.error(
               Kind.REFERENCE,
               route.path(),

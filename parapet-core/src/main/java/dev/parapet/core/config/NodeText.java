@@ -18,6 +18,11 @@ final class NodeText {
 
   private NodeText() {}
 
+  /** Whether the node carries a tag {@link TreeCheck} reports; readers then stay quiet about it. */
+  static boolean hasForeignTag(Node node) {
+    return !STANDARD_TAGS.contains(node.getTag());
+  }
+
   /** "a list", "a mapping", "the string \"lots\"", "the number 5", "null". */
   static String describe(Node node) {
     if (node instanceof MappingNode) {

@@ -32,12 +32,12 @@ final class Scalars {
   private Scalars() {}
 
   static Optional<String> string(Node node, String path, Mark at, Problems problems, String expected) {
+    if (NodeText.hasForeignTag(node)) {
+      return Optional.empty(); // TreeCheck already reported the tag
+    }
     if (!(node instanceof ScalarNode scalar)) {
       problems.error(Kind.TYPE, path, NodeText.describe(node) + " (expected: " + expected + ")", at, expected);
       return Optional.empty();
-    }
-    if (!NodeText.STANDARD_TAGS.contains(scalar.getTag())) {
-      return Optional.empty(); // TreeCheck already reported the tag
     }
     return Optional.of(scalar.getValue());
   }
@@ -145,7 +145,7 @@ final class Scalars {
 
   private static <T> Optional<T> typeMismatch(
       Node node, String path, Mark at, Problems problems, String expected) {
-    if (node instanceof ScalarNode scalar && !NodeText.STANDARD_TAGS.contains(scalar.getTag())) {
+    if (NodeText.hasForeignTag(node)) {
       return Optional.empty(); // TreeCheck already reported the tag
     }
     problems.error(Kind.TYPE, path, NodeText.describe(node) + " (expected: " + expected + ")", at, expected);

@@ -15,6 +15,7 @@ import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
 
 /**
  * One mapping of the spec being read ({@code routes[0].policy}, …), with its path and position,
@@ -58,6 +59,9 @@ final class Section {
     }
     if (SpecDocument.isNull(node)) {
       return new Section(path, at, problems, Optional.empty(), false);
+    }
+    if (NodeText.hasForeignTag(node)) {
+      return new Section(path, at, problems, Optional.empty(), true);
     }
     problems.error(Kind.TYPE, path, NodeText.describe(node) + " (expected: " + expected + ")", at, expected);
     return new Section(path, at, problems, Optional.empty(), true);
@@ -108,7 +112,8 @@ final class Section {
     for (NodeTuple entry : entries.values()) {
       Node key = entry.getKeyNode();
       String name = NodeText.keyText(key);
-      if (!(key instanceof ScalarNode) || knownSet.contains(name)) {
+      // non-scalar and merge keys are reported by TreeCheck
+      if (!(key instanceof ScalarNode) || key.getTag().equals(Tag.MERGE) || knownSet.contains(name)) {
         continue;
       }
       String expected = "one of: " + String.join(", ", known);
@@ -219,6 +224,9 @@ final class Section {
     }
     if (node.get() instanceof SequenceNode sequence) {
       return sequence.getValue();
+    }
+    if (NodeText.hasForeignTag(node.get())) {
+      return List.of();
     }
     problems.error(
         Kind.TYPE, path(key), NodeText.describe(node.get()) + " (expected: " + expected + ")", mark(key), expected);

@@ -21,12 +21,14 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
-import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.Tag;
 
 /**
  * Reads {@code parapet.yaml} into a {@link SpecDocument}. Never throws for bad input: every
  * problem becomes a {@link Problem} on the document.
+ *
+ * <p>An empty file (or one holding only comments) loads as an empty, editable document: the
+ * validator then lists every required field as MISSING, which is what {@code --fill} needs.
  *
  * <p>The spec is operator-written but may arrive through a pull request, so the loader treats it
  * as untrusted: the size is checked before any parsing, SnakeYAML only composes a node tree
@@ -117,7 +119,7 @@ public final class SpecLoader {
   private static SpecDocument compose(String text, String sourceName, boolean keepComments) {
     Iterator<Node> documents = yaml(keepComments).composeAll(new StringReader(text)).iterator();
     if (!documents.hasNext()) {
-      return SpecDocument.failed(sourceName, empty());
+      return SpecDocument.empty(sourceName);
     }
     Node root = documents.next();
     if (documents.hasNext()) {
@@ -131,8 +133,9 @@ public final class SpecLoader {
               Mark.of(second.getStartMark()),
               "a single document"));
     }
-    if (root instanceof ScalarNode scalar && scalar.getTag().equals(Tag.NULL)) {
-      return SpecDocument.failed(sourceName, empty());
+    // a comments-only file composes to a lone comment node when comments are kept
+    if (SpecDocument.isNull(root) || root.getTag().equals(Tag.COMMENT)) {
+      return SpecDocument.empty(sourceName);
     }
     if (!(root instanceof MappingNode mapping)) {
       return SpecDocument.failed(
@@ -203,15 +206,6 @@ public final class SpecLoader {
         "spec too large: " + bytes + " bytes (expected: <= " + MAX_BYTES + ")",
         Mark.UNKNOWN,
         "a spec of at most " + MAX_BYTES + " bytes");
-  }
-
-  private static Problem empty() {
-    return Problem.error(
-        Kind.MISSING,
-        "",
-        "the spec is empty (expected: a mapping with version, tenants, routes, services, users)",
-        Mark.UNKNOWN,
-        "a mapping with version, tenants, routes, services, users");
   }
 
   /** SnakeYAML messages quote the offending text; keep them on one line and bounded. */

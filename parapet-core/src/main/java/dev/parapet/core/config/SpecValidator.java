@@ -28,10 +28,22 @@ public final class SpecValidator {
     if (!doc.isEditable()) {
       return new ValidationResult(Optional.empty(), problems.list());
     }
+    if (doc.isEmpty()) {
+      problems.warning(
+          Kind.MISSING,
+          "",
+          "the spec is empty; every required field is listed below",
+          Problem.Mark.UNKNOWN);
+    }
     MappingNode rootNode = doc.root().orElseGet(ValueNodes::mapping);
     Section top = Section.root(rootNode, problems);
     top.allowOnly(TOP_KEYS);
-    Optional<Integer> version = top.integer("version", true, 0, Integer.MAX_VALUE);
+    Optional<Integer> version = Optional.empty();
+    if (top.has("version")) {
+      version = top.integer("version", true, 0, Integer.MAX_VALUE);
+    } else {
+      top.missing("version", String.valueOf(ParapetSpec.CURRENT_VERSION));
+    }
     if (version.isPresent() && version.get() != ParapetSpec.CURRENT_VERSION) {
       problems.error(
           Kind.VALUE,
