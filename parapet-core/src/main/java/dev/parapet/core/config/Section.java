@@ -79,9 +79,15 @@ final class Section {
     return SpecPath.child(path, key);
   }
 
-  /** The value's position if the key is present, else this mapping's. */
+  /** The value's position if the key is written, else this mapping's. */
   Mark mark(String key) {
-    return value(key).map(n -> Mark.of(n.getStartMark())).orElse(mark);
+    NodeTuple entry = entries.get(key);
+    if (entry == null) {
+      return mark;
+    }
+    // an empty value ({@code name:}) has no text of its own: point at its key
+    Node at = SpecDocument.isNull(entry.getValueNode()) ? entry.getKeyNode() : entry.getValueNode();
+    return Mark.of(at.getStartMark());
   }
 
   Problems problems() {
