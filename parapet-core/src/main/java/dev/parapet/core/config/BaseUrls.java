@@ -24,7 +24,7 @@ final class BaseUrls {
 
   /** The URL without trailing slashes, or empty after reporting what is wrong. */
   static Optional<URI> check(String text, ProviderType type, String path, Mark at, Problems problems) {
-    String shown = Quoting.quote(text);
+    String shown = Quoting.quote(withoutUserInfo(text));
     if (text.length() > MAX_LENGTH) {
       return bad(problems, path, at, shown + " is too long (expected: at most " + MAX_LENGTH + " characters)");
     }
@@ -58,6 +58,22 @@ final class BaseUrls {
     String trimmed = rawPath.replaceAll("/+$", "");
     String authority = uri.getRawAuthority();
     return Optional.of(URI.create(scheme + "://" + authority + trimmed));
+  }
+
+  /**
+   * The URL as it may appear in a message: anything between the scheme and an {@code @} may be
+   * a password, and problems end up in CI logs.
+   */
+  static String withoutUserInfo(String text) {
+    int scheme = text.indexOf("://");
+    int start = scheme < 0 ? 0 : scheme + 3;
+    int slash = text.indexOf('/', start);
+    int end = slash < 0 ? text.length() : slash;
+    int at = text.lastIndexOf('@', end - 1);
+    if (at < start) {
+      return text;
+    }
+    return text.substring(0, start) + "***" + text.substring(at);
   }
 
   /** Loopback by its literal form only: no DNS at build time, and a name cannot move. */
