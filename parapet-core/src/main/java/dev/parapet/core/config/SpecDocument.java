@@ -192,7 +192,7 @@ public final class SpecDocument {
     options.setAllowUnicode(true);
     StringWriter out = new StringWriter();
     new Yaml(new LoaderOptions(), options).serialize(root.get(), out);
-    return out.toString();
+    return ItemLayout.tidy(out.toString(), options);
   }
 
   @Override

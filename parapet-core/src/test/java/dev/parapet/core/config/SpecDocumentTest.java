@@ -114,6 +114,17 @@ class SpecDocumentTest {
   }
 
   @Test
+  void blankLinesAndCommentsBeforeListItemsStayInFrontOfTheDash() {
+    String text = Specs.validYaml().replace("  - name: echo\n", "  # the demo route\n  - name: echo\n");
+    SpecDocument doc = SpecLoader.parse(text, "parapet.yaml");
+    String yaml = doc.toYaml();
+    assertTrue(yaml.contains("        scan_output: false\n\n  - name: legal-review\n"), yaml);
+    assertTrue(yaml.contains("        mode: off\n\n  # the demo route\n  - name: echo\n"), yaml);
+    assertFalse(yaml.contains("- \n"), yaml);
+    assertEquals(SpecValidator.validate(doc).spec(), Specs.validate(yaml).spec());
+  }
+
+  @Test
   void stringsThatLookLikeNumbersStayStrings() {
     SpecDocument doc = SpecLoader.parse(Specs.validYaml(), "parapet.yaml");
     doc.set("tenants[0].notes", "500");
