@@ -82,7 +82,7 @@ final class CrossRules {
     if (defined.containsKey(ref.value())) {
       return true;
     }
-    String known = defined.isEmpty() ? "none defined" : "one of: " + String.join(", ", defined.keySet());
+    String known = defined.isEmpty() ? "none defined" : "one of: " + Suggestions.listed(defined.keySet());
     problems.error(
         Kind.REFERENCE,
         ref.path(),

@@ -8,29 +8,34 @@ import java.util.List;
 /** Collects problems while a spec is read, so every one is reported at once. */
 final class Problems {
   private final List<Problem> list = new ArrayList<>();
+  private int errors;
 
   void add(Problem problem) {
     list.add(problem);
+    if (problem.isError()) {
+      errors++;
+    }
   }
 
   void addAll(List<Problem> problems) {
-    list.addAll(problems);
+    problems.forEach(this::add);
   }
 
   void error(Kind kind, String path, String message, Mark at, String expected) {
-    list.add(Problem.error(kind, path, message, at, expected));
+    add(Problem.error(kind, path, message, at, expected));
   }
 
   void warning(Kind kind, String path, String message, Mark at) {
-    list.add(Problem.warning(kind, path, message, at));
+    add(Problem.warning(kind, path, message, at));
   }
 
   boolean hasErrors() {
-    return list.stream().anyMatch(Problem::isError);
+    return errors > 0;
   }
 
+  /** Counted as they come: rules compare counts before and after reading each entry. */
   int errorCount() {
-    return (int) list.stream().filter(Problem::isError).count();
+    return errors;
   }
 
   List<Problem> list() {

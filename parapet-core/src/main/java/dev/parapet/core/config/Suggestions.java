@@ -11,9 +11,15 @@ import java.util.Optional;
 final class Suggestions {
   private Suggestions() {}
 
+  /**
+   * Beyond this many candidates no suggestion is made: a hostile 1 MiB spec with thousands of
+   * bad references must not cost thousands squared distance computations.
+   */
+  static final int MAX_CANDIDATES = 200;
+
   /** The closest candidate within a small edit distance, case-insensitively. */
   static Optional<String> closest(String typed, Collection<String> candidates) {
-    if (typed.length() > 100) {
+    if (typed.length() > 100 || candidates.size() > MAX_CANDIDATES) {
       return Optional.empty();
     }
     String lower = typed.toLowerCase(Locale.ROOT);
@@ -33,6 +39,13 @@ final class Suggestions {
   /** {@code "; did you mean `x`?"} or nothing. */
   static String didYouMean(String typed, Collection<String> candidates) {
     return closest(typed, candidates).map(s -> "; did you mean `" + s + "`?").orElse("");
+  }
+
+  /** {@code "a, b, c"}, or the first few and a count, so a message stays one readable line. */
+  static String listed(Collection<String> names) {
+    int shown = 10;
+    String head = String.join(", ", names.stream().limit(shown).toList());
+    return names.size() > shown ? head + ", … (" + names.size() + " in all)" : head;
   }
 
   /** Levenshtein distance with adjacent transpositions counted as one edit. */

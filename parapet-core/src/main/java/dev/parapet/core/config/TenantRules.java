@@ -1,5 +1,6 @@
 package dev.parapet.core.config;
 
+import dev.parapet.core.config.Problem.Kind;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,6 +36,14 @@ final class TenantRules {
     Section spend = s.section("spend", "a mapping with daily_usd_cap");
     spend.allowOnly(List.of("daily_usd_cap"));
     Optional<BigDecimal> cap = spend.decimal("daily_usd_cap", false);
+    if (cap.isPresent() && cap.get().signum() == 0) {
+      s.problems()
+          .warning(
+              Kind.VALUE,
+              spend.path("daily_usd_cap"),
+              "0: no route of this tenant can ever spend; every call is refused",
+              spend.mark("daily_usd_cap"));
+    }
     Optional<String> notes = s.string("notes", false, "text");
     Optional<Tenant> tenant =
         s.build(errorsBefore, () -> new Tenant(name.orElseThrow().value(), cap, notes));

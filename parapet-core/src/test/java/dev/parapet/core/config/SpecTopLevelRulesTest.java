@@ -69,6 +69,31 @@ class SpecTopLevelRulesTest {
   }
 
   @Test
+  void zeroTenantCapIsAWarning() {
+    ValidationResult r = validate(validWith("daily_usd_cap: 1000 ", "daily_usd_cap: 0 "));
+    assertValid(r);
+    assertProblem(r, "tenants[0].spend.daily_usd_cap", Severity.WARNING, Kind.VALUE, 7, 22);
+  }
+
+  @Test
+  void aHostileSpecWithThousandsOfBadReferencesIsStillQuick() {
+    StringBuilder yaml = new StringBuilder("version: 1\ntenants: [{name: prod}]\nroutes:\n");
+    for (int i = 0; i < 3000; i++) {
+      yaml.append("  - {name: r").append(i).append(", tenant: t").append(i)
+          .append(", provider: {type: echo, model: e}, policy: {max_tokens_in: 1, max_tokens_out: 1, budget_daily_usd: 1}}\n");
+    }
+    yaml.append("services:\n");
+    for (int i = 0; i < 3000; i++) {
+      yaml.append("  - {label: s").append(i).append(", tenant: prod, allowed_routes: [x").append(i)
+          .append("], parapet_token_ref: T").append(i).append("}\n");
+    }
+    ValidationResult r = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+        java.time.Duration.ofSeconds(5), () -> validate(yaml.toString()));
+    assertTrue(r.errors().size() >= 6000);
+    assertTrue(r.errors().get(r.errors().size() - 1).message().contains("(3000 in all)"), r.errors().get(r.errors().size() - 1)::toString);
+  }
+
+  @Test
   void unknownKeyInsideSpendIsAnError() {
     Problem p = assertError(validate(validWith("daily_usd_cap: 1000 ", "daily_cap_usd: 1000 ")),
         "tenants[0].spend.daily_cap_usd", Kind.UNKNOWN_KEY, 7, 7);
