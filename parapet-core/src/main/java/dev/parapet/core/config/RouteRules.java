@@ -22,25 +22,26 @@ final class RouteRules {
 
   private RouteRules() {}
 
-  static List<Entry> readAll(Section top) {
+  /** @param tenantHint what to ask for a tenant, naming the defined ones */
+  static List<Entry> readAll(Section top, String tenantHint) {
     List<Node> items = top.list("routes", "a list of routes");
     if (items.isEmpty() && !top.holdsNonList("routes")) {
-      FirstItem.reportMissing(top, "routes", "route", RouteRules::read);
+      FirstItem.reportMissing(top, "routes", "route", s -> read(s, tenantHint));
       return List.of();
     }
     List<Entry> entries = new ArrayList<>();
     for (int i = 0; i < items.size(); i++) {
       String path = SpecPath.item(top.path("routes"), i);
-      entries.add(read(Section.of(items.get(i), path, top.problems(), "a mapping with name")));
+      entries.add(read(Section.of(items.get(i), path, top.problems(), "a mapping with name"), tenantHint));
     }
     return entries;
   }
 
-  static Entry read(Section s) {
+  static Entry read(Section s, String tenantHint) {
     int errorsBefore = s.problems().errorCount();
     s.allowOnly(KEYS);
     Optional<Named> name = s.name("name", true, Names.IDENTIFIER, Named.IDENTIFIER_HINT);
-    Optional<Named> tenant = s.name("tenant", true, Names.IDENTIFIER, "the name of a tenant");
+    Optional<Named> tenant = s.name("tenant", true, Names.IDENTIFIER, tenantHint);
     Section providerSection = s.section("provider", "a mapping with type and model");
     ProviderRules.Result provider = ProviderRules.read(providerSection);
     Section policySection = s.section("policy", "a mapping with max_tokens_in, max_tokens_out, budget_daily_usd");

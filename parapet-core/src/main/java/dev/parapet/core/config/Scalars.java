@@ -22,6 +22,8 @@ final class Scalars {
   private static final Pattern DECIMAL_INT = Pattern.compile("[-+]?(0|[1-9][0-9]*)");
   private static final Pattern DECIMAL_NUMBER =
       Pattern.compile("[-+]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+)?");
+  /** YAML 1.1 reads {@code 010} as octal 8; an operator almost certainly meant ten. Refuse both. */
+  private static final Pattern LEADING_ZERO = Pattern.compile("[-+]?0[0-9].*");
   private static final Pattern NUMBER_SHAPE = Pattern.compile("[-+0-9._eE]{1,40}");
 
   /** Decimals above this are typos (a budget of a trillion dollars a day is not a budget). */
@@ -59,6 +61,9 @@ final class Scalars {
       return typeMismatch(node, path, at, problems, expected);
     }
     String text = scalar.getValue().replace("_", "");
+    if (LEADING_ZERO.matcher(text).matches()) {
+      return leadingZero(scalar, path, at, problems, expected);
+    }
     BigDecimal value;
     if (DECIMAL_INT.matcher(text).matches() && text.length() <= 18) {
       value = new BigDecimal(text);
@@ -90,6 +95,9 @@ final class Scalars {
       return typeMismatch(node, path, at, problems, expected);
     }
     String text = scalar.getValue().replace("_", "");
+    if (LEADING_ZERO.matcher(text).matches()) {
+      return leadingZero(scalar, path, at, problems, expected);
+    }
     String lower = text.toLowerCase(Locale.ROOT);
     if (lower.endsWith(".nan") || lower.endsWith(".inf")) {
       problems.error(
@@ -141,6 +149,17 @@ final class Scalars {
     String v = scalar.getValue();
     boolean numeric = scalar.getTag().equals(Tag.INT) || scalar.getTag().equals(Tag.FLOAT);
     return numeric && NUMBER_SHAPE.matcher(v).matches() ? v : Quoting.quote(v);
+  }
+
+  private static <T> Optional<T> leadingZero(
+      ScalarNode scalar, String path, Mark at, Problems problems, String expected) {
+    problems.error(
+        Kind.TYPE,
+        path,
+        shown(scalar) + " has a leading zero, which YAML reads as octal (expected: " + expected + ")",
+        at,
+        expected);
+    return Optional.empty();
   }
 
   private static <T> Optional<T> typeMismatch(

@@ -19,7 +19,8 @@ final class ServiceRules {
 
   private ServiceRules() {}
 
-  static List<Entry> readAll(Section top) {
+  /** @param tenantHint what to ask for a tenant, naming the defined ones */
+  static List<Entry> readAll(Section top, String tenantHint) {
     List<Node> items = top.list("services", "a list of services");
     if (items.isEmpty() && !top.holdsNonList("services")) {
       top.problems()
@@ -33,16 +34,16 @@ final class ServiceRules {
     List<Entry> entries = new ArrayList<>();
     for (int i = 0; i < items.size(); i++) {
       String path = SpecPath.item(top.path("services"), i);
-      entries.add(read(Section.of(items.get(i), path, top.problems(), "a mapping with label")));
+      entries.add(read(Section.of(items.get(i), path, top.problems(), "a mapping with label"), tenantHint));
     }
     return entries;
   }
 
-  static Entry read(Section s) {
+  static Entry read(Section s, String tenantHint) {
     int errorsBefore = s.problems().errorCount();
     s.allowOnly(KEYS);
     Optional<Named> label = s.name("label", true, Names.IDENTIFIER, Named.IDENTIFIER_HINT);
-    Optional<Named> tenant = s.name("tenant", true, Names.IDENTIFIER, "the name of a tenant");
+    Optional<Named> tenant = s.name("tenant", true, Names.IDENTIFIER, tenantHint);
     List<Named> routes = new ArrayList<>();
     List<Node> items = s.list("allowed_routes", "a list of route names");
     for (int i = 0; i < items.size(); i++) {

@@ -53,8 +53,9 @@ public final class SpecValidator {
           String.valueOf(ParapetSpec.CURRENT_VERSION));
     }
     List<TenantRules.Entry> tenants = TenantRules.readAll(top);
-    List<RouteRules.Entry> routes = RouteRules.readAll(top);
-    List<ServiceRules.Entry> services = ServiceRules.readAll(top);
+    String tenantHint = tenantHint(tenants);
+    List<RouteRules.Entry> routes = RouteRules.readAll(top, tenantHint);
+    List<ServiceRules.Entry> services = ServiceRules.readAll(top, tenantHint);
     List<UserRules.Entry> users = UserRules.readAll(top);
     CrossRules.check(tenants, routes, services, users, problems);
     if (problems.hasErrors()) {
@@ -75,5 +76,12 @@ public final class SpecValidator {
       problems.error(Kind.VALUE, "", "rejected: " + Quoting.quote(why), Problem.Mark.UNKNOWN, "a valid spec");
       return new ValidationResult(Optional.empty(), problems.list());
     }
+  }
+
+  /** "one of the tenants: prod, staging", so a filler can offer the choices. */
+  private static String tenantHint(List<TenantRules.Entry> tenants) {
+    List<String> names =
+        tenants.stream().flatMap(t -> t.name().stream()).map(Named::value).distinct().toList();
+    return names.isEmpty() ? "the name of a tenant" : "one of the tenants: " + Suggestions.listed(names);
   }
 }

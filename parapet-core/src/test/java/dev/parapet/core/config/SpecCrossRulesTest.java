@@ -27,6 +27,13 @@ class SpecCrossRulesTest {
   }
 
   @Test
+  void aMissingTenantIsAskedForAmongTheDefinedOnes() {
+    Problem p = assertError(validate(validWith("    tenant: prod\n    provider:\n      type: openai", "    provider:\n      type: openai")),
+        "routes[0].tenant", Kind.MISSING, 12, 5);
+    assertEquals("one of the tenants: prod, staging", p.expected());
+  }
+
+  @Test
   void routeNamesAreUnique() {
     Problem p = assertError(validate(validWith("  - name: echo\n", "  - name: summarizer\n")), "routes[3].name", Kind.DUPLICATE, 59, 11);
     assertTrue(p.message().contains("first at routes[0].name, line 12"), p::toString);

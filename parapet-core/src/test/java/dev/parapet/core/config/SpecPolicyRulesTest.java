@@ -41,6 +41,10 @@ class SpecPolicyRulesTest {
     assertError(validate(validWith("budget_daily_usd: 500", "budget_daily_usd: [500]")), "routes[0].policy.budget_daily_usd", Kind.TYPE, 21, 25);
     assertError(validate(validWith("budget_daily_usd: 500", "budget_daily_usd: 0.0000000000001")), "routes[0].policy.budget_daily_usd", Kind.VALUE, 21, 25);
     assertValid(validate(validWith("budget_daily_usd: 500", "budget_daily_usd: 1.5e2")));
+    assertValid(validate(validWith("budget_daily_usd: 500", "budget_daily_usd: 0.25")));
+    Problem octal = assertError(validate(validWith("budget_daily_usd: 500", "budget_daily_usd: 0500")), "routes[0].policy.budget_daily_usd", Kind.TYPE, 21, 25);
+    assertTrue(octal.message().contains("octal"), octal::toString);
+    assertError(validate(validWith("max_tokens_in: 6000", "max_tokens_in: 06000")), "routes[0].policy.max_tokens_in", Kind.TYPE, 19, 22);
   }
 
   @Test
