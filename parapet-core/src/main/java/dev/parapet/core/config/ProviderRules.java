@@ -104,7 +104,7 @@ final class ProviderRules {
       return Optional.empty();
     }
     boolean required = type.map(ProviderType::keyRequired).orElse(false);
-    return s.name("provider_key_ref", required, Names.SECRET_REF, Named.SECRET_REF_HINT);
+    return s.secretRef("provider_key_ref", required);
   }
 
   private static Optional<URI> baseUrl(Section s, Optional<ProviderType> type) {

@@ -196,6 +196,37 @@ final class Section {
   }
 
   /**
+   * A {@code *_ref}: the name of a secret, never the secret. The usual mistake is pasting the
+   * secret itself, so a value that is not a ref name is never repeated in the message (problems
+   * end up in terminals and CI logs).
+   */
+  Optional<Named> secretRef(String key, boolean required) {
+    String hint = Named.SECRET_REF_HINT;
+    Optional<Node> node = value(key);
+    if (node.isEmpty()) {
+      if (required) {
+        missing(key, hint);
+      }
+      return Optional.empty();
+    }
+    if (NodeText.hasForeignTag(node.get())) {
+      return Optional.empty();
+    }
+    if (node.get() instanceof ScalarNode scalar && Names.SECRET_REF.matcher(scalar.getValue()).matches()) {
+      return Optional.of(new Named(scalar.getValue(), path(key), mark(key)));
+    }
+    Kind kind = node.get() instanceof ScalarNode ? Kind.VALUE : Kind.TYPE;
+    problems.error(
+        kind,
+        path(key),
+        "not a secret reference name; the value is not shown, as it may be the secret itself (expected: "
+            + hint + ")",
+        mark(key),
+        hint);
+    return Optional.empty();
+  }
+
+  /**
    * Builds a config record once this section read cleanly ({@code errorsBefore} = the error
    * count when reading started). The records validate again in their constructors; should one
    * disagree with the rules here, that is reported, never thrown.

@@ -57,7 +57,7 @@ final class ServiceRules {
       s.problems()
           .warning(Kind.MISSING, s.path("allowed_routes"), "no routes: this service can call nothing", s.mark("allowed_routes"));
     }
-    Optional<Named> token = s.name("parapet_token_ref", true, Names.SECRET_REF, Named.SECRET_REF_HINT);
+    Optional<Named> token = s.secretRef("parapet_token_ref", true);
     Optional<Service> service =
         s.build(
             errorsBefore,

@@ -35,7 +35,7 @@ final class UserRules {
     s.allowOnly(KEYS);
     Optional<Named> username = s.name("username", true, Names.USERNAME, Named.USERNAME_HINT);
     Optional<Role> role = s.string("role", true, ROLE_HINT).flatMap(text -> role(s, text));
-    Optional<Named> passwordRef = s.name("password_ref", true, Names.SECRET_REF, Named.SECRET_REF_HINT);
+    Optional<Named> passwordRef = s.secretRef("password_ref", true);
     Optional<User> user =
         s.build(
             errorsBefore,

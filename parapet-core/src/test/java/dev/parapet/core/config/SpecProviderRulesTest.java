@@ -77,6 +77,17 @@ class SpecProviderRulesTest {
   }
 
   @Test
+  void aSecretPastedIntoARefIsNeverRepeated() {
+    String secret = "sk-proj-PLANTED-9f8e7d6c5b4a";
+    for (String value : List.of(secret, "[" + secret + "]", "{k: " + secret + "}")) {
+      ValidationResult r = validate(validWith("provider_key_ref: OPENAI_KEY_PROD", "provider_key_ref: " + value));
+      Problem p = Specs.only(r, "routes[0].provider.provider_key_ref");
+      assertTrue(p.message().startsWith("not a secret reference name"), p::toString);
+      assertTrue(r.problems().stream().noneMatch(q -> q.format("f").contains("PLANTED") || q.expected().contains("PLANTED")), value);
+    }
+  }
+
+  @Test
   void keyRefIsOptionalForLocalAndRefusedForEcho() {
     ValidationResult local = validate(validWith("      base_url: http://127.0.0.1:8080/v1\n",
         "      base_url: http://127.0.0.1:8080/v1\n      provider_key_ref: LOCAL_KEY\n"));
