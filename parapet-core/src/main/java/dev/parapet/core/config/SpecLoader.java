@@ -122,8 +122,11 @@ public final class SpecLoader {
       return SpecDocument.empty(sourceName);
     }
     Node root = documents.next();
-    if (documents.hasNext()) {
+    while (documents.hasNext()) {
       Node second = documents.next();
+      if (isBlank(second)) {
+        continue; // a trailing "---" with nothing after it holds nothing to ignore
+      }
       return SpecDocument.failed(
           sourceName,
           Problem.error(
@@ -133,8 +136,7 @@ public final class SpecLoader {
               Mark.of(second.getStartMark()),
               "a single document"));
     }
-    // a comments-only file composes to a lone comment node when comments are kept
-    if (SpecDocument.isNull(root) || root.getTag().equals(Tag.COMMENT)) {
+    if (isBlank(root)) {
       return SpecDocument.empty(sourceName);
     }
     if (!(root instanceof MappingNode mapping)) {
@@ -150,6 +152,11 @@ public final class SpecLoader {
     List<Problem> problems = new ArrayList<>();
     TreeCheck.check(mapping, problems);
     return new SpecDocument(sourceName, Optional.of(mapping), problems);
+  }
+
+  /** Null, or (with comments kept) a lone comment node: a document with nothing in it. */
+  private static boolean isBlank(Node document) {
+    return SpecDocument.isNull(document) || document.getTag().equals(Tag.COMMENT);
   }
 
   private static Yaml yaml(boolean keepComments) {

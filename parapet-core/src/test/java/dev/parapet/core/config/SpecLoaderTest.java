@@ -75,6 +75,9 @@ class SpecLoaderTest {
     assertEquals(Kind.SYNTAX, p.kind());
     assertEquals(3, p.line());
     assertTrue(p.message().contains("more than one YAML document"), p::toString);
+    // an empty trailing document holds nothing that could be ignored by mistake
+    assertEquals(List.of(), SpecLoader.parse("version: 1\n---\n# end\n", "p").syntaxProblems());
+    assertEquals(List.of(), SpecLoader.parse("# lead\n---\nversion: 1\n...\n", "p").syntaxProblems());
   }
 
   @Test
