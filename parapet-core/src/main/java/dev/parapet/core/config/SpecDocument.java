@@ -84,7 +84,9 @@ public final class SpecDocument {
    * Sets the value at {@code path} (as in {@link Problem#path()}: {@code
    * routes[0].policy.budget_daily_usd}, {@code users[0].username}), creating the mappings and the
    * list entries on the way. A list index may name an existing entry or the next one (appending).
-   * Anything in the way that is not a mapping or list where one is needed is replaced.
+   * Anything in the way that is not a mapping or list where one is needed is replaced. A value
+   * reached through a YAML alias ({@code *name}) is shared: setting it changes every place the
+   * alias is used.
    *
    * @param value a {@code String}, {@code Boolean}, {@code Number} (not NaN/infinite), one of the
    *     config enums ({@link ProviderType}, {@link RedactionMode}, {@link RedactionPattern},
@@ -116,6 +118,7 @@ public final class SpecDocument {
     if (!(segments.get(0) instanceof Key)) {
       throw new IllegalArgumentException("path: " + Quoting.quote(path) + " (expected: to start with a key)");
     }
+    checkIndices(segments, path);
     MappingNode top = root.orElseGet(() -> ValueNodes.mapping());
     root = Optional.of(top);
     Node current = top;
@@ -124,6 +127,38 @@ public final class SpecDocument {
       Segment segment = segments.get(i);
       Node next = last ? value : containerFor(segments.get(i + 1));
       current = descend(current, segment, next, last, path);
+    }
+  }
+
+  /**
+   * Refuses an index past the end before anything changes, so a refused {@code set} leaves the
+   * document as it was. Where a list will be created, only index 0 can be reached.
+   */
+  private void checkIndices(List<Segment> segments, String path) {
+    Optional<Node> current = root.map(Node.class::cast);
+    for (Segment segment : segments) {
+      Optional<Node> at = current;
+      if (segment instanceof Key key) {
+        current =
+            at.filter(MappingNode.class::isInstance)
+                .flatMap(
+                    n ->
+                        ((MappingNode) n)
+                            .getValue().stream()
+                                .filter(t -> NodeText.keyText(t.getKeyNode()).equals(key.name()))
+                                .findFirst()
+                                .map(NodeTuple::getValueNode));
+        continue;
+      }
+      int index = ((Index) segment).index();
+      int size =
+          at.filter(SequenceNode.class::isInstance).map(n -> ((SequenceNode) n).getValue().size()).orElse(0);
+      if (index > size) {
+        throw new IllegalArgumentException(
+            "path: " + Quoting.quote(path) + ": index " + index + " (expected: <= " + size + ")");
+      }
+      current =
+          index < size ? Optional.of(((SequenceNode) at.get()).getValue().get(index)) : Optional.empty();
     }
   }
 

@@ -155,6 +155,13 @@ class SpecDocumentTest {
     assertThrows(IllegalArgumentException.class, () -> doc.set("tenants[0].notes", new Object()));
     assertThrows(IllegalArgumentException.class, () -> doc.set("tenants[0].notes", Double.NaN));
     Specs.assertValid(SpecValidator.validate(doc));
+    String before = doc.toYaml();
+    assertThrows(IllegalArgumentException.class, () -> doc.set("routes[0].policy.extra[1].x", "x"));
+    assertThrows(IllegalArgumentException.class, () -> doc.set("tenants[0].notes[1]", "x"));
+    assertEquals(before, doc.toYaml(), "a refused set changes nothing");
+    SpecDocument empty = SpecDocument.empty("p");
+    assertThrows(IllegalArgumentException.class, () -> empty.set("users[1].username", "x"));
+    assertEquals("", empty.toYaml());
   }
 
   @Test
