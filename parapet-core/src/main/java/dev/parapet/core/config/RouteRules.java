@@ -62,12 +62,12 @@ final class RouteRules {
   /**
    * SPEC §2: providers answer an alias with a dated snapshot ({@code gpt-4o} reports {@code
    * gpt-4o-2024-08-06}), so drift_strict on an alias refuses every call unless the snapshot is in
-   * allowed_response_models. Only the hosted providers do this; local servers echo the id.
+   * allowed_response_models. Local servers are warned too (what they report is up to them); echo
+   * answers locally with the pinned id and cannot drift.
    */
   private static void warnUndatedPin(Section policy, ProviderRules.Result provider, PolicyRules.Result result) {
-    boolean hosted =
-        provider.type().filter(t -> t == ProviderType.OPENAI || t == ProviderType.ANTHROPIC).isPresent();
-    if (!result.driftStrict() || !hosted || provider.model().isEmpty()
+    boolean canDrift = provider.type().filter(t -> t != ProviderType.ECHO).isPresent();
+    if (!result.driftStrict() || !canDrift || provider.model().isEmpty()
         || !provider.allowedResponseModels().isEmpty()) {
       return;
     }
@@ -77,9 +77,9 @@ final class RouteRules {
           .warning(
               Kind.VALUE,
               policy.path("drift_strict"),
-              "drift_strict pins the undated alias " + Quoting.quote(model)
-                  + ", but the provider answers with a dated snapshot; pin the snapshot you reviewed"
-                  + " (like gpt-4o-2024-08-06) or list it in provider.allowed_response_models",
+              "drift_strict pins " + Quoting.quote(model) + ", an undated alias; providers report the"
+                  + " dated snapshot they served (gpt-4o answers as gpt-4o-2024-08-06), which drift_strict"
+                  + " refuses: pin the snapshot you reviewed or list it in provider.allowed_response_models",
               policy.mark("drift_strict"));
     }
   }

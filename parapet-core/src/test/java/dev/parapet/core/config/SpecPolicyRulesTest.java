@@ -85,6 +85,10 @@ class SpecPolicyRulesTest {
     for (String dated : List.of("gpt-4o-2024-11-20", "gpt-3.5-turbo-0125")) {
       assertEquals(List.of(), validate(validWith("model: gpt-4o-2024-08-06", "model: " + dated)).warnings(), dated);
     }
+    // echo answers with the pinned id itself; local servers may not
+    assertEquals(List.of(), validate(validWith("      budget_daily_usd: 1\n", "      budget_daily_usd: 1\n      drift_strict: true\n")).warnings());
+    assertProblem(validate(validWith("      budget_daily_usd: 10\n", "      budget_daily_usd: 10\n      drift_strict: true\n")),
+        "routes[2].policy.drift_strict", Severity.WARNING, Kind.VALUE, 56, 21);
     assertTrue(RouteRules.isDatedSnapshot("claude-3-5-sonnet-20241022"));
     assertFalse(RouteRules.isDatedSnapshot("claude-sonnet-4-0"));
     assertFalse(RouteRules.isDatedSnapshot("gpt-4.1"));
