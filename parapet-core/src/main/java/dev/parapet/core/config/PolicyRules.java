@@ -25,7 +25,7 @@ final class PolicyRules {
   private PolicyRules() {}
 
   static Result read(Section s) {
-    int errorsBefore = s.problems().errorCount();
+    int errorsBefore = s.problems().failureCount();
     s.allowOnly(KEYS);
     Optional<Integer> in = s.integer("max_tokens_in", true, 1, MAX_TOKENS_IN);
     Optional<Integer> out = s.integer("max_tokens_out", true, 1, MAX_TOKENS_OUT);

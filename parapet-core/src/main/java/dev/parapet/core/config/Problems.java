@@ -9,6 +9,7 @@ import java.util.List;
 final class Problems {
   private final List<Problem> list = new ArrayList<>();
   private int errors;
+  private int quietFailures;
 
   void add(Problem problem) {
     list.add(problem);
@@ -33,9 +34,20 @@ final class Problems {
     return errors > 0;
   }
 
-  /** Counted as they come: rules compare counts before and after reading each entry. */
-  int errorCount() {
-    return errors;
+  /**
+   * A value that could not be read and was already reported elsewhere (a foreign tag, by
+   * TreeCheck): no second problem, but the entry must not be built from it.
+   */
+  void quietFailure() {
+    quietFailures++;
+  }
+
+  /**
+   * Errors plus quiet failures, counted as they come: rules compare this before and after
+   * reading an entry to decide whether to build its record.
+   */
+  int failureCount() {
+    return errors + quietFailures;
   }
 
   List<Problem> list() {

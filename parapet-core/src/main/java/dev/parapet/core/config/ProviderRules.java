@@ -32,7 +32,7 @@ final class ProviderRules {
   private ProviderRules() {}
 
   static Result read(Section s) {
-    int errorsBefore = s.problems().errorCount();
+    int errorsBefore = s.problems().failureCount();
     s.allowOnly(KEYS);
     Optional<ProviderType> type = s.string("type", true, TYPE_HINT).flatMap(text -> type(s, text));
     Optional<String> model = modelId(s, "model");

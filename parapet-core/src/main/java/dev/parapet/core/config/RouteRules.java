@@ -38,7 +38,7 @@ final class RouteRules {
   }
 
   static Entry read(Section s, String tenantHint) {
-    int errorsBefore = s.problems().errorCount();
+    int errorsBefore = s.problems().failureCount();
     s.allowOnly(KEYS);
     Optional<Named> name = s.name("name", true, Names.IDENTIFIER, Named.IDENTIFIER_HINT);
     Optional<Named> tenant = s.name("tenant", true, Names.IDENTIFIER, tenantHint);

@@ -35,7 +35,8 @@ final class Scalars {
 
   static Optional<String> string(Node node, String path, Mark at, Problems problems, String expected) {
     if (NodeText.hasForeignTag(node)) {
-      return Optional.empty(); // TreeCheck already reported the tag
+      problems.quietFailure(); // TreeCheck already reported the tag
+      return Optional.empty();
     }
     if (!(node instanceof ScalarNode scalar)) {
       problems.error(Kind.TYPE, path, NodeText.describe(node) + " (expected: " + expected + ")", at, expected);
@@ -165,7 +166,8 @@ final class Scalars {
   private static <T> Optional<T> typeMismatch(
       Node node, String path, Mark at, Problems problems, String expected) {
     if (NodeText.hasForeignTag(node)) {
-      return Optional.empty(); // TreeCheck already reported the tag
+      problems.quietFailure(); // TreeCheck already reported the tag
+      return Optional.empty();
     }
     problems.error(Kind.TYPE, path, NodeText.describe(node) + " (expected: " + expected + ")", at, expected);
     return Optional.empty();

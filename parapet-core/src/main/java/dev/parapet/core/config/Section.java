@@ -210,6 +210,7 @@ final class Section {
       return Optional.empty();
     }
     if (NodeText.hasForeignTag(node.get())) {
+      problems.quietFailure();
       return Optional.empty();
     }
     if (node.get() instanceof ScalarNode scalar && Names.SECRET_REF.matcher(scalar.getValue()).matches()) {
@@ -232,7 +233,7 @@ final class Section {
    * disagree with the rules here, that is reported, never thrown.
    */
   <T> Optional<T> build(int errorsBefore, Supplier<T> builder) {
-    if (broken || problems.errorCount() != errorsBefore) {
+    if (broken || problems.failureCount() != errorsBefore) {
       return Optional.empty();
     }
     try {
@@ -263,6 +264,7 @@ final class Section {
       return sequence.getValue();
     }
     if (NodeText.hasForeignTag(node.get())) {
+      problems.quietFailure();
       return List.of();
     }
     problems.error(

@@ -40,7 +40,7 @@ final class ServiceRules {
   }
 
   static Entry read(Section s, String tenantHint) {
-    int errorsBefore = s.problems().errorCount();
+    int errorsBefore = s.problems().failureCount();
     s.allowOnly(KEYS);
     Optional<Named> label = s.name("label", true, Names.IDENTIFIER, Named.IDENTIFIER_HINT);
     Optional<Named> tenant = s.name("tenant", true, Names.IDENTIFIER, tenantHint);

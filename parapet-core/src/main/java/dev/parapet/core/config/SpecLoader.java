@@ -32,7 +32,8 @@ import org.yaml.snakeyaml.nodes.Tag;
  *
  * <p>The spec is operator-written but may arrive through a pull request, so the loader treats it
  * as untrusted: the size is checked before any parsing, SnakeYAML only composes a node tree
- * (nothing is ever constructed from a tag, so {@code !!java...} cannot instantiate a class), and
+ * (nothing is ever constructed from a tag, so {@code !!java...} cannot instantiate a class; such
+ * a tag is reported where it is written), and
  * aliases, nesting and length are bounded so a billion-laughs document fails fast instead of
  * exhausting memory.
  */
@@ -169,6 +170,10 @@ public final class SpecLoader {
     // composing does not check duplicates; TreeCheck reports them with positions instead
     options.setAllowDuplicateKeys(false);
     options.setMergeOnCompose(false);
+    // Composing only records a tag; nothing here ever constructs an object from one, so every
+    // tag may be composed and TreeCheck then reports each foreign one with its path, instead
+    // of the first one aborting the whole parse.
+    options.setTagInspector(tag -> true);
     return new Yaml(options);
   }
 

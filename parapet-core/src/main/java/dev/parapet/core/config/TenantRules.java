@@ -30,7 +30,7 @@ final class TenantRules {
   }
 
   static Entry read(Section s) {
-    int errorsBefore = s.problems().errorCount();
+    int errorsBefore = s.problems().failureCount();
     s.allowOnly(KEYS);
     Optional<Named> name = s.name("name", true, Names.IDENTIFIER, Named.IDENTIFIER_HINT);
     Section spend = s.section("spend", "a mapping with daily_usd_cap");

@@ -27,6 +27,12 @@ final class TreeCheck {
     walk(root, "", problems, Collections.newSetFromMap(new IdentityHashMap<>()));
   }
 
+  /** {@code !!java.net.URL} as written, rather than its expanded {@code tag:yaml.org,2002:} form. */
+  private static String shortTag(Tag tag) {
+    String value = tag.getValue();
+    return value.startsWith(Tag.PREFIX) ? "!!" + value.substring(Tag.PREFIX.length()) : value;
+  }
+
   private static void walk(Node node, String path, List<Problem> problems, Set<Node> seen) {
     // aliases point at the same node object: check it once, and never loop
     if (!seen.add(node)) {
@@ -37,7 +43,7 @@ final class TreeCheck {
           Problem.error(
               Kind.TYPE,
               path,
-              "tag " + Quoting.quote(node.getTag().getValue()) + " is not allowed (expected: plain YAML values)",
+              "tag " + Quoting.quote(shortTag(node.getTag())) + " is not allowed (expected: plain YAML values)",
               Mark.of(node.getStartMark()),
               "a plain value without a !tag"));
     }

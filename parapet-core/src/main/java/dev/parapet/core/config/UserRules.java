@@ -31,7 +31,7 @@ final class UserRules {
   }
 
   static Entry read(Section s) {
-    int errorsBefore = s.problems().errorCount();
+    int errorsBefore = s.problems().failureCount();
     s.allowOnly(KEYS);
     Optional<Named> username = s.name("username", true, Names.USERNAME, Named.USERNAME_HINT);
     Optional<Role> role = s.string("role", true, ROLE_HINT).flatMap(text -> role(s, text));

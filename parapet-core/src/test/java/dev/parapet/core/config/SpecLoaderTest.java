@@ -198,20 +198,25 @@ class SpecLoaderTest {
   }
 
   @Test
-  void customTagsAreProblemsAndNeverInstantiated() {
+  void customTagsAreProblemsAtTheirPathAndNeverInstantiated() {
     String yaml =
         Specs.validWith("notes: \"primary production tenant\"",
             "notes: !!dev.parapet.core.config.SpecLoaderTest$Tripwire {}");
     SpecDocument doc = SpecLoader.parse(yaml, "parapet.yaml");
     ValidationResult result = SpecValidator.validate(doc);
     assertFalse(Tripwire.constructed);
-    assertFalse(result.isValid());
-    Problem p = result.errors().get(0);
-    assertEquals(8, p.line(), p::toString);
-    assertEquals(12, p.column(), p::toString);
-    assertTrue(p.message().contains("Tripwire"), p::toString);
+    Problem p = Specs.assertError(result, "tenants[0].notes", Kind.TYPE, 8, 12);
+    assertEquals(1, result.errors().size(), () -> Specs.dump(result.errors()));
+    assertTrue(p.message().startsWith("tag \"!!dev.parapet.core.config.SpecLoaderTest$Tripwire\" is not allowed"), p::toString);
+    // tags on scalars too, and every one is reported at once
+    ValidationResult two = Specs.validate(Specs.validYaml()
+        .replace("username: trip", "username: !!java.net.URL http://x")
+        .replace("budget_daily_usd: 500", "budget_daily_usd: !!javax.script.ScriptEngineManager [x]"));
+    Specs.assertError(two, "users[0].username", Kind.TYPE, 85, 15);
+    Specs.assertError(two, "routes[0].policy.budget_daily_usd", Kind.TYPE, 21, 25);
+    assertEquals(2, two.errors().size(), () -> Specs.dump(two.errors()));
 
-    // local tags are not resolved by SnakeYAML at all: still refused, at the value
+    // local tags are refused the same way
     ValidationResult local = Specs.validate(Specs.validWith("notes: \"primary production tenant\"", "notes: !note hi"));
     Problem tag = Specs.assertError(local, "tenants[0].notes", Kind.TYPE, 8, 12);
     assertTrue(tag.message().contains("tag \"!note\" is not allowed"), tag::toString);
