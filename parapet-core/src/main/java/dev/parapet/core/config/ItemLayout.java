@@ -69,10 +69,8 @@ final class ItemLayout {
 
   /** The document without comments, as text: equal for two texts that mean the same. */
   private static String canonical(String text, DumperOptions options) {
-    LoaderOptions loading = new LoaderOptions();
-    loading.setMaxAliasesForCollections(SpecLoader.MAX_COLLECTION_ALIASES);
-    loading.setNestingDepthLimit(SpecLoader.MAX_NESTING_DEPTH);
-    loading.setCodePointLimit(Integer.MAX_VALUE);
+    LoaderOptions loading = SpecLoader.loaderOptions(false);
+    loading.setCodePointLimit(Integer.MAX_VALUE); // our own output, possibly grown by set()
     Node node = new Yaml(loading).compose(new StringReader(text));
     DumperOptions plain = new DumperOptions();
     plain.setDefaultFlowStyle(options.getDefaultFlowStyle());

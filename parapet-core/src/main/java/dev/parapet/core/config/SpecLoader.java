@@ -161,6 +161,11 @@ public final class SpecLoader {
   }
 
   private static Yaml yaml(boolean keepComments) {
+    return new Yaml(loaderOptions(keepComments));
+  }
+
+  /** The bounded, compose-only options every parse of spec text uses. */
+  static LoaderOptions loaderOptions(boolean keepComments) {
     LoaderOptions options = new LoaderOptions();
     options.setProcessComments(keepComments);
     options.setMaxAliasesForCollections(MAX_COLLECTION_ALIASES);
@@ -174,7 +179,7 @@ public final class SpecLoader {
     // tag may be composed and TreeCheck then reports each foreign one with its path, instead
     // of the first one aborting the whole parse.
     options.setTagInspector(tag -> true);
-    return new Yaml(options);
+    return options;
   }
 
   private static Problem syntaxProblem(YAMLException e) {
