@@ -56,7 +56,11 @@ final class Scalars {
 
   static Optional<Integer> integer(
       Node node, String path, Mark at, Problems problems, int min, int max) {
-    String expected = "a whole number from " + min + " to " + max;
+    return integer(node, path, at, problems, min, max, "a whole number from " + min + " to " + max);
+  }
+
+  static Optional<Integer> integer(
+      Node node, String path, Mark at, Problems problems, int min, int max, String expected) {
     if (!(node instanceof ScalarNode scalar)
         || !(scalar.getTag().equals(Tag.INT) || scalar.getTag().equals(Tag.FLOAT))) {
       return typeMismatch(node, path, at, problems, expected);

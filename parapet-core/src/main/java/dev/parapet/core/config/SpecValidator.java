@@ -40,7 +40,15 @@ public final class SpecValidator {
     top.allowOnly(TOP_KEYS);
     Optional<Integer> version = Optional.empty();
     if (top.has("version")) {
-      version = top.integer("version", true, 0, Integer.MAX_VALUE);
+      version =
+          Scalars.integer(
+              top.value("version").orElseThrow(),
+              "version",
+              top.mark("version"),
+              problems,
+              0,
+              Integer.MAX_VALUE,
+              String.valueOf(ParapetSpec.CURRENT_VERSION));
     } else {
       top.missing("version", String.valueOf(ParapetSpec.CURRENT_VERSION));
     }

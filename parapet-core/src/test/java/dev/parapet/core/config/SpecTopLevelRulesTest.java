@@ -21,7 +21,8 @@ class SpecTopLevelRulesTest {
     assertEquals("1", missing.expected());
     Problem two = assertError(validate(validWith("version: 1\n", "version: 2\n")), "version", Kind.VALUE, 2, 10);
     assertTrue(two.message().startsWith("2 (expected: 1"), two::toString);
-    assertError(validate(validWith("version: 1\n", "version: \"1\"\n")), "version", Kind.TYPE, 2, 10);
+    Problem text = assertError(validate(validWith("version: 1\n", "version: \"1\"\n")), "version", Kind.TYPE, 2, 10);
+    assertEquals("the string \"1\" (expected: 1)", text.message());
   }
 
   @Test
