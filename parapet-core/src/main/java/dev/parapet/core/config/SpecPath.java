@@ -17,7 +17,15 @@ final class SpecPath {
 
   private SpecPath() {}
 
+  /**
+   * {@code parent.key}; a key that is not a plain name (an operator typo, or a hostile key with
+   * control characters) is quoted, {@code parent["bad key"]}, so a path never carries raw text
+   * into a terminal.
+   */
   static String child(String parent, String key) {
+    if (key.isEmpty() || key.length() > 100 || !key.chars().allMatch(c -> c < 128 && isKeyChar((char) c))) {
+      return parent + "[" + Quoting.quote(key) + "]";
+    }
     return parent.isEmpty() ? key : parent + "." + key;
   }
 

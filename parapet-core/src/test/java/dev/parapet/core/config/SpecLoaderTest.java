@@ -230,7 +230,7 @@ class SpecLoaderTest {
   void mergeKeysAreRefusedRatherThanHalfSupported() {
     String yaml = Specs.validWith("      budget_daily_usd: 500\n", "      <<: {budget_daily_usd: 500}\n");
     ValidationResult r = Specs.validate(yaml);
-    Problem p = Specs.assertError(r, "routes[0].policy.<<", Kind.VALUE, 21, 7);
+    Problem p = Specs.assertError(r, "routes[0].policy[\"<<\"]", Kind.VALUE, 21, 7);
     assertTrue(p.message().contains("merge keys"), p::toString);
   }
 

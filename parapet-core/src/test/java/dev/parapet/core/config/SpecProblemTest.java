@@ -43,5 +43,10 @@ class SpecProblemTest {
     Problem p = Specs.only(r, "tenants[1].name");
     assertEquals(-1, p.format("x").indexOf('\u001b'));
     assertEquals(-1, p.format("x").indexOf('\n'));
+
+    ValidationResult key = Specs.validate(Specs.validWith("  - name: staging\n", "  - name: staging\n    \"no\\e[2Jtes\": x\n"));
+    Problem unknown = Specs.only(key, "tenants[1][\"no\\u001b[2Jtes\"]");
+    assertEquals(Kind.UNKNOWN_KEY, unknown.kind());
+    assertEquals(-1, unknown.format("x").indexOf('\u001b'));
   }
 }
