@@ -16,7 +16,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -37,13 +36,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>One instance per caller connection (it holds the call in flight; the front reads one request
  * at a time and resumes on {@link dev.parapet.runtime.RequestCompleted}, which this handler fires
- * exactly once per request). It sets the connection's write buffer water marks to {@link
- * #CALLER_WATER_MARK} when added, because its streaming backpressure keys off writability.
- * Anything that is not a {@link GatewayRequest} passes on untouched.
+ * exactly once per request, after its last write; it never touches the connection's autoRead).
+ * Streaming backpressure keys off the connection's writability, so the write buffer water marks
+ * the server sets on its child channels (Netty's default 32/64 KiB, or the gateway's own) bound
+ * what a slow reader can make us hold. Anything that is not a {@link GatewayRequest} passes on
+ * untouched.
  */
 public final class UpstreamProxyHandler extends ChannelInboundHandlerAdapter {
-  /** Caller-side water marks: a slow reader holds at most ~64 KiB of answer in our memory. */
-  public static final WriteBufferWaterMark CALLER_WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Logger LOG = LoggerFactory.getLogger(UpstreamProxyHandler.class);
 
@@ -63,11 +62,6 @@ public final class UpstreamProxyHandler extends ChannelInboundHandlerAdapter {
     this.config = Objects.requireNonNull(config, "config");
     this.providers = Objects.requireNonNull(providers, "providers");
     this.observers = Objects.requireNonNull(observers, "observers");
-  }
-
-  @Override
-  public void handlerAdded(ChannelHandlerContext ctx) {
-    ctx.channel().config().setWriteBufferWaterMark(CALLER_WATER_MARK);
   }
 
   @Override

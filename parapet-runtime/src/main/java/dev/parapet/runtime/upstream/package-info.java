@@ -8,8 +8,9 @@
  * pipeline: {@code new UpstreamProxyHandler(client, hydratedConfig, UpstreamProviders.builtIn(),
  * request -> observer)}. The front fires one {@link dev.parapet.runtime.GatewayRequest} at a
  * time and stops reading the connection until the matching {@link
- * dev.parapet.runtime.RequestCompleted}; the handler sets the connection's write buffer water
- * marks itself (32/64 KiB) because streaming backpressure keys off writability.
+ * dev.parapet.runtime.RequestCompleted}, and owns autoRead. Streaming backpressure keys off the
+ * caller connection's writability: the server's child write buffer water marks bound what a slow
+ * reader can make us hold.
  *
  * <p>Inside: {@code UpstreamExchange} runs one request on a connection leased from {@code
  * OriginPool}; {@code BufferedAnswer} or {@code StreamedAnswer} turns what it hears into the

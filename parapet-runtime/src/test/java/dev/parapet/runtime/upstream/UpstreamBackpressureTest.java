@@ -57,10 +57,12 @@ class UpstreamBackpressureTest {
         UpstreamStreamingTest.rawPost(s.getOutputStream(), UpstreamStreamingTest.STREAM_ASK);
 
         long before;
-        do { // wait until the provider is stuck on a full socket
+        int still = 0;
+        while (still < 4) { // wait until the provider has been stuck on a full socket for a while
           before = sent.get();
-          Thread.sleep(500);
-        } while (sent.get() != before);
+          Thread.sleep(250);
+          still = sent.get() == before && before > 0 ? still + 1 : 0;
+        }
         long pending = pendingToCaller();
         System.out.println("backpressure: provider sent " + sent.get() + " of " + total + " bytes; gateway holds " + pending);
         assertTrue(sent.get() < total / 4, "provider sent " + sent.get() + " of " + total + " bytes to a stalled caller");

@@ -19,11 +19,11 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** The handler alone: echo answers, water marks, pass-through of other messages, one completion. */
+/** The handler alone: echo answers, pass-through of other messages, one completion. */
 class UpstreamProxyHandlerEmbeddedTest {
 
   @Test
-  void echoAnswersOnceSetsWaterMarksAndPassesOtherMessages() throws Exception {
+  void echoAnswersOnceAndPassesOtherMessages() throws Exception {
     List<RequestCompleted> events = new ArrayList<>();
     ChannelInboundHandlerAdapter recorder = new ChannelInboundHandlerAdapter() {
       @Override
@@ -37,7 +37,6 @@ class UpstreamProxyHandlerEmbeddedTest {
     try (UpstreamClient client = TestGateway.plainClient()) {
       EmbeddedChannel ch = new EmbeddedChannel(recorder,
           new UpstreamProxyHandler(client, config, TestProviders.create(), r -> ExchangeObserver.NONE));
-      assertEquals(UpstreamProxyHandler.CALLER_WATER_MARK, ch.config().getWriteBufferWaterMark());
 
       GatewayRequest request = new GatewayRequest("id-1", TestGateway.SERVICE,
           TestGateway.route("demo", ProviderType.ECHO, Optional.empty(), 1000),
