@@ -178,6 +178,26 @@ class UpstreamStreamingTest {
   }
 
   @Test
+  void aStreamThatNeverEndsIsCutAtTheTotalCap() throws Exception {
+    try (FakeProvider provider = new FakeProvider((req, c) -> {
+      c.sseHead();
+      for (int i = 0; i < 200; i++) { // never a gap, never an end
+        c.chunk("data: " + chunk("t") + "\n\n");
+        Thread.sleep(100);
+      }
+    })) {
+      gateway.addRoute("r", provider.baseUrl("http", "127.0.0.1"), 300);
+      long t0 = System.nanoTime();
+      String body = http.send(request("r", STREAM_ASK), HttpResponse.BodyHandlers.ofString()).body();
+      long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+      assertTrue(ms >= 2_500 && ms < 10_000, "cut after " + ms + " ms");
+      assertTrue(body.endsWith("\n\ndata: [DONE]\n\n"), body);
+      assertTrue(body.contains("\"code\":\"upstream_error\""), body);
+      assertEquals(Optional.of(ParapetError.UPSTREAM_TIMEOUT), gateway.nextCompleted().error());
+    }
+  }
+
+  @Test
   void refusalBeforeTheStreamIsAPlainError() throws Exception {
     try (FakeProvider provider = new FakeProvider((req, c) -> c.full(429, "application/json",
         "{\"error\":{\"message\":\"slow down\"}}", "retry-after: 7"))) {
