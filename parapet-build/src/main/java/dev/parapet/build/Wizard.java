@@ -72,11 +72,17 @@ final class Wizard {
 
     p.say("Admin user: reads usage, events and metrics (read-only; nothing can be changed at runtime).");
     String username = q.text("Admin username", "admin", Names.USERNAME);
-    String passwordRef = q.text("Secret ref name of the password", "PARAPET_ADMIN_" + envName(username) + "_PW", Names.SECRET_REF);
+    String passwordRef = q.text("Secret ref name of the password", adminPasswordRef(username), Names.SECRET_REF);
 
     return new StarterSpec(tenant, cap, route, type.yamlName(), model, baseUrl, keyRef, pricing,
         budget, maxIn, maxOut, mode.yamlName(), patterns, drift, label, allowed, tokenRef,
         username, passwordRef);
+  }
+
+  /** {@code trip} -> {@code PARAPET_ADMIN_TRIP_PW} (the seed's spelling); {@code admin} -> {@code PARAPET_ADMIN_PW}. */
+  static String adminPasswordRef(String username) {
+    String name = envName(username);
+    return name.equals("ADMIN") ? "PARAPET_ADMIN_PW" : "PARAPET_ADMIN_" + name + "_PW";
   }
 
   static String defaultModel(ProviderType type) {
