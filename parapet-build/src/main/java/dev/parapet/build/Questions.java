@@ -56,8 +56,11 @@ final class Questions {
 
   static String matching(String answer, Pattern shape) {
     if (!shape.matcher(answer).matches()) {
-      throw new IllegalArgumentException(
-          Quoting.quote(answer) + " (expected: " + shape.pattern() + ")");
+      // A wrong answer to a ref-name question is often the secret itself, pasted: never echo it.
+      String shown = shape == dev.parapet.core.config.Names.SECRET_REF
+          ? "that is not a ref name; enter the NAME of the secret, never its value"
+          : Quoting.quote(answer);
+      throw new IllegalArgumentException(shown + " (expected: " + shape.pattern() + ")");
     }
     return answer;
   }

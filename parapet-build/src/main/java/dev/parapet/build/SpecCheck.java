@@ -30,8 +30,30 @@ final class SpecCheck {
   }
 
   static void print(List<Problem> problems, String shown, PrintStream err) {
-    problems.forEach(p -> err.println(p.format(shown)));
+    problems.forEach(p -> err.println(line(p, shown)));
   }
+
+  /**
+   * One problem as a line. A value rejected at a {@code *_ref} path is hidden: the usual way to
+   * get one wrong is pasting the secret itself where its name belongs, and echoing it would put
+   * the secret into a terminal or a CI log.
+   */
+  static String line(Problem p, String shown) {
+    if (!p.path().endsWith("_ref")) {
+      return p.format(shown);
+    }
+    return new Problem(p.severity(), p.kind(), p.path(), message(p), p.line(), p.column(), p.expected()).format(shown);
+  }
+
+  /** {@link Problem#message()} with any quoted value at a {@code *_ref} path hidden (see {@link #line}). */
+  static String message(Problem p) {
+    if (!p.path().endsWith("_ref")) {
+      return p.message();
+    }
+    return QUOTED.matcher(p.message()).replaceAll("(value hidden: a *_ref holds a secret's NAME, never its value)");
+  }
+
+  private static final java.util.regex.Pattern QUOTED = java.util.regex.Pattern.compile("\"(?:[^\"\\\\]|\\\\.)*\"…?");
 
   static String summary(ValidationResult result, String shown) {
     int errors = result.errors().size();
@@ -61,7 +83,7 @@ final class SpecCheck {
     ValidationResult result = SpecValidator.validate(SpecLoader.parse(yaml, shown));
     if (!result.isValid()) {
       List<String> lines = new java.util.ArrayList<>();
-      result.errors().forEach(p -> lines.add(p.format(shown)));
+      result.errors().forEach(p -> lines.add(line(p, shown)));
       lines.add("these answers do not make a valid spec; nothing written");
       throw new CommandFailure(lines);
     }

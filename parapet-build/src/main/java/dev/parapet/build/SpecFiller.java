@@ -66,7 +66,7 @@ final class SpecFiller {
       if (refused.isEmpty()) {
         return;
       }
-      questions.prompter().say("  " + refused.get().message());
+      questions.prompter().say("  " + SpecCheck.message(refused.get()));
     }
     throw new CommandFailure("no valid value for " + p.path() + " after " + Questions.MAX_ATTEMPTS + " attempts");
   }
