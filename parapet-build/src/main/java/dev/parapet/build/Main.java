@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * {@code parapet-build}: parapet.yaml plus secrets in, sealed bootstrap state out (SPEC §3).
@@ -96,13 +97,12 @@ public final class Main {
     Path spec = cli.resolve(Options.DEFAULT_SPEC);
     if (!Files.exists(spec)) {
       cli.err().println("No " + Options.DEFAULT_SPEC + " here: starting the setup wizard.");
-      return new InitCommand(cli).run(new Options.Init(java.util.Optional.empty()));
+      return new InitCommand(cli).run(new Options.Init(Optional.empty()));
     }
-    int validated = new ValidateCommand(cli).run(new Options.Validate(java.util.Optional.empty(), false, false));
-    if (validated != OK) {
-      return validated;
-    }
+    // build validates first and lists every problem; running validate before it would print
+    // each warning twice.
+    cli.err().println(Options.DEFAULT_SPEC + " found: validating, then building with secrets from the environment.");
     return new BuildCommand(cli)
-        .run(new Options.Build(java.util.Optional.empty(), "env", java.util.Optional.empty(), java.util.Optional.empty()));
+        .run(new Options.Build(Optional.empty(), "env", Optional.empty(), Optional.empty()));
   }
 }

@@ -54,8 +54,8 @@ final class SpecFiller {
   }
 
   private void askAndSet(SpecDocument doc, Problem p) throws CommandFailure {
-    questions.prompter().say(p.path() + ": " + p.message());
-    String question = "  " + p.path() + (p.expected().isEmpty() ? "" : " (" + p.expected() + ")");
+    questions.prompter().say(p.path() + ": " + SpecCheck.message(p));
+    String question = "  " + p.path().substring(p.path().lastIndexOf('.') + 1);
     for (int attempt = 1; attempt <= Questions.MAX_ATTEMPTS; attempt++) {
       Object value = questions.ask(question, "", a -> convert(Questions.nonEmpty(a), p.expected()));
       doc.set(p.path(), value);
