@@ -61,6 +61,33 @@ class BuildCommandTest {
   }
 
   @Test
+  void promptEndingEarlyExitsOneAndWritesNothing() {
+    CliRun r = CliRun.run(dir, Map.of(), Specs.OPENAI_KEY + "\n", "build", "--secrets", "prompt", "--out", "o.env");
+    assertEquals(1, r.exit(), r.toString());
+    assertTrue(r.err().contains("input ended"), r.toString());
+    assertFalse(Files.exists(dir.resolve("o.env")));
+  }
+
+  @Test
+  void wizardSpecBuildsOnceItsSecretsExist() throws Exception {
+    Path fresh = Files.createDirectory(dir.resolve("fresh"));
+    assertEquals(0, CliRun.run(fresh, Map.of(), InitCommandTest.ALL_DEFAULTS, "init").exit());
+    Map<String, String> env = Map.of(
+        "OPENAI_KEY_PROD", Specs.OPENAI_KEY, "SERVICE_A_TOKEN", Specs.TOKEN_A, "PARAPET_ADMIN_PW", Specs.ADMIN_PW);
+    CliRun r = CliRun.run(fresh, env, "", "build");
+    assertEquals(0, r.exit(), r.toString());
+    assertTrue(TWO_LINES.matcher(r.out()).matches(), r.out());
+  }
+
+  @Test
+  void outIntoAMissingDirectoryFails() {
+    CliRun r = CliRun.run(dir, "build", "--secrets", "secrets.env", "--out", "nope/o.env");
+    assertEquals(1, r.exit(), r.toString());
+    assertTrue(r.err().contains("nope/o.env: cannot write"), r.toString());
+    assertEquals("", r.out());
+  }
+
+  @Test
   void outFileIsOwnerOnlyAndStdoutStaysEmpty() throws Exception {
     CliRun r = CliRun.run(dir, "build", "--secrets", "secrets.env", "--out", "parapet.env");
     assertEquals(0, r.exit(), r.toString());

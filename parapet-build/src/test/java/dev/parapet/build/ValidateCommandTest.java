@@ -52,6 +52,15 @@ class ValidateCommandTest {
   }
 
   @Test
+  void warningsAloneStillExitZero() throws Exception {
+    Files.writeString(dir.resolve("parapet.yaml"), Specs.VALID.replace("model: gpt-4o-2024-08-06", "model: gpt-4o"));
+    CliRun r = CliRun.run(dir, "validate");
+    assertEquals(0, r.exit(), r.toString());
+    assertTrue(r.err().matches("(?s).*parapet\\.yaml:\\d+:\\d+: warning: routes\\[1\\]\\.policy\\.drift_strict.*"), r.toString());
+    assertTrue(r.err().contains("parapet.yaml: valid (1 warning)"), r.toString());
+  }
+
+  @Test
   void missingFileIsNamed() {
     CliRun r = CliRun.run(dir, "validate", "--spec", "nope.yaml");
     assertEquals(1, r.exit(), r.toString());
