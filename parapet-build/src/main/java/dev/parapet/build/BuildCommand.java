@@ -92,7 +92,7 @@ final class BuildCommand {
     try {
       AtomicWrite.privately(cli.resolve(out.get()), lines);
     } catch (IOException e) {
-      throw new CommandFailure(out.get() + ": cannot write (" + e.getClass().getSimpleName() + ")");
+      throw CommandFailure.io(out.get(), "write", e);
     }
   }
 

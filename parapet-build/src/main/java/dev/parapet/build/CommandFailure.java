@@ -19,6 +19,24 @@ final class CommandFailure extends Exception {
     this.lines = List.copyOf(lines);
   }
 
+  /**
+   * An IO failure on a file the operator named: the path and a plain reason, never the exception's
+   * own text (which for some file systems includes more than the path).
+   */
+  static CommandFailure io(String shown, String doing, java.io.IOException e) {
+    String why;
+    if (e instanceof java.nio.file.NoSuchFileException) {
+      why = "no such file or directory";
+    } else if (e instanceof java.nio.file.AccessDeniedException) {
+      why = "permission denied";
+    } else if (e instanceof java.nio.file.FileAlreadyExistsException) {
+      why = "already exists";
+    } else {
+      why = e.getClass().getSimpleName();
+    }
+    return new CommandFailure(shown + ": cannot " + doing + " (" + why + ")");
+  }
+
   List<String> lines() {
     return lines;
   }

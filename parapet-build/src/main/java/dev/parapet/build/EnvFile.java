@@ -41,7 +41,7 @@ final class EnvFile {
     } catch (NoSuchFileException e) {
       throw new CommandFailure(shownAs + ": no such file");
     } catch (IOException e) {
-      throw new CommandFailure(shownAs + ": cannot read (" + e.getClass().getSimpleName() + ")");
+      throw CommandFailure.io(shownAs, "read", e);
     }
     return parse(text, shownAs);
   }

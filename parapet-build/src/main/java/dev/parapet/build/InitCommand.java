@@ -33,7 +33,7 @@ final class InitCommand {
     } catch (FileAlreadyExistsException e) {
       throw refuse(shown);
     } catch (IOException e) {
-      throw new CommandFailure(shown + ": cannot write (" + e.getClass().getSimpleName() + ")");
+      throw CommandFailure.io(shown, "write", e);
     }
     PrintStream out = cli.out();
     out.println("Wrote " + shown + ".");

@@ -62,6 +62,11 @@ public final class Main {
     } catch (CommandFailure e) {
       e.lines().forEach(line -> err.println("parapet-build: " + line));
       return FAILED;
+    } catch (RuntimeException e) {
+      // A bug, not an operator error. Its message could quote anything it was handed, secrets
+      // included, so only the type is shown.
+      err.println("parapet-build: internal error (" + e.getClass().getName() + "); nothing written");
+      return FAILED;
     } finally {
       out.flush();
       err.flush();

@@ -28,7 +28,7 @@ final class MasterKeyText {
     } catch (NoSuchFileException e) {
       throw new CommandFailure(shownAs + ": no such file");
     } catch (IOException e) {
-      throw new CommandFailure(shownAs + ": cannot read (" + e.getClass().getSimpleName() + ")");
+      throw CommandFailure.io(shownAs, "read", e);
     }
     if (ENV_LINE.matcher(text).find()) {
       return fromEnv(EnvFile.parse(text, shownAs).values().get(VARIABLE), shownAs);

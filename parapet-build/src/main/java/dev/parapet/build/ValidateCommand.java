@@ -48,7 +48,7 @@ final class ValidateCommand {
       try {
         AtomicWrite.replacing(cli.resolve(shown), yaml);
       } catch (IOException e) {
-        throw new CommandFailure(shown + ": cannot write (" + e.getClass().getSimpleName() + ")");
+        throw CommandFailure.io(shown, "write", e);
       }
       cli.err().println("Wrote the completed spec to " + shown + " (" + SpecCheck.count(filled, "value") + " filled).");
     } else {
