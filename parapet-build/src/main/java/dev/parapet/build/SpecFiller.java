@@ -57,12 +57,17 @@ final class SpecFiller {
     questions.prompter().say(p.path() + ": " + SpecCheck.message(p));
     String question = "  " + p.path().substring(p.path().lastIndexOf('.') + 1);
     for (int attempt = 1; attempt <= Questions.MAX_ATTEMPTS; attempt++) {
-      Object value = questions.ask(question, "", a -> convert(Questions.nonEmpty(a), p.expected()));
-      doc.set(p.path(), value);
-      Optional<Problem> refused =
-          SpecValidator.validate(doc).errors().stream()
-              .filter(q -> q.path().equals(p.path()) && q.kind() != Problem.Kind.MISSING)
-              .findFirst();
+      String answer = questions.ask(question, "", a -> check(Questions.nonEmpty(a), p.expected()));
+      // Numbers and booleans are read as YAML reads a plain scalar (500, true); names and
+      // choices are stored as the string typed, so a user named "yes" stays a string. If the
+      // validator disagrees about the type, the other reading is tried.
+      boolean scalar = wantsScalar(p.expected());
+      place(doc, p.path(), answer, scalar);
+      Optional<Problem> refused = refusal(doc, p.path());
+      if (refused.filter(q -> q.kind() == Problem.Kind.TYPE).isPresent()) {
+        place(doc, p.path(), answer, !scalar);
+        refused = refusal(doc, p.path());
+      }
       if (refused.isEmpty()) {
         return;
       }
@@ -71,28 +76,42 @@ final class SpecFiller {
     throw new CommandFailure("no valid value for " + p.path() + " after " + Questions.MAX_ATTEMPTS + " attempts");
   }
 
-  /**
-   * The typed answer as the YAML type the path expects: the validator's {@code expected} hint says
-   * "a whole number …", "a number …", or names/choices (strings). Booleans are spelled true/false.
-   */
-  static Object convert(String answer, String expected) {
+  private static void place(SpecDocument doc, String path, String answer, boolean asScalar) {
+    if (asScalar) {
+      doc.setText(path, answer);
+    } else {
+      doc.set(path, answer);
+    }
+  }
+
+  /** Whether the hint describes a number or a boolean rather than a name or a choice. */
+  static boolean wantsScalar(String expected) {
     String e = expected.toLowerCase(Locale.ROOT);
-    if (e.contains("whole number") || e.contains("integer")) {
-      try {
-        return Long.parseLong(answer);
-      } catch (NumberFormatException ex) {
-        throw new IllegalArgumentException(dev.parapet.core.config.Quoting.quote(answer) + " (expected: " + expected + ")");
+    return e.contains("number") || e.contains("true") || e.contains("boolean") || e.matches("\\d+");
+  }
+
+  private static Optional<Problem> refusal(SpecDocument doc, String path) {
+    return SpecValidator.validate(doc).errors().stream()
+        .filter(q -> q.path().equals(path) && q.kind() != Problem.Kind.MISSING)
+        .findFirst();
+  }
+
+  /**
+   * Rejects, before it reaches the document, an answer that cannot be what {@code expected}
+   * describes: the validator's hints say "a whole number …" or "a number …" for numeric fields.
+   * Everything else is left to the validator.
+   */
+  static String check(String answer, String expected) {
+    String e = expected.toLowerCase(Locale.ROOT);
+    try {
+      if (e.contains("whole number") || e.contains("integer")) {
+        Long.parseLong(answer);
+      } else if (e.startsWith("a number") || e.contains(" number ")) {
+        new BigDecimal(answer);
       }
-    }
-    if (e.contains("number")) {
-      try {
-        return new BigDecimal(answer);
-      } catch (NumberFormatException ex) {
-        throw new IllegalArgumentException(dev.parapet.core.config.Quoting.quote(answer) + " (expected: " + expected + ")");
-      }
-    }
-    if (e.contains("true") || e.contains("boolean")) {
-      return Questions.yesNo(answer);
+    } catch (NumberFormatException ex) {
+      throw new IllegalArgumentException(
+          dev.parapet.core.config.Quoting.quote(answer) + " (expected: " + expected + ")");
     }
     return answer;
   }

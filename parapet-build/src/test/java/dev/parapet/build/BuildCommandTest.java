@@ -154,6 +154,17 @@ class BuildCommandTest {
   }
 
   @Test
+  void sharedTokenIsRefusedNamingRefsOnly() {
+    Map<String, String> env = new HashMap<>(Specs.secrets());
+    env.put("SERVICE_B_TOKEN", Specs.TOKEN_A);
+    CliRun r = CliRun.run(dir, env, "", "build");
+    assertEquals(1, r.exit(), r.toString());
+    assertTrue(r.err().contains("SERVICE_B_TOKEN") || r.err().contains("service-b"), r.toString());
+    assertEquals("", r.out());
+    assertFalse(r.all().contains(Specs.TOKEN_A));
+  }
+
+  @Test
   void invalidSpecFailsListingProblems() throws Exception {
     Files.writeString(dir.resolve("parapet.yaml"), Specs.VALID.replace("budget_daily_usd: 500", "budget_daily_usd: -1"));
     CliRun r = CliRun.run(dir, "build", "--secrets", "secrets.env", "--out", "o.env");

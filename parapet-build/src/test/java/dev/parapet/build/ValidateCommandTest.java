@@ -108,6 +108,34 @@ class ValidateCommandTest {
   }
 
   @Test
+  void fillOnACompleteSpecChangesNothing() throws Exception {
+    Files.writeString(dir.resolve("parapet.yaml"), Specs.VALID);
+    CliRun r = CliRun.run(dir, "validate", "--fill", "--write");
+    assertEquals(0, r.exit(), r.toString());
+    assertTrue(r.err().contains("Nothing was missing"), r.toString());
+    assertEquals(Specs.VALID, Files.readString(dir.resolve("parapet.yaml")));
+  }
+
+  @Test
+  void fillRefusesAFileThatDoesNotParse() throws Exception {
+    Files.writeString(dir.resolve("parapet.yaml"), "version: 1\ntenants: [\n");
+    CliRun r = CliRun.run(dir, Map.of(), "x\n", "validate", "--fill", "--write");
+    assertEquals(1, r.exit(), r.toString());
+    assertTrue(r.err().contains("did not parse"), r.toString());
+  }
+
+  @Test
+  void fillCompletesAnEmptyFile() throws Exception {
+    Files.writeString(dir.resolve("parapet.yaml"), "");
+    // In the order the validator reports them: version, tenant, route, policy, user.
+    String answers = "1\nprod\ndemo\nprod\necho\necho-1\n100\n100\n1\ntrip\nadmin\nTRIP_PW\n";
+    CliRun r = CliRun.run(dir, Map.of(), answers, "validate", "--fill", "--write");
+    assertEquals(0, r.exit(), r.toString());
+    assertEquals(0, CliRun.run(dir, "validate").exit());
+    assertTrue(Files.readString(dir.resolve("parapet.yaml")).contains("username: trip"));
+  }
+
+  @Test
   void wizardOutputValidates() throws Exception {
     CliRun r = CliRun.run(dir, Map.of(), InitCommandTest.ALL_DEFAULTS, "init");
     assertEquals(0, r.exit(), r.toString());
