@@ -33,8 +33,28 @@ final class BuildCommand {
     String shown = options.spec().orElse(Options.DEFAULT_SPEC);
     PrintStream err = cli.err();
     ParapetSpec spec = SpecCheck.requireValid(SpecCheck.load(cli, shown), shown, err);
-    SecretLookup lookup = SecretLookup.forOption(options.secrets(), cli);
-    MasterKeyChoice choice = MasterKeyChoice.resolve(options, cli);
+    // Both are checked before failing, so a broken secrets file and a bad key show up together;
+    // and both before any secret is asked for, so nobody types secrets into a doomed build.
+    List<String> problems = new ArrayList<>();
+    SecretLookup lookup = null;
+    MasterKeyChoice choice = null;
+    try {
+      lookup = SecretLookup.forOption(options.secrets(), cli);
+    } catch (CommandFailure e) {
+      problems.addAll(e.lines());
+    }
+    try {
+      choice = MasterKeyChoice.resolve(options, cli);
+    } catch (CommandFailure e) {
+      problems.addAll(e.lines());
+    }
+    if (!problems.isEmpty()) {
+      if (choice != null) {
+        choice.key().close();
+      }
+      problems.add("nothing written");
+      throw new CommandFailure(problems);
+    }
     try (var key = choice.key()) {
       Hydration hydration = hydrate(spec, lookup);
       try {

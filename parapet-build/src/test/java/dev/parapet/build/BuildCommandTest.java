@@ -183,6 +183,16 @@ class BuildCommandTest {
   }
 
   @Test
+  void brokenSecretsFileAndBadKeyAreReportedTogether() throws Exception {
+    Files.writeString(dir.resolve("secrets.env"), "no equals sign here\n");
+    Files.writeString(dir.resolve("master.key"), "short\n");
+    CliRun r = CliRun.run(dir, "build", "--secrets", "secrets.env", "--master-key-file", "master.key");
+    assertEquals(1, r.exit(), r.toString());
+    assertTrue(r.err().contains("secrets.env:1: "), r.toString());
+    assertTrue(r.err().contains("master.key: PARAPET_MASTER_KEY"), r.toString());
+  }
+
+  @Test
   void noArgumentsWithAValidSpecBuildsFromTheEnvironment() {
     CliRun r = CliRun.run(dir, Specs.secrets(), "");
     assertEquals(0, r.exit(), r.toString());
