@@ -79,8 +79,12 @@ final class AtomicWrite {
         // createLink is atomic and fails if the target appeared meanwhile.
         try {
           Files.createLink(absolute, tmp);
-        } catch (UnsupportedOperationException e) {
-          move(tmp, absolute);
+        } catch (FileAlreadyExistsException e) {
+          throw e;
+        } catch (IOException | UnsupportedOperationException e) {
+          // No hard links here (some network and FAT file systems): a plain move without
+          // REPLACE_EXISTING still refuses an existing target.
+          Files.move(tmp, absolute);
         }
       }
     } finally {
