@@ -7,6 +7,7 @@ import dev.parapet.runtime.http.ParapetError;
 import dev.parapet.runtime.provider.ProviderAdapter;
 import dev.parapet.runtime.provider.ProviderProtocolException;
 import dev.parapet.runtime.provider.Translated;
+import dev.parapet.runtime.provider.Usage;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.Unpooled;
@@ -116,7 +117,7 @@ final class BufferedAnswer implements Answer {
   }
 
   @Override
-  public Optional<dev.parapet.runtime.provider.Usage> usage() {
+  public Optional<Usage> usage() {
     return translated.flatMap(Translated::usage);
   }
 

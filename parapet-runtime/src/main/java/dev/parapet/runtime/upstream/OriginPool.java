@@ -13,6 +13,7 @@ import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -110,8 +111,8 @@ final class OriginPool {
   }
 
   /** The resting connections, most recently used first; for tests. */
-  java.util.List<Channel> idleChannels() {
-    return java.util.List.copyOf(idle);
+  List<Channel> idleChannels() {
+    return List.copyOf(idle);
   }
 
   private void connect(int connectTimeoutMs, Promise<Lease> promise) {

@@ -10,6 +10,7 @@ import dev.parapet.runtime.provider.StreamTranslator;
 import dev.parapet.runtime.provider.Usage;
 import dev.parapet.runtime.stream.SseResponse;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
@@ -40,7 +41,6 @@ final class StreamedAnswer implements Answer {
   private final SseResponse sse;
   private BufferedAnswer refusal;
   private HttpHeaders headers;
-  private boolean wrote;
 
   StreamedAnswer(ProxiedCall call, ProviderAdapter adapter, StreamTranslator translator) {
     this.call = call;
@@ -86,6 +86,7 @@ final class StreamedAnswer implements Answer {
     if (translator.finished()) {
       // The caller has everything once [DONE] is out; it need not wait for the provider's last
       // chunk. The exchange still runs to its end and pools the connection if that end is clean.
+      call.resumeUpstream();
       end(sse.end(), null);
     } else if (!call.ctx.channel().isWritable()) {
       call.pauseUpstream();
@@ -97,6 +98,7 @@ final class StreamedAnswer implements Answer {
       return;
     }
     List<String> payloads;
+    boolean wrote = false;
     try {
       payloads = translator.onEvent(event);
     } catch (ProviderProtocolException e) {
@@ -119,7 +121,6 @@ final class StreamedAnswer implements Answer {
       wrote = true;
     }
     if (wrote) {
-      wrote = false;
       sse.flush(); // per event: a token reaches the caller as soon as it reaches us
     }
   }
@@ -177,7 +178,7 @@ final class StreamedAnswer implements Answer {
         200, Optional.of(failure.error()), translator.usage(), translator.reportedModel());
   }
 
-  private void end(io.netty.channel.ChannelFuture last, ParapetError error) {
+  private void end(ChannelFuture last, ParapetError error) {
     call.complete(last, 200, Optional.ofNullable(error), translator.usage(), translator.reportedModel());
   }
 
