@@ -28,11 +28,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * match inside it (so {@code Bearer eyJ…} counts once, as BEARER_TOKEN). Scanning resumes after
  * the match.
  *
- * <p><b>Checks after the regex.</b> CREDIT_CARD must pass Luhn and IPV4 must not be loopback,
- * 0.0.0.0 or part of a longer dotted number. A rejected candidate is skipped by resuming the
- * search one character after its start; these two patterns are last in priority and no other
- * pattern can start where they do, so a rejection never hides another pattern. Each retry costs
- * at most one candidate's length (at most 19 digits or 15 characters), so the scan stays linear.
+ * <p><b>Checks after the regex.</b> IPV4 and CREDIT_CARD match whole runs of numbers
+ * ({@code 1.2.3.4.5}, {@code 9 4111 1111 1111 1111}) and Java decides: an address must have
+ * exactly four parts of 0-255 and not be loopback or 0.0.0.0; a card is a Luhn-valid sub-run of
+ * 13-19 digits in card-like groups. Each run is examined once, in time linear in its length, and
+ * the search resumes at its end, or after its last space where another pattern could start
+ * ({@code 555 1234@example.com}); re2j's per-{@code find} cost is high, so the design avoids
+ * retrying a search at every character of a rejected candidate.
  *
  * <p>Instances are immutable, thread-safe and cached per pattern set.
  */
@@ -119,15 +121,15 @@ public final class Redactor {
     while (pos <= text.length() && m.find(pos)) {
       int start = m.start();
       int end = m.end();
-      RedactionPattern p = which(m);
-      if (end == start || !Shapes.accept(p, text, start, end)) {
-        pos = start + 1;
+      if (end == start) {
+        pos = start + 1; // no pattern matches empty text; guard progress anyway
         continue;
       }
-      if (!visitor.visit(new Match(p, start, end))) {
+      int resume = Shapes.expand(which(m), text, start, end, visitor);
+      if (resume < 0) {
         return;
       }
-      pos = end;
+      pos = Math.max(resume, start + 1);
     }
   }
 

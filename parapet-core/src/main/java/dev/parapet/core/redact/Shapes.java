@@ -18,8 +18,8 @@ final class Shapes {
    * Priority order of the alternation. re2j is leftmost-first: among matches starting at the same
    * position the earlier alternative wins. Specific, structured shapes come first so that, e.g.,
    * {@code Bearer eyJ…} is one BEARER_TOKEN and a PEM block is not split into smaller matches.
-   * IPV4 and CREDIT_CARD come last because their Java checks may reject a regex match; no other
-   * enabled pattern can then start at the same position (see {@link Redactor}).
+   * IPV4 and CREDIT_CARD come last: their regexes match whole runs of numbers that Java then
+   * checks, and every other pattern that could start at the same place must win there.
    */
   static final List<RedactionPattern> PRIORITY = List.of(
       RedactionPattern.PRIVATE_KEY,
@@ -33,8 +33,10 @@ final class Shapes {
   static String regex(RedactionPattern p) {
     return switch (p) {
       case EMAIL ->
-          // Local part (RFC 5322 dot-atom subset), then one or more DNS labels and an alphabetic TLD.
-          "[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z]{2,63}";
+          // Local part (RFC 5322 dot-atom characters), a domain of labels starting with a letter
+          // or digit, and an alphabetic TLD. No counted repetition: re2j has no DFA, and every
+          // {m,n} multiplies the states its NFA tracks per character.
+          "[A-Za-z0-9._%+-]+@[A-Za-z0-9][A-Za-z0-9-]*(?:\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}";
       case API_KEY -> String.join("|",
           // OpenAI (sk-, sk-proj-, sk-svcacct-) and Anthropic (sk-ant-api03-…): 20+ key chars.
           "\\bsk-[A-Za-z0-9_-]{20,}",
@@ -61,41 +63,60 @@ final class Shapes {
               + "(?:(?:[^-]|-[^-])*-----END (?:[A-Z0-9]+ )?PRIVATE KEY-----"
               + "|(?:\\s+(?:[A-Za-z0-9+/=]{16,}|Proc-Type:[^\\n]*|DEK-Info:[^\\n]*))*)";
       case CREDIT_CARD ->
-          // 13-19 digits, plain or in groups (4-4-4-4, 4-6-5, 4-4-4-4-3) with single spaces or
-          // dashes; digit count and Luhn are checked in Java.
-          "\\b(?:[0-9]{13,19}|[0-9]{4}(?:[ -][0-9]{3,6}){2,4})\\b";
-      case IPV4 -> {
-        String octet = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
-        yield "\\b" + octet + "(?:\\." + octet + "){3}\\b";
-      }
-    };
-  }
-
-  /** Whether a regex match of {@code p} at {@code [start, end)} counts. */
-  static boolean accept(RedactionPattern p, CharSequence text, int start, int end) {
-    return switch (p) {
-      case CREDIT_CARD -> Luhn.validCardNumber(text, start, end);
-      case IPV4 -> acceptIpv4(text, start, end);
-      default -> true;
+          // A whole run of digit groups joined by single spaces or dashes; CardNumbers finds the
+          // Luhn-valid 13-19 digit cards inside it.
+          "\\b[0-9]+(?:[ -][0-9]+)*\\b";
+      case IPV4 ->
+          // A whole dotted run of numbers; exactly four parts of 0-255 is checked in Java, so a
+          // longer dotted number (a version string) is rejected in one step.
+          "\\b[0-9]+(?:\\.[0-9]+)+\\b";
     };
   }
 
   /**
-   * Rejects a dotted quad that is part of a longer dotted number ({@code 1.2.3.4.5}, a version
-   * string), and the addresses that identify no host: {@code 0.0.0.0} and loopback
-   * {@code 127.0.0.0/8}. They appear in every config snippet and would make {@code block} mode
-   * refuse harmless questions; private ranges (10/8, 192.168/16, …) are kept, since they reveal
+   * Emits the accepted matches of a regex candidate of {@code p} at {@code [start, end)} and
+   * returns where the search resumes (always after {@code start}), or -1 if the visitor stopped.
+   */
+  static int expand(RedactionPattern p, CharSequence text, int start, int end, Redactor.MatchVisitor v) {
+    return switch (p) {
+      case CREDIT_CARD -> CardNumbers.expand(text, start, end, v);
+      case IPV4 -> !acceptIpv4(text, start, end) || v.visit(new Match(p, start, end)) ? end : -1;
+      default -> v.visit(new Match(p, start, end)) ? end : -1;
+    };
+  }
+
+  /**
+   * A dotted run counts as an address if it has exactly four parts, each 0-255 without a leading
+   * zero, and it is not one of the addresses that identify no host: {@code 0.0.0.0} and loopback
+   * {@code 127.0.0.0/8}. Those appear in every config snippet and would make {@code block} mode
+   * refuse harmless questions; private ranges (10/8, 192.168/16, ...) are kept, since they reveal
    * internal topology.
    */
   private static boolean acceptIpv4(CharSequence text, int start, int end) {
-    if (start >= 2 && text.charAt(start - 1) == '.' && isDigit(text.charAt(start - 2))) {
+    int[] parts = new int[4];
+    int n = 0;
+    int i = start;
+    while (i < end) {
+      int j = i;
+      while (j < end && text.charAt(j) != '.') {
+        j++;
+      }
+      int len = j - i;
+      if (n == 4 || len > 3 || (len > 1 && text.charAt(i) == '0')) {
+        return false;
+      }
+      int v = Integer.parseInt(text.subSequence(i, j).toString());
+      if (v > 255) {
+        return false;
+      }
+      parts[n++] = v;
+      i = j + 1;
+    }
+    if (n != 4) {
       return false;
     }
-    if (end + 1 < text.length() && text.charAt(end) == '.' && isDigit(text.charAt(end + 1))) {
-      return false;
-    }
-    String ip = text.subSequence(start, end).toString();
-    return !ip.equals("0.0.0.0") && !ip.startsWith("127.");
+    boolean unspecified = parts[0] == 0 && parts[1] == 0 && parts[2] == 0 && parts[3] == 0;
+    return !unspecified && parts[0] != 127;
   }
 
   private static boolean isDigit(char c) {
