@@ -85,6 +85,20 @@ class RedactorTest {
   }
 
   @Test
+  void aNumberRunDoesNotHideAPatternStartingInsideIt() {
+    assertEquals("call 555 [REDACTED:EMAIL]", ALL.redact("call 555 1234@example.com").text());
+    assertEquals("port 1234 [REDACTED:IPV4] up", ALL.redact("port 1234 10.0.0.1 up").text());
+  }
+
+  @Test
+  void findsCardsInsideLongerRunsOfGroups() {
+    assertEquals("[REDACTED:CREDIT_CARD] 2024", ALL.redact("4111 1111 1111 1111 2024").text());
+    assertEquals("[REDACTED:CREDIT_CARD] [REDACTED:CREDIT_CARD]",
+        ALL.redact("4111 1111 1111 1111 5555 5555 5555 4444").text());
+    assertEquals("no 4111 1111 1111 1112 here", ALL.redact("no 4111 1111 1111 1112 here").text());
+  }
+
+  @Test
   void isCachedPerPatternSetRegardlessOfOrder() {
     assertSame(Redactor.forPatterns(List.of(RedactionPattern.EMAIL, RedactionPattern.IPV4)),
         Redactor.forPatterns(List.of(RedactionPattern.IPV4, RedactionPattern.EMAIL, RedactionPattern.EMAIL)));
