@@ -41,7 +41,8 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class BudgetLedger {
   private final LedgerJournal journal;
   private final int maxOpenHolds;
-  private final String idPrefix = "h-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+  // Unique per process, so hold ids from before a restart never collide with new ones.
+  private final String idPrefix = "h-" + UUID.randomUUID() + "-";
 
   private final ReentrantLock lock = new ReentrantLock();
   // All below guarded by lock.

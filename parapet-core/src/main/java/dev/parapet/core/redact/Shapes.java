@@ -63,9 +63,10 @@ final class Shapes {
               + "(?:(?:[^-]|-[^-])*-----END (?:[A-Z0-9]+ )?PRIVATE KEY-----"
               + "|(?:\\s+(?:[A-Za-z0-9+/=]{16,}|Proc-Type:[^\\n]*|DEK-Info:[^\\n]*))*)";
       case CREDIT_CARD ->
-          // A whole run of digit groups joined by single spaces or dashes; CardNumbers finds the
-          // Luhn-valid 13-19 digit cards inside it.
-          "\\b[0-9]+(?:[ -][0-9]+)*\\b";
+          // A whole run of digit groups joined by single spaces or dashes, starting with a group of
+          // 4+ digits as every card does (so "5 apples" is never a candidate); CardNumbers finds
+          // the Luhn-valid 13-19 digit cards inside it.
+          "\\b[0-9]{4}[0-9]*(?:[ -][0-9]+)*\\b";
       case IPV4 ->
           // A whole dotted run of numbers; exactly four parts of 0-255 is checked in Java, so a
           // longer dotted number (a version string) is rejected in one step.

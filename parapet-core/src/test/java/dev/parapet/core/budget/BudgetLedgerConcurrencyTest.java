@@ -80,7 +80,9 @@ class BudgetLedgerConcurrencyTest {
   void settlingAtTheWorstCaseAdmitsExactlyFifty() throws Exception {
     race(THREADS, n -> {
       if (hold("r", "t", CAP, OptionalLong.empty()) instanceof HoldResult.Granted g) {
-        Thread.yield();
+        Snapshot.Usage u = ledger.snapshot(DAY).routes().get("r");
+        assertTrue(u.settledNanos() + u.heldNanos() <= CAP, "reserved past the cap: " + u);
+        assertTrue(u.heldNanos() <= 50 * W);
         settle(g.hold(), W);
       }
     });
