@@ -18,7 +18,7 @@ final class CardNumbers {
   /**
    * Emits each card in the run {@code [start, end)} and returns where the regex search resumes, or
    * -1 if the visitor stopped. The resume point is the end of the run, except that a later pattern
-   * could start after the run's last space ({@code 555 1234@example.com},
+   * could start after the run's last space ({@code 1234 5678@example.com},
    * {@code 1234 10.0.0.1}); then the search resumes there (past any card emitted).
    */
   static int expand(CharSequence text, int start, int end, Redactor.MatchVisitor visitor) {

@@ -33,7 +33,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * exactly four parts of 0-255 and not be loopback or 0.0.0.0; a card is a Luhn-valid sub-run of
  * 13-19 digits in card-like groups. Each run is examined once, in time linear in its length, and
  * the search resumes at its end, or after its last space where another pattern could start
- * ({@code 555 1234@example.com}); re2j's per-{@code find} cost is high, so the design avoids
+ * ({@code 1234 5678@example.com}); re2j's per-{@code find} cost is high, so the design avoids
  * retrying a search at every character of a rejected candidate.
  *
  * <p>Instances are immutable, thread-safe and cached per pattern set.
