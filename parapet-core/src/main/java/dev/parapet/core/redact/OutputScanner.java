@@ -20,8 +20,11 @@ import java.util.Optional;
  * text already matches: every pattern's minimum is far shorter, and PEM blocks are caught by their
  * {@code -----BEGIN … PRIVATE KEY-----} header alone. A match that ends exactly at the end of what
  * has been fed is reported at once, except CREDIT_CARD and IPV4, whose verdict can change with the
- * next character ({@code 4111…} may grow into a 20-digit order number, {@code 1.2.3.4} into a
- * version string); they are reported on the next feed or by {@link #finish()}.
+ * next characters ({@code 4111…} may grow into a 20-digit order number, {@code 1.2.3.4.} into a
+ * version string); they are reported on the next feed or by {@link #finish()}. Patterns that
+ * end in a word boundary ({@code AKIA…}) are reported as soon as they match, even if a later
+ * letter would have made the whole text not match: over-reporting a key-shaped answer is the
+ * safe direction.
  *
  * <p>A match is reported once; scanning continues after it. Not thread-safe: one per stream.
  */
@@ -33,7 +36,8 @@ public final class OutputScanner {
   private final int window;
   private final StringBuilder buf = new StringBuilder();
   private long bufStart; // absolute offset of buf[0]
-  private long tailStart; // first offset that may still be inside a match
+  private long lastBreak = -1; // offset of the last character no match can contain
+  private long scanFrom; // the next scan starts here: text before it is decided
   private long reportedUpTo; // end of the last reported match
 
   public OutputScanner(Redactor redactor) {
@@ -48,49 +52,79 @@ public final class OutputScanner {
     this.window = window;
   }
 
-  /** Feed the next delta; returns the pattern of the first new match, if any. */
+  /**
+   * Feed the next delta; returns the pattern of the first new match, if any. One match is
+   * reported per call: if a delta holds several, the rest are reported by the following calls
+   * ({@code feed("")} drains them); the gateway stops at the first anyway.
+   */
   public Optional<RedactionPattern> feed(String delta) {
     Objects.requireNonNull(delta, "delta");
     long oldEnd = bufStart + buf.length();
-    long from = Math.max(Math.max(tailStart, reportedUpTo), Math.max(bufStart, oldEnd - window));
     buf.append(delta);
-    Optional<RedactionPattern> found = scan(from, false);
     for (int i = 0; i < delta.length(); i++) {
       if (!Shapes.canContinueMatch(delta.charAt(i))) {
-        tailStart = oldEnd + i + 1;
+        lastBreak = oldEnd + i;
       }
     }
-    trim();
-    return found;
+    return scan(false);
   }
 
-  /** The stream ended: report a match held back because more text could have changed it. */
+  /**
+   * The stream ended: report a match held back because more text could have changed it (one per
+   * call, like {@link #feed}).
+   */
   public Optional<RedactionPattern> finish() {
-    long end = bufStart + buf.length();
-    long from = Math.max(Math.max(tailStart, reportedUpTo), Math.max(bufStart, end - window));
-    return scan(from, true);
+    return scan(true);
   }
 
-  private Optional<RedactionPattern> scan(long fromAbs, boolean atEnd) {
+  private Optional<RedactionPattern> scan(boolean atEnd) {
     RedactionPattern[] hit = new RedactionPattern[1];
-    redactor.forEachMatch(buf, (int) (fromAbs - bufStart), m -> {
-      boolean mayChange = m.pattern() == RedactionPattern.CREDIT_CARD || m.pattern() == RedactionPattern.IPV4;
-      if (!atEnd && mayChange && m.end() == buf.length()) {
+    redactor.forEachMatch(buf, (int) (Math.max(scanFrom, bufStart) - bufStart), m -> {
+      if (!atEnd && mayGrow(m)) {
         return false; // decided on the next feed
       }
       hit[0] = m.pattern();
       reportedUpTo = bufStart + m.end();
       return false;
     });
+    long end = bufStart + buf.length();
+    if (hit[0] != null) {
+      scanFrom = reportedUpTo; // the text after the match is not scanned yet
+    } else {
+      // Everything is scanned; keep only what may still be inside a match, at most a window.
+      scanFrom = Math.max(Math.max(lastBreak + 1, end - window), Math.max(reportedUpTo, scanFrom));
+    }
+    trim(end);
     return Optional.ofNullable(hit[0]);
   }
 
+  /**
+   * Whether the next delta could still turn this number run into something else: it ends at the
+   * end of the text so far, or just before a final separator ({@code 1.2.3.4.} may become the
+   * version {@code 1.2.3.4.5}; {@code 4111 … 1111 } may go on with more groups).
+   */
+  private boolean mayGrow(Match m) {
+    if (m.pattern() != RedactionPattern.CREDIT_CARD && m.pattern() != RedactionPattern.IPV4) {
+      return false;
+    }
+    int after = buf.length() - m.end();
+    if (after == 0) {
+      return true;
+    }
+    char c = buf.charAt(m.end());
+    return after == 1
+        && (m.pattern() == RedactionPattern.IPV4 ? c == '.' : c == ' ' || c == '-');
+  }
+
   /** Drop text no future scan can reach, keeping one extra character as \b context. */
-  private void trim() {
+  private void trim(long end) {
     if (buf.length() > 2 * window + 1) {
-      int drop = buf.length() - window - 1;
-      buf.delete(0, drop);
-      bufStart += drop;
+      long keepFrom = Math.min(scanFrom, end - window) - 1;
+      int drop = (int) (keepFrom - bufStart);
+      if (drop > window) {
+        buf.delete(0, drop);
+        bufStart += drop;
+      }
     }
   }
 }

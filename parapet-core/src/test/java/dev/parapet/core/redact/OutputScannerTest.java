@@ -104,6 +104,48 @@ class OutputScannerTest {
     assertTrue(reports.get(0).startsWith("API_KEY@"));
   }
 
+  /**
+   * Streaming in random deltas reports the same matches, in the same order, as one scan of the
+   * whole answer, on answers mixing every pattern's samples with prose and separators.
+   */
+  @Test
+  void randomDeltasReportWhatAWholeScanFinds() {
+    List<String> pieces = new ArrayList<>();
+    Samples.MUST_MATCH.forEach((p, rows) -> rows.forEach(r -> {
+      if (!(p == RedactionPattern.BEARER_TOKEN && r[0].contains("eyJ"))
+          && !(p == RedactionPattern.PRIVATE_KEY && !r[1].contains("-----END"))) {
+        pieces.add(r[1]);
+      }
+    }));
+    pieces.sort(null);
+    String[] prose = {"Here is the answer", "as requested", "version 1.2.3.4.5", "order 12345678901234567890123",
+        "see RFC 6750", "tokens and bearer bonds"};
+    String[] separators = {"\n", ", ", " | ", "; ", "\t"};
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(1234);
+    for (int round = 0; round < 2_000; round++) {
+      StringBuilder text = new StringBuilder();
+      int n = 1 + rnd.nextInt(6);
+      for (int i = 0; i < n; i++) {
+        text.append(rnd.nextBoolean() ? pieces.get(rnd.nextInt(pieces.size())) : prose[rnd.nextInt(prose.length)])
+            .append(separators[rnd.nextInt(separators.length)]);
+      }
+      List<RedactionPattern> whole = ALL.matches(text).stream().map(Match::pattern).toList();
+      OutputScanner s = new OutputScanner(ALL, 256);
+      List<RedactionPattern> streamed = new ArrayList<>();
+      for (int i = 0; i < text.length(); ) {
+        int next = Math.min(text.length(), i + 1 + rnd.nextInt(12));
+        for (Optional<RedactionPattern> r = s.feed(text.substring(i, next)); r.isPresent(); r = s.feed("")) {
+          streamed.add(r.get());
+        }
+        i = next;
+      }
+      for (Optional<RedactionPattern> r = s.finish(); r.isPresent(); r = s.finish()) {
+        streamed.add(r.get());
+      }
+      assertEquals(whole, streamed, text.toString());
+    }
+  }
+
   @Test
   void anEmptyPatternSetNeverReports() {
     OutputScanner s = new OutputScanner(Redactor.forPatterns(List.of()));
