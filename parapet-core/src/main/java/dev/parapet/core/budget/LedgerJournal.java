@@ -8,6 +8,11 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Implementations must not block the caller: the ledger calls them on event-loop threads,
  * outside its lock. They may throw; the ledger turns a thrown exception into a failed future.
+ *
+ * <p>For one hold, {@link #persistHold} is always called before its settlement or release (a hold
+ * is not visible to anyone until {@code tryHold} returns), but the settlement may be called
+ * before the hold's write has completed, e.g. when a call is cancelled early. An implementation
+ * that runs writes in submission order on one executor keeps them consistent.
  */
 public interface LedgerJournal {
   /** Record an open hold, so that a crash before settling charges it at its worst case. */
