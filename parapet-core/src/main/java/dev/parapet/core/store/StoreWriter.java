@@ -1,0 +1,433 @@
+package dev.parapet.core.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import javax.crypto.Mac;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The only thread that writes the store ({@code parapet-store-writer}). Callers enqueue and
+ * return; the writer commits in batches, so an event loop never waits on disk.
+ *
+ * <p>Three queues, drained in this order:
+ *
+ * <ol>
+ *   <li>maintenance tasks (recovery, retention, chain restart): one per transaction;
+ *   <li>ledger work — holds, settlements, releases — never dropped. A hold is admitted only while
+ *       fewer than {@code maxOpenHolds} ledger items wait; settlements and releases are always
+ *       admitted, because each follows exactly one admitted hold, so they cannot grow unbounded;
+ *   <li>detail work — request and event rows — in a bounded queue; a full queue sheds the record
+ *       and counts it.
+ * </ol>
+ *
+ * <p>Batching: a batch holds whatever is queued, up to {@code batchSize}. When it contains ledger
+ * work it commits at once (a caller waits on the hold); a batch of detail only waits up to {@code
+ * batchWindow} to fill. Under load this is group commit; at rest it adds no latency to a hold.
+ *
+ * <p>Failures (disk full, read-only file system): the writer never dies. Holds in the failed
+ * batch fail their future (the caller refuses: fail closed) and are not retried, so a refused
+ * call leaves no hold behind. Settlements and releases are retried with backoff until they
+ * commit. Detail rows are retried once, then shed and counted.
+ */
+final class StoreWriter implements Runnable {
+  private static final Logger LOG = LoggerFactory.getLogger(StoreWriter.class);
+  static final String THREAD_NAME = "parapet-store-writer";
+  private static final long SHED_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
+  private static final long MAX_BACKOFF_MILLIS = 2_000;
+
+  /** Work the writer does with its connection, in one transaction. */
+  @FunctionalInterface
+  interface WriteTask<T> {
+    T run(Connection c, Mac mac, ChainState chain) throws SQLException;
+  }
+
+  private sealed interface Ledger permits Hold, Settle, Release {}
+
+  private record Hold(HoldRecord hold, CompletableFuture<Void> done) implements Ledger {}
+
+  private record Settle(SettlementRecord settlement) implements Ledger {}
+
+  private record Release(String holdId) implements Ledger {}
+
+  private record Task<T>(WriteTask<T> body, CompletableFuture<T> done) {
+    void run(StoreWriter w) {
+      ChainState next = w.chain.copy();
+      try {
+        T result = body.run(w.connection, w.mac, next);
+        w.connection.commit();
+        w.chain = next;
+        done.complete(result);
+      } catch (SQLException | RuntimeException e) {
+        w.rollback();
+        w.writeFailures.incrementAndGet();
+        LOG.error("telemetry store: maintenance write failed: {}", e.getMessage());
+        done.completeExceptionally(new StoreException("store write failed: " + e.getMessage(), e));
+      }
+    }
+  }
+
+  private final Connection connection;
+  private final Mac mac;
+  private final StoreOptions options;
+  private ChainState chain;
+
+  private final ConcurrentLinkedQueue<Ledger> ledger = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger ledgerDepth = new AtomicInteger();
+  private final ArrayBlockingQueue<JournalEntry> detail;
+  private final ConcurrentLinkedQueue<Task<?>> tasks = new ConcurrentLinkedQueue<>();
+  private final ArrayDeque<Ledger> ledgerRetry = new ArrayDeque<>();
+  private final ArrayDeque<JournalEntry> detailRetry = new ArrayDeque<>();
+
+  private final AtomicLong shed = new AtomicLong();
+  private final AtomicLong writeFailures = new AtomicLong();
+  private final AtomicLong submitted = new AtomicLong();
+  private final AtomicLong completed = new AtomicLong();
+  private final Object progress = new Object();
+
+  private final Thread thread;
+  private volatile boolean stopping;
+  private volatile boolean closed;
+  private volatile boolean paused;
+  private final AtomicInteger injectedFailures = new AtomicInteger();
+  private long shedLogged;
+  private long lastShedLogNanos;
+  private int consecutiveFailures;
+
+  StoreWriter(Connection connection, Mac mac, ChainState chain, StoreOptions options) {
+    this.connection = connection;
+    this.mac = mac;
+    this.chain = chain;
+    this.options = options;
+    this.detail = new ArrayBlockingQueue<>(options.detailQueueCapacity());
+    this.lastShedLogNanos = System.nanoTime() - SHED_LOG_INTERVAL_NANOS;
+    this.thread = new Thread(this, THREAD_NAME);
+    thread.setDaemon(true);
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  CompletableFuture<Void> persistHold(HoldRecord hold) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    if (closed) {
+      done.completeExceptionally(new StoreException("telemetry store is closed"));
+      return done;
+    }
+    int depth = ledgerDepth.incrementAndGet();
+    if (depth > options.maxOpenHolds()) {
+      ledgerDepth.decrementAndGet();
+      done.completeExceptionally(
+          new StoreOverloadedException(
+              "ledger queue full (" + options.maxOpenHolds() + " items waiting)"));
+      return done;
+    }
+    enqueueLedger(new Hold(hold, done));
+    return done;
+  }
+
+  void persistSettlement(SettlementRecord s) {
+    ledgerDepth.incrementAndGet();
+    enqueueLedger(new Settle(s));
+  }
+
+  void persistRelease(String holdId) {
+    ledgerDepth.incrementAndGet();
+    enqueueLedger(new Release(holdId));
+  }
+
+  private void enqueueLedger(Ledger work) {
+    if (closed && !(work instanceof Hold)) {
+      LOG.error("telemetry store: ledger work arrived after close and was not stored");
+    }
+    submitted.incrementAndGet();
+    ledger.add(work);
+    LockSupport.unpark(thread);
+  }
+
+  boolean offer(JournalEntry entry) {
+    if (closed || !detail.offer(entry)) {
+      shed.incrementAndGet();
+      return false;
+    }
+    submitted.incrementAndGet();
+    LockSupport.unpark(thread);
+    return true;
+  }
+
+  <T> CompletableFuture<T> submit(WriteTask<T> body) {
+    CompletableFuture<T> done = new CompletableFuture<>();
+    if (closed) {
+      done.completeExceptionally(new StoreException("telemetry store is closed"));
+      return done;
+    }
+    submitted.incrementAndGet();
+    tasks.add(new Task<>(body, done));
+    LockSupport.unpark(thread);
+    return done;
+  }
+
+  long shedCount() {
+    return shed.get();
+  }
+
+  long writeFailures() {
+    return writeFailures.get();
+  }
+
+  int queueDepth() {
+    return ledgerDepth.get() + detail.size() + detailRetry.size();
+  }
+
+  /** Waits until everything enqueued before the call is committed, shed or failed. */
+  boolean flush(Duration timeout) {
+    long target = submitted.get();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (progress) {
+      while (completed.get() < target) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        LockSupport.unpark(thread);
+        try {
+          TimeUnit.NANOSECONDS.timedWait(progress, Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /** Drains (up to {@code timeout}), then stops the thread. Later work is refused. */
+  void close(Duration timeout) {
+    boolean drained = flush(timeout);
+    closed = true;
+    stopping = true;
+    paused = false;
+    LockSupport.unpark(thread);
+    try {
+      thread.join(Math.max(1, timeout.toMillis()));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (thread.isAlive()) {
+      thread.interrupt();
+      try {
+        thread.join(1_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (!drained || !ledger.isEmpty() || !ledgerRetry.isEmpty()) {
+      LOG.error(
+          "telemetry store: closed with {} ledger items not stored", ledger.size() + ledgerRetry.size());
+    }
+    for (Ledger l; (l = ledger.poll()) != null; ) {
+      if (l instanceof Hold h) {
+        h.done().completeExceptionally(new StoreException("telemetry store is closed"));
+      }
+    }
+  }
+
+  Connection connection() {
+    return connection;
+  }
+
+  /** Test hook: hold the writer still so queues fill. */
+  void pauseForTest() {
+    paused = true;
+  }
+
+  void resumeForTest() {
+    paused = false;
+    LockSupport.unpark(thread);
+  }
+
+  /** Test hook: the next {@code n} batch commits fail as a full disk would. */
+  void failNextCommitsForTest(int n) {
+    injectedFailures.set(n);
+  }
+
+  @Override
+  public void run() {
+    try {
+      connection.setAutoCommit(false);
+    } catch (SQLException e) {
+      LOG.error("telemetry store: cannot start writer transactions: {}", e.getMessage());
+    }
+    while (!Thread.currentThread().isInterrupted()) {
+      if (paused && !stopping) {
+        LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(5));
+        continue;
+      }
+      Task<?> task = tasks.poll();
+      if (task != null) {
+        task.run(this);
+        done(1);
+        continue;
+      }
+      List<Ledger> ledgerBatch = new ArrayList<>();
+      List<JournalEntry> detailBatch = new ArrayList<>();
+      fill(ledgerBatch, detailBatch);
+      if (ledgerBatch.isEmpty() && detailBatch.isEmpty()) {
+        logShed();
+        if (stopping) {
+          return;
+        }
+        LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(100));
+        continue;
+      }
+      if (ledgerBatch.isEmpty() && detailBatch.size() < options.batchSize()) {
+        long until = System.nanoTime() + options.batchWindow().toNanos();
+        while (detailBatch.size() < options.batchSize() && ledger.isEmpty() && !stopping) {
+          long left = until - System.nanoTime();
+          if (left <= 0) {
+            break;
+          }
+          JournalEntry e = detail.poll();
+          if (e == null) {
+            LockSupport.parkNanos(this, Math.min(left, 500_000));
+          } else {
+            detailBatch.add(e);
+          }
+        }
+        fill(ledgerBatch, detailBatch);
+      }
+      commit(ledgerBatch, detailBatch);
+      logShed();
+    }
+  }
+
+  private void fill(List<Ledger> ledgerBatch, List<JournalEntry> detailBatch) {
+    int max = options.batchSize();
+    while (ledgerBatch.size() + detailBatch.size() < max && !ledgerRetry.isEmpty()) {
+      ledgerBatch.add(ledgerRetry.poll());
+    }
+    for (Ledger l; ledgerBatch.size() + detailBatch.size() < max && (l = ledger.poll()) != null; ) {
+      ledgerBatch.add(l);
+    }
+    while (ledgerBatch.size() + detailBatch.size() < max && !detailRetry.isEmpty()) {
+      detailBatch.add(detailRetry.poll());
+    }
+    for (JournalEntry e; ledgerBatch.size() + detailBatch.size() < max && (e = detail.poll()) != null; ) {
+      detailBatch.add(e);
+    }
+  }
+
+  private void commit(List<Ledger> ledgerBatch, List<JournalEntry> detailBatch) {
+    ChainState next = chain.copy();
+    try {
+      for (Ledger l : ledgerBatch) {
+        if (l instanceof Hold h) {
+          LedgerTables.insertHold(connection, h.hold());
+        } else if (l instanceof Settle s) {
+          LedgerTables.settle(connection, s.settlement());
+        } else if (l instanceof Release r) {
+          LedgerTables.deleteHold(connection, r.holdId());
+        }
+      }
+      if (!detailBatch.isEmpty()) {
+        try (PreparedStatement insert = connection.prepareStatement(JournalEntry.INSERT)) {
+          for (JournalEntry e : detailBatch) {
+            next.append(insert, mac, e);
+          }
+        }
+        next.writeHead(connection, mac);
+      }
+      if (injectedFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+        throw new SQLException("[SQLITE_FULL] database or disk is full (injected by a test)");
+      }
+      connection.commit();
+    } catch (SQLException | RuntimeException e) {
+      failed(ledgerBatch, detailBatch, e);
+      return;
+    }
+    chain = next;
+    consecutiveFailures = 0;
+    for (Ledger l : ledgerBatch) {
+      if (l instanceof Hold h) {
+        h.done().complete(null);
+      }
+    }
+    ledgerDepth.addAndGet(-ledgerBatch.size());
+    done(ledgerBatch.size() + detailBatch.size());
+  }
+
+  private void failed(List<Ledger> ledgerBatch, List<JournalEntry> detailBatch, Exception e) {
+    rollback();
+    writeFailures.incrementAndGet();
+    consecutiveFailures++;
+    // SQLite messages name the error and at most a table or column, never a value or a key.
+    LOG.error(
+        "telemetry store: write of {} ledger and {} detail items failed (attempt {}): {}",
+        ledgerBatch.size(), detailBatch.size(), consecutiveFailures, e.getMessage());
+    int finished = 0;
+    for (int i = ledgerBatch.size() - 1; i >= 0; i--) {
+      Ledger l = ledgerBatch.get(i);
+      if (l instanceof Hold h) {
+        h.done().completeExceptionally(new StoreException("hold not stored: " + e.getMessage(), e));
+        ledgerDepth.decrementAndGet();
+        finished++;
+      } else {
+        ledgerRetry.addFirst(l);
+      }
+    }
+    if (consecutiveFailures >= 2) {
+      shed.addAndGet(detailBatch.size());
+      finished += detailBatch.size();
+    } else {
+      for (int i = detailBatch.size() - 1; i >= 0; i--) {
+        detailRetry.addFirst(detailBatch.get(i));
+      }
+    }
+    done(finished);
+    long backoff = Math.min(MAX_BACKOFF_MILLIS, 25L << Math.min(consecutiveFailures, 7));
+    LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(backoff));
+  }
+
+  private void rollback() {
+    try {
+      connection.rollback();
+    } catch (SQLException ignored) {
+      // The connection is in a bad state already; the next batch reports it.
+    }
+  }
+
+  private void done(int n) {
+    if (n > 0) {
+      completed.addAndGet(n);
+      synchronized (progress) {
+        progress.notifyAll();
+      }
+    }
+  }
+
+  private void logShed() {
+    long total = shed.get();
+    long now = System.nanoTime();
+    if (total > shedLogged && now - lastShedLogNanos >= SHED_LOG_INTERVAL_NANOS) {
+      LOG.warn(
+          "telemetry store: shed {} per-request records since the last warning ({} in total);"
+              + " spend is unaffected",
+          total - shedLogged, total);
+      shedLogged = total;
+      lastShedLogNanos = now;
+    }
+  }
+}
