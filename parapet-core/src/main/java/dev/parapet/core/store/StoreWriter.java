@@ -95,6 +95,8 @@ final class StoreWriter implements Runnable {
   private final AtomicLong writeFailures = new AtomicLong();
   private final AtomicLong submitted = new AtomicLong();
   private final AtomicLong completed = new AtomicLong();
+  private final AtomicLong commits = new AtomicLong();
+  private final AtomicInteger largestBatch = new AtomicInteger();
   private final Object progress = new Object();
 
   private final Thread thread;
@@ -249,6 +251,15 @@ final class StoreWriter implements Runnable {
     return connection;
   }
 
+  /** Batches committed so far; for tests of batching. */
+  long commitCount() {
+    return commits.get();
+  }
+
+  int largestBatch() {
+    return largestBatch.get();
+  }
+
   /** Test hook: hold the writer still so queues fill. */
   void pauseForTest() {
     paused = true;
@@ -360,6 +371,8 @@ final class StoreWriter implements Runnable {
     }
     chain = next;
     consecutiveFailures = 0;
+    commits.incrementAndGet();
+    largestBatch.accumulateAndGet(ledgerBatch.size() + detailBatch.size(), Math::max);
     for (Ledger l : ledgerBatch) {
       if (l instanceof Hold h) {
         h.done().complete(null);
