@@ -1,7 +1,11 @@
 package dev.parapet.core.store;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.FileSystems;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -38,6 +42,7 @@ import org.sqlite.mc.SQLiteMCConfig;
  */
 final class EncryptedDatabase {
   static final String FILE_NAME = "parapet.db";
+  static final String LOCK_NAME = "parapet.lock";
 
   private EncryptedDatabase() {}
 
@@ -63,6 +68,32 @@ final class EncryptedDatabase {
       Files.createFile(db);
     }
     return true;
+  }
+
+  /**
+   * Takes an exclusive lock on {@code parapet.lock} for the life of the store. Two processes
+   * writing one chain would each extend it from the same head and break it; the second one is
+   * refused instead. The OS drops the lock when the process dies, kill -9 included.
+   *
+   * @return the lock, or empty if another process (or this one) holds it
+   */
+  static java.util.Optional<FileLock> lock(Path dir) throws IOException {
+    FileChannel ch =
+        FileChannel.open(dir.resolve(LOCK_NAME), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    FileLock lock;
+    try {
+      lock = ch.tryLock();
+    } catch (OverlappingFileLockException e) {
+      lock = null;
+    } catch (IOException | RuntimeException e) {
+      ch.close();
+      throw e;
+    }
+    if (lock == null) {
+      ch.close();
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(lock);
   }
 
   /**

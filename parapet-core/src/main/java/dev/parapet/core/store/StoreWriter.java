@@ -27,8 +27,10 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>maintenance tasks (recovery, retention, chain restart): one per transaction;
  *   <li>ledger work — holds, settlements, releases — never dropped. A hold is admitted only while
- *       fewer than {@code maxOpenHolds} ledger items wait; settlements and releases are always
- *       admitted, because each follows exactly one admitted hold, so they cannot grow unbounded;
+ *       fewer than {@code maxOpenHolds} holds wait to be committed (the runtime's ledger admits no
+ *       more open holds than that, so this refuses only when the writer is behind); settlements
+ *       and releases are always admitted: each follows exactly one committed hold, and a new
+ *       hold commits only after them (FIFO), so the queue stays within about twice that bound;
  *   <li>detail work — request and event rows — in a bounded queue; a full queue sheds the record
  *       and counts it.
  * </ol>
@@ -86,6 +88,7 @@ final class StoreWriter implements Runnable {
 
   private final ConcurrentLinkedQueue<Ledger> ledger = new ConcurrentLinkedQueue<>();
   private final AtomicInteger ledgerDepth = new AtomicInteger();
+  private final AtomicInteger holdsWaiting = new AtomicInteger();
   private final ArrayBlockingQueue<JournalEntry> detail;
   private final ConcurrentLinkedQueue<Task<?>> tasks = new ConcurrentLinkedQueue<>();
   private final ArrayDeque<Ledger> ledgerRetry = new ArrayDeque<>();
@@ -129,14 +132,14 @@ final class StoreWriter implements Runnable {
       done.completeExceptionally(new StoreException("telemetry store is closed"));
       return done;
     }
-    int depth = ledgerDepth.incrementAndGet();
-    if (depth > options.maxOpenHolds()) {
-      ledgerDepth.decrementAndGet();
+    if (holdsWaiting.incrementAndGet() > options.maxOpenHolds()) {
+      holdsWaiting.decrementAndGet();
       done.completeExceptionally(
           new StoreOverloadedException(
-              "ledger queue full (" + options.maxOpenHolds() + " items waiting)"));
+              "ledger queue full (" + options.maxOpenHolds() + " holds waiting)"));
       return done;
     }
+    ledgerDepth.incrementAndGet();
     enqueueLedger(new Hold(hold, done));
     return done;
   }
@@ -375,6 +378,7 @@ final class StoreWriter implements Runnable {
     largestBatch.accumulateAndGet(ledgerBatch.size() + detailBatch.size(), Math::max);
     for (Ledger l : ledgerBatch) {
       if (l instanceof Hold h) {
+        holdsWaiting.decrementAndGet();
         h.done().complete(null);
       }
     }
@@ -396,6 +400,7 @@ final class StoreWriter implements Runnable {
       if (l instanceof Hold h) {
         h.done().completeExceptionally(new StoreException("hold not stored: " + e.getMessage(), e));
         ledgerDepth.decrementAndGet();
+        holdsWaiting.decrementAndGet();
         finished++;
       } else {
         ledgerRetry.addFirst(l);

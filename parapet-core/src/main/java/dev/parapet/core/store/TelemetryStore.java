@@ -2,6 +2,7 @@ package dev.parapet.core.store;
 
 import dev.parapet.core.store.EncryptedDatabase.WrongKeyException;
 import java.io.IOException;
+import java.nio.channels.FileLock;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -39,6 +40,7 @@ public final class TelemetryStore implements AutoCloseable {
   private static final int KEY_LENGTH = 32;
 
   private final Path dataDir;
+  private final FileLock lock;
   private final ChainKey chainKey;
   private final StoreWriter writer;
   private final Connection reader;
@@ -46,8 +48,10 @@ public final class TelemetryStore implements AutoCloseable {
   private final AtomicBoolean holdsAccepted = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private TelemetryStore(Path dataDir, ChainKey chainKey, StoreWriter writer, Connection reader) {
+  private TelemetryStore(
+      Path dataDir, FileLock lock, ChainKey chainKey, StoreWriter writer, Connection reader) {
     this.dataDir = dataDir;
+    this.lock = lock;
     this.chainKey = chainKey;
     this.writer = writer;
     this.reader = reader;
@@ -74,8 +78,15 @@ public final class TelemetryStore implements AutoCloseable {
     if (storeKey.length != KEY_LENGTH || macKey.length != KEY_LENGTH) {
       throw new IllegalArgumentException("store keys: expected 32 bytes each");
     }
+    FileLock lock;
     try {
       EncryptedDatabase.prepareFiles(dataDir);
+      lock =
+          EncryptedDatabase.lock(dataDir)
+              .orElseThrow(
+                  () ->
+                      new StoreException(
+                          "the store in " + dataDir + " is in use by another Parapet process"));
     } catch (IOException e) {
       throw new StoreException("cannot create the store in " + dataDir + ": " + e.getMessage(), e);
     }
@@ -89,19 +100,22 @@ public final class TelemetryStore implements AutoCloseable {
       ChainState chain = openChain(dataDir, writes, mac, Schema.migrate(writes), options);
       reads = EncryptedDatabase.connect(db, storeKey, options.busyTimeout());
       StoreWriter writer = new StoreWriter(writes, mac, chain, options);
-      TelemetryStore store = new TelemetryStore(dataDir, chainKey, writer, reads);
+      TelemetryStore store = new TelemetryStore(dataDir, lock, chainKey, writer, reads);
       writer.start();
       return store;
     } catch (WrongKeyException e) {
       closeQuietly(writes, reads, chainKey);
+      unlock(lock);
       throw new StoreException(
           "the store in " + dataDir + " was not written with this master key"
               + " (or is not an encrypted Parapet store); it was left untouched");
     } catch (SQLException e) {
       closeQuietly(writes, reads, chainKey);
+      unlock(lock);
       throw new StoreException("cannot open the store in " + dataDir + ": " + e.getMessage(), e);
     } catch (StoreException | RuntimeException e) {
       closeQuietly(writes, reads, chainKey);
+      unlock(lock);
       throw e;
     }
   }
@@ -274,6 +288,15 @@ public final class TelemetryStore implements AutoCloseable {
     }
     writer.close(CLOSE_TIMEOUT);
     closeQuietly(writer.connection(), reader, chainKey);
+    unlock(lock);
+  }
+
+  private static void unlock(FileLock lock) {
+    try {
+      lock.channel().close();
+    } catch (IOException e) {
+      LOG.warn("telemetry store: releasing the lock failed: {}", e.getMessage());
+    }
   }
 
   /** Package-private: the writer, for test hooks. */
