@@ -47,7 +47,6 @@ import org.slf4j.LoggerFactory;
 final class StoreWriter implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(StoreWriter.class);
   static final String THREAD_NAME = "parapet-store-writer";
-  private static final long SHED_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
   private static final long MAX_BACKOFF_MILLIS = 2_000;
 
   /** Work the writer does with its connection, in one transaction. */
@@ -55,14 +54,6 @@ final class StoreWriter implements Runnable {
   interface WriteTask<T> {
     T run(Connection c, Mac mac, ChainState chain) throws SQLException;
   }
-
-  private sealed interface Ledger permits Hold, Settle, Release {}
-
-  private record Hold(HoldRecord hold, CompletableFuture<Void> done) implements Ledger {}
-
-  private record Settle(SettlementRecord settlement) implements Ledger {}
-
-  private record Release(String holdId) implements Ledger {}
 
   private record Task<T>(WriteTask<T> body, CompletableFuture<T> done) {
     void run(StoreWriter w) {
@@ -86,29 +77,25 @@ final class StoreWriter implements Runnable {
   private final StoreOptions options;
   private ChainState chain;
 
-  private final ConcurrentLinkedQueue<Ledger> ledger = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<LedgerWork> ledger = new ConcurrentLinkedQueue<>();
   private final AtomicInteger ledgerDepth = new AtomicInteger();
   private final AtomicInteger holdsWaiting = new AtomicInteger();
   private final ArrayBlockingQueue<JournalEntry> detail;
   private final ConcurrentLinkedQueue<Task<?>> tasks = new ConcurrentLinkedQueue<>();
-  private final ArrayDeque<Ledger> ledgerRetry = new ArrayDeque<>();
+  private final ArrayDeque<LedgerWork> ledgerRetry = new ArrayDeque<>();
   private final ArrayDeque<JournalEntry> detailRetry = new ArrayDeque<>();
 
-  private final AtomicLong shed = new AtomicLong();
+  private final ShedWarning shed = new ShedWarning();
   private final AtomicLong writeFailures = new AtomicLong();
-  private final AtomicLong submitted = new AtomicLong();
-  private final AtomicLong completed = new AtomicLong();
   private final AtomicLong commits = new AtomicLong();
   private final AtomicInteger largestBatch = new AtomicInteger();
-  private final Object progress = new Object();
+  private final WriterProgress progress = new WriterProgress();
 
   private final Thread thread;
   private volatile boolean stopping;
   private volatile boolean closed;
   private volatile boolean paused;
   private final AtomicInteger injectedFailures = new AtomicInteger();
-  private long shedLogged;
-  private long lastShedLogNanos;
   private int consecutiveFailures;
 
   StoreWriter(Connection connection, Mac mac, ChainState chain, StoreOptions options) {
@@ -117,7 +104,6 @@ final class StoreWriter implements Runnable {
     this.chain = chain;
     this.options = options;
     this.detail = new ArrayBlockingQueue<>(options.detailQueueCapacity());
-    this.lastShedLogNanos = System.nanoTime() - SHED_LOG_INTERVAL_NANOS;
     this.thread = new Thread(this, THREAD_NAME);
     thread.setDaemon(true);
   }
@@ -140,35 +126,35 @@ final class StoreWriter implements Runnable {
       return done;
     }
     ledgerDepth.incrementAndGet();
-    enqueueLedger(new Hold(hold, done));
+    enqueueLedger(new LedgerWork.Hold(hold, done));
     return done;
   }
 
   void persistSettlement(SettlementRecord s) {
     ledgerDepth.incrementAndGet();
-    enqueueLedger(new Settle(s));
+    enqueueLedger(new LedgerWork.Settle(s));
   }
 
   void persistRelease(String holdId) {
     ledgerDepth.incrementAndGet();
-    enqueueLedger(new Release(holdId));
+    enqueueLedger(new LedgerWork.Release(holdId));
   }
 
-  private void enqueueLedger(Ledger work) {
-    if (closed && !(work instanceof Hold)) {
+  private void enqueueLedger(LedgerWork work) {
+    if (closed && !(work instanceof LedgerWork.Hold)) {
       LOG.error("telemetry store: ledger work arrived after close and was not stored");
     }
-    submitted.incrementAndGet();
+    progress.submitted();
     ledger.add(work);
     LockSupport.unpark(thread);
   }
 
   boolean offer(JournalEntry entry) {
     if (closed || !detail.offer(entry)) {
-      shed.incrementAndGet();
+      shed.shed(1);
       return false;
     }
-    submitted.incrementAndGet();
+    progress.submitted();
     LockSupport.unpark(thread);
     return true;
   }
@@ -179,14 +165,14 @@ final class StoreWriter implements Runnable {
       done.completeExceptionally(new StoreException("telemetry store is closed"));
       return done;
     }
-    submitted.incrementAndGet();
+    progress.submitted();
     tasks.add(new Task<>(body, done));
     LockSupport.unpark(thread);
     return done;
   }
 
   long shedCount() {
-    return shed.get();
+    return shed.count();
   }
 
   long writeFailures() {
@@ -199,24 +185,7 @@ final class StoreWriter implements Runnable {
 
   /** Waits until everything enqueued before the call is committed, shed or failed. */
   boolean flush(Duration timeout) {
-    long target = submitted.get();
-    long deadline = System.nanoTime() + timeout.toNanos();
-    synchronized (progress) {
-      while (completed.get() < target) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          return false;
-        }
-        LockSupport.unpark(thread);
-        try {
-          TimeUnit.NANOSECONDS.timedWait(progress, Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return false;
-        }
-      }
-    }
-    return true;
+    return progress.await(timeout, () -> LockSupport.unpark(thread));
   }
 
   /** Drains (up to {@code timeout}), then stops the thread. Later work is refused. */
@@ -243,8 +212,8 @@ final class StoreWriter implements Runnable {
       LOG.error(
           "telemetry store: closed with {} ledger items not stored", ledger.size() + ledgerRetry.size());
     }
-    for (Ledger l; (l = ledger.poll()) != null; ) {
-      if (l instanceof Hold h) {
+    for (LedgerWork l; (l = ledger.poll()) != null; ) {
+      if (l instanceof LedgerWork.Hold h) {
         h.done().completeExceptionally(new StoreException("telemetry store is closed"));
       }
     }
@@ -296,11 +265,11 @@ final class StoreWriter implements Runnable {
         done(1);
         continue;
       }
-      List<Ledger> ledgerBatch = new ArrayList<>();
+      List<LedgerWork> ledgerBatch = new ArrayList<>();
       List<JournalEntry> detailBatch = new ArrayList<>();
       fill(ledgerBatch, detailBatch);
       if (ledgerBatch.isEmpty() && detailBatch.isEmpty()) {
-        logShed();
+        shed.maybeLog();
         if (stopping) {
           return;
         }
@@ -324,16 +293,16 @@ final class StoreWriter implements Runnable {
         fill(ledgerBatch, detailBatch);
       }
       commit(ledgerBatch, detailBatch);
-      logShed();
+      shed.maybeLog();
     }
   }
 
-  private void fill(List<Ledger> ledgerBatch, List<JournalEntry> detailBatch) {
+  private void fill(List<LedgerWork> ledgerBatch, List<JournalEntry> detailBatch) {
     int max = options.batchSize();
     while (ledgerBatch.size() + detailBatch.size() < max && !ledgerRetry.isEmpty()) {
       ledgerBatch.add(ledgerRetry.poll());
     }
-    for (Ledger l; ledgerBatch.size() + detailBatch.size() < max && (l = ledger.poll()) != null; ) {
+    for (LedgerWork l; ledgerBatch.size() + detailBatch.size() < max && (l = ledger.poll()) != null; ) {
       ledgerBatch.add(l);
     }
     while (ledgerBatch.size() + detailBatch.size() < max && !detailRetry.isEmpty()) {
@@ -344,15 +313,15 @@ final class StoreWriter implements Runnable {
     }
   }
 
-  private void commit(List<Ledger> ledgerBatch, List<JournalEntry> detailBatch) {
+  private void commit(List<LedgerWork> ledgerBatch, List<JournalEntry> detailBatch) {
     ChainState next = chain.copy();
     try {
-      for (Ledger l : ledgerBatch) {
-        if (l instanceof Hold h) {
+      for (LedgerWork l : ledgerBatch) {
+        if (l instanceof LedgerWork.Hold h) {
           LedgerTables.insertHold(connection, h.hold());
-        } else if (l instanceof Settle s) {
+        } else if (l instanceof LedgerWork.Settle s) {
           LedgerTables.settle(connection, s.settlement());
-        } else if (l instanceof Release r) {
+        } else if (l instanceof LedgerWork.Release r) {
           LedgerTables.deleteHold(connection, r.holdId());
         }
       }
@@ -376,8 +345,8 @@ final class StoreWriter implements Runnable {
     consecutiveFailures = 0;
     commits.incrementAndGet();
     largestBatch.accumulateAndGet(ledgerBatch.size() + detailBatch.size(), Math::max);
-    for (Ledger l : ledgerBatch) {
-      if (l instanceof Hold h) {
+    for (LedgerWork l : ledgerBatch) {
+      if (l instanceof LedgerWork.Hold h) {
         holdsWaiting.decrementAndGet();
         h.done().complete(null);
       }
@@ -386,7 +355,7 @@ final class StoreWriter implements Runnable {
     done(ledgerBatch.size() + detailBatch.size());
   }
 
-  private void failed(List<Ledger> ledgerBatch, List<JournalEntry> detailBatch, Exception e) {
+  private void failed(List<LedgerWork> ledgerBatch, List<JournalEntry> detailBatch, Exception e) {
     rollback();
     writeFailures.incrementAndGet();
     consecutiveFailures++;
@@ -396,8 +365,8 @@ final class StoreWriter implements Runnable {
         ledgerBatch.size(), detailBatch.size(), consecutiveFailures, e.getMessage());
     int finished = 0;
     for (int i = ledgerBatch.size() - 1; i >= 0; i--) {
-      Ledger l = ledgerBatch.get(i);
-      if (l instanceof Hold h) {
+      LedgerWork l = ledgerBatch.get(i);
+      if (l instanceof LedgerWork.Hold h) {
         h.done().completeExceptionally(new StoreException("hold not stored: " + e.getMessage(), e));
         ledgerDepth.decrementAndGet();
         holdsWaiting.decrementAndGet();
@@ -407,7 +376,7 @@ final class StoreWriter implements Runnable {
       }
     }
     if (consecutiveFailures >= 2) {
-      shed.addAndGet(detailBatch.size());
+      shed.shed(detailBatch.size());
       finished += detailBatch.size();
     } else {
       for (int i = detailBatch.size() - 1; i >= 0; i--) {
@@ -428,24 +397,6 @@ final class StoreWriter implements Runnable {
   }
 
   private void done(int n) {
-    if (n > 0) {
-      completed.addAndGet(n);
-      synchronized (progress) {
-        progress.notifyAll();
-      }
-    }
-  }
-
-  private void logShed() {
-    long total = shed.get();
-    long now = System.nanoTime();
-    if (total > shedLogged && now - lastShedLogNanos >= SHED_LOG_INTERVAL_NANOS) {
-      LOG.warn(
-          "telemetry store: shed {} per-request records since the last warning ({} in total);"
-              + " spend is unaffected",
-          total - shedLogged, total);
-      shedLogged = total;
-      lastShedLogNanos = now;
-    }
+    progress.finished(n);
   }
 }

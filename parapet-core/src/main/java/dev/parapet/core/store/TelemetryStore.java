@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.channels.FileLock;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -358,37 +357,5 @@ public final class TelemetryStore implements AutoCloseable {
       }
     }
     key.close();
-  }
-
-  /** The SQL of hold recovery, kept next to its one caller. */
-  private static final class HoldRecovery {
-    private HoldRecovery() {}
-
-    static List<HoldRecord> run(Connection c, Mac mac, ChainState chain) throws SQLException {
-      List<HoldRecord> holds = LedgerTables.openHolds(c);
-      if (holds.isEmpty()) {
-        return holds;
-      }
-      Instant now = Instant.now();
-      try (PreparedStatement insert = c.prepareStatement(JournalEntry.INSERT)) {
-        for (HoldRecord h : holds) {
-          LedgerTables.addSpend(c, h.day(), h.route(), h.tenant(), h.worstCaseNanoUsd());
-          LedgerTables.deleteHold(c, h.holdId());
-          chain.append(
-              insert,
-              mac,
-              JournalEntry.of(
-                  new EventRecord(
-                      now, h.holdId(), EventKind.HOLD_RECOVERED, h.tenant(), Optional.empty(),
-                      Optional.of(h.route()),
-                      Map.of(
-                          "worst_case_nano_usd", Long.toString(h.worstCaseNanoUsd()),
-                          "day", h.day().toString()))));
-        }
-      }
-      chain.writeHead(c, mac);
-      LOG.warn("telemetry store: settled {} holds left open by the last run at their worst case", holds.size());
-      return List.copyOf(holds);
-    }
   }
 }

@@ -120,6 +120,25 @@ class TelemetryStoreLedgerTest {
   }
 
   @Test
+  void repeatedDiskErrorsShedDetailButNeverSettlements() throws Exception {
+    try (TelemetryStore store = open(dir)) {
+      store.writer().pauseForTest();
+      store.offerRequest(StoreFixtures.request("r1", 1));
+      store.persistSettlement(settle("no-hold-row", 5));
+      store.writer().failNextCommitsForTest(3);
+      store.writer().resumeForTest();
+      assertTrue(store.flush(Duration.ofSeconds(10)));
+      assertEquals(3, store.writeFailures());
+      assertEquals(1, store.shedCount(), "the request row is shed after its second failure");
+      assertEquals(5L, store.spendForDay(DAY).get(SpendKey.tenant("prod")), "the settlement is retried");
+      assertTrue(store.verifyChain().ok(), "a failed batch does not advance the chain");
+      store.offerRequest(StoreFixtures.request("r2", 1));
+      StoreFixtures.flush(store);
+      assertEquals(1, store.verifyChain().rowsChecked());
+    }
+  }
+
+  @Test
   void writerThreadIsNamedDaemon() throws Exception {
     try (TelemetryStore store = open(dir)) {
       store.persistHold(hold("x", 1)).get(5, TimeUnit.SECONDS);
