@@ -84,6 +84,8 @@ final class StoreWriter implements Runnable {
   private final ConcurrentLinkedQueue<Task<?>> tasks = new ConcurrentLinkedQueue<>();
   private final ArrayDeque<LedgerWork> ledgerRetry = new ArrayDeque<>();
   private final ArrayDeque<JournalEntry> detailRetry = new ArrayDeque<>();
+  /** Size of {@link #detailRetry}, readable from other threads for the depth gauge. */
+  private volatile int detailRetrying;
 
   private final ShedWarning shed = new ShedWarning();
   private final AtomicLong writeFailures = new AtomicLong();
@@ -180,7 +182,7 @@ final class StoreWriter implements Runnable {
   }
 
   int queueDepth() {
-    return ledgerDepth.get() + detail.size() + detailRetry.size();
+    return ledgerDepth.get() + detail.size() + detailRetrying;
   }
 
   /** Waits until everything enqueued before the call is committed, shed or failed. */
@@ -311,6 +313,7 @@ final class StoreWriter implements Runnable {
     for (JournalEntry e; ledgerBatch.size() + detailBatch.size() < max && (e = detail.poll()) != null; ) {
       detailBatch.add(e);
     }
+    detailRetrying = detailRetry.size();
   }
 
   private void commit(List<LedgerWork> ledgerBatch, List<JournalEntry> detailBatch) {
@@ -383,6 +386,7 @@ final class StoreWriter implements Runnable {
         detailRetry.addFirst(detailBatch.get(i));
       }
     }
+    detailRetrying = detailRetry.size();
     done(finished);
     long backoff = Math.min(MAX_BACKOFF_MILLIS, 25L << Math.min(consecutiveFailures, 7));
     LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(backoff));

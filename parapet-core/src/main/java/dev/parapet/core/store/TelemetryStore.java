@@ -286,7 +286,9 @@ public final class TelemetryStore implements AutoCloseable {
       return;
     }
     writer.close(CLOSE_TIMEOUT);
-    closeQuietly(writer.connection(), reader, chainKey);
+    synchronized (reader) {
+      closeQuietly(writer.connection(), reader, chainKey);
+    }
     unlock(lock);
   }
 
@@ -314,10 +316,10 @@ public final class TelemetryStore implements AutoCloseable {
 
   /** Runs {@code read} in one read transaction, so multi-statement reads see one snapshot. */
   private <T> T read(Read<T> read) throws StoreException {
-    if (closed.get()) {
-      throw new StoreException("telemetry store is closed");
-    }
     synchronized (reader) {
+      if (closed.get()) {
+        throw new StoreException("telemetry store is closed");
+      }
       try {
         reader.setAutoCommit(false);
         try {
