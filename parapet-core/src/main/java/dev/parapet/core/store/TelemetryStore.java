@@ -163,6 +163,8 @@ public final class TelemetryStore implements AutoCloseable {
    * Queues {@code hold} and completes once it is committed. Fails with {@link
    * StoreOverloadedException} at once when {@code maxOpenHolds} ledger items are waiting, and with
    * {@link StoreException} when the write fails: either way the caller must refuse the request.
+   * The future completes on the writer thread: hop to your own executor (on Netty, {@code
+   * ctx.executor().execute(...)}) before doing any work in a continuation.
    */
   public CompletableFuture<Void> persistHold(HoldRecord hold) {
     Objects.requireNonNull(hold, "hold");
