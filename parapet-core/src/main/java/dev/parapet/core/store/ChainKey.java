@@ -40,11 +40,12 @@ final class ChainKey implements AutoCloseable {
     }
   }
 
-  /** HMAC(key, 'R' || prev_mac || canonical row incl. seq). */
-  static byte[] rowMac(Mac mac, byte[] prevMac, long seq, JournalEntry row) {
+  /** HMAC(key, 'R' || prev_mac || seq (8 bytes, big-endian) || canonical row). */
+  static byte[] rowMac(Mac mac, byte[] prevMac, long seq, byte[] canonicalRow) {
     mac.update(TAG_ROW);
     mac.update(prevMac);
-    mac.update(row.canonical(seq));
+    mac.update(ByteBuffer.allocate(8).putLong(seq).array());
+    mac.update(canonicalRow);
     return mac.doFinal();
   }
 

@@ -62,7 +62,7 @@ final class ChainState {
   /** Appends {@code entry} at {@code lastSeq + 1}; the caller writes the head before COMMIT. */
   long append(PreparedStatement insert, Mac mac, JournalEntry entry) throws SQLException {
     long seq = lastSeq + 1;
-    byte[] rowMac = ChainKey.rowMac(mac, lastMac, seq, entry);
+    byte[] rowMac = ChainKey.rowMac(mac, lastMac, seq, entry.canonical());
     entry.bind(insert, seq, rowMac);
     insert.executeUpdate();
     lastSeq = seq;

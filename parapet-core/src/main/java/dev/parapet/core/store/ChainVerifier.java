@@ -57,7 +57,7 @@ final class ChainVerifier {
     byte[] anchorPrev = prev;
     long expectedSeq = start + 1;
     long rows = 0;
-    try (PreparedStatement ps = c.prepareStatement(JournalEntry.SELECT_FROM)) {
+    try (PreparedStatement ps = c.prepareStatement(JournalEntry.SELECT_CANONICAL)) {
       ps.setLong(1, start);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -67,8 +67,8 @@ final class ChainVerifier {
                 rows, expectedSeq, Problem.MISSING,
                 "rows " + expectedSeq + ".." + (seq - 1) + " are missing");
           }
-          JournalEntry row = JournalEntry.read(rs);
-          byte[] stored = rs.getBytes(JournalEntry.COLUMN_COUNT + 2);
+          byte[] stored = rs.getBytes(2);
+          byte[] row = rs.getBytes(3);
           byte[] computed = ChainKey.rowMac(mac, prev, seq, row);
           if (stored == null || !MessageDigest.isEqual(computed, stored)) {
             boolean moved = fitsElsewhere(c, mac, seq, row, anchorPrev);
@@ -115,7 +115,7 @@ final class ChainVerifier {
    * edited row matches nothing.
    */
   private static boolean fitsElsewhere(
-      Connection c, Mac mac, long seq, JournalEntry row, byte[] anchorPrev) throws SQLException {
+      Connection c, Mac mac, long seq, byte[] row, byte[] anchorPrev) throws SQLException {
     List<Long> seqs = new ArrayList<>();
     List<byte[]> macs = new ArrayList<>();
     try (PreparedStatement ps = c.prepareStatement(SELECT_WINDOW)) {

@@ -1,34 +1,45 @@
 package dev.parapet.core.store;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
-import java.util.Arrays;
 import java.util.List;
 
 /**
  * One row of the {@code journal}: a request or an event, as the column values that are stored
- * and MAC'd. The MAC is computed over exactly what is written (and recomputed from what is read),
- * so there is one encoding and no chance for the writer and the verifier to disagree on a field.
+ * and MAC'd.
+ *
+ * <p>Canonical form: each column rendered as an SQL literal, exactly as SQLite's {@code quote()}
+ * renders it ({@code NULL}, a decimal integer, or text in single quotes with inner quotes doubled),
+ * joined by commas. The literal syntax is unambiguous, so the encoding is injective. The writer
+ * renders it in Java ({@link #canonical()}); the verifier has SQLite render it from the stored row
+ * ({@link #SELECT_CANONICAL}), so verification reads three values per row instead of twenty-two
+ * and still MACs exactly what is on disk: a value whose type was changed by hand (text for an
+ * integer, a blob) renders differently and fails.
  *
  * <p>Values are {@code Long}, {@code String} or null (a column the row kind does not use).
  */
 final class JournalEntry {
-  static final String COLUMNS =
-      "kind, time_us, day, request_id, tenant, service, route, provider, model_asked,"
-          + " model_reported, tokens_in, tokens_out, cost_nano, latency_us, status, error_code,"
-          + " blocked, notes, event_kind, details";
-  static final int COLUMN_COUNT = 20;
+  static final List<String> COLUMN_NAMES =
+      List.of(
+          "kind", "time_us", "day", "request_id", "tenant", "service", "route", "provider",
+          "model_asked", "model_reported", "tokens_in", "tokens_out", "cost_nano", "latency_us",
+          "status", "error_code", "blocked", "notes", "event_kind", "details");
+  static final String COLUMNS = String.join(", ", COLUMN_NAMES);
+  static final int COLUMN_COUNT = COLUMN_NAMES.size();
   static final String INSERT =
       "INSERT INTO journal (seq, " + COLUMNS + ", mac) VALUES (?" + ", ?".repeat(COLUMN_COUNT + 1) + ")";
-  static final String SELECT_FROM =
-      "SELECT seq, " + COLUMNS + ", mac FROM journal WHERE seq > ? ORDER BY seq";
+  /** seq, mac, canonical text of every row after {@code ?}, in seq order. */
+  static final String SELECT_CANONICAL =
+      "SELECT seq, mac, "
+          + COLUMN_NAMES.stream()
+              .map(c -> "quote(" + c + ")")
+              .collect(java.util.stream.Collectors.joining(" || ',' || "))
+          + " FROM journal WHERE seq > ? ORDER BY seq";
 
   static final String KIND_REQUEST = "request";
   static final String KIND_EVENT = "event";
@@ -60,24 +71,6 @@ final class JournalEntry {
         });
   }
 
-  /** Reads columns 2..21 of a row selected with {@link #SELECT_FROM} (column 1 is seq). */
-  static JournalEntry read(ResultSet rs) throws SQLException {
-    Object[] v = new Object[COLUMN_COUNT];
-    for (int i = 0; i < COLUMN_COUNT; i++) {
-      Object o = rs.getObject(i + 2);
-      if (o instanceof Integer n) {
-        o = n.longValue();
-      } else if (o instanceof byte[] b) {
-        // A text column rewritten as a blob by hand: compare as its bytes, it will not verify.
-        o = new String(b, StandardCharsets.ISO_8859_1);
-      } else if (o instanceof Double d) {
-        o = d.toString();
-      }
-      v[i] = o;
-    }
-    return new JournalEntry(v);
-  }
-
   /** Binds seq, the values and the mac to {@link #INSERT}. */
   void bind(PreparedStatement ps, long seq, byte[] mac) throws SQLException {
     ps.setLong(1, seq);
@@ -87,45 +80,27 @@ final class JournalEntry {
     ps.setBytes(COLUMN_COUNT + 2, mac);
   }
 
-  /**
-   * The bytes the row MAC covers after the tag and previous MAC: seq, then each column as a type
-   * byte (0 null, 1 integer, 2 text) and its value (8 bytes big-endian, or 4-byte length + UTF-8).
-   * Length prefixes make the encoding injective, so two different rows never share bytes.
-   */
-  byte[] canonical(long seq) {
-    byte[][] texts = new byte[COLUMN_COUNT][];
-    int size = 8;
+  /** UTF-8 of the canonical form: what {@link #SELECT_CANONICAL} returns for this row. */
+  byte[] canonical() {
+    StringBuilder sb = new StringBuilder(256);
     for (int i = 0; i < COLUMN_COUNT; i++) {
-      Object o = values[i];
-      if (o == null) {
-        size += 1;
-      } else if (o instanceof Long) {
-        size += 9;
-      } else {
-        texts[i] = o.toString().getBytes(StandardCharsets.UTF_8);
-        size += 5 + texts[i].length;
+      if (i > 0) {
+        sb.append(',');
       }
-    }
-    ByteBuffer b = ByteBuffer.allocate(size).putLong(seq);
-    for (int i = 0; i < COLUMN_COUNT; i++) {
       Object o = values[i];
       if (o == null) {
-        b.put((byte) 0);
+        sb.append("NULL");
       } else if (o instanceof Long n) {
-        b.put((byte) 1).putLong(n);
+        sb.append(n.longValue());
       } else {
-        b.put((byte) 2).putInt(texts[i].length).put(texts[i]);
+        sb.append('\'').append(o.toString().replace("'", "''")).append('\'');
       }
     }
-    return b.array();
+    return sb.toString().getBytes(StandardCharsets.UTF_8);
   }
 
   boolean isRequest() {
     return KIND_REQUEST.equals(values[0]);
-  }
-
-  List<Object> values() {
-    return Arrays.asList(values.clone());
   }
 
   static long micros(Instant t) {
