@@ -49,29 +49,6 @@ final class StoreWriter implements Runnable {
   static final String THREAD_NAME = "parapet-store-writer";
   private static final long MAX_BACKOFF_MILLIS = 2_000;
 
-  /** Work the writer does with its connection, in one transaction. */
-  @FunctionalInterface
-  interface WriteTask<T> {
-    T run(Connection c, Mac mac, ChainState chain) throws SQLException;
-  }
-
-  private record Task<T>(WriteTask<T> body, CompletableFuture<T> done) {
-    void run(StoreWriter w) {
-      ChainState next = w.chain.copy();
-      try {
-        T result = body.run(w.connection, w.mac, next);
-        w.connection.commit();
-        w.chain = next;
-        done.complete(result);
-      } catch (SQLException | RuntimeException e) {
-        w.rollback();
-        w.writeFailures.incrementAndGet();
-        LOG.error("telemetry store: maintenance write failed: {}", e.getMessage());
-        done.completeExceptionally(new StoreException("store write failed: " + e.getMessage(), e));
-      }
-    }
-  }
-
   private final Connection connection;
   private final Mac mac;
   private final StoreOptions options;
@@ -81,7 +58,7 @@ final class StoreWriter implements Runnable {
   private final AtomicInteger ledgerDepth = new AtomicInteger();
   private final AtomicInteger holdsWaiting = new AtomicInteger();
   private final ArrayBlockingQueue<JournalEntry> detail;
-  private final ConcurrentLinkedQueue<Task<?>> tasks = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<MaintenanceTask<?>> tasks = new ConcurrentLinkedQueue<>();
   private final ArrayDeque<LedgerWork> ledgerRetry = new ArrayDeque<>();
   private final ArrayDeque<JournalEntry> detailRetry = new ArrayDeque<>();
   /** Size of {@link #detailRetry}, readable from other threads for the depth gauge. */
@@ -129,6 +106,9 @@ final class StoreWriter implements Runnable {
     }
     ledgerDepth.incrementAndGet();
     enqueueLedger(new LedgerWork.Hold(hold, done));
+    if (closed && !thread.isAlive()) {
+      failLeftovers(); // raced with close(): the writer is gone
+    }
     return done;
   }
 
@@ -161,15 +141,18 @@ final class StoreWriter implements Runnable {
     return true;
   }
 
-  <T> CompletableFuture<T> submit(WriteTask<T> body) {
+  <T> CompletableFuture<T> submit(MaintenanceTask.Body<T> body) {
     CompletableFuture<T> done = new CompletableFuture<>();
     if (closed) {
       done.completeExceptionally(new StoreException("telemetry store is closed"));
       return done;
     }
     progress.submitted();
-    tasks.add(new Task<>(body, done));
+    tasks.add(new MaintenanceTask<>(body, done));
     LockSupport.unpark(thread);
+    if (closed && !thread.isAlive()) {
+      failLeftovers();
+    }
     return done;
   }
 
@@ -214,10 +197,18 @@ final class StoreWriter implements Runnable {
       LOG.error(
           "telemetry store: closed with {} ledger items not stored", ledger.size() + ledgerRetry.size());
     }
+    failLeftovers();
+  }
+
+  /** After the thread has stopped: no future may wait forever on work nobody will do. */
+  private void failLeftovers() {
     for (LedgerWork l; (l = ledger.poll()) != null; ) {
       if (l instanceof LedgerWork.Hold h) {
         h.done().completeExceptionally(new StoreException("telemetry store is closed"));
       }
+    }
+    for (MaintenanceTask<?> t; (t = tasks.poll()) != null; ) {
+      t.done().completeExceptionally(new StoreException("telemetry store is closed"));
     }
   }
 
@@ -261,9 +252,14 @@ final class StoreWriter implements Runnable {
         LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(5));
         continue;
       }
-      Task<?> task = tasks.poll();
+      MaintenanceTask<?> task = tasks.poll();
       if (task != null) {
-        task.run(this);
+        ChainState next = chain.copy();
+        if (task.runIn(connection, mac, next)) {
+          chain = next;
+        } else {
+          writeFailures.incrementAndGet();
+        }
         done(1);
         continue;
       }
