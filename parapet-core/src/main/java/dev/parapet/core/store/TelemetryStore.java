@@ -37,6 +37,8 @@ public final class TelemetryStore implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TelemetryStore.class);
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
   private static final int KEY_LENGTH = 32;
+  /** Days of per-request rows kept by default before {@link #applyRetention} rolls them up. */
+  public static final int DEFAULT_RETENTION_DAYS = 90;
 
   private final Path dataDir;
   private final FileLock lock;
@@ -269,6 +271,8 @@ public final class TelemetryStore implements AutoCloseable {
   /**
    * Rolls request rows dated before {@code today - keepDays} into daily aggregates and deletes
    * them and the events among them (see {@link Retention}). Runs on the writer thread; blocks.
+   * The runtime calls it once a day ({@link #DEFAULT_RETENTION_DAYS} unless configured); it
+   * verifies the chain first and refuses (StoreException) if the chain is broken.
    *
    * @return journal rows deleted
    */
