@@ -25,6 +25,12 @@ final class ChainState {
       "INSERT INTO chain_anchor (id, after_seq, prev_mac, reason, created_us, anchor_mac)"
           + " VALUES (?, ?, ?, ?, ?, ?)";
   static final String SELECT_LAST_ROW = "SELECT seq, mac FROM journal ORDER BY seq DESC LIMIT 1";
+  static final String SELECT_ROW_AT_OR_AFTER =
+      "SELECT seq, mac FROM journal WHERE seq >= ? ORDER BY seq LIMIT 1";
+  static final String SELECT_LATEST_ANCHOR_SEQ =
+      "SELECT after_seq FROM chain_anchor ORDER BY id DESC LIMIT 1";
+  /** Most segments one boot will anchor before giving up and anchoring after the last row. */
+  static final int MAX_ACCEPTED_BREAKS = 100;
   static final String SELECT_MAC_OF = "SELECT mac FROM journal WHERE seq = ?";
 
   /** Reason recorded by retention's anchor. */
@@ -100,12 +106,56 @@ final class ChainState {
     }
   }
 
+  /** Where verification currently starts: the latest anchor's seq, or 0. */
+  static long latestAnchorSeq(Connection c) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(SELECT_LATEST_ANCHOR_SEQ);
+        ResultSet rs = ps.executeQuery()) {
+      return rs.next() ? rs.getLong(1) : 0;
+    }
+  }
+
   /**
-   * After an operator accepted a broken chain: anchor a new segment after the last row present
-   * (whatever it holds) and rewrite the head to match, in the caller's transaction. Rows before the
-   * anchor are no longer verified; the break stays in the log.
+   * After an operator accepted a broken chain: anchors a new segment right after each break, in
+   * the caller's transaction, so the rows after it stay verified from then on. An edited or moved
+   * row is anchored on (its stored MAC becomes the segment's start); after a gap, the first row
+   * past it is; a broken head or anchor anchors after the last row and rewrites the head. Each
+   * break is handed to {@code report} (to be logged) before it is anchored over.
    */
-  static ChainState restartAfterBreak(Connection c, Mac mac, long nowUs) throws SQLException {
+  static ChainState acceptBreaks(
+      Connection c, Mac mac, long nowUs, java.util.function.Consumer<VerificationResult> report)
+      throws SQLException {
+    for (int i = 0; i < MAX_ACCEPTED_BREAKS; i++) {
+      VerificationResult v = ChainVerifier.verify(c, mac);
+      if (v.ok()) {
+        return loadHead(c);
+      }
+      report.accept(v);
+      long at = v.brokenAtSeq().orElse(0L);
+      VerificationResult.Problem problem = v.problem().orElseThrow();
+      boolean rowLevel =
+          problem == VerificationResult.Problem.EDITED
+              || problem == VerificationResult.Problem.REORDERED
+              || problem == VerificationResult.Problem.MISSING;
+      ChainState row = rowLevel ? rowAtOrAfter(c, at) : null;
+      if (row == null) {
+        return anchorAfterLastRow(c, mac, nowUs);
+      }
+      writeAnchor(c, mac, row.lastSeq, row.lastMac, REASON_ACCEPTED_BREAK, nowUs);
+    }
+    return anchorAfterLastRow(c, mac, nowUs);
+  }
+
+  private static ChainState rowAtOrAfter(Connection c, long seq) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(SELECT_ROW_AT_OR_AFTER)) {
+      ps.setLong(1, seq);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? new ChainState(rs.getLong(1), rs.getBytes(2)) : null;
+      }
+    }
+  }
+
+  private static ChainState anchorAfterLastRow(Connection c, Mac mac, long nowUs)
+      throws SQLException {
     ChainState s = genesis();
     try (PreparedStatement ps = c.prepareStatement(SELECT_LAST_ROW);
         ResultSet rs = ps.executeQuery()) {

@@ -78,7 +78,11 @@ final class Retention {
       ps.setLong(1, lastSeq);
       deleted = ps.executeUpdate();
     }
-    ChainState.writeAnchor(c, mac, lastSeq, lastMac, ChainState.REASON_RETENTION, nowUs);
+    // Rows at or before the current anchor are not verified anyway (an accepted break); anchoring
+    // behind it would bring the broken part back into verification.
+    if (lastSeq > ChainState.latestAnchorSeq(c)) {
+      ChainState.writeAnchor(c, mac, lastSeq, lastMac, ChainState.REASON_RETENTION, nowUs);
+    }
     return deleted;
   }
 }

@@ -15,7 +15,8 @@ import java.util.Objects;
  * @param batchWindow longest the writer waits to fill a batch after its first item
  * @param busyTimeout SQLite {@code busy_timeout}: how long a statement waits for a lock
  * @param acceptBrokenChain start even though the hash chain is broken (an operator's explicit
- *     override): log where it broke and start a new chain segment after the break
+ *     override): log each place it broke and anchor a new chain segment right after each break.
+ *     The acknowledgement is durable: the next boot verifies from the new anchor without it
  */
 public record StoreOptions(
     int maxOpenHolds,

@@ -137,16 +137,18 @@ public final class TelemetryStore implements AutoCloseable {
         c.commit();
         return head;
       }
-      String where =
-          "telemetry chain in " + dir + " is broken at seq " + v.brokenAtSeq().orElse(0L)
-              + " (" + v.problem().map(Enum::name).orElse("?").toLowerCase(java.util.Locale.ROOT)
-              + "): " + v.detail();
       if (!options.acceptBrokenChain()) {
         c.rollback();
-        throw new StoreException(where + "; refusing to start (an operator override can accept it)");
+        throw new StoreException(
+            describe(dir, v) + "; refusing to start (an operator override can accept it)");
       }
-      LOG.error("{}; accepted by operator override, starting a new chain segment after it", where);
-      ChainState s = ChainState.restartAfterBreak(c, mac, JournalEntry.micros(Instant.now()));
+      ChainState s =
+          ChainState.acceptBreaks(
+              c, mac, JournalEntry.micros(Instant.now()),
+              b ->
+                  LOG.error(
+                      "{}; accepted by operator override, a new chain segment starts after it",
+                      describe(dir, b)));
       c.commit();
       return s;
     } catch (SQLException | StoreException | RuntimeException e) {
@@ -159,6 +161,12 @@ public final class TelemetryStore implements AutoCloseable {
     } finally {
       c.setAutoCommit(true);
     }
+  }
+
+  private static String describe(Path dir, VerificationResult v) {
+    return "telemetry chain in " + dir + " is broken at seq " + v.brokenAtSeq().orElse(0L) + " ("
+        + v.problem().map(Enum::name).orElse("?").toLowerCase(java.util.Locale.ROOT) + "): "
+        + v.detail();
   }
 
   /**

@@ -19,7 +19,9 @@
  *       rows share one sequence; each row's MAC (HMAC-SHA256, {@code KeyPurpose.STORE_MAC}) covers
  *       the previous MAC and the row with its seq; a MAC'd head makes a deleted tail visible.
  *       Verified at every open (a broken chain refuses to start unless {@code
- *       StoreOptions.acceptBrokenChain}, which logs the break and anchors a new segment after it)
+ *       StoreOptions.acceptBrokenChain}, which logs each break and anchors a new segment right after
+ *       it, so the rows after a break stay verified; rows before an accepted break are not
+ *       re-checked)
  *       and on demand. Not covered: the ledger tables and the daily rollups (spend is protected by
  *       encryption, not by the chain), and a rollback of the whole file to an older copy.
  *   <li><b>Blocked</b> in usage: status &gt;= 400 with a policy refusal code — route_forbidden,

@@ -109,10 +109,10 @@ class HashChainTest {
     try (TelemetryStore store = open(dir, StoreOptions.defaults().withAcceptBrokenChain(true))) {
       VerificationResult v = store.verifyChain();
       assertTrue(v.ok(), v.detail());
-      assertEquals(0, v.rowsChecked(), "the new segment starts after the last row");
+      assertEquals(ROWS - 2, v.rowsChecked(), "the new segment starts right after the edited row");
       store.offerRequest(request("after", 7));
       flush(store);
-      assertEquals(1, store.verifyChain().rowsChecked());
+      assertEquals(ROWS - 1, store.verifyChain().rowsChecked());
     }
     // The acknowledgement is durable: a plain reopen now succeeds, and later tampering is caught.
     try (TelemetryStore store = open(dir)) {
@@ -120,6 +120,54 @@ class HashChainTest {
     }
     exec(dir, "UPDATE journal SET cost_nano = 8 WHERE seq = " + (ROWS + 1));
     assertBroken(ROWS + 1, Problem.EDITED, "edited");
+  }
+
+  @Test
+  void acceptedBreaksAreEachAnchoredAndLaterRowsStayVerified() throws Exception {
+    exec(
+        dir,
+        "DELETE FROM journal WHERE seq = 3",
+        "UPDATE journal SET tokens_out = 0 WHERE seq = 6",
+        "DELETE FROM journal WHERE seq = " + ROWS);
+    try (TelemetryStore store = open(dir, StoreOptions.defaults().withAcceptBrokenChain(true))) {
+      VerificationResult v = store.verifyChain();
+      assertTrue(v.ok(), v.detail());
+      assertEquals(0, v.rowsChecked(), "the tail deletion anchors after the last row left");
+    }
+    exec(dir, "DELETE FROM journal WHERE seq = 2");
+    try (TelemetryStore store = open(dir)) {
+      assertTrue(store.verifyChain().ok(), "rows before the accepted segment are not re-checked");
+    }
+  }
+
+  @Test
+  void acceptedMiddleGapKeepsTheRestVerified() throws Exception {
+    exec(dir, "DELETE FROM journal WHERE seq = 4");
+    try (TelemetryStore store = open(dir, StoreOptions.defaults().withAcceptBrokenChain(true))) {
+      assertEquals(ROWS - 5, store.verifyChain().rowsChecked(), "rows 6.. verified from row 5");
+    }
+    exec(dir, "UPDATE journal SET cost_nano = 1 WHERE seq = 8");
+    assertBroken(8, Problem.EDITED, "edited");
+  }
+
+  @Test
+  void retentionAfterAnAcceptedBreakDoesNotReopenIt() throws Exception {
+    exec(dir, "UPDATE journal SET cost_nano = 1 WHERE seq = 7");
+    try (TelemetryStore store = open(dir, StoreOptions.defaults().withAcceptBrokenChain(true))) {
+      assertTrue(store.verifyChain().ok());
+    }
+    // Rows up to the accepted break are no longer verified; give row 5 a recent date so that
+    // retention's prefix (rows 1..4) ends before the anchor at 7.
+    exec(dir, "UPDATE journal SET day = '2099-01-01' WHERE seq = 5");
+    try (TelemetryStore store = open(dir)) {
+      assertEquals(4, store.applyRetention(StoreFixtures.DAY.plusDays(200), 90));
+      VerificationResult v = store.verifyChain();
+      assertTrue(v.ok(), v.detail());
+      assertEquals(ROWS - 7, v.rowsChecked(), "verification still starts after the break");
+    }
+    try (TelemetryStore store = open(dir)) {
+      assertTrue(store.verifyChain().ok());
+    }
   }
 
   @Test
