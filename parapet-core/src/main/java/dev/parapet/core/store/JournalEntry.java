@@ -103,13 +103,21 @@ final class JournalEntry {
     return KIND_REQUEST.equals(values[0]);
   }
 
+  /** Microseconds since the epoch, saturated: a caller's absurd {@code since} must not throw. */
   static long micros(Instant t) {
-    return ChronoUnit.MICROS.between(Instant.EPOCH, t);
+    try {
+      return ChronoUnit.MICROS.between(Instant.EPOCH, t);
+    } catch (ArithmeticException e) {
+      return t.isBefore(Instant.EPOCH) ? Long.MIN_VALUE : Long.MAX_VALUE;
+    }
+  }
+
+  static Instant instant(long micros) {
+    return Instant.ofEpochSecond(
+        Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
   }
 
   static String day(long micros) {
-    return LocalDate.ofInstant(
-            Instant.EPOCH.plus(micros, ChronoUnit.MICROS), ZoneOffset.UTC)
-        .toString();
+    return LocalDate.ofInstant(instant(micros), ZoneOffset.UTC).toString();
   }
 }

@@ -4,7 +4,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -99,7 +98,7 @@ final class LedgerTables {
                 rs.getString(3),
                 rs.getString(4),
                 rs.getLong(5),
-                Instant.ofEpochSecond(Math.floorDiv(us, 1_000_000L), Math.floorMod(us, 1_000_000L) * 1_000L)));
+                JournalEntry.instant(us)));
       }
     }
     return out;

@@ -51,8 +51,8 @@ public record RequestRecord(
 
   /**
    * Whether this request counts as blocked in usage figures: a refusal by policy, that is status
-   * >= 400 with one of {@link UsageQueries#BLOCKING_CODES} (route_forbidden, model_not_allowed,
-   * max_tokens_in_exceeded, budget_exceeded, redaction_blocked, model_drift). Malformed requests,
+   * >= 400 with one of the policy refusal codes route_forbidden, model_not_allowed,
+   * max_tokens_in_exceeded, budget_exceeded, redaction_blocked, model_drift. Malformed requests,
    * bad tokens and upstream failures are not policy decisions and do not count.
    */
   public boolean blocked() {

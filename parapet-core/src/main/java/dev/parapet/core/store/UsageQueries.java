@@ -6,7 +6,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -109,7 +108,7 @@ final class UsageQueries {
           out.add(
               new EventRow(
                   rs.getLong(1),
-                  Instant.EPOCH.plus(rs.getLong(2), ChronoUnit.MICROS),
+                  JournalEntry.instant(rs.getLong(2)),
                   rs.getString(3),
                   k.get(),
                   rs.getString(5),

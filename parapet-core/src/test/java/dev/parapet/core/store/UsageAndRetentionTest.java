@@ -171,6 +171,9 @@ class UsageAndRetentionTest {
       List<EventRow> drift = store.events(Optional.of(t0.plusSeconds(20)), Optional.of(EventKind.MODEL_DRIFT), 3);
       assertEquals(List.of("e29", "e27", "e25"), drift.stream().map(EventRow::requestId).toList());
       assertEquals(5, store.events(Optional.of(t0.plusSeconds(20)), Optional.of(EventKind.MODEL_DRIFT), 100).size());
+      assertEquals(List.of(), store.events(Optional.of(Instant.MAX), Optional.empty(), 10));
+      assertEquals(10, store.events(Optional.of(Instant.MIN), Optional.empty(), 10).size());
+      assertEquals(t0.plusSeconds(29), all.get(0).time());
       assertThrows(IllegalArgumentException.class, () -> store.events(Optional.empty(), Optional.empty(), 0));
       assertThrows(IllegalArgumentException.class, () -> store.events(Optional.empty(), Optional.empty(), 1_001));
     }
