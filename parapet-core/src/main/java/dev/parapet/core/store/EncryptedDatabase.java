@@ -78,8 +78,14 @@ final class EncryptedDatabase {
    * @return the lock, or empty if another process (or this one) holds it
    */
   static java.util.Optional<FileLock> lock(Path dir) throws IOException {
+    Path file = dir.resolve(LOCK_NAME);
     FileChannel ch =
-        FileChannel.open(dir.resolve(LOCK_NAME), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
+            ? FileChannel.open(
+                file,
+                java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
+            : FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     FileLock lock;
     try {
       lock = ch.tryLock();
