@@ -145,6 +145,50 @@ class TelemetryStoreLedgerTest {
   }
 
   @Test
+  void concurrentCallersAllLand() throws Exception {
+    int threads = 8;
+    int perThread = 300;
+    try (TelemetryStore store = open(dir)) {
+      List<Thread> ts = new java.util.ArrayList<>();
+      java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+      for (int t = 0; t < threads; t++) {
+        int id = t;
+        Thread th = new Thread(() -> {
+          try {
+            for (int i = 0; i < perThread; i++) {
+              String h = "t" + id + "-" + i;
+              store.persistHold(hold(h, 100)).get(10, TimeUnit.SECONDS);
+              assertTrue(store.offerRequest(StoreFixtures.request("r-" + h, 3)));
+              store.persistSettlement(settle(h, 3));
+            }
+          } catch (Throwable e) {
+            failure.compareAndSet(null, e);
+          }
+        });
+        th.start();
+        ts.add(th);
+      }
+      for (Thread th : ts) {
+        th.join();
+      }
+      if (failure.get() != null) {
+        throw new AssertionError(failure.get());
+      }
+      StoreFixtures.flush(store);
+      long n = (long) threads * perThread;
+      assertEquals(3 * n, store.spendForDay(DAY).get(SpendKey.tenant("prod")));
+      assertEquals(n, store.verifyChain().rowsChecked());
+      var usage = store.usage(DAY, DAY, GroupBy.ROUTE).get(0);
+      assertEquals(n, usage.requests());
+      assertEquals(3 * n, usage.costNanoUsd());
+      assertTrue(store.writer().commitCount() < 2 * n, "commits are shared between callers");
+    }
+    try (TelemetryStore store = open(dir)) {
+      assertEquals(List.of(), store.recoverOpenHolds());
+    }
+  }
+
+  @Test
   void writerThreadIsNamedDaemon() throws Exception {
     try (TelemetryStore store = open(dir)) {
       store.persistHold(hold("x", 1)).get(5, TimeUnit.SECONDS);
