@@ -1,0 +1,106 @@
+package dev.parapet.core.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * SQL of the spend ledger: open holds and settled spend per UTC day, route and tenant. Called in
+ * the writer's transaction (writes) or under the reader lock (reads); it never commits.
+ */
+final class LedgerTables {
+  static final String INSERT_HOLD =
+      "INSERT INTO open_hold (hold_id, day, route, tenant, worst_nano, created_us)"
+          + " VALUES (?, ?, ?, ?, ?, ?)";
+  static final String DELETE_HOLD = "DELETE FROM open_hold WHERE hold_id = ?";
+  static final String ADD_SPEND =
+      "INSERT INTO spend_day (day, scope, name, nano_usd) VALUES (?, ?, ?, ?)"
+          + " ON CONFLICT (day, scope, name) DO UPDATE SET nano_usd = nano_usd + excluded.nano_usd";
+  static final String SELECT_SPEND = "SELECT scope, name, nano_usd FROM spend_day WHERE day = ?";
+  static final String SELECT_HOLDS =
+      "SELECT hold_id, day, route, tenant, worst_nano, created_us FROM open_hold ORDER BY created_us, hold_id";
+
+  private LedgerTables() {}
+
+  static void insertHold(Connection c, HoldRecord h) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(INSERT_HOLD)) {
+      ps.setString(1, h.holdId());
+      ps.setString(2, h.day().toString());
+      ps.setString(3, h.route());
+      ps.setString(4, h.tenant());
+      ps.setLong(5, h.worstCaseNanoUsd());
+      ps.setLong(6, JournalEntry.micros(h.created()));
+      ps.executeUpdate();
+    }
+  }
+
+  /**
+   * Deletes the hold and adds the actual cost to route and tenant. The cost is added even if the
+   * hold row is absent: losing spend is the failure this ledger exists to prevent.
+   */
+  static void settle(Connection c, SettlementRecord s) throws SQLException {
+    deleteHold(c, s.holdId());
+    addSpend(c, s.day(), s.route(), s.tenant(), s.actualNanoUsd());
+  }
+
+  static void deleteHold(Connection c, String holdId) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(DELETE_HOLD)) {
+      ps.setString(1, holdId);
+      ps.executeUpdate();
+    }
+  }
+
+  static void addSpend(Connection c, LocalDate day, String route, String tenant, long nano)
+      throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(ADD_SPEND)) {
+      for (SpendKey key : List.of(SpendKey.route(route), SpendKey.tenant(tenant))) {
+        ps.setString(1, day.toString());
+        ps.setString(2, key.scope().column());
+        ps.setString(3, key.name());
+        ps.setLong(4, nano);
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+  }
+
+  static Map<SpendKey, Long> spendForDay(Connection c, LocalDate day) throws SQLException {
+    Map<SpendKey, Long> out = new LinkedHashMap<>();
+    try (PreparedStatement ps = c.prepareStatement(SELECT_SPEND)) {
+      ps.setString(1, day.toString());
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          SpendKey.Scope scope =
+              "route".equals(rs.getString(1)) ? SpendKey.Scope.ROUTE : SpendKey.Scope.TENANT;
+          out.put(new SpendKey(scope, rs.getString(2)), rs.getLong(3));
+        }
+      }
+    }
+    return out;
+  }
+
+  static List<HoldRecord> openHolds(Connection c) throws SQLException {
+    List<HoldRecord> out = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement(SELECT_HOLDS);
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        long us = rs.getLong(6);
+        out.add(
+            new HoldRecord(
+                rs.getString(1),
+                LocalDate.parse(rs.getString(2)),
+                rs.getString(3),
+                rs.getString(4),
+                rs.getLong(5),
+                JournalEntry.instant(us)));
+      }
+    }
+    return out;
+  }
+}

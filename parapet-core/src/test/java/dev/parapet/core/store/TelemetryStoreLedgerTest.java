@@ -1,0 +1,203 @@
+package dev.parapet.core.store;
+
+import static dev.parapet.core.store.StoreFixtures.DAY;
+import static dev.parapet.core.store.StoreFixtures.hold;
+import static dev.parapet.core.store.StoreFixtures.open;
+import static dev.parapet.core.store.StoreFixtures.settle;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TelemetryStoreLedgerTest {
+  @TempDir Path dir;
+
+  @Test
+  void spendSurvivesReopen() throws Exception {
+    try (TelemetryStore store = open(dir)) {
+      store.persistHold(hold("h1", 1_000)).get(5, TimeUnit.SECONDS);
+      store.persistHold(hold("h2", 1_000)).get(5, TimeUnit.SECONDS);
+      store.persistSettlement(settle("h1", 300));
+      store.persistRelease("h2");
+    }
+    try (TelemetryStore store = open(dir)) {
+      assertEquals(List.of(), store.recoverOpenHolds());
+      assertEquals(
+          Map.of(SpendKey.route("summarizer"), 300L, SpendKey.tenant("prod"), 300L),
+          store.spendForDay(DAY));
+      assertEquals(Map.of(), store.spendForDay(DAY.plusDays(1)));
+    }
+  }
+
+  @Test
+  void createsOwnerOnlyFiles() throws Exception {
+    Path data = dir.resolve("data");
+    try (TelemetryStore store = open(data)) {
+      store.persistHold(hold("h", 1)).get(5, TimeUnit.SECONDS);
+      // SQLite gives the WAL and shared-memory files the database file's mode.
+      for (String f : List.of("parapet.db-wal", "parapet.db-shm", "parapet.lock")) {
+        assertEquals(
+            "rw-------",
+            PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve(f))), f);
+      }
+    }
+    assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(data)));
+    assertEquals(
+        "rw-------",
+        PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve("parapet.db"))));
+  }
+
+  @Test
+  void holdsOpenAtCrashAreSettledAtWorstCase() throws Exception {
+    try (TelemetryStore store = open(dir)) {
+      store.persistHold(hold("open-1", 7_000)).get(5, TimeUnit.SECONDS);
+      store.persistHold(hold("settled", 9_000)).get(5, TimeUnit.SECONDS);
+      store.persistSettlement(settle("settled", 100));
+      // no settlement for open-1: the process "dies" with it open
+    }
+    try (TelemetryStore store = open(dir)) {
+      List<HoldRecord> recovered = store.recoverOpenHolds();
+      assertEquals(List.of("open-1"), recovered.stream().map(HoldRecord::holdId).toList());
+      assertEquals(7_100L, store.spendForDay(DAY).get(SpendKey.tenant("prod")));
+      var events = store.events(java.util.Optional.empty(), java.util.Optional.of(EventKind.HOLD_RECOVERED), 10);
+      assertEquals(1, events.size());
+      assertEquals("7000", events.get(0).details().get("worst_case_nano_usd"));
+      assertTrue(store.verifyChain().ok());
+    }
+    try (TelemetryStore store = open(dir)) {
+      assertEquals(List.of(), store.recoverOpenHolds(), "recovery is not repeated");
+      assertEquals(7_100L, store.spendForDay(DAY).get(SpendKey.route("summarizer")));
+    }
+  }
+
+  @Test
+  void recoveryRefusedOnceHoldsAreLive() throws Exception {
+    try (TelemetryStore store = open(dir)) {
+      store.persistHold(hold("live", 1)).get(5, TimeUnit.SECONDS);
+      assertThrows(IllegalStateException.class, store::recoverOpenHolds);
+    }
+  }
+
+  @Test
+  void holdOnFullLedgerQueueFailsOverloaded() throws Exception {
+    try (TelemetryStore store = open(dir, StoreOptions.defaults().withMaxOpenHolds(2))) {
+      store.writer().pauseForTest();
+      CompletableFuture<Void> a = store.persistHold(hold("a", 1));
+      CompletableFuture<Void> b = store.persistHold(hold("b", 1));
+      CompletableFuture<Void> c = store.persistHold(hold("c", 1));
+      ExecutionException e = assertThrows(ExecutionException.class, () -> c.get(1, TimeUnit.SECONDS));
+      assertInstanceOf(StoreOverloadedException.class, e.getCause());
+      assertFalse(a.isDone(), "a hold completes only once committed");
+      store.writer().resumeForTest();
+      a.get(5, TimeUnit.SECONDS);
+      b.get(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void diskErrorFailsHoldsButRetriesSettlements() throws Exception {
+    try (TelemetryStore store = open(dir)) {
+      store.persistHold(hold("h", 500)).get(5, TimeUnit.SECONDS);
+      store.writer().failNextCommitsForTest(2);
+      store.persistSettlement(settle("h", 200));
+      ExecutionException e =
+          assertThrows(ExecutionException.class, () -> store.persistHold(hold("refused", 1)).get(10, TimeUnit.SECONDS));
+      assertInstanceOf(StoreException.class, e.getCause());
+      assertTrue(store.flush(Duration.ofSeconds(10)));
+      assertTrue(store.writeFailures() >= 1);
+      assertEquals(200L, store.spendForDay(DAY).get(SpendKey.route("summarizer")));
+    }
+    try (TelemetryStore store = open(dir)) {
+      assertEquals(List.of(), store.recoverOpenHolds(), "the refused hold left no row behind");
+    }
+  }
+
+  @Test
+  void repeatedDiskErrorsShedDetailButNeverSettlements() throws Exception {
+    try (TelemetryStore store = open(dir)) {
+      store.writer().pauseForTest();
+      store.offerRequest(StoreFixtures.request("r1", 1));
+      store.persistSettlement(settle("no-hold-row", 5));
+      store.writer().failNextCommitsForTest(3);
+      store.writer().resumeForTest();
+      assertTrue(store.flush(Duration.ofSeconds(10)));
+      assertEquals(3, store.writeFailures());
+      assertEquals(1, store.shedCount(), "the request row is shed after its second failure");
+      assertEquals(5L, store.spendForDay(DAY).get(SpendKey.tenant("prod")), "the settlement is retried");
+      assertTrue(store.verifyChain().ok(), "a failed batch does not advance the chain");
+      store.offerRequest(StoreFixtures.request("r2", 1));
+      StoreFixtures.flush(store);
+      assertEquals(1, store.verifyChain().rowsChecked());
+    }
+  }
+
+  @Test
+  void concurrentCallersAllLand() throws Exception {
+    int threads = 8;
+    int perThread = 300;
+    try (TelemetryStore store = open(dir)) {
+      List<Thread> ts = new java.util.ArrayList<>();
+      java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+      for (int t = 0; t < threads; t++) {
+        int id = t;
+        Thread th = new Thread(() -> {
+          try {
+            for (int i = 0; i < perThread; i++) {
+              String h = "t" + id + "-" + i;
+              store.persistHold(hold(h, 100)).get(10, TimeUnit.SECONDS);
+              assertTrue(store.offerRequest(StoreFixtures.request("r-" + h, 3)));
+              store.persistSettlement(settle(h, 3));
+            }
+          } catch (Throwable e) {
+            failure.compareAndSet(null, e);
+          }
+        });
+        th.start();
+        ts.add(th);
+      }
+      for (Thread th : ts) {
+        th.join();
+      }
+      if (failure.get() != null) {
+        throw new AssertionError(failure.get());
+      }
+      StoreFixtures.flush(store);
+      long n = (long) threads * perThread;
+      assertEquals(3 * n, store.spendForDay(DAY).get(SpendKey.tenant("prod")));
+      assertEquals(n, store.verifyChain().rowsChecked());
+      var usage = store.usage(DAY, DAY, GroupBy.ROUTE).get(0);
+      assertEquals(n, usage.requests());
+      assertEquals(3 * n, usage.costNanoUsd());
+      assertTrue(store.writer().commitCount() < 2 * n, "commits are shared between callers");
+    }
+    try (TelemetryStore store = open(dir)) {
+      assertEquals(List.of(), store.recoverOpenHolds());
+    }
+  }
+
+  @Test
+  void writerThreadIsNamedDaemon() throws Exception {
+    try (TelemetryStore store = open(dir)) {
+      store.persistHold(hold("x", 1)).get(5, TimeUnit.SECONDS);
+      Thread t =
+          Thread.getAllStackTraces().keySet().stream()
+              .filter(th -> th.getName().equals("parapet-store-writer"))
+              .findFirst()
+              .orElseThrow();
+      assertTrue(t.isDaemon());
+    }
+  }
+}
