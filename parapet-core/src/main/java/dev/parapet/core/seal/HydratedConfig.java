@@ -2,6 +2,7 @@ package dev.parapet.core.seal;
 
 import dev.parapet.core.config.ParapetSpec;
 import dev.parapet.core.config.Route;
+import dev.parapet.core.config.Service;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -31,6 +32,25 @@ public record HydratedConfig(
   /** The key injected upstream for {@code route}; empty for echo and key-less local routes. */
   public Optional<SecretValue> providerKey(Route route) {
     return route.provider().providerKeyRef().map(providerKeys::get);
+  }
+
+  /**
+   * The service whose bearer token is {@code presentedUtf8}, if any. Compares against every
+   * service's digest without stopping at a match, with {@link java.security.MessageDigest#isEqual},
+   * so the time taken says nothing about which service or how close the token came.
+   */
+  public Optional<Service> serviceForToken(byte[] presentedUtf8) {
+    Objects.requireNonNull(presentedUtf8, "presentedUtf8");
+    String presented = TokenDigest.of(presentedUtf8);
+    byte[] p = presented.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    String found = null;
+    for (Map.Entry<String, String> e : serviceTokenDigests.entrySet()) {
+      byte[] stored = e.getValue().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      if (java.security.MessageDigest.isEqual(p, stored) && found == null) {
+        found = e.getKey();
+      }
+    }
+    return found == null ? Optional.empty() : spec.service(found);
   }
 
   /** Zeroes every recoverable secret held here. */

@@ -1,0 +1,32 @@
+# syntax=docker/dockerfile:1
+# Build: docker build -t parapet .
+# Run:   docker run -p 8000:8000 --env-file parapet.env parapet
+#        (parapet.env = the two lines `parapet-build build --out parapet.env` wrote)
+
+FROM eclipse-temurin:17-jdk AS build
+WORKDIR /src
+COPY .mvn .mvn
+COPY mvnw pom.xml ./
+COPY parapet-core/pom.xml parapet-core/
+COPY parapet-build/pom.xml parapet-build/
+COPY parapet-runtime/pom.xml parapet-runtime/
+RUN ./mvnw -B -q dependency:go-offline -DexcludeGroupIds=dev.parapet || true
+COPY parapet-core parapet-core
+COPY parapet-build parapet-build
+COPY parapet-runtime parapet-runtime
+RUN ./mvnw -B -q package -DskipTests
+
+FROM eclipse-temurin:17-jre
+RUN groupadd --system parapet && useradd --system --gid parapet --home-dir /var/lib/parapet parapet \
+ && mkdir -p /var/lib/parapet && chown parapet:parapet /var/lib/parapet && chmod 0700 /var/lib/parapet
+COPY --from=build /src/parapet-runtime/target/parapet-runtime.jar /opt/parapet/parapet-runtime.jar
+COPY --from=build /src/parapet-build/target/parapet-build.jar /opt/parapet/parapet-build.jar
+USER parapet
+WORKDIR /var/lib/parapet
+ENV PARAPET_PORT=8000 \
+    PARAPET_BIND=0.0.0.0 \
+    PARAPET_DATA_DIR=/var/lib/parapet/data
+VOLUME ["/var/lib/parapet"]
+EXPOSE 8000
+# Liveness/readiness: GET /_parapet/health (no auth) answers {"status":"ok","config_sha256":"..."}.
+ENTRYPOINT ["java", "-XX:+ExitOnOutOfMemoryError", "-jar", "/opt/parapet/parapet-runtime.jar"]
