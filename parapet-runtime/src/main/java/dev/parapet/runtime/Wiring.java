@@ -1,22 +1,21 @@
 package dev.parapet.runtime;
 
+import dev.parapet.core.seal.TokenDigest;
 import dev.parapet.runtime.boot.Boot;
-import dev.parapet.runtime.boot.BootException;
+import dev.parapet.runtime.boot.SealedStateOpener;
 import java.util.List;
 
 /** The production collaborators of the boot sequence. */
 final class Wiring {
+  private static final UnwiredUpstream UNWIRED = new UnwiredUpstream();
+
   private Wiring() {}
 
   static Boot.Wiring production() {
     return new Boot.Wiring(
-        (state, key) -> {
-          throw new BootException("sealed state support is not built in yet");
-        },
-        (presented, digest) -> false,
+        new SealedStateOpener(),
+        TokenDigest::matches,
         config -> List.of(),
-        config -> () -> {
-          throw new IllegalStateException("no upstream stage yet");
-        });
+        config -> () -> UNWIRED);
   }
 }

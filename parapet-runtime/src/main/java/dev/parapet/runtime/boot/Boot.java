@@ -66,7 +66,7 @@ public final class Boot {
       gateway.start();
       return gateway;
     } catch (BootException | RuntimeException e) {
-      config.destroySecrets();
+      opened.destroySecrets();
       if (e instanceof BootException b) {
         throw b;
       }

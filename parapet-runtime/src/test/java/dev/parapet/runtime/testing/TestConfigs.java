@@ -9,13 +9,11 @@ import dev.parapet.core.config.Route;
 import dev.parapet.core.config.Service;
 import dev.parapet.core.config.Tenant;
 import dev.parapet.core.seal.HydratedConfig;
+import dev.parapet.core.seal.TokenDigest;
 import dev.parapet.runtime.FrontConfig;
 import dev.parapet.runtime.auth.TokenMatcher;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -63,22 +61,8 @@ public final class TestConfigs {
   }
 
   public static String digest(String token) {
-    try {
-      return "sha256:" + HexFormat.of().formatHex(
-          MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new AssertionError(e);
-    }
+    return TokenDigest.of(token.getBytes(StandardCharsets.UTF_8));
   }
 
-  /** Stand-in for TokenDigest.matches: constant-time compare of sha256 digests. */
-  public static final TokenMatcher MATCHER = (presented, stored) -> {
-    try {
-      byte[] d = MessageDigest.getInstance("SHA-256").digest(presented);
-      byte[] want = stored.startsWith("sha256:") ? HexFormat.of().parseHex(stored.substring(7)) : new byte[0];
-      return MessageDigest.isEqual(d, want);
-    } catch (NoSuchAlgorithmException e) {
-      throw new AssertionError(e);
-    }
-  };
+  public static final TokenMatcher MATCHER = TokenDigest::matches;
 }
