@@ -39,8 +39,9 @@ class FrontEndToEndTest {
   }
 
   @AfterAll
-  static void stop() {
+  static void stop() throws Exception {
     fx.close();
+    dev.parapet.runtime.testing.LeakWatch.assertNoLeaks();
   }
 
   @BeforeEach

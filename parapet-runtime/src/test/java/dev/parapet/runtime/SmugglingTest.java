@@ -33,8 +33,9 @@ class SmugglingTest {
   }
 
   @AfterAll
-  static void stop() {
+  static void stop() throws Exception {
     fx.close();
+    dev.parapet.runtime.testing.LeakWatch.assertNoLeaks();
   }
 
   static Stream<Arguments> ambiguous() {

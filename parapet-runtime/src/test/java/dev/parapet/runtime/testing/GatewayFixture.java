@@ -17,6 +17,7 @@ public final class GatewayFixture implements AutoCloseable {
   }
 
   public GatewayFixture(UnaryOperator<Settings> tweak) throws BootException {
+    LeakWatch.start();
     Settings settings = tweak.apply(Settings.defaults().withBind("127.0.0.1").withPort(0));
     gateway = new Gateway(settings, TestConfigs.front(), List.of(), terminal::newHandler);
     port = gateway.start();
