@@ -50,11 +50,16 @@ public final class RouteHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    Optional<Exchange> exchange = Exchange.of(ctx.channel());
-    if (!(msg instanceof FullHttpRequest request)
-        || exchange.isEmpty()
-        || exchange.get().service().isEmpty()) {
+    if (!(msg instanceof FullHttpRequest request)) {
       ctx.fireChannelRead(msg);
+      return;
+    }
+    Optional<Exchange> exchange = Exchange.of(ctx.channel());
+    if (exchange.isEmpty() || exchange.get().service().isEmpty()) {
+      // Only reachable if the pipeline is mis-assembled: never let an unauthenticated call through.
+      boolean keepAlive = HttpUtil.isKeepAlive(request);
+      request.release();
+      Refusals.refuse(ctx, ParapetError.INVALID_TOKEN, "missing, malformed or unknown bearer token", keepAlive);
       return;
     }
     Exchange ex = exchange.get();
