@@ -42,6 +42,7 @@ public final class Gateway implements AutoCloseable {
   private final Supplier<ChannelHandler> terminal;
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile boolean draining;
   private final ConnectionLimitHandler connectionLimit;
   private final ChannelGroup connections = new DefaultChannelGroup("parapet", GlobalEventExecutor.INSTANCE);
 
@@ -72,7 +73,7 @@ public final class Gateway implements AutoCloseable {
     workerGroup =
         new MultiThreadIoEventLoopGroup(settings.workerThreads(), new DefaultThreadFactory("parapet-io"), io);
     GatewayInitializer initializer =
-        new GatewayInitializer(settings, front, connectionLimit, inFlight, policy, terminal);
+        new GatewayInitializer(settings, front, connectionLimit, inFlight, () -> draining, policy, terminal);
     ServerBootstrap b =
         new ServerBootstrap()
             .group(bossGroup, workerGroup)
@@ -120,6 +121,7 @@ public final class Gateway implements AutoCloseable {
       return;
     }
     if (server != null) {
+      draining = true;
       server.close().awaitUninterruptibly();
       long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.shutdownGraceMs());
       while (inFlight.get() > 0 && System.nanoTime() < deadline) {

@@ -4,6 +4,7 @@ import dev.parapet.runtime.accesslog.AccessLogHandler;
 import dev.parapet.runtime.auth.BearerAuthHandler;
 import dev.parapet.runtime.boot.Settings;
 import dev.parapet.runtime.endpoint.EndpointHandler;
+import dev.parapet.runtime.flow.DrainHandler;
 import dev.parapet.runtime.flow.InFlightGate;
 import dev.parapet.runtime.http1.BoundedAggregator;
 import dev.parapet.runtime.http1.RequestSanityHandler;
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -32,7 +34,7 @@ import java.util.function.Supplier;
  * <ol>
  *   <li><b>limits</b> — connection cap, keep-alive idle timeout;
  *   <li><b>http1</b> — strict codec (with the request-head deadline), one-message-per-read flow
- *       control, request id, access log, framing sanity, keep-alive, bounded body aggregation,
+ *       control, request id, access log, framing sanity, keep-alive, drain, bounded body aggregation,
  *       the one-request-at-a-time gate;
  *   <li><b>identity</b> — endpoint classification (404/405, health), bearer-token auth;
  *   <li><b>route</b> — route resolution and body normalisation into a {@link GatewayRequest};
@@ -45,6 +47,7 @@ public final class GatewayInitializer extends ChannelInitializer<Channel> {
   private final FrontConfig front;
   private final AtomicInteger inFlight;
   private final List<Supplier<ChannelHandler>> policy;
+  private final DrainHandler drain;
   private final Supplier<ChannelHandler> terminal;
 
   // Stateless handlers, shared by every connection.
@@ -57,6 +60,7 @@ public final class GatewayInitializer extends ChannelInitializer<Channel> {
 
   /**
    * @param inFlight gateway-wide count of dispatched, unfinished requests
+   * @param draining whether the gateway is shutting down (answers then close their connection)
    * @param policy handler factories for the policy group, in order (empty for now)
    * @param terminal the last handler: consumes {@link GatewayRequest}s, answers, fires {@link
    *     RequestCompleted}
@@ -66,12 +70,14 @@ public final class GatewayInitializer extends ChannelInitializer<Channel> {
       FrontConfig front,
       ConnectionLimitHandler connectionLimit,
       AtomicInteger inFlight,
+      BooleanSupplier draining,
       List<Supplier<ChannelHandler>> policy,
       Supplier<ChannelHandler> terminal) {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.front = Objects.requireNonNull(front, "front");
     this.connectionLimit = Objects.requireNonNull(connectionLimit, "connectionLimit");
     this.inFlight = Objects.requireNonNull(inFlight, "inFlight");
+    this.drain = new DrainHandler(draining);
     this.policy = List.copyOf(policy);
     this.terminal = Objects.requireNonNull(terminal, "terminal");
     this.endpoints = new EndpointHandler(front.configSha256());
@@ -104,6 +110,7 @@ public final class GatewayInitializer extends ChannelInitializer<Channel> {
     p.addLast("access-log", accessLog);
     p.addLast("sanity", new RequestSanityHandler());
     p.addLast("keep-alive", new HttpServerKeepAliveHandler());
+    p.addLast("drain", drain);
     p.addLast("aggregator", new BoundedAggregator(settings.maxBodyBytes()));
     p.addLast("in-flight-gate", new InFlightGate(inFlight));
   }

@@ -89,7 +89,10 @@ class LimitsAndShutdownTest {
           s.connect(new InetSocketAddress("127.0.0.1", fx.port), 500);
         }
       }, "no new connections while draining");
-      assertEquals(200, c.read().status());
+      RawHttp.Response r = c.read();
+      assertEquals(200, r.status());
+      assertEquals("close", r.header("connection"), "answers during a drain close their connection");
+      assertTrue(c.closedByServer());
       closing.get(5, TimeUnit.SECONDS);
       assertEquals(0, fx.gateway.inFlightRequests());
     }
