@@ -295,6 +295,32 @@ class FrontEndToEndTest {
   }
 
   @Test
+  void unknownExpectationIs417AndCloses() throws Exception {
+    try (RawHttp c = fx.raw()) {
+      c.send("POST /routes/summarizer HTTP/1.1\r\nHost: p\r\nAuthorization: Bearer " + TOKEN_A
+          + "\r\nExpect: teapot\r\nContent-Length: " + CHAT.length() + "\r\n\r\n");
+      Response r = c.read();
+      assertEquals(417, r.status());
+      assertNotNull(r.header("x-parapet-request-id"));
+      assertTrue(c.closedByServer());
+    }
+  }
+
+  @Test
+  void connectionCloseIsHonoured() throws Exception {
+    try (RawHttp c = fx.raw()) {
+      c.send("GET /_parapet/health HTTP/1.1\r\nHost: p\r\nConnection: close\r\n\r\n");
+      assertEquals(200, c.read().status());
+      assertTrue(c.closedByServer());
+    }
+    try (RawHttp c = fx.raw()) {
+      c.send("GET /nope HTTP/1.0\r\n\r\n");
+      assertEquals(404, c.read().status());
+      assertTrue(c.closedByServer());
+    }
+  }
+
+  @Test
   void longRequestLineIs414AndBigHeadersAre431() throws Exception {
     try (RawHttp c = fx.raw()) {
       c.send("GET /" + "a".repeat(5000) + " HTTP/1.1\r\nHost: p\r\n\r\n");

@@ -22,12 +22,18 @@ import org.slf4j.LoggerFactory;
 public final class Boot {
   private static final Logger LOG = LoggerFactory.getLogger("parapet.boot");
 
-  /** How the runtime's collaborators are made from the opened config. */
+  /**
+   * How the runtime's collaborators are made from the opened blob (the config with its provider
+   * keys, and the derived store keys for whoever keeps the telemetry store).
+   *
+   * @param policy the policy group's handler factories, in pipeline order
+   * @param terminal the last handler's factory, one handler per connection
+   */
   public record Wiring(
       StateOpener opener,
       TokenMatcher tokenMatcher,
-      Function<HydratedConfig, List<Supplier<ChannelHandler>>> policy,
-      Function<HydratedConfig, Supplier<ChannelHandler>> terminal) {
+      Function<OpenedConfig, List<Supplier<ChannelHandler>>> policy,
+      Function<OpenedConfig, Supplier<ChannelHandler>> terminal) {
     public Wiring {
       Objects.requireNonNull(opener, "opener");
       Objects.requireNonNull(tokenMatcher, "tokenMatcher");
@@ -62,7 +68,7 @@ public final class Boot {
       FrontConfig front =
           new FrontConfig(config.spec(), opened.configSha256(), config.serviceTokenDigests(), wiring.tokenMatcher());
       Gateway gateway =
-          new Gateway(settings, front, wiring.policy().apply(config), wiring.terminal().apply(config));
+          new Gateway(settings, front, wiring.policy().apply(opened), wiring.terminal().apply(opened));
       gateway.start();
       return gateway;
     } catch (BootException | RuntimeException e) {
