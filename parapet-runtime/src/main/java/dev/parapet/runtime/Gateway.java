@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * else NIO; Netty's default pooled allocator.
  */
 public final class Gateway implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+  private static final Logger LOG = LoggerFactory.getLogger("parapet.gateway");
 
   private final Settings settings;
   private final FrontConfig front;

@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  */
 @Sharable
 public final class ConnectionLimitHandler extends ChannelInboundHandlerAdapter {
-  private static final Logger LOG = LoggerFactory.getLogger(ConnectionLimitHandler.class);
+  private static final Logger LOG = LoggerFactory.getLogger("parapet.limits");
   private static final AttributeKey<Boolean> COUNTED = AttributeKey.valueOf("parapet.counted");
 
   private final int max;
