@@ -253,6 +253,19 @@ class FrontEndToEndTest {
   }
 
   @Test
+  void requestsPipelinedBehindAClosingOneAreDroppedCleanly() throws Exception {
+    try (RawHttp c = fx.raw()) {
+      String closing = post("/routes/summarizer", TOKEN_A, CHAT).replace("Host: parapet\r\n",
+          "Host: parapet\r\nConnection: close\r\n");
+      c.send(closing + post("/routes/summarizer", TOKEN_A, CHAT) + post("/routes/summarizer", TOKEN_A, CHAT));
+      assertEquals(200, c.read().status());
+      assertTrue(c.closedByServer());
+    }
+    Thread.sleep(50);
+    assertEquals(1, fx.terminal.received.size());
+  }
+
+  @Test
   void bodyTooLargeIs413ByLengthAndByChunks() throws Exception {
     try (RawHttp c = fx.raw()) {
       c.send("POST /routes/summarizer HTTP/1.1\r\nHost: p\r\nAuthorization: Bearer " + TOKEN_A
