@@ -41,6 +41,14 @@ import java.util.function.Supplier;
  *   <li><b>policy</b> — token limits, budget, redaction: the next issue's handlers go here;
  *   <li><b>upstream</b> — the terminal handler that answers and fires {@link RequestCompleted}.
  * </ol>
+ *
+ * <p>Why this order: the request id and the access log come right after the codec's flow control,
+ * ahead of the sanity handler, so that even a request refused for its framing has an id on its
+ * answer and a line in the log. Flow control sits directly after the codec so that a pipelined
+ * request waits there, whole or in parts, until the one before it completes: no handler ever sees
+ * two requests at once, and nothing can answer out of order. The in-flight gate owns the
+ * connection's autoRead; the terminal handler must fire {@link RequestCompleted} once per request,
+ * after its last write, and must not turn autoRead back on itself.
  */
 public final class GatewayInitializer extends ChannelInitializer<Channel> {
   private final Settings settings;
