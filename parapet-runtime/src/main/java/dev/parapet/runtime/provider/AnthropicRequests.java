@@ -1,0 +1,281 @@
+package dev.parapet.runtime.provider;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Translates an OpenAI Chat Completions request into an Anthropic Messages request
+ * (https://docs.anthropic.com/en/api/messages).
+ *
+ * <ul>
+ *   <li>{@code system} and {@code developer} messages, wherever they stand, become the top-level
+ *       {@code system} string, joined with a blank line: Anthropic has no system turns.
+ *   <li>{@code user}/{@code assistant} content (a string or OpenAI text/image parts) becomes
+ *       content blocks; {@code image_url} parts are accepted as base64 {@code data:} URLs of the
+ *       four image types Anthropic reads, remote image URLs are refused.
+ *   <li>Consecutive messages of the same role are <em>merged</em> into one message (their blocks
+ *       concatenated), because Anthropic requires user and assistant turns to alternate and the
+ *       merge keeps every word the caller sent, in order. Empty text is dropped (Anthropic
+ *       rejects empty text blocks); a turn left with nothing is refused.
+ *   <li>{@code max_tokens}/{@code max_completion_tokens} (the smaller), {@code temperature}
+ *       (Anthropic's range is 0..1, OpenAI's 0..2: above 1 is refused, not clamped),
+ *       {@code top_p}, {@code stop} (string or list) as {@code stop_sequences}, {@code stream},
+ *       and {@code user} as {@code metadata.user_id}.
+ * </ul>
+ *
+ * <p>Anything else that would change the answer (tools, {@code n > 1}, logprobs, response
+ * formats other than text, penalties, seeds, audio...) is refused with the field's name rather
+ * than silently dropped; so are fields we do not know, as OpenAI itself refuses unknown
+ * arguments. Fields without effect on the answer are ignored.
+ */
+final class AnthropicRequests {
+  /** Anthropic requires {@code max_tokens}; the pipeline always sets it, this is a backstop. */
+  static final int DEFAULT_MAX_TOKENS = 4096;
+
+  /** OpenAI fields that change nothing Anthropic could honour or that we handle elsewhere. */
+  private static final Set<String> IGNORED = Set.of(
+      "model", "messages", "stream_options", "parallel_tool_calls", "store", "metadata",
+      "service_tier");
+
+  /** OpenAI fields we translate. */
+  private static final Set<String> TRANSLATED = Set.of(
+      "max_tokens", "max_completion_tokens", "temperature", "top_p", "stop", "stream", "user");
+
+  /** Fields harmless at their neutral value, refused otherwise. */
+  private static final Map<String, Predicate<JsonNode>> NEUTRAL = Map.of(
+      "n", v -> v.isIntegralNumber() && v.asInt() == 1,
+      "logprobs", v -> v.isBoolean() && !v.asBoolean(),
+      "presence_penalty", v -> v.isNumber() && v.asDouble() == 0,
+      "frequency_penalty", v -> v.isNumber() && v.asDouble() == 0,
+      "logit_bias", v -> v.isObject() && v.isEmpty(),
+      "response_format", v -> "text".equals(v.path("type").asText()),
+      "modalities", v -> v.isArray() && v.size() == 1 && "text".equals(v.get(0).asText()),
+      "tools", v -> v.isArray() && v.isEmpty(),
+      "tool_choice", v -> "none".equals(v.asText()));
+
+  private static final Pattern DATA_URL =
+      Pattern.compile("data:(image/(?:jpeg|png|gif|webp));base64,([A-Za-z0-9+/=\\s]+)");
+
+  private AnthropicRequests() {}
+
+  static ObjectNode translate(String model, ObjectNode request) throws InvalidRequestException {
+    checkFields(request);
+    for (String field : new String[] {"max_tokens", "max_completion_tokens"}) {
+      JsonNode v = request.get(field);
+      if (v != null && !v.isNull()
+          && !(v.isIntegralNumber() && v.canConvertToInt() && v.intValue() > 0)) {
+        throw new InvalidRequestException(field + ": expected a positive integer");
+      }
+    }
+    ObjectNode body = Json.NODES.objectNode();
+    body.put("model", model);
+    body.put("max_tokens", ChatMessages.maxOutputTokens(request).orElse(DEFAULT_MAX_TOKENS));
+    translateMessages(request, body);
+    JsonNode temperature = request.get("temperature");
+    if (temperature != null && !temperature.isNull()) {
+      if (!temperature.isNumber() || temperature.asDouble() < 0 || temperature.asDouble() > 1) {
+        throw new InvalidRequestException(
+            "temperature: expected a number in 0..1 for an anthropic route");
+      }
+      body.set("temperature", temperature);
+    }
+    JsonNode topP = request.get("top_p");
+    if (topP != null && !topP.isNull()) {
+      if (!topP.isNumber()) {
+        throw new InvalidRequestException("top_p: expected a number");
+      }
+      body.set("top_p", topP);
+    }
+    translateStop(request.get("stop"), body);
+    if (Providers.isStreaming(request)) {
+      body.put("stream", true);
+    }
+    JsonNode user = request.get("user");
+    if (user != null && user.isTextual() && !user.asText().isEmpty()) {
+      body.putObject("metadata").put("user_id", user.asText());
+    }
+    return body;
+  }
+
+  private static void checkFields(ObjectNode request) throws InvalidRequestException {
+    for (var field : request.properties()) {
+      String name = field.getKey();
+      JsonNode value = field.getValue();
+      if (IGNORED.contains(name) || TRANSLATED.contains(name) || value.isNull()) {
+        continue;
+      }
+      Predicate<JsonNode> neutral = NEUTRAL.get(name);
+      if (neutral != null && neutral.test(value)) {
+        continue;
+      }
+      throw new InvalidRequestException(
+          safe(name) + ": not supported on an anthropic route"
+              + (neutral != null ? " (except its default)" : ""));
+    }
+  }
+
+  private static void translateMessages(ObjectNode request, ObjectNode body)
+      throws InvalidRequestException {
+    JsonNode messages = request.get("messages");
+    if (messages == null || !messages.isArray() || messages.isEmpty()) {
+      throw new InvalidRequestException("messages: expected a non-empty array");
+    }
+    List<String> system = new ArrayList<>();
+    ArrayNode out = Json.NODES.arrayNode();
+    String lastRole = null;
+    ArrayNode lastBlocks = null;
+    for (int i = 0; i < messages.size(); i++) {
+      String where = "messages[" + i + "]";
+      JsonNode message = messages.get(i);
+      String role = message.path("role").asText("");
+      switch (role) {
+        case "system", "developer" -> {
+          String text = systemText(message.get("content"), where);
+          if (!text.isEmpty()) {
+            system.add(text);
+          }
+        }
+        case "user", "assistant" -> {
+          if (message.has("tool_calls") && !message.get("tool_calls").isNull()) {
+            throw new InvalidRequestException(where + ".tool_calls: not supported on an anthropic route");
+          }
+          if (message.has("function_call") && !message.get("function_call").isNull()) {
+            throw new InvalidRequestException(where + ".function_call: not supported on an anthropic route");
+          }
+          ArrayNode blocks = role.equals(lastRole) ? lastBlocks : Json.NODES.arrayNode();
+          contentBlocks(message.get("content"), where, role, blocks);
+          if (!role.equals(lastRole)) {
+            ObjectNode turn = out.addObject();
+            turn.put("role", role);
+            turn.set("content", blocks);
+            lastRole = role;
+            lastBlocks = blocks;
+          }
+        }
+        default -> throw new InvalidRequestException(
+            where + ".role: " + (role.isEmpty() ? "missing" : "'" + safe(role) + "'")
+                + " (expected: system, developer, user or assistant on an anthropic route)");
+      }
+    }
+    if (out.isEmpty()) {
+      throw new InvalidRequestException("messages: at least one user or assistant message required");
+    }
+    for (JsonNode turn : out) {
+      if (turn.get("content").isEmpty()) {
+        throw new InvalidRequestException(
+            "messages: a " + turn.get("role").asText() + " turn has no content");
+      }
+    }
+    if (!system.isEmpty()) {
+      body.put("system", String.join("\n\n", system));
+    }
+    body.set("messages", out);
+  }
+
+  private static String systemText(JsonNode content, String where) throws InvalidRequestException {
+    if (content != null && content.isArray()) {
+      for (JsonNode part : content) {
+        if (!"text".equals(part.path("type").asText())) {
+          throw new InvalidRequestException(where + ".content: only text parts are allowed in a system message");
+        }
+      }
+    } else if (content != null && !content.isTextual() && !content.isNull()) {
+      throw new InvalidRequestException(where + ".content: expected a string or an array of parts");
+    }
+    return ChatMessages.text(content);
+  }
+
+  private static void contentBlocks(JsonNode content, String where, String role, ArrayNode blocks)
+      throws InvalidRequestException {
+    if (content == null || content.isNull()) {
+      return; // e.g. an assistant turn that only carried tool calls; refused above
+    }
+    if (content.isTextual()) {
+      addText(blocks, content.asText());
+      return;
+    }
+    if (!content.isArray()) {
+      throw new InvalidRequestException(where + ".content: expected a string or an array of parts");
+    }
+    for (int p = 0; p < content.size(); p++) {
+      JsonNode part = content.get(p);
+      String type = part.path("type").asText("");
+      switch (type) {
+        case "text" -> {
+          if (!part.path("text").isTextual()) {
+            throw new InvalidRequestException(where + ".content[" + p + "].text: expected a string");
+          }
+          addText(blocks, part.get("text").asText());
+        }
+        case "image_url" -> {
+          if (!role.equals("user")) {
+            throw new InvalidRequestException(where + ".content[" + p + "]: images only in user messages");
+          }
+          blocks.add(image(part.path("image_url").path("url").asText(""), where + ".content[" + p + "]"));
+        }
+        default -> throw new InvalidRequestException(where + ".content[" + p + "].type: "
+            + (type.isEmpty() ? "missing" : "'" + safe(type) + "'")
+            + " (expected: text or image_url on an anthropic route)");
+      }
+    }
+  }
+
+  private static void addText(ArrayNode blocks, String text) {
+    if (!text.isEmpty()) {
+      blocks.addObject().put("type", "text").put("text", text);
+    }
+  }
+
+  /** An OpenAI {@code data:} image URL as an Anthropic base64 image block. */
+  private static ObjectNode image(String url, String where) throws InvalidRequestException {
+    Matcher m = DATA_URL.matcher(url);
+    if (!m.matches()) {
+      throw new InvalidRequestException(where + ".image_url.url: expected a base64 data: URL of "
+          + "image/jpeg, image/png, image/gif or image/webp (remote image URLs are not sent to anthropic)");
+    }
+    ObjectNode block = Json.NODES.objectNode();
+    block.put("type", "image");
+    ObjectNode source = block.putObject("source");
+    source.put("type", "base64");
+    source.put("media_type", m.group(1));
+    source.put("data", m.group(2).replaceAll("\\s", ""));
+    return block;
+  }
+
+  private static void translateStop(JsonNode stop, ObjectNode body) throws InvalidRequestException {
+    if (stop == null || stop.isNull()) {
+      return;
+    }
+    List<String> sequences = new ArrayList<>();
+    if (stop.isTextual()) {
+      sequences.add(stop.asText());
+    } else if (stop.isArray()) {
+      for (JsonNode s : stop) {
+        if (!s.isTextual()) {
+          throw new InvalidRequestException("stop: expected a string or an array of strings");
+        }
+        sequences.add(s.asText());
+      }
+    } else {
+      throw new InvalidRequestException("stop: expected a string or an array of strings");
+    }
+    if (!sequences.isEmpty()) {
+      ArrayNode out = body.putArray("stop_sequences");
+      sequences.forEach(out::add);
+    }
+  }
+
+  /** A caller-supplied token for an error message: short and printable, never raw bytes. */
+  private static String safe(String s) {
+    String cut = s.length() > 32 ? s.substring(0, 32) + "..." : s;
+    return cut.replaceAll("[^A-Za-z0-9_.-]", "?");
+  }
+}

@@ -1,0 +1,100 @@
+package dev.parapet.runtime.provider;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Objects;
+
+/**
+ * Writes the {@code chat.completion.chunk} payloads of one OpenAI stream
+ * (https://platform.openai.com/docs/api-reference/chat-streaming/streaming): every chunk of a
+ * stream shares one {@code id}, {@code created} and {@code model}. Used where Parapet produces a
+ * stream itself (Anthropic translation, echo). Output is compact single-line JSON.
+ */
+final class OpenAiChunks {
+  private final String id;
+  private final long created;
+  private final String model;
+
+  OpenAiChunks(String id, long created, String model) {
+    this.id = Objects.requireNonNull(id, "id");
+    this.created = created;
+    this.model = Objects.requireNonNull(model, "model");
+  }
+
+  /** The first chunk: {@code delta: {role: assistant, content: ""}}. */
+  String role() {
+    ObjectNode delta = Json.NODES.objectNode();
+    delta.put("role", "assistant");
+    delta.put("content", "");
+    return choiceChunk(delta, null);
+  }
+
+  String content(String text) {
+    ObjectNode delta = Json.NODES.objectNode();
+    delta.put("content", text);
+    return choiceChunk(delta, null);
+  }
+
+  /** The chunk carrying the finish reason, with an empty delta as OpenAI sends it. */
+  String finish(String finishReason) {
+    return choiceChunk(Json.NODES.objectNode(), finishReason);
+  }
+
+  /** The usage-only chunk OpenAI sends for {@code stream_options.include_usage}. */
+  String usage(Usage usage) {
+    ObjectNode chunk = base();
+    chunk.putArray("choices");
+    chunk.set("usage", usageNode(usage));
+    return Json.write(chunk);
+  }
+
+  private String choiceChunk(ObjectNode delta, String finishReason) {
+    ObjectNode chunk = base();
+    ArrayNode choices = chunk.putArray("choices");
+    ObjectNode choice = choices.addObject();
+    choice.put("index", 0);
+    choice.set("delta", delta);
+    if (finishReason == null) {
+      choice.putNull("finish_reason");
+    } else {
+      choice.put("finish_reason", finishReason);
+    }
+    return Json.write(chunk);
+  }
+
+  private ObjectNode base() {
+    ObjectNode chunk = Json.NODES.objectNode();
+    chunk.put("id", id);
+    chunk.put("object", "chat.completion.chunk");
+    chunk.put("created", created);
+    chunk.put("model", model);
+    return chunk;
+  }
+
+  /** OpenAI's {@code usage} object. */
+  static ObjectNode usageNode(Usage usage) {
+    ObjectNode node = Json.NODES.objectNode();
+    node.put("prompt_tokens", usage.promptTokens());
+    node.put("completion_tokens", usage.completionTokens());
+    node.put("total_tokens", usage.totalTokens());
+    return node;
+  }
+
+  /** A complete {@code chat.completion} with one assistant choice. */
+  static ObjectNode completion(
+      String id, long created, String model, String content, String finishReason, Usage usage) {
+    ObjectNode body = Json.NODES.objectNode();
+    body.put("id", id);
+    body.put("object", "chat.completion");
+    body.put("created", created);
+    body.put("model", model);
+    ObjectNode choice = body.putArray("choices").addObject();
+    choice.put("index", 0);
+    ObjectNode message = choice.putObject("message");
+    message.put("role", "assistant");
+    message.put("content", content);
+    choice.put("finish_reason", finishReason);
+    body.set("usage", usageNode(usage));
+    return body;
+  }
+}

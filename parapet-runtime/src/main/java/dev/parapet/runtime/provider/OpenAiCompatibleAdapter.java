@@ -1,0 +1,91 @@
+package dev.parapet.runtime.provider;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parapet.core.config.Route;
+import dev.parapet.core.seal.SecretValue;
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The OpenAI Chat Completions wire format (https://platform.openai.com/docs/api-reference/chat),
+ * spoken by OpenAI itself and by OpenAI-compatible servers (vLLM, Ollama, llama.cpp). The caller's
+ * request is already in this shape, so the request goes up as given and the answer comes back as
+ * received; only {@code model} is pinned to the route's and {@code stream_options.include_usage}
+ * forced on, so that every streamed call can be settled from the provider's own count (a local
+ * server that ignores the option simply reports no usage; the pipeline then settles from
+ * {@link StreamTranslator#outputChars()}).
+ */
+public abstract class OpenAiCompatibleAdapter implements ProviderAdapter {
+  static final String USER_AGENT = "parapet/0.1";
+
+  @Override
+  public UpstreamCall toUpstream(Route route, ObjectNode request, Optional<SecretValue> providerKey)
+      throws InvalidRequestException {
+    URI uri = UpstreamUris.join(UpstreamUris.base(route), "chat/completions");
+    boolean stream = Providers.isStreaming(request);
+    String pinned = route.provider().model();
+    ObjectNode body = request;
+    if (!pinned.equals(request.path("model").asText(null))) {
+      // The pipeline pins the model; this keeps a route on its model even if a path forgot to.
+      body = request.deepCopy();
+      body.put("model", pinned);
+    }
+    if (stream) {
+      body = body == request ? request.deepCopy() : body;
+      JsonNode options = body.get("stream_options");
+      if (options != null && !options.isNull() && !options.isObject()) {
+        throw new InvalidRequestException("stream_options: expected an object");
+      }
+      ObjectNode streamOptions = options instanceof ObjectNode o ? o : body.putObject("stream_options");
+      streamOptions.put("include_usage", true);
+    }
+    Map<String, String> headers = new LinkedHashMap<>();
+    headers.put("content-type", "application/json");
+    headers.put("accept", stream ? "text/event-stream" : "application/json");
+    headers.put("user-agent", USER_AGENT);
+    providerKey.filter(k -> !k.isEmpty())
+        .ifPresent(k -> headers.put("authorization", "Bearer " + k.reveal()));
+    return new UpstreamCall(uri, headers, Json.writeBytes(body));
+  }
+
+  /** The body is already OpenAI shape: passed through, with what the policies need read off it. */
+  @Override
+  public Translated translateResponse(Route route, ObjectNode upstreamBody)
+      throws ProviderProtocolException {
+    String what = type().yamlName() + " response";
+    JsonNode choices = upstreamBody.get("choices");
+    if (choices == null || !choices.isArray()) {
+      throw new ProviderProtocolException(what + ": choices missing or not an array");
+    }
+    return new Translated(
+        upstreamBody,
+        Json.text(upstreamBody, "model"),
+        readUsage(upstreamBody, what),
+        Json.text(upstreamBody, "system_fingerprint"));
+  }
+
+  @Override
+  public StreamTranslator newStreamTranslator(Route route, boolean callerWantsUsage) {
+    return new OpenAiStreamTranslator(type().yamlName() + " stream", callerWantsUsage);
+  }
+
+  /** OpenAI's {@code usage} object, if present; a malformed one is a protocol error. */
+  static Optional<Usage> readUsage(JsonNode body, String what) throws ProviderProtocolException {
+    JsonNode usage = body.get("usage");
+    if (usage == null || usage.isNull()) {
+      return Optional.empty();
+    }
+    if (!usage.isObject()) {
+      throw new ProviderProtocolException(what + ": usage is not an object");
+    }
+    Optional<Long> prompt = Json.count(usage, "prompt_tokens", what + ".usage");
+    Optional<Long> completion = Json.count(usage, "completion_tokens", what + ".usage");
+    if (prompt.isEmpty() && completion.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(new Usage(prompt.orElse(0L), completion.orElse(0L)));
+  }
+}

@@ -1,0 +1,179 @@
+package dev.parapet.runtime.provider;
+
+import static dev.parapet.runtime.provider.TestRoutes.json;
+import static dev.parapet.runtime.provider.TestRoutes.route;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.parapet.core.config.ProviderType;
+import dev.parapet.core.config.Route;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class AnthropicResponseTest {
+  private static final String MODEL = "claude-3-5-sonnet-20241022";
+  private final AnthropicAdapter anthropic =
+      new AnthropicAdapter(Clock.fixed(Instant.ofEpochSecond(1_700_000_000L), ZoneOffset.UTC));
+  private final Route route = route(ProviderType.ANTHROPIC, "claude-3-5-sonnet-latest", Optional.empty());
+
+  @Test
+  void messageBecomesChatCompletion() throws Exception {
+    Translated t = anthropic.translateResponse(route, json("{\"id\":\"msg_013Zva\",\"type\":\"message\","
+        + "\"role\":\"assistant\",\"model\":\"" + MODEL + "\",\"content\":["
+        + "{\"type\":\"text\",\"text\":\"Hello\"},{\"type\":\"text\",\"text\":\", world\"}],"
+        + "\"stop_reason\":\"end_turn\",\"stop_sequence\":null,"
+        + "\"usage\":{\"input_tokens\":10,\"cache_creation_input_tokens\":200,\"cache_read_input_tokens\":3000,\"output_tokens\":5}}"));
+    assertEquals("{\"id\":\"chatcmpl-msg_013Zva\",\"object\":\"chat.completion\",\"created\":1700000000,"
+        + "\"model\":\"" + MODEL + "\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+        + "\"content\":\"Hello, world\"},\"finish_reason\":\"stop\"}],"
+        + "\"usage\":{\"prompt_tokens\":3210,\"completion_tokens\":5,\"total_tokens\":3215}}", Json.write(t.body()));
+    assertEquals(Optional.of(MODEL), t.reportedModel());
+    assertEquals(Optional.of(new Usage(3210, 5)), t.usage());
+    assertEquals(Optional.empty(), t.systemFingerprint());
+  }
+
+  @Test
+  void finishReasonsMap() throws Exception {
+    for (String[] c : new String[][] {{"end_turn", "stop"}, {"stop_sequence", "stop"}, {"max_tokens", "length"},
+        {"tool_use", "tool_calls"}, {"refusal", "content_filter"}}) {
+      Translated t = anthropic.translateResponse(route, json("{\"id\":\"m\",\"model\":\"" + MODEL
+          + "\",\"content\":[],\"stop_reason\":\"" + c[0] + "\",\"usage\":{\"input_tokens\":1,\"output_tokens\":0}}"));
+      assertEquals(c[1], t.body().at("/choices/0/finish_reason").asText(), c[0]);
+      assertEquals("", t.body().at("/choices/0/message/content").asText());
+    }
+  }
+
+  @Test
+  void malformedResponsesAreProtocolErrors() {
+    assertThrows(ProviderProtocolException.class, () -> anthropic.translateResponse(route, json("{\"id\":\"m\"}")));
+    assertThrows(ProviderProtocolException.class,
+        () -> anthropic.translateResponse(route, json("{\"content\":[{\"type\":\"text\",\"text\":3}]}")));
+    assertThrows(ProviderProtocolException.class,
+        () -> anthropic.translateResponse(route, json("{\"content\":[],\"usage\":{\"input_tokens\":\"1\"}}")));
+    assertThrows(ProviderProtocolException.class,
+        () -> anthropic.translateResponse(route, json("{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\"}}")));
+  }
+
+  // Shaped like the example in https://docs.anthropic.com/en/api/messages-streaming
+  private static final String STREAM = """
+      event: message_start
+      data: {"type": "message_start", "message": {"id": "msg_1nZdL29xx5MUA1yADyHTEsnR8uuvGzszyY", "type": "message", "role": "assistant", "content": [], "model": "claude-3-5-sonnet-20241022", "stop_reason": null, "stop_sequence": null, "usage": {"input_tokens": 25, "cache_read_input_tokens": 100, "output_tokens": 1}}}
+
+      event: content_block_start
+      data: {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}
+
+      event: ping
+      data: {"type": "ping"}
+
+      event: content_block_delta
+      data: {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Hello"}}
+
+      event: content_block_delta
+      data: {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": " w\\u00f6rld\\n"}}
+
+      event: content_block_delta
+      data: {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "!"}}
+
+      event: content_block_stop
+      data: {"type": "content_block_stop", "index": 0}
+
+      event: message_delta
+      data: {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence":null}, "usage": {"output_tokens": 15}}
+
+      event: message_stop
+      data: {"type": "message_stop"}
+
+      """;
+
+  private static final String HEAD = "{\"id\":\"chatcmpl-msg_1nZdL29xx5MUA1yADyHTEsnR8uuvGzszyY\","
+      + "\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"" + MODEL + "\",";
+
+  @Test
+  void streamBecomesOpenAiChunks() throws Exception {
+    StreamTranslator t = anthropic.newStreamTranslator(route, true);
+    List<String> out = run(t, STREAM);
+    assertEquals(List.of(
+        HEAD + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}",
+        HEAD + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hello\"},\"finish_reason\":null}]}",
+        HEAD + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\" w\u00f6rld\\n\"},\"finish_reason\":null}]}",
+        HEAD + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"!\"},\"finish_reason\":null}]}",
+        HEAD + "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}",
+        HEAD + "\"choices\":[],\"usage\":{\"prompt_tokens\":125,\"completion_tokens\":15,\"total_tokens\":140}}",
+        "[DONE]"), out);
+    assertTrue(t.finished());
+    assertEquals(Optional.of(MODEL), t.reportedModel());
+    assertEquals(Optional.of(new Usage(125, 15)), t.usage());
+    assertEquals(13, t.outputChars());
+    for (String payload : out) {
+      assertFalse(payload.contains("\n"), "single-line payloads");
+    }
+  }
+
+  @Test
+  void streamWithoutUsageRequestOmitsUsageChunkButStillCounts() throws Exception {
+    StreamTranslator t = anthropic.newStreamTranslator(route, false);
+    List<String> out = run(t, STREAM);
+    assertEquals(6, out.size());
+    assertEquals("[DONE]", out.get(5));
+    assertFalse(out.get(4).contains("usage"));
+    assertEquals(Optional.of(new Usage(125, 15)), t.usage());
+  }
+
+  @Test
+  void maxTokensStopBecomesLength() throws Exception {
+    String s = STREAM.replace("\"end_turn\"", "\"max_tokens\"");
+    List<String> out = run(anthropic.newStreamTranslator(route, false), s);
+    assertEquals(HEAD + "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"length\"}]}", out.get(4));
+  }
+
+  @Test
+  void errorEventsAndGarbageAreProtocolErrors() throws Exception {
+    StreamTranslator t = anthropic.newStreamTranslator(route, false);
+    run(t, STREAM.substring(0, STREAM.indexOf("event: content_block_start")));
+    assertEquals(Optional.of(new Usage(125, 1)), t.usage());
+    ProviderProtocolException e = assertThrows(ProviderProtocolException.class, () -> run(t,
+        "event: error\ndata: {\"type\": \"error\", \"error\": {\"type\": \"overloaded_error\", \"message\": \"Overloaded sk-ant-x\"}}\n\n"));
+    assertFalse(e.getMessage().contains("sk-ant"));
+    assertFalse(t.finished());
+    assertThrows(ProviderProtocolException.class, () -> anthropic.newStreamTranslator(route, false)
+        .onEvent(SseEvent.data("{\"type\":\"error\",\"error\":{}}")));
+    assertThrows(ProviderProtocolException.class, () -> anthropic.newStreamTranslator(route, false)
+        .onEvent(SseEvent.data("<html>")));
+    assertThrows(ProviderProtocolException.class, () -> anthropic.newStreamTranslator(route, false)
+        .onEvent(SseEvent.data("{\"type\":\"content_block_delta\",\"delta\":{\"type\":\"text_delta\",\"text\":\"x\"}}")));
+  }
+
+  @Test
+  void unknownEventsAndNonTextDeltasAreIgnored() throws Exception {
+    StreamTranslator t = anthropic.newStreamTranslator(route, false);
+    run(t, STREAM.substring(0, STREAM.indexOf("event: content_block_start")));
+    assertEquals(List.of(), t.onEvent(SseEvent.data("{\"type\":\"some_future_event\"}")));
+    assertEquals(List.of(), t.onEvent(SseEvent.data(
+        "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"thinking_delta\",\"thinking\":\"hmm\"}}")));
+    assertEquals(0, t.outputChars());
+  }
+
+  private static List<String> run(StreamTranslator t, String wire) throws ProviderProtocolException {
+    SseParser parser = new SseParser();
+    ByteBuf in = Unpooled.copiedBuffer(wire, StandardCharsets.UTF_8);
+    List<String> out = new ArrayList<>();
+    try {
+      for (SseEvent e : parser.feed(in)) {
+        out.addAll(t.onEvent(e));
+      }
+    } finally {
+      in.release();
+    }
+    return out;
+  }
+}
