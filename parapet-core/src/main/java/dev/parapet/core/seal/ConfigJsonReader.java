@@ -17,6 +17,7 @@ import dev.parapet.core.config.RedactionPolicy;
 import dev.parapet.core.config.Role;
 import dev.parapet.core.config.Route;
 import dev.parapet.core.config.Service;
+import dev.parapet.core.config.SpecConsistency;
 import dev.parapet.core.config.Tenant;
 import dev.parapet.core.config.User;
 import dev.parapet.core.seal.SealException.Reason;
@@ -95,6 +96,10 @@ final class ConfigJsonReader {
     root.done();
 
     ParapetSpec spec = new ParapetSpec(version, tenants, routes, services, users);
+    List<String> inconsistent = SpecConsistency.check(spec);
+    if (!inconsistent.isEmpty()) {
+      throw new Invalid(String.join("; ", inconsistent));
+    }
     Set<String> keyRefs = new TreeSet<>();
     routes.forEach(r -> r.provider().providerKeyRef().ifPresent(keyRefs::add));
     sameNames("$.secrets.provider_keys", keys.keySet(), keyRefs, "provider_key_ref");
