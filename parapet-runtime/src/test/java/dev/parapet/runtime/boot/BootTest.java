@@ -155,7 +155,7 @@ class BootTest {
     int port = freePort();
     BootException e = assertThrows(BootException.class, () -> Boot.start(env(port),
         new Boot.Wiring(opener, TestConfigs.MATCHER, c -> List.of(), c -> new RecordingTerminal()::newHandler)));
-    assertTrue(e.getMessage().contains("invalid config: services[1]"), e.getMessage());
+    assertTrue(e.getMessage().contains("invalid config: services.svc-b"), e.getMessage());
     assertFalse(listening(port));
   }
 
