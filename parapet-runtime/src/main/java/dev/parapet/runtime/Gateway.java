@@ -5,7 +5,6 @@ import dev.parapet.runtime.boot.Settings;
 import dev.parapet.runtime.limits.ConnectionLimitHandler;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -22,7 +21,6 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,8 +36,7 @@ public final class Gateway implements AutoCloseable {
 
   private final Settings settings;
   private final FrontConfig front;
-  private final List<Supplier<ChannelHandler>> policy;
-  private final Supplier<ChannelHandler> terminal;
+  private final Stages stages;
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile boolean draining;
@@ -50,15 +47,15 @@ public final class Gateway implements AutoCloseable {
   private EventLoopGroup workerGroup;
   private Channel server;
 
-  public Gateway(
-      Settings settings,
-      FrontConfig front,
-      List<Supplier<ChannelHandler>> policy,
-      Supplier<ChannelHandler> terminal) {
+  /**
+   * @param front what the front of the pipeline needs from the opened blob
+   * @param stages the policy handlers and the terminal handler behind the front, and what to close
+   *     after the drain
+   */
+  public Gateway(Settings settings, FrontConfig front, Stages stages) {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.front = Objects.requireNonNull(front, "front");
-    this.policy = List.copyOf(policy);
-    this.terminal = Objects.requireNonNull(terminal, "terminal");
+    this.stages = Objects.requireNonNull(stages, "stages");
     this.connectionLimit = new ConnectionLimitHandler(settings.maxConnections());
   }
 
@@ -73,7 +70,8 @@ public final class Gateway implements AutoCloseable {
     workerGroup =
         new MultiThreadIoEventLoopGroup(settings.workerThreads(), new DefaultThreadFactory("parapet-io"), io);
     GatewayInitializer initializer =
-        new GatewayInitializer(settings, front, connectionLimit, inFlight, () -> draining, policy, terminal);
+        new GatewayInitializer(settings, front, connectionLimit, inFlight, () -> draining,
+            stages.policy(), stages.terminal());
     ServerBootstrap b =
         new ServerBootstrap()
             .group(bossGroup, workerGroup)
@@ -138,6 +136,14 @@ public final class Gateway implements AutoCloseable {
       connections.close().awaitUninterruptibly();
     }
     shutdownGroups();
+    List<AutoCloseable> resources = stages.resources();
+    for (int i = resources.size() - 1; i >= 0; i--) {
+      try {
+        resources.get(i).close();
+      } catch (Exception e) {
+        LOG.warn("closing {} failed ({})", resources.get(i).getClass().getSimpleName(), e.getClass().getSimpleName());
+      }
+    }
     LOG.info("stopped");
   }
 

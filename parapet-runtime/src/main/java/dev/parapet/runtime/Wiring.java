@@ -3,7 +3,6 @@ package dev.parapet.runtime;
 import dev.parapet.core.seal.TokenDigest;
 import dev.parapet.runtime.boot.Boot;
 import dev.parapet.runtime.boot.SealedStateOpener;
-import java.util.List;
 
 /** The production collaborators of the boot sequence. */
 final class Wiring {
@@ -15,7 +14,6 @@ final class Wiring {
     return new Boot.Wiring(
         new SealedStateOpener(),
         TokenDigest::matches,
-        config -> List.of(),
-        config -> () -> UNWIRED);
+        opened -> Stages.terminalOnly(() -> UNWIRED));
   }
 }

@@ -99,6 +99,20 @@ class LimitsAndShutdownTest {
   }
 
   @Test
+  void stageResourcesAreClosedLastInReverseOrder() throws Exception {
+    java.util.List<String> closed = new java.util.concurrent.CopyOnWriteArrayList<>();
+    dev.parapet.runtime.testing.RecordingTerminal terminal = new dev.parapet.runtime.testing.RecordingTerminal();
+    Gateway g = new Gateway(
+        dev.parapet.runtime.boot.Settings.defaults().withBind("127.0.0.1").withPort(0),
+        dev.parapet.runtime.testing.TestConfigs.front(),
+        new Stages(java.util.List.of(), terminal::newHandler,
+            java.util.List.of(() -> closed.add("pool"), () -> closed.add("store"))));
+    g.start();
+    g.close();
+    assertEquals(java.util.List.of("store", "pool"), closed);
+  }
+
+  @Test
   void closeGivesUpAfterTheGracePeriod() throws Exception {
     GatewayFixture fx = new GatewayFixture(s -> s.withTimeouts(60_000, 10_000, 200));
     fx.terminal.delayMs = 10_000;

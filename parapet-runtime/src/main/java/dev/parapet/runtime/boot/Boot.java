@@ -3,14 +3,11 @@ package dev.parapet.runtime.boot;
 import dev.parapet.core.seal.HydratedConfig;
 import dev.parapet.runtime.FrontConfig;
 import dev.parapet.runtime.Gateway;
+import dev.parapet.runtime.Stages;
 import dev.parapet.runtime.auth.TokenMatcher;
-import io.netty.channel.ChannelHandler;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.Function;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,20 +23,23 @@ public final class Boot {
    * How the runtime's collaborators are made from the opened blob (the config with its provider
    * keys, and the derived store keys for whoever keeps the telemetry store).
    *
-   * @param policy the policy group's handler factories, in pipeline order
-   * @param terminal the last handler's factory, one handler per connection
+   * @param stages the policy handlers and terminal handler behind the front
    */
   public record Wiring(
       StateOpener opener,
       TokenMatcher tokenMatcher,
-      Function<OpenedConfig, List<Supplier<ChannelHandler>>> policy,
-      Function<OpenedConfig, Supplier<ChannelHandler>> terminal) {
+      StageFactory stages) {
     public Wiring {
       Objects.requireNonNull(opener, "opener");
       Objects.requireNonNull(tokenMatcher, "tokenMatcher");
-      Objects.requireNonNull(policy, "policy");
-      Objects.requireNonNull(terminal, "terminal");
+      Objects.requireNonNull(stages, "stages");
     }
+  }
+
+  /** Builds the stages behind the front from the opened blob; may refuse to boot. */
+  @FunctionalInterface
+  public interface StageFactory {
+    Stages build(OpenedConfig opened) throws BootException;
   }
 
   private Boot() {}
@@ -67,9 +67,14 @@ public final class Boot {
           config.spec().routes().size(), config.spec().services().size());
       FrontConfig front =
           new FrontConfig(config.spec(), opened.configSha256(), config.serviceTokenDigests(), wiring.tokenMatcher());
-      Gateway gateway =
-          new Gateway(settings, front, wiring.policy().apply(opened), wiring.terminal().apply(opened));
-      gateway.start();
+      Stages stages = wiring.stages().build(opened);
+      Gateway gateway = new Gateway(settings, front, stages);
+      try {
+        gateway.start();
+      } catch (BootException e) {
+        gateway.close(); // closes the stages' resources too
+        throw e;
+      }
       return gateway;
     } catch (BootException | RuntimeException e) {
       opened.destroySecrets();

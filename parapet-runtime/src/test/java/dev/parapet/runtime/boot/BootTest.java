@@ -154,7 +154,7 @@ class BootTest {
         dev.parapet.core.seal.SecretValue.of("k"), dev.parapet.core.seal.SecretValue.of("m"));
     int port = freePort();
     BootException e = assertThrows(BootException.class, () -> Boot.start(env(port),
-        new Boot.Wiring(opener, TestConfigs.MATCHER, c -> List.of(), c -> new RecordingTerminal()::newHandler)));
+        new Boot.Wiring(opener, TestConfigs.MATCHER, c -> dev.parapet.runtime.Stages.terminalOnly(new RecordingTerminal()::newHandler))));
     assertTrue(e.getMessage().contains("invalid config: services.svc-b"), e.getMessage());
     assertFalse(listening(port));
   }
@@ -167,7 +167,7 @@ class BootTest {
     bootLog.addAppender(lines);
     RecordingTerminal terminal = new RecordingTerminal();
     Boot.Wiring wiring = new Boot.Wiring(new SealedStateOpener(), TestConfigs.MATCHER,
-        c -> List.of(), c -> terminal::newHandler);
+        c -> dev.parapet.runtime.Stages.terminalOnly(terminal::newHandler));
     String sha = Sealer.configSha256(CONFIG);
     try (Gateway g = Boot.start(env(0), wiring)) {
       HttpResponse<String> r = HttpClient.newHttpClient().send(

@@ -1,9 +1,9 @@
 package dev.parapet.runtime.testing;
 
 import dev.parapet.runtime.Gateway;
+import dev.parapet.runtime.Stages;
 import dev.parapet.runtime.boot.BootException;
 import dev.parapet.runtime.boot.Settings;
-import java.util.List;
 import java.util.function.UnaryOperator;
 
 /** A gateway on 127.0.0.1, a free port, the test config and a recording terminal. */
@@ -19,7 +19,7 @@ public final class GatewayFixture implements AutoCloseable {
   public GatewayFixture(UnaryOperator<Settings> tweak) throws BootException {
     LeakWatch.start();
     Settings settings = tweak.apply(Settings.defaults().withBind("127.0.0.1").withPort(0));
-    gateway = new Gateway(settings, TestConfigs.front(), List.of(), terminal::newHandler);
+    gateway = new Gateway(settings, TestConfigs.front(), Stages.terminalOnly(terminal::newHandler));
     port = gateway.start();
   }
 
