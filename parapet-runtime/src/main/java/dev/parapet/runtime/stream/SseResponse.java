@@ -1,0 +1,115 @@
+package dev.parapet.runtime.stream;
+
+import dev.parapet.runtime.http.ErrorResponses;
+import dev.parapet.runtime.http.ParapetError;
+import dev.parapet.runtime.provider.SseWriter;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The caller's side of one streamed answer: a {@code 200 text/event-stream} head sent with
+ * chunked transfer coding (RFC 9112 §7.1), then one {@code data: <payload>\n\n} frame per event
+ * ({@link SseWriter#frame}, WHATWG HTML §9.2), then the last chunk. Every write goes through the terminal handler's
+ * context, so it passes the whole outbound pipeline. Nothing here buffers the answer: whoever
+ * writes events calls {@link #flush()} once per upstream event and watches the channel's
+ * writability for backpressure.
+ */
+public final class SseResponse {
+  private final ChannelHandlerContext ctx;
+  private boolean started;
+  private boolean ended;
+
+  public SseResponse(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+  }
+
+  /** Whether the head went out: from then on failures can only be told as an SSE event. */
+  public boolean started() {
+    return started;
+  }
+
+  public boolean ended() {
+    return ended;
+  }
+
+  /**
+   * Writes (does not flush) the head. {@code extra} holds headers already vetted for the caller
+   * (request id, safe upstream headers); framing headers are ours.
+   */
+  public void start(HttpHeaders extra, boolean keepAlive) {
+    if (started) {
+      throw new IllegalStateException("stream head already sent");
+    }
+    started = true;
+    HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+    head.headers().add(extra);
+    head.headers()
+        .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_EVENT_STREAM)
+        .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE)
+        .set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED)
+        .remove(HttpHeaderNames.CONTENT_LENGTH);
+    if (!keepAlive) {
+      head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+    ctx.write(head);
+  }
+
+  /** Writes (does not flush) one event carrying {@code payload}. */
+  public void event(String payload) {
+    checkOpen();
+    ctx.write(new DefaultHttpContent(SseWriter.frame(ctx.alloc(), payload)));
+  }
+
+  public void flush() {
+    ctx.flush();
+  }
+
+  /** Ends the stream cleanly: the last chunk, flushed. */
+  public ChannelFuture end() {
+    checkOpen();
+    ended = true;
+    return ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+  }
+
+  /**
+   * Ends a started stream that could not finish: one error event in the refusal shape of SPEC §4,
+   * then {@code data: [DONE]}, so OpenAI SDKs stop reading and surface the error.
+   */
+  public ChannelFuture fail(ParapetError error, String message, String requestId) {
+    checkOpen();
+    ByteBuf json = ErrorResponses.errorJson(ctx.alloc(), error, message, requestId);
+    try {
+      event(json.toString(StandardCharsets.UTF_8));
+    } finally {
+      json.release();
+    }
+    event(SseWriter.DONE);
+    return end();
+  }
+
+  /** Closes the caller's connection once {@code last} is written, when it is not kept alive. */
+  public static void closeUnlessKeptAlive(ChannelFuture last, boolean keepAlive) {
+    if (!keepAlive) {
+      last.addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  private void checkOpen() {
+    if (!started || ended) {
+      throw new IllegalStateException(started ? "stream already ended" : "stream head not sent");
+    }
+  }
+
+}

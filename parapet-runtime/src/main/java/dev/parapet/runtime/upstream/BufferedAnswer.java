@@ -1,0 +1,136 @@
+package dev.parapet.runtime.upstream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parapet.runtime.http.ParapetError;
+import dev.parapet.runtime.provider.ProviderAdapter;
+import dev.parapet.runtime.provider.ProviderProtocolException;
+import dev.parapet.runtime.provider.Translated;
+import dev.parapet.runtime.provider.Usage;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufInputStream;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Optional;
+
+/**
+ * A provider answer read whole before anything reaches the caller: every non-streaming call, and
+ * a streaming call the provider refused before its stream began. The body is bounded ({@link
+ * #MAX_BODY_BYTES}). 2xx is translated to OpenAI shape; 4xx passes through with the provider's
+ * status and body (SPEC §4) after the route's key is scrubbed from it; anything else is our 502.
+ */
+final class BufferedAnswer implements Answer {
+  static final int MAX_BODY_BYTES = 16 << 20;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final ProxiedCall call;
+  private final ProviderAdapter adapter;
+  private HttpResponse head;
+  private ByteBuf body;
+  private Optional<Translated> translated = Optional.empty();
+
+  BufferedAnswer(ProxiedCall call, ProviderAdapter adapter) {
+    this.call = call;
+    this.adapter = adapter;
+  }
+
+  @Override
+  public void onHead(HttpResponse head) {
+    HttpStatusClass kind = head.status().codeClass();
+    if (kind != HttpStatusClass.SUCCESS && kind != HttpStatusClass.CLIENT_ERROR) {
+      // 5xx, or a redirect we will not follow: the provider's words stay with the provider.
+      call.abortUpstream();
+      call.fail(kind == HttpStatusClass.SERVER_ERROR ? UpstreamFailure.SERVER_ERROR : UpstreamFailure.PROTOCOL);
+      return;
+    }
+    this.head = head;
+    body = call.ctx.alloc().buffer();
+  }
+
+  @Override
+  public void onContent(ByteBuf content) {
+    if (body.readableBytes() + content.readableBytes() > MAX_BODY_BYTES) {
+      call.abortUpstream();
+      call.fail(UpstreamFailure.TOO_LARGE);
+      return;
+    }
+    body.writeBytes(content);
+  }
+
+  @Override
+  public void onEnd() {
+    if (head.status().codeClass() == HttpStatusClass.SUCCESS) {
+      answer();
+    } else {
+      passThrough();
+    }
+  }
+
+  @Override
+  public void onFailure(UpstreamFailure failure) {
+    call.fail(failure);
+  }
+
+  private void answer() {
+    Translated t;
+    try (InputStream in = new ByteBufInputStream(body.duplicate())) {
+      JsonNode tree = JSON.readTree(in);
+      if (!(tree instanceof ObjectNode object)) {
+        throw new ProviderProtocolException("answer is not a JSON object");
+      }
+      t = adapter.translateResponse(call.request.route(), object);
+    } catch (IOException | ProviderProtocolException e) {
+      call.fail(UpstreamFailure.PROTOCOL);
+      return;
+    }
+    translated = Optional.of(t);
+    Optional<ExchangeObserver.Veto> veto = call.observer.beforeAnswer(call.request, t.reportedModel())
+        .or(() -> call.observer.onAnswer(call.request, t));
+    if (veto.isPresent()) {
+      call.fail(veto.get().error(), veto.get().message());
+      return;
+    }
+    byte[] json;
+    try {
+      json = JSON.writeValueAsBytes(t.body());
+    } catch (IOException e) {
+      call.fail(ParapetError.INTERNAL_ERROR, "the answer could not be encoded");
+      return;
+    }
+    HttpHeaders headers = CallerHeaders.from(head.headers(), false)
+        .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+    call.respond(HttpResponseStatus.OK, headers, Unpooled.wrappedBuffer(json), Optional.empty(), t.usage(), t.reportedModel());
+  }
+
+  private void passThrough() {
+    ByteBuf scrubbed = KeyScrubber.scrub(call.ctx.alloc(), body, call.providerKey);
+    HttpHeaders headers = CallerHeaders.from(head.headers(), true);
+    call.respond(head.status(), headers, scrubbed, Optional.empty(), Optional.empty(), Optional.empty());
+  }
+
+  @Override
+  public Optional<Usage> usage() {
+    return translated.flatMap(Translated::usage);
+  }
+
+  @Override
+  public Optional<String> reportedModel() {
+    return translated.flatMap(Translated::reportedModel);
+  }
+
+  @Override
+  public void dispose() {
+    if (body != null) {
+      body.release();
+      body = null;
+    }
+  }
+}

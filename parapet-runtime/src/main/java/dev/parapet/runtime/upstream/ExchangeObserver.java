@@ -1,0 +1,48 @@
+package dev.parapet.runtime.upstream;
+
+import dev.parapet.runtime.GatewayRequest;
+import dev.parapet.runtime.http.ParapetError;
+import dev.parapet.runtime.provider.Translated;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The seam through which answer-side policies (the drift lock, the stream guard) see one call's
+ * answer before the caller does. One instance per request, made by the factory given to {@link
+ * UpstreamProxyHandler}, called on the caller's event loop, so it may keep per-stream state.
+ *
+ * <p>{@link #beforeAnswer} (and, for a whole answer, {@link #onAnswer}) runs before the first byte of the answer reaches the caller, streaming
+ * too (the stream's head waits for the first translated event, which carries the model): a veto
+ * turns into a plain error response and the upstream request is closed. {@link #onStreamPayload}
+ * runs before each streamed payload is written: a veto ends the stream with one SSE error event
+ * carrying the veto's code, then {@code data: [DONE]}, and closes the upstream request.
+ */
+public interface ExchangeObserver {
+  ExchangeObserver NONE = new ExchangeObserver() {};
+
+  /** A refusal: the error to answer with and a message in our words. */
+  record Veto(ParapetError error, String message) {
+    public Veto {
+      Objects.requireNonNull(error, "error");
+      Objects.requireNonNull(message, "message");
+    }
+  }
+
+  /** @param reportedModel the model the provider says answered, if it said */
+  default Optional<Veto> beforeAnswer(GatewayRequest request, Optional<String> reportedModel) {
+    return Optional.empty();
+  }
+
+  /**
+   * A whole (non-streaming) answer, translated, after {@link #beforeAnswer} let it through and
+   * before any byte of it is sent: where an output scan looks at a complete answer.
+   */
+  default Optional<Veto> onAnswer(GatewayRequest request, Translated answer) {
+    return Optional.empty();
+  }
+
+  /** @param payload one OpenAI chunk (JSON) about to be sent; {@code [DONE]} is not shown */
+  default Optional<Veto> onStreamPayload(GatewayRequest request, String payload) {
+    return Optional.empty();
+  }
+}

@@ -1,0 +1,185 @@
+package dev.parapet.runtime.upstream;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The keep-alive connections of one event loop to one {@link Origin} (Zuul's
+ * PerServerConnectionPool). Touched only from its event loop, so it needs no locks. At most
+ * {@code maxOpen} connections exist at once; callers beyond that wait in a bounded line for a
+ * connection to come back or close, and beyond the line are refused at once ({@link
+ * UpstreamFailure#OVERLOADED}) rather than queueing without bound.
+ */
+final class OriginPool {
+  /** A connection handed to one exchange; {@code reused} when it served an exchange before. */
+  record Lease(Channel channel, boolean reused) {}
+
+  private record Waiter(Promise<Lease> promise, ScheduledFuture<?> timeout, int connectTimeoutMs) {}
+
+  private final EventLoop loop;
+  private final Origin origin;
+  private final Supplier<? extends Channel> channels;
+  private final SslContext tls;
+  private final int maxOpen;
+  private final int maxWaiting;
+  private final long idleMillis;
+  private final Deque<Channel> idle = new ArrayDeque<>();
+  private final Deque<Waiter> waiting = new ArrayDeque<>();
+  private int open;
+
+  OriginPool(EventLoop loop, Origin origin, Supplier<? extends Channel> channels, SslContext tls,
+      int maxOpen, long idleMillis) {
+    this.loop = loop;
+    this.origin = origin;
+    this.channels = channels;
+    this.tls = tls;
+    this.maxOpen = maxOpen;
+    this.maxWaiting = maxOpen * 4;
+    this.idleMillis = idleMillis;
+  }
+
+  /**
+   * A connection for one exchange: a live idle one unless {@code fresh}, else a new one while
+   * under the limit, else a place in line for up to {@code connectTimeoutMs}.
+   */
+  void acquire(boolean fresh, int connectTimeoutMs, Promise<Lease> promise) {
+    assert loop.inEventLoop();
+    if (!fresh) {
+      Channel ch;
+      while ((ch = idle.pollFirst()) != null) {
+        if (ch.isActive()) {
+          lease(ch);
+          promise.setSuccess(new Lease(ch, true));
+          return;
+        }
+        ch.close();
+      }
+    }
+    if (open < maxOpen) {
+      connect(connectTimeoutMs, promise);
+    } else if (waiting.size() < maxWaiting) {
+      ScheduledFuture<?> timeout = loop.schedule(() -> giveUp(promise), connectTimeoutMs, TimeUnit.MILLISECONDS);
+      waiting.addLast(new Waiter(promise, timeout, connectTimeoutMs));
+    } else {
+      promise.tryFailure(new PoolExhaustedException());
+    }
+  }
+
+  /** Takes back a connection after a clean, complete exchange (RFC 9112 §9.3). */
+  void release(Channel ch) {
+    assert loop.inEventLoop();
+    if (!ch.isActive()) {
+      return; // its close listener already gave back the slot
+    }
+    ch.config().setAutoRead(true);
+    Waiter next;
+    while ((next = waiting.pollFirst()) != null) {
+      next.timeout().cancel(false);
+      if (next.promise().setUncancellable()) {
+        next.promise().setSuccess(new Lease(ch, true));
+        return;
+      }
+    }
+    ch.pipeline().get(IdleConnectionGuard.class).leased(false);
+    idle.addFirst(ch); // most recently used first: the others age out
+  }
+
+  /** Closes every resting connection; for shutdown. */
+  void closeIdle() {
+    Channel ch;
+    while ((ch = idle.pollFirst()) != null) {
+      ch.close();
+    }
+  }
+
+  int open() {
+    return open;
+  }
+
+  /** The resting connections, most recently used first; for tests. */
+  List<Channel> idleChannels() {
+    return List.copyOf(idle);
+  }
+
+  private void connect(int connectTimeoutMs, Promise<Lease> promise) {
+    open++;
+    Bootstrap bootstrap = new Bootstrap()
+        .group(loop)
+        .channelFactory(channels::get)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMs)
+        .option(ChannelOption.TCP_NODELAY, true)
+        .resolver(OffLoopResolver.GROUP)
+        .handler(new ChannelInitializer<>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            if (origin.tls()) {
+              ch.pipeline().addLast("tls", UpstreamTls.newHandler(tls, ch.alloc(), origin, connectTimeoutMs));
+            }
+            ch.pipeline()
+                .addLast("http", new HttpClientCodec())
+                .addLast("idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS))
+                .addLast(IdleConnectionGuard.NAME, new IdleConnectionGuard());
+          }
+        });
+    ChannelFuture connected = bootstrap.connect(origin.host(), origin.port());
+    connected.channel().closeFuture().addListener(f -> closed(connected.channel()));
+    connected.addListener(f -> {
+      Channel ch = connected.channel();
+      if (!f.isSuccess()) {
+        promise.tryFailure(f.cause());
+      } else if (!promise.isCancelled()) {
+        lease(ch);
+        if (!promise.trySuccess(new Lease(ch, false))) {
+          ch.close();
+        }
+      } else {
+        ch.close();
+      }
+    });
+  }
+
+  private void lease(Channel ch) {
+    ch.pipeline().get(IdleConnectionGuard.class).leased(true);
+  }
+
+  private void closed(Channel ch) {
+    open--;
+    idle.remove(ch);
+    Waiter next;
+    while (open < maxOpen && (next = waiting.pollFirst()) != null) {
+      next.timeout().cancel(false);
+      if (!next.promise().isDone()) {
+        connect(next.connectTimeoutMs(), next.promise());
+        return;
+      }
+    }
+  }
+
+  private void giveUp(Promise<Lease> promise) {
+    waiting.removeIf(w -> w.promise() == promise);
+    promise.tryFailure(new PoolExhaustedException());
+  }
+
+  /** The pool and its waiting line are full. */
+  static final class PoolExhaustedException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    PoolExhaustedException() {
+      super("connection pool exhausted", null, false, false);
+    }
+  }
+}

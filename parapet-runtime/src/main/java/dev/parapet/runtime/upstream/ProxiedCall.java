@@ -1,0 +1,164 @@
+package dev.parapet.runtime.upstream;
+
+import dev.parapet.core.seal.SecretValue;
+import dev.parapet.runtime.GatewayRequest;
+import dev.parapet.runtime.RequestCompleted;
+import dev.parapet.runtime.http.ErrorResponses;
+import dev.parapet.runtime.http.ParapetError;
+import dev.parapet.runtime.provider.Usage;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One request in the terminal stage: the caller's context, the exchange that serves it, and the
+ * single way out. Every path ends in {@link #complete}, which fires the one {@link
+ * RequestCompleted} of the request and closes a connection that is not kept alive, so no path
+ * can answer twice or forget the event.
+ */
+final class ProxiedCall {
+  /** nginx's "client closed request": the caller left before the answer was complete. */
+  static final int CALLER_GONE = 499;
+  private static final Logger LOG = LoggerFactory.getLogger(ProxiedCall.class);
+
+  final ChannelHandlerContext ctx;
+  final GatewayRequest request;
+  final ExchangeObserver observer;
+  final Optional<SecretValue> providerKey;
+  private final Runnable onComplete;
+  private UpstreamExchange exchange;
+  private Answer answer;
+  private boolean completed;
+
+  ProxiedCall(ChannelHandlerContext ctx, GatewayRequest request, ExchangeObserver observer,
+      Optional<SecretValue> providerKey, Runnable onComplete) {
+    this.ctx = ctx;
+    this.request = request;
+    this.observer = observer;
+    this.providerKey = providerKey;
+    this.onComplete = onComplete;
+  }
+
+  void attach(UpstreamExchange exchange, Answer answer) {
+    this.exchange = exchange;
+    this.answer = answer;
+  }
+
+  boolean completed() {
+    return completed;
+  }
+
+  /** Stops the provider side: the connection is closed, never pooled. */
+  void abortUpstream() {
+    if (exchange != null) {
+      exchange.abort();
+    }
+  }
+
+  void pauseUpstream() {
+    if (exchange != null) {
+      exchange.pauseReading();
+    }
+  }
+
+  void resumeUpstream() {
+    if (exchange != null) {
+      exchange.resumeReading();
+    }
+  }
+
+  void writabilityChanged(boolean writable) {
+    if (answer != null && !completed) {
+      answer.writabilityChanged(writable);
+    }
+  }
+
+  /** Headers every answer of this call carries. */
+  HttpHeaders stamp(HttpHeaders headers) {
+    return headers.set(ErrorResponses.REQUEST_ID_HEADER, request.requestId());
+  }
+
+  /** A refusal or failure before any byte of the answer was sent. */
+  void fail(ParapetError error, String message) {
+    if (completed) {
+      return;
+    }
+    LOG.info("route={} request_id={} answered {}: {}", request.route().name(), request.requestId(), error.code(), message);
+    FullHttpResponse response = ErrorResponses.create(ctx.alloc(), error, message, request.requestId());
+    send(response, Optional.of(error), answerUsage(), answerModel());
+  }
+
+  void fail(UpstreamFailure failure) {
+    fail(failure.error(), failure.message());
+  }
+
+  /** A whole answer; {@code body} is taken over. */
+  void respond(HttpResponseStatus status, HttpHeaders headers, ByteBuf body, Optional<ParapetError> error,
+      Optional<Usage> usage, Optional<String> model) {
+    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
+    response.headers().add(stamp(headers)).setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+    if (completed) {
+      response.release();
+      return;
+    }
+    send(response, error, usage, model);
+  }
+
+  private void send(HttpResponse response, Optional<ParapetError> error, Optional<Usage> usage, Optional<String> model) {
+    if (!request.keepAlive()) {
+      response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+    ChannelFuture written = ctx.writeAndFlush(response);
+    complete(written, response.status().code(), error, usage, model);
+  }
+
+  /**
+   * The end of every path: fires the request's one {@link RequestCompleted} and closes a
+   * connection the caller does not keep alive once {@code last} is written.
+   */
+  void complete(ChannelFuture last, int status, Optional<ParapetError> error, Optional<Usage> usage, Optional<String> model) {
+    if (completed) {
+      return;
+    }
+    completed = true;
+    if (answer != null) {
+      answer.dispose();
+    }
+    if (last != null && !request.keepAlive()) {
+      last.addListener(ChannelFutureListener.CLOSE);
+    }
+    onComplete.run();
+    long latency = System.nanoTime() - request.startNanos();
+    ctx.pipeline().fireUserEventTriggered(new RequestCompleted(
+        request.requestId(), Optional.of(request), status, error, usage, model, latency));
+  }
+
+  /** The caller's connection went away (or our handler was removed): stop everything. */
+  void callerGone() {
+    if (completed) {
+      return;
+    }
+    abortUpstream();
+    complete(null, CALLER_GONE, Optional.empty(), answerUsage(), answerModel());
+  }
+
+  private Optional<Usage> answerUsage() {
+    return answer == null ? Optional.empty() : answer.usage();
+  }
+
+  private Optional<String> answerModel() {
+    return answer == null ? Optional.empty() : answer.reportedModel();
+  }
+}

@@ -1,0 +1,100 @@
+package dev.parapet.runtime.upstream;
+
+import dev.parapet.runtime.provider.UpstreamCall;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.channel.ReflectiveChannelFactory;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.function.Supplier;
+
+/**
+ * The HTTP/1.1 client Parapet calls providers with. One per process, shared by every connection
+ * handler; it keeps one bounded pool of keep-alive connections per event loop and per origin
+ * (scheme, host, port), and every upstream connection lives on the event loop of the caller it
+ * serves (Netty's HexDumpProxy), so a call never hops threads and pool state needs no locks.
+ *
+ * <p>TLS: JDK trust anchors plus an optional extra CA file ({@code PARAPET_UPSTREAM_CA_FILE}, a
+ * PEM bundle), SNI, and host name verification always on.
+ */
+public final class UpstreamClient implements AutoCloseable {
+  public static final int DEFAULT_MAX_PER_ORIGIN = 64;
+  /** Below the idle timeouts providers and their load balancers use (60 s and up). */
+  public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
+
+  private final SslContext tls;
+  private final int maxPerOrigin;
+  private final long idleMillis;
+  private final ConcurrentMap<EventLoop, Map<Origin, OriginPool>> pools = new ConcurrentHashMap<>();
+
+  public UpstreamClient(SslContext tls, int maxPerOrigin, Duration idleTimeout) {
+    this.tls = Objects.requireNonNull(tls, "tls");
+    if (maxPerOrigin < 1) {
+      throw new IllegalArgumentException("maxPerOrigin: " + maxPerOrigin + " (expected: >= 1)");
+    }
+    if (idleTimeout.isNegative() || idleTimeout.isZero()) {
+      throw new IllegalArgumentException("idleTimeout: " + idleTimeout + " (expected: > 0)");
+    }
+    this.maxPerOrigin = maxPerOrigin;
+    this.idleMillis = idleTimeout.toMillis();
+  }
+
+  /** The production client: defaults, and the extra CA from {@code PARAPET_UPSTREAM_CA_FILE} if set. */
+  public static UpstreamClient fromEnvironment() {
+    return new UpstreamClient(UpstreamTls.fromEnvironment(), DEFAULT_MAX_PER_ORIGIN, DEFAULT_IDLE_TIMEOUT);
+  }
+
+  /** A client trusting the JDK anchors and, if given, the CA certificates in {@code caFile} (PEM). */
+  public static UpstreamClient withExtraCa(Optional<Path> caFile, int maxPerOrigin, Duration idleTimeout) {
+    return new UpstreamClient(UpstreamTls.withExtraCa(caFile), maxPerOrigin, idleTimeout);
+  }
+
+  /**
+   * Starts one exchange for {@code caller}'s request on {@code caller}'s event loop; must be called
+   * from that loop. {@code listener} hears back on the same loop.
+   *
+   * @throws IllegalArgumentException when the call's URI is not http(s) with a host
+   */
+  UpstreamExchange send(Channel caller, UpstreamCall call, int timeoutMs, ExchangeListener listener) {
+    EventLoop loop = caller.eventLoop();
+    Origin origin = Origin.of(call.uri());
+    UpstreamExchange exchange =
+        new UpstreamExchange(pool(loop, origin, caller), origin, call, timeoutMs, listener, loop);
+    exchange.start();
+    return exchange;
+  }
+
+  OriginPool pool(EventLoop loop, Origin origin, Channel caller) {
+    assert loop.inEventLoop();
+    return pools.computeIfAbsent(loop, l -> new HashMap<>())
+        .computeIfAbsent(origin, o -> new OriginPool(loop, o, sameTransportAs(caller), tls, maxPerOrigin, idleMillis));
+  }
+
+  /**
+   * A socket channel of the transport the caller's event loop drives (epoll, NIO, ...): a loop
+   * only runs channels of its own I/O handler.
+   */
+  private static Supplier<? extends Channel> sameTransportAs(Channel caller) {
+    if (caller instanceof SocketChannel) {
+      // The server's child class (NioSocketChannel, EpollSocketChannel, ...) is also its client.
+      ReflectiveChannelFactory<? extends Channel> factory = new ReflectiveChannelFactory<>(caller.getClass());
+      return factory::newChannel;
+    }
+    return NioSocketChannel::new;
+  }
+
+  /** Closes every resting connection. In-flight exchanges finish or fail on their own. */
+  @Override
+  public void close() {
+    pools.forEach((loop, byOrigin) -> loop.execute(() -> byOrigin.values().forEach(OriginPool::closeIdle)));
+  }
+}

@@ -1,0 +1,354 @@
+package dev.parapet.runtime.upstream;
+
+import dev.parapet.runtime.provider.UpstreamCall;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.ChannelOutputShutdownException;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+
+/**
+ * One request to a provider and its answer, on a pooled connection of the caller's event loop.
+ * Owns the connection while it runs and decides its fate: back to the pool only after a clean,
+ * complete exchange whose request went out whole and whose answer allows persistence (RFC 9112
+ * §9.3), closed otherwise. Owns the timeouts too: the answer must start within {@code timeoutMs},
+ * no gap between body pieces may exceed it (unless the caller is the slow side and we stopped
+ * reading), and nothing runs longer than {@link #TOTAL_CAP_FACTOR} times it.
+ *
+ * <p>Retries: a reused connection that turns out closed before any byte of the request left
+ * (the write fails with the channel already closed or shut down for output) is replaced once by
+ * a fresh connection. Never once a byte may have gone upstream: a POST is not idempotent (RFC
+ * 9110 §9.2.2) and a provider may bill a request it never answered.
+ */
+final class UpstreamExchange {
+  static final String NAME = "exchange";
+  static final int TOTAL_CAP_FACTOR = 10;
+  static final int MAX_CONNECT_TIMEOUT_MS = 10_000;
+
+  /** Hop-by-hop and framing fields we set ourselves (RFC 9110 §7.6.1, RFC 9112 §6). */
+  private static final Set<String> NOT_FROM_ADAPTER = Set.of(
+      "host", "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "te",
+      "trailer", "proxy-connection", "expect");
+
+  private final OriginPool pool;
+  private final Origin origin;
+  private final UpstreamCall call;
+  private final long timeoutNanos;
+  private final ExchangeListener listener;
+  private final EventLoop loop;
+
+  private Channel channel;
+  private ChannelFuture write;
+  private HttpResponse head;
+  private boolean reused;
+  private boolean retried;
+  private boolean informational;
+  private boolean paused;
+  private boolean done;
+  private long startNanos;
+  private long lastActivityNanos;
+  private ScheduledFuture<?> timer;
+
+  UpstreamExchange(OriginPool pool, Origin origin, UpstreamCall call, int timeoutMs, ExchangeListener listener, EventLoop loop) {
+    this.pool = pool;
+    this.origin = origin;
+    this.call = call;
+    this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    this.listener = listener;
+    this.loop = loop;
+  }
+
+  void start() {
+    startNanos = System.nanoTime();
+    lastActivityNanos = startNanos;
+    arm(timeoutNanos);
+    acquire(false);
+  }
+
+  /** Stops the exchange from our side (caller gone, answer vetoed): closes the connection, reports nothing. */
+  void abort() {
+    if (done) {
+      return;
+    }
+    done = true;
+    cancelTimer();
+    if (channel != null) {
+      channel.close();
+    }
+  }
+
+  /** Backpressure: stop reading the provider while the caller cannot take more. */
+  void pauseReading() {
+    paused = true;
+    if (channel != null && !done) {
+      channel.config().setAutoRead(false);
+    }
+  }
+
+  void resumeReading() {
+    if (!paused) {
+      return;
+    }
+    paused = false;
+    lastActivityNanos = System.nanoTime(); // the pause was the caller's, not the provider's
+    if (channel != null && !done) {
+      channel.config().setAutoRead(true);
+    }
+  }
+
+  boolean done() {
+    return done;
+  }
+
+  private int connectTimeoutMs() {
+    return (int) Math.min(TimeUnit.NANOSECONDS.toMillis(timeoutNanos), MAX_CONNECT_TIMEOUT_MS);
+  }
+
+  private void acquire(boolean fresh) {
+    Promise<OriginPool.Lease> leased = loop.newPromise();
+    leased.addListener(this::onLease);
+    pool.acquire(fresh, connectTimeoutMs(), leased);
+  }
+
+  private void onLease(Future<? super OriginPool.Lease> f) {
+    if (!f.isSuccess()) {
+      fail(classify(f.cause()));
+      return;
+    }
+    OriginPool.Lease lease = (OriginPool.Lease) f.getNow();
+    if (done) {
+      pool.release(lease.channel()); // aborted while connecting: the connection is untouched
+      return;
+    }
+    channel = lease.channel();
+    reused = lease.reused();
+    Channel ch = channel;
+    ch.pipeline().addLast(NAME, new Reader(ch));
+    if (paused) {
+      ch.config().setAutoRead(false);
+    }
+    write = ch.writeAndFlush(request());
+    write.addListener(w -> onWritten(ch, w));
+  }
+
+  private FullHttpRequest request() {
+    String path = call.uri().getRawPath();
+    if (path == null || path.isEmpty()) {
+      path = "/";
+    }
+    if (call.uri().getRawQuery() != null) {
+      path += "?" + call.uri().getRawQuery();
+    }
+    FullHttpRequest req = new DefaultFullHttpRequest(
+        HttpVersion.HTTP_1_1, HttpMethod.POST, path, Unpooled.wrappedBuffer(call.body()));
+    call.headers().forEach((name, value) -> {
+      if (!NOT_FROM_ADAPTER.contains(name.toLowerCase(Locale.ROOT))) {
+        req.headers().set(name, value);
+      }
+    });
+    req.headers()
+        .set(HttpHeaderNames.HOST, origin.hostHeader())
+        .setInt(HttpHeaderNames.CONTENT_LENGTH, call.body().length);
+    return req;
+  }
+
+  private void onWritten(Channel ch, Future<?> w) {
+    if (w.isSuccess() || done || ch != channel) {
+      return;
+    }
+    Throwable cause = w.cause();
+    boolean nothingSent = cause instanceof ClosedChannelException || cause instanceof ChannelOutputShutdownException;
+    if (reused && !retried && nothingSent && head == null) {
+      retried = true;
+      detach(ch);
+      ch.close();
+      channel = null;
+      write = null;
+      acquire(true);
+      return;
+    }
+    fail(classify(cause));
+  }
+
+  private void onRead(Object msg) {
+    if (msg instanceof HttpObject o && o.decoderResult().isFailure()) {
+      fail(UpstreamFailure.PROTOCOL);
+      return;
+    }
+    if (msg instanceof HttpResponse response) {
+      if (response.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
+        informational = true; // 1xx (RFC 9110 §15.2): a final answer follows
+        return;
+      }
+      head = response;
+      lastActivityNanos = System.nanoTime();
+      listener.onHead(response);
+    }
+    if (msg instanceof HttpContent content && !done) {
+      if (informational) {
+        informational = !(content instanceof LastHttpContent);
+        return;
+      }
+      if (head == null) {
+        fail(UpstreamFailure.PROTOCOL);
+        return;
+      }
+      lastActivityNanos = System.nanoTime();
+      if (content.content().isReadable()) {
+        listener.onContent(content.content());
+      }
+      if (!done && content instanceof LastHttpContent) {
+        finish();
+      }
+    }
+  }
+
+  private void finish() {
+    done = true;
+    cancelTimer();
+    Channel ch = channel;
+    detach(ch);
+    boolean reusable = ch.isActive() && HttpUtil.isKeepAlive(head) && write != null && write.isSuccess();
+    if (reusable) {
+      pool.release(ch);
+    } else {
+      ch.close();
+    }
+    listener.onEnd();
+  }
+
+  private void fail(UpstreamFailure failure) {
+    if (done) {
+      return;
+    }
+    done = true;
+    cancelTimer();
+    if (channel != null) {
+      detach(channel);
+      channel.close();
+    }
+    listener.onFailure(failure);
+  }
+
+  private void onInactive(Channel ch) {
+    if (done || ch != channel) {
+      return;
+    }
+    if (write != null && !write.isDone()) {
+      return; // the pending write fails next and decides whether nothing was sent
+    }
+    fail(UpstreamFailure.RESET);
+  }
+
+  private UpstreamFailure classify(Throwable cause) {
+    Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+    if (c instanceof OriginPool.PoolExhaustedException) {
+      return UpstreamFailure.OVERLOADED;
+    }
+    if (c instanceof SSLException) {
+      return UpstreamFailure.TLS;
+    }
+    if (c instanceof ConnectTimeoutException || channel == null) {
+      return UpstreamFailure.CONNECT;
+    }
+    if (cause instanceof DecoderException) {
+      return UpstreamFailure.PROTOCOL;
+    }
+    return c instanceof IOException ? UpstreamFailure.RESET : UpstreamFailure.PROTOCOL;
+  }
+
+  private void detach(Channel ch) {
+    if (ch.pipeline().get(NAME) != null) {
+      ch.pipeline().remove(NAME);
+    }
+  }
+
+  private void arm(long delayNanos) {
+    timer = loop.schedule(this::onTimer, delayNanos, TimeUnit.NANOSECONDS);
+  }
+
+  private void cancelTimer() {
+    if (timer != null) {
+      timer.cancel(false);
+      timer = null;
+    }
+  }
+
+  /** One timer, re-armed for whichever deadline is next (as Netty's IdleStateHandler does). */
+  private void onTimer() {
+    if (done) {
+      return;
+    }
+    long now = System.nanoTime();
+    long total = startNanos + TOTAL_CAP_FACTOR * timeoutNanos;
+    long next = head == null ? startNanos + timeoutNanos : lastActivityNanos + timeoutNanos;
+    if (paused && head != null) {
+      next = now + timeoutNanos;
+    }
+    next = Math.min(next, total);
+    if (next - now <= 0) {
+      fail(UpstreamFailure.TIMEOUT);
+    } else {
+      arm(next - now);
+    }
+  }
+
+  /** The exchange's inbound end on one connection; ignores a connection it no longer owns. */
+  private final class Reader extends ChannelInboundHandlerAdapter {
+    private final Channel ch;
+
+    Reader(Channel ch) {
+      this.ch = ch;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      try {
+        if (!done && ch == channel) {
+          onRead(msg);
+        }
+      } finally {
+        ReferenceCountUtil.release(msg);
+      }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      onInactive(ch);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      if (!done && ch == channel) {
+        fail(classify(cause));
+      } else {
+        ctx.close();
+      }
+    }
+  }
+}

@@ -1,0 +1,40 @@
+package dev.parapet.runtime.upstream;
+
+import dev.parapet.runtime.http.ParapetError;
+
+/**
+ * Why a call to a provider failed, in our words. The caller gets {@link #error()} and {@link
+ * #message()}; never the provider's bytes nor an exception text (which could carry a key a
+ * provider echoed back).
+ */
+enum UpstreamFailure {
+  CONNECT(ParapetError.UPSTREAM_ERROR, "the provider could not be reached"),
+  TLS(ParapetError.UPSTREAM_ERROR, "the provider's TLS certificate was not accepted"),
+  RESET(ParapetError.UPSTREAM_ERROR, "the provider closed the connection before the answer was complete"),
+  PROTOCOL(ParapetError.UPSTREAM_ERROR, "the provider sent a malformed answer"),
+  SERVER_ERROR(ParapetError.UPSTREAM_ERROR, "the provider answered with a server error"),
+  TOO_LARGE(ParapetError.UPSTREAM_ERROR, "the provider's answer exceeded the size limit"),
+  TIMEOUT(ParapetError.UPSTREAM_TIMEOUT, "the provider did not answer within timeout_ms"),
+  /**
+   * Every connection to this provider on this event loop is busy and the waiting line is full. We
+   * answer 503 (RFC 9110 §15.6.4) rather than 502: the provider is fine, we are at our own limit,
+   * and a client should retry later.
+   */
+  OVERLOADED(ParapetError.SERVICE_UNAVAILABLE, "too many calls to this provider in flight; retry later");
+
+  private final ParapetError error;
+  private final String message;
+
+  UpstreamFailure(ParapetError error, String message) {
+    this.error = error;
+    this.message = message;
+  }
+
+  ParapetError error() {
+    return error;
+  }
+
+  String message() {
+    return message;
+  }
+}

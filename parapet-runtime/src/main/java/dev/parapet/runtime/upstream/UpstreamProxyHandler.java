@@ -1,0 +1,186 @@
+package dev.parapet.runtime.upstream;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.parapet.core.config.ProviderType;
+import dev.parapet.core.seal.HydratedConfig;
+import dev.parapet.runtime.GatewayRequest;
+import dev.parapet.runtime.http.ParapetError;
+import dev.parapet.runtime.provider.InvalidRequestException;
+import dev.parapet.runtime.provider.ProviderAdapter;
+import dev.parapet.runtime.provider.Providers;
+import dev.parapet.runtime.provider.SseWriter;
+import dev.parapet.runtime.provider.Translated;
+import dev.parapet.runtime.provider.UpstreamCall;
+import dev.parapet.runtime.stream.SseResponse;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.io.IOException;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The last inbound handler of a caller's pipeline (group "upstream"): it turns a {@link
+ * GatewayRequest} that every policy let through into the provider's answer. Echo routes are
+ * answered here without a socket; every other route goes through the route's {@link
+ * ProviderAdapter} and the shared {@link UpstreamClient}, on this connection's event loop.
+ *
+ * <p>One instance per caller connection (it holds the call in flight; the front reads one request
+ * at a time and resumes on {@link dev.parapet.runtime.RequestCompleted}, which this handler fires
+ * exactly once per request, after its last write; it never touches the connection's autoRead).
+ * Streaming backpressure keys off the connection's writability, so the write buffer water marks
+ * the server sets on its child channels (Netty's default 32/64 KiB, or the gateway's own) bound
+ * what a slow reader can make us hold. Anything that is not a {@link GatewayRequest} passes on
+ * untouched.
+ */
+public final class UpstreamProxyHandler extends ChannelInboundHandlerAdapter {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Logger LOG = LoggerFactory.getLogger(UpstreamProxyHandler.class);
+
+  private final UpstreamClient client;
+  private final HydratedConfig config;
+  private final UpstreamProviders providers;
+  private final Function<GatewayRequest, ExchangeObserver> observers;
+  private ProxiedCall current;
+
+  /**
+   * @param observers makes the per-request observer the answer-side policies plug into; {@code
+   *     request -> ExchangeObserver.NONE} when there are none
+   */
+  public UpstreamProxyHandler(UpstreamClient client, HydratedConfig config, UpstreamProviders providers,
+      Function<GatewayRequest, ExchangeObserver> observers) {
+    this.client = Objects.requireNonNull(client, "client");
+    this.config = Objects.requireNonNull(config, "config");
+    this.providers = Objects.requireNonNull(providers, "providers");
+    this.observers = Objects.requireNonNull(observers, "observers");
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!(msg instanceof GatewayRequest request)) {
+      ctx.fireChannelRead(msg);
+      return;
+    }
+    if (current != null) {
+      // The front reads one request at a time; a second one here is a wiring bug, not a caller's.
+      throw new IllegalStateException("request " + request.requestId() + " arrived while "
+          + current.request.requestId() + " is in flight");
+    }
+    ProxiedCall call = new ProxiedCall(ctx, request, observers.apply(request),
+        config.providerKey(request.route()), () -> current = null);
+    current = call;
+    try {
+      if (request.route().provider().type() == ProviderType.ECHO) {
+        echo(call);
+      } else {
+        forward(call);
+      }
+    } catch (RuntimeException e) {
+      // A bug in an adapter or policy must still answer the caller and end the request once.
+      LOG.error("route={} request_id={} failed before an answer: {}", request.route().name(), request.requestId(),
+          e.getClass().getName());
+      call.abortUpstream();
+      if (!call.completed()) {
+        call.fail(ParapetError.INTERNAL_ERROR, "the request could not be processed");
+      }
+    }
+  }
+
+  private void forward(ProxiedCall call) {
+    GatewayRequest request = call.request;
+    ProviderAdapter adapter = providers.adapters().apply(request.route().provider().type());
+    boolean callerWantsUsage = Providers.callerWantsUsage(request.body()); // before any rewrite
+    UpstreamCall upstream;
+    try {
+      upstream = adapter.toUpstream(request.route(), request.body(), call.providerKey);
+    } catch (InvalidRequestException e) {
+      call.fail(ParapetError.INVALID_REQUEST, e.getMessage());
+      return;
+    }
+    Answer answer = request.stream()
+        ? new StreamedAnswer(call, adapter, adapter.newStreamTranslator(request.route(), callerWantsUsage))
+        : new BufferedAnswer(call, adapter);
+    UpstreamExchange exchange;
+    try {
+      exchange = client.send(call.ctx.channel(), upstream, request.route().provider().timeoutMs(), answer);
+    } catch (IllegalArgumentException e) {
+      call.fail(ParapetError.UPSTREAM_ERROR, "route " + request.route().name() + " has no usable base_url");
+      return;
+    }
+    if (!call.completed()) {
+      call.attach(exchange, answer);
+    }
+  }
+
+  private void echo(ProxiedCall call) {
+    GatewayRequest request = call.request;
+    Translated t = providers.echo().answer(request.route(), request.body());
+    Optional<ExchangeObserver.Veto> veto = call.observer.beforeAnswer(request, t.reportedModel())
+        .or(() -> request.stream() ? Optional.empty() : call.observer.onAnswer(request, t));
+    if (veto.isPresent()) {
+      call.fail(veto.get().error(), veto.get().message());
+      return;
+    }
+    if (!request.stream()) {
+      byte[] json;
+      try {
+        json = JSON.writeValueAsBytes(t.body());
+      } catch (IOException e) {
+        call.fail(ParapetError.INTERNAL_ERROR, "the answer could not be encoded");
+        return;
+      }
+      call.respond(HttpResponseStatus.OK,
+          new DefaultHttpHeaders().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON),
+          Unpooled.wrappedBuffer(json), Optional.empty(), t.usage(), t.reportedModel());
+      return;
+    }
+    List<String> payloads = providers.echo().streamPayloads(request.route(), request.body(), Providers.callerWantsUsage(request.body()));
+    SseResponse sse = new SseResponse(call.ctx);
+    sse.start(call.stamp(new DefaultHttpHeaders()), request.keepAlive());
+    for (String payload : payloads) {
+      if (!payload.equals(SseWriter.DONE)) {
+        veto = call.observer.onStreamPayload(request, payload);
+        if (veto.isPresent()) {
+          ChannelFuture last = sse.fail(veto.get().error(), veto.get().message(), request.requestId());
+          call.complete(last, 200, Optional.of(veto.get().error()), t.usage(), t.reportedModel());
+          return;
+        }
+      }
+      sse.event(payload);
+      sse.flush();
+    }
+    call.complete(sse.end(), 200, Optional.empty(), t.usage(), t.reportedModel());
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (current != null) {
+      current.writabilityChanged(ctx.channel().isWritable());
+    }
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    if (current != null) {
+      current.callerGone();
+    }
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    if (current != null) {
+      current.callerGone();
+    }
+  }
+}

@@ -1,0 +1,94 @@
+package dev.parapet.runtime.upstream;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.Optional;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * TLS towards providers: the JDK's default trust anchors, plus, when the deployment sets {@code
+ * PARAPET_UPSTREAM_CA_FILE}, the CA certificates of that PEM file (internal CAs, tests). Every
+ * engine verifies the host name (RFC 9110 §4.3.4, RFC 6125) and sends SNI (RFC 6066 §3).
+ */
+final class UpstreamTls {
+  static final String CA_FILE_ENV = "PARAPET_UPSTREAM_CA_FILE";
+
+  private UpstreamTls() {}
+
+  /** The client context for this process, reading {@value #CA_FILE_ENV} if set. */
+  static SslContext fromEnvironment() {
+    String file = System.getenv(CA_FILE_ENV);
+    return withExtraCa(file == null || file.isBlank() ? Optional.empty() : Optional.of(Path.of(file)));
+  }
+
+  static SslContext withExtraCa(Optional<Path> caFile) {
+    try {
+      SslContextBuilder builder = SslContextBuilder.forClient().endpointIdentificationAlgorithm("HTTPS");
+      if (caFile.isPresent()) {
+        builder.trustManager(trustDefaultsAnd(caFile.get()));
+      }
+      return builder.build();
+    } catch (IOException | GeneralSecurityException e) {
+      throw new IllegalStateException(CA_FILE_ENV + ": cannot use " + caFile.orElse(null) + " (" + e.getMessage() + ")", e);
+    }
+  }
+
+  private static TrustManagerFactory trustDefaultsAnd(Path pem) throws IOException, GeneralSecurityException {
+    KeyStore anchors = KeyStore.getInstance(KeyStore.getDefaultType());
+    anchors.load(null, null);
+    TrustManagerFactory jdk = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    jdk.init((KeyStore) null);
+    int n = 0;
+    for (TrustManager tm : jdk.getTrustManagers()) {
+      if (tm instanceof X509TrustManager x509) {
+        for (X509Certificate ca : x509.getAcceptedIssuers()) {
+          anchors.setCertificateEntry("jdk-" + n++, ca);
+        }
+      }
+    }
+    List<? extends Certificate> extra;
+    try (InputStream in = Files.newInputStream(pem)) {
+      extra = List.copyOf(CertificateFactory.getInstance("X.509").generateCertificates(in));
+    }
+    if (extra.isEmpty()) {
+      throw new GeneralSecurityException("no certificate in the file");
+    }
+    for (Certificate ca : extra) {
+      anchors.setCertificateEntry("extra-" + n++, ca);
+    }
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(anchors);
+    return tmf;
+  }
+
+  /** A handler for one connection to {@code origin}: SNI and host name verification on. */
+  static SslHandler newHandler(SslContext context, ByteBufAllocator alloc, Origin origin, long handshakeTimeoutMs) {
+    SSLEngine engine = context.newEngine(alloc, origin.host(), origin.port());
+    SSLParameters params = engine.getSSLParameters();
+    params.setEndpointIdentificationAlgorithm("HTTPS");
+    if (!origin.ipLiteral()) {
+      params.setServerNames(List.of(new SNIHostName(origin.host())));
+    }
+    engine.setSSLParameters(params);
+    SslHandler handler = new SslHandler(engine);
+    handler.setHandshakeTimeoutMillis(handshakeTimeoutMs);
+    return handler;
+  }
+}

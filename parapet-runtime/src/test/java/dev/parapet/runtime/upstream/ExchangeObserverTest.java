@@ -1,0 +1,120 @@
+package dev.parapet.runtime.upstream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.parapet.runtime.GatewayRequest;
+import dev.parapet.runtime.http.ParapetError;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The seam the drift lock and the stream guard plug into: veto before the first byte, cut a stream. */
+class ExchangeObserverTest {
+  private TestGateway gateway;
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    gateway.close();
+    LeakWatch.assertNoLeaks();
+  }
+
+  /** Refuses any reported model but {@code pinned}; cuts a stream after {@code maxPayloads}. */
+  static ExchangeObserver policy(String pinned, int maxPayloads) {
+    AtomicInteger seen = new AtomicInteger();
+    return new ExchangeObserver() {
+      @Override
+      public Optional<Veto> beforeAnswer(GatewayRequest request, Optional<String> reportedModel) {
+        return reportedModel.filter(m -> !m.equals(pinned))
+            .map(m -> new Veto(ParapetError.MODEL_DRIFT, "the provider answered with another model"));
+      }
+
+      @Override
+      public Optional<Veto> onStreamPayload(GatewayRequest request, String payload) {
+        return seen.incrementAndGet() > maxPayloads
+            ? Optional.of(new Veto(ParapetError.STREAM_TRUNCATED, "output above max_tokens_out"))
+            : Optional.empty();
+      }
+    };
+  }
+
+  HttpResponse<String> post(String body) throws Exception {
+    return http.send(HttpRequest.newBuilder(gateway.uri("r")).timeout(Duration.ofSeconds(20))
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void driftVetoesAWholeAnswer() throws Exception {
+    gateway = new TestGateway(TestGateway.plainClient(), TestProviders.create(), r -> policy("gpt-4o-2024-05-13", 99));
+    try (FakeProvider provider = new FakeProvider((req, c) -> c.full(200, "application/json", UpstreamProxyHandlerTest.OPENAI_ANSWER))) {
+      gateway.addRoute("r", provider.baseUrl("http", "127.0.0.1"), 5_000);
+      UpstreamProxyHandlerTest.assertRefusal(post(UpstreamProxyHandlerTest.ASK), 502, "model_drift");
+      assertEquals(Optional.of(TestGateway.MODEL), gateway.nextCompleted().reportedModel());
+    }
+  }
+
+  @Test
+  void anOutputScanCanRefuseAWholeAnswer() throws Exception {
+    ExchangeObserver scan = new ExchangeObserver() {
+      @Override
+      public Optional<Veto> onAnswer(GatewayRequest request, dev.parapet.runtime.provider.Translated answer) {
+        return answer.body().toString().contains("\"hi\"")
+            ? Optional.of(new Veto(ParapetError.REDACTION_BLOCKED, "the answer matched EMAIL"))
+            : Optional.empty();
+      }
+    };
+    gateway = new TestGateway(TestGateway.plainClient(), TestProviders.create(), r -> scan);
+    try (FakeProvider provider = new FakeProvider((req, c) -> c.full(200, "application/json", UpstreamProxyHandlerTest.OPENAI_ANSWER))) {
+      gateway.addRoute("r", provider.baseUrl("http", "127.0.0.1"), 5_000);
+      UpstreamProxyHandlerTest.assertRefusal(post(UpstreamProxyHandlerTest.ASK), 422, "redaction_blocked");
+    }
+  }
+
+  @Test
+  void driftVetoesAStreamBeforeItsFirstByteAndClosesTheProvider() throws Exception {
+    gateway = new TestGateway(TestGateway.plainClient(), TestProviders.create(), r -> policy("gpt-4o-2024-05-13", 99));
+    CountDownLatch providerClosed = new CountDownLatch(1);
+    try (FakeProvider provider = new FakeProvider((req, c) -> {
+      c.sseHead();
+      c.chunk("data: " + UpstreamStreamingTest.chunk("a") + "\n\n");
+      if (c.awaitPeerClose()) {
+        providerClosed.countDown();
+      }
+      c.close = true;
+    })) {
+      gateway.addRoute("r", provider.baseUrl("http", "127.0.0.1"), 5_000);
+      UpstreamProxyHandlerTest.assertRefusal(post(UpstreamStreamingTest.STREAM_ASK), 502, "model_drift");
+      assertTrue(providerClosed.await(5, TimeUnit.SECONDS));
+    }
+  }
+
+  @Test
+  void guardCutsAStreamWithOneEventThenDone() throws Exception {
+    gateway = new TestGateway(TestGateway.plainClient(), TestProviders.create(), r -> policy(TestGateway.MODEL, 2));
+    try (FakeProvider provider = new FakeProvider((req, c) -> {
+      c.sseHead();
+      for (int i = 0; i < 5; i++) {
+        c.chunk("data: " + UpstreamStreamingTest.chunk("t" + i) + "\n\n");
+      }
+      c.chunk("data: [DONE]\n\n");
+      c.endChunks();
+    })) {
+      gateway.addRoute("r", provider.baseUrl("http", "127.0.0.1"), 5_000);
+      String body = post(UpstreamStreamingTest.STREAM_ASK).body();
+      String[] events = body.split("\n\n");
+      assertEquals(4, events.length, body);
+      assertEquals("data: " + UpstreamStreamingTest.chunk("t1"), events[1]);
+      assertTrue(events[2].startsWith("data: {\"error\":{\"type\":\"parapet_error\",\"code\":\"stream_truncated\""), events[2]);
+      assertEquals("data: [DONE]", events[3]);
+      assertEquals(Optional.of(ParapetError.STREAM_TRUNCATED), gateway.nextCompleted().error());
+    }
+  }
+}

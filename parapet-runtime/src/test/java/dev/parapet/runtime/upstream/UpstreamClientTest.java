@@ -1,0 +1,160 @@
+package dev.parapet.runtime.upstream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.parapet.runtime.provider.UpstreamCall;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.HttpResponse;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The client and its pool, driven directly on one event loop. */
+class UpstreamClientTest {
+  private EventLoopGroup group;
+  private EventLoop loop;
+  private Channel caller;
+
+  @BeforeEach
+  void start() throws Exception {
+    group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    loop = group.next();
+    caller = new NioSocketChannel();
+    loop.register(caller).sync();
+  }
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    caller.close().syncUninterruptibly();
+    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    LeakWatch.assertNoLeaks();
+  }
+
+  /** Completes with "status:body" or "failure:KIND". */
+  static final class Result implements ExchangeListener {
+    final CompletableFuture<String> done = new CompletableFuture<>();
+    private final StringBuilder body = new StringBuilder();
+    private int status;
+
+    @Override
+    public void onHead(HttpResponse head) {
+      status = head.status().code();
+    }
+
+    @Override
+    public void onContent(ByteBuf content) {
+      body.append(content.toString(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void onEnd() {
+      done.complete(status + ":" + body);
+    }
+
+    @Override
+    public void onFailure(UpstreamFailure failure) {
+      done.complete("failure:" + failure);
+    }
+
+    String await() throws Exception {
+      return done.get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  static UpstreamCall call(FakeProvider provider) {
+    return new UpstreamCall(URI.create("http://127.0.0.1:" + provider.port() + "/v1/x"), Map.of(), "{}".getBytes(StandardCharsets.UTF_8));
+  }
+
+  Result send(UpstreamClient client, UpstreamCall call, int timeoutMs) throws Exception {
+    Result r = new Result();
+    loop.submit(() -> client.send(caller, call, timeoutMs, r)).get();
+    return r;
+  }
+
+  @Test
+  void aPooledConnectionFoundClosedBeforeAnyByteWentIsReplacedOnce() throws Exception {
+    try (FakeProvider provider = new FakeProvider((req, c) -> c.full(200, "text/plain", "ok" + req.connection()));
+        UpstreamClient client = new UpstreamClient(UpstreamTls.withExtraCa(Optional.empty()), 4, Duration.ofSeconds(30))) {
+      UpstreamCall call = call(provider);
+      assertEquals("200:ok1", send(client, call, 5_000).await());
+
+      Result second = new Result();
+      loop.submit(() -> {
+        OriginPool pool = client.pool(loop, Origin.of(call.uri()), caller);
+        Channel pooled = pool.idleChannels().get(0);
+        ((SocketChannel) pooled).shutdownOutput(); // dead for writing, and we do not know it yet
+        client.send(caller, call, 5_000, second);
+      }).get();
+
+      assertEquals("200:ok2", second.await());
+      assertEquals(2, provider.connections.get());
+      assertEquals(List.of(1, 2), provider.drain().stream().map(FakeProvider.Recorded::connection).toList());
+    }
+  }
+
+  @Test
+  void idleConnectionsCloseAfterTheIdleTimeout() throws Exception {
+    CountDownLatch hungUp = new CountDownLatch(1);
+    try (FakeProvider provider = new FakeProvider((req, c) -> {
+      c.full(200, "text/plain", "ok");
+      if (c.awaitPeerClose()) {
+        hungUp.countDown();
+      }
+      c.close = true;
+    });
+        UpstreamClient client = new UpstreamClient(UpstreamTls.withExtraCa(Optional.empty()), 4, Duration.ofMillis(300))) {
+      assertEquals("200:ok", send(client, call(provider), 5_000).await());
+      assertTrue(hungUp.await(5, TimeUnit.SECONDS));
+    }
+  }
+
+  @Test
+  void atTheLimitCallsWaitForAConnectionAndBeyondTheLineAreRefused() throws Exception {
+    try (FakeProvider provider = new FakeProvider((req, c) -> {
+      Thread.sleep(200);
+      c.full(200, "text/plain", "ok");
+    });
+        UpstreamClient client = new UpstreamClient(UpstreamTls.withExtraCa(Optional.empty()), 1, Duration.ofSeconds(30))) {
+      List<Result> results = new ArrayList<>();
+      for (int i = 0; i < 6; i++) { // 1 in flight, 4 waiting (4 x max), 1 refused
+        results.add(send(client, call(provider), 5_000));
+      }
+      assertEquals("failure:OVERLOADED", results.get(5).await());
+      for (int i = 0; i < 5; i++) {
+        assertEquals("200:ok", results.get(i).await());
+      }
+      assertEquals(1, provider.connections.get());
+    }
+  }
+
+  @Test
+  void anAnswerWithoutKeepAliveIsNotPooled() throws Exception {
+    try (FakeProvider provider = new FakeProvider((req, c) -> {
+      c.full(200, "text/plain", "ok", "connection: close");
+      c.close = true;
+    });
+        UpstreamClient client = new UpstreamClient(UpstreamTls.withExtraCa(Optional.empty()), 4, Duration.ofSeconds(30))) {
+      assertEquals("200:ok", send(client, call(provider), 5_000).await());
+      assertEquals("200:ok", send(client, call(provider), 5_000).await());
+      assertEquals(2, provider.connections.get());
+    }
+  }
+}
