@@ -28,7 +28,7 @@ public final class Main {
   static int run(Map<String, String> env, PrintStream err) {
     Gateway gateway;
     try {
-      gateway = Boot.start(env, Wiring.production());
+      gateway = Boot.start(env, Wiring.production(env));
     } catch (BootException e) {
       err.println("parapet: " + e.getMessage());
       return 1;
