@@ -4,6 +4,7 @@ import dev.parapet.runtime.accesslog.AccessLogHandler;
 import dev.parapet.runtime.auth.BearerAuthHandler;
 import dev.parapet.runtime.boot.Settings;
 import dev.parapet.runtime.endpoint.EndpointHandler;
+import dev.parapet.runtime.failure.UnhandledFailureHandler;
 import dev.parapet.runtime.flow.DrainHandler;
 import dev.parapet.runtime.flow.InFlightGate;
 import dev.parapet.runtime.http1.BoundedAggregator;
@@ -39,7 +40,8 @@ import java.util.function.Supplier;
  *   <li><b>identity</b> — endpoint classification (404/405, health), bearer-token auth;
  *   <li><b>route</b> — route resolution and body normalisation into a {@link GatewayRequest};
  *   <li><b>policy</b> — token limits, budget, redaction: the next issue's handlers go here;
- *   <li><b>upstream</b> — the terminal handler that answers and fires {@link RequestCompleted}.
+ *   <li><b>upstream</b> — the terminal handler that answers and fires {@link RequestCompleted};
+ *       after it only the last-resort failure handler (close, log the type, release strays).
  * </ol>
  *
  * <p>Why this order: the request id and the access log come right after the codec's flow control,
@@ -65,6 +67,7 @@ public final class GatewayInitializer extends ChannelInitializer<Channel> {
   private final EndpointHandler endpoints;
   private final BearerAuthHandler auth;
   private final RouteHandler routes;
+  private final UnhandledFailureHandler unhandled = new UnhandledFailureHandler();
 
   /**
    * @param inFlight gateway-wide count of dispatched, unfinished requests
@@ -141,5 +144,6 @@ public final class GatewayInitializer extends ChannelInitializer<Channel> {
 
   private void addUpstream(ChannelPipeline p) {
     p.addLast("upstream", terminal.get());
+    p.addLast("unhandled", unhandled);
   }
 }
