@@ -34,7 +34,7 @@ public record Settings(
 
   /** Defaults for everything; tests start from here. */
   public static Settings defaults() {
-    return new Settings("0.0.0.0", 8000, Path.of("parapet-data"), 4 << 20, 30_000, 10_000, 60_000,
+    return new Settings("0.0.0.0", 8000, Path.of("./parapet-data"), 4 << 20, 30_000, 10_000, 60_000,
         Runtime.getRuntime().availableProcessors(), 10_000);
   }
 
@@ -74,7 +74,7 @@ public record Settings(
     }
     int port = (int) integer(env, "PARAPET_PORT", d.port(), 0, 65_535);
     Path dataDir;
-    String dir = env.getOrDefault("PARAPET_DATA_DIR", "./parapet-data");
+    String dir = env.getOrDefault("PARAPET_DATA_DIR", d.dataDir().toString());
     try {
       if (dir.isEmpty()) {
         throw new InvalidPathException(dir, "empty");
