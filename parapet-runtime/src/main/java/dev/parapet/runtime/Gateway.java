@@ -1,0 +1,158 @@
+package dev.parapet.runtime;
+
+import dev.parapet.runtime.boot.BootException;
+import dev.parapet.runtime.boot.Settings;
+import dev.parapet.runtime.limits.ConnectionLimitHandler;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The listening gateway: one server socket, the {@link GatewayInitializer} pipeline on every
+ * connection. {@link #start()} binds and returns the port; {@link #close()} drains: stop
+ * accepting, wait (up to {@code PARAPET_SHUTDOWN_GRACE_MS}) until every dispatched request has
+ * completed, then close the remaining connections and the event loops. Epoll when available,
+ * else NIO; Netty's default pooled allocator.
+ */
+public final class Gateway implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger("parapet.gateway");
+
+  private final Settings settings;
+  private final FrontConfig front;
+  private final Stages stages;
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile boolean draining;
+  private final ConnectionLimitHandler connectionLimit;
+  private final ChannelGroup connections = new DefaultChannelGroup("parapet", GlobalEventExecutor.INSTANCE);
+
+  private EventLoopGroup bossGroup;
+  private EventLoopGroup workerGroup;
+  private Channel server;
+
+  /**
+   * @param front what the front of the pipeline needs from the opened blob
+   * @param stages the policy handlers and the terminal handler behind the front, and what to close
+   *     after the drain
+   */
+  public Gateway(Settings settings, FrontConfig front, Stages stages) {
+    this.settings = Objects.requireNonNull(settings, "settings");
+    this.front = Objects.requireNonNull(front, "front");
+    this.stages = Objects.requireNonNull(stages, "stages");
+    this.connectionLimit = new ConnectionLimitHandler(settings.maxConnections());
+  }
+
+  /** Binds and returns the port (the real one when {@code PARAPET_PORT} is 0). */
+  public synchronized int start() throws BootException {
+    if (server != null) {
+      throw new IllegalStateException("already started");
+    }
+    Transport transport = Transport.best();
+    IoHandlerFactory io = transport.ioHandlerFactory();
+    bossGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("parapet-accept"), io);
+    workerGroup =
+        new MultiThreadIoEventLoopGroup(settings.workerThreads(), new DefaultThreadFactory("parapet-io"), io);
+    GatewayInitializer initializer =
+        new GatewayInitializer(settings, front, connectionLimit, inFlight, () -> draining,
+            stages.policy(), stages.terminal());
+    ServerBootstrap b =
+        new ServerBootstrap()
+            .group(bossGroup, workerGroup)
+            .channel(transport.serverChannel())
+            .option(ChannelOption.SO_BACKLOG, 1024)
+            .option(ChannelOption.SO_REUSEADDR, true)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 << 10, 128 << 10))
+            .childHandler(new ChannelInitializer<Channel>() {
+              @Override
+              protected void initChannel(Channel ch) {
+                connections.add(ch); // closed at the end of the drain
+                initializer.initChannel(ch);
+              }
+            });
+    try {
+      server = b.bind(new InetSocketAddress(settings.bind(), settings.port())).sync().channel();
+    } catch (Exception e) {
+      shutdownGroups();
+      throw new BootException("cannot listen on " + settings.bind() + ":" + settings.port() + ": "
+          + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+    }
+    int port = ((InetSocketAddress) server.localAddress()).getPort();
+    LOG.info("listening on {}:{} ({})", settings.bind(), port, transport.name());
+    return port;
+  }
+
+  public int port() {
+    return ((InetSocketAddress) server.localAddress()).getPort();
+  }
+
+  /** Dispatched requests not yet completed, over all connections. */
+  public int inFlightRequests() {
+    return inFlight.get();
+  }
+
+  public int openConnections() {
+    return connectionLimit.open();
+  }
+
+  /** Graceful: stop accepting, drain in-flight requests within the grace period, close. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    if (server != null) {
+      draining = true;
+      server.close().awaitUninterruptibly();
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.shutdownGraceMs());
+      while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+        try {
+          Thread.sleep(20);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+      if (inFlight.get() > 0) {
+        LOG.warn("shutdown grace period over: closing {} request(s) still in flight", inFlight.get());
+      }
+      connections.close().awaitUninterruptibly();
+    }
+    shutdownGroups();
+    List<AutoCloseable> resources = stages.resources();
+    for (int i = resources.size() - 1; i >= 0; i--) {
+      try {
+        resources.get(i).close();
+      } catch (Exception e) {
+        LOG.warn("closing {} failed ({})", resources.get(i).getClass().getSimpleName(), e.getClass().getSimpleName());
+      }
+    }
+    LOG.info("stopped");
+  }
+
+  private void shutdownGroups() {
+    if (bossGroup != null) {
+      bossGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+    }
+    if (workerGroup != null) {
+      workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+    }
+  }
+}

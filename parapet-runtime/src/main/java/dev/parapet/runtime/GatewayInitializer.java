@@ -1,0 +1,149 @@
+package dev.parapet.runtime;
+
+import dev.parapet.runtime.accesslog.AccessLogHandler;
+import dev.parapet.runtime.auth.BearerAuthHandler;
+import dev.parapet.runtime.boot.Settings;
+import dev.parapet.runtime.endpoint.EndpointHandler;
+import dev.parapet.runtime.failure.UnhandledFailureHandler;
+import dev.parapet.runtime.flow.DrainHandler;
+import dev.parapet.runtime.flow.InFlightGate;
+import dev.parapet.runtime.http1.BoundedAggregator;
+import dev.parapet.runtime.http1.RequestSanityHandler;
+import dev.parapet.runtime.http1.StrictHttp1Codec;
+import dev.parapet.runtime.limits.ConnectionLimitHandler;
+import dev.parapet.runtime.limits.IdleCloseHandler;
+import dev.parapet.runtime.requestid.RequestIdHandler;
+import dev.parapet.runtime.route.RouteHandler;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import io.netty.handler.flow.FlowControlHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * Every caller connection's pipeline, in the order a request meets it:
+ *
+ * <ol>
+ *   <li><b>limits</b> — connection cap, keep-alive idle timeout;
+ *   <li><b>http1</b> — strict codec (with the request-head deadline), one-message-per-read flow
+ *       control, request id, access log, framing sanity, keep-alive, drain, bounded body aggregation,
+ *       the one-request-at-a-time gate;
+ *   <li><b>identity</b> — endpoint classification (404/405, health), bearer-token auth;
+ *   <li><b>route</b> — route resolution and body normalisation into a {@link GatewayRequest};
+ *   <li><b>policy</b> — token limits, budget, redaction: the next issue's handlers go here;
+ *   <li><b>upstream</b> — the terminal handler that answers and fires {@link RequestCompleted};
+ *       after it only the last-resort failure handler (close, log the type, release strays).
+ * </ol>
+ *
+ * <p>Why this order: the request id and the access log come right after the codec's flow control,
+ * ahead of the sanity handler, so that even a request refused for its framing has an id on its
+ * answer and a line in the log. Flow control sits directly after the codec so that a pipelined
+ * request waits there, whole or in parts, until the one before it completes: no handler ever sees
+ * two requests at once, and nothing can answer out of order. The in-flight gate owns the
+ * connection's autoRead; the terminal handler must fire {@link RequestCompleted} once per request,
+ * after its last write, and must not turn autoRead back on itself.
+ */
+public final class GatewayInitializer extends ChannelInitializer<Channel> {
+  private final Settings settings;
+  private final FrontConfig front;
+  private final AtomicInteger inFlight;
+  private final List<Supplier<ChannelHandler>> policy;
+  private final DrainHandler drain;
+  private final Supplier<ChannelHandler> terminal;
+
+  // Stateless handlers, shared by every connection.
+  private final ConnectionLimitHandler connectionLimit;
+  private final IdleCloseHandler idleClose = new IdleCloseHandler();
+  private final AccessLogHandler accessLog = new AccessLogHandler();
+  private final EndpointHandler endpoints;
+  private final BearerAuthHandler auth;
+  private final RouteHandler routes;
+  private final UnhandledFailureHandler unhandled = new UnhandledFailureHandler();
+
+  /**
+   * @param inFlight gateway-wide count of dispatched, unfinished requests
+   * @param draining whether the gateway is shutting down (answers then close their connection)
+   * @param policy handler factories for the policy group, in order (empty for now)
+   * @param terminal the last handler: consumes {@link GatewayRequest}s, answers, fires {@link
+   *     RequestCompleted}
+   */
+  public GatewayInitializer(
+      Settings settings,
+      FrontConfig front,
+      ConnectionLimitHandler connectionLimit,
+      AtomicInteger inFlight,
+      BooleanSupplier draining,
+      List<Supplier<ChannelHandler>> policy,
+      Supplier<ChannelHandler> terminal) {
+    this.settings = Objects.requireNonNull(settings, "settings");
+    this.front = Objects.requireNonNull(front, "front");
+    this.connectionLimit = Objects.requireNonNull(connectionLimit, "connectionLimit");
+    this.inFlight = Objects.requireNonNull(inFlight, "inFlight");
+    this.drain = new DrainHandler(draining);
+    this.policy = List.copyOf(policy);
+    this.terminal = Objects.requireNonNull(terminal, "terminal");
+    this.endpoints = new EndpointHandler(front.configSha256());
+    this.auth = new BearerAuthHandler(front.spec().services(), front.serviceTokenDigests(), front.tokenMatcher());
+    this.routes = new RouteHandler(front.spec(), settings.maxBodyBytes());
+  }
+
+  @Override
+  protected void initChannel(Channel ch) {
+    ChannelPipeline p = ch.pipeline();
+    addLimits(p);
+    addHttp1(p);
+    addIdentity(p);
+    addRoute(p);
+    addPolicy(p);
+    addUpstream(p);
+  }
+
+  private void addLimits(ChannelPipeline p) {
+    p.addLast("connection-limit", connectionLimit);
+    p.addLast("idle", new IdleStateHandler(settings.idleTimeoutMs(), 0, 0, TimeUnit.MILLISECONDS));
+    p.addLast("idle-close", idleClose);
+  }
+
+  private void addHttp1(ChannelPipeline p) {
+    p.addLast("codec", new StrictHttp1Codec(Duration.ofMillis(settings.headTimeoutMs())));
+    // Decoded messages of a pipelined request wait here while the one before is answered.
+    p.addLast("flow-control", new FlowControlHandler());
+    p.addLast("request-id", new RequestIdHandler());
+    p.addLast("access-log", accessLog);
+    p.addLast("sanity", new RequestSanityHandler());
+    p.addLast("keep-alive", new HttpServerKeepAliveHandler());
+    p.addLast("drain", drain);
+    p.addLast("aggregator", new BoundedAggregator(settings.maxBodyBytes()));
+    p.addLast("in-flight-gate", new InFlightGate(inFlight));
+  }
+
+  private void addIdentity(ChannelPipeline p) {
+    p.addLast("endpoint", endpoints);
+    p.addLast("auth", auth);
+  }
+
+  private void addRoute(ChannelPipeline p) {
+    p.addLast("route", routes);
+  }
+
+  /** Token limits, budget, redaction (next issue): each consumes and forwards GatewayRequest. */
+  private void addPolicy(ChannelPipeline p) {
+    for (int i = 0; i < policy.size(); i++) {
+      p.addLast("policy-" + i, policy.get(i).get());
+    }
+  }
+
+  private void addUpstream(ChannelPipeline p) {
+    p.addLast("upstream", terminal.get());
+    p.addLast("unhandled", unhandled);
+  }
+}

@@ -1,0 +1,53 @@
+package dev.parapet.runtime;
+
+import dev.parapet.runtime.boot.Boot;
+import dev.parapet.runtime.boot.BootException;
+import java.io.PrintStream;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code java -jar parapet-runtime.jar}: boots from the environment and serves until SIGTERM
+ * (or SIGINT), then drains in-flight requests and exits 0. Any boot failure is one line on
+ * stderr, {@code parapet: <reason>}, and exit code 1, with no port opened.
+ */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) {
+    int code = run(System.getenv(), System.err);
+    if (code != 0) {
+      System.exit(code);
+    }
+  }
+
+  /**
+   * Boots, then blocks until the JVM is asked to stop; returns the exit code (1 on a boot
+   * failure, which returns at once).
+   */
+  static int run(Map<String, String> env, PrintStream err) {
+    Gateway gateway;
+    try {
+      gateway = Boot.start(env, Wiring.production(env));
+    } catch (BootException e) {
+      err.println("parapet: " + e.getMessage());
+      return 1;
+    } catch (RuntimeException | LinkageError e) {
+      err.println("parapet: boot failed (" + e.getClass().getSimpleName() + ")");
+      return 1;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      gateway.close(); // stop accepting, drain within the grace period, close
+      stopped.countDown();
+      // A clean drain is a clean exit: 0, not the 143 the JVM reports for SIGTERM.
+      Runtime.getRuntime().halt(0);
+    }, "parapet-shutdown"));
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,57 @@
+package dev.parapet.runtime.accesslog;
+
+import dev.parapet.runtime.GatewayRequest;
+import dev.parapet.runtime.RequestCompleted;
+import dev.parapet.runtime.endpoint.Endpoint;
+import dev.parapet.runtime.http.Exchange;
+import dev.parapet.runtime.http.ParapetError;
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.util.Locale;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One line per request on the {@code parapet.access} logger, written when its {@link
+ * RequestCompleted} passes (right after the request-id handler, so refusals of the codec stage are
+ * logged too): method, path template (never the raw path, which a caller controls), status,
+ * refusal code, route, service, latency and request id. Never a header, a body or a token.
+ */
+@Sharable
+public final class AccessLogHandler extends ChannelInboundHandlerAdapter {
+  private static final Logger ACCESS = LoggerFactory.getLogger("parapet.access");
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof RequestCompleted completed && ACCESS.isInfoEnabled()) {
+      log(completed, Exchange.of(ctx.channel()));
+    }
+    ctx.fireUserEventTriggered(evt);
+  }
+
+  private static void log(RequestCompleted c, Optional<Exchange> exchange) {
+    Optional<GatewayRequest> request = c.request();
+    String method = exchange.map(e -> e.method().name()).orElse("-");
+    String path = exchange.map(e -> Endpoint.classify(e.path()).template()).orElse("-");
+    String route = request.map(r -> r.route().name()).orElse("-");
+    String service =
+        request.map(r -> r.service().label())
+            .or(() -> exchange.flatMap(Exchange::service).map(s -> s.label()))
+            .orElse("-");
+    String code = c.error().map(ParapetError::code).orElse("-");
+    String latencyMs = String.format(Locale.ROOT, "%.1f", c.latencyNanos() / 1e6);
+    ACCESS.atInfo()
+        .addKeyValue("method", method)
+        .addKeyValue("path", path)
+        .addKeyValue("status", c.status())
+        .addKeyValue("code", code)
+        .addKeyValue("route", route)
+        .addKeyValue("service", service)
+        .addKeyValue("latency_ms", latencyMs)
+        .addKeyValue("request_id", c.requestId())
+        .log("{} {} {} code={} route={} service={} latency_ms={} request_id={}",
+            method, path, c.status(), code, route, service, latencyMs, c.requestId());
+  }
+}

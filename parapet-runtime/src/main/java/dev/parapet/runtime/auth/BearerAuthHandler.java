@@ -1,0 +1,114 @@
+package dev.parapet.runtime.auth;
+
+import dev.parapet.core.config.Service;
+import dev.parapet.runtime.http.Exchange;
+import dev.parapet.runtime.http.ParapetError;
+import dev.parapet.runtime.http.Refusals;
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpUtil;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Identity, after the endpoint handler and before anything reads the body: exactly one {@code
+ * Authorization: Bearer <token>} header (scheme case-insensitive, RFC 9110 §11.1; token 1..512
+ * visible ASCII characters) whose token matches a service's stored digest. The token is compared
+ * with every service's digest, without stopping at a match, so the time taken does not tell which
+ * service (or whether any) matched. Anything else is 401 {@code invalid_token} with {@code
+ * WWW-Authenticate: Bearer} (RFC 9110 §11.6.1, RFC 6750 §3), before route, body or policy are
+ * looked at. On success the service is recorded on the {@link Exchange}. The token is never kept.
+ */
+@Sharable
+public final class BearerAuthHandler extends ChannelInboundHandlerAdapter {
+  static final int MAX_TOKEN_CHARS = 512;
+  private static final String SCHEME = "bearer";
+
+  private final List<Credential> credentials;
+  private final TokenMatcher matcher;
+
+  private record Credential(Service service, String digest) {}
+
+  /**
+   * @param services every service of the spec
+   * @param digests service label to its stored token digest
+   */
+  public BearerAuthHandler(List<Service> services, Map<String, String> digests, TokenMatcher matcher) {
+    this.credentials =
+        services.stream()
+            .filter(s -> digests.containsKey(s.label()))
+            .map(s -> new Credential(s, digests.get(s.label())))
+            .toList();
+    this.matcher = Objects.requireNonNull(matcher, "matcher");
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!(msg instanceof FullHttpRequest request)) {
+      ctx.fireChannelRead(msg);
+      return;
+    }
+    Service service = authenticate(request.headers().getAll(HttpHeaderNames.AUTHORIZATION));
+    if (service == null) {
+      boolean keepAlive = HttpUtil.isKeepAlive(request);
+      request.release();
+      Refusals.refuse(ctx, ParapetError.INVALID_TOKEN, "missing, malformed or unknown bearer token",
+          keepAlive, r -> r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"parapet\""));
+      return;
+    }
+    Exchange.of(ctx.channel()).ifPresent(e -> e.authenticated(service));
+    ctx.fireChannelRead(request);
+  }
+
+  /** The service the single bearer credential belongs to, or null. */
+  Service authenticate(List<String> authorization) {
+    if (authorization.size() != 1) {
+      return null;
+    }
+    byte[] token = tokenBytes(authorization.get(0));
+    if (token == null) {
+      return null;
+    }
+    try {
+      Service found = null;
+      for (Credential c : credentials) {
+        boolean match = matcher.matches(token, c.digest());
+        if (match && found == null) {
+          found = c.service();
+        }
+      }
+      return found;
+    } finally {
+      Arrays.fill(token, (byte) 0);
+    }
+  }
+
+  /** The token of {@code Bearer <token>}, or null when the value has another shape. */
+  static byte[] tokenBytes(String value) {
+    int space = value.indexOf(' ');
+    if (space != SCHEME.length() || !value.regionMatches(true, 0, SCHEME, 0, SCHEME.length())) {
+      return null;
+    }
+    int start = space;
+    while (start < value.length() && value.charAt(start) == ' ') {
+      start++; // RFC 9110 §11.4: 1*SP between scheme and credentials
+    }
+    int length = value.length() - start;
+    if (length < 1 || length > MAX_TOKEN_CHARS) {
+      return null;
+    }
+    for (int i = start; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c < 0x21 || c > 0x7e) {
+        return null;
+      }
+    }
+    return value.substring(start).getBytes(StandardCharsets.US_ASCII);
+  }
+}

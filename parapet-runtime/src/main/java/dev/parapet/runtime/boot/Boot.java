@@ -1,0 +1,87 @@
+package dev.parapet.runtime.boot;
+
+import dev.parapet.core.seal.HydratedConfig;
+import dev.parapet.runtime.FrontConfig;
+import dev.parapet.runtime.Gateway;
+import dev.parapet.runtime.Stages;
+import dev.parapet.runtime.auth.TokenMatcher;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The boot sequence of SPEC §4: read the knobs, open the blob (the opener zeroes the master key),
+ * check the config, prepare the data directory, log the config checksum, then listen. Every
+ * failure is a {@link BootException} with a one-line reason, raised before any port is opened.
+ */
+public final class Boot {
+  private static final Logger LOG = LoggerFactory.getLogger("parapet.boot");
+
+  /**
+   * How the runtime's collaborators are made from the opened blob (the config with its provider
+   * keys, and the derived store keys for whoever keeps the telemetry store).
+   *
+   * @param stages the policy handlers and terminal handler behind the front
+   */
+  public record Wiring(
+      StateOpener opener,
+      TokenMatcher tokenMatcher,
+      StageFactory stages) {
+    public Wiring {
+      Objects.requireNonNull(opener, "opener");
+      Objects.requireNonNull(tokenMatcher, "tokenMatcher");
+      Objects.requireNonNull(stages, "stages");
+    }
+  }
+
+  /** Builds the stages behind the front from the opened blob; may refuse to boot. */
+  @FunctionalInterface
+  public interface StageFactory {
+    Stages build(OpenedConfig opened) throws BootException;
+  }
+
+  private Boot() {}
+
+  /** Boots and returns the listening gateway; the caller closes it. */
+  public static Gateway start(Map<String, String> env, Wiring wiring) throws BootException {
+    Settings settings = Settings.fromEnv(env);
+    OpenedConfig opened;
+    try {
+      opened = wiring.opener().open(env.get(Settings.BOOTSTRAP_STATE), env.get(Settings.MASTER_KEY));
+    } catch (RuntimeException e) {
+      // Never print an unexpected exception's message: it may quote decrypted bytes.
+      throw new BootException(Settings.BOOTSTRAP_STATE + ": cannot be opened ("
+          + e.getClass().getSimpleName() + ")");
+    }
+    HydratedConfig config = opened.config();
+    try {
+      Optional<String> problem = ConfigCheck.firstProblem(config);
+      if (problem.isPresent()) {
+        throw new BootException(Settings.BOOTSTRAP_STATE + ": invalid config: " + problem.get());
+      }
+      DataDir.prepare(settings.dataDir());
+      LOG.info("booted config_sha256={} port={} tenants={} routes={} services={}",
+          opened.configSha256(), settings.port(), config.spec().tenants().size(),
+          config.spec().routes().size(), config.spec().services().size());
+      FrontConfig front =
+          new FrontConfig(config.spec(), opened.configSha256(), config.serviceTokenDigests(), wiring.tokenMatcher());
+      Stages stages = wiring.stages().build(opened);
+      Gateway gateway = new Gateway(settings, front, stages);
+      try {
+        gateway.start();
+      } catch (BootException e) {
+        gateway.close(); // closes the stages' resources too
+        throw e;
+      }
+      return gateway;
+    } catch (BootException | RuntimeException e) {
+      opened.destroySecrets();
+      if (e instanceof BootException b) {
+        throw b;
+      }
+      throw new BootException("boot failed (" + e.getClass().getSimpleName() + ")");
+    }
+  }
+}

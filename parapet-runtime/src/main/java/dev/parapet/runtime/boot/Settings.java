@@ -1,0 +1,137 @@
+package dev.parapet.runtime.boot;
+
+import dev.parapet.core.config.Quoting;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The deployment knobs, read strictly from the environment: a value that is not exactly the
+ * expected form is a boot error naming the variable (no silent default for a typo). None of these
+ * is policy: every policy comes from the sealed blob.
+ *
+ * @param bind the address to listen on ({@code PARAPET_BIND}, default 0.0.0.0)
+ * @param port {@code PARAPET_PORT}, default 8000; 0 picks a free port (tests)
+ * @param headTimeoutMs how long a request head may take to arrive once it has started
+ */
+public record Settings(
+    String bind,
+    int port,
+    Path dataDir,
+    int maxBodyBytes,
+    long shutdownGraceMs,
+    int maxConnections,
+    long idleTimeoutMs,
+    int workerThreads,
+    long headTimeoutMs) {
+
+  public static final String BOOTSTRAP_STATE = "PARAPET_BOOTSTRAP_STATE";
+  public static final String MASTER_KEY = "PARAPET_MASTER_KEY";
+  private static final Set<String> LOG_FORMATS = Set.of("text", "json");
+  private static final Set<String> LOG_LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
+
+  /** Defaults for everything; tests start from here. */
+  public static Settings defaults() {
+    return new Settings("0.0.0.0", 8000, Path.of("./parapet-data"), 4 << 20, 30_000, 10_000, 60_000,
+        Runtime.getRuntime().availableProcessors(), 10_000);
+  }
+
+  public Settings withPort(int newPort) {
+    return new Settings(bind, newPort, dataDir, maxBodyBytes, shutdownGraceMs, maxConnections,
+        idleTimeoutMs, workerThreads, headTimeoutMs);
+  }
+
+  public Settings withBind(String newBind) {
+    return new Settings(newBind, port, dataDir, maxBodyBytes, shutdownGraceMs, maxConnections,
+        idleTimeoutMs, workerThreads, headTimeoutMs);
+  }
+
+  public Settings withMaxBodyBytes(int bytes) {
+    return new Settings(bind, port, dataDir, bytes, shutdownGraceMs, maxConnections,
+        idleTimeoutMs, workerThreads, headTimeoutMs);
+  }
+
+  public Settings withTimeouts(long idleMs, long headMs, long graceMs) {
+    return new Settings(bind, port, dataDir, maxBodyBytes, graceMs, maxConnections,
+        idleMs, workerThreads, headMs);
+  }
+
+  public Settings withMaxConnections(int max) {
+    return new Settings(bind, port, dataDir, maxBodyBytes, shutdownGraceMs, max,
+        idleTimeoutMs, workerThreads, headTimeoutMs);
+  }
+
+  /** Reads every knob; the first bad one is the error. Required variables are checked first. */
+  public static Settings fromEnv(Map<String, String> env) throws BootException {
+    required(env, BOOTSTRAP_STATE);
+    required(env, MASTER_KEY);
+    Settings d = defaults();
+    String bind = env.getOrDefault("PARAPET_BIND", d.bind());
+    if (bind.isEmpty() || !bind.matches("[A-Za-z0-9.:\\-\\[\\]%]{1,253}")) {
+      throw bad("PARAPET_BIND", bind, "an IP address or host name");
+    }
+    int port = (int) integer(env, "PARAPET_PORT", d.port(), 0, 65_535);
+    Path dataDir;
+    String dir = env.getOrDefault("PARAPET_DATA_DIR", d.dataDir().toString());
+    try {
+      if (dir.isEmpty()) {
+        throw new InvalidPathException(dir, "empty");
+      }
+      dataDir = Path.of(dir);
+    } catch (InvalidPathException e) {
+      throw bad("PARAPET_DATA_DIR", dir, "a directory path");
+    }
+    int maxBody = (int) integer(env, "PARAPET_MAX_BODY_BYTES", d.maxBodyBytes(), 1, 256L << 20);
+    long grace = integer(env, "PARAPET_SHUTDOWN_GRACE_MS", d.shutdownGraceMs(), 0, 3_600_000);
+    int maxConn = (int) integer(env, "PARAPET_MAX_CONNECTIONS", d.maxConnections(), 1, 1_000_000);
+    long idle = integer(env, "PARAPET_IDLE_TIMEOUT_MS", d.idleTimeoutMs(), 1, 86_400_000);
+    int workers = (int) integer(env, "PARAPET_WORKER_THREADS", d.workerThreads(), 1, 1024);
+    long head = integer(env, "PARAPET_HEAD_TIMEOUT_MS", d.headTimeoutMs(), 1, 3_600_000);
+    oneOf(env, "PARAPET_LOG_FORMAT", LOG_FORMATS, false);
+    oneOf(env, "PARAPET_LOG_LEVEL", LOG_LEVELS, true);
+    return new Settings(bind, port, dataDir, maxBody, grace, maxConn, idle, workers, head);
+  }
+
+  private static void required(Map<String, String> env, String name) throws BootException {
+    String v = env.get(name);
+    if (v == null || v.isBlank()) {
+      throw new BootException(name + ": required (not set)");
+    }
+  }
+
+  /** Digits only, no sign, no spaces, no unit suffix. */
+  private static long integer(Map<String, String> env, String name, long dflt, long min, long max)
+      throws BootException {
+    String v = env.get(name);
+    if (v == null) {
+      return dflt;
+    }
+    String expected = "an integer " + min + ".." + max;
+    if (!v.matches("[0-9]{1,10}")) {
+      throw bad(name, v, expected);
+    }
+    long n = Long.parseLong(v);
+    if (n < min || n > max) {
+      throw bad(name, v, expected);
+    }
+    return n;
+  }
+
+  private static void oneOf(Map<String, String> env, String name, Set<String> allowed, boolean upper)
+      throws BootException {
+    String v = env.get(name);
+    if (v == null) {
+      return;
+    }
+    String norm = upper ? v.toUpperCase(Locale.ROOT) : v;
+    if (!allowed.contains(norm)) {
+      throw bad(name, v, "one of " + String.join(", ", allowed.stream().sorted().toList()));
+    }
+  }
+
+  private static BootException bad(String name, String value, String expected) {
+    return new BootException(name + ": " + Quoting.quote(value) + " (expected: " + expected + ")");
+  }
+}

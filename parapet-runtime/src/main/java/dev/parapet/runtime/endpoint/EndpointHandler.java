@@ -1,0 +1,84 @@
+package dev.parapet.runtime.endpoint;
+
+import dev.parapet.runtime.http.Exchange;
+import dev.parapet.runtime.http.ParapetError;
+import dev.parapet.runtime.http.Refusals;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+
+/**
+ * First handler after the in-flight gate: decides what the path names before anyone looks at
+ * credentials. Unknown paths are 404 {@code not_found}; a known path with another method is 405
+ * {@code method_not_allowed} with {@code Allow} (RFC 9110 §15.5.6); {@code GET
+ * /_parapet/health} is answered here, without authentication; gateway endpoints go on to the auth
+ * handler. Stateless and shared by every connection.
+ */
+@Sharable
+public final class EndpointHandler extends ChannelInboundHandlerAdapter {
+  private final byte[] healthBody;
+
+  public EndpointHandler(String configSha256) {
+    this.healthBody =
+        ("{\"status\":\"ok\",\"config_sha256\":\"" + configSha256 + "\"}")
+            .getBytes(StandardCharsets.US_ASCII);
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!(msg instanceof FullHttpRequest request)) {
+      ctx.fireChannelRead(msg);
+      return;
+    }
+    Optional<Exchange> exchange = Exchange.of(ctx.channel());
+    String path = exchange.map(Exchange::path).orElse("");
+    Endpoint endpoint = Endpoint.classify(path);
+    boolean keepAlive = HttpUtil.isKeepAlive(request);
+    if (endpoint == Endpoint.UNKNOWN) {
+      request.release();
+      Refusals.refuse(ctx, ParapetError.NOT_FOUND, "no such endpoint", keepAlive);
+      return;
+    }
+    if (!endpoint.method().equals(request.method())) {
+      request.release();
+      Refusals.refuse(ctx, ParapetError.METHOD_NOT_ALLOWED, "use " + endpoint.method() + " here",
+          keepAlive, r -> r.headers().set(HttpHeaderNames.ALLOW, endpoint.method().name()));
+      return;
+    }
+    switch (endpoint) {
+      case HEALTH -> {
+        request.release();
+        answerHealth(ctx, keepAlive);
+      }
+      case PARAPET_OTHER -> {
+        request.release();
+        Refusals.refuse(ctx, ParapetError.NOT_FOUND, "no such endpoint", keepAlive);
+      }
+      default -> ctx.fireChannelRead(request);
+    }
+  }
+
+  private void answerHealth(ChannelHandlerContext ctx, boolean keepAlive) {
+    ByteBuf body = ctx.alloc().buffer(healthBody.length).writeBytes(healthBody);
+    FullHttpResponse response =
+        new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
+    response.headers()
+        .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+        .setInt(HttpHeaderNames.CONTENT_LENGTH, healthBody.length)
+        .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
+    HttpUtil.setKeepAlive(response, keepAlive);
+    ctx.writeAndFlush(response);
+    Refusals.complete(ctx, 200, Optional.empty());
+  }
+}

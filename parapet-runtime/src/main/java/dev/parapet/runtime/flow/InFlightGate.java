@@ -1,0 +1,71 @@
+package dev.parapet.runtime.flow;
+
+import dev.parapet.runtime.RequestCompleted;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.FullHttpRequest;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One request at a time per connection. Sits after body aggregation: when a complete request goes
+ * on, the connection stops reading (autoRead off), so pipelined requests wait in the socket (or,
+ * already decoded, in the {@code FlowControlHandler} right after the codec) instead of piling up;
+ * the request's {@link RequestCompleted} resumes reading. Answers therefore leave in request order
+ * (RFC 9112 §9.3.2). It also keeps the gateway-wide count of dispatched, unfinished requests that
+ * a graceful shutdown waits for.
+ *
+ * <p>Nothing else may turn this connection's autoRead back on while a request is in flight.
+ */
+public final class InFlightGate extends ChannelInboundHandlerAdapter {
+  private final AtomicInteger inFlight;
+  private boolean dispatched;
+
+  public InFlightGate(AtomicInteger inFlight) {
+    this.inFlight = inFlight;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (msg instanceof FullHttpRequest && !dispatched) {
+      dispatched = true;
+      inFlight.incrementAndGet();
+      ctx.channel().config().setAutoRead(false);
+    }
+    ctx.fireChannelRead(msg);
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof RequestCompleted && finish()) {
+      Channel channel = ctx.channel();
+      // Resume on the next loop turn, not inside the handler that is still finishing this request.
+      channel.eventLoop().execute(() -> {
+        if (channel.isActive() && !dispatched) {
+          channel.config().setAutoRead(true);
+        }
+      });
+    }
+    ctx.fireUserEventTriggered(evt);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    finish();
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    finish();
+  }
+
+  private boolean finish() {
+    if (!dispatched) {
+      return false;
+    }
+    dispatched = false;
+    inFlight.decrementAndGet();
+    return true;
+  }
+}

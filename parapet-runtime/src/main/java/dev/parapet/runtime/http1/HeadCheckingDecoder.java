@@ -1,0 +1,213 @@
+package dev.parapet.runtime.http1;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Netty's request decoder, but each request head is held back until it is complete and checked
+ * byte for byte first: obs-fold (RFC 9112 §5.2), whitespace before the first header field (RFC
+ * 9112 §2.2), bare CR or LF line endings (RFC 9112 §2.2), and a {@code Transfer-Encoding} whose
+ * raw value is anything but {@code chunked} (RFC 9112 §6.1; a list, a parameter, a tab or extra
+ * spaces are how a front proxy and this server are made to disagree on where the body ends). A
+ * failing head becomes an invalid request message, exactly like Netty's own decoder failures, and
+ * every byte after it is discarded: the sanity handler answers 400 and closes.
+ *
+ * <p>It also times the head: from its first byte the head must be complete within {@code
+ * headTimeout}, or the connection is closed (slowloris). While the connection is not being read
+ * (a request is in flight, autoRead off), the clock is not the caller's fault and restarts.
+ *
+ * <p>The scan is incremental (state kept between calls), so a head dribbled in byte by byte costs
+ * linear time. The head is bounded: past {@code maxLine + 2 * maxHeaders} bytes without an end it
+ * is passed to Netty, which refuses it as too long (414/431).
+ */
+public final class HeadCheckingDecoder extends HttpRequestDecoder {
+  private static final byte CR = '\r';
+  private static final byte LF = '\n';
+  private static final byte[] TRANSFER_ENCODING = "transfer-encoding:".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+  private final int maxHeadBytes;
+  private final long headTimeoutNanos;
+  private final Queue<HttpMethod> methods;
+
+  private boolean atMessageStart = true;
+  private boolean discarding;
+  private ScheduledFuture<?> headDeadline;
+
+  // Incremental scan state, offsets relative to the reader index (nothing is consumed while held).
+  private int scanned;
+  private int lineStart;
+  private int lines;
+
+  HeadCheckingDecoder(
+      HttpDecoderConfig config,
+      int maxLine,
+      int maxHeaders,
+      Duration headTimeout,
+      Queue<HttpMethod> methods) {
+    super(config);
+    this.maxHeadBytes = maxLine + 2 * maxHeaders + 8;
+    this.headTimeoutNanos = headTimeout.toNanos();
+    this.methods = methods;
+  }
+
+  @Override
+  protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
+    if (discarding) {
+      in.skipBytes(in.readableBytes());
+      return;
+    }
+    if (atMessageStart && !holdHeadUntilComplete(ctx, in, out)) {
+      return;
+    }
+    int before = out.size();
+    super.decode(ctx, in, out);
+    for (int i = before; i < out.size(); i++) {
+      Object o = out.get(i);
+      if (o instanceof HttpRequest request) {
+        methods.add(request.method());
+      }
+      if (o instanceof HttpObject h && h.decoderResult().isFailure()) {
+        discarding = true;
+      } else if (o instanceof LastHttpContent) {
+        atMessageStart = true;
+      }
+    }
+  }
+
+  /** True when the head is complete and clean (or too long for us to judge); Netty goes on. */
+  private boolean holdHeadUntilComplete(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+    if (scanned == 0) {
+      // RFC 9112 §2.2: empty lines before a request line are ignored (Netty skips them too).
+      while (in.isReadable() && (in.getByte(in.readerIndex()) & 0xff) <= ' ') {
+        in.skipBytes(1);
+      }
+      if (!in.isReadable()) {
+        return false;
+      }
+    }
+    int base = in.readerIndex();
+    int readable = in.readableBytes();
+    for (int i = scanned; i < readable; i++) {
+      byte b = in.getByte(base + i);
+      byte prev = i > 0 ? in.getByte(base + i - 1) : 0;
+      if (prev == CR && b != LF) {
+        return refuse(in, out, "bare CR in request head");
+      }
+      if (b != LF) {
+        if (i == lineStart && lines > 0 && (b == ' ' || b == '\t')) {
+          return refuse(in, out, lines == 1
+              ? "whitespace before the first header field"
+              : "obs-fold in a header field");
+        }
+        continue;
+      }
+      if (prev != CR) {
+        return refuse(in, out, "bare LF in request head");
+      }
+      int lineEnd = i - 1; // exclusive, at the CR
+      if (lineEnd == lineStart) { // empty line: end of the head
+        resetScan();
+        atMessageStart = false;
+        return true;
+      }
+      if (lines > 0 && !transferEncodingIsPlainChunked(in, base + lineStart, base + lineEnd)) {
+        return refuse(in, out, "Transfer-Encoding other than chunked");
+      }
+      lines++;
+      lineStart = i + 1;
+    }
+    scanned = readable;
+    if (readable > maxHeadBytes) {
+      resetScan(); // too long to be legal: Netty's limits answer it
+      atMessageStart = false;
+      return true;
+    }
+    armDeadline(ctx);
+    return false;
+  }
+
+  /** True unless the line is a Transfer-Encoding field whose raw value is not exactly chunked. */
+  private static boolean transferEncodingIsPlainChunked(ByteBuf in, int from, int to) {
+    if (to - from < TRANSFER_ENCODING.length) {
+      return true;
+    }
+    for (int k = 0; k < TRANSFER_ENCODING.length; k++) {
+      if (Character.toLowerCase((char) in.getByte(from + k)) != TRANSFER_ENCODING[k]) {
+        return true;
+      }
+    }
+    int v = from + TRANSFER_ENCODING.length;
+    if (v < to && in.getByte(v) == ' ') {
+      v++; // one SP of optional whitespace, the way every client writes it (RFC 9110 §5.6.3)
+    }
+    // RFC 9112 §7: coding names are case-insensitive.
+    return to - v == 7 && "chunked".equalsIgnoreCase(in.toString(v, 7, java.nio.charset.StandardCharsets.US_ASCII));
+  }
+
+  private boolean refuse(ByteBuf in, List<Object> out, String why) {
+    resetScan();
+    discarding = true;
+    in.skipBytes(in.readableBytes());
+    FullHttpRequest invalid =
+        new DefaultFullHttpRequest(
+            HttpVersion.HTTP_1_1, HttpMethod.GET, "/bad-request", Unpooled.EMPTY_BUFFER);
+    invalid.setDecoderResult(DecoderResult.failure(new HeadFramingException(why)));
+    methods.add(invalid.method());
+    out.add(invalid);
+    return false;
+  }
+
+  private void resetScan() {
+    scanned = 0;
+    lineStart = 0;
+    lines = 0;
+    cancelDeadline();
+  }
+
+  private void armDeadline(ChannelHandlerContext ctx) {
+    if (headDeadline == null && headTimeoutNanos > 0) {
+      headDeadline = ctx.executor().schedule(() -> onDeadline(ctx), headTimeoutNanos, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private void onDeadline(ChannelHandlerContext ctx) {
+    headDeadline = null;
+    if (!ctx.channel().isActive()) {
+      return;
+    }
+    if (!ctx.channel().config().isAutoRead()) {
+      armDeadline(ctx); // we are not reading: the rest may be waiting in the socket
+      return;
+    }
+    ctx.close();
+  }
+
+  private void cancelDeadline() {
+    if (headDeadline != null) {
+      headDeadline.cancel(false);
+      headDeadline = null;
+    }
+  }
+
+  @Override
+  protected void handlerRemoved0(ChannelHandlerContext ctx) throws Exception {
+    cancelDeadline();
+    super.handlerRemoved0(ctx);
+  }
+}

@@ -1,0 +1,96 @@
+package dev.parapet.runtime.http1;
+
+import dev.parapet.runtime.http.ParapetError;
+import dev.parapet.runtime.http.Refusals;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.ReferenceCountUtil;
+import java.util.List;
+
+/**
+ * Sits right after the codec (and the request-id handler, so its answers carry an id): turns a
+ * decoder failure into 414 (request line too long), 431 (header section too large) or 400, and
+ * refuses heads whose framing is ambiguous even though Netty parsed them — more than one {@code
+ * Content-Length}, {@code Content-Length} with {@code Transfer-Encoding}, a transfer coding other
+ * than {@code chunked} (RFC 9112 §6.1, §6.3; request smuggling), a missing or repeated {@code Host}
+ * in HTTP/1.1 (RFC 9112 §3.2), an HTTP version other than 1.0 or 1.1. Every refusal here closes the
+ * connection: once framing is in doubt, nothing after it on the wire can be trusted (RFC 9112
+ * §11.2). After a refusal every further message is released unread.
+ */
+public final class RequestSanityHandler extends ChannelInboundHandlerAdapter {
+  private boolean refused;
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (refused) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    if (msg instanceof HttpObject http && http.decoderResult().isFailure()) {
+      Throwable cause = http.decoderResult().cause();
+      ReferenceCountUtil.release(msg);
+      refuse(ctx, cause);
+      return;
+    }
+    if (msg instanceof HttpRequest request) {
+      String problem = framingProblem(request);
+      if (problem != null) {
+        ReferenceCountUtil.release(msg);
+        refused = true;
+        Refusals.refuseAndClose(ctx, ParapetError.INVALID_REQUEST, problem);
+        return;
+      }
+    }
+    ctx.fireChannelRead(msg);
+  }
+
+  private void refuse(ChannelHandlerContext ctx, Throwable cause) {
+    refused = true;
+    // Netty's messages may quote the caller's bytes: answer with ours.
+    if (cause instanceof TooLongHttpLineException) {
+      Refusals.refuseAndClose(ctx, ParapetError.URI_TOO_LONG, "request line longer than "
+          + StrictHttp1Codec.MAX_REQUEST_LINE + " bytes");
+    } else if (cause instanceof TooLongHttpHeaderException) {
+      Refusals.refuseAndClose(ctx, ParapetError.HEADERS_TOO_LARGE, "header section larger than "
+          + StrictHttp1Codec.MAX_HEADER_BYTES + " bytes");
+    } else if (cause instanceof HeadFramingException) {
+      Refusals.refuseAndClose(ctx, ParapetError.INVALID_REQUEST, cause.getMessage());
+    } else {
+      Refusals.refuseAndClose(ctx, ParapetError.INVALID_REQUEST, "malformed HTTP request");
+    }
+  }
+
+  /** Null when the head frames its body one way only; else why not. */
+  static String framingProblem(HttpRequest request) {
+    HttpVersion version = request.protocolVersion();
+    if (!version.equals(HttpVersion.HTTP_1_1) && !version.equals(HttpVersion.HTTP_1_0)) {
+      return "unsupported HTTP version";
+    }
+    HttpHeaders headers = request.headers();
+    List<String> lengths = headers.getAll(HttpHeaderNames.CONTENT_LENGTH);
+    List<String> codings = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
+    if (lengths.size() > 1) {
+      return "more than one Content-Length";
+    }
+    if (!codings.isEmpty() && !lengths.isEmpty()) {
+      return "both Content-Length and Transfer-Encoding";
+    }
+    if (codings.size() > 1 || (codings.size() == 1 && !"chunked".equalsIgnoreCase(codings.get(0)))) {
+      return "Transfer-Encoding other than chunked";
+    }
+    if (!codings.isEmpty() && version.equals(HttpVersion.HTTP_1_0)) {
+      return "Transfer-Encoding in an HTTP/1.0 request";
+    }
+    if (version.equals(HttpVersion.HTTP_1_1) && headers.getAll(HttpHeaderNames.HOST).size() != 1) {
+      return "HTTP/1.1 requires exactly one Host header";
+    }
+    return null;
+  }
+}

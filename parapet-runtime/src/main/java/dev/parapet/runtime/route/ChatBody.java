@@ -1,0 +1,160 @@
+package dev.parapet.runtime.route;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parapet.core.config.Route;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * Reads and normalises an OpenAI Chat Completions body. Parsing is bounded (nesting depth 64,
+ * numbers of at most 100 digits, strings no longer than the body limit), duplicate keys are
+ * refused (two {@code model} keys would mean different things to different parsers) and trailing
+ * bytes after the object are refused. Messages here are ours: a caller's bytes are never echoed.
+ */
+final class ChatBody {
+  static final int MAX_DEPTH = 64;
+  static final int MAX_NUMBER_LENGTH = 100;
+
+  private final ObjectMapper mapper;
+
+  ChatBody(int maxBodyBytes) {
+    JsonFactory factory =
+        JsonFactory.builder()
+            .streamReadConstraints(
+                StreamReadConstraints.builder()
+                    .maxNestingDepth(MAX_DEPTH)
+                    .maxNumberLength(MAX_NUMBER_LENGTH)
+                    .maxStringLength(Math.max(1, maxBodyBytes))
+                    .build())
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
+    this.mapper =
+        new ObjectMapper(factory)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .disable(JsonParser.Feature.AUTO_CLOSE_SOURCE);
+  }
+
+  /** A refusal found while reading the body; the message is safe to send back. */
+  static final class Invalid extends Exception {
+    private static final long serialVersionUID = 1L;
+    final boolean modelNotAllowed;
+
+    Invalid(String message) {
+      this(message, false);
+    }
+
+    Invalid(String message, boolean modelNotAllowed) {
+      super(message, null, false, false);
+      this.modelNotAllowed = modelNotAllowed;
+    }
+  }
+
+  /** The body as a JSON object; does not release {@code content}. */
+  ObjectNode parse(ByteBuf content) throws Invalid {
+    if (!content.isReadable()) {
+      throw new Invalid("body must be a JSON object");
+    }
+    JsonNode node;
+    try (InputStream in = new ByteBufInputStream(content.duplicate())) {
+      node = mapper.readTree(in);
+    } catch (IOException | RuntimeException e) {
+      throw new Invalid("body is not valid JSON (or nests deeper than " + MAX_DEPTH + ")");
+    }
+    if (!(node instanceof ObjectNode object)) {
+      throw new Invalid("body must be a JSON object");
+    }
+    return object;
+  }
+
+  /** The route name a {@code /v1/chat/completions} body asks for in {@code model}. */
+  static String modelName(ObjectNode body) throws Invalid {
+    JsonNode model = body.get("model");
+    if (model == null || !model.isTextual()) {
+      throw new Invalid("model: required, the route name");
+    }
+    return model.textValue();
+  }
+
+  /**
+   * Checks the shape, pins {@code model} to the route's provider model and caps the output
+   * tokens at {@code policy.max_tokens_out} (setting {@code max_tokens} when neither is given).
+   *
+   * @param modelMustMatch for {@code /routes/{route}}: a given model must be the route's pinned
+   *     model or its name
+   * @return whether the caller asked to stream
+   */
+  static boolean normalise(ObjectNode body, Route route, boolean modelMustMatch) throws Invalid {
+    checkMessages(body.get("messages"));
+    JsonNode stream = body.get("stream");
+    if (stream != null && !stream.isBoolean() && !stream.isNull()) {
+      throw new Invalid("stream: expected true or false");
+    }
+    JsonNode model = body.get("model");
+    if (modelMustMatch && model != null && !model.isNull()) {
+      if (!model.isTextual()) {
+        throw new Invalid("model: expected a string");
+      }
+      String asked = model.textValue();
+      if (!asked.equals(route.name()) && !asked.equals(route.provider().model())) {
+        throw new Invalid("this route serves one model only", true);
+      }
+    }
+    int cap = route.policy().maxTokensOut();
+    boolean capped = capField(body, "max_tokens", cap) | capField(body, "max_completion_tokens", cap);
+    if (!capped) {
+      body.put("max_tokens", cap);
+    }
+    body.put("model", route.provider().model());
+    return stream != null && stream.booleanValue();
+  }
+
+  /** Caps one output-token field if present; true when it was present. */
+  private static boolean capField(ObjectNode body, String field, int cap) throws Invalid {
+    JsonNode value = body.get(field);
+    if (value == null || value.isNull()) {
+      body.remove(field);
+      return false;
+    }
+    if (!value.isIntegralNumber() || value.bigIntegerValue().signum() <= 0) {
+      throw new Invalid(field + ": expected a positive integer");
+    }
+    if (!value.canConvertToInt() || value.intValue() > cap) {
+      body.put(field, cap);
+    }
+    return true;
+  }
+
+  private static void checkMessages(JsonNode messages) throws Invalid {
+    if (messages == null || !messages.isArray() || messages.isEmpty()) {
+      throw new Invalid("messages: required, a non-empty array");
+    }
+    int i = 0;
+    for (JsonNode m : messages) {
+      if (!m.isObject()) {
+        throw new Invalid("messages[" + i + "]: expected an object");
+      }
+      JsonNode role = m.get("role");
+      if (role == null || !role.isTextual()) {
+        throw new Invalid("messages[" + i + "].role: expected a string");
+      }
+      JsonNode content = m.get("content");
+      boolean toolCallTurn = "assistant".equals(role.textValue()) && m.has("tool_calls");
+      boolean contentOk =
+          content != null && (content.isTextual() || content.isArray())
+              || toolCallTurn && (content == null || content.isNull());
+      if (!contentOk) {
+        throw new Invalid("messages[" + i + "].content: expected a string or an array");
+      }
+      i++;
+    }
+  }
+}

@@ -1,0 +1,100 @@
+package dev.parapet.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.parapet.core.seal.HydratedConfig;
+import dev.parapet.core.seal.MasterKey;
+import dev.parapet.core.seal.Sealer;
+import dev.parapet.runtime.testing.TestConfigs;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Main as the operator runs it: a separate JVM, environment in, exit code and streams out. */
+class MainProcessTest {
+  @TempDir Path tmp;
+
+  private Process launch(Map<String, String> env) throws IOException {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+        "dev.parapet.runtime.Main");
+    pb.environment().keySet().removeIf(k -> k.startsWith("PARAPET_"));
+    pb.environment().putAll(env);
+    pb.redirectOutput(tmp.resolve("out.txt").toFile());
+    pb.redirectError(tmp.resolve("err.txt").toFile());
+    return pb.start();
+  }
+
+  private String read(String name) throws IOException {
+    return Files.readString(tmp.resolve(name), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void sigtermDrainsAndExitsZero() throws Exception {
+    HydratedConfig config = TestConfigs.config();
+    MasterKey key = MasterKey.generate(new SecureRandom());
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Process p = launch(Map.of(
+        "PARAPET_BOOTSTRAP_STATE", Sealer.seal(config, key, new SecureRandom()),
+        "PARAPET_MASTER_KEY", key.toBase64(),
+        "PARAPET_PORT", Integer.toString(port),
+        "PARAPET_BIND", "127.0.0.1",
+        "PARAPET_DATA_DIR", tmp.resolve("data").toString(),
+        "PARAPET_LOG_FORMAT", "json"));
+    try {
+      HttpClient client = HttpClient.newHttpClient();
+      HttpResponse<String> health = null;
+      for (int i = 0; i < 100 && health == null; i++) {
+        try {
+          health = client.send(HttpRequest.newBuilder(
+              URI.create("http://127.0.0.1:" + port + "/_parapet/health")).build(),
+              HttpResponse.BodyHandlers.ofString());
+        } catch (IOException notYet) {
+          Thread.sleep(100);
+        }
+      }
+      assertTrue(health != null, "never came up: " + read("err.txt"));
+      assertTrue(health.body().contains(Sealer.configSha256(config)));
+      p.destroy(); // SIGTERM
+      assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+      assertEquals(0, p.exitValue(), read("err.txt"));
+    } finally {
+      p.destroyForcibly();
+    }
+    String out = read("out.txt");
+    assertTrue(out.contains("config_sha256=" + Sealer.configSha256(config)), out);
+    ObjectMapper json = new ObjectMapper();
+    for (String line : out.lines().toList()) {
+      json.readTree(line); // PARAPET_LOG_FORMAT=json: every line is a JSON object
+    }
+    assertFalse(out.contains(key.toBase64()));
+    assertEquals("", read("err.txt"));
+  }
+
+  @Test
+  void bootFailureIsOneLineAndExitOne() throws Exception {
+    Process p = launch(Map.of("PARAPET_MASTER_KEY", "x"));
+    assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+    assertEquals(1, p.exitValue());
+    List<String> err = read("err.txt").lines().toList();
+    assertEquals(List.of("parapet: PARAPET_BOOTSTRAP_STATE: required (not set)"), err);
+  }
+}

@@ -1,0 +1,58 @@
+package dev.parapet.runtime.accesslog;
+
+import static dev.parapet.runtime.testing.GatewayFixture.post;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.parapet.runtime.testing.GatewayFixture;
+import dev.parapet.runtime.testing.RawHttp;
+import dev.parapet.runtime.testing.TestConfigs;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/** One access line per request, with the path template, never a token, header or body. */
+class AccessLogTest {
+  @Test
+  void oneLinePerRequestWithoutSecrets() throws Exception {
+    Logger access = (Logger) LoggerFactory.getLogger("parapet.access");
+    ListAppender<ILoggingEvent> lines = new ListAppender<>();
+    lines.start();
+    access.addAppender(lines);
+    String secretPrompt = "my-secret-prompt-4242";
+    String body = "{\"messages\":[{\"role\":\"user\",\"content\":\"" + secretPrompt + "\"}]}";
+    try (GatewayFixture fx = new GatewayFixture()) {
+      try (RawHttp c = fx.raw()) {
+        c.send(post("/routes/summarizer?secret=q", TestConfigs.TOKEN_A, body));
+        assertEquals(200, c.read().status());
+        c.send(post("/routes/summarizer", "wrong-token-7777", body));
+        assertEquals(401, c.read().status());
+        c.send(post("/routes/elsewhere", TestConfigs.TOKEN_A, body));
+        assertEquals(403, c.read().status());
+      }
+      try (RawHttp c = fx.raw()) {
+        c.send("POST /routes/summarizer HTTP/1.1\r\nHost: p\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n");
+        assertEquals(400, c.read().status());
+      }
+      Thread.sleep(100);
+    } finally {
+      access.detachAppender(lines);
+    }
+    List<String> logged = lines.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+    assertEquals(4, logged.size(), logged.toString());
+    assertTrue(logged.get(0).startsWith("POST /routes/{route} 200 code=- route=summarizer service=svc-a"), logged.get(0));
+    assertTrue(logged.get(1).contains(" 401 code=invalid_token route=- service=-"), logged.get(1));
+    assertTrue(logged.get(2).contains(" 403 code=route_forbidden route=- service=svc-a"), logged.get(2));
+    assertTrue(logged.get(3).contains(" 400 code=invalid_request"), logged.get(3));
+    for (String line : logged) {
+      assertTrue(line.matches(".* request_id=[0-9a-f]{32}"), line);
+      for (String secret : new String[] {TestConfigs.TOKEN_A, "wrong-token-7777", secretPrompt, "secret=q", "elsewhere"}) {
+        assertFalse(line.contains(secret), line);
+      }
+    }
+  }
+}

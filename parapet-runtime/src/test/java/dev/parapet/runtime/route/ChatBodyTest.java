@@ -1,0 +1,62 @@
+package dev.parapet.runtime.route;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parapet.core.config.Route;
+import dev.parapet.runtime.testing.TestConfigs;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class ChatBodyTest {
+  private static final Route ROUTE = TestConfigs.route("summarizer", "prod", "echo-2024-01-01");
+  private final ChatBody parser = new ChatBody(1 << 20);
+
+  private ObjectNode parse(String json) throws ChatBody.Invalid {
+    ByteBuf buf = Unpooled.copiedBuffer(json, StandardCharsets.UTF_8);
+    try {
+      return parser.parse(buf);
+    } finally {
+      buf.release();
+    }
+  }
+
+  @Test
+  void deepNestingIsRefusedWithoutStackOverflow() {
+    assertThrows(ChatBody.Invalid.class, () -> parse("[".repeat(100_000)));
+    assertThrows(ChatBody.Invalid.class, () -> parse("{\"a\":".repeat(65) + "1" + "}".repeat(65)));
+  }
+
+  @Test
+  void nestingUpToTheLimitIsFine() throws Exception {
+    parse("{\"a\":".repeat(63) + "1" + "}".repeat(63));
+  }
+
+  @Test
+  void capsDefaultsAndPins() throws Exception {
+    ObjectNode body = parse("{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"max_tokens\":5000}");
+    assertFalse(ChatBody.normalise(body, ROUTE, true));
+    assertEquals(TestConfigs.MAX_TOKENS_OUT, body.get("max_tokens").asInt());
+    assertEquals("echo-2024-01-01", body.get("model").asText());
+
+    body = parse("{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"stream\":true,\"max_tokens\":null}");
+    assertTrue(ChatBody.normalise(body, ROUTE, true));
+    assertEquals(TestConfigs.MAX_TOKENS_OUT, body.get("max_tokens").asInt());
+
+    body = parse("{\"messages\":[{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[]},"
+        + "{\"role\":\"user\",\"content\":\"x\"}]}");
+    ChatBody.normalise(body, ROUTE, true);
+  }
+
+  @Test
+  void modelMustBeTheRoutesOnRoutePaths() throws Exception {
+    ObjectNode body = parse("{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}");
+    ChatBody.Invalid e = assertThrows(ChatBody.Invalid.class, () -> ChatBody.normalise(body, ROUTE, true));
+    assertTrue(e.modelNotAllowed);
+  }
+}
