@@ -6,6 +6,9 @@ import dev.parapet.runtime.boot.Boot;
 import dev.parapet.runtime.boot.BootException;
 import dev.parapet.runtime.boot.OpenedConfig;
 import dev.parapet.runtime.boot.SealedStateOpener;
+import dev.parapet.runtime.boot.Settings;
+import dev.parapet.runtime.telemetry.OpenedStore;
+import dev.parapet.runtime.telemetry.StoreBoot;
 import dev.parapet.runtime.upstream.ExchangeObserver;
 import dev.parapet.runtime.upstream.UpstreamClient;
 import dev.parapet.runtime.upstream.UpstreamProviders;
@@ -18,8 +21,9 @@ import java.util.Optional;
 
 /**
  * The production collaborators of the boot sequence: the sealed-state opener, token digests, and
- * the stages behind the front — no policy handlers yet (next issue), the upstream proxy last, one
- * shared {@link UpstreamClient} closed after the drain.
+ * the stages behind the front — the telemetry store opened (chain verified, crashed holds settled),
+ * no policy handlers yet (next issue), the upstream proxy last, one shared {@link UpstreamClient};
+ * both closed after the drain.
  */
 final class Wiring {
   static final String UPSTREAM_CA_FILE = "PARAPET_UPSTREAM_CA_FILE";
@@ -32,13 +36,22 @@ final class Wiring {
   }
 
   private static Stages stages(Map<String, String> env, OpenedConfig opened) throws BootException {
-    UpstreamClient client = upstreamClient(env);
+    OpenedStore telemetry = StoreBoot.open(Settings.fromEnv(env).dataDir(), opened, env);
+    UpstreamClient client;
+    try {
+      client = upstreamClient(env);
+    } catch (BootException e) {
+      telemetry.store().close();
+      throw e;
+    }
     UpstreamProviders providers = UpstreamProviders.builtIn();
     HydratedConfig config = opened.config();
+    // Resources close in reverse order after the drain: the upstream pools, then the store,
+    // which flushes every queued settlement and record before it closes.
     return new Stages(
         List.of(),
         () -> new UpstreamProxyHandler(client, config, providers, request -> ExchangeObserver.NONE),
-        List.of(client));
+        List.of(telemetry.store(), client));
   }
 
   private static UpstreamClient upstreamClient(Map<String, String> env) throws BootException {

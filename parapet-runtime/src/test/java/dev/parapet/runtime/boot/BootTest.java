@@ -132,6 +132,30 @@ class BootTest {
   }
 
   @Test
+  void aStoreWrittenUnderAnotherMasterKeyRefusesToBoot() throws Exception {
+    try (MasterKey other = MasterKey.generate(new SecureRandom())) {
+      Path data = tmp.resolve("data");
+      Files.createDirectories(data);
+      dev.parapet.core.store.TelemetryStore.open(data,
+          other.deriveKey(dev.parapet.core.seal.KeyPurpose.STORE),
+          other.deriveKey(dev.parapet.core.seal.KeyPurpose.STORE_MAC),
+          dev.parapet.core.store.StoreOptions.defaults()).close();
+    }
+    int port = freePort();
+    String err = failsWith(env(port));
+    assertTrue(err.contains("telemetry store") && err.contains("master key"), err);
+    assertFalse(listening(port));
+  }
+
+  @Test
+  void theBrokenChainOverrideTakesOnlyYesOrNo() throws Exception {
+    Map<String, String> env = env(freePort());
+    env.put("PARAPET_ACCEPT_BROKEN_CHAIN", "true");
+    String err = failsWith(env);
+    assertTrue(err.contains("PARAPET_ACCEPT_BROKEN_CHAIN") && err.contains("expected"), err);
+  }
+
+  @Test
   void portInUse() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
       Map<String, String> env = env(taken.getLocalPort());

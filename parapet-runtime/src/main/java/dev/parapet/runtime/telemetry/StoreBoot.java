@@ -1,0 +1,65 @@
+package dev.parapet.runtime.telemetry;
+
+import dev.parapet.core.store.HoldRecord;
+import dev.parapet.core.store.StoreException;
+import dev.parapet.core.store.StoreOptions;
+import dev.parapet.core.store.TelemetryStore;
+import dev.parapet.runtime.boot.BootException;
+import dev.parapet.runtime.boot.OpenedConfig;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Opens the encrypted telemetry store in {@code PARAPET_DATA_DIR} during boot, before any port
+ * opens: the chain is verified by {@link TelemetryStore#open}, then every hold a crashed process
+ * left open is settled at its worst case, so a crash loop can never reset a cap. A broken chain
+ * refuses to boot unless the operator sets {@value #ACCEPT_BROKEN_CHAIN}{@code =yes} after
+ * reading the log line that says where it broke.
+ */
+public final class StoreBoot {
+  public static final String ACCEPT_BROKEN_CHAIN = "PARAPET_ACCEPT_BROKEN_CHAIN";
+  private static final Logger LOG = LoggerFactory.getLogger("parapet.boot");
+
+  private StoreBoot() {}
+
+  public static OpenedStore open(Path dataDir, OpenedConfig opened, Map<String, String> env)
+      throws BootException {
+    StoreOptions options = StoreOptions.defaults().withAcceptBrokenChain(acceptBrokenChain(env));
+    byte[] storeKey = opened.storeKey().utf8();
+    byte[] macKey = opened.storeMacKey().utf8();
+    TelemetryStore store;
+    try {
+      store = TelemetryStore.open(dataDir, storeKey, macKey, options);
+    } catch (StoreException e) {
+      // Store messages name the directory and the reason, never key material.
+      throw new BootException("telemetry store: " + e.getMessage());
+    } finally {
+      Arrays.fill(storeKey, (byte) 0);
+      Arrays.fill(macKey, (byte) 0);
+    }
+    try {
+      List<HoldRecord> recovered = store.recoverOpenHolds();
+      if (!recovered.isEmpty()) {
+        LOG.warn("settled {} budget holds left open by the previous process at their worst case",
+            recovered.size());
+      }
+      return new OpenedStore(store, recovered);
+    } catch (StoreException | RuntimeException e) {
+      store.close();
+      throw new BootException("telemetry store: cannot recover open holds: " + e.getMessage());
+    }
+  }
+
+  private static boolean acceptBrokenChain(Map<String, String> env) throws BootException {
+    String value = env.getOrDefault(ACCEPT_BROKEN_CHAIN, "");
+    return switch (value) {
+      case "" , "no" -> false;
+      case "yes" -> true;
+      default -> throw new BootException(ACCEPT_BROKEN_CHAIN + ": expected yes or no");
+    };
+  }
+}
