@@ -105,14 +105,14 @@ final class BufferedAnswer implements Answer {
       call.fail(ParapetError.INTERNAL_ERROR, "the answer could not be encoded");
       return;
     }
-    HttpHeaders headers = CallerHeaders.from(head.headers(), false)
+    HttpHeaders headers = CallerHeaders.from(head.headers(), false, call.providerKey)
         .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
     call.respond(HttpResponseStatus.OK, headers, Unpooled.wrappedBuffer(json), Optional.empty(), t.usage(), t.reportedModel());
   }
 
   private void passThrough() {
     ByteBuf scrubbed = KeyScrubber.scrub(call.ctx.alloc(), body, call.providerKey);
-    HttpHeaders headers = CallerHeaders.from(head.headers(), true);
+    HttpHeaders headers = CallerHeaders.from(head.headers(), true, call.providerKey);
     call.respond(head.status(), headers, scrubbed, Optional.empty(), Optional.empty(), Optional.empty());
   }
 

@@ -62,7 +62,7 @@ final class StreamedAnswer implements Answer {
       call.fail(UpstreamFailure.PROTOCOL);
       return;
     }
-    headers = call.stamp(CallerHeaders.from(head.headers(), false));
+    headers = call.stamp(CallerHeaders.from(head.headers(), false, call.providerKey));
   }
 
   @Override
