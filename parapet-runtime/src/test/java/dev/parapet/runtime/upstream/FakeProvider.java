@@ -24,34 +24,35 @@ import javax.net.ServerSocketFactory;
 /**
  * A provider on loopback that records what it received, byte for byte, and answers with a script.
  * Plain blocking sockets, one thread per connection, so a script can pause between writes, read
- * until the gateway hangs up, or block on a full socket buffer (how backpressure shows).
+ * until the gateway hangs up, or block on a full socket buffer (how backpressure shows). Public
+ * for the hardening tests, which drive it through the production pipeline.
  */
-final class FakeProvider implements AutoCloseable {
-  record Recorded(int connection, String method, String target, Map<String, String> headers, String body) {}
+public final class FakeProvider implements AutoCloseable {
+  public record Recorded(int connection, String method, String target, Map<String, String> headers, String body) {}
 
   /** Answers one request; may write anything, block, or throw to drop the connection. */
   @FunctionalInterface
-  interface Script {
+  public interface Script {
     void answer(Recorded request, Conn conn) throws Exception;
   }
 
   /** The provider's end of one connection. */
-  static final class Conn {
-    final InputStream in;
-    final OutputStream out;
-    boolean close;
+  public static final class Conn {
+    public final InputStream in;
+    public final OutputStream out;
+    public boolean close;
 
     Conn(InputStream in, OutputStream out) {
       this.in = in;
       this.out = out;
     }
 
-    void write(String s) throws IOException {
+    public void write(String s) throws IOException {
       out.write(s.getBytes(StandardCharsets.UTF_8));
       out.flush();
     }
 
-    void full(int status, String contentType, String body, String... headers) throws IOException {
+    public void full(int status, String contentType, String body, String... headers) throws IOException {
       byte[] b = body.getBytes(StandardCharsets.UTF_8);
       StringBuilder h = new StringBuilder("HTTP/1.1 " + status + " X\r\ncontent-type: " + contentType
           + "\r\ncontent-length: " + b.length + "\r\n");
@@ -63,7 +64,7 @@ final class FakeProvider implements AutoCloseable {
       out.flush();
     }
 
-    void sseHead(String... headers) throws IOException {
+    public void sseHead(String... headers) throws IOException {
       StringBuilder h = new StringBuilder("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n");
       for (String header : headers) {
         h.append(header).append("\r\n");
@@ -71,7 +72,7 @@ final class FakeProvider implements AutoCloseable {
       write(h.append("\r\n").toString());
     }
 
-    void chunk(String data) throws IOException {
+    public void chunk(String data) throws IOException {
       byte[] b = data.getBytes(StandardCharsets.UTF_8);
       out.write((Integer.toHexString(b.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
       out.write(b);
@@ -79,12 +80,12 @@ final class FakeProvider implements AutoCloseable {
       out.flush();
     }
 
-    void endChunks() throws IOException {
+    public void endChunks() throws IOException {
       write("0\r\n\r\n");
     }
 
     /** Blocks until the gateway closes the connection; true if it did (EOF or reset). */
-    boolean awaitPeerClose() {
+    public boolean awaitPeerClose() {
       try {
         return in.read() == -1;
       } catch (IOException e) {
@@ -93,18 +94,18 @@ final class FakeProvider implements AutoCloseable {
     }
   }
 
-  final BlockingQueue<Recorded> received = new LinkedBlockingQueue<>();
-  final AtomicInteger connections = new AtomicInteger();
-  final List<Throwable> scriptErrors = new CopyOnWriteArrayList<>();
+  public final BlockingQueue<Recorded> received = new LinkedBlockingQueue<>();
+  public final AtomicInteger connections = new AtomicInteger();
+  public final List<Throwable> scriptErrors = new CopyOnWriteArrayList<>();
   private final ServerSocket server;
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
   private volatile Script script;
 
-  FakeProvider(Script script) throws IOException {
+  public FakeProvider(Script script) throws IOException {
     this(ServerSocketFactory.getDefault(), script);
   }
 
-  FakeProvider(ServerSocketFactory factory, Script script) throws IOException {
+  public FakeProvider(ServerSocketFactory factory, Script script) throws IOException {
     this.script = script;
     this.server = factory.createServerSocket(0, 512, InetAddress.getLoopbackAddress());
     Thread acceptor = new Thread(this::acceptLoop, "fake-provider-accept");
@@ -112,15 +113,15 @@ final class FakeProvider implements AutoCloseable {
     acceptor.start();
   }
 
-  void script(Script script) {
+  public void script(Script script) {
     this.script = script;
   }
 
-  int port() {
+  public int port() {
     return server.getLocalPort();
   }
 
-  URI baseUrl(String scheme, String host) {
+  public URI baseUrl(String scheme, String host) {
     return URI.create(scheme + "://" + host + ":" + port() + "/v1");
   }
 
@@ -188,7 +189,7 @@ final class FakeProvider implements AutoCloseable {
     return b.size() == 0 ? null : b.toString(StandardCharsets.ISO_8859_1);
   }
 
-  List<Recorded> drain() {
+  public List<Recorded> drain() {
     List<Recorded> out = new ArrayList<>();
     received.drainTo(out);
     return out;
