@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
@@ -20,7 +21,11 @@ import java.util.List;
  * refuses heads whose framing is ambiguous even though Netty parsed them — more than one {@code
  * Content-Length}, {@code Content-Length} with {@code Transfer-Encoding}, a transfer coding other
  * than {@code chunked} (RFC 9112 §6.1, §6.3; request smuggling), a missing or repeated {@code Host}
- * in HTTP/1.1 (RFC 9112 §3.2), an HTTP version other than 1.0 or 1.1. Every refusal here closes the
+ * in HTTP/1.1 (RFC 9112 §3.2), an HTTP version other than 1.0 or 1.1, a field name dressed up as
+ * one of the two framing fields ({@code Transfer_Encoding}, {@code Content---Length}: a proxy that
+ * normalises names would frame the body where we see none), and body framing on a GET or HEAD,
+ * which no endpoint reads and proxies disagree about (RFC 9110 §9.3.1 allows the refusal; the
+ * cases of aws/http-desync-guardian's "ambiguous" tier). Every refusal here closes the
  * connection: once framing is in doubt, nothing after it on the wire can be trusted (RFC 9112
  * §11.2). After a refusal every further message is released unread.
  */
@@ -74,8 +79,17 @@ public final class RequestSanityHandler extends ChannelInboundHandlerAdapter {
       return "unsupported HTTP version";
     }
     HttpHeaders headers = request.headers();
+    for (String name : headers.names()) {
+      if (disguisedFramingField(name)) {
+        return "a header name disguised as Content-Length or Transfer-Encoding";
+      }
+    }
     List<String> lengths = headers.getAll(HttpHeaderNames.CONTENT_LENGTH);
     List<String> codings = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
+    boolean bodiless = request.method().equals(HttpMethod.GET) || request.method().equals(HttpMethod.HEAD);
+    if (bodiless && (!codings.isEmpty() || lengths.stream().anyMatch(l -> !l.trim().equals("0")))) {
+      return "a body on a GET or HEAD request";
+    }
     if (lengths.size() > 1) {
       return "more than one Content-Length";
     }
@@ -92,5 +106,21 @@ public final class RequestSanityHandler extends ChannelInboundHandlerAdapter {
       return "HTTP/1.1 requires exactly one Host header";
     }
     return null;
+  }
+
+  /** Letters of the name, lowercased, spell a framing field although the name is not one. */
+  static boolean disguisedFramingField(String name) {
+    if (name.equalsIgnoreCase("content-length") || name.equalsIgnoreCase("transfer-encoding")) {
+      return false;
+    }
+    StringBuilder letters = new StringBuilder(name.length());
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+        letters.append(Character.toLowerCase(c));
+      }
+    }
+    String l = letters.toString();
+    return l.equals("contentlength") || l.equals("transferencoding");
   }
 }

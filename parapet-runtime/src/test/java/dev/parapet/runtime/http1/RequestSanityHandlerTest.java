@@ -77,4 +77,28 @@ class RequestSanityHandlerTest {
     assertEquals(0, later.refCnt());
     assertFalse(ch.finishAndReleaseAll());
   }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"Transfer_Encoding", "Content_Length", "Transfer---Encoding",
+      "content.length", "X-Transfer-Encoding"})
+  void aNameDisguisedAsAFramingFieldIs400(String name) {
+    FullHttpRequest r = request();
+    r.headers().set(name, "chunked");
+    boolean disguised = !name.startsWith("X-");
+    assertEquals(disguised ? "a header name disguised as Content-Length or Transfer-Encoding" : null,
+        RequestSanityHandler.framingProblem(r));
+    r.release();
+  }
+
+  @Test
+  void aBodyOnAGetOrHeadIs400ButAZeroLengthIsFine() {
+    FullHttpRequest get = request();
+    get.headers().set("Content-Length", "5");
+    assertEquals("a body on a GET or HEAD request", RequestSanityHandler.framingProblem(get));
+    get.headers().set("Content-Length", "0");
+    assertNull(RequestSanityHandler.framingProblem(get));
+    get.headers().remove("Content-Length").set("Transfer-Encoding", "chunked");
+    assertEquals("a body on a GET or HEAD request", RequestSanityHandler.framingProblem(get));
+    get.release();
+  }
 }
