@@ -19,6 +19,7 @@ public final class AllLogs extends AppenderBase<ILoggingEvent> implements AutoCl
   private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
   private final Level before;
   private final List<String> lines = new ArrayList<>();
+  private final List<String> messages = new ArrayList<>();
 
   private AllLogs() {
     before = root.getLevel();
@@ -55,12 +56,20 @@ public final class AllLogs extends AppenderBase<ILoggingEvent> implements AutoCl
     }
     synchronized (lines) {
       lines.add(s.toString());
+      messages.add(e.getFormattedMessage());
     }
   }
 
   public List<String> lines() {
     synchronized (lines) {
       return List.copyOf(lines);
+    }
+  }
+
+  /** Each event's formatted message alone: what a line-oriented log file would hold. */
+  public List<String> messages() {
+    synchronized (lines) {
+      return List.copyOf(messages);
     }
   }
 
