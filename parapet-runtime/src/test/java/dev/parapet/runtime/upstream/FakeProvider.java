@@ -41,10 +41,19 @@ public final class FakeProvider implements AutoCloseable {
     public final InputStream in;
     public final OutputStream out;
     public boolean close;
+    private final Socket socket;
 
-    Conn(InputStream in, OutputStream out) {
+    Conn(Socket socket, InputStream in, OutputStream out) {
+      this.socket = socket;
       this.in = in;
       this.out = out;
+    }
+
+    /** Aborts the connection with a TCP reset (SO_LINGER 0), as a crashing provider would. */
+    public void reset() throws IOException {
+      socket.setSoLinger(true, 0);
+      socket.close();
+      close = true;
     }
 
     public void write(String s) throws IOException {
@@ -143,7 +152,7 @@ public final class FakeProvider implements AutoCloseable {
   private void serve(Socket s, int index) {
     try (s) {
       InputStream in = new BufferedInputStream(s.getInputStream());
-      Conn conn = new Conn(in, s.getOutputStream());
+      Conn conn = new Conn(s, in, s.getOutputStream());
       while (!conn.close) {
         Recorded r = read(index, in);
         if (r == null) {
