@@ -6,6 +6,8 @@ import dev.parapet.core.store.TelemetryStore;
 import dev.parapet.runtime.GatewayRequest;
 import dev.parapet.runtime.policy.budget.BudgetHandler;
 import dev.parapet.runtime.policy.budget.Budgets;
+import dev.parapet.runtime.policy.redact.RedactionHandler;
+import dev.parapet.runtime.policy.tokens.TokenLimitHandler;
 import dev.parapet.runtime.upstream.ExchangeObserver;
 import io.netty.channel.ChannelHandler;
 import java.time.Clock;
@@ -20,6 +22,7 @@ import java.util.function.Supplier;
  * connections (the ledger, the events sink, the tallies) is made here once.
  */
 public final class PolicyStages {
+  private static final TokenLimitHandler TOKEN_LIMIT = new TokenLimitHandler();
   private final Budgets budgets;
   private final EnforcementEvents events;
   private final OutputTallies tallies = new OutputTallies();
@@ -36,7 +39,10 @@ public final class PolicyStages {
 
   /** Handler factories for the policy group, in order, each called once per connection. */
   public List<Supplier<ChannelHandler>> handlers() {
-    return List.of(() -> new BudgetHandler(budgets, events, tallies));
+    return List.of(
+        () -> new RedactionHandler(events),
+        () -> TOKEN_LIMIT,
+        () -> new BudgetHandler(budgets, events, tallies));
   }
 
   /** The answer-side policies for one request (drift lock, stream guard). */
