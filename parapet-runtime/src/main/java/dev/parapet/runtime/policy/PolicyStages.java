@@ -6,8 +6,10 @@ import dev.parapet.core.store.TelemetryStore;
 import dev.parapet.runtime.GatewayRequest;
 import dev.parapet.runtime.policy.budget.BudgetHandler;
 import dev.parapet.runtime.policy.budget.Budgets;
+import dev.parapet.runtime.policy.drift.DriftLock;
 import dev.parapet.runtime.policy.redact.RedactionHandler;
 import dev.parapet.runtime.policy.tokens.TokenLimitHandler;
+import dev.parapet.runtime.stream.StreamGuard;
 import dev.parapet.runtime.upstream.ExchangeObserver;
 import io.netty.channel.ChannelHandler;
 import java.time.Clock;
@@ -26,10 +28,12 @@ public final class PolicyStages {
   private final Budgets budgets;
   private final EnforcementEvents events;
   private final OutputTallies tallies = new OutputTallies();
+  private final DriftLock drift;
 
   public PolicyStages(Budgets budgets, EnforcementEvents events) {
     this.budgets = Objects.requireNonNull(budgets, "budgets");
     this.events = Objects.requireNonNull(events, "events");
+    this.drift = new DriftLock(events);
   }
 
   /** Production: the ledger seeded from and journaled to {@code store}; events into it too. */
@@ -47,7 +51,9 @@ public final class PolicyStages {
 
   /** The answer-side policies for one request (drift lock, stream guard). */
   public ExchangeObserver observer(GatewayRequest request) {
-    return ExchangeObserver.NONE;
+    return new ObserverChain(List.of(
+        new StreamGuard(request, tallies.get(request.requestId()), events),
+        drift.forRequest(request)));
   }
 
   public Budgets budgets() {
