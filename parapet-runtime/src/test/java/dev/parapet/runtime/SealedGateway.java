@@ -61,8 +61,12 @@ final class SealedGateway {
   }
 
   static Route openAi(String name, URI base, Policy policy, List<String> allowedModels) {
+    return openAi(name, base, policy, allowedModels, 5_000);
+  }
+
+  static Route openAi(String name, URI base, Policy policy, List<String> allowedModels, int timeoutMs) {
     return new Route(name, "prod", new ProviderSpec(ProviderType.OPENAI, MODEL, Optional.of("OPENAI_KEY"),
-        Optional.of(base), allowedModels, Optional.of(ONE_USD_PER_1M), 5_000), policy);
+        Optional.of(base), allowedModels, Optional.of(ONE_USD_PER_1M), timeoutMs), policy);
   }
 
   static Route echo(String name, Policy policy) {
