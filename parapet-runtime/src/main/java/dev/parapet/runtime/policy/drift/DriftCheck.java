@@ -43,8 +43,9 @@ final class DriftCheck implements ExchangeObserver {
     if (!strict) {
       return Optional.empty();
     }
-    return Optional.of(new Veto(ParapetError.MODEL_DRIFT, "the provider answered with model " + reported
-        + "; route " + request.route().name() + " is pinned to " + provider.model()));
+    // The reported id is the provider's text: it goes to the event, not back to the caller.
+    return Optional.of(new Veto(ParapetError.MODEL_DRIFT, "the provider answered with another model than "
+        + provider.model() + ", which route " + request.route().name() + " is pinned to"));
   }
 
   @Override
