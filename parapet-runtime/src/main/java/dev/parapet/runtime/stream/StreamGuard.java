@@ -21,6 +21,7 @@ import dev.parapet.runtime.policy.OutputTally;
 import dev.parapet.runtime.provider.Translated;
 import dev.parapet.runtime.upstream.ExchangeObserver;
 import java.io.IOException;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -58,6 +59,8 @@ public final class StreamGuard implements ExchangeObserver {
   private final TokenCounter counter;
   private final Optional<OutputScanner> scanner;
   private final int maxTokensOut;
+  // Output tokens per choice index: max_tokens applies to each of n choices, the bill to all.
+  private final Map<Integer, Long> perChoice = new HashMap<>();
 
   public StreamGuard(GatewayRequest request, OutputTally tally, EnforcementEvents events) {
     this.request = Objects.requireNonNull(request, "request");
@@ -85,11 +88,14 @@ public final class StreamGuard implements ExchangeObserver {
     } catch (IOException e) {
       return Optional.empty(); // the translator wrote it; nothing of ours to count
     }
+    long longest = 0;
     for (JsonNode choice : chunk.path("choices")) {
       JsonNode content = choice.path("delta").get("content");
       if (content != null && content.isTextual() && !content.asText().isEmpty()) {
         String delta = content.asText();
-        tally.add(counter.count(delta));
+        int tokens = counter.count(delta);
+        tally.add(tokens);
+        longest = Math.max(longest, perChoice.merge(choice.path("index").asInt(0), (long) tokens, Long::sum));
         Optional<RedactionPattern> match = scanner.flatMap(s -> s.feed(delta));
         if (match.isPresent()) {
           return Optional.of(cutOnPattern(match.get()));
@@ -103,9 +109,9 @@ public final class StreamGuard implements ExchangeObserver {
         }
       }
     }
-    if (tally.outputTokens() > maxTokensOut) {
+    if (longest > maxTokensOut) {
       events.record(request, EventKind.STREAM_TRUNCATED,
-          Map.of("reason", "max_tokens_out", "output_tokens", Long.toString(tally.outputTokens())));
+          Map.of("reason", "max_tokens_out", "output_tokens", Long.toString(longest)));
       return Optional.of(new Veto(ParapetError.STREAM_TRUNCATED,
           "the answer passed max_tokens_out " + maxTokensOut + " of route " + request.route().name()));
     }
