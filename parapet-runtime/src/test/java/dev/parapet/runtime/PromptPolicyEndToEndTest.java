@@ -147,4 +147,42 @@ class PromptPolicyEndToEndTest {
     }
     LeakWatch.assertNoLeaks();
   }
+
+  @Test
+  void plantedSecretsReachNoLogNoStoreFileAndStreamsCarryTheHeaderToo() throws Exception {
+    ch.qos.logback.classic.Logger root =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
+        new ch.qos.logback.core.read.ListAppender<>();
+    logs.start();
+    root.addAppender(logs);
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.start();
+      SealedGateway sg = gateway(provider.url("/v1").uri());
+      try (Gateway g = sg.start()) {
+        provider.enqueue(new MockResponse.Builder().addHeader("Content-Type", "text/event-stream")
+            .body(AnswerPolicyEndToEndTest.chunk(SealedGateway.MODEL, "fp", "ok") + "data: [DONE]\n\n").build());
+        HttpResponse<String> stream = post(g.port(), "/routes/warn",
+            "{\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"" + KEY + "\"}]}");
+        assertEquals(200, stream.statusCode());
+        assertEquals("1", stream.headers().firstValue("x-parapet-redactions").orElse(""));
+        assertEquals(422, post(g.port(), "/routes/block", chat(EMAIL, 10)).statusCode());
+        assertEquals(400, post(g.port(), "/routes/limited", chat(EMAIL + " " + "word ".repeat(40), 10)).statusCode());
+      }
+      sg.spendToday();
+      try (var files = java.nio.file.Files.walk(sg.dataDir)) {
+        for (Path f : files.filter(java.nio.file.Files::isRegularFile).toList()) {
+          String bytes = new String(java.nio.file.Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1);
+          assertFalse(bytes.contains(EMAIL) || bytes.contains(KEY), f.toString());
+        }
+      }
+    } finally {
+      root.detachAppender(logs);
+    }
+    for (ch.qos.logback.classic.spi.ILoggingEvent e : logs.list) {
+      String line = e.getFormattedMessage();
+      assertFalse(line.contains(EMAIL) || line.contains(KEY), line);
+    }
+    LeakWatch.assertNoLeaks();
+  }
 }
