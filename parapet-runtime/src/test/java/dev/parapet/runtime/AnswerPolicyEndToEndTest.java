@@ -219,4 +219,34 @@ class AnswerPolicyEndToEndTest {
     }
     LeakWatch.assertNoLeaks();
   }
+
+  @Test
+  void strictDriftOnAnAnthropicStreamIsDecidedOnMessageStart() throws Exception {
+    String pinned = "claude-sonnet-4-20250514";
+    String sse = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\","
+        + "\"role\":\"assistant\",\"model\":\"claude-other-20250101\",\"content\":[],\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}}\n\n"
+        + "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
+        + "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"leak\"}}\n\n"
+        + "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":2}}\n\n"
+        + "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.start();
+      provider.enqueue(new MockResponse.Builder().addHeader("Content-Type", "text/event-stream").body(sse).build());
+      Route claude = new Route("claude", "prod", new dev.parapet.core.config.ProviderSpec(ProviderType.ANTHROPIC, pinned,
+          Optional.of("OPENAI_KEY"), Optional.of(provider.url("/v1").uri()), List.of(),
+          Optional.of(SealedGateway.ONE_USD_PER_1M), 5_000),
+          SealedGateway.policy(6000, 50, "5", true, RedactionPolicy.OFF));
+      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(), List.of(claude));
+      try (Gateway g = sg.start()) {
+        HttpResponse<String> r = post(g.port(), "/routes/claude", streamChat());
+        assertEquals(502, r.statusCode(), r.body());
+        assertEquals("model_drift", JSON.readTree(r.body()).path("error").path("code").asText());
+        assertFalse(r.body().contains("leak"));
+      }
+      long prompt = Math.max(5, TokenCounter.forModel(ProviderType.ANTHROPIC, pinned).countMessages(List.of("hi")));
+      long spend = SealedGateway.route(sg.spendToday(), "claude");
+      assertTrue(spend >= prompt * 1000 && spend <= (prompt + 1) * 1000, "charged " + spend);
+    }
+    LeakWatch.assertNoLeaks();
+  }
 }
