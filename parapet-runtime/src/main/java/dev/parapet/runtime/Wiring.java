@@ -24,8 +24,8 @@ import java.util.Optional;
 /**
  * The production collaborators of the boot sequence: the sealed-state opener, token digests, and
  * the stages behind the front — the telemetry store opened (chain verified, crashed holds settled),
- * the policy stages of {@link PolicyStages} (ledger seeded from the store), the upstream proxy last, one shared {@link UpstreamClient};
- * both closed after the drain.
+ * the enforcement of {@link PolicyStages} (its ledger seeded from the store), the upstream proxy
+ * last, one shared {@link UpstreamClient}; store and client closed after the drain.
  */
 final class Wiring {
   static final String UPSTREAM_CA_FILE = "PARAPET_UPSTREAM_CA_FILE";

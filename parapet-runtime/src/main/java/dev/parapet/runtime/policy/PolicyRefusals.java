@@ -34,7 +34,8 @@ public final class PolicyRefusals {
   }
 
   /** Fires the request's completion without writing (the caller is gone, or an answer was sent). */
-  public static void complete(ChannelHandlerContext ctx, GatewayRequest request, int status, Optional<ParapetError> error) {
+  public static void complete(
+      ChannelHandlerContext ctx, GatewayRequest request, int status, Optional<ParapetError> error) {
     ctx.pipeline().fireUserEventTriggered(new RequestCompleted(request.requestId(), Optional.of(request), status,
         error, Optional.empty(), Optional.empty(), System.nanoTime() - request.startNanos()));
   }

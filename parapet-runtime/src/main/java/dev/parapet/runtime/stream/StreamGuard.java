@@ -149,7 +149,8 @@ public final class StreamGuard implements ExchangeObserver {
           String pattern = found.first().orElseThrow().name();
           events.record(request, EventKind.REDACTION_BLOCKED, Map.of("pattern", pattern, "where", "answer"));
           return Optional.of(new Veto(ParapetError.REDACTION_BLOCKED,
-              "the answer matches redaction pattern " + pattern + " and route " + request.route().name() + " blocks it"));
+              "the answer matches redaction pattern " + pattern + " and route " + request.route().name()
+                  + " blocks it"));
         }
       }
     }

@@ -125,7 +125,9 @@ public final class BudgetHandler extends ChannelInboundHandlerAdapter {
     }
     boolean route = refused.scope() == Scope.ROUTE;
     long left = Math.max(0, refused.capNanos() - refused.usedNanos());
-    String who = route ? "route " + request.route().name() + " daily budget" : "tenant " + request.route().tenant() + " daily cap";
+    String who = route
+        ? "route " + request.route().name() + " daily budget"
+        : "tenant " + request.route().tenant() + " daily cap";
     events.record(request, EventKind.BUDGET_EXCEEDED, Map.of(
         "scope", route ? "route" : "tenant",
         "cap_usd", usd(refused.capNanos()),

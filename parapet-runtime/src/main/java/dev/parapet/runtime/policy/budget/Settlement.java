@@ -51,7 +51,8 @@ final class Settlement {
     return Cost.actual(pricing, prompt, output);
   }
 
-  private static boolean nothingCharged(int status, Optional<ParapetError> error, Optional<Usage> usage, OutputTally tally) {
+  private static boolean nothingCharged(
+      int status, Optional<ParapetError> error, Optional<Usage> usage, OutputTally tally) {
     if (usage.isPresent() || tally.sawAnswer() || status == 499 || status == 200) {
       return false;
     }

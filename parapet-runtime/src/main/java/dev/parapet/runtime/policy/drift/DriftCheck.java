@@ -74,7 +74,8 @@ final class DriftCheck implements ExchangeObserver {
   private void fingerprint(String fingerprint) {
     String previous = lock.swapFingerprint(request.route().name(), fingerprint);
     if (previous != null) {
-      lock.events().record(request, EventKind.FINGERPRINT_CHANGED, Map.of("previous", previous, "current", fingerprint));
+      lock.events().record(request, EventKind.FINGERPRINT_CHANGED,
+          Map.of("previous", previous, "current", fingerprint));
     }
   }
 }

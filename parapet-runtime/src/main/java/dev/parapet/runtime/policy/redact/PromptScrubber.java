@@ -64,7 +64,8 @@ final class PromptScrubber {
     return counts;
   }
 
-  private static void scrubField(Redactor redactor, ObjectNode holder, String field, Map<RedactionPattern, Integer> counts) {
+  private static void scrubField(
+      Redactor redactor, ObjectNode holder, String field, Map<RedactionPattern, Integer> counts) {
     Redacted r = redactor.redact(holder.get(field).asText());
     if (!r.counts().isEmpty()) {
       holder.set(field, TextNode.valueOf(r.text()));
