@@ -67,7 +67,7 @@ class BudgetCrashTest {
 
   private static void awaitUp(int port) throws Exception {
     HttpClient client = HttpClient.newHttpClient();
-    for (int i = 0; i < 200; i++) {
+    for (int i = 0; i < 600; i++) { // up to a minute on a loaded machine
       try {
         client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/_parapet/health")).build(),
             HttpResponse.BodyHandlers.discarding());
@@ -109,7 +109,7 @@ class BudgetCrashTest {
           inFlight.add(SealedGateway.HTTP.sendAsync(SealedGateway.request(port, "/routes/remote", chat("hi", MAX_OUT)),
               HttpResponse.BodyHandlers.ofString()));
         }
-        for (int i = 0; i < 100 && received.get() < 3; i++) {
+        for (int i = 0; i < 300 && received.get() < 3; i++) {
           Thread.sleep(100); // a call reaches the provider only once its hold is durable
         }
         assertEquals(3, received.get());
@@ -172,7 +172,7 @@ class BudgetCrashTest {
           t.start();
           threads.add(t);
         }
-        for (int i = 0; i < 300 && answered.get() < 200; i++) {
+        for (int i = 0; i < 1200 && answered.get() < 200; i++) {
           Thread.sleep(50);
         }
         assertTrue(answered.get() >= 200, "only " + answered.get() + " answers before the kill");
