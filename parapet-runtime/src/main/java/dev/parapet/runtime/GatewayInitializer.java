@@ -39,7 +39,7 @@ import java.util.function.Supplier;
  *       the one-request-at-a-time gate;
  *   <li><b>identity</b> — endpoint classification (404/405, health), bearer-token auth;
  *   <li><b>route</b> — route resolution and body normalisation into a {@link GatewayRequest};
- *   <li><b>policy</b> — token limits, budget, redaction: the next issue's handlers go here;
+ *   <li><b>policy</b> — redaction, token limit, budget hold, in that order ({@code policy.PolicyStages});
  *   <li><b>upstream</b> — the terminal handler that answers and fires {@link RequestCompleted};
  *       after it only the last-resort failure handler (close, log the type, release strays).
  * </ol>
@@ -135,7 +135,7 @@ public final class GatewayInitializer extends ChannelInitializer<Channel> {
     p.addLast("route", routes);
   }
 
-  /** Token limits, budget, redaction (next issue): each consumes and forwards GatewayRequest. */
+  /** Redaction, token limit, budget hold: each consumes and forwards GatewayRequest. */
   private void addPolicy(ChannelPipeline p) {
     for (int i = 0; i < policy.size(); i++) {
       p.addLast("policy-" + i, policy.get(i).get());
