@@ -3,6 +3,7 @@ package dev.parapet.runtime.failure;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import org.slf4j.Logger;
@@ -13,7 +14,9 @@ import org.slf4j.LoggerFactory;
  * would log a full stack trace whose messages may quote a caller's bytes. A connection with an
  * unhandled failure is closed — its request may never complete otherwise, and a connection that
  * is not being read would wait forever. Peer resets are routine and logged at debug only; other
- * failures at warn, by type alone (the stack at debug). Stray messages are released.
+ * failures at warn, by type alone (the stack at debug). A caller that hangs up in the middle of
+ * its request body is routine too: the aggregator reports it as a {@link
+ * PrematureChannelClosureException} as the channel goes inactive. Stray messages are released.
  */
 @Sharable
 public final class UnhandledFailureHandler extends ChannelInboundHandlerAdapter {
@@ -21,7 +24,7 @@ public final class UnhandledFailureHandler extends ChannelInboundHandlerAdapter 
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (cause instanceof IOException) {
+    if (cause instanceof IOException || cause instanceof PrematureChannelClosureException) {
       LOG.debug("connection failed: {}", cause.getClass().getSimpleName());
     } else {
       LOG.warn("unhandled {} on a caller connection; closing it", cause.getClass().getName());
