@@ -13,7 +13,7 @@ import java.util.Optional;
 /**
  * Every daily cap of the spec in nano-USD, rounded down as the ledger does: each route's {@code
  * budget_daily_usd}, and each tenant's {@code spend.daily_usd_cap} where it has one. Routes first,
- * then tenants, each in config order.
+ * then tenants, each in the order of the opened config.
  */
 public final class DailyCaps {
   private final Map<SpendKey, Optional<Long>> caps;

@@ -24,7 +24,12 @@ public final class RawHttp implements AutoCloseable {
   }
 
   public RawHttp(int port) throws IOException {
-    socket = new Socket("127.0.0.1", port);
+    this(new Socket("127.0.0.1", port));
+  }
+
+  /** Over a socket the caller connected (for example from another local address). */
+  public RawHttp(Socket connected) throws IOException {
+    socket = connected;
     socket.setSoTimeout(5000);
     in = socket.getInputStream();
   }
