@@ -44,11 +44,16 @@ final class BasicCredentials implements AutoCloseable {
     while (start < value.length() && value.charAt(start) == ' ') {
       start++;
     }
+    String token = value.substring(start);
     byte[] decoded;
     try {
-      decoded = Base64.getDecoder().decode(value.substring(start));
+      decoded = Base64.getDecoder().decode(token);
     } catch (IllegalArgumentException e) {
       return Optional.empty(); // not base64 (spaces, '-', '_', bad padding or length)
+    }
+    if (!Base64.getEncoder().encodeToString(decoded).equals(token)) {
+      Arrays.fill(decoded, (byte) 0);
+      return Optional.empty(); // not canonical: missing padding or stray low bits (RFC 4648 §3.5)
     }
     try {
       int colon = indexOf(decoded, (byte) ':');
