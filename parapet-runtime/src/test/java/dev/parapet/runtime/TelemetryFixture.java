@@ -111,8 +111,9 @@ final class TelemetryFixture implements AutoCloseable {
     return this;
   }
 
+  /** The booted gateway's port, or PARAPET_PORT when the gateway runs in another process. */
   int port() {
-    return gateway.port();
+    return gateway != null ? gateway.port() : Integer.parseInt(env.get("PARAPET_PORT"));
   }
 
   /** POST /routes/{route} with one user message. */
