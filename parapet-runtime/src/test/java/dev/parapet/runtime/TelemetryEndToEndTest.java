@@ -11,6 +11,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.parapet.core.budget.Cost;
 import dev.parapet.core.config.Pricing;
+import dev.parapet.core.seal.KeyPurpose;
+import dev.parapet.core.store.HoldRecord;
+import dev.parapet.core.store.SettlementRecord;
+import dev.parapet.core.store.StoreOptions;
+import dev.parapet.core.store.TelemetryStore;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
 import dev.parapet.runtime.testing.LeakWatch;
 import dev.parapet.runtime.testing.TestConfigs;
 import java.math.BigDecimal;
@@ -136,6 +143,51 @@ class TelemetryEndToEndTest {
       assertTrue(tenants.get("other").get("cap_usd").isNull());
       assertTrue(tenants.get("other").get("remaining_usd").isNull());
       assertTrue(tenants.get("other").get("spent_usd").isTextual());
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
+  @Test
+  void todaysCapsAndGaugesShowSettledSpendAndRecoveredHolds() throws Exception {
+    TelemetryFixture fx = new TelemetryFixture(tmp.resolve("data"), URI.create("http://127.0.0.1:9/v1"));
+    LocalDate today = LocalDate.now(ZoneOffset.UTC);
+    // What a previous process left: one settled call, one hold open when it died.
+    try (TelemetryStore store = TelemetryStore.open(fx.dataDir, fx.key.deriveKey(KeyPurpose.STORE),
+        fx.key.deriveKey(KeyPurpose.STORE_MAC), StoreOptions.defaults())) {
+      store.persistHold(new HoldRecord("h-1", today, "summarizer", "prod", 2_000_000_000L, Instant.now()))
+          .get(5, TimeUnit.SECONDS);
+      store.persistSettlement(new SettlementRecord("h-1", today, "summarizer", "prod", 1_250_000_000L));
+      store.persistHold(new HoldRecord("h-2", today, "writer", "prod", 500_000_000L, Instant.now()))
+          .get(5, TimeUnit.SECONDS);
+    }
+    try (fx) {
+      fx.boot(); // settles h-2 at its worst case
+      Map<String, JsonNode> caps = new HashMap<>();
+      JsonNode todayCaps = fx.adminJson("/_parapet/usage").get("today");
+      todayCaps.get("routes").forEach(r -> caps.put("route:" + r.get("name").asText(), r));
+      todayCaps.get("tenants").forEach(t -> caps.put("tenant:" + t.get("name").asText(), t));
+      assertEquals("1.250000000", caps.get("route:summarizer").get("spent_usd").asText());
+      assertEquals("3.750000000", caps.get("route:summarizer").get("remaining_usd").asText());
+      assertEquals("0.500000000", caps.get("route:writer").get("spent_usd").asText());
+      assertEquals("2.500000000", caps.get("route:writer").get("remaining_usd").asText());
+      assertEquals("1.750000000", caps.get("tenant:prod").get("spent_usd").asText());
+      assertEquals("8.250000000", caps.get("tenant:prod").get("remaining_usd").asText());
+      assertEquals("0.000000000", caps.get("route:elsewhere").get("spent_usd").asText());
+
+      JsonNode recovered = fx.adminJson("/_parapet/events?kind=hold_recovered").get("events");
+      assertEquals(1, recovered.size(), recovered.toString());
+      assertEquals("writer", recovered.get(0).get("route").asText());
+
+      double gauge = -1;
+      for (int i = 0; i < 50 && gauge != 3.75; i++) { // the gauges refresh off the event loop
+        gauge = PrometheusText.parse(fx.admin("/_parapet/metrics").body())
+            .value("parapet_budget_remaining_usd", "scope", "route", "name", "summarizer");
+        Thread.sleep(20);
+      }
+      assertEquals(3.75, gauge);
+      PrometheusText metrics = PrometheusText.parse(fx.admin("/_parapet/metrics").body());
+      assertEquals(2.5, metrics.value("parapet_budget_remaining_usd", "scope", "route", "name", "writer"));
+      assertEquals(8.25, metrics.value("parapet_budget_remaining_usd", "scope", "tenant", "name", "prod"));
     }
     LeakWatch.assertNoLeaks();
   }

@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Everything telemetry adds to the gateway, built at boot once the store is open: the two
  * recorders (a row per request, the Prometheus meters), the read-only surfaces with their small
- * bounded executor (Argon2id and store reads: {@value #SURFACE_THREADS} threads, {@value
+ * bounded executor (Argon2id and store reads: half the cores, at most two threads, {@value
  * #SURFACE_QUEUE} waiting, beyond that 503), and the daily tasks (retention, budget gauges).
  * Closed after the drain, before the store.
  *
@@ -28,7 +28,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class TelemetryStage implements AutoCloseable {
   public static final String RETENTION_DAYS = "PARAPET_RETENTION_DAYS";
-  static final int SURFACE_THREADS = 2;
+  /** Half the cores, at most two: Argon2id floods can never take the event loops' CPU. */
+  static final int SURFACE_THREADS =
+      Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors() / 2));
   static final int SURFACE_QUEUE = 32;
 
   private final RequestRecorder requests;
