@@ -11,6 +11,7 @@ import dev.parapet.runtime.boot.Settings;
 import dev.parapet.runtime.policy.PolicyStages;
 import dev.parapet.runtime.telemetry.OpenedStore;
 import dev.parapet.runtime.telemetry.StoreBoot;
+import dev.parapet.runtime.telemetry.TelemetryStage;
 import dev.parapet.runtime.upstream.UpstreamClient;
 import dev.parapet.runtime.upstream.UpstreamProviders;
 import dev.parapet.runtime.upstream.UpstreamProxyHandler;
@@ -38,6 +39,7 @@ final class Wiring {
   }
 
   private static Stages stages(Map<String, String> env, OpenedConfig opened) throws BootException {
+    TelemetryStage.checkEnv(env); // before the store opens: a bad knob leaves nothing to close
     OpenedStore telemetry = StoreBoot.open(Settings.fromEnv(env).dataDir(), opened, env);
     UpstreamClient client;
     try {
@@ -58,10 +60,12 @@ final class Wiring {
     }
     // Resources close in reverse order after the drain: the upstream pools, then the store,
     // which flushes every queued settlement and record before it closes.
-    return new Stages(
+    Stages stages = new Stages(
         policy.handlers(),
         () -> new UpstreamProxyHandler(client, config, providers, policy::observer),
         List.of(telemetry.store(), client));
+    // Request rows, metrics, the read-only surfaces and the daily tasks; closed before the store.
+    return TelemetryStage.start(env, opened, telemetry.store()).attachTo(stages);
   }
 
   private static UpstreamClient upstreamClient(Map<String, String> env) throws BootException {
