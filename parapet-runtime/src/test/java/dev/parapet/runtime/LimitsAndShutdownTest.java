@@ -27,7 +27,7 @@ class LimitsAndShutdownTest {
       assertEquals(200, c.read().status());
       long t0 = System.nanoTime();
       assertTrue(c.closedByServer());
-      assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(3));
+      assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(8)); // far below the other deadlines
     }
   }
 
@@ -40,7 +40,7 @@ class LimitsAndShutdownTest {
       c.send("X-Slow: 1\r\n"); // still dribbling: the deadline runs from the first byte
       long t0 = System.nanoTime();
       assertTrue(c.closedByServer());
-      assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(3));
+      assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(8)); // far below the other deadlines
       assertTrue(fx.terminal.received.isEmpty());
     }
   }
@@ -121,7 +121,7 @@ class LimitsAndShutdownTest {
       assertTrue(fx.terminal.received.poll(5, TimeUnit.SECONDS) != null);
       long t0 = System.nanoTime();
       fx.close();
-      assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(4));
+      assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(8)); // the answer would take 10 s
       assertTrue(c.closedByServer());
     }
   }
