@@ -10,6 +10,7 @@ import dev.parapet.runtime.flow.InFlightGate;
 import dev.parapet.runtime.http1.BoundedAggregator;
 import dev.parapet.runtime.http1.RequestSanityHandler;
 import dev.parapet.runtime.http1.StrictHttp1Codec;
+import dev.parapet.runtime.limits.BodyRateHandler;
 import dev.parapet.runtime.limits.ConnectionLimitHandler;
 import dev.parapet.runtime.limits.IdleCloseHandler;
 import dev.parapet.runtime.requestid.RequestIdHandler;
@@ -146,6 +147,7 @@ public final class GatewayInitializer extends ChannelInitializer<Channel> {
     p.addLast("sanity", new RequestSanityHandler());
     p.addLast("keep-alive", new HttpServerKeepAliveHandler());
     p.addLast("drain", drain);
+    p.addLast("body-rate", new BodyRateHandler(settings.minBodyBytesPerSecond()));
     p.addLast("aggregator", new BoundedAggregator(settings.maxBodyBytes()));
     p.addLast("in-flight-gate", new InFlightGate(inFlight));
   }

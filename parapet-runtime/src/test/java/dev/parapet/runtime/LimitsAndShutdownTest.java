@@ -32,6 +32,41 @@ class LimitsAndShutdownTest {
   }
 
   @Test
+  void aBodyTrickledBelowTheMinimumRateIsCutOffWithoutStarvingOthers() throws Exception {
+    try (GatewayFixture fx = new GatewayFixture(s -> s.withMinBodyRate(1024));
+        RawHttp slow = fx.raw();
+        RawHttp normal = fx.raw()) {
+      slow.send("POST /routes/summarizer HTTP/1.1\r\nHost: p\r\nAuthorization: Bearer " + TOKEN_A
+          + "\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"messages\":");
+      // While it trickles, another caller is served as usual.
+      normal.send(post("/routes/summarizer", TOKEN_A, CHAT));
+      assertEquals(200, normal.read().status());
+      for (int i = 0; i < 3; i++) {
+        Thread.sleep(1_000);
+        slow.send(" "); // a byte a second: never idle, far below 1 KiB/s
+      }
+      RawHttp.Response refused = slow.read();
+      assertEquals(408, refused.status());
+      assertTrue(refused.body().contains("\"code\":\"request_timeout\""), refused.body());
+      assertTrue(slow.closedByServer());
+      assertEquals(1, fx.terminal.received.size(), "only the normal request was dispatched");
+    }
+  }
+
+  @Test
+  void theBodyRateCheckCanBeTurnedOff() throws Exception {
+    try (GatewayFixture fx = new GatewayFixture(s -> s.withMinBodyRate(0).withTimeouts(60_000, 10_000, 1000));
+        RawHttp c = fx.raw()) {
+      String head = "POST /routes/summarizer HTTP/1.1\r\nHost: p\r\nAuthorization: Bearer " + TOKEN_A
+          + "\r\nContent-Type: application/json\r\nContent-Length: " + CHAT.length() + "\r\n\r\n";
+      c.send(head + CHAT.substring(0, 5));
+      Thread.sleep(6_500); // past the grace period, with 5 bytes sent
+      c.send(CHAT.substring(5));
+      assertEquals(200, c.read().status());
+    }
+  }
+
+  @Test
   void aSlowHeadIsCutOff() throws Exception {
     try (GatewayFixture fx = new GatewayFixture(s -> s.withTimeouts(60_000, 300, 1000));
         RawHttp c = fx.raw()) {
