@@ -73,7 +73,7 @@ final class Wiring {
     }
   }
 
-  private static int maxPerOrigin(Map<String, String> env) throws BootException {
+  static int maxPerOrigin(Map<String, String> env) throws BootException {
     String v = env.get(UPSTREAM_MAX_PER_ORIGIN);
     if (v == null) {
       return UpstreamClient.DEFAULT_MAX_PER_ORIGIN;
