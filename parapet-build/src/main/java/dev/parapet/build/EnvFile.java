@@ -35,15 +35,18 @@ final class EnvFile {
 
   /** Reads and parses {@code file}; {@code shownAs} names the file in errors. */
   static EnvFile read(Path file, String shownAs) throws CommandFailure {
-    String text;
+    return parse(readText(file, shownAs), shownAs);
+  }
+
+  /** The whole file as UTF-8; errors name {@code shownAs}, never the content. */
+  static String readText(Path file, String shownAs) throws CommandFailure {
     try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
+      return Files.readString(file, StandardCharsets.UTF_8);
     } catch (NoSuchFileException e) {
       throw new CommandFailure(shownAs + ": no such file");
     } catch (IOException e) {
       throw CommandFailure.io(shownAs, "read", e);
     }
-    return parse(text, shownAs);
   }
 
   /** Parses {@code text}, reporting every malformed line at once. */

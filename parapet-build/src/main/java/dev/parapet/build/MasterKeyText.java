@@ -1,9 +1,5 @@
 package dev.parapet.build;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -22,14 +18,7 @@ final class MasterKeyText {
   private MasterKeyText() {}
 
   static String fromFile(Path file, String shownAs) throws CommandFailure {
-    String text;
-    try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
-    } catch (NoSuchFileException e) {
-      throw new CommandFailure(shownAs + ": no such file");
-    } catch (IOException e) {
-      throw CommandFailure.io(shownAs, "read", e);
-    }
+    String text = EnvFile.readText(file, shownAs);
     if (ENV_LINE.matcher(text).find()) {
       return fromEnv(EnvFile.parse(text, shownAs).values().get(VARIABLE), shownAs);
     }

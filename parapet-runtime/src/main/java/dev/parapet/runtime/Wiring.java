@@ -3,19 +3,22 @@ package dev.parapet.runtime;
 import dev.parapet.core.config.Quoting;
 import dev.parapet.core.seal.HydratedConfig;
 import dev.parapet.core.seal.TokenDigest;
+import dev.parapet.core.store.StoreException;
 import dev.parapet.runtime.boot.Boot;
 import dev.parapet.runtime.boot.BootException;
 import dev.parapet.runtime.boot.OpenedConfig;
 import dev.parapet.runtime.boot.SealedStateOpener;
 import dev.parapet.runtime.boot.Settings;
+import dev.parapet.runtime.policy.PolicyStages;
 import dev.parapet.runtime.telemetry.OpenedStore;
 import dev.parapet.runtime.telemetry.StoreBoot;
-import dev.parapet.runtime.upstream.ExchangeObserver;
+import dev.parapet.runtime.telemetry.TelemetryStage;
 import dev.parapet.runtime.upstream.UpstreamClient;
 import dev.parapet.runtime.upstream.UpstreamProviders;
 import dev.parapet.runtime.upstream.UpstreamProxyHandler;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -23,8 +26,8 @@ import java.util.Optional;
 /**
  * The production collaborators of the boot sequence: the sealed-state opener, token digests, and
  * the stages behind the front — the telemetry store opened (chain verified, crashed holds settled),
- * no policy handlers yet (next issue), the upstream proxy last, one shared {@link UpstreamClient};
- * both closed after the drain.
+ * the enforcement of {@link PolicyStages} (its ledger seeded from the store), the upstream proxy
+ * last, one shared {@link UpstreamClient}; store and client closed after the drain.
  */
 final class Wiring {
   static final String UPSTREAM_CA_FILE = "PARAPET_UPSTREAM_CA_FILE";
@@ -43,6 +46,7 @@ final class Wiring {
   }
 
   private static Stages stages(Map<String, String> env, OpenedConfig opened) throws BootException {
+    TelemetryStage.checkEnv(env); // before the store opens: a bad knob leaves nothing to close
     OpenedStore telemetry = StoreBoot.open(Settings.fromEnv(env).dataDir(), opened, env);
     UpstreamClient client;
     try {
@@ -53,12 +57,22 @@ final class Wiring {
     }
     UpstreamProviders providers = UpstreamProviders.builtIn();
     HydratedConfig config = opened.config();
+    PolicyStages policy;
+    try {
+      policy = PolicyStages.open(config, telemetry.store(), Clock.systemUTC());
+    } catch (StoreException e) {
+      client.close();
+      telemetry.store().close();
+      throw new BootException("telemetry store: cannot load today's spend: " + e.getMessage());
+    }
     // Resources close in reverse order after the drain: the upstream pools, then the store,
     // which flushes every queued settlement and record before it closes.
-    return new Stages(
-        List.of(),
-        () -> new UpstreamProxyHandler(client, config, providers, request -> ExchangeObserver.NONE),
+    Stages stages = new Stages(
+        policy.handlers(),
+        () -> new UpstreamProxyHandler(client, config, providers, policy::observer),
         List.of(telemetry.store(), client));
+    // Request rows, metrics, the read-only surfaces and the daily tasks; closed before the store.
+    return TelemetryStage.start(env, opened, telemetry.store()).attachTo(stages);
   }
 
   private static UpstreamClient upstreamClient(Map<String, String> env) throws BootException {

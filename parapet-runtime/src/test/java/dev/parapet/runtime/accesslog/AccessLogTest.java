@@ -38,21 +38,32 @@ class AccessLogTest {
         c.send("POST /routes/summarizer HTTP/1.1\r\nHost: p\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n");
         assertEquals(400, c.read().status());
       }
-      Thread.sleep(100);
+      // Lines are written when each request completes, on the connection's own event loop:
+      // wait for all four rather than for a fixed time, and do not assume an order between
+      // the two connections.
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+      while (lines.list.size() < 4 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      Thread.sleep(50); // a fifth line, if one were (wrongly) written, would show up here
     } finally {
       access.detachAppender(lines);
     }
-    List<String> logged = lines.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+    List<String> logged = List.copyOf(lines.list).stream().map(ILoggingEvent::getFormattedMessage).toList();
     assertEquals(4, logged.size(), logged.toString());
-    assertTrue(logged.get(0).startsWith("POST /routes/{route} 200 code=- route=summarizer service=svc-a"), logged.get(0));
-    assertTrue(logged.get(1).contains(" 401 code=invalid_token route=- service=-"), logged.get(1));
-    assertTrue(logged.get(2).contains(" 403 code=route_forbidden route=- service=svc-a"), logged.get(2));
-    assertTrue(logged.get(3).contains(" 400 code=invalid_request"), logged.get(3));
+    assertOne(logged, l -> l.startsWith("POST /routes/{route} 200 code=- route=summarizer service=svc-a"));
+    assertOne(logged, l -> l.contains(" 401 code=invalid_token route=- service=-"));
+    assertOne(logged, l -> l.contains(" 403 code=route_forbidden route=- service=svc-a"));
+    assertOne(logged, l -> l.contains(" 400 code=invalid_request"));
     for (String line : logged) {
       assertTrue(line.matches(".* request_id=[0-9a-f]{32}"), line);
       for (String secret : new String[] {TestConfigs.TOKEN_A, "wrong-token-7777", secretPrompt, "secret=q", "elsewhere"}) {
         assertFalse(line.contains(secret), line);
       }
     }
+  }
+
+  private static void assertOne(List<String> logged, java.util.function.Predicate<String> line) {
+    assertEquals(1, logged.stream().filter(line).count(), logged.toString());
   }
 }

@@ -1,0 +1,66 @@
+package dev.parapet.runtime.policy;
+
+import dev.parapet.core.seal.HydratedConfig;
+import dev.parapet.core.store.StoreException;
+import dev.parapet.core.store.TelemetryStore;
+import dev.parapet.runtime.GatewayRequest;
+import dev.parapet.runtime.policy.budget.BudgetHandler;
+import dev.parapet.runtime.policy.budget.Budgets;
+import dev.parapet.runtime.policy.drift.DriftLock;
+import dev.parapet.runtime.policy.redact.RedactionHandler;
+import dev.parapet.runtime.policy.tokens.TokenLimitHandler;
+import dev.parapet.runtime.stream.StreamGuard;
+import dev.parapet.runtime.upstream.ExchangeObserver;
+import io.netty.channel.ChannelHandler;
+import java.time.Clock;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * The enforcement of issue 4, assembled once at boot: the policy group's handlers in the order a
+ * request meets them — budget hold last, so that cheaper refusals never reserve money — and the
+ * per-request observer the upstream stage consults on the answer. Everything shared between
+ * connections (the ledger, the events sink, the tallies) is made here once.
+ */
+public final class PolicyStages {
+  private static final TokenLimitHandler TOKEN_LIMIT = new TokenLimitHandler();
+  private final Budgets budgets;
+  private final EnforcementEvents events;
+  private final OutputTallies tallies = new OutputTallies();
+  private final DriftLock drift;
+
+  public PolicyStages(Budgets budgets, EnforcementEvents events) {
+    this.budgets = Objects.requireNonNull(budgets, "budgets");
+    this.events = Objects.requireNonNull(events, "events");
+    this.drift = new DriftLock(events);
+  }
+
+  /** Production: the ledger seeded from and journaled to {@code store}; events into it too. */
+  public static PolicyStages open(HydratedConfig config, TelemetryStore store, Clock clock) throws StoreException {
+    return new PolicyStages(Budgets.open(store, config.spec(), clock), EnforcementEvents.into(store));
+  }
+
+  /** Handler factories for the policy group, in order, each called once per connection. */
+  public List<Supplier<ChannelHandler>> handlers() {
+    return List.of(
+        () -> new RedactionHandler(events),
+        () -> TOKEN_LIMIT,
+        () -> new BudgetHandler(budgets, events, tallies));
+  }
+
+  /** The answer-side policies for one request (drift lock, stream guard). */
+  public ExchangeObserver observer(GatewayRequest request) {
+    return new ObserverChain(List.of(
+        new StreamGuard(request, tallies.get(request.requestId()), events),
+        drift.forRequest(request)));
+  }
+
+  public Budgets budgets() {
+    return budgets;
+  }
+
+  public OutputTallies tallies() {
+    return tallies;
+  }
+}

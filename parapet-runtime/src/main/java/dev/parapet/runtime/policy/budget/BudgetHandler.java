@@ -1,0 +1,199 @@
+package dev.parapet.runtime.policy.budget;
+
+import dev.parapet.core.budget.Cost;
+import dev.parapet.core.budget.Hold;
+import dev.parapet.core.budget.HoldResult;
+import dev.parapet.core.budget.Scope;
+import dev.parapet.core.config.Pricing;
+import dev.parapet.core.config.Route;
+import dev.parapet.core.pricing.PriceTable;
+import dev.parapet.core.store.EventKind;
+import dev.parapet.runtime.GatewayRequest;
+import dev.parapet.runtime.RequestCompleted;
+import dev.parapet.runtime.http.ParapetError;
+import dev.parapet.runtime.policy.EnforcementEvents;
+import dev.parapet.runtime.policy.OutputTallies;
+import dev.parapet.runtime.policy.OutputTally;
+import dev.parapet.runtime.policy.PolicyRefusals;
+import dev.parapet.runtime.provider.ChatMessages;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.math.BigDecimal;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * The last handler of the policy group: reserves a call's worst-case cost against its route's
+ * {@code budget_daily_usd} and its tenant's {@code spend.daily_usd_cap} before the call may go
+ * upstream, and settles (or releases) that hold when the request completes. Last, so that the
+ * cheaper refusals (redaction, token limit) never reserve money, and so that the prompt it prices
+ * is the one that will actually be sent (already scrubbed).
+ *
+ * <p>Worst case = the prompt's exact tokens × input price + the (already capped) output tokens
+ * asked for × output price. A refused hold answers 402 {@code budget_exceeded} naming the scope
+ * and what is left today; a full ledger or a hold the store cannot make durable answers 503. The
+ * request is forwarded only after the hold is durable (its future completes on the store's
+ * writer thread; we hop back to this connection's event loop), so a crash can never forget a
+ * reservation that reached a provider.
+ *
+ * <p>One request at a time per connection, so the current hold lives here. It is closed exactly
+ * once: on the request's {@link RequestCompleted} (see {@link Settlement} for what is charged),
+ * or when the connection goes away or this handler is removed first. The ledger itself makes a
+ * second settle or release a no-op.
+ */
+public final class BudgetHandler extends ChannelInboundHandlerAdapter {
+  private static final int CALLER_GONE = 499;
+
+  private final Budgets budgets;
+  private final EnforcementEvents events;
+  private final OutputTallies tallies;
+  private Call current;
+
+  public BudgetHandler(Budgets budgets, EnforcementEvents events, OutputTallies tallies) {
+    this.budgets = Objects.requireNonNull(budgets, "budgets");
+    this.events = Objects.requireNonNull(events, "events");
+    this.tallies = Objects.requireNonNull(tallies, "tallies");
+  }
+
+  /** One call's hold and what settling it needs. */
+  private static final class Call {
+    final GatewayRequest request;
+    final Hold hold;
+    final Pricing pricing;
+    final long promptTokens;
+    OutputTally tally;
+
+    Call(GatewayRequest request, Hold hold, Pricing pricing, long promptTokens) {
+      this.request = request;
+      this.hold = hold;
+      this.pricing = pricing;
+      this.promptTokens = promptTokens;
+    }
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!(msg instanceof GatewayRequest request)) {
+      ctx.fireChannelRead(msg);
+      return;
+    }
+    Route route = request.route();
+    Pricing pricing = PriceTable.effective(route.provider());
+    long prompt = pricing.inputPer1mUsd().signum() == 0 && pricing.outputPer1mUsd().signum() == 0
+        ? 0 : ChatMessages.promptTokens(route, request.body());
+    int maxOut = ChatMessages.maxOutputTokens(request.body()).orElse(route.policy().maxTokensOut());
+    long worst = Cost.worstCase(pricing, prompt, maxOut);
+    HoldResult result = budgets.ledger().tryHold(route.name(), budgets.routeCap(route), route.tenant(),
+        budgets.tenantCap(route.tenant()), worst, budgets.clock().instant());
+    if (result instanceof HoldResult.Refused refused) {
+      refuse(ctx, request, refused, worst);
+      return;
+    }
+    Call call = new Call(request, ((HoldResult.Granted) result).hold(), pricing, prompt);
+    current = call;
+    call.hold.persisted().whenComplete((v, e) -> {
+      try {
+        ctx.executor().execute(() -> persisted(ctx, call, e));
+      } catch (RejectedExecutionException closing) {
+        budgets.ledger().release(call.hold); // the event loop is gone: so is the caller
+      }
+    });
+  }
+
+  private void persisted(ChannelHandlerContext ctx, Call call, Throwable failure) {
+    if (current != call) {
+      return; // the caller left meanwhile; the hold was released then
+    }
+    if (failure != null) {
+      current = null;
+      budgets.ledger().release(call.hold);
+      PolicyRefusals.refuse(ctx, call.request, ParapetError.SERVICE_UNAVAILABLE,
+          "the spend ledger could not record this call; retry later");
+      return;
+    }
+    call.tally = tallies.open(call.request.requestId());
+    ctx.fireChannelRead(call.request);
+  }
+
+  private void refuse(ChannelHandlerContext ctx, GatewayRequest request, HoldResult.Refused refused, long worst) {
+    if (refused.scope() == Scope.OVERLOADED) {
+      PolicyRefusals.refuse(ctx, request, ParapetError.SERVICE_UNAVAILABLE,
+          "too many calls are holding budget right now; retry later");
+      return;
+    }
+    boolean route = refused.scope() == Scope.ROUTE;
+    long left = Math.max(0, refused.capNanos() - refused.usedNanos());
+    String who = route
+        ? "route " + request.route().name() + " daily budget"
+        : "tenant " + request.route().tenant() + " daily cap";
+    events.record(request, EventKind.BUDGET_EXCEEDED, Map.of(
+        "scope", route ? "route" : "tenant",
+        "cap_usd", usd(refused.capNanos()),
+        "left_usd", usd(left),
+        "worst_case_usd", usd(worst)));
+    PolicyRefusals.refuse(ctx, request, ParapetError.BUDGET_EXCEEDED,
+        who + " of $" + usd(refused.capNanos()) + " cannot cover this call's worst case of $" + usd(worst)
+            + "; $" + usd(left) + " left today (UTC)");
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof RequestCompleted completed && current != null
+        && current.request.requestId().equals(completed.requestId())) {
+      Call call = current;
+      current = null;
+      close(call, completed);
+    }
+    ctx.fireUserEventTriggered(evt);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    // The terminal behind us ends a forwarded call with its own completion (499); settle here
+    // only what is still open after it ran, and end a call still waiting for its hold.
+    ctx.fireChannelInactive();
+    Call call = current;
+    if (call != null) {
+      current = null;
+      close(call, gone(call));
+      if (call.tally == null) {
+        PolicyRefusals.complete(ctx, call.request, CALLER_GONE, Optional.empty());
+      }
+    }
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    Call call = current;
+    if (call != null) {
+      current = null;
+      close(call, gone(call));
+    }
+  }
+
+  private static RequestCompleted gone(Call call) {
+    return new RequestCompleted(call.request.requestId(), Optional.of(call.request), CALLER_GONE, Optional.empty(),
+        Optional.empty(), Optional.empty(), 0);
+  }
+
+  private void close(Call call, RequestCompleted completed) {
+    if (call.tally == null) {
+      budgets.ledger().release(call.hold); // never forwarded: nothing can have been charged
+      return;
+    }
+    tallies.close(call.request.requestId());
+    long charge = Settlement.charge(completed, call.pricing, call.promptTokens, call.hold.worstCaseNanos(), call.tally);
+    if (charge == Settlement.RELEASE) {
+      budgets.ledger().release(call.hold);
+    } else {
+      budgets.ledger().settle(call.hold, charge);
+    }
+  }
+
+  static String usd(long nanos) {
+    BigDecimal v = Cost.toUsd(nanos).stripTrailingZeros();
+    return v.signum() == 0 ? "0" : v.toPlainString();
+  }
+}

@@ -1,0 +1,67 @@
+package dev.parapet.runtime.policy.budget;
+
+import dev.parapet.core.budget.Cost;
+import dev.parapet.core.config.Pricing;
+import dev.parapet.runtime.RequestCompleted;
+import dev.parapet.runtime.http.ParapetError;
+import dev.parapet.runtime.policy.OutputTally;
+import dev.parapet.runtime.provider.Usage;
+import java.util.Optional;
+
+/**
+ * What a forwarded call is charged, decided from how it ended ({@link RequestCompleted}):
+ *
+ * <ul>
+ *   <li><b>Upstream timeout</b> (504, nothing answered in {@code timeout_ms}): the worst case. The
+ *       request went out and the provider may have generated every token it was allowed; we cannot
+ *       know, so we fail closed. (A connect timeout is charged too: the two are not told apart.)
+ *   <li><b>A complete answer with reported usage</b>: exactly that usage ({@link Cost#actual}).
+ *   <li><b>Nothing can have been charged</b> — no answer started and the call ended as a provider
+ *       4xx (passed through), an {@code upstream_error} (connection refused, TLS, 5xx), an
+ *       adapter's {@code invalid_request} or our own 503: released. A provider that drops the
+ *       connection after reading the request is indistinguishable here from one that refused it;
+ *       it is released too (the one undercount we accept: at most that call's prompt).
+ *   <li><b>Everything else</b> — a stream cut by a guard, a caller gone (499), a stream the
+ *       provider dropped, a drift refusal (the provider charged it): the tokens actually seen,
+ *       never zero: the prompt as counted (or as reported, if more) plus the output tokens as
+ *       reported or, when more, as counted from what the answer carried.
+ * </ul>
+ */
+final class Settlement {
+  /** Negative: release. */
+  static final long RELEASE = -1;
+
+  private Settlement() {}
+
+  static long charge(RequestCompleted c, Pricing pricing, long promptTokens, long worstCaseNanos, OutputTally tally) {
+    int status = c.status();
+    Optional<ParapetError> error = c.error();
+    Optional<Usage> usage = c.usage();
+    if (status == 504 && error.equals(Optional.of(ParapetError.UPSTREAM_TIMEOUT))) {
+      return worstCaseNanos;
+    }
+    if (usage.isPresent() && error.isEmpty() && status >= 200 && status < 300) {
+      return Cost.actual(pricing, usage.get().promptTokens(), usage.get().completionTokens());
+    }
+    if (nothingCharged(status, error, usage, tally)) {
+      return RELEASE;
+    }
+    long prompt = Math.max(promptTokens, usage.map(Usage::promptTokens).orElse(0L));
+    long output = Math.max(tally.outputTokens(), usage.map(Usage::completionTokens).orElse(0L));
+    return Cost.actual(pricing, prompt, output);
+  }
+
+  private static boolean nothingCharged(
+      int status, Optional<ParapetError> error, Optional<Usage> usage, OutputTally tally) {
+    if (usage.isPresent() || tally.sawAnswer() || status == 499 || status == 200) {
+      return false;
+    }
+    if (status >= 400 && status < 500 && error.isEmpty()) {
+      return true; // the provider's own refusal, passed through
+    }
+    return error.isPresent() && switch (error.get()) {
+      case UPSTREAM_ERROR, INVALID_REQUEST, SERVICE_UNAVAILABLE -> true;
+      default -> false;
+    };
+  }
+}

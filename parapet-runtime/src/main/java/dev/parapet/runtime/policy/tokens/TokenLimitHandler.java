@@ -1,0 +1,44 @@
+package dev.parapet.runtime.policy.tokens;
+
+import dev.parapet.core.budget.TokenLimit;
+import dev.parapet.core.config.Route;
+import dev.parapet.core.tokens.TokenCounter;
+import dev.parapet.runtime.GatewayRequest;
+import dev.parapet.runtime.http.ParapetError;
+import dev.parapet.runtime.policy.PolicyRefusals;
+import dev.parapet.runtime.provider.ChatMessages;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+
+/**
+ * The policy group's {@code max_tokens_in} check (400 {@code max_tokens_in_exceeded}), after
+ * redaction so that it counts the prompt that will actually be sent, before the budget hold so
+ * that an oversized prompt never reserves money. The cheap UTF-8 bound admits most prompts
+ * without running the tokenizer ({@link TokenLimit}); only a prompt near the limit is counted,
+ * with the route model's own encoding (or the documented estimate for Anthropic).
+ *
+ * <p>{@code max_tokens_out} is not checked here: the route stage already capped (or set) the
+ * caller's {@code max_tokens} to it. Stateless, shared by every connection.
+ */
+@ChannelHandler.Sharable
+public final class TokenLimitHandler extends ChannelInboundHandlerAdapter {
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!(msg instanceof GatewayRequest request)) {
+      ctx.fireChannelRead(msg);
+      return;
+    }
+    Route route = request.route();
+    int limit = route.policy().maxTokensIn();
+    TokenCounter counter = TokenCounter.forModel(route.provider().type(), route.provider().model());
+    TokenLimit.Verdict verdict = TokenLimit.check(counter, ChatMessages.texts(request.body()), limit);
+    if (verdict instanceof TokenLimit.Exceeded exceeded) {
+      PolicyRefusals.refuse(ctx, request, ParapetError.MAX_TOKENS_IN_EXCEEDED,
+          "the prompt is " + exceeded.tokens() + " tokens" + (counter.isEstimate() ? " (estimated)" : "")
+              + "; route " + route.name() + " allows max_tokens_in " + limit);
+      return;
+    }
+    ctx.fireChannelRead(request);
+  }
+}

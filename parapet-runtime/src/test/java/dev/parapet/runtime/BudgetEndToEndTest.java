@@ -1,0 +1,177 @@
+package dev.parapet.runtime;
+
+import static dev.parapet.runtime.SealedGateway.chat;
+import static dev.parapet.runtime.SealedGateway.completion;
+import static dev.parapet.runtime.SealedGateway.post;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.parapet.core.config.ProviderType;
+import dev.parapet.core.config.RedactionPolicy;
+import dev.parapet.core.config.Route;
+import dev.parapet.core.store.EventKind;
+import dev.parapet.core.store.EventRow;
+import dev.parapet.core.store.SpendKey;
+import dev.parapet.core.tokens.TokenCounter;
+import dev.parapet.runtime.testing.LeakWatch;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import mockwebserver3.Dispatcher;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Spend caps with holds over real sockets, through the production wiring and the encrypted store:
+ * 402 for the route's and the tenant's cap, the concurrency guarantee, and a restart keeping the
+ * day's spend. Prices are $1 per million tokens both ways: one token is 1000 nano-USD.
+ */
+class BudgetEndToEndTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /** "hi" as one user message with chat framing, on the route's own encoding. */
+  static final int PROMPT = TokenCounter.forModel(ProviderType.OPENAI, SealedGateway.MODEL).countMessages(List.of("hi"));
+  static final int MAX_OUT = 100;
+  static final long WORST = (PROMPT + MAX_OUT) * 1000L;
+
+  @TempDir Path tmp;
+
+  /** Answers every call with the usage of its worst case: each settles exactly at its hold. */
+  static Dispatcher worstCaseAnswers(AtomicInteger calls) {
+    return new Dispatcher() {
+      @Override
+      public MockResponse dispatch(RecordedRequest request) {
+        calls.incrementAndGet();
+        return new MockResponse.Builder().addHeader("Content-Type", "application/json")
+            .body(completion(SealedGateway.MODEL, "ok", PROMPT, MAX_OUT)).build();
+      }
+    };
+  }
+
+  private static Route capped(URI base, String usd) {
+    return SealedGateway.openAi("remote", base, SealedGateway.policy(6000, MAX_OUT, usd, true, RedactionPolicy.OFF), List.of());
+  }
+
+  private static String usd(long nanos) {
+    return BigDecimal.valueOf(nanos, 9).stripTrailingZeros().toPlainString();
+  }
+
+  @Test
+  void routeCapAllowsWhatFitsThenRefuses402AndSendsNothing() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.setDispatcher(worstCaseAnswers(calls));
+      provider.start();
+      long cap = 2 * WORST + WORST / 2;
+      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(),
+          List.of(capped(provider.url("/v1").uri(), usd(cap))));
+      try (Gateway g = sg.start()) {
+        assertEquals(200, post(g.port(), "/routes/remote", chat("hi", 5000)).statusCode());
+        assertEquals(200, post(g.port(), "/routes/remote", chat("hi", 5000)).statusCode());
+        HttpResponse<String> refused = post(g.port(), "/routes/remote", chat("hi", 5000));
+        assertEquals(402, refused.statusCode(), refused.body());
+        JsonNode error = JSON.readTree(refused.body()).get("error");
+        assertEquals("budget_exceeded", error.get("code").asText());
+        String message = error.get("message").asText();
+        assertTrue(message.contains("route remote") && message.contains("$" + usd(cap - 2 * WORST) + " left"), message);
+        assertEquals(2, calls.get(), "a refused call reached the provider");
+      }
+      sg.withStore(store -> {
+        List<EventRow> events = store.events(Optional.empty(), Optional.of(EventKind.BUDGET_EXCEEDED), 10);
+        assertEquals(1, events.size());
+      });
+      assertEquals(2 * WORST, SealedGateway.route(sg.spendToday(), "remote"));
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
+  @Test
+  void tenantCapRefusesEvenWhenTheRouteCouldPay() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.setDispatcher(worstCaseAnswers(calls));
+      provider.start();
+      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.of(new BigDecimal(usd(WORST + 1))),
+          List.of(capped(provider.url("/v1").uri(), "100")));
+      try (Gateway g = sg.start()) {
+        assertEquals(200, post(g.port(), "/routes/remote", chat("hi", MAX_OUT)).statusCode());
+        HttpResponse<String> refused = post(g.port(), "/routes/remote", chat("hi", MAX_OUT));
+        assertEquals(402, refused.statusCode());
+        assertTrue(refused.body().contains("tenant prod daily cap"), refused.body());
+        assertEquals(1, calls.get());
+      }
+      Map<SpendKey, Long> spend = sg.spendToday();
+      assertEquals(WORST, spend.get(SpendKey.tenant("prod")));
+    }
+  }
+
+  @Test
+  void twoHundredParallelCallsAgainstACapThatCoversFifty() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.setDispatcher(worstCaseAnswers(calls));
+      provider.start();
+      long cap = 50 * WORST;
+      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(),
+          List.of(capped(provider.url("/v1").uri(), usd(cap))));
+      int ok = 0;
+      int refused = 0;
+      try (Gateway g = sg.start()) {
+        List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+          all.add(SealedGateway.HTTP.sendAsync(SealedGateway.request(g.port(), "/routes/remote", chat("hi", MAX_OUT)),
+              HttpResponse.BodyHandlers.ofString()));
+        }
+        for (CompletableFuture<HttpResponse<String>> f : all) {
+          int status = f.get().statusCode();
+          if (status == 200) {
+            ok++;
+          } else {
+            assertEquals(402, status, f.get().body());
+            refused++;
+          }
+        }
+      }
+      // Each call settles at exactly its hold, so a leaked hold would leave fewer than 50 paid.
+      assertEquals(50, ok);
+      assertEquals(150, refused);
+      assertEquals(50, calls.get());
+      Map<SpendKey, Long> spend = sg.withStore(store -> assertEquals(List.of(), store.recoverOpenHolds()));
+      assertEquals(cap, SealedGateway.route(spend, "remote"));
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
+  @Test
+  void aRestartInTheMiddleOfTheDayKeepsTheSpend() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.setDispatcher(worstCaseAnswers(calls));
+      provider.start();
+      long cap = 2 * WORST + WORST / 2;
+      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(),
+          List.of(capped(provider.url("/v1").uri(), usd(cap))));
+      try (Gateway g = sg.start()) {
+        assertEquals(200, post(g.port(), "/routes/remote", chat("hi", MAX_OUT)).statusCode());
+        assertEquals(200, post(g.port(), "/routes/remote", chat("hi", MAX_OUT)).statusCode());
+      }
+      try (Gateway g = sg.start()) {
+        HttpResponse<String> refused = post(g.port(), "/routes/remote", chat("hi", MAX_OUT));
+        assertEquals(402, refused.statusCode(), refused.body());
+      }
+      assertEquals(2, calls.get());
+      assertEquals(2 * WORST, SealedGateway.route(sg.spendToday(), "remote"));
+    }
+  }
+}

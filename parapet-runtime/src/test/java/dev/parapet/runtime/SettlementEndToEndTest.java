@@ -1,0 +1,143 @@
+package dev.parapet.runtime;
+
+import static dev.parapet.runtime.SealedGateway.chat;
+import static dev.parapet.runtime.SealedGateway.post;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.parapet.core.config.ProviderType;
+import dev.parapet.core.config.RedactionPolicy;
+import dev.parapet.core.config.Route;
+import dev.parapet.core.tokens.TokenCounter;
+import dev.parapet.runtime.testing.LeakWatch;
+import dev.parapet.runtime.testing.TestConfigs;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import mockwebserver3.Dispatcher;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What each way a forwarded call can end is charged (see the budget's Settlement): a timeout at
+ * its worst case, a provider refusal or an unreachable provider nothing, a caller who leaves
+ * mid-stream what the stream carried until then — never zero.
+ */
+class SettlementEndToEndTest {
+  private static final TokenCounter COUNTER = TokenCounter.forModel(ProviderType.OPENAI, SealedGateway.MODEL);
+  private static final int PROMPT = COUNTER.countMessages(List.of("hi"));
+  private static final int MAX_OUT = 50;
+
+  @TempDir Path tmp;
+
+  private SealedGateway gateway(URI base, int timeoutMs) {
+    Route route = SealedGateway.openAi("remote", base,
+        SealedGateway.policy(6000, MAX_OUT, "5", true, RedactionPolicy.OFF), List.of(), timeoutMs);
+    return new SealedGateway(tmp.resolve("data"), Optional.empty(), List.of(route));
+  }
+
+  @Test
+  void anUpstreamTimeoutSettlesAtTheWorstCase() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.setDispatcher(new Dispatcher() {
+        @Override
+        public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+          release.await(20, TimeUnit.SECONDS);
+          return new MockResponse.Builder().code(500).build();
+        }
+      });
+      provider.start();
+      SealedGateway sg = gateway(provider.url("/v1").uri(), 300);
+      try (Gateway g = sg.start()) {
+        assertEquals(504, post(g.port(), "/routes/remote", chat("hi", MAX_OUT)).statusCode());
+      } finally {
+        release.countDown();
+      }
+      assertEquals((PROMPT + MAX_OUT) * 1000L, SealedGateway.route(sg.spendToday(), "remote"));
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
+  @Test
+  void aProviderRefusalOrAnUnreachableProviderChargesNothing() throws Exception {
+    int closedPort;
+    try (ServerSocket s = new ServerSocket(0)) {
+      closedPort = s.getLocalPort();
+    }
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.start();
+      provider.enqueue(new MockResponse.Builder().code(429).addHeader("Content-Type", "application/json")
+          .body("{\"error\":{\"message\":\"slow down\"}}").build());
+      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(), List.of(
+          SealedGateway.openAi("remote", provider.url("/v1").uri(),
+              SealedGateway.policy(6000, MAX_OUT, "5", true, RedactionPolicy.OFF), List.of()),
+          SealedGateway.openAi("down", URI.create("http://127.0.0.1:" + closedPort + "/v1"),
+              SealedGateway.policy(6000, MAX_OUT, "5", true, RedactionPolicy.OFF), List.of())));
+      try (Gateway g = sg.start()) {
+        assertEquals(429, post(g.port(), "/routes/remote", chat("hi", MAX_OUT)).statusCode());
+        assertEquals(502, post(g.port(), "/routes/down", chat("hi", MAX_OUT)).statusCode());
+      }
+      assertEquals(0L, SealedGateway.route(sg.spendToday(), "remote"));
+      assertEquals(0L, SealedGateway.route(sg.spendToday(), "down"));
+      sg.withStore(store -> assertEquals(List.of(), store.recoverOpenHolds()));
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
+  @Test
+  void aCallerWhoLeavesMidStreamIsChargedWhatTheStreamCarriedNeverZero() throws Exception {
+    List<String> deltas = new ArrayList<>();
+    StringBuilder body = new StringBuilder();
+    for (int i = 0; i < 40; i++) {
+      deltas.add(" tok" + i);
+      body.append(AnswerPolicyEndToEndTest.chunk(SealedGateway.MODEL, "fp_1", " tok" + i));
+    }
+    body.append("data: [DONE]\n\n");
+    long all = deltas.stream().mapToLong(COUNTER::count).sum();
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.start();
+      // About one chunk every 100 ms: the caller leaves long before the end.
+      provider.enqueue(new MockResponse.Builder().addHeader("Content-Type", "text/event-stream")
+          .chunkedBody(body.toString(), 64).throttleBody(200, 100, TimeUnit.MILLISECONDS).build());
+      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(), List.of(
+          SealedGateway.openAi("remote", provider.url("/v1").uri(),
+              SealedGateway.policy(6000, 500, "5", true, RedactionPolicy.OFF), List.of())));
+      try (Gateway g = sg.start()) {
+        String json = "{\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        try (Socket s = new Socket("127.0.0.1", g.port())) {
+          OutputStream out = s.getOutputStream();
+          out.write(("POST /routes/remote HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TestConfigs.TOKEN_A
+              + "\r\nContent-Type: application/json\r\nContent-Length: " + json.length() + "\r\n\r\n" + json)
+              .getBytes(StandardCharsets.US_ASCII));
+          out.flush();
+          InputStream in = s.getInputStream();
+          StringBuilder seen = new StringBuilder();
+          byte[] buf = new byte[4096];
+          while (!seen.toString().contains("tok2")) {
+            int n = in.read(buf);
+            assertTrue(n > 0, seen.toString());
+            seen.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+          }
+        } // the caller leaves
+        Thread.sleep(300);
+      }
+      long spend = SealedGateway.route(sg.spendToday(), "remote");
+      assertTrue(spend >= (PROMPT + 3) * 1000L, "charged " + spend);
+      assertTrue(spend < (PROMPT + all) * 1000L, "charged " + spend + " for the whole stream");
+    }
+    LeakWatch.assertNoLeaks();
+  }
+}
