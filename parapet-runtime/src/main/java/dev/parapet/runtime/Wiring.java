@@ -1,5 +1,6 @@
 package dev.parapet.runtime;
 
+import dev.parapet.core.config.Quoting;
 import dev.parapet.core.seal.HydratedConfig;
 import dev.parapet.core.seal.TokenDigest;
 import dev.parapet.core.store.StoreException;
@@ -30,6 +31,12 @@ import java.util.Optional;
  */
 final class Wiring {
   static final String UPSTREAM_CA_FILE = "PARAPET_UPSTREAM_CA_FILE";
+  /**
+   * Upstream connections per provider origin and event loop. Over HTTP/1.1 each open stream holds
+   * one, so the default ({@value UpstreamClient#DEFAULT_MAX_PER_ORIGIN}) caps concurrent streams to
+   * one provider at that times the worker threads; a deployment holding thousands raises it.
+   */
+  static final String UPSTREAM_MAX_PER_ORIGIN = "PARAPET_UPSTREAM_MAX_PER_ORIGIN";
 
   private Wiring() {}
 
@@ -72,12 +79,23 @@ final class Wiring {
     String caFile = env.get(UPSTREAM_CA_FILE);
     try {
       Optional<Path> ca = caFile == null || caFile.isEmpty() ? Optional.empty() : Optional.of(Path.of(caFile));
-      return UpstreamClient.withExtraCa(
-          ca, UpstreamClient.DEFAULT_MAX_PER_ORIGIN, UpstreamClient.DEFAULT_IDLE_TIMEOUT);
+      return UpstreamClient.withExtraCa(ca, maxPerOrigin(env), UpstreamClient.DEFAULT_IDLE_TIMEOUT);
     } catch (InvalidPathException e) {
       throw new BootException(UPSTREAM_CA_FILE + ": not a file path");
     } catch (IllegalStateException e) {
       throw new BootException(e.getMessage()); // names the variable and the file, never a secret
     }
+  }
+
+  static int maxPerOrigin(Map<String, String> env) throws BootException {
+    String v = env.get(UPSTREAM_MAX_PER_ORIGIN);
+    if (v == null) {
+      return UpstreamClient.DEFAULT_MAX_PER_ORIGIN;
+    }
+    if (!v.matches("[0-9]{1,6}") || Integer.parseInt(v) < 1) {
+      throw new BootException(UPSTREAM_MAX_PER_ORIGIN + ": " + Quoting.quote(v)
+          + " (expected: an integer 1..999999)");
+    }
+    return Integer.parseInt(v);
   }
 }
