@@ -47,7 +47,10 @@ final class Wiring {
 
   private static Stages stages(Map<String, String> env, OpenedConfig opened) throws BootException {
     TelemetryStage.checkEnv(env); // before the store opens: a bad knob leaves nothing to close
-    OpenedStore telemetry = StoreBoot.open(Settings.fromEnv(env).dataDir(), opened, env);
+    Settings settings = Settings.fromEnv(env);
+    // One request in flight per connection, so at most one open budget hold per connection.
+    int maxOpenHolds = settings.maxConnections();
+    OpenedStore telemetry = StoreBoot.open(settings.dataDir(), maxOpenHolds, opened, env);
     UpstreamClient client;
     try {
       client = upstreamClient(env);
@@ -59,7 +62,7 @@ final class Wiring {
     HydratedConfig config = opened.config();
     PolicyStages policy;
     try {
-      policy = PolicyStages.open(config, telemetry.store(), Clock.systemUTC());
+      policy = PolicyStages.open(config, telemetry.store(), Clock.systemUTC(), maxOpenHolds);
     } catch (StoreException e) {
       client.close();
       telemetry.store().close();
