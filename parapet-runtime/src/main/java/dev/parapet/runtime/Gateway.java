@@ -70,8 +70,7 @@ public final class Gateway implements AutoCloseable {
     workerGroup =
         new MultiThreadIoEventLoopGroup(settings.workerThreads(), new DefaultThreadFactory("parapet-io"), io);
     GatewayInitializer initializer =
-        new GatewayInitializer(settings, front, connectionLimit, inFlight, () -> draining,
-            stages.policy(), stages.terminal());
+        new GatewayInitializer(settings, front, connectionLimit, inFlight, () -> draining, stages);
     ServerBootstrap b =
         new ServerBootstrap()
             .group(bossGroup, workerGroup)

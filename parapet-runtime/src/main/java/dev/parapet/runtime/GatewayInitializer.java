@@ -10,6 +10,7 @@ import dev.parapet.runtime.flow.InFlightGate;
 import dev.parapet.runtime.http1.BoundedAggregator;
 import dev.parapet.runtime.http1.RequestSanityHandler;
 import dev.parapet.runtime.http1.StrictHttp1Codec;
+import dev.parapet.runtime.limits.BodyRateHandler;
 import dev.parapet.runtime.limits.ConnectionLimitHandler;
 import dev.parapet.runtime.limits.IdleCloseHandler;
 import dev.parapet.runtime.requestid.RequestIdHandler;
@@ -24,6 +25,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
@@ -35,9 +37,11 @@ import java.util.function.Supplier;
  * <ol>
  *   <li><b>limits</b> — connection cap, keep-alive idle timeout;
  *   <li><b>http1</b> — strict codec (with the request-head deadline), one-message-per-read flow
- *       control, request id, access log, framing sanity, keep-alive, drain, bounded body aggregation,
+ *       control, request id, access log, recorders (telemetry rows, metrics), framing sanity,
+ *       keep-alive, drain, bounded body aggregation,
  *       the one-request-at-a-time gate;
- *   <li><b>identity</b> — endpoint classification (404/405, health), bearer-token auth;
+ *   <li><b>identity</b> — endpoint classification (404/405, health), the read-only surfaces
+ *       (basic auth of users[]: usage, events, metrics), bearer-token auth;
  *   <li><b>route</b> — route resolution and body normalisation into a {@link GatewayRequest};
  *   <li><b>policy</b> — redaction, token limit, budget hold, in that order ({@code policy.PolicyStages});
  *   <li><b>upstream</b> — the terminal handler that answers and fires {@link RequestCompleted};
@@ -59,6 +63,8 @@ public final class GatewayInitializer extends ChannelInitializer<Channel> {
   private final List<Supplier<ChannelHandler>> policy;
   private final DrainHandler drain;
   private final Supplier<ChannelHandler> terminal;
+  private final List<Supplier<ChannelHandler>> recorders;
+  private final Optional<Supplier<ChannelHandler>> surfaces;
 
   // Stateless handlers, shared by every connection.
   private final ConnectionLimitHandler connectionLimit;
@@ -84,14 +90,29 @@ public final class GatewayInitializer extends ChannelInitializer<Channel> {
       BooleanSupplier draining,
       List<Supplier<ChannelHandler>> policy,
       Supplier<ChannelHandler> terminal) {
+    this(settings, front, connectionLimit, inFlight, draining, new Stages(policy, terminal, List.of()));
+  }
+
+  /**
+   * @param stages policy handlers, terminal, recorders and read-only surfaces behind the front
+   */
+  public GatewayInitializer(
+      Settings settings,
+      FrontConfig front,
+      ConnectionLimitHandler connectionLimit,
+      AtomicInteger inFlight,
+      BooleanSupplier draining,
+      Stages stages) {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.front = Objects.requireNonNull(front, "front");
     this.connectionLimit = Objects.requireNonNull(connectionLimit, "connectionLimit");
     this.inFlight = Objects.requireNonNull(inFlight, "inFlight");
     this.drain = new DrainHandler(draining);
-    this.policy = List.copyOf(policy);
-    this.terminal = Objects.requireNonNull(terminal, "terminal");
-    this.endpoints = new EndpointHandler(front.configSha256());
+    this.policy = stages.policy();
+    this.terminal = stages.terminal();
+    this.recorders = stages.recorders();
+    this.surfaces = stages.surfaces();
+    this.endpoints = new EndpointHandler(front.configSha256(), surfaces.isPresent());
     this.auth = new BearerAuthHandler(front.spec().services(), front.serviceTokenDigests(), front.tokenMatcher());
     this.routes = new RouteHandler(front.spec(), settings.maxBodyBytes());
   }
@@ -119,15 +140,22 @@ public final class GatewayInitializer extends ChannelInitializer<Channel> {
     p.addLast("flow-control", new FlowControlHandler());
     p.addLast("request-id", new RequestIdHandler());
     p.addLast("access-log", accessLog);
+    // Telemetry rows and metrics: they only watch RequestCompleted, which starts at the head.
+    for (int i = 0; i < recorders.size(); i++) {
+      p.addLast("recorder-" + i, recorders.get(i).get());
+    }
     p.addLast("sanity", new RequestSanityHandler());
     p.addLast("keep-alive", new HttpServerKeepAliveHandler());
     p.addLast("drain", drain);
+    p.addLast("body-rate", new BodyRateHandler(settings.minBodyBytesPerSecond()));
     p.addLast("aggregator", new BoundedAggregator(settings.maxBodyBytes()));
     p.addLast("in-flight-gate", new InFlightGate(inFlight));
   }
 
   private void addIdentity(ChannelPipeline p) {
     p.addLast("endpoint", endpoints);
+    // The read-only surfaces use basic auth of users[]; they never reach the bearer-token check.
+    surfaces.ifPresent(s -> p.addLast("surfaces", s.get()));
     p.addLast("auth", auth);
   }
 

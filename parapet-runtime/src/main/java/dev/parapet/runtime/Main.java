@@ -2,6 +2,7 @@ package dev.parapet.runtime;
 
 import dev.parapet.runtime.boot.Boot;
 import dev.parapet.runtime.boot.BootException;
+import dev.parapet.runtime.telemetry.StoreVerification;
 import java.io.PrintStream;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -10,11 +11,21 @@ import java.util.concurrent.CountDownLatch;
  * {@code java -jar parapet-runtime.jar}: boots from the environment and serves until SIGTERM
  * (or SIGINT), then drains in-flight requests and exits 0. Any boot failure is one line on
  * stderr, {@code parapet: <reason>}, and exit code 1, with no port opened.
+ *
+ * <p>{@code java -jar parapet-runtime.jar verify-store} checks the telemetry store's hash chain
+ * instead of serving (see {@link StoreVerification}): exit 0 intact, 1 broken or not checkable.
  */
 public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    if (args.length == 1 && args[0].equals("verify-store")) {
+      System.exit(StoreVerification.run(System.getenv(), System.out, System.err));
+    }
+    if (args.length > 0) {
+      System.err.println("parapet: usage: java -jar parapet-runtime.jar [verify-store]");
+      System.exit(2);
+    }
     int code = run(System.getenv(), System.err);
     if (code != 0) {
       System.exit(code);

@@ -1,5 +1,6 @@
 package dev.parapet.runtime;
 
+import dev.parapet.core.config.Quoting;
 import dev.parapet.core.seal.HydratedConfig;
 import dev.parapet.core.seal.TokenDigest;
 import dev.parapet.core.store.StoreException;
@@ -11,6 +12,7 @@ import dev.parapet.runtime.boot.Settings;
 import dev.parapet.runtime.policy.PolicyStages;
 import dev.parapet.runtime.telemetry.OpenedStore;
 import dev.parapet.runtime.telemetry.StoreBoot;
+import dev.parapet.runtime.telemetry.TelemetryStage;
 import dev.parapet.runtime.upstream.UpstreamClient;
 import dev.parapet.runtime.upstream.UpstreamProviders;
 import dev.parapet.runtime.upstream.UpstreamProxyHandler;
@@ -29,6 +31,12 @@ import java.util.Optional;
  */
 final class Wiring {
   static final String UPSTREAM_CA_FILE = "PARAPET_UPSTREAM_CA_FILE";
+  /**
+   * Upstream connections per provider origin and event loop. Over HTTP/1.1 each open stream holds
+   * one, so the default ({@value UpstreamClient#DEFAULT_MAX_PER_ORIGIN}) caps concurrent streams to
+   * one provider at that times the worker threads; a deployment holding thousands raises it.
+   */
+  static final String UPSTREAM_MAX_PER_ORIGIN = "PARAPET_UPSTREAM_MAX_PER_ORIGIN";
 
   private Wiring() {}
 
@@ -38,7 +46,11 @@ final class Wiring {
   }
 
   private static Stages stages(Map<String, String> env, OpenedConfig opened) throws BootException {
-    OpenedStore telemetry = StoreBoot.open(Settings.fromEnv(env).dataDir(), opened, env);
+    TelemetryStage.checkEnv(env); // before the store opens: a bad knob leaves nothing to close
+    Settings settings = Settings.fromEnv(env);
+    // One request in flight per connection, so at most one open budget hold per connection.
+    int maxOpenHolds = settings.maxConnections();
+    OpenedStore telemetry = StoreBoot.open(settings.dataDir(), maxOpenHolds, opened, env);
     UpstreamClient client;
     try {
       client = upstreamClient(env);
@@ -50,7 +62,7 @@ final class Wiring {
     HydratedConfig config = opened.config();
     PolicyStages policy;
     try {
-      policy = PolicyStages.open(config, telemetry.store(), Clock.systemUTC());
+      policy = PolicyStages.open(config, telemetry.store(), Clock.systemUTC(), maxOpenHolds);
     } catch (StoreException e) {
       client.close();
       telemetry.store().close();
@@ -58,22 +70,35 @@ final class Wiring {
     }
     // Resources close in reverse order after the drain: the upstream pools, then the store,
     // which flushes every queued settlement and record before it closes.
-    return new Stages(
+    Stages stages = new Stages(
         policy.handlers(),
         () -> new UpstreamProxyHandler(client, config, providers, policy::observer),
         List.of(telemetry.store(), client));
+    // Request rows, metrics, the read-only surfaces and the daily tasks; closed before the store.
+    return TelemetryStage.start(env, opened, telemetry.store()).attachTo(stages);
   }
 
   private static UpstreamClient upstreamClient(Map<String, String> env) throws BootException {
     String caFile = env.get(UPSTREAM_CA_FILE);
     try {
       Optional<Path> ca = caFile == null || caFile.isEmpty() ? Optional.empty() : Optional.of(Path.of(caFile));
-      return UpstreamClient.withExtraCa(
-          ca, UpstreamClient.DEFAULT_MAX_PER_ORIGIN, UpstreamClient.DEFAULT_IDLE_TIMEOUT);
+      return UpstreamClient.withExtraCa(ca, maxPerOrigin(env), UpstreamClient.DEFAULT_IDLE_TIMEOUT);
     } catch (InvalidPathException e) {
       throw new BootException(UPSTREAM_CA_FILE + ": not a file path");
     } catch (IllegalStateException e) {
       throw new BootException(e.getMessage()); // names the variable and the file, never a secret
     }
+  }
+
+  static int maxPerOrigin(Map<String, String> env) throws BootException {
+    String v = env.get(UPSTREAM_MAX_PER_ORIGIN);
+    if (v == null) {
+      return UpstreamClient.DEFAULT_MAX_PER_ORIGIN;
+    }
+    if (!v.matches("[0-9]{1,6}") || Integer.parseInt(v) < 1) {
+      throw new BootException(UPSTREAM_MAX_PER_ORIGIN + ": " + Quoting.quote(v)
+          + " (expected: an integer 1..999999)");
+    }
+    return Integer.parseInt(v);
   }
 }

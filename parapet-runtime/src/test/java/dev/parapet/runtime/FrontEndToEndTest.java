@@ -347,5 +347,26 @@ class FrontEndToEndTest {
       assertError(r, 431, "headers_too_large");
       assertTrue(c.closedByServer());
     }
+    // 101 small fields stay far under 16 KiB but over the field count.
+    StringBuilder many = new StringBuilder("GET /v1/models HTTP/1.1\r\nHost: p\r\n");
+    for (int i = 0; i < 100; i++) {
+      many.append("X-F").append(i).append(": v\r\n");
+    }
+    try (RawHttp c = fx.raw()) {
+      c.send(many + "\r\n");
+      Response r = c.read();
+      assertError(r, 431, "headers_too_large");
+      assertTrue(r.body().contains("more than 100 header fields"), r.body());
+      assertTrue(c.closedByServer());
+    }
+    // 100 fields in all (Host + 99) is still fine.
+    StringBuilder hundred = new StringBuilder("GET /_parapet/health HTTP/1.1\r\nHost: p\r\n");
+    for (int i = 0; i < 99; i++) {
+      hundred.append("X-F").append(i).append(": v\r\n");
+    }
+    try (RawHttp c = fx.raw()) {
+      c.send(hundred + "\r\n");
+      assertEquals(200, c.read().status());
+    }
   }
 }

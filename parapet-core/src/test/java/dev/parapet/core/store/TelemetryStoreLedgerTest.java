@@ -111,10 +111,15 @@ class TelemetryStoreLedgerTest {
   void diskErrorFailsHoldsButRetriesSettlements() throws Exception {
     try (TelemetryStore store = open(dir)) {
       store.persistHold(hold("h", 500)).get(5, TimeUnit.SECONDS);
-      store.writer().failNextCommitsForTest(2);
+      // Queue both while the writer is paused, so the hold cannot slip into a batch that
+      // commits after the injected failures are used up (it did on a loaded machine).
+      store.writer().pauseForTest();
       store.persistSettlement(settle("h", 200));
+      CompletableFuture<Void> refused = store.persistHold(hold("refused", 1));
+      store.writer().failNextCommitsForTest(2);
+      store.writer().resumeForTest();
       ExecutionException e =
-          assertThrows(ExecutionException.class, () -> store.persistHold(hold("refused", 1)).get(10, TimeUnit.SECONDS));
+          assertThrows(ExecutionException.class, () -> refused.get(10, TimeUnit.SECONDS));
       assertInstanceOf(StoreException.class, e.getCause());
       assertTrue(store.flush(Duration.ofSeconds(10)));
       assertTrue(store.writeFailures() >= 1);

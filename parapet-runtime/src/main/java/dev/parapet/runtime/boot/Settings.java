@@ -15,6 +15,8 @@ import java.util.Set;
  * @param bind the address to listen on ({@code PARAPET_BIND}, default 0.0.0.0)
  * @param port {@code PARAPET_PORT}, default 8000; 0 picks a free port (tests)
  * @param headTimeoutMs how long a request head may take to arrive once it has started
+ * @param minBodyBytesPerSecond the slowest a request body may arrive on average, once its grace
+ *     period is over ({@code PARAPET_MIN_BODY_RATE}; 0 turns the check off)
  */
 public record Settings(
     String bind,
@@ -25,7 +27,8 @@ public record Settings(
     int maxConnections,
     long idleTimeoutMs,
     int workerThreads,
-    long headTimeoutMs) {
+    long headTimeoutMs,
+    long minBodyBytesPerSecond) {
 
   public static final String BOOTSTRAP_STATE = "PARAPET_BOOTSTRAP_STATE";
   public static final String MASTER_KEY = "PARAPET_MASTER_KEY";
@@ -35,32 +38,37 @@ public record Settings(
   /** Defaults for everything; tests start from here. */
   public static Settings defaults() {
     return new Settings("0.0.0.0", 8000, Path.of("./parapet-data"), 4 << 20, 30_000, 10_000, 60_000,
-        Runtime.getRuntime().availableProcessors(), 10_000);
+        Runtime.getRuntime().availableProcessors(), 10_000, 1024);
   }
 
   public Settings withPort(int newPort) {
     return new Settings(bind, newPort, dataDir, maxBodyBytes, shutdownGraceMs, maxConnections,
-        idleTimeoutMs, workerThreads, headTimeoutMs);
+        idleTimeoutMs, workerThreads, headTimeoutMs, minBodyBytesPerSecond);
   }
 
   public Settings withBind(String newBind) {
     return new Settings(newBind, port, dataDir, maxBodyBytes, shutdownGraceMs, maxConnections,
-        idleTimeoutMs, workerThreads, headTimeoutMs);
+        idleTimeoutMs, workerThreads, headTimeoutMs, minBodyBytesPerSecond);
   }
 
   public Settings withMaxBodyBytes(int bytes) {
     return new Settings(bind, port, dataDir, bytes, shutdownGraceMs, maxConnections,
-        idleTimeoutMs, workerThreads, headTimeoutMs);
+        idleTimeoutMs, workerThreads, headTimeoutMs, minBodyBytesPerSecond);
   }
 
   public Settings withTimeouts(long idleMs, long headMs, long graceMs) {
     return new Settings(bind, port, dataDir, maxBodyBytes, graceMs, maxConnections,
-        idleMs, workerThreads, headMs);
+        idleMs, workerThreads, headMs, minBodyBytesPerSecond);
+  }
+
+  public Settings withMinBodyRate(long bytesPerSecond) {
+    return new Settings(bind, port, dataDir, maxBodyBytes, shutdownGraceMs, maxConnections,
+        idleTimeoutMs, workerThreads, headTimeoutMs, bytesPerSecond);
   }
 
   public Settings withMaxConnections(int max) {
     return new Settings(bind, port, dataDir, maxBodyBytes, shutdownGraceMs, max,
-        idleTimeoutMs, workerThreads, headTimeoutMs);
+        idleTimeoutMs, workerThreads, headTimeoutMs, minBodyBytesPerSecond);
   }
 
   /** Reads every knob; the first bad one is the error. Required variables are checked first. */
@@ -89,9 +97,11 @@ public record Settings(
     long idle = integer(env, "PARAPET_IDLE_TIMEOUT_MS", d.idleTimeoutMs(), 1, 86_400_000);
     int workers = (int) integer(env, "PARAPET_WORKER_THREADS", d.workerThreads(), 1, 1024);
     long head = integer(env, "PARAPET_HEAD_TIMEOUT_MS", d.headTimeoutMs(), 1, 3_600_000);
+    long minBodyRate =
+        integer(env, "PARAPET_MIN_BODY_RATE", d.minBodyBytesPerSecond(), 0, 1_000_000_000);
     oneOf(env, "PARAPET_LOG_FORMAT", LOG_FORMATS, false);
     oneOf(env, "PARAPET_LOG_LEVEL", LOG_LEVELS, true);
-    return new Settings(bind, port, dataDir, maxBody, grace, maxConn, idle, workers, head);
+    return new Settings(bind, port, dataDir, maxBody, grace, maxConn, idle, workers, head, minBodyRate);
   }
 
   private static void required(Map<String, String> env, String name) throws BootException {

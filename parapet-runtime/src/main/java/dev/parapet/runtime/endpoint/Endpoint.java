@@ -9,6 +9,10 @@ import io.netty.handler.codec.http.HttpMethod;
  */
 public enum Endpoint {
   HEALTH("/_parapet/health", HttpMethod.GET, false),
+  /** The read-only surfaces of SPEC §4, behind basic auth of {@code users[]}. */
+  USAGE("/_parapet/usage", HttpMethod.GET, false),
+  EVENTS("/_parapet/events", HttpMethod.GET, false),
+  METRICS("/_parapet/metrics", HttpMethod.GET, false),
   /** Anything else under {@code /_parapet/}: 404 for GET, 405 for any other method. */
   PARAPET_OTHER("/_parapet/*", HttpMethod.GET, false),
   ROUTE_CALL("/routes/{route}", HttpMethod.POST, true),
@@ -44,10 +48,20 @@ public enum Endpoint {
     return gateway;
   }
 
+  /** Whether this is one of the read-only surfaces behind basic auth. */
+  public boolean readOnlySurface() {
+    return this == USAGE || this == EVENTS || this == METRICS;
+  }
+
   /** @param path the raw path, query already stripped */
   public static Endpoint classify(String path) {
     if (path.startsWith(PARAPET_PREFIX)) {
-      return path.equals(HEALTH.template) ? HEALTH : PARAPET_OTHER;
+      for (Endpoint e : new Endpoint[] {HEALTH, USAGE, EVENTS, METRICS}) {
+        if (path.equals(e.template)) {
+          return e;
+        }
+      }
+      return PARAPET_OTHER;
     }
     if (path.startsWith(ROUTES_PREFIX) && path.length() > ROUTES_PREFIX.length()) {
       return ROUTE_CALL; // the name is checked after authentication: a bad one is a 403

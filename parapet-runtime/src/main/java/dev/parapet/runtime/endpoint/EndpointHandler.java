@@ -22,14 +22,25 @@ import java.util.Optional;
  * First handler after the in-flight gate: decides what the path names before anyone looks at
  * credentials. Unknown paths are 404 {@code not_found}; a known path with another method is 405
  * {@code method_not_allowed} with {@code Allow} (RFC 9110 §15.5.6); {@code GET
- * /_parapet/health} is answered here, without authentication; gateway endpoints go on to the auth
- * handler. Stateless and shared by every connection.
+ * /_parapet/health} is answered here, without authentication; the read-only surfaces go on to
+ * their basic-auth handler (404 when none is wired); gateway endpoints go on to the auth handler. Stateless and shared by every connection.
  */
 @Sharable
 public final class EndpointHandler extends ChannelInboundHandlerAdapter {
   private final byte[] healthBody;
+  private final boolean surfacesServed;
 
+  /** Without the read-only surfaces: their paths are 404 like any other under /_parapet/. */
   public EndpointHandler(String configSha256) {
+    this(configSha256, false);
+  }
+
+  /**
+   * @param surfacesServed whether a surfaces handler follows this one for usage, events and
+   *     metrics (they go on to it, past this handler's method check)
+   */
+  public EndpointHandler(String configSha256, boolean surfacesServed) {
+    this.surfacesServed = surfacesServed;
     this.healthBody =
         ("{\"status\":\"ok\",\"config_sha256\":\"" + configSha256 + "\"}")
             .getBytes(StandardCharsets.US_ASCII);
@@ -61,7 +72,11 @@ public final class EndpointHandler extends ChannelInboundHandlerAdapter {
         request.release();
         answerHealth(ctx, keepAlive);
       }
-      case PARAPET_OTHER -> {
+      case PARAPET_OTHER, USAGE, EVENTS, METRICS -> {
+        if (surfacesServed && endpoint.readOnlySurface()) {
+          ctx.fireChannelRead(request);
+          return;
+        }
         request.release();
         Refusals.refuse(ctx, ParapetError.NOT_FOUND, "no such endpoint", keepAlive);
       }

@@ -17,7 +17,8 @@ import java.util.List;
 
 /**
  * Sits right after the codec (and the request-id handler, so its answers carry an id): turns a
- * decoder failure into 414 (request line too long), 431 (header section too large) or 400, and
+ * decoder failure into 414 (request line too long), 431 (header section too large, or more than
+ * {@value #MAX_HEADER_FIELDS} fields) or 400, and
  * refuses heads whose framing is ambiguous even though Netty parsed them — more than one {@code
  * Content-Length}, {@code Content-Length} with {@code Transfer-Encoding}, a transfer coding other
  * than {@code chunked} (RFC 9112 §6.1, §6.3; request smuggling), a missing or repeated {@code Host}
@@ -30,6 +31,9 @@ import java.util.List;
  * §11.2). After a refusal every further message is released unread.
  */
 public final class RequestSanityHandler extends ChannelInboundHandlerAdapter {
+  /** Like hardened nginx/Envoy edges: a caller of a JSON API needs a handful, not hundreds. */
+  public static final int MAX_HEADER_FIELDS = 100;
+
   private boolean refused;
 
   @Override
@@ -45,6 +49,13 @@ public final class RequestSanityHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     if (msg instanceof HttpRequest request) {
+      if (request.headers().size() > MAX_HEADER_FIELDS) {
+        ReferenceCountUtil.release(msg);
+        refused = true;
+        Refusals.refuseAndClose(ctx, ParapetError.HEADERS_TOO_LARGE,
+            "more than " + MAX_HEADER_FIELDS + " header fields");
+        return;
+      }
       String problem = framingProblem(request);
       if (problem != null) {
         ReferenceCountUtil.release(msg);

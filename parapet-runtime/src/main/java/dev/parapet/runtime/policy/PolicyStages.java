@@ -37,8 +37,10 @@ public final class PolicyStages {
   }
 
   /** Production: the ledger seeded from and journaled to {@code store}; events into it too. */
-  public static PolicyStages open(HydratedConfig config, TelemetryStore store, Clock clock) throws StoreException {
-    return new PolicyStages(Budgets.open(store, config.spec(), clock), EnforcementEvents.into(store));
+  public static PolicyStages open(
+      HydratedConfig config, TelemetryStore store, Clock clock, int maxOpenHolds) throws StoreException {
+    return new PolicyStages(
+        Budgets.open(store, config.spec(), clock, maxOpenHolds), EnforcementEvents.into(store));
   }
 
   /** Handler factories for the policy group, in order, each called once per connection. */

@@ -26,9 +26,16 @@ public final class StoreBoot {
 
   private StoreBoot() {}
 
-  public static OpenedStore open(Path dataDir, OpenedConfig opened, Map<String, String> env)
+  /**
+   * @param maxOpenHolds budget holds the store accepts at once: one per request in flight, so the
+   *     connection cap ({@code PARAPET_MAX_CONNECTIONS}), never a lower number of its own
+   */
+  public static OpenedStore open(
+      Path dataDir, int maxOpenHolds, OpenedConfig opened, Map<String, String> env)
       throws BootException {
-    StoreOptions options = StoreOptions.defaults().withAcceptBrokenChain(acceptBrokenChain(env));
+    StoreOptions options = StoreOptions.defaults()
+        .withMaxOpenHolds(maxOpenHolds)
+        .withAcceptBrokenChain(acceptBrokenChain(env));
     byte[] storeKey = opened.storeKey().utf8();
     byte[] macKey = opened.storeMacKey().utf8();
     TelemetryStore store;

@@ -21,8 +21,8 @@ import java.util.Optional;
 
 /**
  * A provider's SSE answer relayed event by event: upstream bytes → {@link SseParser} → the
- * adapter's {@link StreamTranslator} → one {@code data:} frame per payload, flushed after each
- * upstream event, never the whole answer held. The caller's head waits for the first translated
+ * adapter's {@link StreamTranslator} → one {@code data:} frame per payload, flushed once per
+ * piece of upstream body (so after each event that arrives alone), never the whole answer held. The caller's head waits for the first translated
  * payload so the drift lock can still refuse with a plain 502 (SPEC §4: checked before any byte
  * reaches the caller, streaming too).
  *
@@ -38,6 +38,7 @@ final class StreamedAnswer implements Answer {
   private final ProviderAdapter adapter;
   private final SseParser parser = new SseParser();
   private final StreamTranslator translator;
+  private boolean unflushed;
   private final SseResponse sse;
   private BufferedAnswer refusal;
   private HttpHeaders headers;
@@ -81,14 +82,22 @@ final class StreamedAnswer implements Answer {
       return;
     }
     if (call.completed()) {
-      return;
+      return; // whatever ended the call flushed
     }
     if (translator.finished()) {
       // The caller has everything once [DONE] is out; it need not wait for the provider's last
       // chunk. The exchange still runs to its end and pools the connection if that end is clean.
       call.resumeUpstream();
-      end(sse.end(), null);
-    } else if (!call.ctx.channel().isWritable()) {
+      end(sse.end(), null); // flushes the events before it too
+      return;
+    }
+    if (unflushed) {
+      // Once per piece of upstream body, not per event: every event in it arrived at the same
+      // moment, so none waits, and a burst of events costs one write syscall, not one each.
+      unflushed = false;
+      sse.flush();
+    }
+    if (!call.ctx.channel().isWritable()) {
       call.pauseUpstream();
     }
   }
@@ -121,7 +130,7 @@ final class StreamedAnswer implements Answer {
       wrote = true;
     }
     if (wrote) {
-      sse.flush(); // per event: a token reaches the caller as soon as it reaches us
+      unflushed = true; // flushed at the end of this piece of upstream body (onContent)
     }
   }
 

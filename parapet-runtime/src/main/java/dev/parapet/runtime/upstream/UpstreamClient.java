@@ -95,6 +95,12 @@ public final class UpstreamClient implements AutoCloseable {
   /** Closes every resting connection. In-flight exchanges finish or fail on their own. */
   @Override
   public void close() {
-    pools.forEach((loop, byOrigin) -> loop.execute(() -> byOrigin.values().forEach(OriginPool::closeIdle)));
+    pools.forEach((loop, byOrigin) -> {
+      // A loop already shutting down closes its channels itself (the gateway stops its event
+      // loops before closing resources); scheduling onto it would only be rejected.
+      if (!loop.isShuttingDown()) {
+        loop.execute(() -> byOrigin.values().forEach(OriginPool::closeIdle));
+      }
+    });
   }
 }

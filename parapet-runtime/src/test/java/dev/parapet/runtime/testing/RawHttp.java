@@ -24,7 +24,12 @@ public final class RawHttp implements AutoCloseable {
   }
 
   public RawHttp(int port) throws IOException {
-    socket = new Socket("127.0.0.1", port);
+    this(new Socket("127.0.0.1", port));
+  }
+
+  /** Over a socket the caller connected (for example from another local address). */
+  public RawHttp(Socket connected) throws IOException {
+    socket = connected;
     // Generous: tests assert outcomes, not speed, and a loaded CI machine can be slow.
     socket.setSoTimeout(20_000);
     in = socket.getInputStream();

@@ -163,9 +163,8 @@ class UpstreamProxyHandlerTest {
       c.full(200, "application/json", OPENAI_ANSWER);
     })) {
       gateway.addRoute("r", provider.baseUrl("http", "127.0.0.1"), 300);
-      long t0 = System.nanoTime();
+      // The provider would answer 200 after 3 s: a 504 can only come from the 300 ms timeout.
       assertRefusal(post("r", ASK), 504, "upstream_timeout");
-      assertTrue(System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(2_500));
       assertEquals(Optional.of(ParapetError.UPSTREAM_TIMEOUT), gateway.nextCompleted().error());
     }
   }

@@ -8,7 +8,6 @@ import dev.parapet.core.config.Route;
 import dev.parapet.core.config.Tenant;
 import dev.parapet.core.store.SpendKey;
 import dev.parapet.core.store.StoreException;
-import dev.parapet.core.store.StoreOptions;
 import dev.parapet.core.store.TelemetryStore;
 import java.time.Clock;
 import java.time.LocalDate;
@@ -44,10 +43,16 @@ public final class Budgets {
     ledger.declareCaps(routeCaps, declaredTenants);
   }
 
-  /** The production budget: journaled to {@code store}, seeded with today's spend from it. */
-  public static Budgets open(TelemetryStore store, ParapetSpec spec, Clock clock) throws StoreException {
+  /**
+   * The production budget: journaled to {@code store}, seeded with today's spend from it.
+   *
+   * @param maxOpenHolds the store's own hold capacity, so the ledger never grants a hold the store
+   *     would refuse
+   */
+  public static Budgets open(TelemetryStore store, ParapetSpec spec, Clock clock, int maxOpenHolds)
+      throws StoreException {
     Objects.requireNonNull(store, "store");
-    BudgetLedger ledger = new BudgetLedger(new StoreJournal(store), StoreOptions.DEFAULT_MAX_OPEN_HOLDS);
+    BudgetLedger ledger = new BudgetLedger(new StoreJournal(store), maxOpenHolds);
     LocalDate today = LocalDate.now(clock.withZone(java.time.ZoneOffset.UTC));
     Map<String, Long> routes = new HashMap<>();
     Map<String, Long> tenants = new HashMap<>();

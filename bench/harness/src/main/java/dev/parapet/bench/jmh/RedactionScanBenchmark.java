@@ -1,0 +1,79 @@
+package dev.parapet.bench.jmh;
+
+import dev.parapet.core.config.RedactionPattern;
+import dev.parapet.core.redact.Redactor;
+import dev.parapet.core.redact.ScanResult;
+import java.util.EnumSet;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The prompt scan every request pays: all seven patterns, as a route with {@code redaction: warn}
+ * and every pattern runs it. Reported as time per scan; bench/jmh converts to MB/s using the
+ * {@code bytes} of each input (ASCII, so chars = bytes).
+ *
+ * <p>Inputs: ordinary prose (no matches) at 1 KB, 100 KB, 1 MB; and 1 MB adversarial inputs made
+ * of the prefixes the patterns must consider at every position — {@code a@a@…} (e-mail), a run of
+ * digits (card numbers), repeated {@code -----BEGIN } (private keys), repeated {@code eyJ.} (JWTs).
+ * Linear behaviour means the adversarial MB/s stays within a constant factor of ordinary input.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Fork(1)
+@Warmup(iterations = 2, time = 1)
+@Measurement(iterations = 3, time = 1)
+public class RedactionScanBenchmark {
+  @Param({"prose-1k", "prose-100k", "prose-1m", "email-1m", "digits-1m", "pem-1m", "jwt-1m"})
+  public String input;
+
+  private Redactor redactor;
+  private String text;
+
+  @Setup
+  public void setUp() {
+    redactor = Redactor.forPatterns(EnumSet.allOf(RedactionPattern.class));
+    text = switch (input) {
+      case "prose-1k" -> prose(1 << 10);
+      case "prose-100k" -> prose(100 << 10);
+      case "prose-1m" -> prose(1 << 20);
+      case "email-1m" -> repeat("a@", 1 << 20);
+      case "digits-1m" -> repeat("4", 1 << 20);
+      case "pem-1m" -> repeat("-----BEGIN ", 1 << 20);
+      case "jwt-1m" -> repeat("eyJ.", 1 << 20);
+      default -> throw new IllegalArgumentException(input);
+    };
+  }
+
+  @Benchmark
+  public ScanResult scan() {
+    return redactor.scan(text);
+  }
+
+  static String prose(int bytes) {
+    String p = "The quarterly review covered the migration of the billing service, the new on-call "
+        + "rotation and the budget for next year's hardware. Alice proposed moving the staging "
+        + "cluster to the new region by March 14; the team agreed, pending a cost estimate of "
+        + "roughly 12,500 dollars and a review of the 3 open incidents. ";
+    return repeat(p, bytes);
+  }
+
+  static String repeat(String unit, int bytes) {
+    StringBuilder sb = new StringBuilder(bytes + unit.length());
+    while (sb.length() < bytes) {
+      sb.append(unit);
+    }
+    sb.setLength(bytes);
+    return sb.toString();
+  }
+}

@@ -1,0 +1,90 @@
+package dev.parapet.core.redact;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.parapet.core.config.RedactionPattern;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The trigger prefilter is an optimisation only: with it, the redactor finds exactly what the
+ * regex alone finds, for every pattern subset, every start offset, and text built to sit on the
+ * edges of the triggers (partial prefixes, case variants, matches glued to each other).
+ */
+class TriggersTest {
+  private static final List<RedactionPattern> ALL = List.of(RedactionPattern.values());
+
+  /** Pieces that make, break and overlap triggers and matches. */
+  private static final String[] PIECES = {
+      " ", "  ", "\n", ".", "-", "_", "@", "%", "+", "/", "=", ",", "\"", "a", "Z", "x", "é", "\uD83D\uDE00",
+      "0", "1", "4", "12", "123", "1234", "4111", "192.168.", "10.0.0.", "255", "1.2", "4111 1111 1111 1111",
+      "4111-1111-1111-1111", "5555555555554444", "bob", "alice.b", "@example.com", "@ex", ".co", "x@y.zz",
+      "sk-", "sk", "-proj-", "Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAB7cDE0fGH", "AKIA", "ASIA", "AKIAIOSFODNN7EXAMPLE",
+      "IOSFODNN7EXAMPL", "gh", "ghp_", "gho_", "ghx_", "github_pat_", "16C7e42F292c6912E7710c838347Ae178B4a",
+      "xox", "xoxb-", "xoxq-", "1234567890-abc", "bearer", "Bearer ", "BEARER  ", "bEaReR", "bear",
+      "abcdefghijklmnop0123", "eyJ", "eyJhbGciOiJIUzI1NiJ9", "eyJzdWIiOiIxMjM0NTY3ODkwIn0", "eyj",
+      "-----BEGIN ", "-----BEGIN", "RSA ", "PRIVATE KEY-----", "-----END RSA PRIVATE KEY-----", "MIIEow",
+      "Proc-Type: 4,ENCRYPTED", "--", "-----", Samples.JWT_IO, Samples.GHP, Samples.XOXB, Samples.SK_ANT,
+  };
+
+  @Test
+  void findsExactlyWhatTheRegexAloneFinds() {
+    Random random = new Random(20261122);
+    for (int round = 0; round < 3000; round++) {
+      EnumSet<RedactionPattern> enabled = EnumSet.noneOf(RedactionPattern.class);
+      for (RedactionPattern p : ALL) {
+        if (round % 3 == 0 || random.nextBoolean()) {
+          enabled.add(p);
+        }
+      }
+      StringBuilder sb = new StringBuilder();
+      int pieces = 1 + random.nextInt(40);
+      for (int i = 0; i < pieces; i++) {
+        sb.append(PIECES[random.nextInt(PIECES.length)]);
+      }
+      String text = sb.toString();
+      Redactor fast = Redactor.forPatterns(enabled);
+      Redactor plain = Redactor.withoutPrefilter(enabled);
+      int from = random.nextInt(text.length() + 1);
+      assertEquals(all(plain, text, from), all(fast, text, from), () -> enabled + " from " + from + ": " + text);
+      assertEquals(plain.redact(text), fast.redact(text), () -> enabled + ": " + text);
+    }
+  }
+
+  @Test
+  void everySampleStillMatchesAndEveryNearMissStillDoesNot() {
+    Redactor fast = Redactor.forPatterns(ALL);
+    Redactor plain = Redactor.withoutPrefilter(ALL);
+    for (Map.Entry<RedactionPattern, List<String[]>> e : Samples.MUST_MATCH.entrySet()) {
+      for (String[] row : e.getValue()) {
+        assertEquals(plain.matches(row[0]), fast.matches(row[0]), row[0]);
+        assertTrue(fast.scan(row[0]).matched(), row[0]);
+      }
+    }
+  }
+
+  @Test
+  void textWithoutATriggerIsNotSearched() {
+    Triggers t = new Triggers(EnumSet.allOf(RedactionPattern.class));
+    String prose = "The team met on March 14 to review 3 incidents and 12,500 dollars of spend. ".repeat(50);
+    assertEquals(-1, t.candidateStart(prose, 0));
+    assertEquals(-1, t.candidateStart("bear with me, sk8 and AKI", 0));
+    // the EMAIL local part before '@' is where the search starts
+    assertEquals(4, t.candidateStart("hi, bob.smith@example.com", 0));
+    assertEquals(6, t.candidateStart("hi, bob.smith@example.com", 6));
+    // a card's first four digits; an address's first digit
+    assertEquals(5, t.candidateStart("card 4111 1111 1111 1111", 0));
+    assertEquals(3, t.candidateStart("ip 10.0.0.1", 0));
+  }
+
+  private static List<Match> all(Redactor r, String text, int from) {
+    List<Match> out = new ArrayList<>();
+    r.forEachMatch(text, from, m -> out.add(m));
+    return out;
+  }
+}

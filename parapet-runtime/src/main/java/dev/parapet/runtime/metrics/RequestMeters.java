@@ -1,0 +1,124 @@
+package dev.parapet.runtime.metrics;
+
+import dev.parapet.core.budget.Cost;
+import dev.parapet.core.config.ParapetSpec;
+import dev.parapet.core.config.ProviderType;
+import dev.parapet.core.config.Route;
+import dev.parapet.core.config.Tenant;
+import dev.parapet.runtime.GatewayRequest;
+import dev.parapet.runtime.RequestCompleted;
+import dev.parapet.runtime.http.ParapetError;
+import dev.parapet.runtime.provider.Usage;
+import dev.parapet.runtime.telemetry.RouteCosts;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The per-request meters, each with a bounded label set: route and tenant names come from the
+ * config, status is the three-digit code, codes are {@link ParapetError}'s; anything else is
+ * {@code other} (a caller can never mint a new series).
+ *
+ * <ul>
+ *   <li>{@code parapet_requests_total{route,status}} — every gateway request ({@code route="-"}
+ *       when refused before a route was established);
+ *   <li>{@code parapet_refusals_total{code}} — answers with a Parapet error code;
+ *   <li>{@code parapet_stream_truncations_total{route}} — streams a guard cut short;
+ *   <li>{@code parapet_upstream_latency_seconds} — histogram, calls that went to a provider (not
+ *       echo), from the request head to the last byte;
+ *   <li>{@code parapet_tokens_total{route,tenant,direction}}, {@code
+ *       parapet_cost_usd_total{route,tenant}} — reported usage and its price.
+ * </ul>
+ */
+final class RequestMeters {
+  static final String OTHER = "other";
+  static final String NONE = "-";
+  private static final Duration[] LATENCY_BUCKETS = {
+    Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
+    Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10),
+    Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(120)
+  };
+
+  private final MeterRegistry registry;
+  private final RouteCosts costs;
+  private final Set<String> routes;
+  private final Set<String> tenants;
+  private final Timer upstreamLatency;
+  private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
+
+  RequestMeters(MeterRegistry registry, ParapetSpec spec, RouteCosts costs) {
+    this.registry = registry;
+    this.costs = costs;
+    this.routes = spec.routes().stream().map(Route::name).collect(Collectors.toUnmodifiableSet());
+    this.tenants = spec.tenants().stream().map(Tenant::name).collect(Collectors.toUnmodifiableSet());
+    this.upstreamLatency =
+        Timer.builder("parapet.upstream.latency")
+            .description("Provider calls, from the request head to the last byte written")
+            .serviceLevelObjectives(LATENCY_BUCKETS)
+            .register(registry);
+    // Zero-valued series for every configured route, so dashboards see them before traffic.
+    for (String route : routes) {
+      counter("parapet.stream.truncations", "Streams a guard cut short", "route", route);
+    }
+  }
+
+  void record(RequestCompleted c) {
+    String route = c.request().map(r -> bounded(routes, r.route().name())).orElse(NONE);
+    counter("parapet.requests", "Gateway requests by route and status",
+        "route", route, "status", status(c.status())).increment();
+    c.error().ifPresent(e -> {
+      if (e == ParapetError.STREAM_TRUNCATED) {
+        counter("parapet.stream.truncations", "Streams a guard cut short", "route", route).increment();
+      } else {
+        counter("parapet.refusals", "Answers with a Parapet error code", "code", e.code()).increment();
+      }
+    });
+    c.request().ifPresent(r -> recordCall(c, r, route));
+  }
+
+  private void recordCall(RequestCompleted c, GatewayRequest r, String route) {
+    if (r.route().provider().type() != ProviderType.ECHO && reachedUpstream(c)) {
+      upstreamLatency.record(c.latencyNanos(), TimeUnit.NANOSECONDS);
+    }
+    if (c.usage().isEmpty()) {
+      return;
+    }
+    Usage u = c.usage().get();
+    String tenant = bounded(tenants, r.route().tenant());
+    counter("parapet.tokens", "Tokens the providers reported",
+        "route", route, "tenant", tenant, "direction", "in").increment(u.promptTokens());
+    counter("parapet.tokens", "Tokens the providers reported",
+        "route", route, "tenant", tenant, "direction", "out").increment(u.completionTokens());
+    long nanos = costs.nanoUsd(r.route(), u);
+    counter("parapet.cost.usd", "USD the calls cost at the route's price", "route", route, "tenant", tenant)
+        .increment(Cost.toUsd(nanos).doubleValue());
+  }
+
+  /** Answered by a provider, or failed talking to one; not refused by policy before the call. */
+  private static boolean reachedUpstream(RequestCompleted c) {
+    return c.error()
+        .map(e -> e == ParapetError.UPSTREAM_ERROR || e == ParapetError.UPSTREAM_TIMEOUT
+            || e == ParapetError.MODEL_DRIFT || e == ParapetError.STREAM_TRUNCATED)
+        .orElse(true);
+  }
+
+  private static String status(int status) {
+    return status >= 100 && status <= 599 ? Integer.toString(status) : OTHER;
+  }
+
+  private static String bounded(Set<String> known, String value) {
+    return known.contains(value) ? value : OTHER;
+  }
+
+  private Counter counter(String name, String description, String... tags) {
+    String key = name + '|' + String.join("|", tags);
+    return counters.computeIfAbsent(key, (Function<String, Counter>) k ->
+        Counter.builder(name).description(description).tags(tags).register(registry));
+  }
+}

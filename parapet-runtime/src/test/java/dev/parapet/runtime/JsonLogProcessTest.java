@@ -1,0 +1,87 @@
+package dev.parapet.runtime;
+
+import static dev.parapet.runtime.TelemetryFixture.ADMIN;
+import static dev.parapet.runtime.TelemetryFixture.ADMIN_PASSWORD;
+import static dev.parapet.runtime.TelemetryFixture.VIEWER;
+import static dev.parapet.runtime.TelemetryFixture.VIEWER_PASSWORD;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.parapet.runtime.testing.TestConfigs;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The production logging configuration ({@code logback.xml}, {@code PARAPET_LOG_FORMAT=json}) in
+ * a separate JVM, as an operator runs it: a run with known secret values, then every stdout line
+ * is one JSON object and none holds a secret, a prompt or a credential.
+ */
+class JsonLogProcessTest {
+  @TempDir Path tmp;
+
+  @Test
+  void everyLogLineIsJsonAndHoldsNoSecret() throws Exception {
+    TelemetryFixture fx = new TelemetryFixture(tmp.resolve("data"), URI.create("http://127.0.0.1:9/v1"));
+    try (ServerSocket s = new ServerSocket(0)) {
+      fx.env.put("PARAPET_PORT", Integer.toString(s.getLocalPort()));
+    }
+    fx.env.put("PARAPET_LOG_FORMAT", "json");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.parapet.runtime.Main");
+    pb.environment().keySet().removeIf(k -> k.startsWith("PARAPET_"));
+    pb.environment().putAll(fx.env);
+    pb.redirectOutput(tmp.resolve("out.txt").toFile());
+    pb.redirectError(tmp.resolve("err.txt").toFile());
+    String prompt = "prompt-canary-json-0451";
+    Process p = pb.start();
+    try {
+      boolean up = false;
+      for (int i = 0; i < 150 && !up; i++) {
+        try {
+          up = fx.get("/_parapet/health", null, null).statusCode() == 200;
+        } catch (IOException notYet) {
+          Thread.sleep(100);
+        }
+      }
+      assertTrue(up, "never came up: " + Files.readString(tmp.resolve("err.txt")));
+      assertEquals(200, fx.call(TestConfigs.TOKEN_A, "summarizer", prompt).statusCode());
+      assertEquals(401, fx.call(TestConfigs.TOKEN_B + "-x", "summarizer", prompt).statusCode());
+      assertEquals(403, fx.call(TestConfigs.TOKEN_B, "writer", prompt).statusCode());
+      assertEquals(401, fx.get("/_parapet/usage", ADMIN, VIEWER_PASSWORD).statusCode());
+      assertEquals(200, fx.get("/_parapet/metrics", VIEWER, VIEWER_PASSWORD).statusCode());
+      assertEquals(200, fx.get("/_parapet/events", ADMIN, ADMIN_PASSWORD).statusCode());
+      p.destroy(); // SIGTERM: drain, flush the store, exit 0
+      assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+      assertEquals(0, p.exitValue(), Files.readString(tmp.resolve("err.txt")));
+    } finally {
+      p.destroyForcibly();
+    }
+    String out = Files.readString(tmp.resolve("out.txt"), StandardCharsets.UTF_8);
+    List<String> secrets = List.of(TelemetryFixture.PROVIDER_KEY, TestConfigs.TOKEN_A, TestConfigs.TOKEN_B,
+        ADMIN_PASSWORD, VIEWER_PASSWORD, fx.env.get("PARAPET_MASTER_KEY"), prompt,
+        TelemetryFixture.basic(ADMIN, VIEWER_PASSWORD).substring(6),
+        TelemetryFixture.basic(VIEWER, VIEWER_PASSWORD).substring(6));
+    int access = 0;
+    for (String line : out.lines().toList()) {
+      JsonNode event = TelemetryFixture.JSON.readTree(line);
+      if ("parapet.access".equals(event.path("loggerName").asText())) {
+        access++;
+      }
+      for (String secret : secrets) {
+        assertFalse(line.contains(secret), "log line holds a secret: " + line);
+      }
+    }
+    assertEquals(7, access, out); // six calls and the health check that found it up
+    assertEquals("", Files.readString(tmp.resolve("err.txt")));
+  }
+}

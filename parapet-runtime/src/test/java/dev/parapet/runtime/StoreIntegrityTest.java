@@ -1,0 +1,285 @@
+package dev.parapet.runtime;
+
+import static dev.parapet.runtime.TelemetryFixture.ADMIN;
+import static dev.parapet.runtime.TelemetryFixture.ADMIN_PASSWORD;
+import static dev.parapet.runtime.TelemetryFixture.VIEWER;
+import static dev.parapet.runtime.TelemetryFixture.VIEWER_PASSWORD;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.JsonEncoder;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.OutputStreamAppender;
+import dev.parapet.runtime.telemetry.StoreVerification;
+import dev.parapet.runtime.testing.LeakWatch;
+import dev.parapet.runtime.testing.TestConfigs;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a run leaves behind: log lines (in the JSON format), telemetry rows and the bytes on disk
+ * hold no secret and no prompt; the store file says nothing without the key; an edited or deleted
+ * row stops the next boot, naming where, until an operator accepts it; verify-store agrees.
+ */
+class StoreIntegrityTest {
+  @TempDir Path tmp;
+
+  private static final String PROMPT_SECRET = "prompt-canary-7f3a9c";
+
+  @Test
+  void noSecretInAnyLogLineRowOrFileAndNoNameInTheRawStore() throws Exception {
+    ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
+    OutputStreamAppender<ILoggingEvent> appender = jsonAppender(logBytes);
+    Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    root.addAppender(appender);
+    TelemetryFixture fx;
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.start();
+      fx = new TelemetryFixture(tmp.resolve("data"), URI.create("http://127.0.0.1:" + provider.getPort() + "/v1"));
+      try (fx) {
+        fx.boot();
+        assertEquals(200, fx.call(TestConfigs.TOKEN_A, "summarizer", "my card " + PROMPT_SECRET).statusCode());
+        assertEquals(200, fx.call(TestConfigs.TOKEN_B, "elsewhere", PROMPT_SECRET).statusCode());
+        assertEquals(403, fx.call(TestConfigs.TOKEN_B, "summarizer", PROMPT_SECRET).statusCode());
+        assertEquals(401, fx.call(TestConfigs.TOKEN_A + "x", "summarizer", PROMPT_SECRET).statusCode());
+        provider.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/json")
+            .body("{\"id\":\"c\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"gpt-4o-2024-08-06\","
+                + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"" + PROMPT_SECRET
+                + "\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1}}").build());
+        assertEquals(200, fx.call(TestConfigs.TOKEN_A, "remote", PROMPT_SECRET).statusCode());
+        provider.enqueue(new MockResponse.Builder().code(503).body(PROVIDER_ERROR).build());
+        assertEquals(502, fx.call(TestConfigs.TOKEN_A, "remote", PROMPT_SECRET).statusCode());
+        assertEquals(401, fx.get("/_parapet/usage", ADMIN, VIEWER_PASSWORD).statusCode());
+        assertEquals(200, fx.get("/_parapet/usage", VIEWER, VIEWER_PASSWORD).statusCode());
+        assertEquals(200, fx.get("/_parapet/events", ADMIN, ADMIN_PASSWORD).statusCode());
+        TelemetryEndToEndTest.awaitRequests(fx, 6);
+      } // closing drains and flushes the store
+    } finally {
+      root.detachAppender(appender);
+      appender.stop();
+    }
+    List<String> secrets = List.of(TelemetryFixture.PROVIDER_KEY, TestConfigs.TOKEN_A, TestConfigs.TOKEN_B,
+        ADMIN_PASSWORD, VIEWER_PASSWORD, fx.env.get("PARAPET_MASTER_KEY"), PROMPT_SECRET,
+        TelemetryFixture.basic(ADMIN, ADMIN_PASSWORD).substring(6),
+        TelemetryFixture.basic(ADMIN, VIEWER_PASSWORD).substring(6));
+
+    String logs = logBytes.toString(StandardCharsets.UTF_8);
+    List<String> lines = logs.lines().toList();
+    assertTrue(lines.stream().anyMatch(l -> l.contains("parapet.access")), logs);
+    assertTrue(lines.stream().anyMatch(l -> l.contains("config_sha256=")), logs);
+    for (String line : lines) {
+      TelemetryFixture.JSON.readTree(line); // every line is one JSON object
+      for (String secret : secrets) {
+        assertFalse(line.contains(secret), "log line holds a secret: " + line);
+      }
+    }
+
+    List<String> rows = dumpEveryRow(fx);
+    assertTrue(rows.size() >= 6 + 3, rows.toString()); // six requests, three events, and more
+    assertTrue(rows.stream().anyMatch(r -> r.contains("summarizer")), "rows are readable with the key");
+    for (String row : rows) {
+      for (String secret : secrets) {
+        assertFalse(row.contains(secret), "telemetry row holds a secret: " + row);
+      }
+    }
+
+    List<Path> files;
+    try (Stream<Path> s = Files.list(fx.dataDir)) {
+      files = s.filter(Files::isRegularFile).toList();
+    }
+    assertTrue(files.stream().anyMatch(f -> f.getFileName().toString().equals("parapet.db")));
+    List<String> names = List.of("summarizer", "elsewhere", "remote", "svc-a", "svc-b", "prod", "other",
+        "gpt-4o-2024-08-06", "route_forbidden", "invalid_token");
+    for (Path f : files) {
+      String raw = new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1);
+      for (String s : concat(secrets, names)) {
+        assertFalse(raw.contains(s), f.getFileName() + " holds " + s + " in the clear");
+      }
+    }
+    // Plain SQLite without the key: not a database.
+    SQLException notADatabase = assertThrows(SQLException.class, () -> {
+      try (Connection plain = DriverManager.getConnection("jdbc:sqlite:" + fx.dataDir.resolve("parapet.db"));
+          Statement st = plain.createStatement();
+          ResultSet rs = st.executeQuery("SELECT name FROM sqlite_master")) {
+        rs.next();
+      }
+    });
+    assertTrue(notADatabase.getMessage().contains("not a database"), notADatabase.getMessage());
+    LeakWatch.assertNoLeaks();
+  }
+
+  private static final String PROVIDER_ERROR = "{\"error\":\"upstream says " + PROMPT_SECRET + "\"}";
+
+  @Test
+  void anEditedRowStopsTheNextBootNamingWhereUntilAccepted() throws Exception {
+    TelemetryFixture fx = runAndStop();
+    try (Connection c = fx.openStoreWithKey(); Statement st = c.createStatement()) {
+      assertEquals(1, st.executeUpdate("UPDATE journal SET cost_nano = cost_nano + 1000000"
+          + " WHERE seq = (SELECT MIN(seq) FROM journal WHERE kind = 'request')"));
+    }
+    String err = refusedBoot(fx.env);
+    assertTrue(err.contains("broken at seq") && err.contains("edited"), err);
+    assertEquals(1, verifyStore(fx.env).code());
+
+    fx.env.put("PARAPET_ACCEPT_BROKEN_CHAIN", "yes");
+    fx.boot().close(); // accepted: a new chain segment starts after the break
+    fx.env.remove("PARAPET_ACCEPT_BROKEN_CHAIN");
+    fx.boot().close(); // and the acknowledgement is durable
+    Result ok = verifyStore(fx.env);
+    assertEquals(0, ok.code(), ok.err());
+    LeakWatch.assertNoLeaks();
+  }
+
+  @Test
+  void aDeletedRowStopsTheNextBoot() throws Exception {
+    TelemetryFixture fx = runAndStop();
+    try (Connection c = fx.openStoreWithKey(); Statement st = c.createStatement()) {
+      assertEquals(1, st.executeUpdate("DELETE FROM journal WHERE seq = (SELECT MIN(seq) + 1 FROM journal)"));
+    }
+    String err = refusedBoot(fx.env);
+    assertTrue(err.contains("broken at seq"), err);
+    Result verify = verifyStore(fx.env);
+    assertEquals(1, verify.code());
+    assertTrue(verify.err().startsWith("parapet: verify-store: ") && verify.err().contains("broken at seq"), verify.err());
+    assertEquals(1, verify.err().lines().count());
+  }
+
+  @Test
+  void verifyStoreOnAnIntactStoreAndOnNone() throws Exception {
+    TelemetryFixture fx = runAndStop();
+    Result ok = verifyStore(fx.env);
+    assertEquals(0, ok.code(), ok.err());
+    assertTrue(ok.out().matches("telemetry chain intact: [0-9]+ rows checked\\R"), ok.out());
+    fx.env.put("PARAPET_DATA_DIR", tmp.resolve("nothing-here").toString());
+    Result none = verifyStore(fx.env);
+    assertEquals(1, none.code());
+    assertTrue(none.err().contains("no telemetry store"), none.err());
+    assertFalse(Files.exists(tmp.resolve("nothing-here")), "verify-store created a store");
+  }
+
+  @Test
+  void aBadRetentionSettingRefusesToBoot() throws Exception {
+    TelemetryFixture fx = new TelemetryFixture(tmp.resolve("data"), URI.create("http://127.0.0.1:9/v1"));
+    for (String bad : new String[] {"0", "-1", "ninety", "90d", " 90", "36501", ""}) {
+      fx.env.put("PARAPET_RETENTION_DAYS", bad);
+      String err = refusedBoot(fx.env);
+      assertTrue(err.contains("PARAPET_RETENTION_DAYS") && err.contains("expected"), err);
+    }
+    fx.env.put("PARAPET_RETENTION_DAYS", "30");
+    fx.boot().close();
+  }
+
+  private TelemetryFixture runAndStop() throws Exception {
+    TelemetryFixture fx = new TelemetryFixture(tmp.resolve("data"), URI.create("http://127.0.0.1:9/v1"));
+    try (fx) {
+      fx.boot();
+      for (int i = 0; i < 3; i++) {
+        assertEquals(200, fx.call(TestConfigs.TOKEN_A, "summarizer", "hello " + i).statusCode());
+      }
+      assertEquals(401, fx.call("nope-nope-nope", "summarizer", "x").statusCode());
+      TelemetryEndToEndTest.awaitRequests(fx, 4);
+    }
+    return fx;
+  }
+
+  private static String refusedBoot(Map<String, String> env) {
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    int code = Main.run(env, new PrintStream(buf, true, StandardCharsets.UTF_8));
+    String err = buf.toString(StandardCharsets.UTF_8);
+    assertEquals(1, code, err);
+    assertEquals(1, err.lines().count(), err);
+    return err;
+  }
+
+  record Result(int code, String out, String err) {}
+
+  private static Result verifyStore(Map<String, String> env) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = StoreVerification.run(env, new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  /** Every row of every table, as text (blobs as hex and as raw characters). */
+  private static List<String> dumpEveryRow(TelemetryFixture fx) throws Exception {
+    List<String> rows = new ArrayList<>();
+    try (Connection c = fx.openStoreWithKey()) {
+      List<String> tables = new ArrayList<>();
+      try (Statement st = c.createStatement();
+          ResultSet rs = st.executeQuery("SELECT name FROM sqlite_master WHERE type = 'table'")) {
+        while (rs.next()) {
+          tables.add(rs.getString(1));
+        }
+      }
+      assertTrue(tables.contains("journal"), tables.toString());
+      for (String table : tables) {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT * FROM \"" + table + "\"")) {
+          ResultSetMetaData md = rs.getMetaData();
+          while (rs.next()) {
+            StringBuilder row = new StringBuilder(table).append(':');
+            for (int i = 1; i <= md.getColumnCount(); i++) {
+              Object v = rs.getObject(i);
+              if (v instanceof byte[] b) {
+                row.append(HexFormat.of().formatHex(b)).append('|').append(new String(b, StandardCharsets.ISO_8859_1));
+              } else {
+                row.append(v);
+              }
+              row.append(',');
+            }
+            rows.add(row.toString());
+          }
+        }
+      }
+    }
+    return rows;
+  }
+
+  private static OutputStreamAppender<ILoggingEvent> jsonAppender(ByteArrayOutputStream sink) {
+    LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+    JsonEncoder encoder = new JsonEncoder();
+    encoder.setContext(context);
+    encoder.setWithFormattedMessage(true);
+    encoder.setWithMessage(false);
+    encoder.setWithArguments(false);
+    encoder.setWithContext(false);
+    encoder.setWithMDC(false);
+    encoder.start();
+    OutputStreamAppender<ILoggingEvent> appender = new OutputStreamAppender<>();
+    appender.setContext(context);
+    appender.setEncoder(encoder);
+    appender.setOutputStream(sink);
+    appender.start();
+    return appender;
+  }
+
+  private static List<String> concat(List<String> a, List<String> b) {
+    List<String> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
+  }
+}

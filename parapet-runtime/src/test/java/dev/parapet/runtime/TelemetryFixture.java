@@ -1,0 +1,176 @@
+package dev.parapet.runtime;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.parapet.core.config.ParapetSpec;
+import dev.parapet.core.config.Policy;
+import dev.parapet.core.config.Pricing;
+import dev.parapet.core.config.ProviderSpec;
+import dev.parapet.core.config.ProviderType;
+import dev.parapet.core.config.RedactionPolicy;
+import dev.parapet.core.config.Role;
+import dev.parapet.core.config.Route;
+import dev.parapet.core.config.Service;
+import dev.parapet.core.config.Tenant;
+import dev.parapet.core.config.User;
+import dev.parapet.core.seal.HydratedConfig;
+import dev.parapet.core.seal.KeyPurpose;
+import dev.parapet.core.seal.MasterKey;
+import dev.parapet.core.seal.PasswordHash;
+import dev.parapet.core.seal.Sealer;
+import dev.parapet.core.seal.SecretValue;
+import dev.parapet.runtime.boot.Boot;
+import dev.parapet.runtime.boot.BootException;
+import dev.parapet.runtime.testing.TestConfigs;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.sqlite.mc.SQLiteMCChacha20Config;
+
+/**
+ * A gateway booted the production way (sealed blob, {@link Wiring#production}) over a temporary
+ * data directory, with priced echo routes (so cost is deterministic), one OpenAI-compatible route
+ * to a fake provider, and two users: {@value #ADMIN} (admin) and {@value #VIEWER} (viewer).
+ *
+ * <p>tenant prod (cap $10): summarizer (echo, $2/$4 per 1M), writer (echo, $1/$1), remote
+ * (openai at the fake provider, $1/$1); tenant other (no cap): elsewhere (echo, $3/$5). svc-a
+ * (prod) may call summarizer, writer, remote; svc-b (other) may call elsewhere.
+ */
+final class TelemetryFixture implements AutoCloseable {
+  static final String ADMIN = "alice";
+  static final String ADMIN_PASSWORD = "correct-horse-admin-5150";
+  static final String VIEWER = "victor";
+  static final String VIEWER_PASSWORD = "viewer-pass-8086-x";
+  static final String PROVIDER_KEY = "sk-telemetry-provider-key-99999";
+  static final ObjectMapper JSON = new ObjectMapper();
+  private static final Map<String, String> HASHES = Map.of(
+      ADMIN, PasswordHash.hash(ADMIN_PASSWORD.toCharArray(), ADMIN),
+      VIEWER, PasswordHash.hash(VIEWER_PASSWORD.toCharArray(), VIEWER));
+
+  final MasterKey key = MasterKey.generate(new SecureRandom());
+  final Map<String, String> env = new HashMap<>();
+  final Path dataDir;
+  final HydratedConfig config;
+  private final HttpClient http = HttpClient.newHttpClient();
+  Gateway gateway;
+
+  TelemetryFixture(Path dataDir, URI providerBase) {
+    this.dataDir = dataDir;
+    this.config = config(providerBase);
+    env.put("PARAPET_BOOTSTRAP_STATE", Sealer.seal(config, key, new SecureRandom()));
+    env.put("PARAPET_MASTER_KEY", key.toBase64());
+    env.put("PARAPET_BIND", "127.0.0.1");
+    env.put("PARAPET_PORT", "0");
+    env.put("PARAPET_DATA_DIR", dataDir.toString());
+  }
+
+  static Pricing price(String in, String out) {
+    return new Pricing(new BigDecimal(in), new BigDecimal(out));
+  }
+
+  private static Route echo(String name, String tenant, Pricing pricing, String budget) {
+    return new Route(name, tenant,
+        new ProviderSpec(ProviderType.ECHO, "echo-" + name, Optional.empty(), Optional.empty(),
+            List.of(), Optional.of(pricing), 60_000),
+        new Policy(6000, 200, new BigDecimal(budget), true, RedactionPolicy.OFF));
+  }
+
+  static HydratedConfig config(URI providerBase) {
+    Route remote = new Route("remote", "prod",
+        new ProviderSpec(ProviderType.OPENAI, "gpt-4o-2024-08-06", Optional.of("OPENAI_KEY"),
+            Optional.of(providerBase), List.of(), Optional.of(price("1", "1")), 5_000),
+        new Policy(6000, 100, new BigDecimal("5"), true, RedactionPolicy.OFF));
+    ParapetSpec spec = new ParapetSpec(1,
+        List.of(new Tenant("prod", Optional.of(new BigDecimal("10")), Optional.empty()),
+            new Tenant("other", Optional.empty(), Optional.empty())),
+        List.of(echo("summarizer", "prod", price("2", "4"), "5"),
+            echo("writer", "prod", price("1", "1"), "3"),
+            echo("elsewhere", "other", price("3", "5"), "7"),
+            remote),
+        List.of(new Service("svc-a", "prod", List.of("summarizer", "writer", "remote"), "SVC_A_TOKEN"),
+            new Service("svc-b", "other", List.of("elsewhere"), "SVC_B_TOKEN")),
+        List.of(new User(ADMIN, Role.ADMIN, "ALICE_PASSWORD"), new User(VIEWER, Role.VIEWER, "VICTOR_PASSWORD")));
+    return new HydratedConfig(spec, Map.of("OPENAI_KEY", SecretValue.of(PROVIDER_KEY)),
+        Map.of("svc-a", TestConfigs.digest(TestConfigs.TOKEN_A), "svc-b", TestConfigs.digest(TestConfigs.TOKEN_B)),
+        HASHES);
+  }
+
+  TelemetryFixture boot() throws BootException {
+    gateway = Boot.start(env, Wiring.production(env));
+    return this;
+  }
+
+  /** The booted gateway's port, or PARAPET_PORT when the gateway runs in another process. */
+  int port() {
+    return gateway != null ? gateway.port() : Integer.parseInt(env.get("PARAPET_PORT"));
+  }
+
+  /** POST /routes/{route} with one user message. */
+  HttpResponse<String> call(String token, String route, String content) throws Exception {
+    String body = "{\"messages\":[{\"role\":\"user\",\"content\":" + JSON.writeValueAsString(content) + "}]}";
+    return http.send(HttpRequest.newBuilder(uri("/routes/" + route))
+            .header("Authorization", "Bearer " + token)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** GET with basic auth (no header when {@code user} is null). */
+  HttpResponse<String> get(String path, String user, String password) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri(path));
+    if (user != null) {
+      b.header("Authorization", basic(user, password));
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  HttpResponse<String> admin(String path) throws Exception {
+    return get(path, ADMIN, ADMIN_PASSWORD);
+  }
+
+  static String basic(String user, String password) {
+    return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+  }
+
+  JsonNode adminJson(String path) throws Exception {
+    HttpResponse<String> r = admin(path);
+    if (r.statusCode() != 200) {
+      throw new AssertionError(path + " -> " + r.statusCode() + " " + r.body());
+    }
+    return JSON.readTree(r.body());
+  }
+
+  dev.parapet.runtime.testing.RawHttp gatewayRaw() throws java.io.IOException {
+    return new dev.parapet.runtime.testing.RawHttp(port());
+  }
+
+  URI uri(String path) {
+    return URI.create("http://127.0.0.1:" + port() + path);
+  }
+
+  /** A keyed connection to the store file, as someone holding the master key could open it. */
+  Connection openStoreWithKey() throws Exception {
+    byte[] storeKey = key.deriveKey(KeyPurpose.STORE);
+    return SQLiteMCChacha20Config.getDefault().withHexKey(storeKey).build()
+        .createConnection("jdbc:sqlite:" + dataDir.resolve("parapet.db").toAbsolutePath());
+  }
+
+  @Override
+  public void close() {
+    if (gateway != null) {
+      gateway.close();
+      gateway = null;
+    }
+  }
+}
