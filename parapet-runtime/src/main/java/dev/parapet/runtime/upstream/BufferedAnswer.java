@@ -3,19 +3,14 @@ package dev.parapet.runtime.upstream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.parapet.runtime.http.ParapetError;
 import dev.parapet.runtime.provider.ProviderAdapter;
 import dev.parapet.runtime.provider.ProviderProtocolException;
 import dev.parapet.runtime.provider.Translated;
 import dev.parapet.runtime.provider.Usage;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
-import io.netty.buffer.Unpooled;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpStatusClass;
 import java.io.IOException;
 import java.io.InputStream;
@@ -92,22 +87,7 @@ final class BufferedAnswer implements Answer {
       return;
     }
     translated = Optional.of(t);
-    Optional<ExchangeObserver.Veto> veto = call.observer.beforeAnswer(call.request, t.reportedModel())
-        .or(() -> call.observer.onAnswer(call.request, t));
-    if (veto.isPresent()) {
-      call.fail(veto.get().error(), veto.get().message());
-      return;
-    }
-    byte[] json;
-    try {
-      json = JSON.writeValueAsBytes(t.body());
-    } catch (IOException e) {
-      call.fail(ParapetError.INTERNAL_ERROR, "the answer could not be encoded");
-      return;
-    }
-    HttpHeaders headers = CallerHeaders.from(head.headers(), false, call.providerKey)
-        .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
-    call.respond(HttpResponseStatus.OK, headers, Unpooled.wrappedBuffer(json), Optional.empty(), t.usage(), t.reportedModel());
+    call.answerWhole(t, CallerHeaders.from(head.headers(), false, call.providerKey));
   }
 
   private void passThrough() {

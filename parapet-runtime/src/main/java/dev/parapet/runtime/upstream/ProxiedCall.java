@@ -1,12 +1,15 @@
 package dev.parapet.runtime.upstream;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parapet.core.seal.SecretValue;
 import dev.parapet.runtime.GatewayRequest;
 import dev.parapet.runtime.RequestCompleted;
 import dev.parapet.runtime.http.ErrorResponses;
 import dev.parapet.runtime.http.ParapetError;
+import dev.parapet.runtime.provider.Translated;
 import dev.parapet.runtime.provider.Usage;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -18,6 +21,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import java.io.IOException;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +36,7 @@ final class ProxiedCall {
   /** nginx's "client closed request": the caller left before the answer was complete. */
   static final int CALLER_GONE = 499;
   private static final Logger LOG = LoggerFactory.getLogger(ProxiedCall.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   final ChannelHandlerContext ctx;
   final GatewayRequest request;
@@ -102,6 +107,30 @@ final class ProxiedCall {
 
   void fail(UpstreamFailure failure) {
     fail(failure.error(), failure.message());
+  }
+
+  /**
+   * A whole translated answer, non-streaming: the observer may still refuse it (drift, output
+   * policy); otherwise it goes out as 200 JSON with {@code headers} (the provider's safe ones, or
+   * none for echo). The one place both the proxied and the local answer take this path.
+   */
+  void answerWhole(Translated t, HttpHeaders headers) {
+    Optional<ExchangeObserver.Veto> veto = observer.beforeAnswer(request, t.reportedModel())
+        .or(() -> observer.onAnswer(request, t));
+    if (veto.isPresent()) {
+      fail(veto.get().error(), veto.get().message());
+      return;
+    }
+    byte[] json;
+    try {
+      json = JSON.writeValueAsBytes(t.body());
+    } catch (IOException e) {
+      fail(ParapetError.INTERNAL_ERROR, "the answer could not be encoded");
+      return;
+    }
+    headers.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+    respond(HttpResponseStatus.OK, headers, Unpooled.wrappedBuffer(json), Optional.empty(), t.usage(),
+        t.reportedModel());
   }
 
   /** A whole answer; {@code body} is taken over. */

@@ -1,6 +1,5 @@
 package dev.parapet.runtime.upstream;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parapet.core.config.ProviderType;
 import dev.parapet.core.seal.HydratedConfig;
 import dev.parapet.runtime.GatewayRequest;
@@ -12,15 +11,10 @@ import dev.parapet.runtime.provider.SseWriter;
 import dev.parapet.runtime.provider.Translated;
 import dev.parapet.runtime.provider.UpstreamCall;
 import dev.parapet.runtime.stream.SseResponse;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import java.io.IOException;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -43,7 +37,6 @@ import org.slf4j.LoggerFactory;
  * untouched.
  */
 public final class UpstreamProxyHandler extends ChannelInboundHandlerAdapter {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Logger LOG = LoggerFactory.getLogger(UpstreamProxyHandler.class);
 
   private final UpstreamClient client;
@@ -124,23 +117,13 @@ public final class UpstreamProxyHandler extends ChannelInboundHandlerAdapter {
   private void echo(ProxiedCall call) {
     GatewayRequest request = call.request;
     Translated t = providers.echo().answer(request.route(), request.body());
-    Optional<ExchangeObserver.Veto> veto = call.observer.beforeAnswer(request, t.reportedModel())
-        .or(() -> request.stream() ? Optional.empty() : call.observer.onAnswer(request, t));
-    if (veto.isPresent()) {
-      call.fail(veto.get().error(), veto.get().message());
+    if (!request.stream()) {
+      call.answerWhole(t, new DefaultHttpHeaders());
       return;
     }
-    if (!request.stream()) {
-      byte[] json;
-      try {
-        json = JSON.writeValueAsBytes(t.body());
-      } catch (IOException e) {
-        call.fail(ParapetError.INTERNAL_ERROR, "the answer could not be encoded");
-        return;
-      }
-      call.respond(HttpResponseStatus.OK,
-          new DefaultHttpHeaders().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON),
-          Unpooled.wrappedBuffer(json), Optional.empty(), t.usage(), t.reportedModel());
+    Optional<ExchangeObserver.Veto> veto = call.observer.beforeAnswer(request, t.reportedModel());
+    if (veto.isPresent()) {
+      call.fail(veto.get().error(), veto.get().message());
       return;
     }
     List<String> payloads = providers.echo().streamPayloads(request.route(), request.body(), Providers.callerWantsUsage(request.body()));
