@@ -2,6 +2,7 @@ package dev.parapet.runtime.policy;
 
 import dev.parapet.runtime.GatewayRequest;
 import dev.parapet.runtime.provider.Translated;
+import dev.parapet.runtime.provider.StreamChunk;
 import dev.parapet.runtime.upstream.ExchangeObserver;
 import java.util.List;
 import java.util.Optional;
@@ -37,7 +38,7 @@ final class ObserverChain implements ExchangeObserver {
   }
 
   @Override
-  public Optional<Veto> onStreamPayload(GatewayRequest request, String payload) {
+  public Optional<Veto> onStreamPayload(GatewayRequest request, StreamChunk payload) {
     for (ExchangeObserver o : observers) {
       Optional<Veto> v = o.onStreamPayload(request, payload);
       if (v.isPresent()) {

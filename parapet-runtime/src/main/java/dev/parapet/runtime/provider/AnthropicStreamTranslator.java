@@ -50,7 +50,7 @@ final class AnthropicStreamTranslator implements StreamTranslator {
   }
 
   @Override
-  public List<String> onEvent(SseEvent event) throws ProviderProtocolException {
+  public List<StreamChunk> onEvent(SseEvent event) throws ProviderProtocolException {
     if (finished) {
       return List.of();
     }
@@ -73,7 +73,7 @@ final class AnthropicStreamTranslator implements StreamTranslator {
     };
   }
 
-  private List<String> messageStart(ObjectNode json) throws ProviderProtocolException {
+  private List<StreamChunk> messageStart(ObjectNode json) throws ProviderProtocolException {
     if (chunks != null) {
       throw new ProviderProtocolException(WHAT + ": a second message_start");
     }
@@ -88,7 +88,7 @@ final class AnthropicStreamTranslator implements StreamTranslator {
     return List.of(chunks.role());
   }
 
-  private List<String> contentDelta(ObjectNode json) throws ProviderProtocolException {
+  private List<StreamChunk> contentDelta(ObjectNode json) throws ProviderProtocolException {
     requireStarted("content_block_delta");
     JsonNode delta = json.path("delta");
     if (!"text_delta".equals(delta.path("type").asText())) {
@@ -105,7 +105,7 @@ final class AnthropicStreamTranslator implements StreamTranslator {
     return List.of(chunks.content(text.asText()));
   }
 
-  private List<String> messageDelta(ObjectNode json) throws ProviderProtocolException {
+  private List<StreamChunk> messageDelta(ObjectNode json) throws ProviderProtocolException {
     requireStarted("message_delta");
     readUsage(json.get("usage"), "message_delta");
     JsonNode stopReason = json.path("delta").get("stop_reason");
@@ -116,9 +116,9 @@ final class AnthropicStreamTranslator implements StreamTranslator {
     return List.of(chunks.finish(AnthropicAdapter.finishReason(stopReason.asText())));
   }
 
-  private List<String> messageStop() throws ProviderProtocolException {
+  private List<StreamChunk> messageStop() throws ProviderProtocolException {
     requireStarted("message_stop");
-    List<String> out = new ArrayList<>(3);
+    List<StreamChunk> out = new ArrayList<>(3);
     if (!finishSent) {
       finishSent = true;
       out.add(chunks.finish("stop"));
@@ -126,7 +126,7 @@ final class AnthropicStreamTranslator implements StreamTranslator {
     if (callerWantsUsage) {
       out.add(chunks.usage(currentUsage()));
     }
-    out.add(SseWriter.DONE);
+    out.add(StreamChunk.DONE);
     finished = true;
     return out;
   }

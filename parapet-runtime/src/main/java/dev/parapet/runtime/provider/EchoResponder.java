@@ -42,10 +42,10 @@ public final class EchoResponder {
    * The same answer as the {@code data:} payloads of an OpenAI stream: the role chunk, the text
    * word by word, the finish chunk, the usage chunk if {@code includeUsage}, then {@code [DONE]}.
    */
-  public List<String> streamPayloads(Route route, ObjectNode request, boolean includeUsage) {
+  public List<StreamChunk> streamPayloads(Route route, ObjectNode request, boolean includeUsage) {
     Answer a = compute(route, request);
     OpenAiChunks chunks = new OpenAiChunks(ids.get(), now(), a.model);
-    List<String> payloads = new ArrayList<>();
+    List<StreamChunk> payloads = new ArrayList<>();
     payloads.add(chunks.role());
     for (String piece : words(a.text)) {
       payloads.add(chunks.content(piece));
@@ -54,7 +54,7 @@ public final class EchoResponder {
     if (includeUsage) {
       payloads.add(chunks.usage(a.usage));
     }
-    payloads.add(SseWriter.DONE);
+    payloads.add(StreamChunk.DONE);
     return payloads;
   }
 

@@ -22,33 +22,33 @@ final class OpenAiChunks {
   }
 
   /** The first chunk: {@code delta: {role: assistant, content: ""}}. */
-  String role() {
+  StreamChunk role() {
     ObjectNode delta = Json.NODES.objectNode();
     delta.put("role", "assistant");
     delta.put("content", "");
     return choiceChunk(delta, null);
   }
 
-  String content(String text) {
+  StreamChunk content(String text) {
     ObjectNode delta = Json.NODES.objectNode();
     delta.put("content", text);
     return choiceChunk(delta, null);
   }
 
   /** The chunk carrying the finish reason, with an empty delta as OpenAI sends it. */
-  String finish(String finishReason) {
+  StreamChunk finish(String finishReason) {
     return choiceChunk(Json.NODES.objectNode(), finishReason);
   }
 
   /** The usage-only chunk OpenAI sends for {@code stream_options.include_usage}. */
-  String usage(Usage usage) {
+  StreamChunk usage(Usage usage) {
     ObjectNode chunk = base();
     chunk.putArray("choices");
     chunk.set("usage", usageNode(usage));
-    return Json.write(chunk);
+    return StreamChunk.of(chunk);
   }
 
-  private String choiceChunk(ObjectNode delta, String finishReason) {
+  private StreamChunk choiceChunk(ObjectNode delta, String finishReason) {
     ObjectNode chunk = base();
     ArrayNode choices = chunk.putArray("choices");
     ObjectNode choice = choices.addObject();
@@ -59,7 +59,7 @@ final class OpenAiChunks {
     } else {
       choice.put("finish_reason", finishReason);
     }
-    return Json.write(chunk);
+    return StreamChunk.of(chunk);
   }
 
   private ObjectNode base() {

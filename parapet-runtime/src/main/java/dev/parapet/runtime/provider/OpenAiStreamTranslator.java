@@ -27,7 +27,7 @@ final class OpenAiStreamTranslator implements StreamTranslator {
   }
 
   @Override
-  public List<String> onEvent(SseEvent event) throws ProviderProtocolException {
+  public List<StreamChunk> onEvent(SseEvent event) throws ProviderProtocolException {
     if (finished) {
       return List.of(); // nothing is meaningful after [DONE]
     }
@@ -37,7 +37,7 @@ final class OpenAiStreamTranslator implements StreamTranslator {
     String data = event.data();
     if (data.strip().equals(SseWriter.DONE)) {
       finished = true;
-      return List.of(SseWriter.DONE);
+      return List.of(StreamChunk.DONE);
     }
     if (data.isBlank()) {
       return List.of(); // an empty data line is a keep-alive, not a chunk
@@ -66,7 +66,7 @@ final class OpenAiStreamTranslator implements StreamTranslator {
     if (usageOnly && !callerWantsUsage) {
       return List.of();
     }
-    return List.of(data);
+    return List.of(new StreamChunk(data, chunk));
   }
 
   /** Content, refusal and tool-call arguments are all billed output. */

@@ -27,29 +27,43 @@ public final class SseWriter {
    * event early.
    */
   public static ByteBuf frame(ByteBufAllocator alloc, String payload) {
-    ByteBuf buf = alloc.buffer(ByteBufUtil.utf8MaxBytes(payload) + 8);
+    ByteBuf buf = alloc.buffer(maxFrameBytes(payload));
     try {
-      buf.writeBytes(DATA_PREFIX);
-      int start = 0;
-      int n = payload.length();
-      for (int i = 0; i < n; i++) {
-        char c = payload.charAt(i);
-        if (c == '\n' || c == '\r') {
-          ByteBufUtil.writeUtf8(buf, payload, start, i);
-          buf.writeByte('\n');
-          buf.writeBytes(DATA_PREFIX);
-          if (c == '\r' && i + 1 < n && payload.charAt(i + 1) == '\n') {
-            i++;
-          }
-          start = i + 1;
-        }
-      }
-      ByteBufUtil.writeUtf8(buf, payload, start, n);
-      buf.writeByte('\n').writeByte('\n');
+      frameInto(buf, payload);
       return buf;
     } catch (RuntimeException e) {
       buf.release();
       throw e;
     }
+  }
+
+  /** An upper bound on the bytes {@link #frameInto} writes for {@code payload}, line breaks aside. */
+  public static int maxFrameBytes(String payload) {
+    return ByteBufUtil.utf8MaxBytes(payload) + DATA_PREFIX.length + 2;
+  }
+
+  /**
+   * Appends {@code data: <payload>\n\n} to {@code out} (growing it as needed), with the same line
+   * handling as {@link #frame}: several events framed into one buffer go out as one write.
+   */
+  public static void frameInto(ByteBuf out, String payload) {
+    out.ensureWritable(maxFrameBytes(payload));
+    out.writeBytes(DATA_PREFIX);
+    int start = 0;
+    int n = payload.length();
+    for (int i = 0; i < n; i++) {
+      char c = payload.charAt(i);
+      if (c == '\n' || c == '\r') {
+        ByteBufUtil.writeUtf8(out, payload, start, i);
+        out.writeByte('\n');
+        out.writeBytes(DATA_PREFIX);
+        if (c == '\r' && i + 1 < n && payload.charAt(i + 1) == '\n') {
+          i++;
+        }
+        start = i + 1;
+      }
+    }
+    ByteBufUtil.writeUtf8(out, payload, start, n);
+    out.writeByte('\n').writeByte('\n');
   }
 }

@@ -24,17 +24,17 @@ public final class StreamRelay {
 
   /**
    * Consumes the readable bytes of {@code in} (not released) and returns the payloads to send
-   * the caller, in order; {@code "[DONE]"} is among them once the provider's stream ended
+   * the caller, in order; {@link StreamChunk#DONE} is among them once the provider's stream ended
    * cleanly.
    *
    * @throws ProviderProtocolException on an oversize event, garbage or a provider error event
    */
-  public List<String> feed(ByteBuf in) throws ProviderProtocolException {
+  public List<StreamChunk> feed(ByteBuf in) throws ProviderProtocolException {
     List<SseEvent> events = parser.feed(in);
     if (events.isEmpty()) {
       return List.of();
     }
-    List<String> payloads = new ArrayList<>(events.size() + 2);
+    List<StreamChunk> payloads = new ArrayList<>(events.size() + 2);
     for (SseEvent event : events) {
       payloads.addAll(translator.onEvent(event));
     }

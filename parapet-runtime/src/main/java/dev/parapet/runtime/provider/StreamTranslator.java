@@ -10,15 +10,15 @@ import java.util.Optional;
 public interface StreamTranslator {
 
   /**
-   * Feeds one upstream event; returns the {@code data:} payloads to send the caller, in order
-   * (each is framed by the caller of this method as {@code data: <payload>\n\n}). The terminal
-   * {@code [DONE]} is returned as the literal payload {@code "[DONE]"} exactly once, when the
-   * provider's stream ends cleanly.
+   * Feeds one upstream event; returns the {@code data:} payloads to send the caller, in order,
+   * each with the chunk it was parsed from (each is framed by the caller of this method as
+   * {@code data: <payload>\n\n}). The terminal {@code [DONE]} is returned as
+   * {@link StreamChunk#DONE} exactly once, when the provider's stream ends cleanly.
    *
    * @throws ProviderProtocolException when the event cannot be understood (garbage, an
    *     {@code error} event from the provider); the stream then ends with {@code upstream_error}
    */
-  List<String> onEvent(SseEvent event) throws ProviderProtocolException;
+  List<StreamChunk> onEvent(SseEvent event) throws ProviderProtocolException;
 
   /** Whether the provider's stream has ended cleanly (the last event was seen). */
   boolean finished();

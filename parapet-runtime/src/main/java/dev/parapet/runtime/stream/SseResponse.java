@@ -21,15 +21,19 @@ import java.nio.charset.StandardCharsets;
 /**
  * The caller's side of one streamed answer: a {@code 200 text/event-stream} head sent with
  * chunked transfer coding (RFC 9112 §7.1), then one {@code data: <payload>\n\n} frame per event
- * ({@link SseWriter#frame}, WHATWG HTML §9.2), then the last chunk. Every write goes through the terminal handler's
- * context, so it passes the whole outbound pipeline. Nothing here buffers the answer: whoever
- * writes events calls {@link #flush()} once per upstream event and watches the channel's
- * writability for backpressure.
+ * ({@link SseWriter#frameInto}, WHATWG HTML §9.2), then the last chunk. Every write goes through the terminal handler's
+ * context, so it passes the whole outbound pipeline. Events framed between two flushes leave as
+ * one chunk; nothing here holds more than that: whoever writes events calls {@link #flush()} once
+ * per piece of upstream body, watches the channel's writability for backpressure, and calls
+ * {@link #discard()} when the call ends without {@link #end()}.
  */
 public final class SseResponse {
   private final ChannelHandlerContext ctx;
   private boolean started;
   private boolean ended;
+  // Events framed since the last flush: they leave as one chunk, one write, one pass through the
+  // outbound pipeline, instead of one each.
+  private ByteBuf pending;
 
   public SseResponse(ChannelHandlerContext ctx) {
     this.ctx = ctx;
@@ -66,21 +70,48 @@ public final class SseResponse {
     ctx.write(head);
   }
 
-  /** Writes (does not flush) one event carrying {@code payload}. */
+  /**
+   * Frames one event carrying {@code payload}; it is written with the others framed since the
+   * last flush, at the next {@link #flush()} (or {@link #end()}), which callers do once per piece
+   * of upstream body, so no event waits for a later one.
+   */
   public void event(String payload) {
     checkOpen();
-    ctx.write(new DefaultHttpContent(SseWriter.frame(ctx.alloc(), payload)));
+    if (pending == null) {
+      pending = ctx.alloc().buffer(Math.max(256, SseWriter.maxFrameBytes(payload)));
+    }
+    SseWriter.frameInto(pending, payload);
   }
 
+  /** Writes the events framed so far as one chunk and flushes. */
   public void flush() {
+    writePending();
     ctx.flush();
   }
 
-  /** Ends the stream cleanly: the last chunk, flushed. */
+  private void writePending() {
+    ByteBuf events = pending;
+    if (events != null) {
+      pending = null;
+      ctx.write(new DefaultHttpContent(events));
+    }
+  }
+
+  /** Ends the stream cleanly: the pending events and the last chunk, flushed. */
   public ChannelFuture end() {
     checkOpen();
     ended = true;
+    writePending();
     return ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+  }
+
+  /** Drops events framed but never written (the call ended another way: the caller left). */
+  public void discard() {
+    ByteBuf events = pending;
+    if (events != null) {
+      pending = null;
+      events.release();
+    }
   }
 
   /**

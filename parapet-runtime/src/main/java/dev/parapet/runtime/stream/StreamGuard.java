@@ -1,7 +1,6 @@
 package dev.parapet.runtime.stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.parapet.core.config.RedactionMode;
@@ -18,11 +17,13 @@ import dev.parapet.runtime.GatewayRequest;
 import dev.parapet.runtime.http.ParapetError;
 import dev.parapet.runtime.policy.EnforcementEvents;
 import dev.parapet.runtime.policy.OutputTally;
+import dev.parapet.runtime.provider.StreamChunk;
 import dev.parapet.runtime.provider.Translated;
 import dev.parapet.runtime.upstream.ExchangeObserver;
-import java.io.IOException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -36,9 +37,12 @@ import java.util.Optional;
  * connection closed (SPEC §4) — when
  *
  * <ul>
- *   <li>the count passes the route's {@code max_tokens_out} (a provider ignoring the cap we sent);
- *       deltas are counted one by one, which can only over-count a token split across deltas, so a
- *       provider that honours {@code max_tokens} is never cut;
+ *   <li>the count passes the route's {@code max_tokens_out} (a provider ignoring the cap we sent).
+ *       Deltas are held uncounted while their UTF-8 bytes (an upper bound on their tokens) cannot
+ *       reach the cap, then counted together; near the cap each delta is counted on its own, which
+ *       can only over-count a token split across deltas, so a provider that honours
+ *       {@code max_tokens} is never cut. Whatever is still uncounted when the call ends is
+ *       counted only if the settlement needs it (no usage reported): see {@link OutputTally};
  *   <li>{@code scan_output: true} and the {@link OutputScanner} finds a pattern in the deltas,
  *       including one split across chunks. Text before the match's last delta has already
  *       reached the caller: the guard stops the leak, it cannot take back the beginning.
@@ -51,16 +55,19 @@ import java.util.Optional;
  * pattern names and counts only.
  */
 public final class StreamGuard implements ExchangeObserver {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private final GatewayRequest request;
   private final OutputTally tally;
   private final EnforcementEvents events;
   private final TokenCounter counter;
   private final Optional<OutputScanner> scanner;
   private final int maxTokensOut;
-  // Output tokens per choice index: max_tokens applies to each of n choices, the bill to all.
-  private final Map<Integer, Long> perChoice = new HashMap<>();
+  /** Texts held uncounted below this many chars per choice; a longer run is counted at once. */
+  static final int PENDING_CHARS = 8 * 1024;
+
+  // Output per choice index: max_tokens applies to each of n choices, the bill to all.
+  private Map<Integer, Choice> choices;
+  // A whole answer's texts, counted only if the settlement asks (no usage reported).
+  private List<String> wholeTexts;
 
   public StreamGuard(GatewayRequest request, OutputTally tally, EnforcementEvents events) {
     this.request = Objects.requireNonNull(request, "request");
@@ -81,21 +88,18 @@ public final class StreamGuard implements ExchangeObserver {
   }
 
   @Override
-  public Optional<Veto> onStreamPayload(GatewayRequest r, String payload) {
-    JsonNode chunk;
-    try {
-      chunk = JSON.readTree(payload);
-    } catch (IOException e) {
-      return Optional.empty(); // the translator wrote it; nothing of ours to count
-    }
+  public Optional<Veto> onStreamPayload(GatewayRequest r, StreamChunk payload) {
     long longest = 0;
-    for (JsonNode choice : chunk.path("choices")) {
+    for (JsonNode choice : payload.chunk().path("choices")) {
       JsonNode content = choice.path("delta").get("content");
       if (content != null && content.isTextual() && !content.asText().isEmpty()) {
         String delta = content.asText();
-        int tokens = counter.count(delta);
-        tally.add(tokens);
-        longest = Math.max(longest, perChoice.merge(choice.path("index").asInt(0), (long) tokens, Long::sum));
+        Choice c = choice(choice.path("index").asInt(0));
+        c.append(delta);
+        if (c.mayPass() || c.pending.length() > PENDING_CHARS) {
+          tally.add(c.count());
+        }
+        longest = Math.max(longest, c.counted);
         Optional<RedactionPattern> match = scanner.flatMap(s -> s.feed(delta));
         if (match.isPresent()) {
           return Optional.of(cutOnPattern(match.get()));
@@ -118,6 +122,82 @@ public final class StreamGuard implements ExchangeObserver {
     return Optional.empty();
   }
 
+  private Choice choice(int index) {
+    if (choices == null) {
+      choices = new HashMap<>(2);
+      tally.defer(this::countDeferred);
+    }
+    return choices.computeIfAbsent(index, i -> new Choice());
+  }
+
+  /** Counts what is still held (the settlement of a call without usage asked): once. */
+  private long countDeferred() {
+    long n = 0;
+    if (choices != null) {
+      for (Choice c : choices.values()) {
+        n += c.count();
+      }
+    }
+    if (wholeTexts != null) {
+      for (String text : wholeTexts) {
+        n += counter.count(text);
+      }
+      wholeTexts = null;
+    }
+    return n;
+  }
+
+  /**
+   * One choice's output. Deltas wait uncounted while their UTF-8 bytes — an upper bound on their
+   * tokens ({@link TokenCounter#upperBoundFromUtf8Bytes}) — plus what was counted cannot pass
+   * {@code max_tokens_out}; then they are counted together, exactly, so an answer far from the
+   * cap is never tokenized on the way, and one near it is counted delta by delta.
+   */
+  private final class Choice {
+    final StringBuilder pending = new StringBuilder();
+    long pendingBytes;
+    long counted;
+
+    void append(String delta) {
+      pending.append(delta);
+      pendingBytes += utf8Length(delta);
+    }
+
+    boolean mayPass() {
+      return counted + TokenCounter.upperBoundFromUtf8Bytes((int) Math.min(pendingBytes, Integer.MAX_VALUE))
+          > maxTokensOut;
+    }
+
+    int count() {
+      if (pending.length() == 0) {
+        return 0;
+      }
+      int n = counter.count(pending.toString());
+      counted += n;
+      pending.setLength(0);
+      pendingBytes = 0;
+      return n;
+    }
+  }
+
+  private static long utf8Length(String s) {
+    long n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char ch = s.charAt(i);
+      if (ch < 0x80) {
+        n++;
+      } else if (ch < 0x800) {
+        n += 2;
+      } else if (Character.isHighSurrogate(ch) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+        n += 4;
+        i++;
+      } else {
+        n += 3;
+      }
+    }
+    return n;
+  }
+
   private Veto cutOnPattern(RedactionPattern pattern) {
     events.record(request, EventKind.STREAM_TRUNCATED, Map.of("reason", "scan_output", "pattern", pattern.name()));
     return new Veto(ParapetError.STREAM_TRUNCATED, "the answer matched output pattern " + pattern.name());
@@ -126,11 +206,17 @@ public final class StreamGuard implements ExchangeObserver {
   @Override
   public Optional<Veto> onAnswer(GatewayRequest r, Translated answer) {
     tally.answered();
+    // Counted only if the settlement needs it: an answer with usage is charged on that.
+    List<String> texts = new ArrayList<>(1);
     for (JsonNode choice : answer.body().path("choices")) {
       JsonNode content = choice.path("message").get("content");
       if (content != null && content.isTextual()) {
-        tally.add(counter.count(content.asText()));
+        texts.add(content.asText());
       }
+    }
+    if (!texts.isEmpty()) {
+      wholeTexts = texts;
+      tally.defer(this::countDeferred);
     }
     if (scanner.isEmpty()) {
       return Optional.empty();

@@ -2,6 +2,7 @@ package dev.parapet.runtime.upstream;
 
 import dev.parapet.runtime.GatewayRequest;
 import dev.parapet.runtime.http.ParapetError;
+import dev.parapet.runtime.provider.StreamChunk;
 import dev.parapet.runtime.provider.Translated;
 import java.util.Objects;
 import java.util.Optional;
@@ -41,8 +42,11 @@ public interface ExchangeObserver {
     return Optional.empty();
   }
 
-  /** @param payload one OpenAI chunk (JSON) about to be sent; {@code [DONE]} is not shown */
-  default Optional<Veto> onStreamPayload(GatewayRequest request, String payload) {
+  /**
+   * @param payload one OpenAI chunk about to be sent, with its parsed tree (shared: read it, never
+   *     change it); {@code [DONE]} is not shown
+   */
+  default Optional<Veto> onStreamPayload(GatewayRequest request, StreamChunk payload) {
     return Optional.empty();
   }
 }

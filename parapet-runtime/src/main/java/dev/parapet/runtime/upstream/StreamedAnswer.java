@@ -5,7 +5,7 @@ import dev.parapet.runtime.provider.ProviderAdapter;
 import dev.parapet.runtime.provider.ProviderProtocolException;
 import dev.parapet.runtime.provider.SseEvent;
 import dev.parapet.runtime.provider.SseParser;
-import dev.parapet.runtime.provider.SseWriter;
+import dev.parapet.runtime.provider.StreamChunk;
 import dev.parapet.runtime.provider.StreamTranslator;
 import dev.parapet.runtime.provider.Usage;
 import dev.parapet.runtime.stream.SseResponse;
@@ -106,7 +106,7 @@ final class StreamedAnswer implements Answer {
     if (call.completed()) {
       return;
     }
-    List<String> payloads;
+    List<StreamChunk> payloads;
     boolean wrote = false;
     try {
       payloads = translator.onEvent(event);
@@ -114,11 +114,11 @@ final class StreamedAnswer implements Answer {
       failMidStream(UpstreamFailure.PROTOCOL);
       return;
     }
-    for (String payload : payloads) {
+    for (StreamChunk payload : payloads) {
       if (!sse.started() && !start()) {
         return;
       }
-      if (!payload.equals(SseWriter.DONE)) {
+      if (!payload.isDone()) {
         Optional<ExchangeObserver.Veto> veto = call.observer.onStreamPayload(call.request, payload);
         if (veto.isPresent()) {
           call.abortUpstream();
@@ -126,7 +126,7 @@ final class StreamedAnswer implements Answer {
           return;
         }
       }
-      sse.event(payload);
+      sse.event(payload.json());
       wrote = true;
     }
     if (wrote) {
@@ -210,6 +210,7 @@ final class StreamedAnswer implements Answer {
 
   @Override
   public void dispose() {
+    sse.discard();
     if (refusal != null) {
       refusal.dispose();
     }

@@ -7,7 +7,7 @@ import dev.parapet.runtime.http.ParapetError;
 import dev.parapet.runtime.provider.InvalidRequestException;
 import dev.parapet.runtime.provider.ProviderAdapter;
 import dev.parapet.runtime.provider.Providers;
-import dev.parapet.runtime.provider.SseWriter;
+import dev.parapet.runtime.provider.StreamChunk;
 import dev.parapet.runtime.provider.Translated;
 import dev.parapet.runtime.provider.UpstreamCall;
 import dev.parapet.runtime.stream.SseResponse;
@@ -126,11 +126,11 @@ public final class UpstreamProxyHandler extends ChannelInboundHandlerAdapter {
       call.fail(veto.get().error(), veto.get().message());
       return;
     }
-    List<String> payloads = providers.echo().streamPayloads(request.route(), request.body(), Providers.callerWantsUsage(request.body()));
+    List<StreamChunk> payloads = providers.echo().streamPayloads(request.route(), request.body(), Providers.callerWantsUsage(request.body()));
     SseResponse sse = new SseResponse(call.ctx);
     sse.start(call.stamp(new DefaultHttpHeaders()), request.keepAlive());
-    for (String payload : payloads) {
-      if (!payload.equals(SseWriter.DONE)) {
+    for (StreamChunk payload : payloads) {
+      if (!payload.isDone()) {
         veto = call.observer.onStreamPayload(request, payload);
         if (veto.isPresent()) {
           ChannelFuture last = sse.fail(veto.get().error(), veto.get().message(), request.requestId());
@@ -138,7 +138,7 @@ public final class UpstreamProxyHandler extends ChannelInboundHandlerAdapter {
           return;
         }
       }
-      sse.event(payload);
+      sse.event(payload.json());
       sse.flush();
     }
     call.complete(sse.end(), 200, Optional.empty(), t.usage(), t.reportedModel());

@@ -169,7 +169,7 @@ class AnthropicResponseTest {
     List<String> out = new ArrayList<>();
     try {
       for (SseEvent e : parser.feed(in)) {
-        out.addAll(t.onEvent(e));
+        out.addAll(StreamChunks.jsonOf(t.onEvent(e)));
       }
     } finally {
       in.release();

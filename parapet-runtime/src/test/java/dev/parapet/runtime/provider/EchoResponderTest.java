@@ -63,17 +63,17 @@ class EchoResponderTest {
         head + "\"choices\":[],\"usage\":{\"prompt_tokens\":11,\"completion_tokens\":4,\"total_tokens\":15}}",
         "[DONE]");
     // prompt (4 + 4) + 3: "hello  big world" is 4 cl100k tokens
-    assertEquals(expected, echo.streamPayloads(route, request, true));
+    assertEquals(expected, StreamChunks.jsonOf(echo.streamPayloads(route, request, true)));
     List<String> withoutUsage = new java.util.ArrayList<>(expected);
     withoutUsage.remove(5);
-    assertEquals(withoutUsage, echo.streamPayloads(route, request, false));
+    assertEquals(withoutUsage, StreamChunks.jsonOf(echo.streamPayloads(route, request, false)));
   }
 
   @Test
   void noUserMessageEchoesNothing() {
     Translated t = echo.answer(route, json("{\"messages\":[{\"role\":\"system\",\"content\":\"x\"}]}"));
     assertEquals("", t.body().at("/choices/0/message/content").asText());
-    assertEquals(List.of("[DONE]"), echo.streamPayloads(route, json("{\"messages\":[]}"), false).subList(2, 3));
+    assertEquals(List.of("[DONE]"), StreamChunks.jsonOf(echo.streamPayloads(route, json("{\"messages\":[]}"), false)).subList(2, 3));
   }
 
   @Test

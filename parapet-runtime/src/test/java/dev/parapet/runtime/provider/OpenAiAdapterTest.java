@@ -175,7 +175,7 @@ class OpenAiAdapterTest {
     StringBuilder out = new StringBuilder();
     try {
       for (SseEvent e : parser.feed(in)) {
-        for (String payload : t.onEvent(e)) {
+        for (String payload : StreamChunks.jsonOf(t.onEvent(e))) {
           io.netty.buffer.ByteBuf framed = SseWriter.frame(io.netty.buffer.ByteBufAllocator.DEFAULT, payload);
           out.append(framed.toString(StandardCharsets.UTF_8));
           framed.release();
@@ -190,7 +190,7 @@ class OpenAiAdapterTest {
   private static List<String> feed(StreamTranslator t, List<String> payloads) throws ProviderProtocolException {
     List<String> out = new ArrayList<>();
     for (String p : payloads) {
-      out.addAll(t.onEvent(SseEvent.data(p)));
+      out.addAll(StreamChunks.jsonOf(t.onEvent(SseEvent.data(p))));
     }
     return out;
   }

@@ -78,7 +78,7 @@ class ProviderFuzzTest {
       assertTrue(event.data().length() <= limit, "event of " + event.data().length() + " chars over the limit " + limit);
       List<String> out;
       try {
-        out = translator.onEvent(event);
+        out = StreamChunks.jsonOf(translator.onEvent(event));
       } catch (ProviderProtocolException e) {
         break; // the relay ends the stream with upstream_error
       } catch (RuntimeException | Error e) {

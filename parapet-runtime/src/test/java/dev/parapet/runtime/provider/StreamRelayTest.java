@@ -69,7 +69,7 @@ class StreamRelayTest {
     for (byte[] part : parts) {
       ByteBuf in = Unpooled.wrappedBuffer(part);
       try {
-        out.addAll(relay.feed(in));
+        out.addAll(StreamChunks.jsonOf(relay.feed(in)));
       } finally {
         in.release();
       }

@@ -16,10 +16,14 @@ import dev.parapet.core.config.Route;
 import dev.parapet.core.config.Service;
 import dev.parapet.core.store.EventKind;
 import dev.parapet.core.store.EventRecord;
+import dev.parapet.core.tokens.TokenCounter;
 import dev.parapet.runtime.GatewayRequest;
 import dev.parapet.runtime.http.ParapetError;
 import dev.parapet.runtime.policy.EnforcementEvents;
 import dev.parapet.runtime.policy.OutputTally;
+import dev.parapet.runtime.provider.StreamChunk;
+import dev.parapet.runtime.provider.StreamChunks;
+import dev.parapet.runtime.provider.Translated;
 import dev.parapet.runtime.upstream.ExchangeObserver;
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -37,8 +41,9 @@ class StreamGuardTest {
     return new GatewayRequest("id", new Service("svc", "prod", List.of("r"), "T"), route, body, true, true, 0);
   }
 
-  private static String chunk(int index, String content) {
-    return "{\"choices\":[{\"index\":" + index + ",\"delta\":{\"content\":\"" + content + "\"},\"finish_reason\":null}]}";
+  private static StreamChunk chunk(int index, String content) {
+    return StreamChunks.parsed(
+        "{\"choices\":[{\"index\":" + index + ",\"delta\":{\"content\":\"" + content + "\"},\"finish_reason\":null}]}");
   }
 
   @Test
@@ -75,8 +80,65 @@ class StreamGuardTest {
     GatewayRequest r = request(1, RedactionPolicy.OFF);
     OutputTally tally = new OutputTally();
     StreamGuard guard = new StreamGuard(r, tally, EnforcementEvents.NONE);
-    assertFalse(guard.onStreamPayload(r, "{\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\"}}]}").isPresent());
-    assertFalse(guard.onStreamPayload(r, "not json").isPresent());
+    assertFalse(guard.onStreamPayload(r, StreamChunks.parsed("{\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\"}}]}")).isPresent());
+    assertFalse(guard.onStreamPayload(r, StreamChunks.parsed("[1,2]")).isPresent());
+    assertFalse(guard.onStreamPayload(r, StreamChunks.parsed("{\"choices\":[{\"delta\":{\"content\":7}}]}")).isPresent());
     assertEquals(0, tally.outputTokens());
+  }
+
+  @Test
+  void aProviderThatHonoursTheCapExactlyIsNeverCutAndEveryTokenIsTallied() throws Exception {
+    int cap = 50;
+    GatewayRequest r = request(cap, RedactionPolicy.OFF);
+    OutputTally tally = new OutputTally();
+    StreamGuard guard = new StreamGuard(r, tally, EnforcementEvents.NONE);
+    TokenCounter counter = TokenCounter.forModel(ProviderType.OPENAI, "gpt-4o-2024-08-06");
+    assertEquals(1, counter.count(" hello"), "the test's premise: one token per delta");
+    for (int i = 0; i < cap; i++) {
+      assertEquals(Optional.empty(), guard.onStreamPayload(r, chunk(0, " hello")), "cut at delta " + i);
+    }
+    assertEquals(cap, tally.outputTokens());
+    assertTrue(guard.onStreamPayload(r, chunk(0, " hello")).isPresent(), "one token past the cap is cut");
+  }
+
+  @Test
+  void outputFarFromTheCapIsCountedOnlyWhenTheTallyIsReadAndThenExactly() throws Exception {
+    GatewayRequest r = request(100_000, RedactionPolicy.OFF);
+    OutputTally tally = new OutputTally();
+    StreamGuard guard = new StreamGuard(r, tally, EnforcementEvents.NONE);
+    TokenCounter counter = TokenCounter.forModel(ProviderType.OPENAI, "gpt-4o-2024-08-06");
+    StringBuilder all = new StringBuilder();
+    String[] words = {"The", " quick", " brown", " fox", " jumps", " over", " the", " lazy", " dog", "."};
+    for (int i = 0; i < 3000; i++) { // ~17k chars: past the pending bound, so counted in parts too
+      String w = words[i % words.length];
+      all.append(w);
+      assertEquals(Optional.empty(), guard.onStreamPayload(r, chunk(i % 2, w)));
+    }
+    long expected = 0;
+    for (int c = 0; c < 2; c++) {
+      StringBuilder one = new StringBuilder();
+      for (int i = c; i < 3000; i += 2) {
+        one.append(words[i % words.length]);
+      }
+      expected += counter.count(one.toString());
+    }
+    long tallied = tally.outputTokens();
+    // Parts counted separately can only add tokens at a seam: never fewer than the whole.
+    assertTrue(tallied >= expected && tallied <= expected + 8, tallied + " vs " + expected);
+    assertEquals(tallied, tally.outputTokens(), "reading twice counts nothing twice");
+  }
+
+  @Test
+  void aWholeAnswerIsTalliedOnlyIfTheSettlementAsks() throws Exception {
+    GatewayRequest r = request(1000, RedactionPolicy.OFF);
+    OutputTally tally = new OutputTally();
+    StreamGuard guard = new StreamGuard(r, tally, EnforcementEvents.NONE);
+    ObjectNode body = (ObjectNode) new ObjectMapper().readTree(
+        "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Hello there, world\"}},"
+            + "{\"index\":1,\"message\":{\"role\":\"assistant\",\"content\":\" again\"}}]}");
+    assertEquals(Optional.empty(), guard.onAnswer(r, new Translated(body, Optional.empty(), Optional.empty(), Optional.empty())));
+    assertTrue(tally.sawAnswer());
+    TokenCounter counter = TokenCounter.forModel(ProviderType.OPENAI, "gpt-4o-2024-08-06");
+    assertEquals(counter.count("Hello there, world") + counter.count(" again"), tally.outputTokens());
   }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.parapet.runtime.GatewayRequest;
 import dev.parapet.runtime.http.ParapetError;
+import dev.parapet.runtime.provider.StreamChunk;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -38,7 +39,7 @@ class ExchangeObserverTest {
       }
 
       @Override
-      public Optional<Veto> onStreamPayload(GatewayRequest request, String payload) {
+      public Optional<Veto> onStreamPayload(GatewayRequest request, StreamChunk payload) {
         return seen.incrementAndGet() > maxPayloads
             ? Optional.of(new Veto(ParapetError.STREAM_TRUNCATED, "output above max_tokens_out"))
             : Optional.empty();

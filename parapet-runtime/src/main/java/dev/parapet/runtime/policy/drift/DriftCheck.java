@@ -1,20 +1,18 @@
 package dev.parapet.runtime.policy.drift;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parapet.core.config.ProviderSpec;
 import dev.parapet.core.store.EventKind;
 import dev.parapet.runtime.GatewayRequest;
 import dev.parapet.runtime.http.ParapetError;
+import dev.parapet.runtime.provider.StreamChunk;
 import dev.parapet.runtime.provider.Translated;
 import dev.parapet.runtime.upstream.ExchangeObserver;
-import java.io.IOException;
 import java.util.Map;
 import java.util.Optional;
 
 /** One request's drift check and fingerprint watch (see {@link DriftLock}). */
 final class DriftCheck implements ExchangeObserver {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final DriftLock lock;
   private final GatewayRequest request;
@@ -56,16 +54,12 @@ final class DriftCheck implements ExchangeObserver {
   }
 
   @Override
-  public Optional<Veto> onStreamPayload(GatewayRequest r, String payload) {
+  public Optional<Veto> onStreamPayload(GatewayRequest r, StreamChunk payload) {
     if (!fingerprintRead) { // every chunk repeats it: the first one tells
       fingerprintRead = true;
-      try {
-        JsonNode fp = JSON.readTree(payload).get("system_fingerprint");
-        if (fp != null && fp.isTextual() && !fp.asText().isEmpty()) {
-          fingerprint(fp.asText());
-        }
-      } catch (IOException | RuntimeException notJson) {
-        // the translator already vouched for the shape; nothing to watch here
+      JsonNode fp = payload.chunk().get("system_fingerprint");
+      if (fp != null && fp.isTextual() && !fp.asText().isEmpty()) {
+        fingerprint(fp.asText());
       }
     }
     return Optional.empty();
