@@ -16,6 +16,12 @@ public final class PromptTokens {
   private final long upperBound;
   private int exact = -1;
 
+  /** A prompt not counted yet: its bound now, its count on first {@link #exact()}. */
+  public static PromptTokens of(TokenCounter counter, List<String> messageTexts) {
+    List<String> texts = List.copyOf(messageTexts);
+    return new PromptTokens(counter, texts, TokenLimit.upperBound(texts), -1);
+  }
+
   PromptTokens(TokenCounter counter, List<String> messageTexts, long upperBound, int exact) {
     this.counter = counter;
     this.messageTexts = messageTexts;

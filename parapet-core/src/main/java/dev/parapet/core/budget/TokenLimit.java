@@ -58,23 +58,14 @@ public final class TokenLimit {
   /**
    * An upper bound on {@link TokenCounter#countMessages} for any counter: each text's UTF-8 byte
    * count plus {@link TokenCounter#TOKENS_PER_MESSAGE}, plus {@link TokenCounter#TOKENS_REPLY_PRIMING}.
-   * Computed from the chars without encoding (a lone surrogate is counted as 2, above the 1 byte
-   * it encodes to).
+   * Computed from the chars without encoding ({@link TokenCounter#utf8Length}).
    */
   public static long upperBound(List<String> messageTexts) {
     long total = TokenCounter.TOKENS_REPLY_PRIMING;
     for (String text : messageTexts) {
-      total += TokenCounter.TOKENS_PER_MESSAGE + utf8Bytes(text);
+      total += TokenCounter.TOKENS_PER_MESSAGE + TokenCounter.utf8Length(text);
     }
     return total;
   }
 
-  private static long utf8Bytes(String s) {
-    long n = 0;
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      n += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3;
-    }
-    return n;
-  }
 }

@@ -6,7 +6,6 @@ import com.knuddels.jtokkit.api.EncodingRegistry;
 import com.knuddels.jtokkit.api.EncodingType;
 import com.knuddels.jtokkit.api.IntArrayList;
 import dev.parapet.core.config.ProviderType;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -183,8 +182,27 @@ public final class TokenCounter {
     return utf8Bytes;
   }
 
-  private static long utf8Length(String text) {
-    return text.getBytes(StandardCharsets.UTF_8).length;
+  /**
+   * The UTF-8 length of {@code text} without encoding it. A lone surrogate counts 3 bytes, more
+   * than the 1 byte ({@code ?}) an encoder substitutes, so the result stays an upper bound.
+   */
+  public static long utf8Length(CharSequence text) {
+    long n = 0;
+    int len = text.length();
+    for (int i = 0; i < len; i++) {
+      char ch = text.charAt(i);
+      if (ch < 0x80) {
+        n++;
+      } else if (ch < 0x800) {
+        n += 2;
+      } else if (Character.isHighSurrogate(ch) && i + 1 < len && Character.isLowSurrogate(text.charAt(i + 1))) {
+        n += 4;
+        i++;
+      } else {
+        n += 3;
+      }
+    }
+    return n;
   }
 
   @Override

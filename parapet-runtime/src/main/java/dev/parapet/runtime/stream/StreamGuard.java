@@ -160,7 +160,7 @@ public final class StreamGuard implements ExchangeObserver {
 
     void append(String delta) {
       pending.append(delta);
-      pendingBytes += utf8Length(delta);
+      pendingBytes += TokenCounter.utf8Length(delta);
     }
 
     boolean mayPass() {
@@ -180,23 +180,7 @@ public final class StreamGuard implements ExchangeObserver {
     }
   }
 
-  private static long utf8Length(String s) {
-    long n = 0;
-    for (int i = 0; i < s.length(); i++) {
-      char ch = s.charAt(i);
-      if (ch < 0x80) {
-        n++;
-      } else if (ch < 0x800) {
-        n += 2;
-      } else if (Character.isHighSurrogate(ch) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-        n += 4;
-        i++;
-      } else {
-        n += 3;
-      }
-    }
-    return n;
-  }
+
 
   private Veto cutOnPattern(RedactionPattern pattern) {
     events.record(request, EventKind.STREAM_TRUNCATED, Map.of("reason", "scan_output", "pattern", pattern.name()));

@@ -3,11 +3,13 @@ package dev.parapet.runtime.policy.budget;
 import dev.parapet.core.budget.Cost;
 import dev.parapet.core.budget.Hold;
 import dev.parapet.core.budget.HoldResult;
+import dev.parapet.core.budget.PromptTokens;
 import dev.parapet.core.budget.Scope;
 import dev.parapet.core.config.Pricing;
 import dev.parapet.core.config.Route;
 import dev.parapet.core.pricing.PriceTable;
 import dev.parapet.core.store.EventKind;
+import dev.parapet.core.tokens.TokenCounter;
 import dev.parapet.runtime.GatewayRequest;
 import dev.parapet.runtime.RequestCompleted;
 import dev.parapet.runtime.http.ParapetError;
@@ -15,6 +17,7 @@ import dev.parapet.runtime.policy.EnforcementEvents;
 import dev.parapet.runtime.policy.OutputTallies;
 import dev.parapet.runtime.policy.OutputTally;
 import dev.parapet.runtime.policy.PolicyRefusals;
+import dev.parapet.runtime.policy.tokens.TokenLimitHandler;
 import dev.parapet.runtime.provider.ChatMessages;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -32,7 +35,8 @@ import java.util.concurrent.RejectedExecutionException;
  * is the one that will actually be sent (already scrubbed).
  *
  * <p>Worst case = the prompt's exact tokens × input price + the (already capped) output tokens
- * asked for × output price. A refused hold answers 402 {@code budget_exceeded} naming the scope
+ * asked for × output price. The prompt is counted once per request: the token limit ahead of us
+ * hands over its count when it had to make one ({@link TokenLimitHandler#takePrompt}). A refused hold answers 402 {@code budget_exceeded} naming the scope
  * and what is left today; a full ledger or a hold the store cannot make durable answers 503. The
  * request is forwarded only after the hold is durable (its future completes on the store's
  * writer thread; we hop back to this connection's event loop), so a crash can never forget a
@@ -81,17 +85,21 @@ public final class BudgetHandler extends ChannelInboundHandlerAdapter {
     }
     Route route = request.route();
     Pricing pricing = PriceTable.effective(route.provider());
-    long prompt = pricing.inputPer1mUsd().signum() == 0 && pricing.outputPer1mUsd().signum() == 0
-        ? 0 : ChatMessages.promptTokens(route, request.body());
+    boolean priced = pricing.inputPer1mUsd().signum() != 0 || pricing.outputPer1mUsd().signum() != 0;
+    PromptTokens prompt = TokenLimitHandler.takePrompt(ctx.channel(), request)
+        .orElseGet(() -> PromptTokens.of(
+            TokenCounter.forModel(route.provider().type(), route.provider().model()), ChatMessages.texts(request.body())));
     int maxOut = ChatMessages.maxOutputTokens(request.body()).orElse(route.policy().maxTokensOut());
-    long worst = Cost.worstCase(pricing, prompt, maxOut);
+    // Counted once per request: here, unless the token limit already had to count it.
+    long promptTokens = priced ? prompt.exact() : 0;
+    long worst = Cost.worstCase(pricing, promptTokens, maxOut);
     HoldResult result = budgets.ledger().tryHold(route.name(), budgets.routeCap(route), route.tenant(),
         budgets.tenantCap(route.tenant()), worst, budgets.clock().instant());
     if (result instanceof HoldResult.Refused refused) {
       refuse(ctx, request, refused, worst);
       return;
     }
-    Call call = new Call(request, ((HoldResult.Granted) result).hold(), pricing, prompt);
+    Call call = new Call(request, ((HoldResult.Granted) result).hold(), pricing, promptTokens);
     current = call;
     call.hold.persisted().whenComplete((v, e) -> {
       try {

@@ -1,5 +1,6 @@
 package dev.parapet.runtime.policy.tokens;
 
+import dev.parapet.core.budget.PromptTokens;
 import dev.parapet.core.budget.TokenLimit;
 import dev.parapet.core.config.Route;
 import dev.parapet.core.tokens.TokenCounter;
@@ -7,9 +8,12 @@ import dev.parapet.runtime.GatewayRequest;
 import dev.parapet.runtime.http.ParapetError;
 import dev.parapet.runtime.policy.PolicyRefusals;
 import dev.parapet.runtime.provider.ChatMessages;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.AttributeKey;
+import java.util.Optional;
 
 /**
  * The policy group's {@code max_tokens_in} check (400 {@code max_tokens_in_exceeded}), after
@@ -39,6 +43,22 @@ public final class TokenLimitHandler extends ChannelInboundHandlerAdapter {
               + "; route " + route.name() + " allows max_tokens_in " + limit);
       return;
     }
+    // The budget behind us prices the same prompt: hand it the bound and any count made here.
+    ctx.channel().attr(PROMPT).set(new Counted(request.requestId(), ((TokenLimit.Within) verdict).tokens()));
     ctx.fireChannelRead(request);
+  }
+
+  private static final AttributeKey<Counted> PROMPT = AttributeKey.valueOf("parapet.prompt-tokens");
+
+  private record Counted(String requestId, PromptTokens tokens) {}
+
+  /**
+   * The prompt of {@code request} as this handler measured it (the cheap bound, and the exact
+   * count if deciding needed one), taken off the connection; empty when this handler did not see
+   * that request (a pipeline without it, or a test).
+   */
+  public static Optional<PromptTokens> takePrompt(Channel channel, GatewayRequest request) {
+    Counted c = channel.attr(PROMPT).getAndSet(null);
+    return c != null && c.requestId().equals(request.requestId()) ? Optional.of(c.tokens()) : Optional.empty();
   }
 }
