@@ -39,13 +39,22 @@ public final class OutputScanner {
   private long lastBreak = -1; // offset of the last character no match can contain
   private long scanFrom; // the next scan starts here: text before it is decided
   private long reportedUpTo; // end of the last reported match
+  // No trigger starts in [scanFrom, quietUpTo), as seen when the text ended at quietUpTo.
+  private long quietUpTo;
+  private final boolean incremental;
 
   public OutputScanner(Redactor redactor) {
     this(redactor, DEFAULT_WINDOW);
   }
 
   OutputScanner(Redactor redactor, int window) {
+    this(redactor, window, true);
+  }
+
+  /** {@code incremental = false}: rescan the whole kept run on every feed (the tests' reference). */
+  OutputScanner(Redactor redactor, int window, boolean incremental) {
     this.redactor = Objects.requireNonNull(redactor, "redactor");
+    this.incremental = incremental;
     if (window < 64) {
       throw new IllegalArgumentException("window: " + window + " (expected: >= 64)");
     }
@@ -79,15 +88,21 @@ public final class OutputScanner {
 
   private Optional<RedactionPattern> scan(boolean atEnd) {
     RedactionPattern[] hit = new RedactionPattern[1];
-    redactor.forEachMatch(buf, (int) (Math.max(scanFrom, bufStart) - bufStart), m -> {
-      if (!atEnd && mayGrow(m)) {
-        return false; // decided on the next feed
-      }
-      hit[0] = m.pattern();
-      reportedUpTo = bufStart + m.end();
-      return false;
-    });
     long end = bufStart + buf.length();
+    int from = (int) (Math.max(scanFrom, bufStart) - bufStart);
+    int quiet = incremental ? (int) Math.max(from, Math.min(quietUpTo - bufStart, buf.length())) : from;
+    if (!redactor.mayMatch(buf, from, quiet)) {
+      quietUpTo = end; // nothing can start in the kept run yet: next time, look at the new text only
+    } else {
+      redactor.forEachMatch(buf, from, m -> {
+        if (!atEnd && mayGrow(m)) {
+          return false; // decided on the next feed
+        }
+        hit[0] = m.pattern();
+        reportedUpTo = bufStart + m.end();
+        return false;
+      });
+    }
     if (hit[0] != null) {
       scanFrom = reportedUpTo; // the text after the match is not scanned yet
     } else {

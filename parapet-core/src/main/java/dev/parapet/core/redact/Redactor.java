@@ -124,6 +124,18 @@ public final class Redactor {
     return new Redacted(out.toString(), counts);
   }
 
+  /**
+   * Whether a match may start at or after {@code from}, given that no trigger started in
+   * {@code [from, quietEnd)} when the text ended at {@code quietEnd} ({@link Triggers#anyAfterQuiet});
+   * false means {@link #forEachMatch} from {@code from} would visit nothing.
+   */
+  boolean mayMatch(CharSequence text, int from, int quietEnd) {
+    if (combined.isEmpty()) {
+      return false;
+    }
+    return triggers.isEmpty() || triggers.get().anyAfterQuiet(text, from, quietEnd);
+  }
+
   /** Visits accepted matches starting at or after {@code from} while the visitor returns true. */
   void forEachMatch(CharSequence text, int from, MatchVisitor visitor) {
     if (combined.isEmpty()) {

@@ -61,6 +61,21 @@ final class Triggers {
     return t;
   }
 
+  /** The longest look-ahead of a trigger ({@code -----BEGIN }, {@code github_pat_}). */
+  static final int MAX_TRIGGER_LENGTH = 11;
+
+  /**
+   * Whether a trigger starts at or after {@code from}, knowing that none did in
+   * {@code [from, quietEnd)} when the text ended at {@code quietEnd} (text is only appended since).
+   * Only the tail where a trigger could still have been incomplete is searched again: a literal
+   * trigger needs at most {@value #MAX_TRIGGER_LENGTH} characters; a four-digit run or
+   * digit-dot-digit that began earlier would already have been complete, hence found. So a
+   * stream's guard pays once per character, not once per character per delta.
+   */
+  boolean anyAfterQuiet(CharSequence text, int from, int quietEnd) {
+    return firstTrigger(text, Math.max(from, quietEnd - MAX_TRIGGER_LENGTH)) >= 0;
+  }
+
   /** Start of the leftmost trigger at or after {@code from}, or -1. */
   private int firstTrigger(CharSequence text, int from) {
     int n = text.length();
