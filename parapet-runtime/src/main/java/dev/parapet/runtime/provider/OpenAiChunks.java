@@ -2,7 +2,9 @@ package dev.parapet.runtime.provider;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Writes the {@code chat.completion.chunk} payloads of one OpenAI stream
@@ -26,18 +28,18 @@ final class OpenAiChunks {
     ObjectNode delta = Json.NODES.objectNode();
     delta.put("role", "assistant");
     delta.put("content", "");
-    return choiceChunk(delta, null);
+    return choiceChunk(delta, null, Optional.of(""));
   }
 
   StreamChunk content(String text) {
     ObjectNode delta = Json.NODES.objectNode();
     delta.put("content", text);
-    return choiceChunk(delta, null);
+    return choiceChunk(delta, null, Optional.of(text));
   }
 
   /** The chunk carrying the finish reason, with an empty delta as OpenAI sends it. */
   StreamChunk finish(String finishReason) {
-    return choiceChunk(Json.NODES.objectNode(), finishReason);
+    return choiceChunk(Json.NODES.objectNode(), finishReason, Optional.empty());
   }
 
   /** The usage-only chunk OpenAI sends for {@code stream_options.include_usage}. */
@@ -45,10 +47,10 @@ final class OpenAiChunks {
     ObjectNode chunk = base();
     chunk.putArray("choices");
     chunk.set("usage", usageNode(usage));
-    return StreamChunk.of(chunk);
+    return StreamChunk.of(chunk, summary(Optional.of(usage), 0, List.of()));
   }
 
-  private StreamChunk choiceChunk(ObjectNode delta, String finishReason) {
+  private StreamChunk choiceChunk(ObjectNode delta, String finishReason, Optional<String> content) {
     ObjectNode chunk = base();
     ArrayNode choices = chunk.putArray("choices");
     ObjectNode choice = choices.addObject();
@@ -59,7 +61,13 @@ final class OpenAiChunks {
     } else {
       choice.put("finish_reason", finishReason);
     }
-    return StreamChunk.of(chunk);
+    long billed = content.map(t -> (long) t.codePointCount(0, t.length())).orElse(0L);
+    return StreamChunk.of(chunk, summary(Optional.empty(), 1,
+        List.of(new ChunkSummary.Choice(0, content, billed, finishReason != null))));
+  }
+
+  private ChunkSummary summary(Optional<Usage> usage, int choiceCount, List<ChunkSummary.Choice> choices) {
+    return new ChunkSummary(Optional.of(model), Optional.empty(), usage, choiceCount, choices);
   }
 
   private ObjectNode base() {

@@ -1,7 +1,5 @@
 package dev.parapet.runtime.provider;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.Optional;
 
@@ -9,8 +7,9 @@ import java.util.Optional;
  * Passes an OpenAI-format stream through unchanged: each {@code data:} payload goes to the caller
  * as the very same string (never re-serialized, so the caller sees the provider's bytes), except
  * the usage-only final chunk ({@code choices: []} with {@code usage}) when Parapet asked for it on
- * its own behalf. Every chunk is still parsed, to track the reported model, usage, fingerprint
- * and output size (https://platform.openai.com/docs/api-reference/chat-streaming).
+ * its own behalf. Every chunk is still read, in one streaming pass ({@link OpenAiChunkReader}), to
+ * track the reported model, usage, fingerprint and output size
+ * (https://platform.openai.com/docs/api-reference/chat-streaming).
  */
 final class OpenAiStreamTranslator implements StreamTranslator {
   private final String what;
@@ -42,50 +41,20 @@ final class OpenAiStreamTranslator implements StreamTranslator {
     if (data.isBlank()) {
       return List.of(); // an empty data line is a keep-alive, not a chunk
     }
-    ObjectNode chunk = Json.parseObject(data, what + " chunk");
-    JsonNode error = chunk.get("error");
-    if (error != null && !error.isNull()) {
-      throw new ProviderProtocolException(what + ": provider sent an error in the stream");
+    ChunkSummary chunk = OpenAiChunkReader.read(data, what + " chunk");
+    chunk.model().ifPresent(m -> model = Optional.of(m));
+    chunk.fingerprint().ifPresent(f -> fingerprint = Optional.of(f));
+    if (chunk.usage().isPresent()) {
+      usage = chunk.usage();
     }
-    Json.text(chunk, "model").ifPresent(m -> model = Optional.of(m));
-    Json.text(chunk, "system_fingerprint").ifPresent(f -> fingerprint = Optional.of(f));
-    Optional<Usage> reported = OpenAiCompatibleAdapter.readUsage(chunk, what + " chunk");
-    if (reported.isPresent()) {
-      usage = reported;
+    for (ChunkSummary.Choice choice : chunk.choices()) {
+      outputChars += choice.billedChars();
     }
-    JsonNode choices = chunk.get("choices");
-    if (choices != null && !choices.isNull() && !choices.isArray()) {
-      throw new ProviderProtocolException(what + " chunk: choices is not an array");
-    }
-    if (choices != null && choices.isArray()) {
-      for (JsonNode choice : choices) {
-        outputChars += deltaChars(choice.path("delta"));
-      }
-    }
-    boolean usageOnly = reported.isPresent() && (choices == null || choices.isEmpty());
+    boolean usageOnly = chunk.usage().isPresent() && chunk.choiceCount() == 0;
     if (usageOnly && !callerWantsUsage) {
       return List.of();
     }
     return List.of(new StreamChunk(data, chunk));
-  }
-
-  /** Content, refusal and tool-call arguments are all billed output. */
-  private static long deltaChars(JsonNode delta) {
-    long n = 0;
-    n += textLength(delta.get("content"));
-    n += textLength(delta.get("refusal"));
-    for (JsonNode call : delta.path("tool_calls")) {
-      n += textLength(call.path("function").get("arguments"));
-    }
-    return n;
-  }
-
-  private static long textLength(JsonNode n) {
-    if (n == null || !n.isTextual()) {
-      return 0;
-    }
-    String s = n.asText();
-    return s.codePointCount(0, s.length());
   }
 
   @Override

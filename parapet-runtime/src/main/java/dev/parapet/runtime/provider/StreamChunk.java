@@ -1,30 +1,29 @@
 package dev.parapet.runtime.provider;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.MissingNode;
 import java.util.Objects;
 
 /**
  * One {@code data:} payload of an OpenAI-format stream on its way to the caller: the exact text
- * the caller receives and the chunk it was parsed from (or built as), so that the answer-side
- * policies read the chunk without parsing it a second time. The tree is shared: nobody may
- * change it.
+ * the caller receives and what the gateway read from it when it was parsed (or built), so that
+ * the answer-side policies never parse it a second time.
  *
  * @param json the payload as sent (a provider's own bytes when passed through unchanged)
- * @param chunk the parsed {@code chat.completion.chunk}; {@link MissingNode} for {@code [DONE]}
+ * @param summary what the drift lock, settlement and stream guard need from the chunk;
+ *     {@link ChunkSummary#NONE} for {@code [DONE]}
  */
-public record StreamChunk(String json, JsonNode chunk) {
+public record StreamChunk(String json, ChunkSummary summary) {
   /** The stream's terminal payload. */
-  public static final StreamChunk DONE = new StreamChunk(SseWriter.DONE, MissingNode.getInstance());
+  public static final StreamChunk DONE = new StreamChunk(SseWriter.DONE, ChunkSummary.NONE);
 
   public StreamChunk {
     Objects.requireNonNull(json, "json");
-    Objects.requireNonNull(chunk, "chunk");
+    Objects.requireNonNull(summary, "summary");
   }
 
   /** A chunk Parapet built itself: the payload is its compact serialization. */
-  static StreamChunk of(JsonNode chunk) {
-    return new StreamChunk(Json.write(chunk), chunk);
+  static StreamChunk of(JsonNode chunk, ChunkSummary summary) {
+    return new StreamChunk(Json.write(chunk), summary);
   }
 
   public boolean isDone() {

@@ -17,6 +17,7 @@ import dev.parapet.runtime.GatewayRequest;
 import dev.parapet.runtime.http.ParapetError;
 import dev.parapet.runtime.policy.EnforcementEvents;
 import dev.parapet.runtime.policy.OutputTally;
+import dev.parapet.runtime.provider.ChunkSummary;
 import dev.parapet.runtime.provider.StreamChunk;
 import dev.parapet.runtime.provider.Translated;
 import dev.parapet.runtime.upstream.ExchangeObserver;
@@ -90,11 +91,10 @@ public final class StreamGuard implements ExchangeObserver {
   @Override
   public Optional<Veto> onStreamPayload(GatewayRequest r, StreamChunk payload) {
     long longest = 0;
-    for (JsonNode choice : payload.chunk().path("choices")) {
-      JsonNode content = choice.path("delta").get("content");
-      if (content != null && content.isTextual() && !content.asText().isEmpty()) {
-        String delta = content.asText();
-        Choice c = choice(choice.path("index").asInt(0));
+    for (ChunkSummary.Choice choice : payload.summary().choices()) {
+      if (choice.content().isPresent() && !choice.content().get().isEmpty()) {
+        String delta = choice.content().get();
+        Choice c = choice(choice.index());
         c.append(delta);
         if (c.mayPass() || c.pending.length() > PENDING_CHARS) {
           tally.add(c.count());
@@ -105,8 +105,7 @@ public final class StreamGuard implements ExchangeObserver {
           return Optional.of(cutOnPattern(match.get()));
         }
       }
-      JsonNode finish = choice.get("finish_reason");
-      if (finish != null && !finish.isNull() && scanner.isPresent()) {
+      if (choice.finished() && scanner.isPresent()) {
         Optional<RedactionPattern> held = scanner.get().finish(); // a card or address at the very end
         if (held.isPresent()) {
           return Optional.of(cutOnPattern(held.get()));

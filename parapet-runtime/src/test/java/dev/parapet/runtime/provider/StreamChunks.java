@@ -1,35 +1,28 @@
 package dev.parapet.runtime.provider;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Test helper: a translator's payloads as the caller reads them, each checked against its tree. */
+/** Test helper: a translator's payloads as the caller reads them, each checked against its summary. */
 public final class StreamChunks {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private StreamChunks() {}
 
   /**
-   * The payload texts, after checking that every chunk's tree is exactly its text parsed (the
-   * policies read the tree, the caller reads the text: they must never disagree).
+   * The payload texts, after checking that every chunk's summary is exactly what reading its text
+   * gives (the policies read the summary, the caller reads the text: they must never disagree).
    */
   public static List<String> jsonOf(List<StreamChunk> chunks) {
     List<String> out = new ArrayList<>(chunks.size());
     for (StreamChunk c : chunks) {
       if (c.isDone()) {
-        assertTrue(c.chunk().isMissingNode(), "[DONE] carries no tree");
+        assertEquals(ChunkSummary.NONE, c.summary(), "[DONE] summarises nothing");
       } else {
         try {
-          // Through text on both sides: a built tree holds a long where a parse holds an int.
-          assertEquals(JSON.readTree(c.json()), JSON.readTree(JSON.writeValueAsString(c.chunk())),
-              "tree and text disagree: " + c.json());
-        } catch (JsonProcessingException e) {
-          throw new AssertionError("payload is not JSON: " + c.json(), e);
+          assertEquals(OpenAiChunkReader.read(c.json(), "test"), c.summary(), "summary and text disagree: " + c.json());
+        } catch (ProviderProtocolException e) {
+          throw new AssertionError("payload does not read as a chunk: " + c.json(), e);
         }
       }
       out.add(c.json());
@@ -37,12 +30,12 @@ public final class StreamChunks {
     return out;
   }
 
-  /** A chunk as a provider would send it: the text and its parse. */
+  /** A chunk as a provider would send it: the text and what reading it gives. */
   public static StreamChunk parsed(String json) {
     try {
-      return new StreamChunk(json, JSON.readTree(json));
-    } catch (JsonProcessingException e) {
-      throw new AssertionError("not JSON: " + json, e);
+      return new StreamChunk(json, OpenAiChunkReader.read(json, "test"));
+    } catch (ProviderProtocolException e) {
+      throw new AssertionError("not a chunk: " + json, e);
     }
   }
 }

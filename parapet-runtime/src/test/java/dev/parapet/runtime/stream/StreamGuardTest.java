@@ -81,7 +81,7 @@ class StreamGuardTest {
     OutputTally tally = new OutputTally();
     StreamGuard guard = new StreamGuard(r, tally, EnforcementEvents.NONE);
     assertFalse(guard.onStreamPayload(r, StreamChunks.parsed("{\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\"}}]}")).isPresent());
-    assertFalse(guard.onStreamPayload(r, StreamChunks.parsed("[1,2]")).isPresent());
+    assertFalse(guard.onStreamPayload(r, StreamChunks.parsed("{\"choices\":[1,\"x\",null]}")).isPresent());
     assertFalse(guard.onStreamPayload(r, StreamChunks.parsed("{\"choices\":[{\"delta\":{\"content\":7}}]}")).isPresent());
     assertEquals(0, tally.outputTokens());
   }

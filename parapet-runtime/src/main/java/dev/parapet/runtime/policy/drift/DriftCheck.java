@@ -1,6 +1,5 @@
 package dev.parapet.runtime.policy.drift;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.parapet.core.config.ProviderSpec;
 import dev.parapet.core.store.EventKind;
 import dev.parapet.runtime.GatewayRequest;
@@ -57,10 +56,7 @@ final class DriftCheck implements ExchangeObserver {
   public Optional<Veto> onStreamPayload(GatewayRequest r, StreamChunk payload) {
     if (!fingerprintRead) { // every chunk repeats it: the first one tells
       fingerprintRead = true;
-      JsonNode fp = payload.chunk().get("system_fingerprint");
-      if (fp != null && fp.isTextual() && !fp.asText().isEmpty()) {
-        fingerprint(fp.asText());
-      }
+      payload.summary().fingerprint().filter(fp -> !fp.isEmpty()).ifPresent(this::fingerprint);
     }
     return Optional.empty();
   }

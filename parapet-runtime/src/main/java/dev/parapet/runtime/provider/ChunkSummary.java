@@ -1,0 +1,45 @@
+package dev.parapet.runtime.provider;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What the gateway reads from one OpenAI {@code chat.completion.chunk}: enough for the drift
+ * lock, settlement and the stream guard, and nothing else. Read once per chunk by a streaming
+ * parse ({@link OpenAiChunkReader}), or stated directly by whoever built the chunk.
+ *
+ * @param model {@code model}, when a string
+ * @param fingerprint {@code system_fingerprint}, when a string
+ * @param usage {@code usage} with at least one of its counts
+ * @param choiceCount elements in {@code choices} (0 when absent or null)
+ * @param choices the object elements of {@code choices}, in order
+ */
+public record ChunkSummary(
+    Optional<String> model, Optional<String> fingerprint, Optional<Usage> usage, int choiceCount,
+    List<Choice> choices) {
+  /** The summary of {@code [DONE]}, which is no chunk. */
+  public static final ChunkSummary NONE =
+      new ChunkSummary(Optional.empty(), Optional.empty(), Optional.empty(), 0, List.of());
+
+  public ChunkSummary {
+    Objects.requireNonNull(model, "model");
+    Objects.requireNonNull(fingerprint, "fingerprint");
+    Objects.requireNonNull(usage, "usage");
+    choices = List.copyOf(choices);
+  }
+
+  /**
+   * One choice's delta.
+   *
+   * @param index {@code index} (0 when absent or not an integer)
+   * @param content {@code delta.content}, when a string
+   * @param billedChars code points of content, refusal and tool-call arguments: all billed output
+   * @param finished whether {@code finish_reason} is present and not null
+   */
+  public record Choice(int index, Optional<String> content, long billedChars, boolean finished) {
+    public Choice {
+      Objects.requireNonNull(content, "content");
+    }
+  }
+}

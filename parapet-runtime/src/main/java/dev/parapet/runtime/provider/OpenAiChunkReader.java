@@ -1,0 +1,266 @@
+package dev.parapet.runtime.provider;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Reads a {@link ChunkSummary} out of one OpenAI {@code chat.completion.chunk} payload in a single
+ * streaming pass: no tree is built, fields nobody reads are skipped (still checked for syntax).
+ * Every chunk of every stream goes through here, so this is the hot path of streaming.
+ *
+ * <p>Same verdicts as reading the chunk into a tree: duplicate keys keep the last value; the
+ * payload must be a JSON object; a non-null {@code error} ends the stream; {@code usage} must be
+ * an object whose counts are non-negative integers; {@code choices} must be an array. Messages
+ * name the field, never the bytes (they could echo a key back).
+ */
+final class OpenAiChunkReader {
+  private static final JsonFactory FACTORY = Json.MAPPER.getFactory();
+
+  private OpenAiChunkReader() {}
+
+  /** Thrown after the whole payload parsed, in this order, as reading a tree would report them. */
+  private static final class Problems {
+    String error;
+    String usage;
+    String choices;
+  }
+
+  static ChunkSummary read(String json, String what) throws ProviderProtocolException {
+    Problems problems = new Problems();
+    ChunkSummary summary;
+    try (JsonParser p = FACTORY.createParser(json)) {
+      JsonToken first = p.nextToken();
+      if (first != JsonToken.START_OBJECT) {
+        if (first != null) {
+          p.skipChildren(); // an unterminated array still reads as "not JSON"
+        }
+        throw new ProviderProtocolException(what + ": not a JSON object");
+      }
+      summary = object(p, what, problems);
+    } catch (IOException e) { // JsonProcessingException and friends: never the bytes
+      throw new ProviderProtocolException(what + ": not JSON");
+    }
+    if (problems.error != null) {
+      throw new ProviderProtocolException(problems.error);
+    }
+    if (problems.usage != null) {
+      throw new ProviderProtocolException(problems.usage);
+    }
+    if (problems.choices != null) {
+      throw new ProviderProtocolException(problems.choices);
+    }
+    return summary;
+  }
+
+  private static ChunkSummary object(JsonParser p, String what, Problems problems) throws IOException {
+    Optional<String> model = Optional.empty();
+    Optional<String> fingerprint = Optional.empty();
+    Optional<Usage> usage = Optional.empty();
+    int choiceCount = 0;
+    List<ChunkSummary.Choice> choices = List.of();
+    for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+      String name = p.currentName();
+      JsonToken v = p.nextToken();
+      switch (name) {
+        case "error" -> {
+          problems.error = v == JsonToken.VALUE_NULL ? null : what + ": provider sent an error in the stream";
+          p.skipChildren();
+        }
+        case "model" -> model = string(p, v);
+        case "system_fingerprint" -> fingerprint = string(p, v);
+        case "usage" -> {
+          problems.usage = null;
+          usage = usage(p, v, what, problems);
+        }
+        case "choices" -> {
+          problems.choices = null;
+          choiceCount = 0;
+          choices = List.of();
+          if (v == JsonToken.START_ARRAY) {
+            List<ChunkSummary.Choice> read = new ArrayList<>(1);
+            for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
+              choiceCount++;
+              if (e == JsonToken.START_OBJECT) {
+                read.add(choice(p));
+              } else {
+                p.skipChildren();
+              }
+            }
+            choices = read;
+          } else if (v != JsonToken.VALUE_NULL) {
+            problems.choices = what + " chunk: choices is not an array";
+            p.skipChildren();
+          }
+        }
+        default -> p.skipChildren();
+      }
+    }
+    return new ChunkSummary(model, fingerprint, usage, choiceCount, choices);
+  }
+
+  private static Optional<String> string(JsonParser p, JsonToken v) throws IOException {
+    if (v == JsonToken.VALUE_STRING) {
+      return Optional.of(p.getText());
+    }
+    p.skipChildren();
+    return Optional.empty();
+  }
+
+  /** OpenAiCompatibleAdapter.readUsage's rules, streaming. */
+  private static Optional<Usage> usage(JsonParser p, JsonToken v, String what, Problems problems) throws IOException {
+    if (v == JsonToken.VALUE_NULL) {
+      return Optional.empty();
+    }
+    if (v != JsonToken.START_OBJECT) {
+      problems.usage = what + ": usage is not an object";
+      p.skipChildren();
+      return Optional.empty();
+    }
+    Long prompt = null;
+    Long completion = null;
+    String promptProblem = null;
+    String completionProblem = null;
+    for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+      String name = p.currentName();
+      JsonToken c = p.nextToken();
+      boolean isPrompt = name.equals("prompt_tokens");
+      if (!isPrompt && !name.equals("completion_tokens")) {
+        p.skipChildren();
+        continue;
+      }
+      Long value = null;
+      String problem = null;
+      if (c == JsonToken.VALUE_NUMBER_INT && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER
+          && p.getLongValue() >= 0) {
+        value = p.getLongValue();
+      } else if (c != JsonToken.VALUE_NULL) {
+        problem = what + ".usage." + name + ": expected a non-negative integer";
+        p.skipChildren();
+      }
+      if (isPrompt) {
+        prompt = value;
+        promptProblem = problem;
+      } else {
+        completion = value;
+        completionProblem = problem;
+      }
+    }
+    if (promptProblem != null || completionProblem != null) {
+      problems.usage = promptProblem != null ? promptProblem : completionProblem;
+      return Optional.empty();
+    }
+    if (prompt == null && completion == null) {
+      return Optional.empty();
+    }
+    return Optional.of(new Usage(prompt == null ? 0 : prompt, completion == null ? 0 : completion));
+  }
+
+  private static ChunkSummary.Choice choice(JsonParser p) throws IOException {
+    int index = 0;
+    Optional<String> content = Optional.empty();
+    long billed = 0;
+    boolean finished = false;
+    for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+      String name = p.currentName();
+      JsonToken v = p.nextToken();
+      switch (name) {
+        case "index" -> {
+          index = v == JsonToken.VALUE_NUMBER_INT && p.getNumberType() == JsonParser.NumberType.INT ? p.getIntValue() : 0;
+          p.skipChildren();
+        }
+        case "delta" -> {
+          content = Optional.empty();
+          billed = 0;
+          if (v == JsonToken.START_OBJECT) {
+            Delta d = delta(p);
+            content = d.content;
+            billed = d.billed;
+          } else {
+            p.skipChildren();
+          }
+        }
+        case "finish_reason" -> {
+          finished = v != JsonToken.VALUE_NULL;
+          p.skipChildren();
+        }
+        default -> p.skipChildren();
+      }
+    }
+    return new ChunkSummary.Choice(index, content, billed, finished);
+  }
+
+  private static final class Delta {
+    Optional<String> content = Optional.empty();
+    long contentChars;
+    long refusalChars;
+    long toolChars;
+    long billed;
+  }
+
+  private static Delta delta(JsonParser p) throws IOException {
+    Delta d = new Delta();
+    for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+      String name = p.currentName();
+      JsonToken v = p.nextToken();
+      switch (name) {
+        case "content" -> {
+          d.content = string(p, v);
+          d.contentChars = d.content.map(OpenAiChunkReader::codePoints).orElse(0L);
+        }
+        case "refusal" -> d.refusalChars = string(p, v).map(OpenAiChunkReader::codePoints).orElse(0L);
+        case "tool_calls" -> d.toolChars = toolCallChars(p, v);
+        default -> p.skipChildren();
+      }
+    }
+    d.billed = d.contentChars + d.refusalChars + d.toolChars;
+    return d;
+  }
+
+  /** Code points of every {@code tool_calls[].function.arguments} string. */
+  private static long toolCallChars(JsonParser p, JsonToken v) throws IOException {
+    if (v != JsonToken.START_ARRAY) {
+      p.skipChildren();
+      return 0;
+    }
+    long n = 0;
+    for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
+      if (e != JsonToken.START_OBJECT) {
+        p.skipChildren();
+        continue;
+      }
+      long args = 0;
+      for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+        String name = p.currentName();
+        JsonToken f = p.nextToken();
+        if (name.equals("function") && f == JsonToken.START_OBJECT) {
+          args = 0;
+          for (JsonToken a = p.nextToken(); a == JsonToken.FIELD_NAME; a = p.nextToken()) {
+            String an = p.currentName();
+            JsonToken av = p.nextToken();
+            if (an.equals("arguments")) {
+              args = string(p, av).map(OpenAiChunkReader::codePoints).orElse(0L);
+            } else {
+              p.skipChildren();
+            }
+          }
+        } else {
+          if (name.equals("function")) {
+            args = 0;
+          }
+          p.skipChildren();
+        }
+      }
+      n += args;
+    }
+    return n;
+  }
+
+  private static long codePoints(String s) {
+    return s.codePointCount(0, s.length());
+  }
+}

@@ -1,0 +1,202 @@
+package dev.parapet.runtime.provider;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The streaming chunk reader gives exactly the verdicts reading the chunk into a tree gives. */
+class OpenAiChunkReaderTest {
+
+  /** The tree-based reading the streaming one replaced: the reference. */
+  static ChunkSummary byTree(String json, String what) throws ProviderProtocolException {
+    ObjectNode chunk = Json.parseObject(json, what);
+    JsonNode error = chunk.get("error");
+    if (error != null && !error.isNull()) {
+      throw new ProviderProtocolException(what + ": provider sent an error in the stream");
+    }
+    Optional<Usage> usage = OpenAiCompatibleAdapter.readUsage(chunk, what);
+    JsonNode choices = chunk.get("choices");
+    if (choices != null && !choices.isNull() && !choices.isArray()) {
+      throw new ProviderProtocolException(what + " chunk: choices is not an array");
+    }
+    List<ChunkSummary.Choice> read = new ArrayList<>();
+    int count = choices == null ? 0 : choices.size();
+    if (choices != null) {
+      for (JsonNode c : choices) {
+        if (!c.isObject()) {
+          continue;
+        }
+        JsonNode index = c.get("index");
+        int i = index != null && index.isInt() ? index.intValue() : 0;
+        JsonNode delta = c.get("delta");
+        Optional<String> content = Optional.empty();
+        long billed = 0;
+        if (delta != null && delta.isObject()) {
+          content = Json.text(delta, "content");
+          billed += content.map(t -> (long) t.codePointCount(0, t.length())).orElse(0L);
+          billed += Json.text(delta, "refusal").map(t -> (long) t.codePointCount(0, t.length())).orElse(0L);
+          for (JsonNode call : delta.path("tool_calls")) {
+            JsonNode args = call.path("function").get("arguments");
+            if (call.isObject() && args != null && args.isTextual()) {
+              billed += args.asText().codePointCount(0, args.asText().length());
+            }
+          }
+        }
+        JsonNode finish = c.get("finish_reason");
+        read.add(new ChunkSummary.Choice(i, content, billed, finish != null && !finish.isNull()));
+      }
+    }
+    return new ChunkSummary(Json.text(chunk, "model"), Json.text(chunk, "system_fingerprint"), usage, count, read);
+  }
+
+  private static void agree(String json) {
+    ChunkSummary expected;
+    try {
+      expected = byTree(json, "c");
+    } catch (ProviderProtocolException e) {
+      ProviderProtocolException got = assertThrows(ProviderProtocolException.class,
+          () -> OpenAiChunkReader.read(json, "c"), json);
+      assertEquals(e.getMessage(), got.getMessage(), json);
+      return;
+    }
+    try {
+      assertEquals(expected, OpenAiChunkReader.read(json, "c"), json);
+    } catch (ProviderProtocolException e) {
+      throw new AssertionError("tree read it, stream refused (" + e.getMessage() + "): " + json, e);
+    }
+  }
+
+  @Test
+  void realChunksReadAsATreeReadsThem() {
+    agree("{\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o\",\"system_fingerprint\":\"fp_1\","
+        + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"h\u00e9llo \uD83D\uDE00\"},\"logprobs\":null,\"finish_reason\":null}]}");
+    agree("{\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":12,\"total_tokens\":21}}");
+    agree("{\"choices\":[{\"index\":1,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"name\":\"f\",\"arguments\":\"{\\\"a\\\":1}\"}}]},"
+        + "\"finish_reason\":\"tool_calls\"}]}");
+    agree("{\"choices\":[{\"delta\":{\"refusal\":\"no\"}}]}");
+  }
+
+  @Test
+  void refusalsMatchTheTreeReadingsWordForWord() {
+    for (String bad : List.of("not json", "[1,2]", "\"s\"", "{\"a\":", "{\"error\":{\"message\":\"sk-x\"}}",
+        "{\"usage\":5}", "{\"usage\":{\"prompt_tokens\":-1}}", "{\"usage\":{\"completion_tokens\":1.5}}",
+        "{\"usage\":{\"prompt_tokens\":99999999999999999999999}}", "{\"choices\":{}}", "{\"choices\":\"x\"}")) {
+      agree(bad);
+    }
+    ProviderProtocolException e = assertThrows(ProviderProtocolException.class,
+        () -> OpenAiChunkReader.read("{\"error\":\"sk-secret\"}", "c"));
+    assertTrue(!e.getMessage().contains("sk-secret"), e.getMessage());
+  }
+
+  @Test
+  void randomChunksGetTheSameVerdictBothWays() {
+    Random rnd = new Random(42);
+    for (int i = 0; i < 5000; i++) {
+      agree(object(rnd, 0));
+    }
+  }
+
+  private static final String[] TOP = {"model", "system_fingerprint", "usage", "choices", "error", "id", "object"};
+  private static final String[] CHOICE = {"index", "delta", "finish_reason", "logprobs"};
+  private static final String[] DELTA = {"content", "refusal", "tool_calls", "role"};
+  private static final String[] USAGE = {"prompt_tokens", "completion_tokens", "total_tokens"};
+
+  private static String object(Random rnd, int depth) {
+    StringBuilder sb = new StringBuilder("{");
+    int n = rnd.nextInt(5);
+    for (int k = 0; k < n; k++) {
+      String key = TOP[rnd.nextInt(TOP.length)];
+      if (k > 0) {
+        sb.append(',');
+      }
+      sb.append('"').append(key).append("\":");
+      switch (key) {
+        case "choices" -> sb.append(rnd.nextInt(6) == 0 ? scalar(rnd) : array(rnd, () -> choice(rnd)));
+        case "usage" -> sb.append(rnd.nextInt(5) == 0 ? scalar(rnd) : fields(rnd, USAGE, () -> number(rnd)));
+        case "error" -> sb.append(rnd.nextInt(3) == 0 ? "{}" : "null");
+        default -> sb.append(scalar(rnd));
+      }
+    }
+    return sb.append('}').toString();
+  }
+
+  private static String choice(Random rnd) {
+    if (rnd.nextInt(8) == 0) {
+      return scalar(rnd);
+    }
+    StringBuilder sb = new StringBuilder("{");
+    int n = rnd.nextInt(4);
+    for (int k = 0; k < n; k++) {
+      String key = CHOICE[rnd.nextInt(CHOICE.length)];
+      if (k > 0) {
+        sb.append(',');
+      }
+      sb.append('"').append(key).append("\":");
+      sb.append(key.equals("delta") && rnd.nextInt(5) > 0 ? delta(rnd) : key.equals("index") ? number(rnd) : scalar(rnd));
+    }
+    return sb.append('}').toString();
+  }
+
+  private static String delta(Random rnd) {
+    return fields(rnd, DELTA, () -> rnd.nextInt(4) == 0
+        ? array(rnd, () -> rnd.nextBoolean() ? "{\"function\":{\"arguments\":" + scalar(rnd) + "}}" : scalar(rnd))
+        : scalar(rnd));
+  }
+
+  private static String fields(Random rnd, String[] keys, java.util.function.Supplier<String> value) {
+    StringBuilder sb = new StringBuilder("{");
+    int n = rnd.nextInt(4);
+    for (int k = 0; k < n; k++) {
+      if (k > 0) {
+        sb.append(',');
+      }
+      sb.append('"').append(keys[rnd.nextInt(keys.length)]).append("\":").append(value.get());
+    }
+    return sb.append('}').toString();
+  }
+
+  private static String array(Random rnd, java.util.function.Supplier<String> element) {
+    StringBuilder sb = new StringBuilder("[");
+    int n = rnd.nextInt(3);
+    for (int k = 0; k < n; k++) {
+      if (k > 0) {
+        sb.append(',');
+      }
+      sb.append(element.get());
+    }
+    return sb.append(']').toString();
+  }
+
+  private static String number(Random rnd) {
+    return switch (rnd.nextInt(7)) {
+      case 0 -> "-3";
+      case 1 -> "2.5";
+      case 2 -> "12345678901234567890123";
+      case 3 -> "null";
+      case 4 -> "\"7\"";
+      case 5 -> "4000000000";
+      default -> Integer.toString(rnd.nextInt(100));
+    };
+  }
+
+  private static String scalar(Random rnd) {
+    return switch (rnd.nextInt(8)) {
+      case 0 -> "null";
+      case 1 -> "\"t\u00e9xt \uD83D\uDE00\"";
+      case 2 -> "\"\"";
+      case 3 -> "7";
+      case 4 -> "true";
+      case 5 -> "[1,{\"a\":[]}]";
+      case 6 -> "{\"content\":\"x\"}";
+      default -> "\"stop\"";
+    };
+  }
+}
