@@ -207,6 +207,7 @@ class AnswerPolicyEndToEndTest {
         assertEquals(200, warn.statusCode());
         JsonNode content = JSON.readTree(warn.body()).path("choices").path(0).path("message").path("content");
         assertEquals("mail [REDACTED:EMAIL]", content.asText());
+        assertFalse(warn.body().contains(EMAIL), warn.body());
 
         provider.enqueue(json(SealedGateway.MODEL, "mail " + EMAIL, "fp_1"));
         HttpResponse<String> block = post(g.port(), "/routes/scanblock", chat("hi", 10));
@@ -215,6 +216,24 @@ class AnswerPolicyEndToEndTest {
       }
       // the provider charged both: the reported usage is settled either way
       assertEquals(15_000L, SealedGateway.route(sg.spendToday(), "scanblock"));
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
+  @Test
+  void aCleanWholeAnswerUnderScanOutputArrivesAsTheProviderSentIt() throws Exception {
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.start();
+      SealedGateway sg = gateway(provider.url("/v1").uri());
+      try (Gateway g = sg.start()) {
+        // Not Jackson's own spelling (spaces, an escape): a re-serialization would change the bytes.
+        String sent = completion(SealedGateway.MODEL, "clean \\u00e9t\u00e9", 10, 5)
+            .replace(",", ", ").replace("{", "{ ") + "\n";
+        provider.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/json").body(sent).build());
+        HttpResponse<String> res = post(g.port(), "/routes/scan", chat("hi", 10));
+        assertEquals(200, res.statusCode());
+        assertEquals(sent, res.body());
+      }
     }
     LeakWatch.assertNoLeaks();
   }

@@ -8,7 +8,6 @@ import dev.parapet.runtime.http.ParapetError;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import java.util.Locale;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,7 +40,7 @@ public final class AccessLogHandler extends ChannelInboundHandlerAdapter {
             .or(() -> exchange.flatMap(Exchange::service).map(s -> s.label()))
             .orElse("-");
     String code = c.error().map(ParapetError::code).orElse("-");
-    String latencyMs = String.format(Locale.ROOT, "%.1f", c.latencyNanos() / 1e6);
+    String latencyMs = millisOneDecimal(c.latencyNanos());
     ACCESS.atInfo()
         .addKeyValue("method", method)
         .addKeyValue("path", path)
@@ -53,5 +52,15 @@ public final class AccessLogHandler extends ChannelInboundHandlerAdapter {
         .addKeyValue("request_id", c.requestId())
         .log("{} {} {} code={} route={} service={} latency_ms={} request_id={}",
             method, path, c.status(), code, route, service, latencyMs, c.requestId());
+  }
+
+  /**
+   * {@code nanos} in milliseconds with one decimal, rounded half up: what {@code
+   * String.format("%.1f", nanos / 1e6)} printed, without a {@link java.util.Formatter} per request
+   * (2 % of the CPU of a busy gateway).
+   */
+  static String millisOneDecimal(long nanos) {
+    long tenths = (Math.max(0, nanos) + 50_000) / 100_000;
+    return (tenths / 10) + "." + (tenths % 10);
   }
 }

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -51,6 +52,8 @@ final class RequestMeters {
   private final Set<String> tenants;
   private final Timer upstreamLatency;
   private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Series> series = new ConcurrentHashMap<>();
+  private final AtomicReferenceArray<Counter> refusals = new AtomicReferenceArray<>(ParapetError.values().length);
 
   RequestMeters(MeterRegistry registry, ParapetSpec spec, RouteCosts costs) {
     this.registry = registry;
@@ -70,19 +73,19 @@ final class RequestMeters {
 
   void record(RequestCompleted c) {
     String route = c.request().map(r -> bounded(routes, r.route().name())).orElse(NONE);
-    counter("parapet.requests", "Gateway requests by route and status",
-        "route", route, "status", status(c.status())).increment();
+    Series series = series(route);
+    series.requests(c.status()).increment();
     c.error().ifPresent(e -> {
       if (e == ParapetError.STREAM_TRUNCATED) {
-        counter("parapet.stream.truncations", "Streams a guard cut short", "route", route).increment();
+        series.truncations().increment();
       } else {
-        counter("parapet.refusals", "Answers with a Parapet error code", "code", e.code()).increment();
+        refusals(e).increment();
       }
     });
-    c.request().ifPresent(r -> recordCall(c, r, route));
+    c.request().ifPresent(r -> recordCall(c, r, series));
   }
 
-  private void recordCall(RequestCompleted c, GatewayRequest r, String route) {
+  private void recordCall(RequestCompleted c, GatewayRequest r, Series series) {
     if (r.route().provider().type() != ProviderType.ECHO && reachedUpstream(c)) {
       upstreamLatency.record(c.latencyNanos(), TimeUnit.NANOSECONDS);
     }
@@ -90,14 +93,70 @@ final class RequestMeters {
       return;
     }
     Usage u = c.usage().get();
-    String tenant = bounded(tenants, r.route().tenant());
-    counter("parapet.tokens", "Tokens the providers reported",
-        "route", route, "tenant", tenant, "direction", "in").increment(u.promptTokens());
-    counter("parapet.tokens", "Tokens the providers reported",
-        "route", route, "tenant", tenant, "direction", "out").increment(u.completionTokens());
+    Counter[] usage = series.usage(bounded(tenants, r.route().tenant()));
+    usage[0].increment(u.promptTokens());
+    usage[1].increment(u.completionTokens());
     long nanos = costs.nanoUsd(r.route(), u);
-    counter("parapet.cost.usd", "USD the calls cost at the route's price", "route", route, "tenant", tenant)
-        .increment(Cost.toUsd(nanos).doubleValue());
+    usage[2].increment(Cost.toUsd(nanos).doubleValue());
+  }
+
+  private Series series(String route) {
+    Series s = series.get(route);
+    return s != null ? s : series.computeIfAbsent(route, Series::new);
+  }
+
+  private Counter refusals(ParapetError e) {
+    Counter c = refusals.get(e.ordinal());
+    if (c == null) {
+      c = counter("parapet.refusals", "Answers with a Parapet error code", "code", e.code());
+      refusals.set(e.ordinal(), c);
+    }
+    return c;
+  }
+
+  /**
+   * One route's counters, found once per request by the route's name instead of building a
+   * key string per counter (each still registered through {@link #counter}, so the series are
+   * exactly those of before).
+   */
+  private final class Series {
+    private final String route;
+    /** By status, 100..599 at {@code status - 100}, {@link #OTHER} last. */
+    private final AtomicReferenceArray<Counter> byStatus = new AtomicReferenceArray<>(501);
+    private final ConcurrentHashMap<String, Counter[]> usageByTenant = new ConcurrentHashMap<>();
+    private volatile Counter truncations;
+
+    Series(String route) {
+      this.route = route;
+    }
+
+    Counter requests(int status) {
+      int i = status >= 100 && status <= 599 ? status - 100 : 500;
+      Counter c = byStatus.get(i);
+      if (c == null) {
+        c = counter("parapet.requests", "Gateway requests by route and status", "route", route, "status", status(status));
+        byStatus.set(i, c);
+      }
+      return c;
+    }
+
+    Counter truncations() {
+      Counter c = truncations;
+      if (c == null) {
+        c = counter("parapet.stream.truncations", "Streams a guard cut short", "route", route);
+        truncations = c;
+      }
+      return c;
+    }
+
+    /** Tokens in, tokens out, cost. */
+    Counter[] usage(String tenant) {
+      Counter[] c = usageByTenant.get(tenant);
+      return c != null ? c : usageByTenant.computeIfAbsent(tenant, t -> new Counter[] {
+          counter("parapet.tokens", "Tokens the providers reported", "route", route, "tenant", t, "direction", "in"),
+          counter("parapet.tokens", "Tokens the providers reported", "route", route, "tenant", t, "direction", "out"),
+          counter("parapet.cost.usd", "USD the calls cost at the route's price", "route", route, "tenant", t)});
+    }
   }
 
   /** Answered by a provider, or failed talking to one; not refused by policy before the call. */

@@ -48,7 +48,7 @@ public abstract class OpenAiCompatibleAdapter implements ProviderAdapter {
     headers.put("user-agent", USER_AGENT);
     providerKey.filter(k -> !k.isEmpty())
         .ifPresent(k -> headers.put("authorization", "Bearer " + k.reveal()));
-    return new UpstreamCall(uri, headers, Json.writeBytes(body));
+    return UpstreamCall.json(uri, headers, body);
   }
 
   /** The body is already OpenAI shape: passed through, with what the policies need read off it. */

@@ -232,7 +232,7 @@ public final class StreamGuard implements ExchangeObserver {
       if (choice.path("message") instanceof ObjectNode message && message.path("content").isTextual()) {
         Redacted r = redactor.redact(message.get("content").asText());
         if (!r.counts().isEmpty()) {
-          message.set("content", TextNode.valueOf(r.text()));
+          answer.set(message, "content", TextNode.valueOf(r.text()));
           r.counts().forEach((p, n) -> counts.merge(p.name(), Integer.toString(n),
               (a, b) -> Integer.toString(Integer.parseInt(a) + Integer.parseInt(b))));
         }

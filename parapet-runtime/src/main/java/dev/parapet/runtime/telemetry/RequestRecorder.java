@@ -102,7 +102,12 @@ public final class RequestRecorder extends ChannelInboundHandlerAdapter {
     if (model.isBlank() || model.length() > 128) {
       return false;
     }
-    return model.chars().noneMatch(Character::isISOControl);
+    for (int i = 0; i < model.length(); i++) {
+      if (Character.isISOControl(model.charAt(i))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The caller as far as it was established: the request's service, else the authenticated one. */

@@ -1,7 +1,9 @@
 package dev.parapet.runtime.upstream;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parapet.runtime.provider.ProviderAdapter;
 import dev.parapet.runtime.provider.ProviderProtocolException;
@@ -25,6 +27,13 @@ import java.util.Optional;
 final class BufferedAnswer implements Answer {
   static final int MAX_BODY_BYTES = 16 << 20;
   private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * The same parse, refusing what a re-serialization would have hidden from the caller: a
+   * duplicate key (the policies see the last value, the caller's parser may take the first) and
+   * anything after the object. A body this reader accepts may be sent as received.
+   */
+  private static final ObjectReader EXACT = JSON.reader()
+      .with(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY, DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private final ProxiedCall call;
   private final ProviderAdapter adapter;
@@ -76,18 +85,52 @@ final class BufferedAnswer implements Answer {
 
   private void answer() {
     Translated t;
-    try (InputStream in = new ByteBufInputStream(body.duplicate())) {
-      JsonNode tree = JSON.readTree(in);
+    ObjectNode parsed;
+    boolean exact = utf8(body);
+    try {
+      JsonNode tree;
+      if (exact) {
+        try {
+          tree = read(EXACT);
+        } catch (IOException e) {
+          exact = false; // not sent as received; the ordinary parse decides whether it is an answer
+          tree = read(JSON.reader());
+        }
+      } else {
+        tree = read(JSON.reader());
+      }
       if (!(tree instanceof ObjectNode object)) {
         throw new ProviderProtocolException("answer is not a JSON object");
       }
+      parsed = object;
       t = adapter.translateResponse(call.request.route(), object);
     } catch (IOException | ProviderProtocolException e) {
       call.fail(UpstreamFailure.PROTOCOL);
       return;
     }
     translated = Optional.of(t);
-    call.answerWhole(t, CallerHeaders.from(head.headers(), false, call.providerKey));
+    // The adapter passed the provider's tree through (OpenAI shape already): the bytes are the answer.
+    ByteBuf asReceived = exact && t.body() == parsed ? body : null;
+    call.answerWhole(t, CallerHeaders.from(head.headers(), false, call.providerKey), asReceived);
+  }
+
+  private JsonNode read(ObjectReader reader) throws IOException {
+    try (InputStream in = new ByteBufInputStream(body.duplicate())) {
+      return reader.readTree(in);
+    }
+  }
+
+  /**
+   * Whether Jackson will read {@code json} as UTF-8, the only encoding we answer in: no byte order
+   * mark and no zero byte among the first two, which is how it detects UTF-16 and UTF-32.
+   */
+  static boolean utf8(ByteBuf json) {
+    if (json.readableBytes() < 2) {
+      return false;
+    }
+    int b0 = json.getUnsignedByte(json.readerIndex());
+    int b1 = json.getUnsignedByte(json.readerIndex() + 1);
+    return b0 != 0 && b0 != 0xEF && b0 != 0xFE && b0 != 0xFF && b1 != 0;
   }
 
   private void passThrough() {

@@ -23,22 +23,30 @@ final class CallerHeaders {
 
   static HttpHeaders from(HttpHeaders upstream, boolean withContentType, Optional<SecretValue> providerKey) {
     HttpHeaders out = new DefaultHttpHeaders();
-    String key = providerKey.filter(k -> !k.isEmpty()).map(SecretValue::reveal).orElse(null);
+    String key = providerKey.isPresent() && !providerKey.get().isEmpty() ? providerKey.get().reveal() : null;
     for (Map.Entry<String, String> e : upstream) {
-      String name = e.getKey().toLowerCase(Locale.ROOT);
-      if (key != null && e.getValue().contains(key)) {
+      // Compared ignoring case without lower-casing every name: most of the provider's are dropped.
+      String name = e.getKey();
+      String value = e.getValue();
+      if (key != null && value.contains(key)) {
         continue;
       }
-      if (name.equals("retry-after") || name.startsWith("x-ratelimit-")
-          || (withContentType && name.equals("content-type"))) {
-        out.add(name, e.getValue());
-      } else if ((name.equals("x-request-id") || name.equals("request-id")) && !out.contains(UPSTREAM_REQUEST_ID)) {
-        out.set(UPSTREAM_REQUEST_ID, e.getValue());
+      if (is(name, "retry-after") || name.regionMatches(true, 0, RATE_LIMIT_PREFIX, 0, RATE_LIMIT_PREFIX.length())
+          || (withContentType && is(name, "content-type"))) {
+        out.add(name.toLowerCase(Locale.ROOT), value);
+      } else if ((is(name, "x-request-id") || is(name, "request-id")) && !out.contains(UPSTREAM_REQUEST_ID)) {
+        out.set(UPSTREAM_REQUEST_ID, value);
       }
     }
     if (withContentType && !out.contains(HttpHeaderNames.CONTENT_TYPE)) {
       out.set(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream");
     }
     return out;
+  }
+
+  private static final String RATE_LIMIT_PREFIX = "x-ratelimit-";
+
+  private static boolean is(String name, String lowerCase) {
+    return name.length() == lowerCase.length() && name.regionMatches(true, 0, lowerCase, 0, lowerCase.length());
   }
 }

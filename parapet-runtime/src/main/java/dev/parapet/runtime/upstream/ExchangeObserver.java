@@ -36,7 +36,9 @@ public interface ExchangeObserver {
 
   /**
    * A whole (non-streaming) answer, translated, after {@link #beforeAnswer} let it through and
-   * before any byte of it is sent: where an output scan looks at a complete answer.
+   * before any byte of it is sent: where an output scan looks at a complete answer. An observer
+   * that changes the body must do it through {@link Translated#set} (or call {@link
+   * Translated#markRewritten}): an answer nobody marked rewritten is sent as the provider's bytes.
    */
   default Optional<Veto> onAnswer(GatewayRequest request, Translated answer) {
     return Optional.empty();

@@ -9,6 +9,7 @@ import dev.parapet.runtime.http.ParapetError;
 import dev.parapet.runtime.provider.Translated;
 import dev.parapet.runtime.provider.Usage;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -22,6 +23,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +39,12 @@ final class ProxiedCall {
   static final int CALLER_GONE = 499;
   private static final Logger LOG = LoggerFactory.getLogger(ProxiedCall.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * With assertions on (tests), every answer sent as received is first checked against its tree: an
+   * observer that rewrote it without saying so is logged as an error and its rewrite is sent, so
+   * the mistake cannot silently hand the caller the unscrubbed original. Off in production (a parse).
+   */
+  static final boolean VERIFY_VERBATIM = ProxiedCall.class.desiredAssertionStatus();
 
   final ChannelHandlerContext ctx;
   final GatewayRequest request;
@@ -115,22 +123,48 @@ final class ProxiedCall {
    * none for echo). The one place both the proxied and the local answer take this path.
    */
   void answerWhole(Translated t, HttpHeaders headers) {
+    answerWhole(t, headers, null);
+  }
+
+  /**
+   * @param asReceived the provider's bytes when {@code t}'s body is exactly their parse (not taken
+   *     over; a retained duplicate is sent if nobody rewrote the answer), or null: serialize the body
+   */
+  void answerWhole(Translated t, HttpHeaders headers, ByteBuf asReceived) {
     Optional<ExchangeObserver.Veto> veto = observer.beforeAnswer(request, t.reportedModel())
         .or(() -> observer.onAnswer(request, t));
     if (veto.isPresent()) {
       fail(veto.get().error(), veto.get().message());
       return;
     }
-    byte[] json;
-    try {
-      json = JSON.writeValueAsBytes(t.body());
-    } catch (IOException e) {
-      fail(ParapetError.INTERNAL_ERROR, "the answer could not be encoded");
-      return;
+    boolean verbatim = asReceived != null && !t.rewritten();
+    if (verbatim && VERIFY_VERBATIM && !sameTree(asReceived, t)) {
+      LOG.error("route={} request_id={}: the answer was changed without Translated.set or markRewritten",
+          request.route().name(), request.requestId());
+      verbatim = false;
+    }
+    ByteBuf json;
+    if (verbatim) {
+      json = asReceived.retainedDuplicate();
+    } else {
+      try {
+        json = Unpooled.wrappedBuffer(JSON.writeValueAsBytes(t.body()));
+      } catch (IOException e) {
+        fail(ParapetError.INTERNAL_ERROR, "the answer could not be encoded");
+        return;
+      }
     }
     headers.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
-    respond(HttpResponseStatus.OK, headers, Unpooled.wrappedBuffer(json), Optional.empty(), t.usage(),
-        t.reportedModel());
+    respond(HttpResponseStatus.OK, headers, json, Optional.empty(), t.usage(), t.reportedModel());
+  }
+
+  /** Whether the provider's bytes still parse to {@code t}'s body. */
+  private static boolean sameTree(ByteBuf received, Translated t) {
+    try (InputStream in = new ByteBufInputStream(received.duplicate())) {
+      return JSON.readTree(in).equals(t.body());
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** A whole answer; {@code body} is taken over. */

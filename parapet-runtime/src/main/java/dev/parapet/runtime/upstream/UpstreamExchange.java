@@ -1,7 +1,6 @@
 package dev.parapet.runtime.upstream;
 
 import dev.parapet.runtime.provider.UpstreamCall;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -152,7 +151,14 @@ final class UpstreamExchange {
     if (paused) {
       ch.config().setAutoRead(false);
     }
-    write = ch.writeAndFlush(request());
+    FullHttpRequest req;
+    try {
+      req = request();
+    } catch (RuntimeException e) {
+      fail(UpstreamFailure.PROTOCOL); // unreachable for a tree we parsed; never leave the caller waiting
+      return;
+    }
+    write = ch.writeAndFlush(req);
     write.addListener(w -> onWritten(ch, w));
   }
 
@@ -164,16 +170,22 @@ final class UpstreamExchange {
     if (call.uri().getRawQuery() != null) {
       path += "?" + call.uri().getRawQuery();
     }
+    // The body goes straight into a buffer of the upstream channel's (pooled) allocator.
     FullHttpRequest req = new DefaultFullHttpRequest(
-        HttpVersion.HTTP_1_1, HttpMethod.POST, path, Unpooled.wrappedBuffer(call.body()));
-    call.headers().forEach((name, value) -> {
-      if (!NOT_FROM_ADAPTER.contains(name.toLowerCase(Locale.ROOT))) {
-        req.headers().set(name, value);
-      }
-    });
-    req.headers()
-        .set(HttpHeaderNames.HOST, origin.hostHeader())
-        .setInt(HttpHeaderNames.CONTENT_LENGTH, call.body().length);
+        HttpVersion.HTTP_1_1, HttpMethod.POST, path, call.encodeBody(channel.alloc()));
+    try {
+      call.headers().forEach((name, value) -> {
+        if (!NOT_FROM_ADAPTER.contains(name.toLowerCase(Locale.ROOT))) {
+          req.headers().set(name, value);
+        }
+      });
+      req.headers()
+          .set(HttpHeaderNames.HOST, origin.hostHeader())
+          .setInt(HttpHeaderNames.CONTENT_LENGTH, req.content().readableBytes());
+    } catch (RuntimeException e) {
+      req.release();
+      throw e;
+    }
     return req;
   }
 

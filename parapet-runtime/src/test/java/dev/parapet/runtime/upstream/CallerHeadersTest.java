@@ -34,4 +34,24 @@ class CallerHeadersTest {
     assertEquals("3", out.get("retry-after"));
     assertEquals(1, out.size());
   }
+
+  @Test
+  void namesMatchWhateverTheirCaseAndLeaveLowerCased() {
+    HttpHeaders upstream = new DefaultHttpHeaders()
+        .add("Retry-After", "3")
+        .add("X-RateLimit-Remaining-Tokens", "9")
+        .add("X-Request-ID", "req_7")
+        .add("Content-Type", "text/plain")
+        .add("X-RateLimit", "no dash: not a rate-limit field")
+        .add("Retry-After-X", "not retry-after")
+        .add("Server", "nginx")
+        .add("Set-Cookie", "a=b");
+    HttpHeaders out = CallerHeaders.from(upstream, true, Optional.empty());
+    assertEquals("3", out.get("retry-after"));
+    assertEquals("9", out.get("x-ratelimit-remaining-tokens"));
+    assertEquals("req_7", out.get(CallerHeaders.UPSTREAM_REQUEST_ID));
+    assertEquals("text/plain", out.get("content-type"));
+    assertEquals(4, out.size(), out.toString());
+    out.names().forEach(n -> assertEquals(n.toLowerCase(java.util.Locale.ROOT), n));
+  }
 }

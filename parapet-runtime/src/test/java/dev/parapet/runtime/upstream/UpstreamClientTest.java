@@ -110,6 +110,34 @@ class UpstreamClientTest {
     }
   }
 
+  /** A tree body is written straight into the upstream channel's buffer, once per attempt, and released. */
+  @Test
+  void aJsonBodyIsSerializedIntoEachAttemptIncludingTheReplacement() throws Exception {
+    try (FakeProvider provider = new FakeProvider((req, c) -> c.full(200, "text/plain", "ok" + req.connection()));
+        UpstreamClient client = new UpstreamClient(UpstreamTls.withExtraCa(Optional.empty()), 4, Duration.ofSeconds(30))) {
+      com.fasterxml.jackson.databind.node.ObjectNode tree = TestProviders.JSON.createObjectNode();
+      tree.put("model", "m").put("note", "caf\u00e9 \"q\"").putArray("messages").addObject().put("role", "user");
+      UpstreamCall call = UpstreamCall.json(
+          URI.create("http://127.0.0.1:" + provider.port() + "/v1/x"), Map.of("content-type", "application/json"), tree);
+      String expected = TestProviders.JSON.writeValueAsString(tree);
+      assertEquals("200:ok1", send(client, call, 5_000).await());
+
+      Result second = new Result();
+      loop.submit(() -> {
+        Channel pooled = client.pool(loop, Origin.of(call.uri()), caller).idleChannels().get(0);
+        ((SocketChannel) pooled).shutdownOutput();
+        client.send(caller, call, 5_000, second);
+      }).get();
+
+      assertEquals("200:ok2", second.await());
+      List<FakeProvider.Recorded> sent = provider.drain();
+      assertEquals(List.of(expected, expected), sent.stream().map(FakeProvider.Recorded::body).toList());
+      assertEquals(Integer.toString(expected.getBytes(StandardCharsets.UTF_8).length),
+          sent.get(1).headers().get("content-length"));
+      assertEquals(expected, new String(call.body(), StandardCharsets.UTF_8));
+    }
+  }
+
   @Test
   void idleConnectionsCloseAfterTheIdleTimeout() throws Exception {
     CountDownLatch hungUp = new CountDownLatch(1);
