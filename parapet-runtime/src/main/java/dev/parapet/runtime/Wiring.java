@@ -4,6 +4,7 @@ import dev.parapet.core.config.Quoting;
 import dev.parapet.core.seal.HydratedConfig;
 import dev.parapet.core.seal.TokenDigest;
 import dev.parapet.core.store.StoreException;
+import dev.parapet.core.tokens.TokenCounter;
 import dev.parapet.runtime.boot.Boot;
 import dev.parapet.runtime.boot.BootException;
 import dev.parapet.runtime.boot.OpenedConfig;
@@ -75,7 +76,17 @@ final class Wiring {
         () -> new UpstreamProxyHandler(client, config, providers, policy::observer),
         List.of(telemetry.store(), client));
     // Request rows, metrics, the read-only surfaces and the daily tasks; closed before the store.
-    return TelemetryStage.start(env, opened, telemetry.store()).attachTo(stages);
+    // After the port opens: the tokenizer's BPE tables (~0.5 s, else paid by the first call) and,
+    // when a route goes to an https origin, the TLS context.
+    List<Runnable> warmUps = needsTls(config) ? List.of(TokenCounter::warmUp, client::warmTls)
+        : List.of(TokenCounter::warmUp);
+    return TelemetryStage.start(env, opened, telemetry.store()).attachTo(stages).withWarmUps(warmUps);
+  }
+
+  /** Whether some route calls an https origin (no base_url: the provider's default, https). */
+  static boolean needsTls(HydratedConfig config) {
+    return config.spec().routes().stream().anyMatch(r -> r.provider().baseUrl()
+        .map(u -> "https".equalsIgnoreCase(u.getScheme())).orElse(true));
   }
 
   private static UpstreamClient upstreamClient(Map<String, String> env) throws BootException {
