@@ -41,9 +41,14 @@ final class Wiring {
 
   private Wiring() {}
 
+  /**
+   * Also starts {@link BootPrep}: logging and SQLite's native library are initialised on a second
+   * thread while this one opens the blob; boot waits for logging before its first log line.
+   */
   static Boot.Wiring production(Map<String, String> env) {
+    BootPrep prep = BootPrep.start();
     return new Boot.Wiring(
-        new SealedStateOpener(), TokenDigest::matches, opened -> stages(env, opened));
+        new SealedStateOpener(), TokenDigest::matches, opened -> stages(env, opened), prep::awaitLogging);
   }
 
   private static Stages stages(Map<String, String> env, OpenedConfig opened) throws BootException {
