@@ -1,5 +1,6 @@
 package dev.parapet.runtime;
 
+import dev.parapet.core.config.ProviderType;
 import dev.parapet.core.config.Quoting;
 import dev.parapet.core.seal.HydratedConfig;
 import dev.parapet.core.seal.TokenDigest;
@@ -88,10 +89,15 @@ final class Wiring {
     return TelemetryStage.start(env, opened, telemetry.store()).attachTo(stages).withWarmUps(warmUps);
   }
 
-  /** Whether some route calls an https origin (no base_url: the provider's default, https). */
+  /**
+   * Whether some route calls an https origin (no base_url: the provider's default, https; echo
+   * routes call nothing). Only decides whether the TLS context is warmed; it is built on demand
+   * either way.
+   */
   static boolean needsTls(HydratedConfig config) {
-    return config.spec().routes().stream().anyMatch(r -> r.provider().baseUrl()
-        .map(u -> "https".equalsIgnoreCase(u.getScheme())).orElse(true));
+    return config.spec().routes().stream()
+        .filter(r -> r.provider().type() != ProviderType.ECHO)
+        .anyMatch(r -> r.provider().baseUrl().map(u -> "https".equalsIgnoreCase(u.getScheme())).orElse(true));
   }
 
   private static UpstreamClient upstreamClient(Map<String, String> env) throws BootException {
