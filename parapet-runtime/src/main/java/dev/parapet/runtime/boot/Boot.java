@@ -17,7 +17,6 @@ import org.slf4j.LoggerFactory;
  * failure is a {@link BootException} with a one-line reason, raised before any port is opened.
  */
 public final class Boot {
-
   /**
    * How the runtime's collaborators are made from the opened blob (the config with its provider
    * keys, and the derived store keys for whoever keeps the telemetry store).
