@@ -95,7 +95,30 @@ public final class Gateway implements AutoCloseable {
     }
     int port = ((InetSocketAddress) server.localAddress()).getPort();
     LOG.info("listening on {}:{} ({})", settings.bind(), port, transport.name());
+    startWarmUps(stages.warmUps());
     return port;
+  }
+
+  /**
+   * Runs the stages' warm-ups on one daemon thread, after the port is open so they never delay it.
+   * They are lazy initialisations that are safe to race: a call arriving first waits or does the
+   * work itself. A failure is logged and otherwise ignored; the work fails again where it is needed.
+   */
+  private static void startWarmUps(List<Runnable> warmUps) {
+    if (warmUps.isEmpty()) {
+      return;
+    }
+    Thread t = new Thread(() -> {
+      for (Runnable r : warmUps) {
+        try {
+          r.run();
+        } catch (RuntimeException | LinkageError e) {
+          LOG.warn("warm-up failed ({}); left to the first call that needs it", e.getClass().getSimpleName());
+        }
+      }
+    }, "parapet-warmup");
+    t.setDaemon(true);
+    t.start();
   }
 
   public int port() {

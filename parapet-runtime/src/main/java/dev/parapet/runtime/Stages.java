@@ -19,19 +19,26 @@ import java.util.function.Supplier;
  *     metrics); they sit right after the access log
  * @param surfaces the read-only {@code /_parapet/} surfaces (basic auth, usage, events, metrics),
  *     ahead of bearer-token auth; when absent those paths are 404
+ * @param warmUps run once, in order, on one background daemon thread after the port is open:
+ *     lazy, thread-safe initialisations (the tokenizer's BPE tables, the upstream TLS context)
+ *     that would otherwise fall on the first call. They only move work earlier: a call that
+ *     races one waits for it or does it itself, and one that fails is left to fail again where
+ *     the work is really needed.
  */
 public record Stages(
     List<Supplier<ChannelHandler>> policy,
     Supplier<ChannelHandler> terminal,
     List<AutoCloseable> resources,
     List<Supplier<ChannelHandler>> recorders,
-    Optional<Supplier<ChannelHandler>> surfaces) {
+    Optional<Supplier<ChannelHandler>> surfaces,
+    List<Runnable> warmUps) {
   public Stages {
     policy = List.copyOf(policy);
     Objects.requireNonNull(terminal, "terminal");
     resources = List.copyOf(resources);
     recorders = List.copyOf(recorders);
     Objects.requireNonNull(surfaces, "surfaces");
+    warmUps = List.copyOf(warmUps);
   }
 
   /** Policy and terminal only: no recorders, no read-only surfaces. */
@@ -39,7 +46,7 @@ public record Stages(
       List<Supplier<ChannelHandler>> policy,
       Supplier<ChannelHandler> terminal,
       List<AutoCloseable> resources) {
-    this(policy, terminal, resources, List.of(), Optional.empty());
+    this(policy, terminal, resources, List.of(), Optional.empty(), List.of());
   }
 
   /** Just a terminal handler: no policy, nothing to close. */
@@ -59,6 +66,13 @@ public record Stages(
     all.add(Objects.requireNonNull(resource, "resource"));
     List<Supplier<ChannelHandler>> watchers = new ArrayList<>(recorders);
     watchers.addAll(newRecorders);
-    return new Stages(policy, terminal, all, watchers, Optional.of(newSurfaces));
+    return new Stages(policy, terminal, all, watchers, Optional.of(newSurfaces), warmUps);
+  }
+
+  /** These stages with {@code more} warm-ups after the existing ones. */
+  public Stages withWarmUps(List<Runnable> more) {
+    List<Runnable> all = new ArrayList<>(warmUps);
+    all.addAll(more);
+    return new Stages(policy, terminal, resources, recorders, surfaces, all);
   }
 }

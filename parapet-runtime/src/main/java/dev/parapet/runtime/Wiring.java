@@ -1,9 +1,11 @@
 package dev.parapet.runtime;
 
+import dev.parapet.core.config.ProviderType;
 import dev.parapet.core.config.Quoting;
 import dev.parapet.core.seal.HydratedConfig;
 import dev.parapet.core.seal.TokenDigest;
 import dev.parapet.core.store.StoreException;
+import dev.parapet.core.tokens.TokenCounter;
 import dev.parapet.runtime.boot.Boot;
 import dev.parapet.runtime.boot.BootException;
 import dev.parapet.runtime.boot.OpenedConfig;
@@ -40,9 +42,14 @@ final class Wiring {
 
   private Wiring() {}
 
+  /**
+   * Also starts {@link BootPrep}: logging and SQLite's native library are initialised on a second
+   * thread while this one opens the blob; boot waits for logging before its first log line.
+   */
   static Boot.Wiring production(Map<String, String> env) {
+    BootPrep prep = BootPrep.start();
     return new Boot.Wiring(
-        new SealedStateOpener(), TokenDigest::matches, opened -> stages(env, opened));
+        new SealedStateOpener(), TokenDigest::matches, opened -> stages(env, opened), prep::awaitLogging);
   }
 
   private static Stages stages(Map<String, String> env, OpenedConfig opened) throws BootException {
@@ -75,7 +82,22 @@ final class Wiring {
         () -> new UpstreamProxyHandler(client, config, providers, policy::observer),
         List.of(telemetry.store(), client));
     // Request rows, metrics, the read-only surfaces and the daily tasks; closed before the store.
-    return TelemetryStage.start(env, opened, telemetry.store()).attachTo(stages);
+    // After the port opens: the tokenizer's BPE tables (~0.5 s, else paid by the first call) and,
+    // when a route goes to an https origin, the TLS context.
+    List<Runnable> warmUps = needsTls(config) ? List.of(TokenCounter::warmUp, client::warmTls)
+        : List.of(TokenCounter::warmUp);
+    return TelemetryStage.start(env, opened, telemetry.store()).attachTo(stages).withWarmUps(warmUps);
+  }
+
+  /**
+   * Whether some route calls an https origin (no base_url: the provider's default, https; echo
+   * routes call nothing). Only decides whether the TLS context is warmed; it is built on demand
+   * either way.
+   */
+  static boolean needsTls(HydratedConfig config) {
+    return config.spec().routes().stream()
+        .filter(r -> r.provider().type() != ProviderType.ECHO)
+        .anyMatch(r -> r.provider().baseUrl().map(u -> "https".equalsIgnoreCase(u.getScheme())).orElse(true));
   }
 
   private static UpstreamClient upstreamClient(Map<String, String> env) throws BootException {

@@ -97,4 +97,28 @@ class MainProcessTest {
     List<String> err = read("err.txt").lines().toList();
     assertEquals(List.of("parapet: PARAPET_BOOTSTRAP_STATE: required (not set)"), err);
   }
+
+  @Test
+  void anUnusableUpstreamCaFileStillRefusesToBootWithOneLine() throws Exception {
+    // The TLS context is built after the port opens, but the CA file is read and parsed at boot.
+    HydratedConfig config = TestConfigs.config();
+    MasterKey key = MasterKey.generate(new SecureRandom());
+    Path empty = Files.writeString(tmp.resolve("empty.pem"), "no certificate here\n");
+    Path missing = tmp.resolve("missing.pem");
+    for (Path ca : List.of(empty, missing)) {
+      Process p = launch(Map.of(
+          "PARAPET_BOOTSTRAP_STATE", Sealer.seal(config, key, new SecureRandom()),
+          "PARAPET_MASTER_KEY", key.toBase64(),
+          "PARAPET_PORT", "0",
+          "PARAPET_BIND", "127.0.0.1",
+          "PARAPET_DATA_DIR", tmp.resolve("data").toString(),
+          "PARAPET_UPSTREAM_CA_FILE", ca.toString()));
+      assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+      assertEquals(1, p.exitValue());
+      List<String> err = read("err.txt").lines().toList();
+      assertEquals(1, err.size(), err.toString());
+      assertTrue(err.get(0).startsWith("parapet: PARAPET_UPSTREAM_CA_FILE: cannot use " + ca + " ("), err.get(0));
+      assertFalse(read("out.txt").contains("listening"), read("out.txt"));
+    }
+  }
 }

@@ -1,11 +1,23 @@
 package dev.parapet.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.parapet.core.config.ParapetSpec;
+import dev.parapet.core.config.ProviderSpec;
+import dev.parapet.core.config.ProviderType;
+import dev.parapet.core.config.Route;
+import dev.parapet.core.seal.HydratedConfig;
 import dev.parapet.runtime.boot.BootException;
+import dev.parapet.runtime.testing.TestConfigs;
 import dev.parapet.runtime.upstream.UpstreamClient;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class WiringTest {
@@ -23,5 +35,25 @@ class WiringTest {
       assertEquals("PARAPET_UPSTREAM_MAX_PER_ORIGIN: \"" + bad + "\" (expected: an integer 1..999999)",
           e.getMessage());
     }
+  }
+
+  @Test
+  void theTlsContextIsWarmedOnlyWhenARouteCallsAnHttpsOrigin() {
+    HydratedConfig echoOnly = TestConfigs.config();
+    assertFalse(Wiring.needsTls(echoOnly));
+    assertTrue(Wiring.needsTls(withRoute(echoOnly, Optional.empty()))); // the provider's default
+    assertTrue(Wiring.needsTls(withRoute(echoOnly, Optional.of(URI.create("https://llm.internal/v1")))));
+    assertFalse(Wiring.needsTls(withRoute(echoOnly, Optional.of(URI.create("http://127.0.0.1:9/v1")))));
+  }
+
+  private static HydratedConfig withRoute(HydratedConfig c, Optional<URI> baseUrl) {
+    Route echo = c.spec().routes().get(0);
+    Route openai = new Route("openai", echo.tenant(), new ProviderSpec(ProviderType.OPENAI, "gpt-4o",
+        Optional.of("KEY"), baseUrl, List.of(), Optional.empty(), 60_000), echo.policy());
+    List<Route> routes = new ArrayList<>(c.spec().routes());
+    routes.add(openai);
+    ParapetSpec s = c.spec();
+    return new HydratedConfig(new ParapetSpec(s.version(), s.tenants(), routes, s.services(), s.users()),
+        c.providerKeys(), c.serviceTokenDigests(), c.passwordHashes());
   }
 }

@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Objects;
@@ -75,6 +76,22 @@ public final class PasswordHash {
     } finally {
       Arrays.fill(out, (byte) 0);
     }
+  }
+
+  /**
+   * A well-formed PHC string with this class's parameters and the salt of {@code username} whose
+   * hash part is random bytes, not an Argon2id output: no password verifies against it (a match
+   * is a 256-bit guess), yet {@link #verify} against it runs one Argon2id with exactly the
+   * parameters and lengths of a real hash, so it costs what a real check costs. The runtime checks
+   * unknown users against one, so timing does not tell whether a user exists; unlike {@link #hash}
+   * of a random password it costs nothing to make (no Argon2id run at boot).
+   */
+  public static String unmatchable(String username, SecureRandom random) {
+    Objects.requireNonNull(username, "username");
+    byte[] out = new byte[HASH_LENGTH];
+    random.nextBytes(out);
+    return "$argon2id$v=19$m=" + MEMORY_KIB + ",t=" + ITERATIONS + ",p=" + PARALLELISM
+        + "$" + B64.encodeToString(saltFor(username)) + "$" + B64.encodeToString(out);
   }
 
   /**

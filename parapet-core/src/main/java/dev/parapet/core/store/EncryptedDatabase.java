@@ -107,6 +107,7 @@ final class EncryptedDatabase {
    * {@link WrongKeyException}, not at the first write.
    */
   static Connection connect(Path db, byte[] storeKey, Duration busyTimeout) throws SQLException {
+    SqliteNative.load();
     byte[] key = storeKey.clone();
     SQLiteMCConfig config;
     try {

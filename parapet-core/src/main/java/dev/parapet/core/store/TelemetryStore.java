@@ -60,6 +60,15 @@ public final class TelemetryStore implements AutoCloseable {
   }
 
   /**
+   * Loads SQLite's native library now, if no connection has yet (boot calls this on a second
+   * thread while the blob is opened). Never throws: a failure is left to the first connection,
+   * which reports it as it always did.
+   */
+  public static void loadNativeLibrary() {
+    SqliteNative.load();
+  }
+
+  /**
    * Opens (or creates) the store in {@code dataDir}: keys the database, applies migrations,
    * verifies the hash chain and starts the writer thread. The caller keeps ownership of both key
    * arrays (this copies what it needs and zeroes its copies on {@link #close()}).

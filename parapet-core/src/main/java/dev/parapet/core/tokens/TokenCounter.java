@@ -59,6 +59,17 @@ public final class TokenCounter {
     static final EncodingRegistry INSTANCE = Encodings.newDefaultEncodingRegistry();
   }
 
+  /**
+   * Loads the BPE tables (o200k_base and cl100k_base: every counter uses one of them) and counts a
+   * short text with each, so the first real count does not pay for loading. Safe to call from any
+   * thread at any time, also while counts run: the registry is a lazy class initialisation.
+   */
+  public static void warmUp() {
+    for (EncodingType type : List.of(EncodingType.O200K_BASE, EncodingType.CL100K_BASE)) {
+      Registry.INSTANCE.getEncoding(type).countTokensOrdinary("Parapet warm-up: {\"role\": \"user\"}");
+    }
+  }
+
   /** The counter for a route pinned to {@code model} on a provider of {@code type}. */
   public static TokenCounter forModel(ProviderType type, String model) {
     Objects.requireNonNull(type, "type");

@@ -29,6 +29,18 @@ class PasswordHashTest {
   }
 
   @Test
+  void unmatchableHasARealHashsShapeAndParametersButNoPasswordMatchesIt() {
+    String dummy = PasswordHash.unmatchable("trip", new java.security.SecureRandom());
+    // Everything up to the hash part is what a real hash of that user has: same cost to verify.
+    assertEquals(TRIP.substring(0, TRIP.lastIndexOf('$') + 1), dummy.substring(0, dummy.lastIndexOf('$') + 1));
+    assertEquals(TRIP.length(), dummy.length());
+    assertTrue(PasswordHash.isWellFormed(dummy));
+    assertFalse(PasswordHash.verify(Fixtures.PW_TRIP.toCharArray(), dummy));
+    assertFalse(PasswordHash.verify(new char[0], dummy));
+    assertNotEquals(dummy, PasswordHash.unmatchable("trip", new java.security.SecureRandom()));
+  }
+
+  @Test
   void verifiesTheRightPasswordOnly() {
     assertTrue(PasswordHash.verify(Fixtures.PW_TRIP.toCharArray(), TRIP));
     assertFalse(PasswordHash.verify(Fixtures.PW_FINANCE.toCharArray(), TRIP));

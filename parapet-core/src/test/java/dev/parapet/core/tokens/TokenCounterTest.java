@@ -35,6 +35,18 @@ class TokenCounterTest {
   }
 
   @Test
+  void warmUpMayRaceCounting() throws Exception {
+    // Boot warms the registry on a background thread while the first calls may already count.
+    Thread warm = new Thread(TokenCounter::warmUp, "warm-up-test");
+    warm.start();
+    assertEquals(2, TokenCounter.forModel(ProviderType.OPENAI, "gpt-4o").count("hello world"));
+    assertEquals(6, TokenCounter.forModel(ProviderType.OPENAI, "gpt-4").count("tiktoken is great!"));
+    warm.join();
+    TokenCounter.warmUp(); // again: harmless
+    assertEquals(2, TokenCounter.forModel(ProviderType.OPENAI, "gpt-4o").count("hello world"));
+  }
+
+  @Test
   void knownCounts() {
     TokenCounter cl100k = TokenCounter.forModel(ProviderType.OPENAI, "gpt-4");
     TokenCounter o200k = TokenCounter.forModel(ProviderType.OPENAI, "gpt-4o");

@@ -17,22 +17,29 @@ import org.slf4j.LoggerFactory;
  * failure is a {@link BootException} with a one-line reason, raised before any port is opened.
  */
 public final class Boot {
-  private static final Logger LOG = LoggerFactory.getLogger("parapet.boot");
-
   /**
    * How the runtime's collaborators are made from the opened blob (the config with its provider
    * keys, and the derived store keys for whoever keeps the telemetry store).
    *
    * @param stages the policy handlers and terminal handler behind the front
+   * @param beforeFirstLog run once the config is checked, before boot first touches SLF4J: the
+   *     production wiring initialises logging on a second thread and waits for it here (a logger
+   *     asked for during that initialisation would be a substitute that replays to stderr)
    */
   public record Wiring(
       StateOpener opener,
       TokenMatcher tokenMatcher,
-      StageFactory stages) {
+      StageFactory stages,
+      Runnable beforeFirstLog) {
     public Wiring {
       Objects.requireNonNull(opener, "opener");
       Objects.requireNonNull(tokenMatcher, "tokenMatcher");
       Objects.requireNonNull(stages, "stages");
+      Objects.requireNonNull(beforeFirstLog, "beforeFirstLog");
+    }
+
+    public Wiring(StateOpener opener, TokenMatcher tokenMatcher, StageFactory stages) {
+      this(opener, tokenMatcher, stages, () -> {});
     }
   }
 
@@ -62,7 +69,10 @@ public final class Boot {
         throw new BootException(Settings.BOOTSTRAP_STATE + ": invalid config: " + problem.get());
       }
       DataDir.prepare(settings.dataDir());
-      LOG.info("booted config_sha256={} port={} tenants={} routes={} services={}",
+      wiring.beforeFirstLog().run();
+      // Not a static field: this class is loaded before logging may be touched (see Wiring).
+      Logger log = LoggerFactory.getLogger("parapet.boot");
+      log.info("booted config_sha256={} port={} tenants={} routes={} services={}",
           opened.configSha256(), settings.port(), config.spec().tenants().size(),
           config.spec().routes().size(), config.spec().services().size());
       FrontConfig front =

@@ -33,7 +33,7 @@ final class OriginPool {
   private final EventLoop loop;
   private final Origin origin;
   private final Supplier<? extends Channel> channels;
-  private final SslContext tls;
+  private final Supplier<SslContext> tls;
   private final int maxOpen;
   private final int maxWaiting;
   private final long idleMillis;
@@ -41,7 +41,7 @@ final class OriginPool {
   private final Deque<Waiter> waiting = new ArrayDeque<>();
   private int open;
 
-  OriginPool(EventLoop loop, Origin origin, Supplier<? extends Channel> channels, SslContext tls,
+  OriginPool(EventLoop loop, Origin origin, Supplier<? extends Channel> channels, Supplier<SslContext> tls,
       int maxOpen, long idleMillis) {
     this.loop = loop;
     this.origin = origin;
@@ -127,7 +127,7 @@ final class OriginPool {
           @Override
           protected void initChannel(Channel ch) {
             if (origin.tls()) {
-              ch.pipeline().addLast("tls", UpstreamTls.newHandler(tls, ch.alloc(), origin, connectTimeoutMs));
+              ch.pipeline().addLast("tls", UpstreamTls.newHandler(tls.get(), ch.alloc(), origin, connectTimeoutMs));
             }
             ch.pipeline()
                 .addLast("http", new HttpClientCodec())

@@ -31,13 +31,17 @@ public final class UpstreamClient implements AutoCloseable {
   /** Below the idle timeouts providers and their load balancers use (60 s and up). */
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
 
-  private final SslContext tls;
+  private final Supplier<SslContext> tls;
   private final int maxPerOrigin;
   private final long idleMillis;
   private final ConcurrentMap<EventLoop, Map<Origin, OriginPool>> pools = new ConcurrentHashMap<>();
 
   public UpstreamClient(SslContext tls, int maxPerOrigin, Duration idleTimeout) {
-    this.tls = Objects.requireNonNull(tls, "tls");
+    this(constant(Objects.requireNonNull(tls, "tls")), maxPerOrigin, idleTimeout);
+  }
+
+  private UpstreamClient(Supplier<SslContext> tls, int maxPerOrigin, Duration idleTimeout) {
+    this.tls = tls;
     if (maxPerOrigin < 1) {
       throw new IllegalArgumentException("maxPerOrigin: " + maxPerOrigin + " (expected: >= 1)");
     }
@@ -53,9 +57,26 @@ public final class UpstreamClient implements AutoCloseable {
     return new UpstreamClient(UpstreamTls.fromEnvironment(), DEFAULT_MAX_PER_ORIGIN, DEFAULT_IDLE_TIMEOUT);
   }
 
-  /** A client trusting the JDK anchors and, if given, the CA certificates in {@code caFile} (PEM). */
+  /**
+   * A client trusting the JDK anchors and, if given, the CA certificates in {@code caFile} (PEM).
+   * The file is read and checked now ({@link IllegalStateException} naming it when unusable); the
+   * TLS context itself is built on first need: the first https connection, or {@link #warmTls}.
+   */
   public static UpstreamClient withExtraCa(Optional<Path> caFile, int maxPerOrigin, Duration idleTimeout) {
-    return new UpstreamClient(UpstreamTls.withExtraCa(caFile), maxPerOrigin, idleTimeout);
+    UpstreamTls.Lazy lazy = UpstreamTls.lazy(caFile);
+    return new UpstreamClient(lazy::get, maxPerOrigin, idleTimeout);
+  }
+
+  /**
+   * Builds the TLS context now if it is not built yet (off the event loops, after the port opens,
+   * so the first https call does not pay for it; a connection that races this waits for it).
+   */
+  public void warmTls() {
+    tls.get();
+  }
+
+  private static Supplier<SslContext> constant(SslContext context) {
+    return () -> context;
   }
 
   /**

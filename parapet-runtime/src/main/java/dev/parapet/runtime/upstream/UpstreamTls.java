@@ -13,6 +13,7 @@ import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import javax.net.ssl.SNIHostName;
@@ -39,10 +40,53 @@ final class UpstreamTls {
   }
 
   static SslContext withExtraCa(Optional<Path> caFile) {
+    return lazy(caFile).get();
+  }
+
+  /**
+   * The client context for {@code caFile}, built on first {@link Lazy#get} (building it loads the
+   * JDK trust store and JSSE: a noticeable share of boot, and a deployment with only http origins
+   * never needs it). The CA file is read and parsed now, so a missing, unreadable or certificate-
+   * less file still refuses to boot.
+   *
+   * @throws IllegalStateException naming {@value #CA_FILE_ENV} and the file when it is unusable
+   */
+  static Lazy lazy(Optional<Path> caFile) {
+    List<X509Certificate> extra = caFile.isPresent() ? readCaFile(caFile.get()) : List.of();
+    return new Lazy(caFile, extra);
+  }
+
+  /** The context, built once by whichever thread asks first; thread-safe. */
+  static final class Lazy {
+    private final Optional<Path> caFile;
+    private final List<X509Certificate> extra;
+    private volatile SslContext context;
+
+    private Lazy(Optional<Path> caFile, List<X509Certificate> extra) {
+      this.caFile = caFile;
+      this.extra = extra;
+    }
+
+    SslContext get() {
+      SslContext c = context;
+      if (c == null) {
+        synchronized (this) {
+          c = context;
+          if (c == null) {
+            c = build(caFile, extra);
+            context = c;
+          }
+        }
+      }
+      return c;
+    }
+  }
+
+  private static SslContext build(Optional<Path> caFile, List<X509Certificate> extra) {
     try {
       SslContextBuilder builder = SslContextBuilder.forClient().endpointIdentificationAlgorithm("HTTPS");
-      if (caFile.isPresent()) {
-        builder.trustManager(trustDefaultsAnd(caFile.get()));
+      if (!extra.isEmpty()) {
+        builder.trustManager(trustDefaultsAnd(extra));
       }
       return builder.build();
     } catch (IOException | GeneralSecurityException e) {
@@ -50,7 +94,24 @@ final class UpstreamTls {
     }
   }
 
-  private static TrustManagerFactory trustDefaultsAnd(Path pem) throws IOException, GeneralSecurityException {
+  private static List<X509Certificate> readCaFile(Path pem) {
+    try {
+      List<X509Certificate> certs = new ArrayList<>();
+      try (InputStream in = Files.newInputStream(pem)) {
+        for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+          certs.add((X509Certificate) c);
+        }
+      }
+      if (certs.isEmpty()) {
+        throw new GeneralSecurityException("no certificate in the file");
+      }
+      return List.copyOf(certs);
+    } catch (IOException | GeneralSecurityException e) {
+      throw new IllegalStateException(CA_FILE_ENV + ": cannot use " + pem + " (" + e.getMessage() + ")", e);
+    }
+  }
+
+  private static TrustManagerFactory trustDefaultsAnd(List<X509Certificate> extra) throws IOException, GeneralSecurityException {
     KeyStore anchors = KeyStore.getInstance(KeyStore.getDefaultType());
     anchors.load(null, null);
     TrustManagerFactory jdk = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
@@ -62,13 +123,6 @@ final class UpstreamTls {
           anchors.setCertificateEntry("jdk-" + n++, ca);
         }
       }
-    }
-    List<? extends Certificate> extra;
-    try (InputStream in = Files.newInputStream(pem)) {
-      extra = List.copyOf(CertificateFactory.getInstance("X.509").generateCertificates(in));
-    }
-    if (extra.isEmpty()) {
-      throw new GeneralSecurityException("no certificate in the file");
     }
     for (Certificate ca : extra) {
       anchors.setCertificateEntry("extra-" + n++, ca);
