@@ -1,11 +1,13 @@
 package dev.parapet.runtime;
 
+import ch.qos.logback.classic.LoggerContext;
 import dev.parapet.runtime.boot.Boot;
 import dev.parapet.runtime.boot.BootException;
 import dev.parapet.runtime.telemetry.StoreVerification;
 import java.io.PrintStream;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code java -jar parapet-runtime.jar}: boots from the environment and serves until SIGTERM
@@ -28,7 +30,15 @@ public final class Main {
     }
     int code = run(System.getenv(), System.err);
     if (code != 0) {
+      flushLogs();
       System.exit(code);
+    }
+  }
+
+  /** Writes out the lines the asynchronous appender still holds (logback.xml); idempotent. */
+  static void flushLogs() {
+    if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logging) {
+      logging.stop();
     }
   }
 
@@ -51,6 +61,7 @@ public final class Main {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       gateway.close(); // stop accepting, drain within the grace period, close
       stopped.countDown();
+      flushLogs(); // halt skips every other hook: write out the queued log lines first
       // A clean drain is a clean exit: 0, not the 143 the JVM reports for SIGTERM.
       Runtime.getRuntime().halt(0);
     }, "parapet-shutdown"));

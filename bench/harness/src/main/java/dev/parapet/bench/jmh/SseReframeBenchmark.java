@@ -5,6 +5,7 @@ import dev.parapet.runtime.provider.OpenAiAdapter;
 import dev.parapet.runtime.provider.SseEvent;
 import dev.parapet.runtime.provider.SseParser;
 import dev.parapet.runtime.provider.SseWriter;
+import dev.parapet.runtime.provider.StreamChunk;
 import dev.parapet.runtime.provider.StreamTranslator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -28,7 +29,8 @@ import org.openjdk.jmh.infra.Blackhole;
 /**
  * The streaming hot path per answer: a 200-chunk OpenAI SSE body (as bench/run's fake sends it)
  * fed to {@link SseParser}, each event through the OpenAI stream translator, each output framed by
- * {@link SseWriter#frame} into a pooled buffer (released at once, as the socket write would).
+ * {@link SseWriter#frameInto} into one pooled buffer per read (released at once, as the socket
+ * write would).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -75,13 +77,15 @@ public class SseReframeBenchmark {
     int n = body.readableBytes();
     for (int off = 0; off < n; off += 4096) {
       ByteBuf slice = body.slice(off, Math.min(4096, n - off));
+      // As SseResponse does: the events of one read framed into one buffer, one write.
+      ByteBuf framed = alloc.buffer(8192);
       for (SseEvent e : parser.feed(slice)) {
-        for (String out : translator.onEvent(e)) {
-          ByteBuf framed = SseWriter.frame(alloc, out);
-          bh.consume(framed.readableBytes());
-          framed.release();
+        for (StreamChunk out : translator.onEvent(e)) {
+          SseWriter.frameInto(framed, out.json());
         }
       }
+      bh.consume(framed.readableBytes());
+      framed.release();
     }
     bh.consume(translator.usage());
   }
