@@ -299,7 +299,18 @@ public final class TelemetryStore implements AutoCloseable {
       throw new IllegalArgumentException("keepDays: " + keepDays + " (expected: >= 1)");
     }
     long now = JournalEntry.micros(Instant.now());
-    return await(writer.submit((c, mac, chain) -> Retention.apply(c, mac, today, keepDays, now)));
+    Optional<Retention.Plan> plan = read(c -> Retention.plan(c, readerMac, today, keepDays));
+    if (plan.isEmpty()) {
+      return 0;
+    }
+    int deleted = 0;
+    long last = plan.get().lastSeq();
+    for (long end = plan.get().afterSeq(); end < last; ) {
+      long through = Math.min(last, end + Retention.CHUNK_ROWS);
+      deleted += await(writer.submit((c, mac, chain) -> Retention.deleteThrough(c, mac, through, now)));
+      end = through;
+    }
+    return deleted;
   }
 
   /** Drains the queues (up to 10 s), stops the writer, closes the database, zeroes the MAC key. */

@@ -143,6 +143,34 @@ class UsageAndRetentionTest {
   }
 
   @Test
+  void aLargeRetentionRunsInChunksEachAnchoredAndLosesNoUsage() throws Exception {
+    int rows = 2 * Retention.CHUNK_ROWS + 345;
+    Instant old = FIRST.atStartOfDay(ZoneOffset.UTC).toInstant();
+    try (TelemetryStore store = open(dir)) {
+      for (int i = 0; i < rows; i++) {
+        store.offerRequest(request(old, "r" + i, "prod", "billing", "summarizer", 1, 2, 3, 200, Optional.empty()));
+        if (i % 500 == 499) {
+          flush(store); // stay under the detail queue's bound: nothing shed
+        }
+      }
+      flush(store);
+      assertEquals(rows, store.applyRetention(FIRST.plusDays(200), 90));
+      VerificationResult v = store.verifyChain();
+      assertTrue(v.ok(), v.detail());
+      assertEquals(0, v.rowsChecked());
+      assertEquals(3L * rows, byGroup(store.usage(FIRST, FIRST, GroupBy.TENANT)).get("prod").costNanoUsd());
+    }
+    try (var c = StoreFixtures.raw(dir); var st = c.createStatement();
+        var rs = st.executeQuery("SELECT COUNT(*) FROM chain_anchor")) {
+      rs.next();
+      assertEquals(3, rs.getInt(1), "one anchor per chunk of " + Retention.CHUNK_ROWS);
+    }
+    try (TelemetryStore store = open(dir)) {
+      assertTrue(store.verifyChain().ok(), "reopens on the last chunk's anchor");
+    }
+  }
+
+  @Test
   void retentionRefusesABrokenChain() throws Exception {
     try (TelemetryStore store = open(dir)) {
       scripted().forEach(store::offerRequest);
