@@ -21,11 +21,14 @@ import org.slf4j.LoggerFactory;
  */
 final class BootPrep {
   private final CountDownLatch logging = new CountDownLatch(1);
+  // The last one started: Main waits on it before it touches SLF4J to flush on the way out.
+  private static volatile BootPrep latest;
 
   private BootPrep() {}
 
   static BootPrep start() {
     BootPrep prep = new BootPrep();
+    latest = prep;
     Thread t = new Thread(prep::run, "parapet-boot-prep");
     t.setDaemon(true);
     t.start();
@@ -66,6 +69,14 @@ final class BootPrep {
       step.run();
     } catch (Exception | LinkageError e) {
       // Only a head start: the main thread does this again at first use and meets any failure.
+    }
+  }
+
+  /** {@link #awaitLogging} of the last one started, if any. */
+  static void awaitLoggingIfStarted() {
+    BootPrep prep = latest;
+    if (prep != null) {
+      prep.awaitLogging();
     }
   }
 

@@ -37,6 +37,9 @@ public final class Main {
 
   /** Writes out the lines the asynchronous appender still holds (logback.xml); idempotent. */
   static void flushLogs() {
+    // Not while BootPrep may still be initialising SLF4J on its thread: a second thread asking
+    // for the factory then gets a substitute, and SLF4J warns on stderr (one line per failure).
+    BootPrep.awaitLoggingIfStarted();
     if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logging) {
       logging.stop();
     }
