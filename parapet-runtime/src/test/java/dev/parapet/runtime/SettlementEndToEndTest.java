@@ -19,6 +19,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -137,6 +138,44 @@ class SettlementEndToEndTest {
       long spend = SealedGateway.route(sg.spendToday(), "remote");
       assertTrue(spend >= (PROMPT + 3) * 1000L, "charged " + spend);
       assertTrue(spend < (PROMPT + all) * 1000L, "charged " + spend + " for the whole stream");
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
+  /**
+   * A long stream without reported usage: the guard held most deltas uncounted (far below
+   * max_tokens_out) and counted them in pieces of at most 8 K chars; the settlement counts the rest
+   * and charges every token the stream carried, never fewer than the whole text counted at once.
+   */
+  @Test
+  void aLongStreamWithoutUsageIsChargedEveryTokenItCarried() throws Exception {
+    StringBuilder body = new StringBuilder();
+    StringBuilder text = new StringBuilder();
+    for (int i = 0; i < 3000; i++) {
+      String delta = " tok" + i;
+      text.append(delta);
+      body.append(AnswerPolicyEndToEndTest.chunk(SealedGateway.MODEL, "fp_1", delta));
+    }
+    body.append("data: [DONE]\n\n");
+    long whole = COUNTER.count(text.toString());
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.start();
+      provider.enqueue(new MockResponse.Builder().addHeader("Content-Type", "text/event-stream")
+          .chunkedBody(body.toString(), 4096).build());
+      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(), List.of(
+          SealedGateway.openAi("remote", provider.url("/v1").uri(),
+              SealedGateway.policy(6000, 100_000, "5", true, RedactionPolicy.OFF), List.of())));
+      try (Gateway g = sg.start()) {
+        String json = "{\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        HttpResponse<String> r = post(g.port(), "/routes/remote", json);
+        assertEquals(200, r.statusCode());
+        assertTrue(r.body().contains(" tok2999") && r.body().endsWith("data: [DONE]\n\n"), "whole stream relayed");
+      }
+      assertTrue(text.length() > 2 * 8 * 1024, "the premise: longer than two pending pieces");
+      long spend = SealedGateway.route(sg.spendToday(), "remote");
+      // Pieces counted apart can only add a token at a seam.
+      assertTrue(spend >= (PROMPT + whole) * 1000L && spend <= (PROMPT + whole + 8) * 1000L,
+          "charged " + spend + " for " + whole + " output tokens");
     }
     LeakWatch.assertNoLeaks();
   }
