@@ -48,10 +48,27 @@ public final class TokenCounter {
 
   private final Encoding encoding;
   private final boolean estimated;
+  private final CountCache cache; // null: every text counted
+  private final String partition;
 
   private TokenCounter(Encoding encoding, boolean estimated) {
+    this(encoding, estimated, null, null);
+  }
+
+  private TokenCounter(Encoding encoding, boolean estimated, CountCache cache, String partition) {
     this.encoding = encoding;
     this.estimated = estimated;
+    this.cache = cache;
+    this.partition = partition;
+  }
+
+  /**
+   * The same counter, remembering the counts of long texts in {@code cache} under
+   * {@code partition} (see {@link CountCache}); counts are identical either way.
+   */
+  public TokenCounter cachingIn(CountCache cache, String partition) {
+    return new TokenCounter(encoding, estimated, Objects.requireNonNull(cache, "cache"),
+        Objects.requireNonNull(partition, "partition"));
   }
 
   /** Built once, on first use: loading the BPE ranks takes tens of milliseconds and memory. */
@@ -113,6 +130,12 @@ public final class TokenCounter {
     if (text.isEmpty()) {
       return 0;
     }
+    return cache == null
+        ? countNow(text)
+        : cache.count(partition, encoding.getName() + (estimated ? "~" : ""), text, () -> countNow(text));
+  }
+
+  private int countNow(String text) {
     int n = encoding.countTokensOrdinary(text);
     if (!estimated) {
       return n;

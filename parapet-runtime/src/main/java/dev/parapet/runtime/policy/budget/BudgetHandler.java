@@ -9,7 +9,6 @@ import dev.parapet.core.config.Pricing;
 import dev.parapet.core.config.Route;
 import dev.parapet.core.pricing.PriceTable;
 import dev.parapet.core.store.EventKind;
-import dev.parapet.core.tokens.TokenCounter;
 import dev.parapet.runtime.GatewayRequest;
 import dev.parapet.runtime.RequestCompleted;
 import dev.parapet.runtime.http.ParapetError;
@@ -87,8 +86,7 @@ public final class BudgetHandler extends ChannelInboundHandlerAdapter {
     Pricing pricing = PriceTable.effective(route.provider());
     boolean priced = pricing.inputPer1mUsd().signum() != 0 || pricing.outputPer1mUsd().signum() != 0;
     PromptTokens prompt = TokenLimitHandler.takePrompt(ctx.channel(), request)
-        .orElseGet(() -> PromptTokens.of(
-            TokenCounter.forModel(route.provider().type(), route.provider().model()), ChatMessages.texts(request.body())));
+        .orElseGet(() -> PromptTokens.of(TokenLimitHandler.counterFor(request), ChatMessages.texts(request.body())));
     int maxOut = ChatMessages.maxOutputTokens(request.body()).orElse(route.policy().maxTokensOut());
     // Counted once per request: here, unless the token limit already had to count it.
     long promptTokens = priced ? prompt.exact() : 0;

@@ -3,6 +3,7 @@ package dev.parapet.runtime.policy.tokens;
 import dev.parapet.core.budget.PromptTokens;
 import dev.parapet.core.budget.TokenLimit;
 import dev.parapet.core.config.Route;
+import dev.parapet.core.tokens.CountCache;
 import dev.parapet.core.tokens.TokenCounter;
 import dev.parapet.runtime.GatewayRequest;
 import dev.parapet.runtime.http.ParapetError;
@@ -20,7 +21,9 @@ import java.util.Optional;
  * redaction so that it counts the prompt that will actually be sent, before the budget hold so
  * that an oversized prompt never reserves money. The cheap UTF-8 bound admits most prompts
  * without running the tokenizer ({@link TokenLimit}); only a prompt near the limit is counted,
- * with the route model's own encoding (or the documented estimate for Anthropic).
+ * with the route model's own encoding (or the documented estimate for Anthropic). Counts of long
+ * message texts are remembered per service ({@link CountCache}), so a system prompt or a
+ * conversation's history resent on every turn is tokenized once.
  *
  * <p>{@code max_tokens_out} is not checked here: the route stage already capped (or set) the
  * caller's {@code max_tokens} to it. Stateless, shared by every connection.
@@ -35,7 +38,7 @@ public final class TokenLimitHandler extends ChannelInboundHandlerAdapter {
     }
     Route route = request.route();
     int limit = route.policy().maxTokensIn();
-    TokenCounter counter = TokenCounter.forModel(route.provider().type(), route.provider().model());
+    TokenCounter counter = counterFor(request);
     TokenLimit.Verdict verdict = TokenLimit.check(counter, ChatMessages.texts(request.body()), limit);
     if (verdict instanceof TokenLimit.Exceeded exceeded) {
       PolicyRefusals.refuse(ctx, request, ParapetError.MAX_TOKENS_IN_EXCEEDED,
@@ -46,6 +49,16 @@ public final class TokenLimitHandler extends ChannelInboundHandlerAdapter {
     // The budget behind us prices the same prompt: hand it the bound and any count made here.
     ctx.channel().attr(PROMPT).set(new Counted(request.requestId(), ((TokenLimit.Within) verdict).tokens()));
     ctx.fireChannelRead(request);
+  }
+
+  /** Long texts' counts, remembered per service: a service's system prompt and history count once. */
+  private static final CountCache COUNTS = new CountCache();
+
+  /** The counter for {@code request}'s route, remembering long texts under its service. */
+  public static TokenCounter counterFor(GatewayRequest request) {
+    Route route = request.route();
+    return TokenCounter.forModel(route.provider().type(), route.provider().model())
+        .cachingIn(COUNTS, request.service().label());
   }
 
   private static final AttributeKey<Counted> PROMPT = AttributeKey.valueOf("parapet.prompt-tokens");
