@@ -158,4 +158,28 @@ class SseParserTest {
     System.arraycopy(b, from, out, 0, out.length);
     return out;
   }
+
+  @Test
+  void lineEndFindsWhatAByteByByteSearchFinds() {
+    java.util.Random rnd = new java.util.Random(7);
+    byte[] alphabet = {'a', 'b', '\r', '\n', ':', ' ', (byte) 0xC3};
+    for (int round = 0; round < 2000; round++) {
+      byte[] bytes = new byte[1 + rnd.nextInt(80)];
+      for (int k = 0; k < bytes.length; k++) {
+        bytes[k] = rnd.nextInt(6) == 0 ? alphabet[rnd.nextInt(alphabet.length)] : (byte) ('a' + rnd.nextInt(26));
+      }
+      io.netty.buffer.ByteBuf heap = io.netty.buffer.Unpooled.wrappedBuffer(bytes);
+      io.netty.buffer.ByteBuf direct = io.netty.buffer.Unpooled.directBuffer(bytes.length).writeBytes(bytes);
+      try {
+        int from = rnd.nextInt(bytes.length);
+        int to = from + rnd.nextInt(bytes.length - from + 1);
+        int expected = heap.forEachByte(from, to - from, io.netty.util.ByteProcessor.FIND_CRLF);
+        assertEquals(expected, SseParser.lineEnd(heap, from, to), "heap " + round);
+        assertEquals(expected, SseParser.lineEnd(direct, from, to), "direct " + round);
+      } finally {
+        heap.release();
+        direct.release();
+      }
+    }
+  }
 }
