@@ -8,7 +8,8 @@ import java.util.List;
  * its cheap bound needs no count to be admitted; only pricing the hold needs the real number, and
  * a route priced at zero (echo) never does.
  *
- * <p>Meant for one request on one thread; a race would only count twice, to the same result.
+ * <p>Meant for one request at a time; a race would only count twice, to the same result. Handing
+ * it to another thread to count and back (through executors) publishes the count safely.
  */
 public final class PromptTokens {
   private final TokenCounter counter;
@@ -42,6 +43,11 @@ public final class PromptTokens {
       exact = n;
     }
     return n;
+  }
+
+  /** Whether the count is the documented estimate ({@link TokenCounter#isEstimate}). */
+  public boolean isEstimate() {
+    return counter.isEstimate();
   }
 
   /** Whether {@link #exact()} has already been computed (for tests and metrics). */

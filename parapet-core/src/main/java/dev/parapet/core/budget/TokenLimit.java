@@ -32,18 +32,23 @@ public final class TokenLimit {
   /** Decides with the bound when it suffices, otherwise with the counter. */
   public static Verdict check(TokenCounter counter, List<String> messageTexts, int maxTokensIn) {
     Objects.requireNonNull(counter, "counter");
-    List<String> texts = List.copyOf(messageTexts);
+    return check(PromptTokens.of(counter, messageTexts), maxTokensIn);
+  }
+
+  /**
+   * The same verdict on a prompt already measured (its count perhaps made on another thread): the
+   * bound admits it, or its count decides.
+   */
+  public static Verdict check(PromptTokens prompt, int maxTokensIn) {
+    Objects.requireNonNull(prompt, "prompt");
     if (maxTokensIn < 0) {
       throw new IllegalArgumentException("maxTokensIn: " + maxTokensIn + " (expected: >= 0)");
     }
-    long bound = upperBound(texts);
-    if (bound <= maxTokensIn) {
-      return new Within(new PromptTokens(counter, texts, bound, -1));
+    if (prompt.upperBound() <= maxTokensIn) {
+      return new Within(prompt);
     }
-    int exact = counter.countMessages(texts);
-    return exact <= maxTokensIn
-        ? new Within(new PromptTokens(counter, texts, bound, exact))
-        : new Exceeded(exact);
+    int exact = prompt.exact();
+    return exact <= maxTokensIn ? new Within(prompt) : new Exceeded(exact);
   }
 
   /** Decides with the counter only (the reference the bound must agree with). */

@@ -84,7 +84,7 @@ public final class BudgetHandler extends ChannelInboundHandlerAdapter {
     }
     Route route = request.route();
     Pricing pricing = PriceTable.effective(route.provider());
-    boolean priced = pricing.inputPer1mUsd().signum() != 0 || pricing.outputPer1mUsd().signum() != 0;
+    boolean priced = Budgets.priced(route);
     PromptTokens prompt = TokenLimitHandler.takePrompt(ctx.channel(), request)
         .orElseGet(() -> PromptTokens.of(TokenLimitHandler.counterFor(request), ChatMessages.texts(request.body())));
     int maxOut = ChatMessages.maxOutputTokens(request.body()).orElse(route.policy().maxTokensOut());

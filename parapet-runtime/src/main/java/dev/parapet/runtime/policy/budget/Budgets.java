@@ -4,8 +4,10 @@ import dev.parapet.core.budget.BudgetLedger;
 import dev.parapet.core.budget.Cost;
 import dev.parapet.core.budget.LedgerJournal;
 import dev.parapet.core.config.ParapetSpec;
+import dev.parapet.core.config.Pricing;
 import dev.parapet.core.config.Route;
 import dev.parapet.core.config.Tenant;
+import dev.parapet.core.pricing.PriceTable;
 import dev.parapet.core.store.SpendKey;
 import dev.parapet.core.store.StoreException;
 import dev.parapet.core.store.TelemetryStore;
@@ -71,6 +73,12 @@ public final class Budgets {
   /** Over any journal (tests that fail or delay persistence). */
   public static Budgets over(LedgerJournal journal, ParapetSpec spec, Clock clock, int maxOpenHolds) {
     return new Budgets(new BudgetLedger(journal, maxOpenHolds), spec, clock);
+  }
+
+  /** Whether calls on {@code route} cost anything (its effective price is not zero both ways). */
+  public static boolean priced(Route route) {
+    Pricing p = PriceTable.effective(route.provider());
+    return p.inputPer1mUsd().signum() != 0 || p.outputPer1mUsd().signum() != 0;
   }
 
   public BudgetLedger ledger() {

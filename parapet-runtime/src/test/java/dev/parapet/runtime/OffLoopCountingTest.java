@@ -1,0 +1,88 @@
+package dev.parapet.runtime;
+
+import static dev.parapet.runtime.SealedGateway.post;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.parapet.core.config.ProviderType;
+import dev.parapet.core.config.RedactionPolicy;
+import dev.parapet.core.tokens.TokenCounter;
+import dev.parapet.runtime.testing.LeakWatch;
+import dev.parapet.runtime.testing.TestConfigs;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Prompts above the off-loop threshold are counted on the counting threads and decided back on
+ * the event loop: same verdicts, same holds and charges, and a caller who leaves meanwhile ends
+ * the request without anything sent upstream.
+ */
+class OffLoopCountingTest {
+  /** The sealed config needs a route using the provider key SealedGateway always carries. */
+  private static final dev.parapet.core.config.Route UNUSED = SealedGateway.openAi("unused",
+      java.net.URI.create("http://127.0.0.1:9/v1"), SealedGateway.policy(100, 10, "5", true, RedactionPolicy.OFF), List.of());
+
+  @TempDir Path tmp;
+
+  private static String bigText(int chars) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; sb.length() < chars; i++) {
+      sb.append("word").append(i % 97).append(' ');
+    }
+    return sb.toString();
+  }
+
+  @Test
+  void aLargePromptGetsTheVerdictAndChargeAnInlineCountWouldGive() throws Exception {
+    String text = bigText(40_000);
+    int prompt = TokenCounter.forModel(ProviderType.ECHO, "echo-2024-01-01").countMessages(List.of(text));
+    SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(), List.of(
+        SealedGateway.echo("big", SealedGateway.policy(100_000, 10, "5", true, RedactionPolicy.OFF)),
+        SealedGateway.echo("small", SealedGateway.policy(prompt - 1, 10, "5", true, RedactionPolicy.OFF)),
+        UNUSED));
+    try (Gateway g = sg.start()) {
+      HttpResponse<String> ok = post(g.port(), "/routes/big", SealedGateway.chat(text, 10));
+      assertEquals(200, ok.statusCode(), ok.body());
+      assertTrue(ok.body().contains("\"prompt_tokens\":" + prompt), ok.body());
+      HttpResponse<String> refused = post(g.port(), "/routes/small", SealedGateway.chat(text, 10));
+      assertEquals(400, refused.statusCode(), refused.body());
+      assertTrue(refused.body().contains("max_tokens_in_exceeded") && refused.body().contains(prompt + " tokens"),
+          refused.body());
+    }
+    // Echo reports the same prompt count; 10 output tokens; $1 per 1M tokens = 1,000 nano each.
+    assertEquals((prompt + 10) * 1000L, SealedGateway.route(sg.spendToday(), "big"));
+    assertEquals(0L, SealedGateway.route(sg.spendToday(), "small"));
+    LeakWatch.assertNoLeaks();
+  }
+
+  @Test
+  void aCallerWhoLeavesWhileItsPromptIsCountedEndsItsRequestAndTheConnectionServesNoMore() throws Exception {
+    String text = bigText(300_000);
+    SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(), List.of(
+        SealedGateway.echo("big", SealedGateway.policy(1_000_000, 10, "5", true, RedactionPolicy.OFF)), UNUSED));
+    try (Gateway g = sg.start()) {
+      for (int i = 0; i < 5; i++) {
+        byte[] json = SealedGateway.chat(text, 10).getBytes(StandardCharsets.UTF_8);
+        try (Socket s = new Socket("127.0.0.1", g.port())) {
+          OutputStream out = s.getOutputStream();
+          out.write(("POST /routes/big HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TestConfigs.TOKEN_A
+              + "\r\nContent-Type: application/json\r\nContent-Length: " + json.length + "\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+          out.write(json);
+          out.flush();
+        } // gone before the answer
+      }
+      // The gateway is unharmed: a small call right after is answered.
+      HttpResponse<String> ok = post(g.port(), "/routes/big", SealedGateway.chat("hi", 10));
+      assertEquals(200, ok.statusCode(), ok.body());
+    }
+    LeakWatch.assertNoLeaks();
+  }
+}
