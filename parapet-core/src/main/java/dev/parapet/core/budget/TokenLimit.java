@@ -1,5 +1,6 @@
 package dev.parapet.core.budget;
 
+import dev.parapet.core.text.Utf8;
 import dev.parapet.core.tokens.TokenCounter;
 import java.util.List;
 import java.util.Objects;
@@ -63,12 +64,12 @@ public final class TokenLimit {
   /**
    * An upper bound on {@link TokenCounter#countMessages} for any counter: each text's UTF-8 byte
    * count plus {@link TokenCounter#TOKENS_PER_MESSAGE}, plus {@link TokenCounter#TOKENS_REPLY_PRIMING}.
-   * Computed from the chars without encoding ({@link TokenCounter#utf8Length}).
+   * Computed from the chars without encoding ({@link Utf8#length}).
    */
   public static long upperBound(List<String> messageTexts) {
     long total = TokenCounter.TOKENS_REPLY_PRIMING;
     for (String text : messageTexts) {
-      total += TokenCounter.TOKENS_PER_MESSAGE + TokenCounter.utf8Length(text);
+      total += TokenCounter.TOKENS_PER_MESSAGE + Utf8.length(text);
     }
     return total;
   }

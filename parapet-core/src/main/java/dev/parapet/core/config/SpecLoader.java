@@ -2,6 +2,7 @@ package dev.parapet.core.config;
 
 import dev.parapet.core.config.Problem.Kind;
 import dev.parapet.core.config.Problem.Mark;
+import dev.parapet.core.text.Utf8;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringReader;
@@ -91,9 +92,9 @@ public final class SpecLoader {
   public static SpecDocument parse(String yamlText, String sourceName) {
     // chars <= UTF-8 bytes, so a long string is refused without counting its bytes first
     if (yamlText.length() > MAX_BYTES) {
-      return SpecDocument.failed(sourceName, tooLarge(utf8Length(yamlText)));
+      return SpecDocument.failed(sourceName, tooLarge(Utf8.length(yamlText)));
     }
-    long bytes = utf8Length(yamlText);
+    long bytes = Utf8.length(yamlText);
     if (bytes > MAX_BYTES) {
       return SpecDocument.failed(sourceName, tooLarge(bytes));
     }
@@ -233,25 +234,6 @@ public final class SpecLoader {
         .limit(300)
         .forEach(cp -> out.appendCodePoint(Character.isISOControl(cp) ? '?' : cp));
     return out.toString();
-  }
-
-  private static long utf8Length(String s) {
-    long n = 0;
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c < 0x80) {
-        n += 1;
-      } else if (c < 0x800) {
-        n += 2;
-      } else if (Character.isHighSurrogate(c) && i + 1 < s.length()
-          && Character.isLowSurrogate(s.charAt(i + 1))) {
-        n += 4;
-        i++;
-      } else {
-        n += 3;
-      }
-    }
-    return n;
   }
 
   private static byte[] readAtMost(Path file, int limit) throws IOException {

@@ -6,6 +6,7 @@ import com.knuddels.jtokkit.api.EncodingRegistry;
 import com.knuddels.jtokkit.api.EncodingType;
 import com.knuddels.jtokkit.api.IntArrayList;
 import dev.parapet.core.config.ProviderType;
+import dev.parapet.core.text.Utf8;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -141,7 +142,7 @@ public final class TokenCounter {
       return n;
     }
     long scaled = ((long) n * ESTIMATE_NUMERATOR + ESTIMATE_DENOMINATOR - 1) / ESTIMATE_DENOMINATOR;
-    return (int) Math.min(scaled, utf8Length(text));
+    return (int) Math.min(scaled, Utf8.length(text));
   }
 
   /**
@@ -214,29 +215,6 @@ public final class TokenCounter {
       throw new IllegalArgumentException("utf8Bytes: " + utf8Bytes + " (expected: >= 0)");
     }
     return utf8Bytes;
-  }
-
-  /**
-   * The UTF-8 length of {@code text} without encoding it. A lone surrogate counts 3 bytes, more
-   * than the 1 byte ({@code ?}) an encoder substitutes, so the result stays an upper bound.
-   */
-  public static long utf8Length(CharSequence text) {
-    long n = 0;
-    int len = text.length();
-    for (int i = 0; i < len; i++) {
-      char ch = text.charAt(i);
-      if (ch < 0x80) {
-        n++;
-      } else if (ch < 0x800) {
-        n += 2;
-      } else if (Character.isHighSurrogate(ch) && i + 1 < len && Character.isLowSurrogate(text.charAt(i + 1))) {
-        n += 4;
-        i++;
-      } else {
-        n += 3;
-      }
-    }
-    return n;
   }
 
   @Override

@@ -12,6 +12,7 @@ import dev.parapet.core.redact.Redacted;
 import dev.parapet.core.redact.Redactor;
 import dev.parapet.core.redact.ScanResult;
 import dev.parapet.core.store.EventKind;
+import dev.parapet.core.text.Utf8;
 import dev.parapet.core.tokens.TokenCounter;
 import dev.parapet.runtime.GatewayRequest;
 import dev.parapet.runtime.http.ParapetError;
@@ -159,7 +160,7 @@ public final class StreamGuard implements ExchangeObserver {
 
     void append(String delta) {
       pending.append(delta);
-      pendingBytes += TokenCounter.utf8Length(delta);
+      pendingBytes += Utf8.length(delta);
     }
 
     boolean mayPass() {
