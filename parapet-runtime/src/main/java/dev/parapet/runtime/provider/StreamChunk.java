@@ -26,7 +26,8 @@ public record StreamChunk(String json, ChunkSummary summary) {
     return new StreamChunk(Json.write(chunk), summary);
   }
 
+  /** Whether this is {@link #DONE}: every other chunk is a JSON object (read or built). */
   public boolean isDone() {
-    return this == DONE || json.equals(SseWriter.DONE);
+    return this == DONE;
   }
 }

@@ -84,7 +84,7 @@ public final class BudgetHandler extends ChannelInboundHandlerAdapter {
     }
     Route route = request.route();
     Pricing pricing = PriceTable.effective(route.provider());
-    boolean priced = Budgets.priced(route);
+    boolean priced = Budgets.priced(pricing);
     PromptTokens prompt = TokenLimitHandler.takePrompt(ctx.channel(), request)
         .orElseGet(() -> PromptTokens.of(TokenLimitHandler.counterFor(request), ChatMessages.texts(request.body())));
     int maxOut = ChatMessages.maxOutputTokens(request.body()).orElse(route.policy().maxTokensOut());

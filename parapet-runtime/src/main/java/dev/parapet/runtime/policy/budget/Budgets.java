@@ -77,8 +77,12 @@ public final class Budgets {
 
   /** Whether calls on {@code route} cost anything (its effective price is not zero both ways). */
   public static boolean priced(Route route) {
-    Pricing p = PriceTable.effective(route.provider());
-    return p.inputPer1mUsd().signum() != 0 || p.outputPer1mUsd().signum() != 0;
+    return priced(PriceTable.effective(route.provider()));
+  }
+
+  /** Whether calls at {@code pricing} cost anything. */
+  static boolean priced(Pricing pricing) {
+    return pricing.inputPer1mUsd().signum() != 0 || pricing.outputPer1mUsd().signum() != 0;
   }
 
   public BudgetLedger ledger() {

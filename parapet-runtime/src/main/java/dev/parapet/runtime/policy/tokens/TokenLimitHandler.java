@@ -63,9 +63,9 @@ public final class TokenLimitHandler extends ChannelInboundHandlerAdapter {
     Route route = request.route();
     int limit = route.policy().maxTokensIn();
     PromptTokens prompt = PromptTokens.of(counterFor(request), ChatMessages.texts(request.body()));
-    // Counted when deciding needs it (the bound passes the limit) or the budget will price it.
-    boolean countNeeded = prompt.upperBound() > limit || Budgets.priced(route);
-    if (countNeeded && prompt.upperBound() > OFF_LOOP_BYTES) {
+    // Off the loop when it is large and a count is coming: deciding needs it (the bound passes
+    // the limit) or the budget will price it.
+    if (prompt.upperBound() > OFF_LOOP_BYTES && (prompt.upperBound() > limit || Budgets.priced(route))) {
       try {
         COUNTING.execute(() -> {
           prompt.exact();
