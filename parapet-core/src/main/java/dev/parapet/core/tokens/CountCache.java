@@ -9,14 +9,16 @@ import java.util.Map;
 import java.util.function.IntSupplier;
 
 /**
- * Remembers the token counts of long message texts, so that what callers send again and again —
- * a system prompt, a conversation's history (resent whole on every turn), an agent's tool output —
- * is tokenized once. Counting a 100 KB history costs ~5 ms of an event loop; looking it up costs a
+ * Remembers the token counts of message texts, so that what callers send again and again — a
+ * system prompt, a conversation's history (resent whole on every turn), an agent's tool output — is
+ * tokenized once. Counting a 100 KB history costs ~5 ms of an event loop; looking it up costs a
  * SHA-256 of it.
  *
  * <ul>
- *   <li><b>Only long texts</b> (at least {@value #MIN_CHARS} chars): below that, counting costs
- *       about as much as hashing.
+ *   <li><b>Not the shortest texts</b> (at least {@value #MIN_CHARS} chars). Measured on the
+ *       reference box (o200k_base, English prose): counting costs 3.5 µs at 64 chars, 12 µs at
+ *       256, 44 µs at 1 K; the SHA-256 key 0.2–0.8 µs (SHA-NI). A miss pays both, so a text
+ *       never seen again costs a few per cent more; a repeated one 5–50 times less.
  *   <li><b>No text is kept</b>: the key is the SHA-256 of the partition, the encoding and the
  *       text; the value is the count. A collision would need a SHA-256 collision.
  *   <li><b>Partitioned</b> by the caller's choice of partition (the runtime uses the service): a
@@ -27,8 +29,8 @@ import java.util.function.IntSupplier;
  * </ul>
  */
 public final class CountCache {
-  public static final int MIN_CHARS = 1024;
-  static final int ENTRIES_PER_THREAD = 1024;
+  public static final int MIN_CHARS = 64;
+  static final int ENTRIES_PER_THREAD = 4096;
 
   private final ThreadLocal<Map<Key, Integer>> entries = ThreadLocal.withInitial(() ->
       new LinkedHashMap<>(64, 0.75f, true) {

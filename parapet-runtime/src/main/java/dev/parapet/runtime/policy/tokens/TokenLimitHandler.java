@@ -27,9 +27,10 @@ import java.util.concurrent.TimeUnit;
  * redaction so that it counts the prompt that will actually be sent, before the budget hold so
  * that an oversized prompt never reserves money. The cheap UTF-8 bound admits most prompts
  * without running the tokenizer ({@link TokenLimit}); only a prompt near the limit is counted,
- * with the route model's own encoding (or the documented estimate for Anthropic). Counts of long
- * message texts are remembered per service ({@link CountCache}), so a system prompt or a
- * conversation's history resent on every turn is tokenized once.
+ * with the route model's own encoding (or the documented estimate for Anthropic). Counts of
+ * message texts of {@value CountCache#MIN_CHARS} chars or more are remembered per service
+ * ({@link CountCache}), so a system prompt or a conversation's history resent on every turn is
+ * tokenized once.
  *
  * <p>{@code max_tokens_out} is not checked here: the route stage already capped (or set) the
  * caller's {@code max_tokens} to it. Stateless, shared by every connection.
