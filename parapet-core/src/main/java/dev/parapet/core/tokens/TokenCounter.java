@@ -72,9 +72,13 @@ public final class TokenCounter {
         Objects.requireNonNull(partition, "partition"));
   }
 
-  /** Built once, on first use: loading the BPE ranks takes tens of milliseconds and memory. */
+  /**
+   * Built once, on first use. Lazy: an encoding's BPE ranks are loaded when first asked for, so only
+   * o200k_base and cl100k_base are ever in memory. The default registry also loaded r50k, p50k and
+   * p50k_edit, which no counter uses: tens of MB of long-lived maps and their load time for nothing.
+   */
   private static final class Registry {
-    static final EncodingRegistry INSTANCE = Encodings.newDefaultEncodingRegistry();
+    static final EncodingRegistry INSTANCE = Encodings.newLazyEncodingRegistry();
   }
 
   /**
