@@ -51,14 +51,32 @@ final class Triggers {
    * or -1 when no enabled pattern can match in {@code text[from..]}.
    */
   int candidateStart(CharSequence text, int from) {
+    long c = candidate(text, from);
+    return c < 0 ? -1 : start(c);
+  }
+
+  /**
+   * {@link #candidateStart} and the leftmost trigger it came from, packed ({@link #start},
+   * {@link #trigger}), or -1 when no enabled pattern can match in {@code text[from..]}.
+   */
+  long candidate(CharSequence text, int from) {
     int t = firstTrigger(text, from);
     if (t < 0) {
       return -1;
     }
-    while (t > from && localPart(text.charAt(t - 1))) {
-      t--;
+    int s = t;
+    while (s > from && localPart(text.charAt(s - 1))) {
+      s--;
     }
-    return t;
+    return ((long) s << 32) | t;
+  }
+
+  static int start(long candidate) {
+    return (int) (candidate >>> 32);
+  }
+
+  static int trigger(long candidate) {
+    return (int) candidate;
   }
 
   /** The longest look-ahead of a trigger ({@code -----BEGIN }, {@code github_pat_}). */
@@ -158,7 +176,7 @@ final class Triggers {
   }
 
   /** {@code [A-Za-z0-9._%+-]}: what may precede a trigger inside an EMAIL or IPV4 match. */
-  private static boolean localPart(char c) {
+  static boolean localPart(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
         || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
   }

@@ -31,6 +31,11 @@ class AdversarialInputTest {
       "1.2.3.",
       "'Bearer '",
       "a.",
+      "1234a",
+      "a1.1",
+      "1.1a",
+      "x2026",
+      "'a1 2 3 4 5 6 7 '",
   })
   void completesWithNoMatch(String unit) {
     String text = repeat(unit);

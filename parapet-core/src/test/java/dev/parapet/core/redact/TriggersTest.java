@@ -34,8 +34,32 @@ class TriggersTest {
 
   @Test
   void findsExactlyWhatTheRegexAloneFinds() {
-    Random random = new Random(20261122);
-    for (int round = 0; round < 3000; round++) {
+    compareOnRandomText(20261122, PIECES, 3000, 40);
+  }
+
+  /**
+   * Numbers next to words, separators and e-mail addresses: the edges of the redactor's number
+   * path (a digit trigger searched with the IPV4 and CREDIT_CARD regex over its run alone).
+   */
+  private static final String[] NUMBER_PIECES = {
+      "0", "1", "7", "12", "255", "256", "2026", "4111", "01", ".", "..", " ", "  ", "-", "--", "-----BEGIN ",
+      "a", "x", "_", "@", "@example.com", "@ex", ",", ":", "v", "\n", "4111 1111 1111 1111", "5555555555554444",
+      "192.168.1.1", "10.0.0.", "1.2.3.4.5", "3.5", "é", "sk-", "eyJ",
+  };
+
+  @Test
+  void numbersAmongWordsFindExactlyWhatTheRegexAloneFinds() {
+    compareOnRandomText(20261123, NUMBER_PIECES, 6000, 30);
+  }
+
+  /**
+   * Random texts of up to {@code maxPieces} pieces, random pattern sets (every third round all of
+   * them) and start offsets: the prefiltered redactor finds what the regex alone finds, in a String
+   * and in a StringBuilder (what the stream guard scans).
+   */
+  private static void compareOnRandomText(long seed, String[] pieces, int rounds, int maxPieces) {
+    Random random = new Random(seed);
+    for (int round = 0; round < rounds; round++) {
       EnumSet<RedactionPattern> enabled = EnumSet.noneOf(RedactionPattern.class);
       for (RedactionPattern p : ALL) {
         if (round % 3 == 0 || random.nextBoolean()) {
@@ -43,15 +67,17 @@ class TriggersTest {
         }
       }
       StringBuilder sb = new StringBuilder();
-      int pieces = 1 + random.nextInt(40);
-      for (int i = 0; i < pieces; i++) {
-        sb.append(PIECES[random.nextInt(PIECES.length)]);
+      int count = 1 + random.nextInt(maxPieces);
+      for (int i = 0; i < count; i++) {
+        sb.append(pieces[random.nextInt(pieces.length)]);
       }
       String text = sb.toString();
       Redactor fast = Redactor.forPatterns(enabled);
       Redactor plain = Redactor.withoutPrefilter(enabled);
       int from = random.nextInt(text.length() + 1);
-      assertEquals(all(plain, text, from), all(fast, text, from), () -> enabled + " from " + from + ": " + text);
+      List<Match> expected = all(plain, text, from);
+      assertEquals(expected, all(fast, text, from), () -> enabled + " from " + from + ": " + text);
+      assertEquals(expected, all(fast, sb, from), () -> enabled + " (builder) from " + from + ": " + text);
       assertEquals(plain.redact(text), fast.redact(text), () -> enabled + ": " + text);
     }
   }
@@ -82,7 +108,7 @@ class TriggersTest {
     assertEquals(3, t.candidateStart("ip 10.0.0.1", 0));
   }
 
-  private static List<Match> all(Redactor r, String text, int from) {
+  private static List<Match> all(Redactor r, CharSequence text, int from) {
     List<Match> out = new ArrayList<>();
     r.forEachMatch(text, from, m -> out.add(m));
     return out;
