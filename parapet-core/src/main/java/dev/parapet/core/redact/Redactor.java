@@ -66,7 +66,7 @@ public final class Redactor {
     this.combined = alternation(groups);
     this.triggers = prefilter ? Optional.of(new Triggers(enabled)) : Optional.empty();
     this.email = enabled.contains(RedactionPattern.EMAIL);
-    this.numberGroups = List.copyOf(inPriority(prefilter ? NUMBERS : Set.of()).stream().filter(enabled::contains).toList());
+    this.numberGroups = prefilter ? groups.stream().filter(NUMBERS::contains).toList() : List.of();
     this.numbers = alternation(numberGroups);
   }
 
@@ -208,8 +208,8 @@ public final class Redactor {
    * literal triggers, all after {@code trigger}. So the leftmost match, if it starts by
    * {@code trigger}, is an IPV4 or CREDIT_CARD match inside the run of {@code [0-9. -]} around
    * {@code trigger}, and a small regex of those two patterns over that run alone finds it, at a
-   * fraction of what the whole alternation over the rest of the text costs (prose with a version
-   * number or a year in it: ~0.7 instead of ~4 µs per number).
+   * fraction of what the whole alternation over the rest of the text costs (476 chars of prose
+   * with a dozen numbers: 29 instead of 145 µs).
    *
    * <p>If no such match starts by {@code trigger}, the search goes on after the run of digits
    * that holds {@code trigger}: inside it no number match can start ({@code \b} needs a non-word
