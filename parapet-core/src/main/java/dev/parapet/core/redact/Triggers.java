@@ -15,7 +15,7 @@ import java.util.Set;
  * at its trigger; one of EMAIL or IPV4 may start earlier, but only across characters of
  * {@code [A-Za-z0-9._%+-]} (the local part; digits and dots). So if the leftmost trigger at or
  * after {@code from} starts at {@code t}, no match starting at or after {@code from} starts before
- * {@link #candidateStart}: {@code t} moved left over that class, never past {@code from}.
+ * the start of {@link #candidate}: {@code t} moved left over that class, never past {@code from}.
  * Searching from there finds exactly the match a search from {@code from} would.
  */
 final class Triggers {
@@ -47,17 +47,9 @@ final class Triggers {
   }
 
   /**
-   * Where a search for matches starting at or after {@code from} may begin without missing one,
-   * or -1 when no enabled pattern can match in {@code text[from..]}.
-   */
-  int candidateStart(CharSequence text, int from) {
-    long c = candidate(text, from);
-    return c < 0 ? -1 : start(c);
-  }
-
-  /**
-   * {@link #candidateStart} and the leftmost trigger it came from, packed ({@link #start},
-   * {@link #trigger}), or -1 when no enabled pattern can match in {@code text[from..]}.
+   * Where a search for matches starting at or after {@code from} may begin without missing one
+   * ({@link #start}), and the leftmost trigger it came from ({@link #trigger}), packed; or -1 when
+   * no enabled pattern can match in {@code text[from..]}.
    */
   long candidate(CharSequence text, int from) {
     int t = firstTrigger(text, from);
@@ -110,7 +102,7 @@ final class Triggers {
           return i - 3;
         }
         if (ipv4 && digits == 1 && i >= from + 2 && text.charAt(i - 1) == '.' && isDigit(text.charAt(i - 2))) {
-          // the dotted run starts at or before i - 2; candidateStart walks left over its digits
+          // the dotted run starts at or before i - 2; candidate() walks left over its digits
           return i - 2;
         }
         continue;

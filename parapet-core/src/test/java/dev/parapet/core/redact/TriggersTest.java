@@ -98,14 +98,19 @@ class TriggersTest {
   void textWithoutATriggerIsNotSearched() {
     Triggers t = new Triggers(EnumSet.allOf(RedactionPattern.class));
     String prose = "The team met on March 14 to review 3 incidents and 12,500 dollars of spend. ".repeat(50);
-    assertEquals(-1, t.candidateStart(prose, 0));
-    assertEquals(-1, t.candidateStart("bear with me, sk8 and AKI", 0));
+    assertEquals(-1, candidateStart(t, prose, 0));
+    assertEquals(-1, candidateStart(t, "bear with me, sk8 and AKI", 0));
     // the EMAIL local part before '@' is where the search starts
-    assertEquals(4, t.candidateStart("hi, bob.smith@example.com", 0));
-    assertEquals(6, t.candidateStart("hi, bob.smith@example.com", 6));
+    assertEquals(4, candidateStart(t, "hi, bob.smith@example.com", 0));
+    assertEquals(6, candidateStart(t, "hi, bob.smith@example.com", 6));
     // a card's first four digits; an address's first digit
-    assertEquals(5, t.candidateStart("card 4111 1111 1111 1111", 0));
-    assertEquals(3, t.candidateStart("ip 10.0.0.1", 0));
+    assertEquals(5, candidateStart(t, "card 4111 1111 1111 1111", 0));
+    assertEquals(3, candidateStart(t, "ip 10.0.0.1", 0));
+  }
+
+  private static int candidateStart(Triggers t, String text, int from) {
+    long c = t.candidate(text, from);
+    return c < 0 ? -1 : Triggers.start(c);
   }
 
   private static List<Match> all(Redactor r, CharSequence text, int from) {
