@@ -42,8 +42,11 @@ final class OpenAiStreamTranslator implements StreamTranslator {
       return List.of(); // an empty data line is a keep-alive, not a chunk
     }
     ChunkSummary chunk = OpenAiChunkReader.read(data, what + " chunk");
-    chunk.model().ifPresent(m -> model = Optional.of(m));
-    chunk.fingerprint().ifPresent(f -> fingerprint = Optional.of(f));
+    // Every chunk repeats both. Kept only when they change: a fresh Optional stored per chunk into
+    // this long-lived object is a young reference from the old generation on every chunk of every
+    // open stream, which is what G1's young pauses spend their time scanning (bench/profile-notes.md).
+    model = keepOrReplace(model, chunk.model());
+    fingerprint = keepOrReplace(fingerprint, chunk.fingerprint());
     if (chunk.usage().isPresent()) {
       usage = chunk.usage();
     }
@@ -55,6 +58,11 @@ final class OpenAiStreamTranslator implements StreamTranslator {
       return List.of();
     }
     return List.of(new StreamChunk(data, chunk));
+  }
+
+  /** The newer value if there is one and it differs; otherwise the one already held. */
+  static Optional<String> keepOrReplace(Optional<String> held, Optional<String> seen) {
+    return seen.isEmpty() || seen.equals(held) ? held : seen;
   }
 
   @Override

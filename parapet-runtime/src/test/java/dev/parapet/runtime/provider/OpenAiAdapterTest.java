@@ -141,6 +141,23 @@ class OpenAiAdapterTest {
   }
 
   @Test
+  void streamKeepsTheLastReportedModelAndFingerprintWithoutReplacingThemPerChunk() throws Exception {
+    StreamTranslator t = openai.newStreamTranslator(route, false);
+    feed(t, STREAM.subList(0, 1));
+    Optional<String> model = t.reportedModel();
+    Optional<String> fingerprint = t.systemFingerprint();
+    feed(t, STREAM.subList(1, 3)); // the same model again; no fingerprint at all
+    // The same objects, not equal copies: a new one stored per chunk into this long-lived object
+    // is what G1's young pauses pay for with thousands of streams open (bench/profile-notes.md).
+    assertSame(model, t.reportedModel());
+    assertSame(fingerprint, t.systemFingerprint());
+    t.onEvent(SseEvent.data("{\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"gpt-4o-mini\","
+        + "\"system_fingerprint\":\"fp_10\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"}}]}"));
+    assertEquals(Optional.of("gpt-4o-mini"), t.reportedModel(), "a change is still seen: the last one wins");
+    assertEquals(Optional.of("fp_10"), t.systemFingerprint());
+  }
+
+  @Test
   void streamKeepsUsageChunkWhenCallerAskedForIt() throws Exception {
     StreamTranslator t = openai.newStreamTranslator(route, true);
     assertEquals(STREAM, feed(t, STREAM));
