@@ -44,8 +44,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * keep-alive connection: a probe slower than 10 ms means an event loop was stalled (or the box
  * was starved; the probe cannot tell which, so read it with the CPU caveat in bench/README.md).
  *
- * <p>Prints {@code OPENED}, {@code HELD}, then {@code PROBE} lines (bench/run samples memory
- * after {@code PROBE}), lingers {@code --linger-s}, prints {@code DONE} and exits.
+ * <p>Prints {@code OPENED} and {@code HELD}; probes {@code --settle-s} while the gateway digests the
+ * burst of opening ({@code SETTLE}), then {@code --probe-s} of the steady hold ({@code PROBE};
+ * bench/run samples memory after it), lingers {@code --linger-s}, prints {@code DONE} and exits.
  */
 public final class StreamHolder {
   private StreamHolder() {}
@@ -61,6 +62,7 @@ public final class StreamHolder {
     long probeS = 10;
     long probeIntervalMs = 20;
     long lingerS = 15;
+    long settleS = 10;
     for (int i = 0; i < args.length; i += 2) {
       String v = args[i + 1];
       switch (args[i]) {
@@ -74,6 +76,7 @@ public final class StreamHolder {
         case "--probe-s" -> probeS = Long.parseLong(v);
         case "--probe-interval-ms" -> probeIntervalMs = Long.parseLong(v);
         case "--linger-s" -> lingerS = Long.parseLong(v);
+        case "--settle-s" -> settleS = Long.parseLong(v);
         default -> {
           System.err.println("StreamHolder: unknown option " + args[i]);
           System.exit(2);
@@ -133,9 +136,21 @@ public final class StreamHolder {
     System.out.printf(Locale.ROOT, "HELD %d%n", c.opened.get() - c.ended.get());
     System.out.flush();
 
+    // The burst of opening (5,000 connections in a few seconds) leaves the gateway's collector
+    // a few seconds of promoting their state; probed and reported apart from the hold.
+    if (settleS > 0) {
+      long[] settle = probe(host, port, settleS, probeIntervalMs);
+      Arrays.sort(settle);
+      System.out.printf(Locale.ROOT, "SETTLE n %d p50_us %d p99_us %d max_us %d over10ms %d%n", settle.length,
+          pct(settle, 50) / 1000, pct(settle, 99) / 1000, settle.length == 0 ? 0 : settle[settle.length - 1] / 1000,
+          Arrays.stream(settle).filter(l -> l > 10_000_000L).count());
+      System.out.flush();
+    }
     long chunksBefore = c.chunks.get();
     long probeStart = System.nanoTime();
+    java.time.Instant probeFrom = java.time.Instant.now();
     long[] lat = probe(host, port, probeS, probeIntervalMs);
+    System.err.printf(Locale.ROOT, "PROBE window %s %s%n", probeFrom, java.time.Instant.now());
     double probeSecs = (System.nanoTime() - probeStart) / 1e9;
     long chunkRate = Math.round((c.chunks.get() - chunksBefore) / probeSecs);
     int over10 = 0;
@@ -182,7 +197,12 @@ public final class StreamHolder {
         os.write(req);
         os.flush();
         readResponse(is);
-        out[n++] = System.nanoTime() - t;
+        long took = System.nanoTime() - t;
+        out[n++] = took;
+        if (took > 10_000_000L) { // when: to line up with the gateway's GC log (-Xlog:gc:...:time)
+          System.err.printf(Locale.ROOT, "SLOW probe at %s took %d us%n",
+              java.time.Instant.now().minusNanos(took), took / 1000);
+        }
         Thread.sleep(intervalMs);
       }
     }
