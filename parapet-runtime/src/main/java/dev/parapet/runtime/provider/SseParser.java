@@ -58,13 +58,6 @@ public final class SseParser {
   }
 
   /**
-   * Consumes all readable bytes of {@code in} (its reader index moves to its writer index; the
-   * caller still owns and releases it) and hands each complete event to {@code out}, in order.
-   *
-   * @throws ProviderProtocolException if an event exceeds the size limit; the parser is then
-   *     unusable
-   */
-  /**
    * The first CR or LF in {@code [from, to)}, or -1. Two word-at-a-time searches
    * ({@link ByteBuf#indexOf}) instead of a callback per byte: the scan for line ends was 7 % of the
    * SSE profile. CR-only line ends are legal (WHATWG §9.2.5) but rare, so the CR search only
@@ -76,6 +69,13 @@ public final class SseParser {
     return cr >= 0 ? cr : lf;
   }
 
+  /**
+   * Consumes all readable bytes of {@code in} (its reader index moves to its writer index; the
+   * caller still owns and releases it) and hands each complete event to {@code out}, in order.
+   *
+   * @throws ProviderProtocolException if an event exceeds the size limit; the parser is then
+   *     unusable
+   */
   public void feed(ByteBuf in, Consumer<SseEvent> out) throws ProviderProtocolException {
     if (failed) {
       throw new ProviderProtocolException("SSE stream: parser already failed");

@@ -180,8 +180,6 @@ public final class StreamGuard implements ExchangeObserver {
     }
   }
 
-
-
   private Veto cutOnPattern(RedactionPattern pattern) {
     events.record(request, EventKind.STREAM_TRUNCATED, Map.of("reason", "scan_output", "pattern", pattern.name()));
     return new Veto(ParapetError.STREAM_TRUNCATED, "the answer matched output pattern " + pattern.name());
