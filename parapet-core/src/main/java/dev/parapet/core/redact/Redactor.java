@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * Finds and replaces the built-in patterns of SPEC §2 in one linear pass.
@@ -49,7 +49,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Instances are immutable, thread-safe and cached per pattern set.
  */
 public final class Redactor {
-  private static final Map<Set<RedactionPattern>, Redactor> CACHE = new ConcurrentHashMap<>();
+  /**
+   * One redactor per set of patterns, at the set's bit mask (bit {@code i} is the pattern of ordinal
+   * {@code i}; seven patterns, 128 entries): finding it costs no allocation, so callers on the
+   * request path need not keep their own.
+   */
+  private static final AtomicReferenceArray<Redactor> CACHE =
+      new AtomicReferenceArray<>(1 << RedactionPattern.values().length);
 
   /** The patterns whose matches are runs of {@code [0-9. -]} (see {@link #numberRun}). */
   private static final Set<RedactionPattern> NUMBERS = EnumSet.of(RedactionPattern.IPV4, RedactionPattern.CREDIT_CARD);
@@ -86,13 +92,25 @@ public final class Redactor {
   /** The redactor for these patterns (order and repeats do not matter). */
   public static Redactor forPatterns(Collection<RedactionPattern> patterns) {
     Objects.requireNonNull(patterns, "patterns");
-    Set<RedactionPattern> key = patterns.isEmpty() ? EnumSet.noneOf(RedactionPattern.class) : EnumSet.copyOf(patterns);
-    return CACHE.computeIfAbsent(Set.copyOf(key), k -> new Redactor(key, true));
+    int mask = 0;
+    for (RedactionPattern p : patterns) {
+      mask |= 1 << p.ordinal();
+    }
+    Redactor cached = CACHE.get(mask);
+    if (cached != null) {
+      return cached;
+    }
+    Redactor made = new Redactor(asSet(patterns), true);
+    return CACHE.compareAndSet(mask, null, made) ? made : CACHE.get(mask); // a racing thread's, built the same
   }
 
   /** The same patterns searched by the regex alone, with no {@link Triggers} prefilter (tests). */
   static Redactor withoutPrefilter(Collection<RedactionPattern> patterns) {
-    return new Redactor(patterns.isEmpty() ? EnumSet.noneOf(RedactionPattern.class) : EnumSet.copyOf(patterns), false);
+    return new Redactor(asSet(patterns), false);
+  }
+
+  private static Set<RedactionPattern> asSet(Collection<RedactionPattern> patterns) {
+    return patterns.isEmpty() ? EnumSet.noneOf(RedactionPattern.class) : EnumSet.copyOf(patterns);
   }
 
   /** The patterns this redactor looks for, in priority order. */

@@ -42,8 +42,6 @@ public final class RedactionHandler extends ChannelDuplexHandler {
 
   private final EnforcementEvents events;
   private int toStamp;
-  private RedactionPolicy lastPolicy;
-  private Redactor lastRedactor;
 
   public RedactionHandler(EnforcementEvents events) {
     this.events = Objects.requireNonNull(events, "events");
@@ -58,21 +56,9 @@ public final class RedactionHandler extends ChannelDuplexHandler {
     RedactionPolicy policy = request.route().policy().redaction();
     switch (policy.mode()) {
       case OFF -> ctx.fireChannelRead(request);
-      case BLOCK -> block(ctx, request, redactor(policy));
-      case WARN -> warn(ctx, request, redactor(policy));
+      case BLOCK -> block(ctx, request, Redactor.forPatterns(policy.patterns()));
+      case WARN -> warn(ctx, request, Redactor.forPatterns(policy.patterns()));
     }
-  }
-
-  /**
-   * The policy's redactor; the last one is kept, since a connection usually calls one route
-   * ({@link Redactor#forPatterns} copies the pattern set into a cache key on every call).
-   */
-  private Redactor redactor(RedactionPolicy policy) {
-    if (policy != lastPolicy) {
-      lastRedactor = Redactor.forPatterns(policy.patterns());
-      lastPolicy = policy;
-    }
-    return lastRedactor;
   }
 
   private void block(ChannelHandlerContext ctx, GatewayRequest request, Redactor redactor) {
