@@ -100,7 +100,7 @@ class OpenAiChunkReaderTest {
   void randomChunksGetTheSameVerdictBothWays() {
     Random rnd = new Random(42);
     for (int i = 0; i < 5000; i++) {
-      agree(object(rnd, 0));
+      agree(object(rnd));
     }
   }
 
@@ -109,56 +109,39 @@ class OpenAiChunkReaderTest {
   private static final String[] DELTA = {"content", "refusal", "tool_calls", "role"};
   private static final String[] USAGE = {"prompt_tokens", "completion_tokens", "total_tokens"};
 
-  private static String object(Random rnd, int depth) {
-    StringBuilder sb = new StringBuilder("{");
-    int n = rnd.nextInt(5);
-    for (int k = 0; k < n; k++) {
-      String key = TOP[rnd.nextInt(TOP.length)];
-      if (k > 0) {
-        sb.append(',');
-      }
-      sb.append('"').append(key).append("\":");
-      switch (key) {
-        case "choices" -> sb.append(rnd.nextInt(6) == 0 ? scalar(rnd) : array(rnd, () -> choice(rnd)));
-        case "usage" -> sb.append(rnd.nextInt(5) == 0 ? scalar(rnd) : fields(rnd, USAGE, () -> number(rnd)));
-        case "error" -> sb.append(rnd.nextInt(3) == 0 ? "{}" : "null");
-        default -> sb.append(scalar(rnd));
-      }
-    }
-    return sb.append('}').toString();
+  private static String object(Random rnd) {
+    return fields(rnd, TOP, 5, key -> switch (key) {
+      case "choices" -> rnd.nextInt(6) == 0 ? scalar(rnd) : array(rnd, () -> choice(rnd));
+      case "usage" -> rnd.nextInt(5) == 0 ? scalar(rnd) : fields(rnd, USAGE, 4, k -> number(rnd));
+      case "error" -> rnd.nextInt(3) == 0 ? "{}" : "null";
+      default -> scalar(rnd);
+    });
   }
 
   private static String choice(Random rnd) {
     if (rnd.nextInt(8) == 0) {
       return scalar(rnd);
     }
-    StringBuilder sb = new StringBuilder("{");
-    int n = rnd.nextInt(4);
-    for (int k = 0; k < n; k++) {
-      String key = CHOICE[rnd.nextInt(CHOICE.length)];
-      if (k > 0) {
-        sb.append(',');
-      }
-      sb.append('"').append(key).append("\":");
-      sb.append(key.equals("delta") && rnd.nextInt(5) > 0 ? delta(rnd) : key.equals("index") ? number(rnd) : scalar(rnd));
-    }
-    return sb.append('}').toString();
+    return fields(rnd, CHOICE, 4,
+        key -> key.equals("delta") && rnd.nextInt(5) > 0 ? delta(rnd) : key.equals("index") ? number(rnd) : scalar(rnd));
   }
 
   private static String delta(Random rnd) {
-    return fields(rnd, DELTA, () -> rnd.nextInt(4) == 0
+    return fields(rnd, DELTA, 4, key -> rnd.nextInt(4) == 0
         ? array(rnd, () -> rnd.nextBoolean() ? "{\"function\":{\"arguments\":" + scalar(rnd) + "}}" : scalar(rnd))
         : scalar(rnd));
   }
 
-  private static String fields(Random rnd, String[] keys, java.util.function.Supplier<String> value) {
+  /** An object of up to {@code maxFields - 1} fields with keys drawn from {@code keys} (repeats too). */
+  private static String fields(Random rnd, String[] keys, int maxFields, java.util.function.Function<String, String> valueOf) {
     StringBuilder sb = new StringBuilder("{");
-    int n = rnd.nextInt(4);
+    int n = rnd.nextInt(maxFields);
     for (int k = 0; k < n; k++) {
+      String key = keys[rnd.nextInt(keys.length)];
       if (k > 0) {
         sb.append(',');
       }
-      sb.append('"').append(keys[rnd.nextInt(keys.length)]).append("\":").append(value.get());
+      sb.append('"').append(key).append("\":").append(valueOf.apply(key));
     }
     return sb.append('}').toString();
   }
