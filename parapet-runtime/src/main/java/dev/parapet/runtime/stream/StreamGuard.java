@@ -154,7 +154,9 @@ public final class StreamGuard implements ExchangeObserver {
    * cap is never tokenized on the way, and one near it is counted delta by delta.
    */
   private final class Choice {
-    final StringBuilder pending = new StringBuilder();
+    // Sized past an answer's first sentences (see OutputScanner.INITIAL_CHARS): every regrowth
+    // hands this long-lived builder a young array, a card the next young pauses must scan.
+    final StringBuilder pending = new StringBuilder(OutputScanner.INITIAL_CHARS);
     long pendingBytes;
     long counted;
 
