@@ -10,23 +10,102 @@ import java.util.Objects;
  * the parsed OpenAI Chat Completions body. Policy handlers (tokens, budget, redaction) read and
  * may rewrite {@link #body()}; the upstream stage sends it. Carries no ByteBuf: nothing to release.
  *
- * @param requestId the id every response carries as {@code x-parapet-request-id}
- * @param stream whether the caller asked for {@code stream: true}
- * @param keepAlive whether the caller's connection stays open after the answer
- * @param startNanos {@link System#nanoTime()} when the request head arrived
+ * <p>The body is dropped once the provider has answered ({@link #releaseBody()}): everything that
+ * reads it runs before the call is forwarded, while the request itself stays referenced by the
+ * observers, the budget and the telemetry until the call ends. A stream can last minutes, and a
+ * long prompt (a conversation's history, a document) would otherwise stay on the heap as long;
+ * with thousands of open streams the prompts, not the streams, would fill the heap.
+ *
+ * <p>Touched on its connection's event loop only, except the body, which a prompt count may read
+ * on a counting thread before the call is forwarded (the hand-over to and from that thread
+ * orders the accesses).
  */
-public record GatewayRequest(
-    String requestId,
-    Service service,
-    Route route,
-    ObjectNode body,
-    boolean stream,
-    boolean keepAlive,
-    long startNanos) {
-  public GatewayRequest {
-    Objects.requireNonNull(requestId, "requestId");
-    Objects.requireNonNull(service, "service");
-    Objects.requireNonNull(route, "route");
-    Objects.requireNonNull(body, "body");
+public final class GatewayRequest {
+  private final String requestId;
+  private final Service service;
+  private final Route route;
+  private ObjectNode body;
+  private final boolean stream;
+  private final boolean keepAlive;
+  private final long startNanos;
+
+  /**
+   * @param requestId the id every response carries as {@code x-parapet-request-id}
+   * @param stream whether the caller asked for {@code stream: true}
+   * @param keepAlive whether the caller's connection stays open after the answer
+   * @param startNanos {@link System#nanoTime()} when the request head arrived
+   */
+  public GatewayRequest(
+      String requestId,
+      Service service,
+      Route route,
+      ObjectNode body,
+      boolean stream,
+      boolean keepAlive,
+      long startNanos) {
+    this.requestId = Objects.requireNonNull(requestId, "requestId");
+    this.service = Objects.requireNonNull(service, "service");
+    this.route = Objects.requireNonNull(route, "route");
+    this.body = Objects.requireNonNull(body, "body");
+    this.stream = stream;
+    this.keepAlive = keepAlive;
+    this.startNanos = startNanos;
+  }
+
+  public String requestId() {
+    return requestId;
+  }
+
+  public Service service() {
+    return service;
+  }
+
+  public Route route() {
+    return route;
+  }
+
+  /**
+   * The parsed body, as the policies left it.
+   *
+   * @throws IllegalStateException once the provider has answered ({@link #releaseBody()})
+   */
+  public ObjectNode body() {
+    ObjectNode b = body;
+    if (b == null) {
+      throw new IllegalStateException("request " + requestId + ": the body was released when the provider answered");
+    }
+    return b;
+  }
+
+  /** Whether {@link #body()} is still there. */
+  public boolean hasBody() {
+    return body != null;
+  }
+
+  /**
+   * Drops the body: the provider has answered, so no retry will send it again and no policy
+   * reads it any more. Idempotent.
+   */
+  public void releaseBody() {
+    body = null;
+  }
+
+  public boolean stream() {
+    return stream;
+  }
+
+  public boolean keepAlive() {
+    return keepAlive;
+  }
+
+  public long startNanos() {
+    return startNanos;
+  }
+
+  /** No body: a prompt never reaches a log line. */
+  @Override
+  public String toString() {
+    return "GatewayRequest[requestId=" + requestId + ", service=" + service.label() + ", route=" + route.name()
+        + ", stream=" + stream + ", keepAlive=" + keepAlive + "]";
   }
 }

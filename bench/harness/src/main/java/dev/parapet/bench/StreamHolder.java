@@ -63,6 +63,7 @@ public final class StreamHolder {
     long probeIntervalMs = 20;
     long lingerS = 15;
     long settleS = 10;
+    int promptChars = 0;
     for (int i = 0; i < args.length; i += 2) {
       String v = args[i + 1];
       switch (args[i]) {
@@ -77,14 +78,19 @@ public final class StreamHolder {
         case "--probe-interval-ms" -> probeIntervalMs = Long.parseLong(v);
         case "--linger-s" -> lingerS = Long.parseLong(v);
         case "--settle-s" -> settleS = Long.parseLong(v);
+        case "--prompt-chars" -> promptChars = Integer.parseInt(v);
         default -> {
           System.err.println("StreamHolder: unknown option " + args[i]);
           System.exit(2);
         }
       }
     }
-    byte[] body = ("{\"model\":\"" + model + "\",\"stream\":true,\"max_tokens\":256,\"messages\":"
-        + "[{\"role\":\"user\",\"content\":\"Hold this stream open for the concurrency benchmark.\"}]}")
+    // --prompt-chars adds a system message of that many chars of prose, so the footprint of a
+    // stream with a long prompt (a history, a document) can be measured too.
+    String history = promptChars <= 0 ? ""
+        : "{\"role\":\"system\",\"content\":\"" + prose(promptChars) + "\"},";
+    byte[] body = ("{\"model\":\"" + model + "\",\"stream\":true,\"max_tokens\":256,\"messages\":[" + history
+        + "{\"role\":\"user\",\"content\":\"Hold this stream open for the concurrency benchmark.\"}]}")
         .getBytes(StandardCharsets.UTF_8);
 
     Counters c = new Counters();
@@ -309,4 +315,15 @@ public final class StreamHolder {
       ctx.close();
     }
   }
+
+  /** {@code n} chars of plain prose: no secrets for the redactor, ordinary work for the tokenizer. */
+  static String prose(int n) {
+    String words = "The quarterly review covers shipping delays, supplier contracts and the support backlog. ";
+    StringBuilder sb = new StringBuilder(n + words.length());
+    while (sb.length() < n) {
+      sb.append(words);
+    }
+    return sb.substring(0, n);
+  }
+
 }

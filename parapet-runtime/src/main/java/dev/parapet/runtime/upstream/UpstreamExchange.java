@@ -56,7 +56,7 @@ final class UpstreamExchange {
 
   private final OriginPool pool;
   private final Origin origin;
-  private final UpstreamCall call;
+  private UpstreamCall call; // dropped with the answer's head: no retry can need the body after it
   private final long timeoutNanos;
   private final ExchangeListener listener;
   private final EventLoop loop;
@@ -218,6 +218,7 @@ final class UpstreamExchange {
         return;
       }
       head = response;
+      call = null;
       lastActivityNanos = System.nanoTime();
       listener.onHead(response);
     }
