@@ -16,9 +16,8 @@ import java.util.Objects;
  * long prompt (a conversation's history, a document) would otherwise stay on the heap as long;
  * with thousands of open streams the prompts, not the streams, would fill the heap.
  *
- * <p>Touched on its connection's event loop only, except the body, which a prompt count may read
- * on a counting thread before the call is forwarded (the hand-over to and from that thread
- * orders the accesses).
+ * <p>Touched on its connection's event loop only (a prompt counted off the loop is counted from
+ * message texts taken from the body on the loop).
  */
 public final class GatewayRequest {
   private final String requestId;
