@@ -325,5 +325,4 @@ public final class StreamHolder {
     }
     return sb.substring(0, n);
   }
-
 }
