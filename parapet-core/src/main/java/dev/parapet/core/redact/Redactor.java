@@ -3,6 +3,7 @@ package dev.parapet.core.redact;
 import com.google.re2j.Matcher;
 import com.google.re2j.Pattern;
 import dev.parapet.core.config.RedactionPattern;
+import java.nio.CharBuffer;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
@@ -65,6 +66,7 @@ public final class Redactor {
   private final Optional<Pattern> combined;
   private final Optional<Triggers> triggers;
   private final boolean email;
+  private final boolean privateKey;
   private final List<RedactionPattern> numberGroups; // only with the prefilter
 
   private Redactor(Set<RedactionPattern> enabled, boolean prefilter) {
@@ -72,6 +74,7 @@ public final class Redactor {
     this.combined = alternation(groups);
     this.triggers = prefilter ? Optional.of(new Triggers(enabled)) : Optional.empty();
     this.email = enabled.contains(RedactionPattern.EMAIL);
+    this.privateKey = enabled.contains(RedactionPattern.PRIVATE_KEY);
     this.numberGroups = prefilter ? groups.stream().filter(NUMBERS::contains).toList() : List.of();
   }
 
@@ -183,6 +186,7 @@ public final class Redactor {
       // Skip to where a match can first start (Triggers): re2j scans a few MB/s, a plain loop
       // over text with no trigger in it runs a hundred times faster.
       int candidate = pos;
+      int viewEnd = text.length();
       if (triggers.isPresent()) {
         long c = triggers.get().candidate(text, pos);
         if (c < 0) {
@@ -190,10 +194,10 @@ public final class Redactor {
         }
         candidate = Triggers.start(c);
         int trigger = Triggers.trigger(c);
+        if (runs == null) {
+          runs = new Runs();
+        }
         if (!numberGroups.isEmpty() && isDigit(text.charAt(trigger))) {
-          if (runs == null) {
-            runs = new Runs();
-          }
           if (!(email && runs.localRunEndsAtSign(text, candidate))) {
             pos = numberRun(text, candidate, trigger, runs, visitor);
             if (pos < 0) {
@@ -202,12 +206,18 @@ public final class Redactor {
             continue;
           }
         }
+        viewEnd = searchEnd(text, candidate, trigger, runs);
       }
       if (m == null) {
         m = combined.get().matcher(text);
       }
+      m.reset(viewEnd == text.length() ? text : CharBuffer.wrap(text, 0, viewEnd));
       if (!m.find(candidate)) {
-        return;
+        if (viewEnd == text.length()) {
+          return;
+        }
+        pos = viewEnd; // no match starts in [candidate, viewEnd): go on from the next trigger
+        continue;
       }
       int next = visit(which(m, groups), text, m.start(), m.end(), visitor);
       if (next < 0) {
@@ -249,6 +259,25 @@ public final class Redactor {
     return visit(n.pattern(), text, n.start(), n.end(), visitor);
   }
 
+  /**
+   * How much of the text the regex search from {@code candidate} needs to see. An unanchored
+   * search that finds nothing reads the whole rest of the text at re2j's NFA speed: 1 MB of prose
+   * after one stray {@code @} or {@code bearer} cost 300 ms of an event loop. But every pattern
+   * except PRIVATE_KEY matches only characters of {@link Shapes#canContinueMatch}, so a match
+   * starting in {@code [candidate, e]}, where {@code e} is the first character at or after the
+   * trigger outside that class, ends by {@code e}; the search sees one more character, for
+   * {@code \b}. If it finds nothing there, no match starts before {@code e + 1}, and the next
+   * trigger takes over. A PRIVATE_KEY header in reach (its body may hold anything) lets the search
+   * see the whole text, as before.
+   */
+  private int searchEnd(CharSequence text, int candidate, int trigger, Runs runs) {
+    int e = runs.matchableEnd(text, trigger);
+    if (e >= text.length() || (privateKey && runs.pemHeaderIn(text, candidate, e))) {
+      return text.length();
+    }
+    return e + 1;
+  }
+
   /** Hands a regex match to its pattern's checks; where to search next, or -1 to stop. */
   private static int visit(RedactionPattern p, CharSequence text, int start, int end, MatchVisitor visitor) {
     if (end == start) {
@@ -280,6 +309,32 @@ public final class Redactor {
       return localEnd < text.length() && text.charAt(localEnd) == '@';
     }
 
+    private int matchableFrom = -1;
+    private int matchableEnd = -1;
+    private int pemFrom = -1;
+    private int pemAt = -1; // the first PRIVATE_KEY header at or after pemFrom; -1 if none
+
+    /** The first index at or after {@code i} whose character no match but a PEM body contains. */
+    int matchableEnd(CharSequence text, int i) {
+      if (i < matchableFrom || i >= matchableEnd) {
+        matchableFrom = i;
+        matchableEnd = i;
+        while (matchableEnd < text.length() && Shapes.canContinueMatch(text.charAt(matchableEnd))) {
+          matchableEnd++;
+        }
+      }
+      return matchableEnd;
+    }
+
+    /** Whether a PRIVATE_KEY header starts in {@code [from, to)}; each stretch is searched once. */
+    boolean pemHeaderIn(CharSequence text, int from, int to) {
+      if (pemFrom < 0 || from < pemFrom || (pemAt >= 0 && from > pemAt)) {
+        pemFrom = from;
+        pemAt = indexOf(text, PEM_HEADER, from);
+      }
+      return pemAt >= 0 && pemAt < to;
+    }
+
     /** The end of the run of {@code [0-9. -]} from {@code i}. */
     int numberRunEnd(CharSequence text, int i) {
       if (i < numberFrom || i >= numberEnd) {
@@ -291,6 +346,18 @@ public final class Redactor {
       }
       return numberEnd;
     }
+  }
+
+  private static final String PEM_HEADER = "-----BEGIN ";
+
+  private static int indexOf(CharSequence text, String literal, int from) {
+    int last = text.length() - literal.length();
+    for (int i = from; i <= last; i++) {
+      if (text.charAt(i) == literal.charAt(0) && Triggers.startsWith(text, i, literal)) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   private static boolean numberChar(char c) {

@@ -173,7 +173,7 @@ final class Triggers {
         || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
   }
 
-  private static boolean startsWith(CharSequence text, int i, String literal) {
+  static boolean startsWith(CharSequence text, int i, String literal) {
     int n = literal.length();
     if (i + n > text.length()) {
       return false;

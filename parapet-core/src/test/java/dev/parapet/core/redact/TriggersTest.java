@@ -82,6 +82,37 @@ class TriggersTest {
     }
   }
 
+  /**
+   * A trigger with no match at it, then a long tail: the search sees only the trigger's stretch of
+   * matchable characters (see Redactor#searchEnd), and still finds every later match, a private
+   * key's body across any characters included.
+   */
+  @Test
+  void aStrayTriggerBeforeALongTailFindsExactlyWhatTheRegexAloneFinds() {
+    String prose = "The review covered billing, the on-call rotation; and (next year) the budget.\n".repeat(40);
+    String key = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA, body; with \"any\" chars\n"
+        + "-----END RSA PRIVATE KEY-----";
+    List<String> texts = List.of(
+        "@Override\n" + prose,
+        "@Override\n" + prose + " mail ops@example.com, thanks",
+        "Bearer x " + prose + key,
+        "user@host, " + prose + Samples.JWT_IO + "\n" + prose,
+        "-----BEGIN " + prose + key,
+        "eyJ." + prose + "sk-" + "a".repeat(30) + " and bearer " + "b".repeat(20),
+        "x@y " + key + prose + "10.1.2.3, 4111 1111 1111 1111");
+    for (String text : texts) {
+      for (EnumSet<RedactionPattern> enabled : List.of(EnumSet.allOf(RedactionPattern.class),
+          EnumSet.complementOf(EnumSet.of(RedactionPattern.PRIVATE_KEY)), EnumSet.of(RedactionPattern.EMAIL))) {
+        Redactor fast = Redactor.forPatterns(enabled);
+        Redactor plain = Redactor.withoutPrefilter(enabled);
+        for (int from : new int[] {0, 1, 5, text.length() / 2}) {
+          assertEquals(all(plain, text, from), all(fast, text, from), () -> enabled + " from " + from + ": " + text);
+        }
+        assertEquals(plain.redact(text), fast.redact(text), () -> enabled + ": " + text);
+      }
+    }
+  }
+
   @Test
   void everySampleStillMatchesAndEveryNearMissStillDoesNot() {
     Redactor fast = Redactor.forPatterns(ALL);

@@ -23,7 +23,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code bytes} of each input (ASCII, so chars = bytes).
  *
  * <p>Inputs: ordinary prose (no matches) at 1 KB, 100 KB, 1 MB; business prose dense with numbers
- * (years, versions, prices, times: every one a trigger for the IPV4/card search) at 1 KB; and 1 MB
+ * (years, versions, prices, times: every one a trigger for the IPV4/card search) at 1 KB; 1 MB
+ * of prose after one stray trigger ({@code @Override}), which no match completes; and 1 MB
  * adversarial inputs made of the prefixes the patterns must consider at every position —
  * {@code a@a@…} (e-mail), a run of digits (card numbers), {@code 1.1.…} (addresses), repeated
  * {@code -----BEGIN } (private keys), repeated {@code eyJ.} (JWTs).
@@ -36,7 +37,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 1)
 public class RedactionScanBenchmark {
-  @Param({"prose-1k", "numbers-1k", "prose-100k", "prose-1m", "email-1m", "digits-1m", "dotted-1m", "pem-1m", "jwt-1m"})
+  @Param({"prose-1k", "numbers-1k", "prose-100k", "prose-1m", "stray-1m", "email-1m", "digits-1m", "dotted-1m", "pem-1m", "jwt-1m"})
   public String input;
 
   private Redactor redactor;
@@ -50,6 +51,7 @@ public class RedactionScanBenchmark {
       case "numbers-1k" -> numbers(1 << 10);
       case "prose-100k" -> prose(100 << 10);
       case "prose-1m" -> prose(1 << 20);
+      case "stray-1m" -> "@Override\n" + prose((1 << 20) - 10);
       case "email-1m" -> repeat("a@", 1 << 20);
       case "digits-1m" -> repeat("4", 1 << 20);
       case "dotted-1m" -> repeat("1.", 1 << 20);
