@@ -1,5 +1,6 @@
 package dev.parapet.runtime.policy.redact;
 
+import dev.parapet.core.config.RedactionMode;
 import dev.parapet.core.config.RedactionPattern;
 import dev.parapet.core.config.RedactionPolicy;
 import dev.parapet.core.redact.Redactor;
@@ -8,7 +9,9 @@ import dev.parapet.runtime.GatewayRequest;
 import dev.parapet.runtime.RequestCompleted;
 import dev.parapet.runtime.http.ParapetError;
 import dev.parapet.runtime.policy.EnforcementEvents;
+import dev.parapet.runtime.policy.OffLoop;
 import dev.parapet.runtime.policy.PolicyRefusals;
+import dev.parapet.runtime.provider.ChatMessages;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
@@ -17,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The first handler of the policy group: the route's {@code redaction} over every message text,
@@ -54,15 +58,45 @@ public final class RedactionHandler extends ChannelDuplexHandler {
       return;
     }
     RedactionPolicy policy = request.route().policy().redaction();
-    switch (policy.mode()) {
-      case OFF -> ctx.fireChannelRead(request);
-      case BLOCK -> block(ctx, request, Redactor.forPatterns(policy.patterns()));
-      case WARN -> warn(ctx, request, Redactor.forPatterns(policy.patterns()));
+    if (policy.mode() == RedactionMode.OFF) {
+      ctx.fireChannelRead(request);
+      return;
+    }
+    Redactor redactor = Redactor.forPatterns(policy.patterns());
+    if (policy.mode() == RedactionMode.BLOCK) {
+      AtomicReference<Optional<RedactionPattern>> match = new AtomicReference<>();
+      run(ctx, request, () -> match.set(PromptScrubber.firstMatch(redactor, request.body())),
+          () -> block(ctx, request, match.get()));
+    } else {
+      AtomicReference<Map<RedactionPattern, Integer>> counts = new AtomicReference<>();
+      run(ctx, request, () -> counts.set(PromptScrubber.scrub(redactor, request.body())),
+          () -> warn(ctx, request, counts.get()));
     }
   }
 
-  private void block(ChannelHandlerContext ctx, GatewayRequest request, Redactor redactor) {
-    Optional<RedactionPattern> match = PromptScrubber.firstMatch(redactor, request.body());
+  /** {@code scan} then {@code then}: off the event loop for a large prompt, here otherwise. */
+  private static void run(ChannelHandlerContext ctx, GatewayRequest request, Runnable scan, Runnable then) {
+    if (textChars(request) > OffLoop.THRESHOLD && OffLoop.submit(ctx, request, scan, then)) {
+      return;
+    }
+    scan.run(); // small, or the off-loop line is full: scan here, never refuse
+    then.run();
+  }
+
+  /**
+   * The message text a scan will read: above {@link OffLoop#THRESHOLD} the scan runs off the
+   * event loop (re2j reads adversarial text at ~3 MB/s: a 4 MB body of {@code a@a@…} would hold
+   * the loop over a second).
+   */
+  private static long textChars(GatewayRequest request) {
+    long chars = 0;
+    for (String text : ChatMessages.texts(request.body())) {
+      chars += text.length();
+    }
+    return chars;
+  }
+
+  private void block(ChannelHandlerContext ctx, GatewayRequest request, Optional<RedactionPattern> match) {
     if (match.isEmpty()) {
       ctx.fireChannelRead(request);
       return;
@@ -73,8 +107,7 @@ public final class RedactionHandler extends ChannelDuplexHandler {
             + " blocks it");
   }
 
-  private void warn(ChannelHandlerContext ctx, GatewayRequest request, Redactor redactor) {
-    Map<RedactionPattern, Integer> counts = PromptScrubber.scrub(redactor, request.body());
+  private void warn(ChannelHandlerContext ctx, GatewayRequest request, Map<RedactionPattern, Integer> counts) {
     if (!counts.isEmpty()) {
       Map<String, String> details = new LinkedHashMap<>();
       int total = 0;

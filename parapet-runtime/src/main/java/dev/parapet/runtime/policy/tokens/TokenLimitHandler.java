@@ -7,6 +7,7 @@ import dev.parapet.core.tokens.CountCache;
 import dev.parapet.core.tokens.TokenCounter;
 import dev.parapet.runtime.GatewayRequest;
 import dev.parapet.runtime.http.ParapetError;
+import dev.parapet.runtime.policy.OffLoop;
 import dev.parapet.runtime.policy.PolicyRefusals;
 import dev.parapet.runtime.policy.budget.Budgets;
 import dev.parapet.runtime.provider.ChatMessages;
@@ -15,12 +16,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.AttributeKey;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The policy group's {@code max_tokens_in} check (400 {@code max_tokens_in_exceeded}), after
@@ -37,24 +33,6 @@ import java.util.concurrent.TimeUnit;
  */
 @ChannelHandler.Sharable
 public final class TokenLimitHandler extends ChannelInboundHandlerAdapter {
-  private static final int CALLER_GONE = 499;
-
-  /** Prompts whose byte bound is above this are counted off the event loop (~1 ms of jtokkit). */
-  static final int OFF_LOOP_BYTES = 16 * 1024;
-
-  /**
-   * Counts large prompts so that a 1 MB prompt (~60 ms of tokenizing) never holds up the other
-   * connections of its event loop. Bounded: two threads, 256 waiting; when full, the event loop
-   * counts the prompt itself, as before, rather than refuse it.
-   */
-  private static final ThreadPoolExecutor COUNTING = new ThreadPoolExecutor(
-      2, 2, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(256),
-      new DefaultThreadFactory("parapet-tokens", true), new ThreadPoolExecutor.AbortPolicy());
-
-  static {
-    COUNTING.allowCoreThreadTimeOut(true);
-  }
-
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (!(msg instanceof GatewayRequest request)) {
@@ -66,31 +44,11 @@ public final class TokenLimitHandler extends ChannelInboundHandlerAdapter {
     PromptTokens prompt = PromptTokens.of(counterFor(request), ChatMessages.texts(request.body()));
     // Off the loop when it is large and a count is coming: deciding needs it (the bound passes
     // the limit) or the budget will price it.
-    if (prompt.upperBound() > OFF_LOOP_BYTES && (prompt.upperBound() > limit || Budgets.priced(route))) {
-      try {
-        COUNTING.execute(() -> {
-          prompt.exact();
-          try {
-            ctx.executor().execute(() -> counted(ctx, request, prompt));
-          } catch (RejectedExecutionException loopGone) {
-            // The event loop is shutting down: so is this connection.
-          }
-        });
-        return;
-      } catch (RejectedExecutionException full) {
-        // Every counting thread busy and the line full: count here rather than refuse.
-      }
-    }
-    decide(ctx, request, prompt);
-  }
-
-  /** Back on the event loop with the count made off it. */
-  private void counted(ChannelHandlerContext ctx, GatewayRequest request, PromptTokens prompt) {
-    if (!ctx.channel().isActive()) {
-      PolicyRefusals.complete(ctx, request, CALLER_GONE, Optional.empty()); // its one completion
+    if (prompt.upperBound() > OffLoop.THRESHOLD && (prompt.upperBound() > limit || Budgets.priced(route))
+        && OffLoop.submit(ctx, request, prompt::exact, () -> decide(ctx, request, prompt))) {
       return;
     }
-    decide(ctx, request, prompt);
+    decide(ctx, request, prompt); // small, or the off-loop line is full: count here, never refuse
   }
 
   private void decide(ChannelHandlerContext ctx, GatewayRequest request, PromptTokens prompt) {
