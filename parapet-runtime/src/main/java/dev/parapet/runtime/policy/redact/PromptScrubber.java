@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import dev.parapet.core.config.RedactionPattern;
 import dev.parapet.core.redact.Redacted;
 import dev.parapet.core.redact.Redactor;
-import dev.parapet.core.redact.ScanResult;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
@@ -21,47 +20,60 @@ final class PromptScrubber {
 
   /** The pattern of the first match in message order, if any. */
   static Optional<RedactionPattern> firstMatch(Redactor redactor, ObjectNode body) {
-    for (JsonNode message : body.path("messages")) {
-      JsonNode content = message.get("content");
-      if (content != null && content.isTextual()) {
-        ScanResult r = redactor.scan(content.asText());
-        if (r.matched()) {
-          return r.first();
-        }
-      } else if (content != null && content.isArray()) {
-        for (JsonNode part : content) {
-          JsonNode text = part.get("text");
-          if ("text".equals(part.path("type").asText()) && text != null && text.isTextual()) {
-            ScanResult r = redactor.scan(text.asText());
-            if (r.matched()) {
-              return r.first();
-            }
-          }
-        }
-      }
-    }
-    return Optional.empty();
+    RedactionPattern[] first = new RedactionPattern[1];
+    forEachText(body, (holder, field) -> {
+      first[0] = redactor.scan(holder.get(field).asText()).first().orElse(null);
+      return first[0] == null;
+    });
+    return Optional.ofNullable(first[0]);
   }
 
   /** Replaces every match in place; returns the replacements per pattern (empty if none). */
   static Map<RedactionPattern, Integer> scrub(Redactor redactor, ObjectNode body) {
     Map<RedactionPattern, Integer> counts = new EnumMap<>(RedactionPattern.class);
+    forEachText(body, (holder, field) -> {
+      scrubField(redactor, holder, field, counts);
+      return true;
+    });
+    return counts;
+  }
+
+  /** The chars a scan of {@code body} reads (nothing is copied to count them). */
+  static long textChars(ObjectNode body) {
+    long[] chars = {0};
+    forEachText(body, (holder, field) -> {
+      chars[0] += holder.get(field).textValue().length();
+      return true;
+    });
+    return chars[0];
+  }
+
+  /** A message text: {@code holder.get(field)} is textual. Returns false to stop the walk. */
+  @FunctionalInterface
+  private interface TextField {
+    boolean visit(ObjectNode holder, String field);
+  }
+
+  /** The one walk: string {@code content}, then the {@code text} of each text part, in order. */
+  private static void forEachText(ObjectNode body, TextField visitor) {
     for (JsonNode message : body.path("messages")) {
       if (!(message instanceof ObjectNode m)) {
         continue;
       }
       JsonNode content = m.get("content");
       if (content != null && content.isTextual()) {
-        scrubField(redactor, m, "content", counts);
+        if (!visitor.visit(m, "content")) {
+          return;
+        }
       } else if (content != null && content.isArray()) {
         for (JsonNode part : content) {
-          if (part instanceof ObjectNode p && "text".equals(p.path("type").asText()) && p.path("text").isTextual()) {
-            scrubField(redactor, p, "text", counts);
+          if (part instanceof ObjectNode p && "text".equals(p.path("type").asText()) && p.path("text").isTextual()
+              && !visitor.visit(p, "text")) {
+            return;
           }
         }
       }
     }
-    return counts;
   }
 
   private static void scrubField(

@@ -11,7 +11,6 @@ import dev.parapet.runtime.http.ParapetError;
 import dev.parapet.runtime.policy.EnforcementEvents;
 import dev.parapet.runtime.policy.OffLoop;
 import dev.parapet.runtime.policy.PolicyRefusals;
-import dev.parapet.runtime.provider.ChatMessages;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
@@ -76,24 +75,12 @@ public final class RedactionHandler extends ChannelDuplexHandler {
 
   /** {@code scan} then {@code then}: off the event loop for a large prompt, here otherwise. */
   private static void run(ChannelHandlerContext ctx, GatewayRequest request, Runnable scan, Runnable then) {
-    if (textChars(request) > OffLoop.THRESHOLD && OffLoop.submit(ctx, request, scan, then)) {
+    // re2j reads adversarial text at ~3 MB/s: a 4 MB body of a@a@… would hold the loop a second
+    if (PromptScrubber.textChars(request.body()) > OffLoop.THRESHOLD && OffLoop.submit(ctx, request, scan, then)) {
       return;
     }
     scan.run(); // small, or the off-loop line is full: scan here, never refuse
     then.run();
-  }
-
-  /**
-   * The message text a scan will read: above {@link OffLoop#THRESHOLD} the scan runs off the
-   * event loop (re2j reads adversarial text at ~3 MB/s: a 4 MB body of {@code a@a@…} would hold
-   * the loop over a second).
-   */
-  private static long textChars(GatewayRequest request) {
-    long chars = 0;
-    for (String text : ChatMessages.texts(request.body())) {
-      chars += text.length();
-    }
-    return chars;
   }
 
   private void block(ChannelHandlerContext ctx, GatewayRequest request, Optional<RedactionPattern> match) {
