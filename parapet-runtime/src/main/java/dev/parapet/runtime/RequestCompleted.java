@@ -24,4 +24,7 @@ public record RequestCompleted(
     Optional<ParapetError> error,
     Optional<Usage> usage,
     Optional<String> reportedModel,
-    long latencyNanos) {}
+    long latencyNanos) {
+  /** nginx's "client closed request": the caller left before the answer was complete. */
+  public static final int CALLER_GONE = 499;
+}

@@ -1,6 +1,7 @@
 package dev.parapet.runtime.policy;
 
 import dev.parapet.runtime.GatewayRequest;
+import dev.parapet.runtime.RequestCompleted;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.Optional;
@@ -23,9 +24,6 @@ import java.util.concurrent.TimeUnit;
 public final class OffLoop {
   /** Prompts larger than this (message text, in chars or UTF-8 bytes) go off the loop. */
   public static final int THRESHOLD = 16 * 1024;
-
-  /** nginx's "client closed request": the caller left while its prompt was being worked on. */
-  private static final int CALLER_GONE = 499;
 
   private static final ThreadPoolExecutor POOL = new ThreadPoolExecutor(
       2, 2, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(256),
@@ -56,7 +54,7 @@ public final class OffLoop {
         try {
           ctx.executor().execute(() -> {
             if (!ctx.channel().isActive()) {
-              PolicyRefusals.complete(ctx, request, CALLER_GONE, Optional.empty());
+              PolicyRefusals.complete(ctx, request, RequestCompleted.CALLER_GONE, Optional.empty());
             } else if (failure != null) {
               ctx.fireExceptionCaught(failure);
             } else {

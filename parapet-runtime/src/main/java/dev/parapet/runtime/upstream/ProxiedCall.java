@@ -35,8 +35,6 @@ import org.slf4j.LoggerFactory;
  * can answer twice or forget the event.
  */
 final class ProxiedCall {
-  /** nginx's "client closed request": the caller left before the answer was complete. */
-  static final int CALLER_GONE = 499;
   private static final Logger LOG = LoggerFactory.getLogger(ProxiedCall.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   /**
@@ -214,7 +212,7 @@ final class ProxiedCall {
       return;
     }
     abortUpstream();
-    complete(null, CALLER_GONE, Optional.empty(), answerUsage(), answerModel());
+    complete(null, RequestCompleted.CALLER_GONE, Optional.empty(), answerUsage(), answerModel());
   }
 
   private Optional<Usage> answerUsage() {

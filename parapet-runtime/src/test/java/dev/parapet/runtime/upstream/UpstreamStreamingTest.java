@@ -242,7 +242,7 @@ class UpstreamStreamingTest {
         }
       }
       assertTrue(upstreamClosed.await(10, TimeUnit.SECONDS), "the provider saw the gateway hang up");
-      assertEquals(ProxiedCall.CALLER_GONE, gateway.nextCompleted().status());
+      assertEquals(RequestCompleted.CALLER_GONE, gateway.nextCompleted().status());
     }
   }
 

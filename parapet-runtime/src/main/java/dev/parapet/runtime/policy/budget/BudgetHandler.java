@@ -47,8 +47,6 @@ import java.util.concurrent.RejectedExecutionException;
  * second settle or release a no-op.
  */
 public final class BudgetHandler extends ChannelInboundHandlerAdapter {
-  private static final int CALLER_GONE = 499;
-
   private final Budgets budgets;
   private final EnforcementEvents events;
   private final OutputTallies tallies;
@@ -165,7 +163,7 @@ public final class BudgetHandler extends ChannelInboundHandlerAdapter {
       current = null;
       close(call, gone(call));
       if (call.tally == null) {
-        PolicyRefusals.complete(ctx, call.request, CALLER_GONE, Optional.empty());
+        PolicyRefusals.complete(ctx, call.request, RequestCompleted.CALLER_GONE, Optional.empty());
       }
     }
   }
@@ -180,8 +178,8 @@ public final class BudgetHandler extends ChannelInboundHandlerAdapter {
   }
 
   private static RequestCompleted gone(Call call) {
-    return new RequestCompleted(call.request.requestId(), Optional.of(call.request), CALLER_GONE, Optional.empty(),
-        Optional.empty(), Optional.empty(), 0);
+    return new RequestCompleted(call.request.requestId(), Optional.of(call.request), RequestCompleted.CALLER_GONE,
+        Optional.empty(), Optional.empty(), Optional.empty(), 0);
   }
 
   private void close(Call call, RequestCompleted completed) {

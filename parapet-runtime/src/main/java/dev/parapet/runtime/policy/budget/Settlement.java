@@ -53,7 +53,7 @@ final class Settlement {
 
   private static boolean nothingCharged(
       int status, Optional<ParapetError> error, Optional<Usage> usage, OutputTally tally) {
-    if (usage.isPresent() || tally.sawAnswer() || status == 499 || status == 200) {
+    if (usage.isPresent() || tally.sawAnswer() || status == RequestCompleted.CALLER_GONE || status == 200) {
       return false;
     }
     if (status >= 400 && status < 500 && error.isEmpty()) {
