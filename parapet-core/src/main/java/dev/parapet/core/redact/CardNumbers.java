@@ -29,7 +29,7 @@ final class CardNumbers {
     int lastSpace = -1;
     for (int i = start; i < end; ) {
       int j = i;
-      while (j < end && isDigit(text.charAt(j))) {
+      while (j < end && Shapes.isDigit(text.charAt(j))) {
         j++;
       }
       starts[groups] = i;
@@ -90,7 +90,7 @@ final class CardNumbers {
     // Right to left: every second digit from the right is doubled.
     for (int i = end - 1; i >= start; i--) {
       char c = text.charAt(i);
-      if (!isDigit(c)) {
+      if (!Shapes.isDigit(c)) {
         continue;
       }
       int d = c - '0';
@@ -101,9 +101,5 @@ final class CardNumbers {
       n++;
     }
     return sum % 10 == 0;
-  }
-
-  private static boolean isDigit(char c) {
-    return c >= '0' && c <= '9';
   }
 }

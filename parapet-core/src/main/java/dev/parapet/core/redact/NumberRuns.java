@@ -33,7 +33,7 @@ final class NumberRuns {
   static Found find(CharSequence text, int from, int limit, List<RedactionPattern> order) {
     int s = from;
     while (s < limit) {
-      if (!isDigit(text.charAt(s)) || (s > 0 && isWord(text.charAt(s - 1)))) {
+      if (!Shapes.isDigit(text.charAt(s)) || (s > 0 && isWord(text.charAt(s - 1)))) {
         s++;
         continue;
       }
@@ -68,7 +68,7 @@ final class NumberRuns {
    */
   private static int chainEnd(CharSequence text, int p, int limit, boolean dots, boolean firstEndCounts) {
     int last = firstEndCounts && boundaryAfterDigit(text, p, limit) ? p : -1;
-    while (p + 1 < limit && separator(text.charAt(p), dots) && isDigit(text.charAt(p + 1))) {
+    while (p + 1 < limit && separator(text.charAt(p), dots) && Shapes.isDigit(text.charAt(p + 1))) {
       p = digitsEnd(text, p + 1, limit);
       if (boundaryAfterDigit(text, p, limit)) {
         last = p;
@@ -87,18 +87,14 @@ final class NumberRuns {
   }
 
   private static int digitsEnd(CharSequence text, int i, int limit) {
-    while (i < limit && isDigit(text.charAt(i))) {
+    while (i < limit && Shapes.isDigit(text.charAt(i))) {
       i++;
     }
     return i;
   }
 
-  private static boolean isDigit(char c) {
-    return c >= '0' && c <= '9';
-  }
-
   /** RE2's ASCII {@code \w}, the side {@code \b} looks at. */
   private static boolean isWord(char c) {
-    return isDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    return Shapes.isDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
   }
 }

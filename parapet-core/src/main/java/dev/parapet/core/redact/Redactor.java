@@ -197,7 +197,7 @@ public final class Redactor {
         if (runs == null) {
           runs = new Runs();
         }
-        if (!numberGroups.isEmpty() && isDigit(text.charAt(trigger))) {
+        if (!numberGroups.isEmpty() && Shapes.isDigit(text.charAt(trigger))) {
           if (!(email && runs.localRunEndsAtSign(text, candidate))) {
             pos = numberRun(text, candidate, trigger, runs, visitor);
             if (pos < 0) {
@@ -251,7 +251,7 @@ public final class Redactor {
     NumberRuns.Found n = NumberRuns.find(text, candidate, end, numberGroups);
     if (n == null || n.start() > trigger) {
       int next = trigger + 1;
-      while (next < text.length() && isDigit(text.charAt(next))) {
+      while (next < text.length() && Shapes.isDigit(text.charAt(next))) {
         next++;
       }
       return next;
@@ -296,6 +296,10 @@ public final class Redactor {
     private int localEnd = -1;
     private int numberFrom = -1;
     private int numberEnd = -1;
+    private int matchableFrom = -1;
+    private int matchableEnd = -1;
+    private int pemFrom = -1;
+    private int pemAt = -1; // the first PRIVATE_KEY header at or after pemFrom; -1 if none
 
     /** Whether the run of e-mail local-part characters from {@code i} ends at an {@code @}. */
     boolean localRunEndsAtSign(CharSequence text, int i) {
@@ -308,11 +312,6 @@ public final class Redactor {
       }
       return localEnd < text.length() && text.charAt(localEnd) == '@';
     }
-
-    private int matchableFrom = -1;
-    private int matchableEnd = -1;
-    private int pemFrom = -1;
-    private int pemAt = -1; // the first PRIVATE_KEY header at or after pemFrom; -1 if none
 
     /** The first index at or after {@code i} whose character no match but a PEM body contains. */
     int matchableEnd(CharSequence text, int i) {
@@ -361,11 +360,7 @@ public final class Redactor {
   }
 
   private static boolean numberChar(char c) {
-    return isDigit(c) || c == '.' || c == ' ' || c == '-';
-  }
-
-  private static boolean isDigit(char c) {
-    return c >= '0' && c <= '9';
+    return Shapes.isDigit(c) || c == '.' || c == ' ' || c == '-';
   }
 
   private static RedactionPattern which(Matcher m, List<RedactionPattern> groups) {

@@ -120,7 +120,7 @@ final class Shapes {
     return !unspecified && parts[0] != 127;
   }
 
-  private static boolean isDigit(char c) {
+  static boolean isDigit(char c) {
     return c >= '0' && c <= '9';
   }
 

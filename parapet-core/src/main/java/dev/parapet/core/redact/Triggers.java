@@ -101,7 +101,7 @@ final class Triggers {
         if (card && digits == 4) {
           return i - 3;
         }
-        if (ipv4 && digits == 1 && i >= from + 2 && text.charAt(i - 1) == '.' && isDigit(text.charAt(i - 2))) {
+        if (ipv4 && digits == 1 && i >= from + 2 && text.charAt(i - 1) == '.' && Shapes.isDigit(text.charAt(i - 2))) {
           // the dotted run starts at or before i - 2; candidate() walks left over its digits
           return i - 2;
         }
@@ -161,10 +161,6 @@ final class Triggers {
   private static boolean ghToken(CharSequence text, int i) {
     return i + 3 < text.length() && text.charAt(i + 1) == 'h' && "pousr".indexOf(text.charAt(i + 2)) >= 0
         && text.charAt(i + 3) == '_';
-  }
-
-  private static boolean isDigit(char c) {
-    return c >= '0' && c <= '9';
   }
 
   /** {@code [A-Za-z0-9._%+-]}: what may precede a trigger inside an EMAIL or IPV4 match. */
