@@ -77,12 +77,17 @@ final class ChainState {
   }
 
   void writeHead(Connection c, Mac mac) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(UPSERT_HEAD)) {
-      ps.setLong(1, lastSeq);
-      ps.setBytes(2, lastMac);
-      ps.setBytes(3, ChainKey.headMac(mac, lastSeq, lastMac));
-      ps.executeUpdate();
+    try (StatementCache sql = new StatementCache(c)) {
+      writeHead(sql, mac);
     }
+  }
+
+  void writeHead(StatementCache sql, Mac mac) throws SQLException {
+    PreparedStatement ps = sql.get(UPSERT_HEAD);
+    ps.setLong(1, lastSeq);
+    ps.setBytes(2, lastMac);
+    ps.setBytes(3, ChainKey.headMac(mac, lastSeq, lastMac));
+    ps.executeUpdate();
   }
 
   /** Records that verification restarts after {@code afterSeq} with {@code prevMac}. */

@@ -1,7 +1,6 @@
 package dev.parapet.core.store;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
@@ -27,12 +26,12 @@ final class HoldRecovery {
       return holds;
     }
     Instant now = Instant.now();
-    try (PreparedStatement insert = c.prepareStatement(JournalEntry.INSERT)) {
+    try (StatementCache sql = new StatementCache(c)) {
       for (HoldRecord h : holds) {
-        LedgerTables.addSpend(c, h.day(), h.route(), h.tenant(), h.worstCaseNanoUsd());
-        LedgerTables.deleteHold(c, h.holdId());
+        LedgerTables.addSpend(sql, h.day(), h.route(), h.tenant(), h.worstCaseNanoUsd());
+        LedgerTables.deleteHold(sql, h.holdId());
         chain.append(
-            insert,
+            sql.get(JournalEntry.INSERT),
             mac,
             JournalEntry.of(
                 new EventRecord(
@@ -42,8 +41,8 @@ final class HoldRecovery {
                         "worst_case_nano_usd", Long.toString(h.worstCaseNanoUsd()),
                         "day", h.day().toString()))));
       }
+      chain.writeHead(sql, mac);
     }
-    chain.writeHead(c, mac);
     LOG.warn(
         "telemetry store: settled {} holds left open by the last run at their worst case",
         holds.size());

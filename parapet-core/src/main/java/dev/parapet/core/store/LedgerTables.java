@@ -28,46 +28,50 @@ final class LedgerTables {
 
   private LedgerTables() {}
 
-  static void insertHold(Connection c, HoldRecord h) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(INSERT_HOLD)) {
-      ps.setString(1, h.holdId());
-      ps.setString(2, h.day().toString());
-      ps.setString(3, h.route());
-      ps.setString(4, h.tenant());
-      ps.setLong(5, h.worstCaseNanoUsd());
-      ps.setLong(6, JournalEntry.micros(h.created()));
-      ps.executeUpdate();
-    }
+  static void insertHold(StatementCache sql, HoldRecord h) throws SQLException {
+    PreparedStatement ps = sql.get(INSERT_HOLD);
+    ps.setString(1, h.holdId());
+    ps.setString(2, h.day().toString());
+    ps.setString(3, h.route());
+    ps.setString(4, h.tenant());
+    ps.setLong(5, h.worstCaseNanoUsd());
+    ps.setLong(6, JournalEntry.micros(h.created()));
+    ps.executeUpdate();
   }
 
   /**
    * Deletes the hold and adds the actual cost to route and tenant. The cost is added even if the
    * hold row is absent: losing spend is the failure this ledger exists to prevent.
    */
-  static void settle(Connection c, SettlementRecord s) throws SQLException {
-    deleteHold(c, s.holdId());
-    addSpend(c, s.day(), s.route(), s.tenant(), s.actualNanoUsd());
+  static void settle(StatementCache sql, SettlementRecord s) throws SQLException {
+    deleteHold(sql, s.holdId());
+    addSpend(sql, s.day(), s.route(), s.tenant(), s.actualNanoUsd());
   }
 
-  static void deleteHold(Connection c, String holdId) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(DELETE_HOLD)) {
-      ps.setString(1, holdId);
-      ps.executeUpdate();
-    }
+  static void deleteHold(StatementCache sql, String holdId) throws SQLException {
+    PreparedStatement ps = sql.get(DELETE_HOLD);
+    ps.setString(1, holdId);
+    ps.executeUpdate();
   }
 
-  static void addSpend(Connection c, LocalDate day, String route, String tenant, long nano)
+  static void addSpend(StatementCache sql, LocalDate day, String route, String tenant, long nano)
       throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(ADD_SPEND)) {
-      for (SpendKey key : List.of(SpendKey.route(route), SpendKey.tenant(tenant))) {
-        ps.setString(1, day.toString());
-        ps.setString(2, key.scope().column());
-        ps.setString(3, key.name());
-        ps.setLong(4, nano);
-        ps.addBatch();
-      }
-      ps.executeBatch();
-    }
+    // route and tenant were validated when their record was made
+    PreparedStatement ps = sql.get(ADD_SPEND);
+    String d = day.toString();
+    addSpendRow(ps, d, SpendKey.Scope.ROUTE, route, nano);
+    addSpendRow(ps, d, SpendKey.Scope.TENANT, tenant, nano);
+    ps.executeBatch();
+  }
+
+  private static void addSpendRow(
+      PreparedStatement ps, String day, SpendKey.Scope scope, String name, long nano)
+      throws SQLException {
+    ps.setString(1, day);
+    ps.setString(2, scope.column());
+    ps.setString(3, name);
+    ps.setLong(4, nano);
+    ps.addBatch();
   }
 
   static Map<SpendKey, Long> spendForDay(Connection c, LocalDate day) throws SQLException {
@@ -77,7 +81,9 @@ final class LedgerTables {
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           SpendKey.Scope scope =
-              "route".equals(rs.getString(1)) ? SpendKey.Scope.ROUTE : SpendKey.Scope.TENANT;
+              SpendKey.Scope.ROUTE.column().equals(rs.getString(1))
+                  ? SpendKey.Scope.ROUTE
+                  : SpendKey.Scope.TENANT;
           out.put(new SpendKey(scope, rs.getString(2)), rs.getLong(3));
         }
       }

@@ -1,17 +1,23 @@
 package dev.parapet.core.store;
 
-import java.util.Locale;
 import java.util.Objects;
 
 /** Whose daily spend a figure is: a route's or a tenant's. */
 public record SpendKey(Scope scope, String name) {
   /** Spend is capped per route and per tenant (SPEC §2 {@code budget_daily_usd}). */
   public enum Scope {
-    ROUTE,
-    TENANT;
+    ROUTE("route"),
+    TENANT("tenant");
 
+    private final String column;
+
+    Scope(String column) {
+      this.column = column;
+    }
+
+    /** The value stored in {@code spend_day.scope}. */
     String column() {
-      return name().toLowerCase(Locale.ROOT);
+      return column;
     }
   }
 

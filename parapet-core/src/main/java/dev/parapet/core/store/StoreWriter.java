@@ -50,6 +50,8 @@ final class StoreWriter implements Runnable {
   private static final long MAX_BACKOFF_MILLIS = 2_000;
 
   private final Connection connection;
+  /** The batch statements, compiled once; only the writer thread uses them. */
+  private final StatementCache statements;
   private final Mac mac;
   private final StoreOptions options;
   private ChainState chain;
@@ -79,6 +81,7 @@ final class StoreWriter implements Runnable {
 
   StoreWriter(Connection connection, Mac mac, ChainState chain, StoreOptions options) {
     this.connection = connection;
+    this.statements = new StatementCache(connection);
     this.mac = mac;
     this.chain = chain;
     this.options = options;
@@ -221,6 +224,11 @@ final class StoreWriter implements Runnable {
     return commits.get();
   }
 
+  /** Statements the writer holds compiled; for tests. Read it only while the writer is idle. */
+  int preparedStatements() {
+    return statements.size();
+  }
+
   int largestBatch() {
     return largestBatch.get();
   }
@@ -242,6 +250,14 @@ final class StoreWriter implements Runnable {
 
   @Override
   public void run() {
+    try {
+      loop();
+    } finally {
+      statements.close();
+    }
+  }
+
+  private void loop() {
     try {
       connection.setAutoCommit(false);
     } catch (SQLException e) {
@@ -317,20 +333,19 @@ final class StoreWriter implements Runnable {
     try {
       for (LedgerWork l : ledgerBatch) {
         if (l instanceof LedgerWork.Hold h) {
-          LedgerTables.insertHold(connection, h.hold());
+          LedgerTables.insertHold(statements, h.hold());
         } else if (l instanceof LedgerWork.Settle s) {
-          LedgerTables.settle(connection, s.settlement());
+          LedgerTables.settle(statements, s.settlement());
         } else if (l instanceof LedgerWork.Release r) {
-          LedgerTables.deleteHold(connection, r.holdId());
+          LedgerTables.deleteHold(statements, r.holdId());
         }
       }
       if (!detailBatch.isEmpty()) {
-        try (PreparedStatement insert = connection.prepareStatement(JournalEntry.INSERT)) {
-          for (JournalEntry e : detailBatch) {
-            next.append(insert, mac, e);
-          }
+        PreparedStatement insert = statements.get(JournalEntry.INSERT);
+        for (JournalEntry e : detailBatch) {
+          next.append(insert, mac, e);
         }
-        next.writeHead(connection, mac);
+        next.writeHead(statements, mac);
       }
       if (injectedFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
         throw new SQLException("[SQLITE_FULL] database or disk is full (injected by a test)");
@@ -389,6 +404,7 @@ final class StoreWriter implements Runnable {
   }
 
   private void rollback() {
+    statements.close(); // the driver finalizes a statement on some errors; start afresh
     try {
       connection.rollback();
     } catch (SQLException ignored) {

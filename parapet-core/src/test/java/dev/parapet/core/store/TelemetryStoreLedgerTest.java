@@ -131,6 +131,48 @@ class TelemetryStoreLedgerTest {
   }
 
   @Test
+  void aStatementThatFailsDoesNotPoisonTheWritersNextBatches() throws Exception {
+    // The writer compiles its statements once (StatementCache); a statement SQLite rejects must
+    // not leave a broken one behind for the batches after it.
+    try (TelemetryStore store = open(dir)) {
+      store.persistHold(hold("dup", 100)).get(5, TimeUnit.SECONDS);
+      ExecutionException e =
+          assertThrows(
+              ExecutionException.class,
+              () -> store.persistHold(hold("dup", 100)).get(10, TimeUnit.SECONDS));
+      assertInstanceOf(StoreException.class, e.getCause());
+      for (int i = 0; i < 3; i++) {
+        store.persistHold(hold("after-" + i, 10)).get(10, TimeUnit.SECONDS);
+        store.offerRequest(StoreFixtures.request("r" + i, 1));
+        store.persistSettlement(settle("after-" + i, 7));
+      }
+      store.persistSettlement(settle("dup", 40));
+      StoreFixtures.flush(store);
+      assertEquals(61L, store.spendForDay(DAY).get(SpendKey.route("summarizer")));
+      assertEquals(3, store.verifyChain().rowsChecked());
+    }
+    try (TelemetryStore store = open(dir)) {
+      assertEquals(List.of(), store.recoverOpenHolds(), "every hold was settled");
+    }
+  }
+
+  @Test
+  void writerReusesItsCompiledStatements() throws Exception {
+    try (TelemetryStore store = open(dir)) {
+      for (int i = 0; i < 50; i++) {
+        store.persistHold(hold("h" + i, 10)).get(10, TimeUnit.SECONDS);
+        store.offerRequest(StoreFixtures.request("r" + i, 1));
+        store.persistSettlement(settle("h" + i, 1));
+      }
+      StoreFixtures.flush(store);
+      assertEquals(
+          5, store.writer().preparedStatements(),
+          "hold insert, hold delete, spend upsert, journal insert, head upsert");
+      assertEquals(50L, store.spendForDay(DAY).get(SpendKey.tenant("prod")));
+    }
+  }
+
+  @Test
   void repeatedDiskErrorsShedDetailButNeverSettlements() throws Exception {
     try (TelemetryStore store = open(dir)) {
       store.writer().pauseForTest();
