@@ -147,19 +147,23 @@ public final class Redactor {
   public Redacted redact(String text) {
     Objects.requireNonNull(text, "text");
     Map<RedactionPattern, Integer> counts = new EnumMap<>(RedactionPattern.class);
-    StringBuilder out = new StringBuilder(text.length());
+    // Made at the first match: most texts have none and are returned as they are.
+    StringBuilder[] out = {null};
     int[] copied = {0};
     forEachMatch(text, 0, m -> {
       counts.merge(m.pattern(), 1, Integer::sum);
-      out.append(text, copied[0], m.start()).append("[REDACTED:").append(m.pattern().name()).append(']');
+      if (out[0] == null) {
+        out[0] = new StringBuilder(text.length() + 32);
+      }
+      out[0].append(text, copied[0], m.start()).append("[REDACTED:").append(m.pattern().name()).append(']');
       copied[0] = m.end();
       return true;
     });
-    if (counts.isEmpty()) {
+    if (out[0] == null) {
       return new Redacted(text, Map.of());
     }
-    out.append(text, copied[0], text.length());
-    return new Redacted(out.toString(), counts);
+    out[0].append(text, copied[0], text.length());
+    return new Redacted(out[0].toString(), counts);
   }
 
   /**

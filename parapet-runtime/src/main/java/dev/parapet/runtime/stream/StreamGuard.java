@@ -61,7 +61,10 @@ public final class StreamGuard implements ExchangeObserver {
   private final OutputTally tally;
   private final EnforcementEvents events;
   private final TokenCounter counter;
-  private final Optional<OutputScanner> scanner;
+  /** The route's output patterns, or null when its answers are not scanned. */
+  private final Redactor outputRedactor;
+  /** Made with the first streamed delta: a whole answer is scrubbed at once and needs none. */
+  private OutputScanner scanner;
   private final int maxTokensOut;
   /** Texts held uncounted below this many chars per choice; a longer run is counted at once. */
   static final int PENDING_CHARS = 8 * 1024;
@@ -78,8 +81,8 @@ public final class StreamGuard implements ExchangeObserver {
     Route route = request.route();
     this.counter = TokenCounter.forModel(route.provider().type(), route.provider().model());
     RedactionPolicy redaction = route.policy().redaction();
-    this.scanner = redaction.scanOutput() && !redaction.patterns().isEmpty()
-        ? Optional.of(new OutputScanner(Redactor.forPatterns(redaction.patterns()))) : Optional.empty();
+    this.outputRedactor = redaction.scanOutput() && !redaction.patterns().isEmpty()
+        ? Redactor.forPatterns(redaction.patterns()) : null;
     this.maxTokensOut = route.policy().maxTokensOut();
   }
 
@@ -101,13 +104,18 @@ public final class StreamGuard implements ExchangeObserver {
           tally.add(c.count());
         }
         longest = Math.max(longest, c.counted);
-        Optional<RedactionPattern> match = scanner.flatMap(s -> s.feed(delta));
-        if (match.isPresent()) {
-          return Optional.of(cutOnPattern(match.get()));
+        if (outputRedactor != null) {
+          if (scanner == null) {
+            scanner = new OutputScanner(outputRedactor);
+          }
+          Optional<RedactionPattern> match = scanner.feed(delta);
+          if (match.isPresent()) {
+            return Optional.of(cutOnPattern(match.get()));
+          }
         }
       }
-      if (choice.finished() && scanner.isPresent()) {
-        Optional<RedactionPattern> held = scanner.get().finish(); // a card or address at the very end
+      if (choice.finished() && scanner != null) {
+        Optional<RedactionPattern> held = scanner.finish(); // a card or address at the very end
         if (held.isPresent()) {
           return Optional.of(cutOnPattern(held.get()));
         }
@@ -202,12 +210,11 @@ public final class StreamGuard implements ExchangeObserver {
       wholeTexts = texts;
       tally.defer(this::countDeferred);
     }
-    if (scanner.isEmpty()) {
+    if (outputRedactor == null) {
       return Optional.empty();
     }
-    RedactionPolicy redaction = request.route().policy().redaction();
-    Redactor redactor = Redactor.forPatterns(redaction.patterns());
-    return redaction.mode() == RedactionMode.BLOCK ? blockAnswer(redactor, answer) : scrubAnswer(redactor, answer);
+    return request.route().policy().redaction().mode() == RedactionMode.BLOCK
+        ? blockAnswer(outputRedactor, answer) : scrubAnswer(outputRedactor, answer);
   }
 
   private Optional<Veto> blockAnswer(Redactor redactor, Translated answer) {
