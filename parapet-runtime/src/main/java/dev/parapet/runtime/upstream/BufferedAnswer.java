@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parapet.runtime.PolicyThreads;
+import dev.parapet.runtime.http.ParapetError;
 import dev.parapet.runtime.provider.ProviderAdapter;
 import dev.parapet.runtime.provider.ProviderProtocolException;
 import dev.parapet.runtime.provider.Translated;
@@ -17,6 +19,8 @@ import io.netty.handler.codec.http.HttpStatusClass;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A provider answer read whole before anything reaches the caller: every non-streaming call, and
@@ -26,6 +30,11 @@ import java.util.Optional;
  */
 final class BufferedAnswer implements Answer {
   static final int MAX_BODY_BYTES = 16 << 20;
+  /** Answers larger than this are read and checked off the event loop. */
+  static final int OFF_LOOP_BYTES = PolicyThreads.THRESHOLD;
+  private static final Logger LOG = LoggerFactory.getLogger(BufferedAnswer.class);
+  /** Test hook: runs on the policy thread before it reads a large answer (to hold it there). */
+  static volatile Runnable beforeOffLoopReadForTest;
   private static final ObjectMapper JSON = new ObjectMapper();
   /**
    * The same parse, refusing what a re-serialization would have hidden from the caller: a
@@ -84,39 +93,89 @@ final class BufferedAnswer implements Answer {
     call.fail(failure);
   }
 
+  /**
+   * Reads and translates the answer, then lets the observers check it and sends it. A large answer
+   * is read on the {@link PolicyThreads} (parsing 16 MB of JSON takes ~100 ms) while this loop
+   * serves its other connections. That work touches nothing of the call's: it reads its own
+   * reference to the bytes and builds a new tree, so a caller who leaves meanwhile ends the call at
+   * once, as on the loop, and the tree is dropped when it comes back.
+   */
   private void answer() {
-    Translated t;
-    ObjectNode parsed;
-    boolean exact = utf8(body);
+    if (body.readableBytes() > OFF_LOOP_BYTES) {
+      ByteBuf input = body.retainedDuplicate(); // dispose() may release the body meanwhile
+      boolean went = PolicyThreads.run(call.ctx.executor(), () -> {
+        try {
+          Runnable hook = beforeOffLoopReadForTest;
+          if (hook != null) {
+            hook.run();
+          }
+          return read(input);
+        } finally {
+          input.release();
+        }
+      }, (read, failure) -> {
+        if (call.completed()) {
+          return; // the caller left; dispose() released the body
+        }
+        if (failure != null) {
+          LOG.error("route={} request_id={} failed reading the answer: {}", call.request.route().name(),
+              call.request.requestId(), failure.getClass().getName());
+          call.fail(ParapetError.INTERNAL_ERROR, "the answer could not be processed");
+        } else {
+          deliver(read);
+        }
+      }, read -> { });
+      if (went) {
+        return;
+      }
+      input.release(); // the pool is full: read it here, as a small answer is
+    }
+    deliver(read(body));
+  }
+
+  /**
+   * An answer read from the provider's bytes: its translation, and whether those bytes are exactly
+   * its tree (then they may be sent as received); null for a provider that broke the protocol.
+   */
+  private record Read(Translated translated, boolean asReceived) {}
+
+  private Read read(ByteBuf json) {
+    boolean exact = utf8(json);
     try {
       JsonNode tree;
       if (exact) {
         try {
-          tree = read(EXACT);
+          tree = read(json, EXACT);
         } catch (IOException e) {
           exact = false; // not sent as received; the ordinary parse decides whether it is an answer
-          tree = read(JSON.reader());
+          tree = read(json, JSON.reader());
         }
       } else {
-        tree = read(JSON.reader());
+        tree = read(json, JSON.reader());
       }
       if (!(tree instanceof ObjectNode object)) {
         throw new ProviderProtocolException("answer is not a JSON object");
       }
-      parsed = object;
-      t = adapter.translateResponse(call.request.route(), object);
+      Translated t = adapter.translateResponse(call.request.route(), object);
+      // The adapter passed the provider's tree through (OpenAI shape already): the bytes are the answer.
+      return new Read(t, exact && t.body() == object);
     } catch (IOException | ProviderProtocolException e) {
+      return null;
+    }
+  }
+
+  private void deliver(Read read) {
+    if (read == null) {
       call.fail(UpstreamFailure.PROTOCOL);
       return;
     }
-    translated = Optional.of(t);
-    // The adapter passed the provider's tree through (OpenAI shape already): the bytes are the answer.
-    ByteBuf asReceived = exact && t.body() == parsed ? body : null;
-    call.answerWhole(t, CallerHeaders.from(head.headers(), false, call.providerKey), asReceived);
+    translated = Optional.of(read.translated());
+    call.answerWhole(read.translated(), CallerHeaders.from(head.headers(), false, call.providerKey),
+        read.asReceived() ? body : null);
   }
 
-  private JsonNode read(ObjectReader reader) throws IOException {
-    try (InputStream in = new ByteBufInputStream(body.duplicate())) {
+  private static JsonNode read(ByteBuf json, ObjectReader reader) throws IOException {
+    try (InputStream in = new ByteBufInputStream(json.duplicate())) {
       return reader.readTree(in);
     }
   }

@@ -1,0 +1,182 @@
+package dev.parapet.runtime.upstream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.parapet.runtime.PolicyThreads;
+import dev.parapet.runtime.RequestCompleted;
+import java.io.InputStream;
+import java.net.Socket;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A whole answer larger than {@link PolicyThreads#THRESHOLD} is read (parsed and translated) on the
+ * policy threads: its loop serves other connections meanwhile, the outcome is the one a read on
+ * the loop gives, and a caller who leaves meanwhile ends the call at once, once. Over real sockets,
+ * with the leak detector at paranoid.
+ */
+class LargeWholeAnswerTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /** ~40 KB of answer, as the provider might format it (not Jackson's spelling). */
+  static final String BIG = "{ \"id\": \"chatcmpl-big\", \"object\": \"chat.completion\", \"model\": \"gpt-4o-2024-08-06\","
+      + " \"choices\": [ { \"index\": 0, \"message\": { \"role\": \"assistant\", \"content\": \""
+      + "a long answer. ".repeat(2_700) + "\" }, \"finish_reason\": \"stop\" } ],"
+      + " \"usage\": { \"prompt_tokens\": 7, \"completion_tokens\": 8100, \"total_tokens\": 8107 } }\n";
+  static final String BIG_ASK = "{\"messages\":[{\"role\":\"user\",\"content\":\"big\"}]}";
+
+  private final CountDownLatch entered = new CountDownLatch(1);
+  private final CountDownLatch release = new CountDownLatch(1);
+  private final AtomicReference<String> readOn = new AtomicReference<>();
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private TestGateway gateway;
+  private FakeProvider provider;
+  private volatile String bigAnswer = BIG;
+
+  /** Holds the large answer's read on its policy thread, so the test controls how long it takes. */
+  private void holdReads() {
+    BufferedAnswer.beforeOffLoopReadForTest = () -> {
+      readOn.set(Thread.currentThread().getName());
+      entered.countDown();
+      try {
+        release.await(20, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    };
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    gateway = new TestGateway();
+    provider = new FakeProvider((req, c) -> {
+      byte[] body = (req.body().contains("big") ? bigAnswer : UpstreamProxyHandlerTest.OPENAI_ANSWER)
+          .getBytes(StandardCharsets.UTF_8);
+      c.out.write(("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: " + body.length
+          + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      c.out.write(body);
+      c.out.flush();
+    });
+    gateway.addRoute("r", provider.baseUrl("http", "127.0.0.1"), 10_000);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    BufferedAnswer.beforeOffLoopReadForTest = null;
+    release.countDown();
+    provider.close();
+    gateway.close();
+    LeakWatch.assertNoLeaks();
+  }
+
+  private HttpRequest ask(String body) {
+    return HttpRequest.newBuilder(gateway.uri("r")).timeout(Duration.ofSeconds(20))
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+  }
+
+  /** A small call on a fresh connection (so on each loop in turn), answered while the big one waits. */
+  private void smallCallAnswers() throws Exception {
+    try (Socket s = new Socket("127.0.0.1", gateway.port())) {
+      s.setSoTimeout(5_000);
+      UpstreamStreamingTest.rawPost(s.getOutputStream(), UpstreamProxyHandlerTest.ASK);
+      String answer = readUntil(s.getInputStream(), "\"usage\"");
+      assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+    }
+    assertEquals(200, gateway.nextCompleted().status());
+  }
+
+  private static String readUntil(InputStream in, String marker) throws Exception {
+    StringBuilder got = new StringBuilder();
+    byte[] buf = new byte[4096];
+    while (!got.toString().contains(marker)) {
+      int n = in.read(buf);
+      if (n < 0) {
+        break;
+      }
+      got.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+    }
+    return got.toString();
+  }
+
+  @Test
+  void bothLoopsServeOtherCallsWhileALargeAnswerIsRead() throws Exception {
+    assertTrue(BIG.length() > PolicyThreads.THRESHOLD);
+    holdReads();
+    CompletableFuture<HttpResponse<byte[]>> big = http.sendAsync(ask(BIG_ASK), HttpResponse.BodyHandlers.ofByteArray());
+    assertTrue(entered.await(10, TimeUnit.SECONDS), "the large answer went to a policy thread");
+    assertTrue(readOn.get().startsWith("parapet-policy"), readOn.get());
+    for (int i = 0; i < 4; i++) { // four connections: two on each of the gateway's two loops
+      smallCallAnswers();
+    }
+    assertFalse(big.isDone(), "the large answer waited for its read");
+
+    release.countDown();
+    HttpResponse<byte[]> res = big.get(20, TimeUnit.SECONDS);
+    assertEquals(200, res.statusCode());
+    assertArrayEquals(BIG.getBytes(StandardCharsets.UTF_8), res.body(), "sent as the provider's bytes");
+    RequestCompleted done = gateway.nextCompleted();
+    assertEquals(200, done.status());
+    assertEquals(8100L, done.usage().orElseThrow().completionTokens());
+  }
+
+  @Test
+  void aLargeAnswerReadsAsOnTheLoop() throws Exception {
+    long before = PolicyThreads.completedTasks();
+    String compact = JSON.writeValueAsString(JSON.readTree(BIG));
+    bigAnswer = compact.replace("\"object\":", "\"model\":\"gpt-evil\",\"object\":"); // a duplicate key
+    HttpResponse<String> dup = http.send(ask(BIG_ASK), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, dup.statusCode());
+    assertFalse(dup.body().contains("gpt-evil"), "re-serialized from the tree, not sent as received");
+    assertEquals(JSON.readTree(compact), JSON.readTree(dup.body()));
+    assertEquals(200, gateway.nextCompleted().status());
+
+    bigAnswer = "[" + "1,".repeat(PolicyThreads.THRESHOLD) + "1]";
+    HttpResponse<String> notAnAnswer = http.send(ask(BIG_ASK), HttpResponse.BodyHandlers.ofString());
+    assertEquals(502, notAnAnswer.statusCode(), notAnAnswer.body());
+    assertEquals("upstream_error", JSON.readTree(notAnAnswer.body()).path("error").path("code").asText());
+    assertEquals(502, gateway.nextCompleted().status());
+
+    smallCallAnswers();
+    // The pool counts a task just after it hands the result back.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (PolicyThreads.completedTasks() < before + 2 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertEquals(before + 2, PolicyThreads.completedTasks(), "the two large answers, not the small one");
+  }
+
+  @Test
+  void aCallerWhoLeavesWhileItsAnswerIsReadEndsTheCallAtOnceAndOnce() throws Exception {
+    holdReads();
+    try (Socket s = new Socket("127.0.0.1", gateway.port())) {
+      UpstreamStreamingTest.rawPost(s.getOutputStream(), BIG_ASK);
+      assertTrue(entered.await(10, TimeUnit.SECONDS), "the large answer went to a policy thread");
+      // The front reads nothing while a call is in flight, so a caller's own close is seen when
+      // the answer is written; a connection closed on the gateway's side (idle timeout, shutdown)
+      // goes inactive at once. Close this call's connection so, while the policy thread holds it.
+      int callerPort = s.getLocalPort();
+      io.netty.channel.Channel connection = gateway.children.stream()
+          .filter(ch -> ((java.net.InetSocketAddress) ch.remoteAddress()).getPort() == callerPort)
+          .findFirst().orElseThrow();
+      connection.close().sync();
+      assertEquals(RequestCompleted.CALLER_GONE, gateway.nextCompleted().status(), "ended at once");
+    }
+    release.countDown(); // the read comes back to a finished call
+    assertNull(gateway.completed.poll(500, TimeUnit.MILLISECONDS), "ended once");
+    smallCallAnswers(); // and the gateway carries on
+  }
+}
