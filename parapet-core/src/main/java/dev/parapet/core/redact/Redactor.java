@@ -37,16 +37,17 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * ({@code 1234 5678@example.com}); re2j's per-{@code find} cost is high, so the design avoids
  * retrying a search at every character of a rejected candidate.
  *
- * <p><b>Prefilter.</b> re2j has no DFA: its NFA scans a few MB/s, slower than a prompt should
- * cost. Every pattern's match contains a short literal trigger ({@code @}, {@code eyJ}, four
- * digits…), so {@link Triggers} first finds, with a plain loop, where the leftmost match could
- * start; text without a trigger is never handed to re2j. When that trigger is a number's (four
- * digits, digit-dot-digit: years, versions, prices) and no e-mail can start there, only the
- * IPV4/CREDIT_CARD search runs, over that run of digits and separators alone ({@link #numberRun}),
- * and without re2j: {@link NumberRuns} is a closed form of those two regexes. The matches are
- * exactly the regex's ({@code NumberRunsTest} checks the search against re2j on random runs,
- * {@code TriggersTest} the whole scan against the regex alone, on random text and on numbers
- * among words).
+ * <p><b>Prefilter and closed forms.</b> re2j has no DFA: its NFA scans a few MB/s, slower than a
+ * prompt should cost. Every pattern's match contains a short literal trigger ({@code @},
+ * {@code eyJ}, four digits…), so {@link Triggers} first finds, with a plain loop, where the
+ * leftmost match could start; text without a trigger is never searched further. At that trigger
+ * the match is decided without re2j: each pattern's shape is forced (its runs are maximal), so
+ * {@link Shapes} has a closed form of each regex — the e-mail's domain, the JWT's three parts, a
+ * bearer token, each API key prefix — and {@link NumberRuns} one of the IPV4/CREDIT_CARD pair
+ * ({@link #literalTrigger}, {@link #numberRun}). Only a real private key header hands the search
+ * to the regex, whose body rules are its own. The regexes stay the specification: the matches are
+ * exactly theirs ({@code TriggersTest} compares the whole scan against the regex alone on random
+ * text built from the patterns' edges, {@code NumberRunsTest} the number search).
  *
  * <p>Instances are immutable, thread-safe and cached per pattern set.
  */
@@ -201,14 +202,24 @@ public final class Redactor {
         if (runs == null) {
           runs = new Runs();
         }
-        if (!numberGroups.isEmpty() && Shapes.isDigit(text.charAt(trigger))) {
-          if (!(email && runs.localRunEndsAtSign(text, candidate))) {
-            pos = numberRun(text, candidate, trigger, runs, visitor);
-            if (pos < 0) {
-              return;
-            }
-            continue;
+        char tc = text.charAt(trigger);
+        int next;
+        if (Shapes.isDigit(tc)) {
+          // An e-mail through the digits starts at the candidate, the leftmost start there is, and
+          // outranks the number patterns there; otherwise it is a number's (numberRun).
+          int emailEnd = email ? runs.emailEnd(text, candidate) : -1;
+          next = emailEnd >= 0
+              ? visit(RedactionPattern.EMAIL, text, candidate, emailEnd, visitor)
+              : numberRun(text, candidate, trigger, runs, visitor);
+        } else {
+          next = literalTrigger(text, candidate, trigger, tc, runs, visitor);
+        }
+        if (next != UNDECIDED) {
+          if (next < 0) {
+            return;
           }
+          pos = next;
+          continue;
         }
         viewEnd = searchEnd(text, candidate, trigger, runs);
       }
@@ -263,6 +274,66 @@ public final class Redactor {
     return visit(n.pattern(), text, n.start(), n.end(), visitor);
   }
 
+  /** {@link #literalTrigger} could not decide: the regex must. */
+  private static final int UNDECIDED = Integer.MIN_VALUE;
+
+  /**
+   * The leftmost trigger at or after the search position is a literal one (every pattern's but
+   * the numbers'): decides, without re2j, which match starts in {@code [candidate, trigger]}, if
+   * any. re2j reads a few MB/s; text made of triggers that lead nowhere ({@code a@a@…},
+   * {@code eyJ.eyJ.…}, {@code Bearer Bearer …}, PEM headers) kept it reading a whole 1 MB stretch,
+   * and every match, however long ({@code sk-sk-…} is one key), cost a pass over it. Each of
+   * these shapes has a closed form in {@link Shapes}: its runs are maximal and its match forced.
+   *
+   * <p>Why only these can start there: every other pattern's match starts at its own trigger, or
+   * (IPV4, CREDIT_CARD) holds one, and no trigger starts before {@code trigger}. An e-mail can
+   * start only at {@code candidate} (every start in the local-part run before the trigger shares
+   * its {@code @}, and leftmost wins), and only if that run ends at an {@code @} with a domain after
+   * it. The trigger's own pattern can start only at {@code trigger}, and where an e-mail starts
+   * there too it wins by priority. If nothing starts in {@code [candidate, trigger]}, the search
+   * goes on at {@code trigger + 1}. A real private key header is left to the regex: its body is
+   * the regex's job, and keys are rare.
+   *
+   * @return where to search next, -1 to stop, or {@link #UNDECIDED}
+   */
+  private int literalTrigger(CharSequence text, int candidate, int trigger, char tc, Runs runs, MatchVisitor visitor) {
+    int emailEnd = email ? runs.emailEnd(text, candidate) : -1;
+    if (emailEnd >= 0 && candidate < trigger) {
+      return visit(RedactionPattern.EMAIL, text, candidate, emailEnd, visitor);
+    }
+    RedactionPattern own = null;
+    int end = -1;
+    switch (tc) {
+      case 'e' -> {
+        own = RedactionPattern.JWT;
+        end = Shapes.jwtEnd(text, trigger);
+      }
+      case 'b', 'B' -> {
+        own = RedactionPattern.BEARER_TOKEN;
+        end = Shapes.bearerEnd(text, trigger);
+      }
+      case 's', 'A', 'g', 'x' -> {
+        own = RedactionPattern.API_KEY;
+        end = Shapes.apiKeyEnd(text, trigger);
+      }
+      case '-' -> {
+        if (Shapes.pemHeaderEnd(text, trigger) >= 0) {
+          return UNDECIDED;
+        }
+      }
+      default -> {
+        // '@': an e-mail's, decided above and below
+      }
+    }
+    if (end >= 0) {
+      return visit(own, text, trigger, end, visitor);
+    }
+    if (emailEnd >= 0) {
+      return visit(RedactionPattern.EMAIL, text, candidate, emailEnd, visitor);
+    }
+    return trigger + 1;
+  }
+
   /**
    * How much of the text the regex search from {@code candidate} needs to see. An unanchored
    * search that finds nothing reads the whole rest of the text at re2j's NFA speed: 1 MB of prose
@@ -304,6 +375,24 @@ public final class Redactor {
     private int matchableEnd = -1;
     private int pemFrom = -1;
     private int pemAt = -1; // the first PRIVATE_KEY header at or after pemFrom; -1 if none
+
+    private int domainAt = -1; // the @ whose domain end was measured last
+    private int domainEnd = -1;
+
+    /**
+     * The end of the e-mail starting at {@code i}, or -1 if none does: the local-part run from
+     * {@code i} must be non-empty and end at an {@code @} with a domain after it.
+     */
+    int emailEnd(CharSequence text, int i) {
+      if (!localRunEndsAtSign(text, i) || localEnd == i) {
+        return -1;
+      }
+      if (domainAt != localEnd) {
+        domainAt = localEnd;
+        domainEnd = Shapes.emailDomainEnd(text, localEnd);
+      }
+      return domainEnd;
+    }
 
     /** Whether the run of e-mail local-part characters from {@code i} ends at an {@code @}. */
     boolean localRunEndsAtSign(CharSequence text, int i) {

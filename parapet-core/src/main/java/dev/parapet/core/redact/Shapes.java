@@ -4,8 +4,10 @@ import dev.parapet.core.config.RedactionPattern;
 import java.util.List;
 
 /**
- * The RE2 source of each built-in pattern, and the checks a regex cannot express (Luhn, IPv4
- * exclusions). See {@code docs/redaction.md} for what each catches and misses.
+ * The RE2 source of each built-in pattern, the checks a regex cannot express (Luhn, IPv4
+ * exclusions), and closed forms of the shapes that {@link Redactor} decides without re2j (each
+ * one's javadoc says why its match is forced). See {@code docs/redaction.md} for what each
+ * catches and misses.
  *
  * <p>Every regex here runs on caller text, so it is RE2 syntax only (re2j: no backreferences, no
  * lookaround) and uses non-capturing groups: {@link Redactor} wraps each in one capturing group of
@@ -118,6 +120,211 @@ final class Shapes {
     }
     boolean unspecified = parts[0] == 0 && parts[1] == 0 && parts[2] == 0 && parts[3] == 0;
     return !unspecified && parts[0] != 127;
+  }
+
+  /**
+   * Where the EMAIL match whose {@code @} is at {@code at} ends, or -1 if there is none: the
+   * closed form of the regex's domain, {@code [A-Za-z0-9][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}},
+   * under leftmost-first matching. Labels are maximal runs (the next token needs a dot, which no
+   * label holds), so the only choice is how many labels come before the TLD, and greedy takes the
+   * most: the match ends after the letters that follow the last dot of the chain of labels that
+   * has two or more letters after it (e.g. {@code a@b.cc.d1} ends after {@code cc}; {@code a@b.com1}
+   * after {@code com}).
+   */
+  static int emailDomainEnd(CharSequence text, int at) {
+    int n = text.length();
+    int i = at + 1;
+    if (i >= n || !asciiAlnum(text.charAt(i))) {
+      return -1;
+    }
+    i = labelEnd(text, i);
+    int end = -1;
+    while (i < n && text.charAt(i) == '.') {
+      int letters = i + 1;
+      while (letters < n && asciiLetter(text.charAt(letters))) {
+        letters++;
+      }
+      if (letters - (i + 1) >= 2) {
+        end = letters;
+      }
+      int next = labelEnd(text, i + 1);
+      if (next == i + 1) {
+        break; // a dot with no label after it ends the domain
+      }
+      i = next;
+    }
+    return end;
+  }
+
+  /**
+   * Where the JWT match at {@code at} (which starts {@code eyJ}) ends, or -1: the closed form of
+   * {@code \beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*}. No class holds a dot,
+   * so every run is maximal and the match is forced.
+   */
+  static int jwtEnd(CharSequence text, int at) {
+    if (at > 0 && wordChar(text.charAt(at - 1))) {
+      return -1; // \b before 'e'
+    }
+    int i = at;
+    for (int part = 0; part < 2; part++) {
+      if (!Triggers.startsWith(text, i, "eyJ")) {
+        return -1;
+      }
+      int run = base64UrlEnd(text, i + 3);
+      if (run - (i + 3) < 10 || run >= text.length() || text.charAt(run) != '.') {
+        return -1;
+      }
+      i = run + 1;
+    }
+    return base64UrlEnd(text, i);
+  }
+
+  /**
+   * Where the BEARER_TOKEN match at {@code at} (which starts {@code bearer} in any case) ends, or
+   * -1: the closed form of {@code \b(?i:bearer) +[A-Za-z0-9._~+/-]{16,}=*}. Neither class holds a
+   * space or {@code =}, so every run is maximal.
+   */
+  static int bearerEnd(CharSequence text, int at) {
+    if (at > 0 && wordChar(text.charAt(at - 1))) {
+      return -1;
+    }
+    int n = text.length();
+    int spaces = at + "bearer".length();
+    int token = spaces;
+    while (token < n && text.charAt(token) == ' ') {
+      token++;
+    }
+    if (token == spaces) {
+      return -1;
+    }
+    int end = token;
+    while (end < n && b64token(text.charAt(end))) {
+      end++;
+    }
+    if (end - token < 16) {
+      return -1;
+    }
+    while (end < n && text.charAt(end) == '=') {
+      end++;
+    }
+    return end;
+  }
+
+  /**
+   * Where the API_KEY match at {@code at} ends, or -1: the closed form of whichever alternative
+   * of {@link #regex} the prefix at {@code at} selects (their prefixes are distinct): a maximal
+   * run of at least N key characters, or, for AWS ids, exactly 16 followed by a word boundary.
+   */
+  static int apiKeyEnd(CharSequence text, int at) {
+    if (at > 0 && wordChar(text.charAt(at - 1))) {
+      return -1;
+    }
+    if (Triggers.startsWith(text, at, "sk-")) {
+      return runOfAtLeast(text, at + 3, 20, KeyChars.SK);
+    }
+    if (Triggers.startsWith(text, at, "AKIA") || Triggers.startsWith(text, at, "ASIA")) {
+      int end = at + 20;
+      if (end > text.length()) {
+        return -1;
+      }
+      for (int i = at + 4; i < end; i++) {
+        char c = text.charAt(i);
+        if (!isDigit(c) && !(c >= 'A' && c <= 'Z')) {
+          return -1;
+        }
+      }
+      return end < text.length() && wordChar(text.charAt(end)) ? -1 : end;
+    }
+    if (Triggers.startsWith(text, at, "github_pat_")) {
+      return runOfAtLeast(text, at + 11, 22, KeyChars.WORD);
+    }
+    if (Triggers.startsWith(text, at, "gh") && at + 3 < text.length()
+        && "pousr".indexOf(text.charAt(at + 2)) >= 0 && text.charAt(at + 3) == '_') {
+      return runOfAtLeast(text, at + 4, 36, KeyChars.ALNUM);
+    }
+    if (Triggers.startsWith(text, at, "xox") && at + 4 < text.length()
+        && "bpars".indexOf(text.charAt(at + 3)) >= 0 && text.charAt(at + 4) == '-') {
+      return runOfAtLeast(text, at + 5, 10, KeyChars.SLACK);
+    }
+    return -1;
+  }
+
+  /** The key alphabets of {@link #regex}'s API_KEY alternatives. */
+  private enum KeyChars {
+    SK, // [A-Za-z0-9_-]
+    WORD, // [A-Za-z0-9_]
+    ALNUM, // [A-Za-z0-9]
+    SLACK; // [A-Za-z0-9-]
+
+    boolean has(char c) {
+      return asciiAlnum(c) || switch (this) {
+        case SK -> c == '_' || c == '-';
+        case WORD -> c == '_';
+        case ALNUM -> false;
+        case SLACK -> c == '-';
+      };
+    }
+  }
+
+  /** The end of the maximal run of {@code chars} from {@code from} if it has {@code min} or more; else -1. */
+  private static int runOfAtLeast(CharSequence text, int from, int min, KeyChars chars) {
+    int end = from;
+    while (end < text.length() && chars.has(text.charAt(end))) {
+      end++;
+    }
+    return end - from >= min ? end : -1;
+  }
+
+  /** RFC 6750's b64token characters, as in the BEARER_TOKEN regex. */
+  private static boolean b64token(char c) {
+    return asciiAlnum(c) || c == '.' || c == '_' || c == '~' || c == '+' || c == '/' || c == '-';
+  }
+
+  private static final List<String> PEM_KINDS = List.of("RSA ", "EC ", "DSA ", "OPENSSH ", "ENCRYPTED ");
+
+  /**
+   * Where a PRIVATE_KEY header line at {@code at} ({@code -----BEGIN }) ends, or -1 if the text
+   * there is not one: {@code -----BEGIN (?:(?:RSA|EC|DSA|OPENSSH|ENCRYPTED) )?PRIVATE KEY-----}.
+   */
+  static int pemHeaderEnd(CharSequence text, int at) {
+    if (!Triggers.startsWith(text, at, "-----BEGIN ")) {
+      return -1;
+    }
+    int i = at + "-----BEGIN ".length();
+    for (String kind : PEM_KINDS) {
+      if (Triggers.startsWith(text, i, kind)) {
+        i += kind.length();
+        break;
+      }
+    }
+    return Triggers.startsWith(text, i, "PRIVATE KEY-----") ? i + "PRIVATE KEY-----".length() : -1;
+  }
+
+  private static int labelEnd(CharSequence text, int i) {
+    while (i < text.length() && (asciiAlnum(text.charAt(i)) || text.charAt(i) == '-')) {
+      i++;
+    }
+    return i;
+  }
+
+  private static int base64UrlEnd(CharSequence text, int i) {
+    while (i < text.length() && (asciiAlnum(text.charAt(i)) || text.charAt(i) == '_' || text.charAt(i) == '-')) {
+      i++;
+    }
+    return i;
+  }
+
+  private static boolean asciiLetter(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+  }
+
+  private static boolean asciiAlnum(char c) {
+    return asciiLetter(c) || isDigit(c);
+  }
+
+  /** RE2's {@code \w}, which its {@code \b} is defined on: ASCII only. */
+  private static boolean wordChar(char c) {
+    return asciiAlnum(c) || c == '_';
   }
 
   static boolean isDigit(char c) {

@@ -53,6 +53,29 @@ class TriggersTest {
   }
 
   /**
+   * The edges of the closed forms that decide literal triggers without re2j
+   * (Redactor#literalTrigger): domains with many labels, dots that end them, TLDs followed by
+   * digits or hyphens, local parts that run into other triggers, JWT parts just short of ten
+   * characters or missing their dots, private key headers of each kind and near misses, bearer
+   * tokens of 15 and 16 characters, keys one character short, AWS ids glued to a word.
+   */
+  private static final String[] LITERAL_PIECES = {
+      "@", "@", "a", "Z", "9", "-", ".", ".", "..", ".-", "-x", ".cc", ".c", ".com1", ".d1", ".co-uk", "b", "@b",
+      "@-b", "@b.cc", "x@y", ".aa.bb", "_", "%", "+", " ", "\n", "é", ",", "=", "eyJ", "eyJ", "eyJabcdefghij",
+      "abcdefghi", "abcdefghijk", "eyJhbGciOiJIUzI1NiJ9", "-----BEGIN ", "-----BEGIN ", "RSA ", "EC ", "OPENSSH ",
+      "ENCRYPTED ", "PRIVATE KEY-----", "PRIVATE KEY", "-----END PRIVATE KEY-----", "MIIEow", "Bearer ", "sk-",
+      "1234", "1.2", Samples.JWT_IO, "bearer", "Bearer", "BEARER ", "bearer  ", "abcdefghijklmnop",
+      "abcdefghijklmno", "==", "=", "/", "~", "abcdefghij0123456789", "abcdefghij012345678", "AKIA", "ASIA",
+      "IOSFODNN7EXAMPLE", "IOSFODNN7EXAMPL", "ghp_", "ghs_", "github_pat_", "16C7e42F292c6912E7710c838347Ae178B4a",
+      "xoxb-", "xoxa-", "1234567890", Samples.GHP, Samples.XOXB, Samples.SK_ANT,
+  };
+
+  @Test
+  void emailJwtAndKeyTriggersFindExactlyWhatTheRegexAloneFinds() {
+    compareOnRandomText(20261124, LITERAL_PIECES, 30_000, 25);
+  }
+
+  /**
    * Random texts of up to {@code maxPieces} pieces, random pattern sets (every third round all of
    * them) and start offsets: the prefiltered redactor finds what the regex alone finds, in a String
    * and in a StringBuilder (what the stream guard scans).

@@ -27,7 +27,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * of prose after one stray trigger ({@code @Override}), which no match completes; and 1 MB
  * adversarial inputs made of the prefixes the patterns must consider at every position —
  * {@code a@a@…} (e-mail), a run of digits (card numbers), {@code 1.1.…} (addresses), repeated
- * {@code -----BEGIN } (private keys), repeated {@code eyJ.} (JWTs).
+ * {@code -----BEGIN } (private keys), repeated {@code eyJ.} (JWTs), repeated {@code Bearer } (bearer
+ * tokens), and {@code sk-sk-…}, which is one key-shaped match 1 MB long.
  * Linear behaviour means the adversarial MB/s stays within a constant factor of ordinary input.
  */
 @State(Scope.Benchmark)
@@ -37,7 +38,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 1)
 public class RedactionScanBenchmark {
-  @Param({"prose-1k", "numbers-1k", "prose-100k", "prose-1m", "stray-1m", "email-1m", "digits-1m", "dotted-1m", "pem-1m", "jwt-1m"})
+  @Param({"prose-1k", "numbers-1k", "prose-100k", "prose-1m", "stray-1m", "email-1m", "digits-1m", "dotted-1m", "pem-1m", "jwt-1m", "bearer-1m", "sk-1m"})
   public String input;
 
   private Redactor redactor;
@@ -57,6 +58,8 @@ public class RedactionScanBenchmark {
       case "dotted-1m" -> repeat("1.", 1 << 20);
       case "pem-1m" -> repeat("-----BEGIN ", 1 << 20);
       case "jwt-1m" -> repeat("eyJ.", 1 << 20);
+      case "bearer-1m" -> repeat("Bearer ", 1 << 20);
+      case "sk-1m" -> repeat("sk-", 1 << 20); // one 1 MB key-shaped match
       default -> throw new IllegalArgumentException(input);
     };
   }
