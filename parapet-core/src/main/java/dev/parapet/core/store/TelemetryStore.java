@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The telemetry store and durable spend ledger in {@code PARAPET_DATA_DIR/parapet.db}: encrypted
  * at rest (see {@link EncryptedDatabase}), request and event rows hash-chained (see {@link
- * ChainVerifier}), written by one thread (see {@link StoreWriter}).
+ * ChainVerifier}), written by one thread (see {@link StoreWriter}), its write-ahead log copied back
+ * by another (see {@link Checkpointer}).
  *
  * <p>Threads: the {@code persist*} and {@code offer*} methods only enqueue and are safe on an
  * event loop. Every other method blocks (reads run on a second, read-only-by-use connection under
@@ -45,17 +46,19 @@ public final class TelemetryStore implements AutoCloseable {
   private final ChainKey chainKey;
   private final StoreWriter writer;
   private final Connection reader;
+  private final Checkpointer checkpointer;
   private final Mac readerMac;
   private final AtomicBoolean holdsAccepted = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private TelemetryStore(
-      Path dataDir, FileLock lock, ChainKey chainKey, StoreWriter writer, Connection reader) {
+  private TelemetryStore(Path dataDir, FileLock lock, ChainKey chainKey, StoreWriter writer, Connection reader,
+      Checkpointer checkpointer) {
     this.dataDir = dataDir;
     this.lock = lock;
     this.chainKey = chainKey;
     this.writer = writer;
     this.reader = reader;
+    this.checkpointer = checkpointer;
     this.readerMac = chainKey.newMac();
   }
 
@@ -109,9 +112,12 @@ public final class TelemetryStore implements AutoCloseable {
       Mac mac = chainKey.newMac();
       ChainState chain = openChain(dataDir, writes, mac, Schema.migrate(writes), options);
       reads = EncryptedDatabase.connect(db, storeKey, options.busyTimeout());
+      Checkpointer.configureWriter(writes);
       StoreWriter writer = new StoreWriter(writes, mac, chain, options);
-      TelemetryStore store = new TelemetryStore(dataDir, lock, chainKey, writer, reads);
+      Checkpointer checkpointer = new Checkpointer(db, storeKey, options.busyTimeout());
+      TelemetryStore store = new TelemetryStore(dataDir, lock, chainKey, writer, reads, checkpointer);
       writer.start();
+      checkpointer.start();
       return store;
     } catch (WrongKeyException e) {
       closeQuietly(writes, reads, chainKey);
@@ -320,6 +326,7 @@ public final class TelemetryStore implements AutoCloseable {
       return;
     }
     writer.close(CLOSE_TIMEOUT);
+    checkpointer.close();
     synchronized (reader) {
       closeQuietly(writer.connection(), reader, chainKey);
     }
@@ -337,6 +344,10 @@ public final class TelemetryStore implements AutoCloseable {
   /** Package-private: the writer, for test hooks. */
   StoreWriter writer() {
     return writer;
+  }
+
+  Checkpointer checkpointer() {
+    return checkpointer;
   }
 
   Path dataDir() {

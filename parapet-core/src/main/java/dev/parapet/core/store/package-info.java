@@ -10,7 +10,9 @@
  *       &lt;dir&gt; was not written with this master key" and leaves the file untouched. One
  *       process per directory ({@code parapet.lock}).
  *   <li><b>Durability</b>: WAL, {@code synchronous=NORMAL}. kill -9 loses nothing committed; a
- *       power loss can lose the last WAL frames not yet synced.
+ *       power loss can lose the last WAL frames not yet synced. The WAL is copied back by its own
+ *       thread ({@link dev.parapet.core.store.Checkpointer}), not by the writer's commits; the WAL
+ *       file may grow to ~32 MB before it starts over.
  *   <li><b>Writes</b> ({@link dev.parapet.core.store.StoreWriter}): one thread, batches. Ledger
  *       work (holds, settlements, releases) is never dropped; a hold's future completes only after
  *       COMMIT. Request and event rows may be shed when their queue is full, counted in {@code

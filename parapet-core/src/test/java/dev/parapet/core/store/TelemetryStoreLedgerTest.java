@@ -157,6 +157,43 @@ class TelemetryStoreLedgerTest {
   }
 
   @Test
+  void theWalIsCopiedBackByItsOwnThreadNotByTheWritersCommits() throws Exception {
+    try (TelemetryStore store = open(dir)) {
+      store.persistHold(hold("first", 1)).get(5, TimeUnit.SECONDS);
+      store.writer().pauseForTest(); // the writer's connection is the writer thread's: borrow it idle
+      try (java.sql.Statement st = store.writer().connection().createStatement();
+          java.sql.ResultSet rs = st.executeQuery("PRAGMA wal_autocheckpoint")) {
+        assertTrue(rs.next());
+        assertEquals(Checkpointer.WRITER_BACKSTOP_PAGES, rs.getInt(1), "the writer's own checkpoints are a backstop");
+      } finally {
+        store.writer().resumeForTest();
+      }
+      for (int i = 0; i < 600; i++) { // ~2,000 WAL pages: past SQLite's default of 1,000
+        store.persistHold(hold("h" + i, 10)).get(10, TimeUnit.SECONDS);
+        store.offerRequest(StoreFixtures.request("r" + i, 1));
+        store.persistSettlement(settle("h" + i, 1));
+      }
+      StoreFixtures.flush(store);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      long runsBefore = store.checkpointer().runs();
+      while ((store.checkpointer().runs() < runsBefore + 2 || !store.checkpointer().caughtUp())
+          && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertTrue(store.checkpointer().caughtUp(), "the checkpoint thread copied every frame back");
+      assertTrue(Thread.getAllStackTraces().keySet().stream()
+          .anyMatch(t -> t.getName().equals(Checkpointer.THREAD_NAME) && t.isDaemon()));
+      assertEquals(600L, store.spendForDay(DAY).get(SpendKey.tenant("prod")));
+    }
+    assertTrue(Thread.getAllStackTraces().keySet().stream()
+        .noneMatch(t -> t.getName().equals(Checkpointer.THREAD_NAME) && t.isAlive()), "stopped with the store");
+    try (TelemetryStore store = open(dir)) {
+      assertEquals(600L, store.spendForDay(DAY).get(SpendKey.tenant("prod")), "everything reopens");
+      assertTrue(store.verifyChain().ok());
+    }
+  }
+
+  @Test
   void writerReusesItsCompiledStatements() throws Exception {
     try (TelemetryStore store = open(dir)) {
       for (int i = 0; i < 50; i++) {
