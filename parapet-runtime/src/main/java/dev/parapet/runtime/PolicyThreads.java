@@ -35,13 +35,12 @@ public final class PolicyThreads {
    * Runs {@code work} on the pool, then hands its result, or what it threw, to {@code then} on
    * {@code loop}. The hand-overs order every access: {@code work} may read what the loop wrote
    * before this call, and {@code then} sees all {@code work} wrote. If the loop has shut down,
-   * {@code orphaned} gets the result on the pool thread instead (to release what it holds; null
-   * when {@code work} threw).
+   * the result is dropped: so is the loop's connection. A result must therefore hold nothing that
+   * needs releasing.
    *
    * @return false, having run nothing, when the pool is full: the caller does the work itself
    */
-  public static <T> boolean run(
-      Executor loop, Supplier<T> work, BiConsumer<T, Throwable> then, java.util.function.Consumer<T> orphaned) {
+  public static <T> boolean run(Executor loop, Supplier<T> work, BiConsumer<T, Throwable> then) {
     try {
       POOL.execute(() -> {
         T result = null;
@@ -56,7 +55,7 @@ public final class PolicyThreads {
         try {
           loop.execute(() -> then.accept(r, f));
         } catch (RejectedExecutionException loopGone) {
-          orphaned.accept(r); // the loop is shutting down, and so is its connection
+          // The loop is shutting down, and so is its connection.
         }
       });
       return true;

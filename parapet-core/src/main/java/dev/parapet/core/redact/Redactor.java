@@ -3,7 +3,6 @@ package dev.parapet.core.redact;
 import com.google.re2j.Matcher;
 import com.google.re2j.Pattern;
 import dev.parapet.core.config.RedactionPattern;
-import java.nio.CharBuffer;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
@@ -67,7 +66,6 @@ public final class Redactor {
   private final Optional<Pattern> combined;
   private final Optional<Triggers> triggers;
   private final boolean email;
-  private final boolean privateKey;
   private final List<RedactionPattern> numberGroups; // only with the prefilter
 
   private Redactor(Set<RedactionPattern> enabled, boolean prefilter) {
@@ -75,7 +73,6 @@ public final class Redactor {
     this.combined = alternation(groups);
     this.triggers = prefilter ? Optional.of(new Triggers(enabled)) : Optional.empty();
     this.email = enabled.contains(RedactionPattern.EMAIL);
-    this.privateKey = enabled.contains(RedactionPattern.PRIVATE_KEY);
     this.numberGroups = prefilter ? groups.stream().filter(NUMBERS::contains).toList() : List.of();
   }
 
@@ -191,7 +188,6 @@ public final class Redactor {
       // Skip to where a match can first start (Triggers): re2j scans a few MB/s, a plain loop
       // over text with no trigger in it runs a hundred times faster.
       int candidate = pos;
-      int viewEnd = text.length();
       if (triggers.isPresent()) {
         long c = triggers.get().candidate(text, pos);
         if (c < 0) {
@@ -221,18 +217,13 @@ public final class Redactor {
           pos = next;
           continue;
         }
-        viewEnd = searchEnd(text, candidate, trigger, runs);
+        // A real private key header: its body rules are the regex's.
       }
       if (m == null) {
         m = combined.get().matcher(text);
       }
-      m.reset(viewEnd == text.length() ? text : CharBuffer.wrap(text, 0, viewEnd));
       if (!m.find(candidate)) {
-        if (viewEnd == text.length()) {
-          return;
-        }
-        pos = viewEnd; // no match starts in [candidate, viewEnd): go on from the next trigger
-        continue;
+        return;
       }
       int next = visit(which(m, groups), text, m.start(), m.end(), visitor);
       if (next < 0) {
@@ -334,25 +325,6 @@ public final class Redactor {
     return trigger + 1;
   }
 
-  /**
-   * How much of the text the regex search from {@code candidate} needs to see. An unanchored
-   * search that finds nothing reads the whole rest of the text at re2j's NFA speed: 1 MB of prose
-   * after one stray {@code @} or {@code bearer} cost 300 ms of an event loop. But every pattern
-   * except PRIVATE_KEY matches only characters of {@link Shapes#canContinueMatch}, so a match
-   * starting in {@code [candidate, e]}, where {@code e} is the first character at or after the
-   * trigger outside that class, ends by {@code e}; the search sees one more character, for
-   * {@code \b}. If it finds nothing there, no match starts before {@code e + 1}, and the next
-   * trigger takes over. A PRIVATE_KEY header in reach (its body may hold anything) lets the search
-   * see the whole text, as before.
-   */
-  private int searchEnd(CharSequence text, int candidate, int trigger, Runs runs) {
-    int e = runs.matchableEnd(text, trigger);
-    if (e >= text.length() || (privateKey && runs.pemHeaderIn(text, candidate, e))) {
-      return text.length();
-    }
-    return e + 1;
-  }
-
   /** Hands a regex match to its pattern's checks; where to search next, or -1 to stop. */
   private static int visit(RedactionPattern p, CharSequence text, int start, int end, MatchVisitor visitor) {
     if (end == start) {
@@ -371,11 +343,6 @@ public final class Redactor {
     private int localEnd = -1;
     private int numberFrom = -1;
     private int numberEnd = -1;
-    private int matchableFrom = -1;
-    private int matchableEnd = -1;
-    private int pemFrom = -1;
-    private int pemAt = -1; // the first PRIVATE_KEY header at or after pemFrom; -1 if none
-
     private int domainAt = -1; // the @ whose domain end was measured last
     private int domainEnd = -1;
 
@@ -395,7 +362,7 @@ public final class Redactor {
     }
 
     /** Whether the run of e-mail local-part characters from {@code i} ends at an {@code @}. */
-    boolean localRunEndsAtSign(CharSequence text, int i) {
+    private boolean localRunEndsAtSign(CharSequence text, int i) {
       if (i < localFrom || i >= localEnd) {
         localFrom = i;
         localEnd = i;
@@ -404,27 +371,6 @@ public final class Redactor {
         }
       }
       return localEnd < text.length() && text.charAt(localEnd) == '@';
-    }
-
-    /** The first index at or after {@code i} whose character no match but a PEM body contains. */
-    int matchableEnd(CharSequence text, int i) {
-      if (i < matchableFrom || i >= matchableEnd) {
-        matchableFrom = i;
-        matchableEnd = i;
-        while (matchableEnd < text.length() && Shapes.canContinueMatch(text.charAt(matchableEnd))) {
-          matchableEnd++;
-        }
-      }
-      return matchableEnd;
-    }
-
-    /** Whether a PRIVATE_KEY header starts in {@code [from, to)}; each stretch is searched once. */
-    boolean pemHeaderIn(CharSequence text, int from, int to) {
-      if (pemFrom < 0 || from < pemFrom || (pemAt >= 0 && from > pemAt)) {
-        pemFrom = from;
-        pemAt = indexOf(text, PEM_HEADER, from);
-      }
-      return pemAt >= 0 && pemAt < to;
     }
 
     /** The end of the run of {@code [0-9. -]} from {@code i}. */
@@ -438,18 +384,6 @@ public final class Redactor {
       }
       return numberEnd;
     }
-  }
-
-  private static final String PEM_HEADER = "-----BEGIN ";
-
-  private static int indexOf(CharSequence text, String literal, int from) {
-    int last = text.length() - literal.length();
-    for (int i = from; i <= last; i++) {
-      if (text.charAt(i) == literal.charAt(0) && Triggers.startsWith(text, i, literal)) {
-        return i;
-      }
-    }
-    return -1;
   }
 
   private static boolean numberChar(char c) {

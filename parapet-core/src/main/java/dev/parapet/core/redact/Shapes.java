@@ -137,17 +137,14 @@ final class Shapes {
     if (i >= n || !asciiAlnum(text.charAt(i))) {
       return -1;
     }
-    i = labelEnd(text, i);
+    i = Run.LABEL.end(text, i);
     int end = -1;
     while (i < n && text.charAt(i) == '.') {
-      int letters = i + 1;
-      while (letters < n && asciiLetter(text.charAt(letters))) {
-        letters++;
-      }
+      int letters = Run.LETTERS.end(text, i + 1);
       if (letters - (i + 1) >= 2) {
         end = letters;
       }
-      int next = labelEnd(text, i + 1);
+      int next = Run.LABEL.end(text, i + 1);
       if (next == i + 1) {
         break; // a dot with no label after it ends the domain
       }
@@ -170,13 +167,13 @@ final class Shapes {
       if (!Triggers.startsWith(text, i, "eyJ")) {
         return -1;
       }
-      int run = base64UrlEnd(text, i + 3);
+      int run = Run.BASE64URL.end(text, i + 3);
       if (run - (i + 3) < 10 || run >= text.length() || text.charAt(run) != '.') {
         return -1;
       }
       i = run + 1;
     }
-    return base64UrlEnd(text, i);
+    return Run.BASE64URL.end(text, i);
   }
 
   /**
@@ -197,10 +194,7 @@ final class Shapes {
     if (token == spaces) {
       return -1;
     }
-    int end = token;
-    while (end < n && b64token(text.charAt(end))) {
-      end++;
-    }
+    int end = Run.B64TOKEN.end(text, token);
     if (end - token < 16) {
       return -1;
     }
@@ -220,7 +214,7 @@ final class Shapes {
       return -1;
     }
     if (Triggers.startsWith(text, at, "sk-")) {
-      return runOfAtLeast(text, at + 3, 20, KeyChars.SK);
+      return runOfAtLeast(text, at + 3, 20, Run.BASE64URL);
     }
     if (Triggers.startsWith(text, at, "AKIA") || Triggers.startsWith(text, at, "ASIA")) {
       int end = at + 20;
@@ -236,48 +230,53 @@ final class Shapes {
       return end < text.length() && wordChar(text.charAt(end)) ? -1 : end;
     }
     if (Triggers.startsWith(text, at, "github_pat_")) {
-      return runOfAtLeast(text, at + 11, 22, KeyChars.WORD);
+      return runOfAtLeast(text, at + 11, 22, Run.WORD);
     }
-    if (Triggers.startsWith(text, at, "gh") && at + 3 < text.length()
-        && "pousr".indexOf(text.charAt(at + 2)) >= 0 && text.charAt(at + 3) == '_') {
-      return runOfAtLeast(text, at + 4, 36, KeyChars.ALNUM);
+    if (Triggers.ghToken(text, at)) {
+      return runOfAtLeast(text, at + 4, 36, Run.ALNUM);
     }
-    if (Triggers.startsWith(text, at, "xox") && at + 4 < text.length()
-        && "bpars".indexOf(text.charAt(at + 3)) >= 0 && text.charAt(at + 4) == '-') {
-      return runOfAtLeast(text, at + 5, 10, KeyChars.SLACK);
+    if (Triggers.slackToken(text, at)) {
+      return runOfAtLeast(text, at + 5, 10, Run.LABEL);
     }
     return -1;
   }
 
-  /** The key alphabets of {@link #regex}'s API_KEY alternatives. */
-  private enum KeyChars {
-    SK, // [A-Za-z0-9_-]
-    WORD, // [A-Za-z0-9_]
-    ALNUM, // [A-Za-z0-9]
-    SLACK; // [A-Za-z0-9-]
+  /** The character classes of {@link #regex}'s runs, each ASCII alphanumerics plus a few. */
+  private enum Run {
+    BASE64URL, // [A-Za-z0-9_-]: JWT parts, sk- keys
+    WORD, // [A-Za-z0-9_]: github_pat_ keys
+    ALNUM, // [A-Za-z0-9]: gh?_ keys
+    LABEL, // [A-Za-z0-9-]: domain labels, Slack tokens
+    LETTERS, // [A-Za-z]: a TLD
+    B64TOKEN; // [A-Za-z0-9._~+/-]: RFC 6750 bearer tokens
 
     boolean has(char c) {
+      if (this == LETTERS) {
+        return asciiLetter(c);
+      }
       return asciiAlnum(c) || switch (this) {
-        case SK -> c == '_' || c == '-';
+        case BASE64URL -> c == '_' || c == '-';
         case WORD -> c == '_';
-        case ALNUM -> false;
-        case SLACK -> c == '-';
+        case LABEL -> c == '-';
+        case B64TOKEN -> c == '.' || c == '_' || c == '~' || c == '+' || c == '/' || c == '-';
+        default -> false;
       };
     }
-  }
 
-  /** The end of the maximal run of {@code chars} from {@code from} if it has {@code min} or more; else -1. */
-  private static int runOfAtLeast(CharSequence text, int from, int min, KeyChars chars) {
-    int end = from;
-    while (end < text.length() && chars.has(text.charAt(end))) {
-      end++;
+    /** The end of the maximal run of this class from {@code from}. */
+    int end(CharSequence text, int from) {
+      int end = from;
+      while (end < text.length() && has(text.charAt(end))) {
+        end++;
+      }
+      return end;
     }
-    return end - from >= min ? end : -1;
   }
 
-  /** RFC 6750's b64token characters, as in the BEARER_TOKEN regex. */
-  private static boolean b64token(char c) {
-    return asciiAlnum(c) || c == '.' || c == '_' || c == '~' || c == '+' || c == '/' || c == '-';
+  /** The end of the maximal run of {@code run} from {@code from} if it has {@code min} or more; else -1. */
+  private static int runOfAtLeast(CharSequence text, int from, int min, Run run) {
+    int end = run.end(text, from);
+    return end - from >= min ? end : -1;
   }
 
   private static final List<String> PEM_KINDS = List.of("RSA ", "EC ", "DSA ", "OPENSSH ", "ENCRYPTED ");
@@ -298,20 +297,6 @@ final class Shapes {
       }
     }
     return Triggers.startsWith(text, i, "PRIVATE KEY-----") ? i + "PRIVATE KEY-----".length() : -1;
-  }
-
-  private static int labelEnd(CharSequence text, int i) {
-    while (i < text.length() && (asciiAlnum(text.charAt(i)) || text.charAt(i) == '-')) {
-      i++;
-    }
-    return i;
-  }
-
-  private static int base64UrlEnd(CharSequence text, int i) {
-    while (i < text.length() && (asciiAlnum(text.charAt(i)) || text.charAt(i) == '_' || text.charAt(i) == '-')) {
-      i++;
-    }
-    return i;
   }
 
   private static boolean asciiLetter(char c) {

@@ -145,8 +145,7 @@ final class Triggers {
           }
         }
         case 'x' -> {
-          if (apiKey && startsWith(text, i, "xox") && i + 4 < n && "bpars".indexOf(text.charAt(i + 3)) >= 0
-              && text.charAt(i + 4) == '-') {
+          if (apiKey && slackToken(text, i)) {
             return i;
           }
         }
@@ -158,9 +157,16 @@ final class Triggers {
     return -1;
   }
 
-  private static boolean ghToken(CharSequence text, int i) {
-    return i + 3 < text.length() && text.charAt(i + 1) == 'h' && "pousr".indexOf(text.charAt(i + 2)) >= 0
-        && text.charAt(i + 3) == '_';
+  /** {@code gh[pousr]_} at {@code i}. */
+  static boolean ghToken(CharSequence text, int i) {
+    return i + 3 < text.length() && text.charAt(i) == 'g' && text.charAt(i + 1) == 'h'
+        && "pousr".indexOf(text.charAt(i + 2)) >= 0 && text.charAt(i + 3) == '_';
+  }
+
+  /** {@code xox[bpars]-} at {@code i}. */
+  static boolean slackToken(CharSequence text, int i) {
+    return i + 4 < text.length() && startsWith(text, i, "xox") && "bpars".indexOf(text.charAt(i + 3)) >= 0
+        && text.charAt(i + 4) == '-';
   }
 
   /** {@code [A-Za-z0-9._%+-]}: what may precede a trigger inside an EMAIL or IPV4 match. */

@@ -42,7 +42,6 @@ final class Checkpointer implements Runnable {
   /** The writer checkpoints by itself only past this many WAL pages (~32 MB). */
   static final int WRITER_BACKSTOP_PAGES = 8_000;
   static final long INTERVAL_MILLIS = 250;
-  static final Duration INTERVAL = Duration.ofMillis(INTERVAL_MILLIS);
 
   private final Path db;
   private final byte[] key;
@@ -86,7 +85,7 @@ final class Checkpointer implements Runnable {
     }
     try (c; Statement st = c.createStatement()) {
       while (!stopping) {
-        LockSupport.parkNanos(this, INTERVAL.toNanos());
+        LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(INTERVAL_MILLIS));
         if (stopping) {
           break;
         }

@@ -40,7 +40,7 @@ public final class OffLoop {
       } else {
         then.run();
       }
-    }, done -> { });
+    });
   }
 
   /** Tasks the pool has finished since start (tests: the work did go off the loop). */

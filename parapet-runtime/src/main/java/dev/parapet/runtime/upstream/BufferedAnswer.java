@@ -124,7 +124,7 @@ final class BufferedAnswer implements Answer {
         } else {
           deliver(read);
         }
-      }, read -> { });
+      });
       if (went) {
         return;
       }
