@@ -106,9 +106,9 @@ class TriggersTest {
   }
 
   /**
-   * A trigger with no match at it, then a long tail: the search sees only the trigger's stretch of
-   * matchable characters (see Redactor#searchEnd), and still finds every later match, a private
-   * key's body across any characters included.
+   * A trigger with no match at it, then a long tail: the scan decides the trigger on its own
+   * (Redactor#literalTrigger) and goes on, and still finds every later match, a private key's body
+   * across any characters included.
    */
   @Test
   void aStrayTriggerBeforeALongTailFindsExactlyWhatTheRegexAloneFinds() {
