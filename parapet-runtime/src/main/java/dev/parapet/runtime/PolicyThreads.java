@@ -1,8 +1,11 @@
 package dev.parapet.runtime;
 
+import dev.parapet.runtime.boot.Settings;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -14,15 +17,26 @@ import java.util.function.Supplier;
  * prompt ({@link dev.parapet.runtime.policy.OffLoop}), reading and scrubbing a large whole answer.
  * One request's slow text must never hold up the other connections of its loop.
  *
- * <p>Bounded: two threads, 256 waiting. When both are full, {@link #run} declines and the caller
- * does the work on its loop, as it would for small input, rather than refuse the request.
+ * <p>Two threads. Work waits its turn in order, however long the line: its connection waits too
+ * (it reads nothing more until its request completes), and every other connection on its loop is
+ * served meanwhile. The line is bounded by the connections: a connection has at most one piece of
+ * work here at a time (one request in flight, its stages one after another), and work whose caller
+ * left before it started is taken out of the line when the connection closes, so nothing is kept
+ * for a caller who is gone. (Work never runs on its loop because the line is long: a flood of
+ * large prompts would then stall every connection of the loops it lands on.)
  */
 public final class PolicyThreads {
   /** Text larger than this (chars or UTF-8 bytes) is worked on here rather than on its loop. */
   public static final int THRESHOLD = 16 * 1024;
 
+  /**
+   * The line's bound: no more connections than this can be open ({@code PARAPET_MAX_CONNECTIONS}),
+   * so the line never refuses while each connection has at most one piece waiting.
+   */
+  private static final int MAX_WAITING = Settings.MAX_CONNECTIONS_LIMIT;
+
   private static final ThreadPoolExecutor POOL = new ThreadPoolExecutor(
-      2, 2, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(256),
+      2, 2, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(MAX_WAITING),
       new DefaultThreadFactory("parapet-policy", true), new ThreadPoolExecutor.AbortPolicy());
 
   static {
@@ -33,39 +47,85 @@ public final class PolicyThreads {
 
   /**
    * Runs {@code work} on the pool, then hands its result, or what it threw, to {@code then} on
-   * {@code loop}. The hand-overs order every access: {@code work} may read what the loop wrote
-   * before this call, and {@code then} sees all {@code work} wrote. If the loop has shut down,
-   * the result is dropped: so is the loop's connection. A result must therefore hold nothing that
-   * needs releasing.
+   * {@code channel}'s event loop. The hand-overs order every access: {@code work} may read what the
+   * loop wrote before this call, and {@code then} sees all {@code work} wrote.
    *
-   * @return false, having run nothing, when the pool is full: the caller does the work itself
+   * <p>Exactly one of two endings follows a true return. Either {@code work} runs, then {@code
+   * then} (also when the channel closed while {@code work} ran: {@code then} checks); or the channel
+   * closes while {@code work} still waits, and {@code dropped} runs on the loop instead of both: it
+   * releases what {@code work} would have, and ends the request. If the loop has shut down before
+   * {@code then} could run, the result is dropped: so is the loop's connection. A result must
+   * therefore hold nothing that needs releasing.
+   *
+   * @return false, having run nothing, if the pool refused the work (it cannot while each
+   *     connection has at most one piece here): the caller does the work itself
    */
-  public static <T> boolean run(Executor loop, Supplier<T> work, BiConsumer<T, Throwable> then) {
+  public static <T> boolean run(
+      Channel channel, Supplier<T> work, BiConsumer<T, Throwable> then, Runnable dropped) {
+    Task<T> task = new Task<>(channel, work, then, dropped);
+    // Listening before the line sees the task: a later close finds it waiting (and drops it) or
+    // started (and leaves it to then). On a channel closed already the listener has run (it found
+    // nothing to drop): the work runs, and then sees the channel closed.
+    channel.closeFuture().addListener(task);
     try {
-      POOL.execute(() -> {
-        T result = null;
-        Throwable failed = null;
-        try {
-          result = work.get();
-        } catch (RuntimeException | StackOverflowError e) {
-          failed = e; // as if thrown on the loop: the caller's error handling answers it
-        }
-        T r = result;
-        Throwable f = failed;
-        try {
-          loop.execute(() -> then.accept(r, f));
-        } catch (RejectedExecutionException loopGone) {
-          // The loop is shutting down, and so is its connection.
-        }
-      });
+      POOL.execute(task);
       return true;
     } catch (RejectedExecutionException full) {
+      channel.closeFuture().removeListener(task);
       return false;
+    }
+  }
+
+  private static final class Task<T> implements Runnable, ChannelFutureListener {
+    private final Channel channel;
+    private final Supplier<T> work;
+    private final BiConsumer<T, Throwable> then;
+    private final Runnable dropped;
+
+    Task(Channel channel, Supplier<T> work, BiConsumer<T, Throwable> then, Runnable dropped) {
+      this.channel = channel;
+      this.work = work;
+      this.then = then;
+      this.dropped = dropped;
+    }
+
+    @Override
+    public void run() {
+      // Taken from the line: a close from now on is for then to notice. A kept-alive connection
+      // that sends many large prompts must not collect a listener for each.
+      channel.closeFuture().removeListener(this);
+      T result = null;
+      Throwable failed = null;
+      try {
+        result = work.get();
+      } catch (RuntimeException | StackOverflowError e) {
+        failed = e; // as if thrown on the loop: the caller's error handling answers it
+      }
+      T r = result;
+      Throwable f = failed;
+      try {
+        channel.eventLoop().execute(() -> then.accept(r, f));
+      } catch (RejectedExecutionException loopGone) {
+        // The loop is shutting down, and so is its connection.
+      }
+    }
+
+    /** The caller's connection closed (on its loop). Still waiting: out of the line, dropped. */
+    @Override
+    public void operationComplete(ChannelFuture closed) {
+      if (POOL.remove(this)) {
+        dropped.run();
+      }
     }
   }
 
   /** Tasks the pool has finished since start (tests: the work did go off the loop). */
   public static long completedTasks() {
     return POOL.getCompletedTaskCount();
+  }
+
+  /** Work waiting for a policy thread now ({@code parapet_policy_queue_depth}). */
+  public static int waiting() {
+    return POOL.getQueue().size();
   }
 }

@@ -19,11 +19,15 @@ import dev.parapet.core.store.StoreOptions;
 import dev.parapet.core.store.TelemetryStore;
 import dev.parapet.runtime.boot.Boot;
 import dev.parapet.runtime.testing.TestConfigs;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.math.BigDecimal;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.LocalDate;
@@ -119,6 +123,28 @@ final class SealedGateway {
         .header("Authorization", "Bearer " + TestConfigs.TOKEN_A)
         .header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+  }
+
+  /** {@code body} POSTed to {@code path} on a plain socket, flushed; the answer is the caller's to read. */
+  static Socket postRaw(int port, String path, String body) throws IOException {
+    byte[] json = body.getBytes(StandardCharsets.UTF_8);
+    Socket s = new Socket("127.0.0.1", port);
+    OutputStream out = s.getOutputStream();
+    out.write(("POST " + path + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TestConfigs.TOKEN_A
+        + "\r\nContent-Type: application/json\r\nContent-Length: " + json.length + "\r\n\r\n")
+        .getBytes(StandardCharsets.US_ASCII));
+    out.write(json);
+    out.flush();
+    return s;
+  }
+
+  /** Plain words, {@code chars} long or a little more. */
+  static String words(int chars) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; sb.length() < chars; i++) {
+      sb.append("word").append(i % 97).append(' ');
+    }
+    return sb.toString();
   }
 
   static String chat(String text, int maxTokens) {

@@ -32,6 +32,8 @@ public record Settings(
 
   public static final String BOOTSTRAP_STATE = "PARAPET_BOOTSTRAP_STATE";
   public static final String MASTER_KEY = "PARAPET_MASTER_KEY";
+  /** The most {@code PARAPET_MAX_CONNECTIONS} may allow. */
+  public static final int MAX_CONNECTIONS_LIMIT = 1_000_000;
   private static final Set<String> LOG_FORMATS = Set.of("text", "json");
   private static final Set<String> LOG_LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
 
@@ -93,7 +95,7 @@ public record Settings(
     }
     int maxBody = (int) integer(env, "PARAPET_MAX_BODY_BYTES", d.maxBodyBytes(), 1, 256L << 20);
     long grace = integer(env, "PARAPET_SHUTDOWN_GRACE_MS", d.shutdownGraceMs(), 0, 3_600_000);
-    int maxConn = (int) integer(env, "PARAPET_MAX_CONNECTIONS", d.maxConnections(), 1, 1_000_000);
+    int maxConn = (int) integer(env, "PARAPET_MAX_CONNECTIONS", d.maxConnections(), 1, MAX_CONNECTIONS_LIMIT);
     long idle = integer(env, "PARAPET_IDLE_TIMEOUT_MS", d.idleTimeoutMs(), 1, 86_400_000);
     int workers = (int) integer(env, "PARAPET_WORKER_THREADS", d.workerThreads(), 1, 1024);
     long head = integer(env, "PARAPET_HEAD_TIMEOUT_MS", d.headTimeoutMs(), 1, 3_600_000);

@@ -1,6 +1,7 @@
 package dev.parapet.runtime.metrics;
 
 import dev.parapet.core.store.TelemetryStore;
+import dev.parapet.runtime.PolicyThreads;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -17,7 +18,8 @@ import io.netty.buffer.ByteBufAllocatorMetricProvider;
 /**
  * The process-level meters: JVM memory, GC, threads, class loading, CPU and uptime (Micrometer's
  * binders), Netty's default allocator ({@code netty_allocator_memory_used_bytes{type}}), and the
- * telemetry writer ({@code parapet_telemetry_queue_depth}, {@code parapet_telemetry_shed_total}).
+ * telemetry writer ({@code parapet_telemetry_queue_depth}, {@code parapet_telemetry_shed_total}),
+ * and the policy threads' line ({@code parapet_policy_queue_depth}).
  * Every one is read at scrape time from a counter the JVM or the store already keeps.
  */
 final class ProcessMeters implements AutoCloseable {
@@ -41,6 +43,9 @@ final class ProcessMeters implements AutoCloseable {
     }
     Gauge.builder("parapet.telemetry.queue.depth", store, TelemetryStore::queueDepth)
         .description("Records and ledger items waiting for the telemetry writer")
+        .register(registry);
+    Gauge.builder("parapet.policy.queue.depth", PolicyThreads::waiting)
+        .description("Large prompts and answers waiting for a policy thread")
         .register(registry);
     FunctionCounter.builder("parapet.telemetry.shed", store, TelemetryStore::shedCount)
         .description("Request and event rows dropped because the telemetry queue was full")

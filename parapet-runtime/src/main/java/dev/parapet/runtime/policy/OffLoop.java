@@ -11,9 +11,8 @@ import java.util.Optional;
  * up the other connections of its loop: counting a 1 MB prompt's tokens takes ~60 ms of jtokkit,
  * and redacting 1 MB of adversarial text (every character a possible e-mail) ~400 ms of re2j.
  *
- * <p>When the pool is full, {@link #submit} declines and the caller does the work on its loop. The
- * request's pipeline waits meanwhile (the front reads nothing more from the connection until the
- * request completes), so the work may read and rewrite the request's body; the hand-over to the
+ * <p>The request's pipeline waits meanwhile (the front reads nothing more from the connection until
+ * the request completes), so the work may read and rewrite the request's body; the hand-over to the
  * pool and back orders those accesses.
  */
 public final class OffLoop {
@@ -24,23 +23,25 @@ public final class OffLoop {
 
   /**
    * Runs {@code work} on the pool, then {@code then} on {@code ctx}'s event loop, or, if the caller
-   * left meanwhile, ends {@code request} with its one completion instead. If {@code work} throws,
-   * the exception goes down the pipeline from {@code ctx}, as one thrown on the loop would. False,
-   * having run nothing, when the pool is full: the caller runs both itself.
+   * left meanwhile, ends {@code request} with its one completion instead (also when it left before
+   * the work started: the work is then never done). If {@code work} throws, the exception goes
+   * down the pipeline from {@code ctx}, as one thrown on the loop would. False, having run
+   * nothing, if the pool refused the work: the caller runs both itself.
    */
   public static boolean submit(ChannelHandlerContext ctx, GatewayRequest request, Runnable work, Runnable then) {
-    return PolicyThreads.run(ctx.executor(), () -> {
+    Runnable callerGone = () -> PolicyRefusals.complete(ctx, request, RequestCompleted.CALLER_GONE, Optional.empty());
+    return PolicyThreads.run(ctx.channel(), () -> {
       work.run();
       return Boolean.TRUE;
     }, (done, failure) -> {
       if (!ctx.channel().isActive()) {
-        PolicyRefusals.complete(ctx, request, RequestCompleted.CALLER_GONE, Optional.empty());
+        callerGone.run();
       } else if (failure != null) {
         ctx.fireExceptionCaught(failure);
       } else {
         then.run();
       }
-    });
+    }, callerGone);
   }
 
   /** Tasks the pool has finished since start (tests: the work did go off the loop). */

@@ -103,7 +103,7 @@ final class BufferedAnswer implements Answer {
   private void answer() {
     if (body.readableBytes() > OFF_LOOP_BYTES) {
       ByteBuf input = body.retainedDuplicate(); // dispose() may release the body meanwhile
-      boolean went = PolicyThreads.run(call.ctx.executor(), () -> {
+      boolean went = PolicyThreads.run(call.ctx.channel(), () -> {
         try {
           Runnable hook = beforeOffLoopReadForTest;
           if (hook != null) {
@@ -124,11 +124,11 @@ final class BufferedAnswer implements Answer {
         } else {
           deliver(read);
         }
-      });
+      }, input::release); // the caller left before its turn: dispose() released the body
       if (went) {
         return;
       }
-      input.release(); // the pool is full: read it here, as a small answer is
+      input.release(); // the pool refused it: read it here, as a small answer is
     }
     deliver(read(body));
   }

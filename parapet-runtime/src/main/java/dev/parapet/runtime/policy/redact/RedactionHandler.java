@@ -79,7 +79,7 @@ public final class RedactionHandler extends ChannelDuplexHandler {
     if (PromptScrubber.textChars(request.body()) > OffLoop.THRESHOLD && OffLoop.submit(ctx, request, scan, then)) {
       return;
     }
-    scan.run(); // small, or the off-loop line is full: scan here, never refuse
+    scan.run(); // small (or the pool refused it): scan here
     then.run();
   }
 

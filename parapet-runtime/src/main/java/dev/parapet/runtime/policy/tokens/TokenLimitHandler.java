@@ -48,7 +48,7 @@ public final class TokenLimitHandler extends ChannelInboundHandlerAdapter {
         && OffLoop.submit(ctx, request, prompt::exact, () -> decide(ctx, request, prompt))) {
       return;
     }
-    decide(ctx, request, prompt); // small, or the off-loop line is full: count here, never refuse
+    decide(ctx, request, prompt); // small (or the pool refused it): count here
   }
 
   private void decide(ChannelHandlerContext ctx, GatewayRequest request, PromptTokens prompt) {
