@@ -200,6 +200,7 @@ class SurfacesEndToEndTest {
         assertEquals(0.0, metrics.value("parapet_stream_truncations_total", "route", "summarizer"));
         assertTrue(metrics.has("parapet_telemetry_queue_depth"));
         assertEquals(0.0, metrics.value("parapet_telemetry_shed_total"));
+        assertEquals(0.0, metrics.value("parapet_policy_queue_depth"), "nothing waits for a policy thread");
         assertEquals(5.0, metrics.value("parapet_budget_remaining_usd", "scope", "route", "name", "summarizer"));
         assertEquals(10.0, metrics.value("parapet_budget_remaining_usd", "scope", "tenant", "name", "prod"));
         assertFalse(metrics.hasSeries("parapet_budget_remaining_usd", "name", "other"), "uncapped tenant");
