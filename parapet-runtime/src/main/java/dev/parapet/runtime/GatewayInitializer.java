@@ -8,6 +8,7 @@ import dev.parapet.runtime.failure.UnhandledFailureHandler;
 import dev.parapet.runtime.flow.DrainHandler;
 import dev.parapet.runtime.flow.InFlightGate;
 import dev.parapet.runtime.http1.BoundedAggregator;
+import dev.parapet.runtime.http1.EarlyAnswerDrain;
 import dev.parapet.runtime.http1.RequestSanityHandler;
 import dev.parapet.runtime.http1.StrictHttp1Codec;
 import dev.parapet.runtime.limits.BodyRateHandler;
@@ -38,10 +39,11 @@ import java.util.function.Supplier;
  *   <li><b>limits</b> — connection cap, keep-alive idle timeout;
  *   <li><b>http1</b> — strict codec (with the request-head deadline), one-message-per-read flow
  *       control, request id, access log, recorders (telemetry rows, metrics), framing sanity,
- *       keep-alive, drain, bounded body aggregation,
- *       the one-request-at-a-time gate;
- *   <li><b>identity</b> — endpoint classification (404/405, health), the read-only surfaces
- *       (basic auth of users[]: usage, events, metrics), bearer-token auth;
+ *       keep-alive, drain, body rate, the drain of bodies behind heads already answered;
+ *   <li><b>identity</b>, on the head before any body is read — endpoint classification
+ *       (404/405, health), bearer-token auth of the gateway endpoints;
+ *   <li><b>body</b> — bounded aggregation (and 100 Continue, only now), the one-request-at-a-time
+ *       gate, the read-only surfaces (basic auth of users[]: usage, events, metrics);
  *   <li><b>route</b> — route resolution and body normalisation into a {@link GatewayRequest};
  *   <li><b>policy</b> — redaction, token limit, budget hold, in that order ({@code policy.PolicyStages});
  *   <li><b>upstream</b> — the terminal handler that answers and fires {@link RequestCompleted};
@@ -112,8 +114,9 @@ public final class GatewayInitializer extends ChannelInitializer<Channel> {
     this.terminal = stages.terminal();
     this.recorders = stages.recorders();
     this.surfaces = stages.surfaces();
-    this.endpoints = new EndpointHandler(front.configSha256(), surfaces.isPresent());
-    this.auth = new BearerAuthHandler(front.spec().services(), front.serviceTokenDigests(), front.tokenMatcher());
+    this.endpoints = new EndpointHandler(front.configSha256(), surfaces.isPresent(), settings.maxBodyBytes());
+    this.auth = new BearerAuthHandler(
+        front.spec().services(), front.serviceTokenDigests(), front.tokenMatcher(), settings.maxBodyBytes());
     this.routes = new RouteHandler(front.spec(), settings.maxBodyBytes());
   }
 
@@ -123,6 +126,7 @@ public final class GatewayInitializer extends ChannelInitializer<Channel> {
     addLimits(p);
     addHttp1(p);
     addIdentity(p);
+    addBody(p);
     addRoute(p);
     addPolicy(p);
     addUpstream(p);
@@ -148,15 +152,23 @@ public final class GatewayInitializer extends ChannelInitializer<Channel> {
     p.addLast("keep-alive", new HttpServerKeepAliveHandler());
     p.addLast("drain", drain);
     p.addLast("body-rate", new BodyRateHandler(settings.minBodyBytesPerSecond()));
-    p.addLast("aggregator", new BoundedAggregator(settings.maxBodyBytes()));
-    p.addLast("in-flight-gate", new InFlightGate(inFlight));
+    p.addLast("early-answer-drain", new EarlyAnswerDrain());
   }
 
+  /**
+   * On the head, before any body is read: what the path names, then the bearer token of a gateway
+   * endpoint. A caller refused here never has a body collected or a 100 Continue sent.
+   */
   private void addIdentity(ChannelPipeline p) {
     p.addLast("endpoint", endpoints);
-    // The read-only surfaces use basic auth of users[]; they never reach the bearer-token check.
-    surfaces.ifPresent(s -> p.addLast("surfaces", s.get()));
     p.addLast("auth", auth);
+  }
+
+  private void addBody(ChannelPipeline p) {
+    p.addLast("aggregator", new BoundedAggregator(settings.maxBodyBytes()));
+    p.addLast("in-flight-gate", new InFlightGate(inFlight));
+    // The read-only surfaces use basic auth of users[]; the bearer check let them past.
+    surfaces.ifPresent(s -> p.addLast("surfaces", s.get()));
   }
 
   private void addRoute(ChannelPipeline p) {

@@ -1,29 +1,35 @@
 package dev.parapet.runtime.auth;
 
 import dev.parapet.core.config.Service;
+import dev.parapet.runtime.endpoint.Endpoint;
 import dev.parapet.runtime.http.Exchange;
+import dev.parapet.runtime.http1.EarlyAnswerDrain;
 import dev.parapet.runtime.http.ParapetError;
 import dev.parapet.runtime.http.Refusals;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
- * Identity, after the endpoint handler and before anything reads the body: exactly one {@code
+ * Identity, from the request's head: after the endpoint handler, before the body is read (so a
+ * caller without a token never has a body collected, nor a {@code 100 Continue}). Exactly one {@code
  * Authorization: Bearer <token>} header (scheme case-insensitive, RFC 9110 §11.1; token 1..512
  * visible ASCII characters) whose token matches a service's stored digest. The token is compared
  * with every service's digest, without stopping at a match, so the time taken does not tell which
  * service (or whether any) matched. Anything else is 401 {@code invalid_token} with {@code
  * WWW-Authenticate: Bearer} (RFC 9110 §11.6.1, RFC 6750 §3), before route, body or policy are
- * looked at. On success the service is recorded on the {@link Exchange}. The token is never kept.
+ * looked at; the body behind a refused head is dropped unread ({@link EarlyAnswerDrain}). Requests
+ * for other than the gateway endpoints (the read-only surfaces, with their own basic auth) go past.
+ * On success the service is recorded on the {@link Exchange}. The token is never kept.
  */
 @Sharable
 public final class BearerAuthHandler extends ChannelInboundHandlerAdapter {
@@ -32,37 +38,44 @@ public final class BearerAuthHandler extends ChannelInboundHandlerAdapter {
 
   private final List<Credential> credentials;
   private final TokenMatcher matcher;
+  private final int maxBodyBytes;
 
   private record Credential(Service service, String digest) {}
 
   /**
    * @param services every service of the spec
    * @param digests service label to its stored token digest
+   * @param maxBodyBytes the body limit: a body announced within it is dropped after a refusal and
+   *     the connection kept; a longer one closes it
    */
-  public BearerAuthHandler(List<Service> services, Map<String, String> digests, TokenMatcher matcher) {
+  public BearerAuthHandler(
+      List<Service> services, Map<String, String> digests, TokenMatcher matcher, int maxBodyBytes) {
     this.credentials =
         services.stream()
             .filter(s -> digests.containsKey(s.label()))
             .map(s -> new Credential(s, digests.get(s.label())))
             .toList();
     this.matcher = Objects.requireNonNull(matcher, "matcher");
+    this.maxBodyBytes = maxBodyBytes;
   }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (!(msg instanceof FullHttpRequest request)) {
+    Optional<Exchange> exchange = Exchange.of(ctx.channel());
+    if (!(msg instanceof HttpRequest request)
+        || !Endpoint.classify(exchange.map(Exchange::path).orElse("")).gateway()) {
       ctx.fireChannelRead(msg);
       return;
     }
     Service service = authenticate(request.headers().getAll(HttpHeaderNames.AUTHORIZATION));
     if (service == null) {
-      boolean keepAlive = HttpUtil.isKeepAlive(request);
-      request.release();
+      boolean keepAlive = EarlyAnswerDrain.keepAliveAfterHeadAnswer(request, maxBodyBytes);
+      ReferenceCountUtil.release(request);
       Refusals.refuse(ctx, ParapetError.INVALID_TOKEN, "missing, malformed or unknown bearer token",
           keepAlive, r -> r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"parapet\""));
       return;
     }
-    Exchange.of(ctx.channel()).ifPresent(e -> e.authenticated(service));
+    exchange.ifPresent(e -> e.authenticated(service));
     ctx.fireChannelRead(request);
   }
 

@@ -3,44 +3,47 @@ package dev.parapet.runtime.endpoint;
 import dev.parapet.runtime.http.Exchange;
 import dev.parapet.runtime.http.ParapetError;
 import dev.parapet.runtime.http.Refusals;
+import dev.parapet.runtime.http1.EarlyAnswerDrain;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /**
- * First handler after the in-flight gate: decides what the path names before anyone looks at
- * credentials. Unknown paths are 404 {@code not_found}; a known path with another method is 405
- * {@code method_not_allowed} with {@code Allow} (RFC 9110 §15.5.6); {@code GET
+ * Decides from the request's head, before its body is read, what the path names, before anyone
+ * looks at credentials. Unknown paths are 404 {@code not_found}; a known path with another method
+ * is 405 {@code method_not_allowed} with {@code Allow} (RFC 9110 §15.5.6); {@code GET
  * /_parapet/health} is answered here, without authentication; the read-only surfaces go on to
- * their basic-auth handler (404 when none is wired); gateway endpoints go on to the auth handler. Stateless and shared by every connection.
+ * their basic-auth handler (404 when none is wired); gateway endpoints go on to the bearer check.
+ * A body behind a head answered here is dropped unread ({@link EarlyAnswerDrain}). Stateless and
+ * shared by every connection.
  */
 @Sharable
 public final class EndpointHandler extends ChannelInboundHandlerAdapter {
   private final byte[] healthBody;
   private final boolean surfacesServed;
-
-  /** Without the read-only surfaces: their paths are 404 like any other under /_parapet/. */
-  public EndpointHandler(String configSha256) {
-    this(configSha256, false);
-  }
+  private final int maxBodyBytes;
 
   /**
    * @param surfacesServed whether a surfaces handler follows this one for usage, events and
    *     metrics (they go on to it, past this handler's method check)
+   * @param maxBodyBytes the body limit: a body announced within it is dropped after an answer
+   *     here and the connection kept; a longer one closes it
    */
-  public EndpointHandler(String configSha256, boolean surfacesServed) {
+  public EndpointHandler(String configSha256, boolean surfacesServed, int maxBodyBytes) {
     this.surfacesServed = surfacesServed;
+    this.maxBodyBytes = maxBodyBytes;
     this.healthBody =
         ("{\"status\":\"ok\",\"config_sha256\":\"" + configSha256 + "\"}")
             .getBytes(StandardCharsets.US_ASCII);
@@ -48,28 +51,28 @@ public final class EndpointHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (!(msg instanceof FullHttpRequest request)) {
+    if (!(msg instanceof HttpRequest request)) {
       ctx.fireChannelRead(msg);
       return;
     }
     Optional<Exchange> exchange = Exchange.of(ctx.channel());
     String path = exchange.map(Exchange::path).orElse("");
     Endpoint endpoint = Endpoint.classify(path);
-    boolean keepAlive = HttpUtil.isKeepAlive(request);
+    boolean keepAlive = EarlyAnswerDrain.keepAliveAfterHeadAnswer(request, maxBodyBytes);
     if (endpoint == Endpoint.UNKNOWN) {
-      request.release();
+      ReferenceCountUtil.release(request);
       Refusals.refuse(ctx, ParapetError.NOT_FOUND, "no such endpoint", keepAlive);
       return;
     }
     if (!endpoint.method().equals(request.method())) {
-      request.release();
+      ReferenceCountUtil.release(request);
       Refusals.refuse(ctx, ParapetError.METHOD_NOT_ALLOWED, "use " + endpoint.method() + " here",
           keepAlive, r -> r.headers().set(HttpHeaderNames.ALLOW, endpoint.method().name()));
       return;
     }
     switch (endpoint) {
       case HEALTH -> {
-        request.release();
+        ReferenceCountUtil.release(request);
         answerHealth(ctx, keepAlive);
       }
       case PARAPET_OTHER, USAGE, EVENTS, METRICS -> {
@@ -77,7 +80,7 @@ public final class EndpointHandler extends ChannelInboundHandlerAdapter {
           ctx.fireChannelRead(request);
           return;
         }
-        request.release();
+        ReferenceCountUtil.release(request);
         Refusals.refuse(ctx, ParapetError.NOT_FOUND, "no such endpoint", keepAlive);
       }
       default -> ctx.fireChannelRead(request);

@@ -42,14 +42,14 @@ class BearerAuthHandlerTest {
     BearerAuthHandler h = new BearerAuthHandler(SERVICES, DIGESTS, (presented, digest) -> {
       seen.add(digest);
       return TestConfigs.MATCHER.matches(presented, digest);
-    });
+    }, 1 << 20);
     assertEquals("svc-a", h.authenticate(List.of("Bearer " + TestConfigs.TOKEN_A)).label());
     assertEquals(SERVICES.size(), seen.size());
   }
 
   @Test
   void unknownTokenIs401AndTheRequestIsReleased() {
-    EmbeddedChannel ch = new EmbeddedChannel(new BearerAuthHandler(SERVICES, DIGESTS, TestConfigs.MATCHER));
+    EmbeddedChannel ch = new EmbeddedChannel(new BearerAuthHandler(SERVICES, DIGESTS, TestConfigs.MATCHER, 1 << 20));
     Exchange.begin(ch, new Exchange("id1", System.nanoTime(), HttpMethod.GET, "/v1/models"));
     FullHttpRequest r = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/v1/models");
     r.headers().set("Authorization", "Bearer nope");
@@ -64,7 +64,7 @@ class BearerAuthHandlerTest {
 
   @Test
   void knownTokenGoesOnWithTheServiceRecorded() {
-    EmbeddedChannel ch = new EmbeddedChannel(new BearerAuthHandler(SERVICES, DIGESTS, TestConfigs.MATCHER));
+    EmbeddedChannel ch = new EmbeddedChannel(new BearerAuthHandler(SERVICES, DIGESTS, TestConfigs.MATCHER, 1 << 20));
     Exchange.begin(ch, new Exchange("id1", System.nanoTime(), HttpMethod.GET, "/v1/models"));
     FullHttpRequest r = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/v1/models");
     r.headers().set("Authorization", "Bearer " + TestConfigs.TOKEN_B);
@@ -72,6 +72,20 @@ class BearerAuthHandlerTest {
     FullHttpRequest passed = ch.readInbound();
     passed.release();
     assertEquals("svc-b", Exchange.of(ch).get().service().get().label());
+    assertFalse(ch.finishAndReleaseAll());
+  }
+
+  @Test
+  void theReadOnlySurfacesGoPastWithoutABearerToken() {
+    EmbeddedChannel ch = new EmbeddedChannel(new BearerAuthHandler(SERVICES, DIGESTS, TestConfigs.MATCHER, 1 << 20));
+    Exchange.begin(ch, new Exchange("id1", System.nanoTime(), HttpMethod.GET, "/_parapet/usage?from=2026-01-01"));
+    FullHttpRequest r = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/_parapet/usage?from=2026-01-01");
+    r.headers().set("Authorization", "Basic YWRtaW46eA==");
+    ch.writeInbound(r);
+    FullHttpRequest passed = ch.readInbound();
+    assertEquals(r, passed);
+    passed.release();
+    assertNull(ch.readOutbound());
     assertFalse(ch.finishAndReleaseAll());
   }
 }
