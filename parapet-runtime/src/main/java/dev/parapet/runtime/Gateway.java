@@ -46,6 +46,7 @@ public final class Gateway implements AutoCloseable {
   private EventLoopGroup bossGroup;
   private EventLoopGroup workerGroup;
   private Channel server;
+  private volatile GatewayInitializer initializer;
 
   /**
    * @param front what the front of the pipeline needs from the opened blob
@@ -57,6 +58,18 @@ public final class Gateway implements AutoCloseable {
     this.front = Objects.requireNonNull(front, "front");
     this.stages = Objects.requireNonNull(stages, "stages");
     this.connectionLimit = new ConnectionLimitHandler(settings.maxConnections());
+  }
+
+  /** Request bodies held now, gateway-wide (0 before {@link #start}). */
+  public long bufferedBodyBytes() {
+    GatewayInitializer i = initializer;
+    return i == null ? 0 : i.bodyBudget().usedBytes();
+  }
+
+  /** Requests waiting for room in the body budget now. */
+  public int requestsWaitingForBodyRoom() {
+    GatewayInitializer i = initializer;
+    return i == null ? 0 : i.bodyBudget().waiting();
   }
 
   /** Binds and returns the port (the real one when {@code PARAPET_PORT} is 0). */
@@ -71,6 +84,7 @@ public final class Gateway implements AutoCloseable {
         new MultiThreadIoEventLoopGroup(settings.workerThreads(), new DefaultThreadFactory("parapet-io"), io);
     GatewayInitializer initializer =
         new GatewayInitializer(settings, front, connectionLimit, inFlight, () -> draining, stages);
+    this.initializer = initializer;
     ServerBootstrap b =
         new ServerBootstrap()
             .group(bossGroup, workerGroup)

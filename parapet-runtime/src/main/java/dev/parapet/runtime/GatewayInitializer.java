@@ -12,6 +12,8 @@ import dev.parapet.runtime.http1.EarlyAnswerDrain;
 import dev.parapet.runtime.http1.RequestSanityHandler;
 import dev.parapet.runtime.http1.StrictHttp1Codec;
 import dev.parapet.runtime.limits.BodyRateHandler;
+import dev.parapet.runtime.limits.BodyBudget;
+import dev.parapet.runtime.limits.BodyBudgetHandler;
 import dev.parapet.runtime.limits.ConnectionLimitHandler;
 import dev.parapet.runtime.limits.IdleCloseHandler;
 import dev.parapet.runtime.requestid.RequestIdHandler;
@@ -42,8 +44,9 @@ import java.util.function.Supplier;
  *       keep-alive, drain, body rate, the drain of bodies behind heads already answered;
  *   <li><b>identity</b>, on the head before any body is read — endpoint classification
  *       (404/405, health), bearer-token auth of the gateway endpoints;
- *   <li><b>body</b> — bounded aggregation (and 100 Continue, only now), the one-request-at-a-time
- *       gate, the read-only surfaces (basic auth of users[]: usage, events, metrics);
+ *   <li><b>body</b> — the gateway-wide body budget (a request that does not fit waits unread),
+ *       bounded aggregation (and 100 Continue, only now), the one-request-at-a-time gate, the
+ *       read-only surfaces (basic auth of users[]: usage, events, metrics);
  *   <li><b>route</b> — route resolution and body normalisation into a {@link GatewayRequest};
  *   <li><b>policy</b> — redaction, token limit, budget hold, in that order ({@code policy.PolicyStages});
  *   <li><b>upstream</b> — the terminal handler that answers and fires {@link RequestCompleted};
@@ -76,6 +79,8 @@ public final class GatewayInitializer extends ChannelInitializer<Channel> {
   private final BearerAuthHandler auth;
   private final RouteHandler routes;
   private final UnhandledFailureHandler unhandled = new UnhandledFailureHandler();
+  /** Request bodies held at once, across every connection of this gateway. */
+  private final BodyBudget bodyBudget;
 
   /**
    * @param inFlight gateway-wide count of dispatched, unfinished requests
@@ -118,6 +123,12 @@ public final class GatewayInitializer extends ChannelInitializer<Channel> {
     this.auth = new BearerAuthHandler(
         front.spec().services(), front.serviceTokenDigests(), front.tokenMatcher(), settings.maxBodyBytes());
     this.routes = new RouteHandler(front.spec(), settings.maxBodyBytes());
+    this.bodyBudget = new BodyBudget(Math.max(settings.maxBufferedBodyBytes(), settings.maxBodyBytes()));
+  }
+
+  /** This gateway's body budget (tests and operators' probes: what is held, who waits). */
+  public BodyBudget bodyBudget() {
+    return bodyBudget;
   }
 
   @Override
@@ -165,6 +176,7 @@ public final class GatewayInitializer extends ChannelInitializer<Channel> {
   }
 
   private void addBody(ChannelPipeline p) {
+    p.addLast("body-budget", new BodyBudgetHandler(bodyBudget, settings.maxBodyBytes()));
     p.addLast("aggregator", new BoundedAggregator(settings.maxBodyBytes()));
     p.addLast("in-flight-gate", new InFlightGate(inFlight));
     // The read-only surfaces use basic auth of users[]; the bearer check let them past.

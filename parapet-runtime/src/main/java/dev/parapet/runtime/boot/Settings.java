@@ -17,6 +17,9 @@ import java.util.Set;
  * @param headTimeoutMs how long a request head may take to arrive once it has started
  * @param minBodyBytesPerSecond the slowest a request body may arrive on average, once its grace
  *     period is over ({@code PARAPET_MIN_BODY_RATE}; 0 turns the check off)
+ * @param maxBufferedBodyBytes request bodies held at once, gateway-wide ({@code
+ *     PARAPET_MAX_BUFFERED_BODY_BYTES}, default 256 MiB; at least the body limit): past it, new
+ *     bodies wait unread for their turn
  */
 public record Settings(
     String bind,
@@ -28,7 +31,8 @@ public record Settings(
     long idleTimeoutMs,
     int workerThreads,
     long headTimeoutMs,
-    long minBodyBytesPerSecond) {
+    long minBodyBytesPerSecond,
+    long maxBufferedBodyBytes) {
 
   public static final String BOOTSTRAP_STATE = "PARAPET_BOOTSTRAP_STATE";
   public static final String MASTER_KEY = "PARAPET_MASTER_KEY";
@@ -40,37 +44,42 @@ public record Settings(
   /** Defaults for everything; tests start from here. */
   public static Settings defaults() {
     return new Settings("0.0.0.0", 8000, Path.of("./parapet-data"), 4 << 20, 30_000, 10_000, 60_000,
-        Runtime.getRuntime().availableProcessors(), 10_000, 1024);
+        Runtime.getRuntime().availableProcessors(), 10_000, 1024, 256L << 20);
+  }
+
+  public Settings withMaxBufferedBodyBytes(long bytes) {
+    return new Settings(bind, port, dataDir, maxBodyBytes, shutdownGraceMs, maxConnections,
+        idleTimeoutMs, workerThreads, headTimeoutMs, minBodyBytesPerSecond, bytes);
   }
 
   public Settings withPort(int newPort) {
     return new Settings(bind, newPort, dataDir, maxBodyBytes, shutdownGraceMs, maxConnections,
-        idleTimeoutMs, workerThreads, headTimeoutMs, minBodyBytesPerSecond);
+        idleTimeoutMs, workerThreads, headTimeoutMs, minBodyBytesPerSecond, maxBufferedBodyBytes);
   }
 
   public Settings withBind(String newBind) {
     return new Settings(newBind, port, dataDir, maxBodyBytes, shutdownGraceMs, maxConnections,
-        idleTimeoutMs, workerThreads, headTimeoutMs, minBodyBytesPerSecond);
+        idleTimeoutMs, workerThreads, headTimeoutMs, minBodyBytesPerSecond, maxBufferedBodyBytes);
   }
 
   public Settings withMaxBodyBytes(int bytes) {
     return new Settings(bind, port, dataDir, bytes, shutdownGraceMs, maxConnections,
-        idleTimeoutMs, workerThreads, headTimeoutMs, minBodyBytesPerSecond);
+        idleTimeoutMs, workerThreads, headTimeoutMs, minBodyBytesPerSecond, maxBufferedBodyBytes);
   }
 
   public Settings withTimeouts(long idleMs, long headMs, long graceMs) {
     return new Settings(bind, port, dataDir, maxBodyBytes, graceMs, maxConnections,
-        idleMs, workerThreads, headMs, minBodyBytesPerSecond);
+        idleMs, workerThreads, headMs, minBodyBytesPerSecond, maxBufferedBodyBytes);
   }
 
   public Settings withMinBodyRate(long bytesPerSecond) {
     return new Settings(bind, port, dataDir, maxBodyBytes, shutdownGraceMs, maxConnections,
-        idleTimeoutMs, workerThreads, headTimeoutMs, bytesPerSecond);
+        idleTimeoutMs, workerThreads, headTimeoutMs, bytesPerSecond, maxBufferedBodyBytes);
   }
 
   public Settings withMaxConnections(int max) {
     return new Settings(bind, port, dataDir, maxBodyBytes, shutdownGraceMs, max,
-        idleTimeoutMs, workerThreads, headTimeoutMs, minBodyBytesPerSecond);
+        idleTimeoutMs, workerThreads, headTimeoutMs, minBodyBytesPerSecond, maxBufferedBodyBytes);
   }
 
   /** Reads every knob; the first bad one is the error. Required variables are checked first. */
@@ -101,9 +110,11 @@ public record Settings(
     long head = integer(env, "PARAPET_HEAD_TIMEOUT_MS", d.headTimeoutMs(), 1, 3_600_000);
     long minBodyRate =
         integer(env, "PARAPET_MIN_BODY_RATE", d.minBodyBytesPerSecond(), 0, 1_000_000_000);
+    long buffered = integer(env, "PARAPET_MAX_BUFFERED_BODY_BYTES",
+        Math.max(d.maxBufferedBodyBytes(), maxBody), maxBody, 8L << 30);
     oneOf(env, "PARAPET_LOG_FORMAT", LOG_FORMATS, false);
     oneOf(env, "PARAPET_LOG_LEVEL", LOG_LEVELS, true);
-    return new Settings(bind, port, dataDir, maxBody, grace, maxConn, idle, workers, head, minBodyRate);
+    return new Settings(bind, port, dataDir, maxBody, grace, maxConn, idle, workers, head, minBodyRate, buffered);
   }
 
   private static void required(Map<String, String> env, String name) throws BootException {

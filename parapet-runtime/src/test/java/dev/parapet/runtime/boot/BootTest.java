@@ -122,7 +122,9 @@ class BootTest {
         {"PARAPET_PORT", " 80"}, {"PARAPET_MAX_BODY_BYTES", "4MiB"}, {"PARAPET_MAX_BODY_BYTES", "0"},
         {"PARAPET_SHUTDOWN_GRACE_MS", "1e3"}, {"PARAPET_MAX_CONNECTIONS", ""},
         {"PARAPET_IDLE_TIMEOUT_MS", "0"}, {"PARAPET_WORKER_THREADS", "two"},
-        {"PARAPET_LOG_FORMAT", "xml"}, {"PARAPET_LOG_LEVEL", "loud"}, {"PARAPET_BIND", "a b"}};
+        {"PARAPET_LOG_FORMAT", "xml"}, {"PARAPET_LOG_LEVEL", "loud"}, {"PARAPET_BIND", "a b"},
+        // below the body limit (4 MiB by default), one largest body could never be admitted
+        {"PARAPET_MAX_BUFFERED_BODY_BYTES", "1048576"}, {"PARAPET_MAX_BUFFERED_BODY_BYTES", "64GiB"}};
     for (String[] c : cases) {
       Map<String, String> env = env(freePort());
       env.put(c[0], c[1]);
