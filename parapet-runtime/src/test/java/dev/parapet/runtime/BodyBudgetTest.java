@@ -81,6 +81,26 @@ class BodyBudgetTest {
   }
 
   @Test
+  void aChunkedBodyReservesTheLimitUntilItsLastChunkThenOnlyWhatCame() throws Exception {
+    String json = request()[1];
+    fx.terminal.delayMs = 60_000; // the call stays open: only the body's end changes the reservation
+    try (RawHttp a = fx.raw()) {
+      a.send("POST /v1/chat/completions HTTP/1.1\r\nHost: p\r\nAuthorization: Bearer " + TOKEN_A
+          + "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
+      a.send(chunk(json.substring(0, 1000)));
+      await(fx.gateway::bufferedBodyBytes, 64 * 1024); // length unknown: the body limit
+      a.send(chunk(json.substring(1000)) + "0\r\n\r\n");
+      fx.terminal.received.poll(10, TimeUnit.SECONDS);
+      await(fx.gateway::bufferedBodyBytes, BODY); // what came, while the call is still open
+    }
+    await(fx.gateway::bufferedBodyBytes, 0);
+  }
+
+  private static String chunk(String data) {
+    return Integer.toHexString(data.length()) + "\r\n" + data + "\r\n";
+  }
+
+  @Test
   void aWaiterWhoLeavesTakesNothingWithItAndTheLineMovesOn() throws Exception {
     String[] r = request();
     RawHttp a = fx.raw();

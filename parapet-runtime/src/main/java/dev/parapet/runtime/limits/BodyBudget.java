@@ -12,8 +12,9 @@ import org.slf4j.LoggerFactory;
  * The gateway-wide bound on request bodies held at once ({@code PARAPET_MAX_BUFFERED_BODY_BYTES}).
  * Each request's body limit bounds one body; without this, every open connection could hold one
  * (10,000 connections x 4 MiB by default). A request reserves its announced length before its
- * body is read and gives it back when it completes; one that does not fit waits, unread, in
- * arrival order, and is admitted as soon as the bodies before it are given back. Nothing is
+ * body is read and gives it back once the body is no longer held (see {@link BodyBudgetHandler});
+ * one that does not fit waits, unread, in arrival order, and is admitted as soon as the bodies
+ * before it are given back. Nothing is
  * refused: admitted requests always finish (their bodies arrive at the minimum rate or are cut
  * off, their calls are bounded by the upstream timeouts), so the waiting always ends.
  *

@@ -1,8 +1,10 @@
 package dev.parapet.runtime.limits;
 
+import dev.parapet.runtime.BodyReleased;
 import dev.parapet.runtime.RequestCompleted;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -11,8 +13,10 @@ import java.util.concurrent.RejectedExecutionException;
 
 /**
  * After authentication, before the body is collected: reserves the request's body in the
- * gateway's {@link BodyBudget} (its {@code Content-Length}; the body limit for a chunked one) and
- * gives it back when the request completes or the connection closes. A request that does not fit
+ * gateway's {@link BodyBudget} (its {@code Content-Length}; the body limit for a chunked one, cut
+ * to the bytes that came once its last chunk is in) and gives it back as soon as the body is no
+ * longer held: when the provider answers ({@link BodyReleased}: a stream may run for minutes after
+ * its prompt is dropped), when the request completes, or when the connection closes. A request that does not fit
  * waits with its head held here and the connection not read (the body stays in the caller's
  * socket; no {@code 100 Continue} is sent meanwhile); it goes on when the budget admits it. A body
  * announced above the body limit reserves nothing: the aggregator refuses it unread.
@@ -26,6 +30,7 @@ public final class BodyBudgetHandler extends ChannelInboundHandlerAdapter {
   private final BodyBudget budget;
   private final int maxBodyBytes;
   private long reserved; // held by this connection's current request
+  private long chunkedReceived = -1; // body bytes of a chunked request so far; -1: not chunked
   private Pending pending; // its head, waiting for the reservation
 
   public BodyBudgetHandler(BodyBudget budget, int maxBodyBytes) {
@@ -57,15 +62,39 @@ public final class BodyBudgetHandler extends ChannelInboundHandlerAdapter {
           ctx.channel().config().setAutoRead(false);
           return;
         }
-        reserved = bytes;
+        reserved(head, bytes);
       }
+    } else if (msg instanceof HttpContent piece && chunkedReceived >= 0) {
+      chunkedBody(piece);
     }
     ctx.fireChannelRead(msg);
   }
 
+  private void reserved(HttpRequest head, long bytes) {
+    reserved = bytes;
+    chunkedReceived = HttpUtil.isTransferEncodingChunked(head) ? 0 : -1;
+  }
+
+  /**
+   * A chunked body reserved the body limit, as its length was unknown; once its last chunk is in,
+   * only what came stays reserved (the aggregator behind refuses a body past the limit).
+   */
+  private void chunkedBody(HttpContent piece) {
+    chunkedReceived += piece.content().readableBytes();
+    if (piece instanceof LastHttpContent) {
+      long keep = Math.min(chunkedReceived, reserved);
+      chunkedReceived = -1;
+      if (keep < reserved) {
+        long spare = reserved - keep;
+        reserved = keep;
+        budget.release(spare);
+      }
+    }
+  }
+
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-    if (evt instanceof RequestCompleted) {
+    if (evt instanceof RequestCompleted || evt instanceof BodyReleased) {
       giveBack();
     }
     ctx.fireUserEventTriggered(evt);
@@ -96,6 +125,7 @@ public final class BodyBudgetHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void giveBack() {
+    chunkedReceived = -1;
     if (reserved > 0) {
       long bytes = reserved;
       reserved = 0;
@@ -138,7 +168,7 @@ public final class BodyBudgetHandler extends ChannelInboundHandlerAdapter {
         return;
       }
       pending = null;
-      reserved = bytes;
+      reserved(head, bytes);
       ctx.fireChannelRead(head);
       ctx.channel().config().setAutoRead(true); // the body, queued at flow control, follows
     }

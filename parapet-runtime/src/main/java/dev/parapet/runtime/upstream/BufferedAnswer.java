@@ -57,7 +57,7 @@ final class BufferedAnswer implements Answer {
 
   @Override
   public void onHead(HttpResponse head) {
-    call.request.releaseBody(); // the provider answered: the prompt is not needed again
+    call.releaseBody(); // the provider answered: the prompt is not needed again
     HttpStatusClass kind = head.status().codeClass();
     if (kind != HttpStatusClass.SUCCESS && kind != HttpStatusClass.CLIENT_ERROR) {
       // 5xx, or a redirect we will not follow: the provider's words stay with the provider.

@@ -2,6 +2,7 @@ package dev.parapet.runtime.upstream;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parapet.core.seal.SecretValue;
+import dev.parapet.runtime.BodyReleased;
 import dev.parapet.runtime.GatewayRequest;
 import dev.parapet.runtime.RequestCompleted;
 import dev.parapet.runtime.http.ErrorResponses;
@@ -72,6 +73,17 @@ final class ProxiedCall {
   }
 
   /** Stops the provider side: the connection is closed, never pooled. */
+  /**
+   * The provider answered: drops the prompt (see {@link GatewayRequest#releaseBody()}) and tells the
+   * caller's pipeline, whose body budget gives the request's bytes back now, not when a stream ends.
+   */
+  void releaseBody() {
+    if (request.hasBody()) {
+      request.releaseBody();
+      ctx.pipeline().fireUserEventTriggered(BodyReleased.INSTANCE);
+    }
+  }
+
   void abortUpstream() {
     if (exchange != null) {
       exchange.abort();

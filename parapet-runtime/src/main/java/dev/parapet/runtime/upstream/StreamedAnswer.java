@@ -52,7 +52,7 @@ final class StreamedAnswer implements Answer {
 
   @Override
   public void onHead(HttpResponse head) {
-    call.request.releaseBody(); // the provider answered: the prompt is not needed again
+    call.releaseBody(); // the provider answered: the prompt is not needed again
     if (head.status().codeClass() != HttpStatusClass.SUCCESS) {
       refusal = new BufferedAnswer(call, adapter);
       refusal.onHead(head);
