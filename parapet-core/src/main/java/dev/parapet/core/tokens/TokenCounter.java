@@ -76,9 +76,12 @@ public final class TokenCounter {
    * Built once, on first use. Lazy: an encoding's BPE ranks are loaded when first asked for, so only
    * o200k_base and cl100k_base are ever in memory. The default registry also loaded r50k, p50k and
    * p50k_edit, which no counter uses: tens of MB of long-lived maps and their load time for nothing.
+   * o200k_base is jtokkit's with its pre-tokenizer pattern spelled for speed ({@link O200kEncoding}):
+   * the same tokens, about twice as fast.
    */
   private static final class Registry {
-    static final EncodingRegistry INSTANCE = Encodings.newLazyEncodingRegistry();
+    static final EncodingRegistry INSTANCE =
+        Encodings.newLazyEncodingRegistry().registerGptBytePairEncoding(O200kEncoding.params());
   }
 
   /**
