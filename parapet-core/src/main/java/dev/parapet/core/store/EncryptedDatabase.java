@@ -31,6 +31,14 @@ import org.sqlite.mc.SQLiteMCConfig;
  * text; SQLite3MC still runs its KDF over it, which costs a few milliseconds per connection and
  * nothing in strength. The WAL is encrypted with the same key.
  *
+ * <p>Pages: a new store is created with 1 KiB pages ({@value #NEW_PAGE_SIZE} bytes, not SQLite's
+ * 4 KiB). Every commit re-encrypts and writes each page it touched, whole: a call's hold, its
+ * settlement and its row touch about seven pages (the hold table, the spend row, the journal and
+ * its two indexes, the chain head) for a few hundred bytes of data. With 1 KiB pages the writer
+ * spends 30-45 % less CPU per call (measured at one, eight and ten paced callers; 16 % less when
+ * saturated, where commits are shared by 32 calls), and a lone hold's commit is a third shorter.
+ * A store created with other pages keeps them: SQLite fixes the page size when the file is made.
+ *
  * <p>Durability: WAL with {@code synchronous=NORMAL}. A committed transaction is in the WAL before
  * {@code COMMIT} returns, so killing the process (kill -9) loses nothing committed; a power loss
  * or OS crash can lose the last transactions not yet synced by a checkpoint. That is the trade
@@ -43,6 +51,8 @@ import org.sqlite.mc.SQLiteMCConfig;
 final class EncryptedDatabase {
   static final String FILE_NAME = "parapet.db";
   static final String LOCK_NAME = "parapet.lock";
+  /** The page size of a store created now; see the class comment. */
+  static final int NEW_PAGE_SIZE = 1024;
 
   private EncryptedDatabase() {}
 
@@ -107,6 +117,14 @@ final class EncryptedDatabase {
    * {@link WrongKeyException}, not at the first write.
    */
   static Connection connect(Path db, byte[] storeKey, Duration busyTimeout) throws SQLException {
+    return connect(db, storeKey, busyTimeout, NEW_PAGE_SIZE);
+  }
+
+  /**
+   * As {@link #connect(Path, byte[], Duration)}, creating an empty file with {@code newPageSize}
+   * pages (tests make stores as older builds did).
+   */
+  static Connection connect(Path db, byte[] storeKey, Duration busyTimeout, int newPageSize) throws SQLException {
     SqliteNative.load();
     byte[] key = storeKey.clone();
     SQLiteMCConfig config;
@@ -115,7 +133,6 @@ final class EncryptedDatabase {
     } finally {
       Arrays.fill(key, (byte) 0);
     }
-    config.setJournalMode(SQLiteConfig.JournalMode.WAL);
     config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
     config.setBusyTimeout((int) busyTimeout.toMillis());
     config.enforceForeignKeys(true);
@@ -125,9 +142,14 @@ final class EncryptedDatabase {
     } catch (SQLiteException e) {
       throw mapOpenError(e);
     }
-    try (Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery("SELECT count(*) FROM sqlite_master")) {
-      rs.next();
+    try (Statement st = c.createStatement()) {
+      // The page size first: it takes effect only while the file is empty, and switching to WAL
+      // writes the file's first page. On an existing store both are no-ops (WAL mode persists).
+      st.execute("PRAGMA page_size=" + newPageSize);
+      st.execute("PRAGMA journal_mode=WAL");
+      try (ResultSet rs = st.executeQuery("SELECT count(*) FROM sqlite_master")) {
+        rs.next();
+      }
     } catch (SQLiteException e) {
       c.close();
       throw mapOpenError(e);
