@@ -92,6 +92,15 @@ class BatchingStdoutAppenderTest {
     return logger;
   }
 
+  /** A logger whose writer has taken one line ("first") and is held inside writing it. */
+  private Logger loggerStuckInFirstWrite(int queueSize) throws InterruptedException {
+    Logger log = logger(queueSize);
+    sink.holdFirst = new CountDownLatch(1);
+    log.info("first");
+    assertTrue(sink.firstWriteStarted.await(10, TimeUnit.SECONDS));
+    return log;
+  }
+
   @AfterEach
   void stop() {
     sink.holdFirst.countDown();
@@ -103,10 +112,7 @@ class BatchingStdoutAppenderTest {
 
   @Test
   void linesQueuedDuringAWriteLeaveTogetherInTheNext() throws Exception {
-    Logger log = logger(10_000);
-    sink.holdFirst = new CountDownLatch(1);
-    log.info("first");
-    assertTrue(sink.firstWriteStarted.await(10, TimeUnit.SECONDS));
+    Logger log = loggerStuckInFirstWrite(10_000);
     List<Thread> threads = new ArrayList<>();
     for (int t = 0; t < 4; t++) {
       Thread th = new Thread(() -> {
@@ -152,10 +158,7 @@ class BatchingStdoutAppenderTest {
 
   @Test
   void aFullQueueMakesLoggersWaitAndDropsNothing() throws Exception {
-    Logger log = logger(4);
-    sink.holdFirst = new CountDownLatch(1);
-    log.info("first");
-    assertTrue(sink.firstWriteStarted.await(10, TimeUnit.SECONDS));
+    Logger log = loggerStuckInFirstWrite(4);
     AtomicInteger logged = new AtomicInteger();
     Thread th = new Thread(() -> {
       for (int i = 0; i < 50; i++) {
