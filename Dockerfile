@@ -21,6 +21,12 @@ RUN groupadd --system parapet && useradd --system --gid parapet --home-dir /var/
  && mkdir -p /var/lib/parapet && chown parapet:parapet /var/lib/parapet && chmod 0700 /var/lib/parapet
 COPY --from=build /src/parapet-runtime/target/parapet-runtime.jar /opt/parapet/parapet-runtime.jar
 COPY --from=build /src/parapet-build/target/parapet-build.jar /opt/parapet/parapet-build.jar
+# A class-data archive of everything a boot and a few calls load, made by this image's own JVM and
+# jar: boot then maps those classes instead of loading and verifying them (a 100-route boot 1.54 ->
+# 0.89 s on a 2-core box). train-cds boots an offline throwaway gateway on loopback and stops; it
+# needs no blob, no key and no network, and leaves nothing but the archive.
+RUN java -Xlog:cds=error -XX:ArchiveClassesAtExit=/opt/parapet/parapet.jsa \
+      -jar /opt/parapet/parapet-runtime.jar train-cds
 USER parapet
 WORKDIR /var/lib/parapet
 ENV PARAPET_PORT=8000 \
@@ -33,4 +39,4 @@ EXPOSE 8000
 # with thousands of open streams the default lets young pauses reach tens of ms. No class unloading
 # in G1's concurrent cycles: it was ~5 of the remark pause's 5-9 ms, and Parapet loads no classes
 # it would later drop (a full GC still unloads). README, Performance.
-ENTRYPOINT ["java", "-XX:+ExitOnOutOfMemoryError", "-XX:MaxGCPauseMillis=10", "-XX:-ClassUnloadingWithConcurrentMark", "-jar", "/opt/parapet/parapet-runtime.jar"]
+ENTRYPOINT ["java", "-XX:SharedArchiveFile=/opt/parapet/parapet.jsa", "-XX:+ExitOnOutOfMemoryError", "-XX:MaxGCPauseMillis=10", "-XX:-ClassUnloadingWithConcurrentMark", "-jar", "/opt/parapet/parapet-runtime.jar"]
