@@ -24,9 +24,12 @@ COPY --from=build /src/parapet-build/target/parapet-build.jar /opt/parapet/parap
 # A class-data archive of everything a boot and a few calls load, made by this image's own JVM and
 # jar: boot then maps those classes instead of loading and verifying them (a 100-route boot 1.54 ->
 # 0.89 s on a 2-core box). train-cds boots an offline throwaway gateway on loopback and stops; it
-# needs no blob, no key and no network, and leaves nothing but the archive.
+# needs no blob, no key and no network, and leaves nothing but the archive. Should this JVM be
+# unable to make one, the image is built without it and boots the ordinary way (the JVM ignores a
+# missing archive).
 RUN java -Xlog:cds=error -XX:ArchiveClassesAtExit=/opt/parapet/parapet.jsa \
-      -jar /opt/parapet/parapet-runtime.jar train-cds
+      -jar /opt/parapet/parapet-runtime.jar train-cds \
+ || { echo "parapet: no class-data archive; the image boots without one" >&2; rm -f /opt/parapet/parapet.jsa; }
 USER parapet
 WORKDIR /var/lib/parapet
 ENV PARAPET_PORT=8000 \
