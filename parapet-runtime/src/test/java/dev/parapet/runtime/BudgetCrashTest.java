@@ -3,6 +3,7 @@ package dev.parapet.runtime;
 import static dev.parapet.runtime.SealedGateway.chat;
 import static dev.parapet.runtime.SealedGateway.completion;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,12 +11,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parapet.core.config.ProviderType;
 import dev.parapet.core.config.RedactionPolicy;
 import dev.parapet.core.tokens.TokenCounter;
+import dev.parapet.runtime.testing.ChildMain;
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,36 +47,15 @@ class BudgetCrashTest {
 
   @TempDir Path tmp;
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   private Process launch(SealedGateway sg, int port) throws IOException {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.parapet.runtime.Main");
-    pb.environment().keySet().removeIf(k -> k.startsWith("PARAPET_"));
     Map<String, String> env = sg.env();
     env.put("PARAPET_PORT", Integer.toString(port));
-    pb.environment().putAll(env);
-    pb.redirectOutput(tmp.resolve("out.txt").toFile());
-    pb.redirectError(tmp.resolve("err.txt").toFile());
-    return pb.start();
+    return ChildMain.launch(env, tmp.resolve("out.txt"), tmp.resolve("err.txt"));
   }
 
-  private static void awaitUp(int port) throws Exception {
-    HttpClient client = HttpClient.newHttpClient();
-    for (int i = 0; i < 600; i++) { // up to a minute on a loaded machine
-      try {
-        client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/_parapet/health")).build(),
-            HttpResponse.BodyHandlers.discarding());
-        return;
-      } catch (IOException notYet) {
-        Thread.sleep(100);
-      }
-    }
-    throw new AssertionError("the child gateway never came up");
+  private static void awaitUp(Process child, int port) throws Exception {
+    // up to a minute on a loaded machine
+    assertNotNull(ChildMain.awaitHealth(child, port, 600), "the child gateway never came up");
   }
 
   private SealedGateway gateway(URI base, String capUsd) {
@@ -100,10 +79,10 @@ class BudgetCrashTest {
       provider.start();
       long cap = 3 * WORST + WORST / 2;
       SealedGateway sg = gateway(provider.url("/v1").uri(), new BigDecimal(cap).movePointLeft(9).toPlainString());
-      int port = freePort();
+      int port = ChildMain.freePort();
       Process child = launch(sg, port);
       try {
-        awaitUp(port);
+        awaitUp(child, port);
         List<CompletableFuture<HttpResponse<String>>> inFlight = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
           inFlight.add(SealedGateway.HTTP.sendAsync(SealedGateway.request(port, "/routes/remote", chat("hi", MAX_OUT)),
@@ -143,13 +122,13 @@ class BudgetCrashTest {
       });
       provider.start();
       SealedGateway sg = gateway(provider.url("/v1").uri(), "1000");
-      int port = freePort();
+      int port = ChildMain.freePort();
       int callers = 12;
       AtomicLong told = new AtomicLong();
       AtomicInteger answered = new AtomicInteger();
       Process child = launch(sg, port);
       try {
-        awaitUp(port);
+        awaitUp(child, port);
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < callers; i++) {
           Thread t = new Thread(() -> {

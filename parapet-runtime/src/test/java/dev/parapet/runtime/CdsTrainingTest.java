@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.parapet.core.seal.HydratedConfig;
 import dev.parapet.core.seal.MasterKey;
 import dev.parapet.core.seal.Sealer;
+import dev.parapet.runtime.testing.ChildMain;
 import dev.parapet.runtime.testing.LeakWatch;
 import dev.parapet.runtime.testing.TestConfigs;
 import java.io.ByteArrayOutputStream;
@@ -15,10 +16,6 @@ import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -58,36 +55,20 @@ class CdsTrainingTest {
   void anArchiveFromTheTrainingServesTheNextBoot() throws Exception {
     String classPath = jarredClassPath();
     Path archive = tmp.resolve("parapet.jsa");
-    Process training = java(classPath, Map.of(), "train.txt",
-        "-Xlog:cds=error", "-XX:ArchiveClassesAtExit=" + archive, "dev.parapet.runtime.Main", "train-cds");
+    Process training = ChildMain.launch(classPath,
+        List.of("-Xlog:cds=error", "-XX:ArchiveClassesAtExit=" + archive), Map.of(), tmp.resolve("train.txt"), null,
+        "train-cds");
     assertTrue(training.waitFor(120, TimeUnit.SECONDS), "the training did not end");
     assertEquals(0, training.exitValue(), read("train.txt"));
     assertTrue(Files.size(archive) > 1_000_000, "archive of " + Files.size(archive) + " bytes");
 
     HydratedConfig config = TestConfigs.config();
-    MasterKey key = MasterKey.generate(new SecureRandom());
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    Process gateway = java(classPath, Map.of(
-            "PARAPET_BOOTSTRAP_STATE", Sealer.seal(config, key, new SecureRandom()),
-            "PARAPET_MASTER_KEY", key.toBase64(),
-            "PARAPET_PORT", Integer.toString(port),
-            "PARAPET_BIND", "127.0.0.1",
-            "PARAPET_DATA_DIR", tmp.resolve("data").toString()),
-        "gateway.txt", "-Xshare:on", "-XX:SharedArchiveFile=" + archive, "dev.parapet.runtime.Main");
+    int port = ChildMain.freePort();
+    Process gateway = ChildMain.launch(classPath, List.of("-Xshare:on", "-XX:SharedArchiveFile=" + archive),
+        ChildMain.sealedEnv(config, MasterKey.generate(new SecureRandom()), port, tmp.resolve("data")),
+        tmp.resolve("gateway.txt"), null);
     try {
-      HttpResponse<String> health = null;
-      for (int i = 0; i < 300 && health == null && gateway.isAlive(); i++) {
-        try {
-          health = HttpClient.newHttpClient().send(
-              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/_parapet/health")).build(),
-              HttpResponse.BodyHandlers.ofString());
-        } catch (IOException notYet) {
-          Thread.sleep(100);
-        }
-      }
+      HttpResponse<String> health = ChildMain.awaitHealth(gateway, port, 300);
       assertNotNull(health, "the gateway never came up on the archive: " + read("gateway.txt"));
       assertTrue(health.body().contains(Sealer.configSha256(config)), health.body());
       gateway.destroy();
@@ -97,18 +78,6 @@ class CdsTrainingTest {
       gateway.destroyForcibly();
     }
     assertFalse(read("gateway.txt").contains("[cds]"), read("gateway.txt"));
-  }
-
-  private Process java(String classPath, Map<String, String> env, String output, String... args) throws IOException {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", classPath));
-    command.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(command);
-    pb.environment().keySet().removeIf(k -> k.startsWith("PARAPET_"));
-    pb.environment().putAll(env);
-    pb.redirectErrorStream(true);
-    pb.redirectOutput(tmp.resolve(output).toFile());
-    return pb.start();
   }
 
   private String read(String name) throws IOException {

@@ -9,9 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.parapet.runtime.testing.ChildMain;
 import dev.parapet.runtime.testing.TestConfigs;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,18 +32,10 @@ class JsonLogProcessTest {
   @Test
   void everyLogLineIsJsonAndHoldsNoSecret() throws Exception {
     TelemetryFixture fx = new TelemetryFixture(tmp.resolve("data"), URI.create("http://127.0.0.1:9/v1"));
-    try (ServerSocket s = new ServerSocket(0)) {
-      fx.env.put("PARAPET_PORT", Integer.toString(s.getLocalPort()));
-    }
+    fx.env.put("PARAPET_PORT", Integer.toString(ChildMain.freePort()));
     fx.env.put("PARAPET_LOG_FORMAT", "json");
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.parapet.runtime.Main");
-    pb.environment().keySet().removeIf(k -> k.startsWith("PARAPET_"));
-    pb.environment().putAll(fx.env);
-    pb.redirectOutput(tmp.resolve("out.txt").toFile());
-    pb.redirectError(tmp.resolve("err.txt").toFile());
     String prompt = "prompt-canary-json-0451";
-    Process p = pb.start();
+    Process p = ChildMain.launch(fx.env, tmp.resolve("out.txt"), tmp.resolve("err.txt"));
     try {
       boolean up = false;
       for (int i = 0; i < 150 && !up; i++) {

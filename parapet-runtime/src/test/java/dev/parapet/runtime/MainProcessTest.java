@@ -8,12 +8,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parapet.core.seal.HydratedConfig;
 import dev.parapet.core.seal.MasterKey;
 import dev.parapet.core.seal.Sealer;
+import dev.parapet.runtime.testing.ChildMain;
 import dev.parapet.runtime.testing.TestConfigs;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,14 +27,7 @@ class MainProcessTest {
   @TempDir Path tmp;
 
   private Process launch(Map<String, String> env) throws IOException {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-        "dev.parapet.runtime.Main");
-    pb.environment().keySet().removeIf(k -> k.startsWith("PARAPET_"));
-    pb.environment().putAll(env);
-    pb.redirectOutput(tmp.resolve("out.txt").toFile());
-    pb.redirectError(tmp.resolve("err.txt").toFile());
-    return pb.start();
+    return ChildMain.launch(env, tmp.resolve("out.txt"), tmp.resolve("err.txt"));
   }
 
   private String read(String name) throws IOException {
@@ -48,29 +38,12 @@ class MainProcessTest {
   void sigtermDrainsAndExitsZero() throws Exception {
     HydratedConfig config = TestConfigs.config();
     MasterKey key = MasterKey.generate(new SecureRandom());
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    Process p = launch(Map.of(
-        "PARAPET_BOOTSTRAP_STATE", Sealer.seal(config, key, new SecureRandom()),
-        "PARAPET_MASTER_KEY", key.toBase64(),
-        "PARAPET_PORT", Integer.toString(port),
-        "PARAPET_BIND", "127.0.0.1",
-        "PARAPET_DATA_DIR", tmp.resolve("data").toString(),
-        "PARAPET_LOG_FORMAT", "json"));
+    int port = ChildMain.freePort();
+    Map<String, String> env = ChildMain.sealedEnv(config, key, port, tmp.resolve("data"));
+    env.put("PARAPET_LOG_FORMAT", "json");
+    Process p = launch(env);
     try {
-      HttpClient client = HttpClient.newHttpClient();
-      HttpResponse<String> health = null;
-      for (int i = 0; i < 100 && health == null; i++) {
-        try {
-          health = client.send(HttpRequest.newBuilder(
-              URI.create("http://127.0.0.1:" + port + "/_parapet/health")).build(),
-              HttpResponse.BodyHandlers.ofString());
-        } catch (IOException notYet) {
-          Thread.sleep(100);
-        }
-      }
+      HttpResponse<String> health = ChildMain.awaitHealth(p, port, 100);
       assertTrue(health != null, "never came up: " + read("err.txt"));
       assertTrue(health.body().contains(Sealer.configSha256(config)));
       p.destroy(); // SIGTERM

@@ -12,6 +12,7 @@ import dev.parapet.core.seal.HydratedConfig;
 import dev.parapet.core.seal.MasterKey;
 import dev.parapet.core.seal.Sealer;
 import dev.parapet.runtime.Gateway;
+import dev.parapet.runtime.testing.ChildMain;
 import dev.parapet.runtime.testing.RecordingTerminal;
 import dev.parapet.runtime.testing.TestConfigs;
 import java.io.ByteArrayOutputStream;
@@ -54,12 +55,6 @@ class BootTest {
     return env;
   }
 
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   private static boolean listening(int port) {
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress("127.0.0.1", port), 300);
@@ -88,10 +83,10 @@ class BootTest {
 
   @Test
   void missingVariables() throws Exception {
-    Map<String, String> env = env(freePort());
+    Map<String, String> env = env(ChildMain.freePort());
     env.remove("PARAPET_BOOTSTRAP_STATE");
     assertTrue(failsWith(env).contains("PARAPET_BOOTSTRAP_STATE"));
-    env = env(freePort());
+    env = env(ChildMain.freePort());
     env.remove("PARAPET_MASTER_KEY");
     assertTrue(failsWith(env).contains("PARAPET_MASTER_KEY"));
     assertTrue(failsWith(Map.of()).contains("required"));
@@ -99,7 +94,7 @@ class BootTest {
 
   @Test
   void wrongKeyTamperedOrTruncatedBlob() throws Exception {
-    Map<String, String> env = env(freePort());
+    Map<String, String> env = env(ChildMain.freePort());
     env.put("PARAPET_MASTER_KEY", MasterKey.generate(new SecureRandom()).toBase64());
     assertTrue(failsWith(env).contains("PARAPET_MASTER_KEY"));
     env.put("PARAPET_MASTER_KEY", "not base64!");
@@ -107,7 +102,7 @@ class BootTest {
 
     byte[] raw = Base64.getDecoder().decode(BLOB);
     raw[raw.length - 20] ^= 1;
-    env = env(freePort());
+    env = env(ChildMain.freePort());
     env.put("PARAPET_BOOTSTRAP_STATE", Base64.getEncoder().encodeToString(raw));
     assertTrue(failsWith(env).contains("PARAPET_BOOTSTRAP_STATE"));
     env.put("PARAPET_BOOTSTRAP_STATE", BLOB.substring(0, BLOB.length() / 2));
@@ -126,7 +121,7 @@ class BootTest {
         // below the body limit (4 MiB by default), one largest body could never be admitted
         {"PARAPET_MAX_BUFFERED_BODY_BYTES", "1048576"}, {"PARAPET_MAX_BUFFERED_BODY_BYTES", "64GiB"}};
     for (String[] c : cases) {
-      Map<String, String> env = env(freePort());
+      Map<String, String> env = env(ChildMain.freePort());
       env.put(c[0], c[1]);
       String err = failsWith(env);
       assertTrue(err.contains(c[0]) && err.contains("expected"), err);
@@ -143,7 +138,7 @@ class BootTest {
           other.deriveKey(dev.parapet.core.seal.KeyPurpose.STORE_MAC),
           dev.parapet.core.store.StoreOptions.defaults()).close();
     }
-    int port = freePort();
+    int port = ChildMain.freePort();
     String err = failsWith(env(port));
     assertTrue(err.contains("telemetry store") && err.contains("master key"), err);
     assertFalse(listening(port));
@@ -151,7 +146,7 @@ class BootTest {
 
   @Test
   void theBrokenChainOverrideTakesOnlyYesOrNo() throws Exception {
-    Map<String, String> env = env(freePort());
+    Map<String, String> env = env(ChildMain.freePort());
     env.put("PARAPET_ACCEPT_BROKEN_CHAIN", "true");
     String err = failsWith(env);
     assertTrue(err.contains("PARAPET_ACCEPT_BROKEN_CHAIN") && err.contains("expected"), err);
@@ -178,7 +173,7 @@ class BootTest {
         Map.of("svc-a", TestConfigs.digest("x")), Map.of());
     StateOpener opener = (state, key) -> new OpenedConfig(broken, "ab".repeat(32),
         dev.parapet.core.seal.SecretValue.of("k"), dev.parapet.core.seal.SecretValue.of("m"));
-    int port = freePort();
+    int port = ChildMain.freePort();
     BootException e = assertThrows(BootException.class, () -> Boot.start(env(port),
         new Boot.Wiring(opener, TestConfigs.MATCHER, c -> dev.parapet.runtime.Stages.terminalOnly(new RecordingTerminal()::newHandler))));
     assertTrue(e.getMessage().contains("invalid config: services.svc-b"), e.getMessage());
