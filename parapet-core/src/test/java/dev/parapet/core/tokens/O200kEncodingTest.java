@@ -3,10 +3,12 @@ package dev.parapet.core.tokens;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
+import com.knuddels.jtokkit.api.EncodingRegistry;
 import com.knuddels.jtokkit.api.EncodingType;
 import dev.parapet.core.config.ProviderType;
 import java.util.ArrayList;
@@ -95,6 +97,10 @@ class O200kEncodingTest {
 
   @Test
   void theCounterUsesIt() {
+    // Registered under the stock name, it is what the lazy registry hands out for O200K_BASE
+    // (the stock encoding is then never loaded): the counters ask by type.
+    EncodingRegistry registry = Encodings.newLazyEncodingRegistry().registerGptBytePairEncoding(O200kEncoding.params());
+    assertSame(registry.getEncoding(O200kEncoding.NAME).orElseThrow(), registry.getEncoding(EncodingType.O200K_BASE));
     TokenCounter gpt4o = TokenCounter.forModel(ProviderType.OPENAI, "gpt-4o-2024-08-06");
     assertEquals(O200kEncoding.NAME, gpt4o.encodingName());
     String text = String.join(" ", PIECES);
