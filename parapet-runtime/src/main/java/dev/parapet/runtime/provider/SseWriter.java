@@ -3,6 +3,7 @@ package dev.parapet.runtime.provider;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Frames payloads as Server-Sent Events the way OpenAI streams them: {@code data: <payload>}
@@ -45,25 +46,42 @@ public final class SseWriter {
   /**
    * Appends {@code data: <payload>\n\n} to {@code out} (growing it as needed), with the same line
    * handling as {@link #frame}: several events framed into one buffer go out as one write.
+   *
+   * <p>The payload is encoded once by {@link String#getBytes} (an intrinsic: for the usual ASCII
+   * chunk little more than a copy) and written as a block; looking for line breaks is two
+   * vectorised {@link String#indexOf} calls. Before, a char-by-char scan and Netty's {@code
+   * ByteBufUtil.writeUtf8} (char by char into the buffer) took 500–700 ns for a 227-char chunk,
+   * against ~100 ns now, and JFR put a third of the event loops' samples in the SSE bench here.
+   * A lone surrogate becomes {@code ?}, as in every {@code String} encoding; only CR and LF encode
+   * to the bytes {@code 0x0D} and {@code 0x0A} in UTF-8, so the encoded bytes can be split on them.
    */
   public static void frameInto(ByteBuf out, String payload) {
-    out.ensureWritable(maxFrameBytes(payload));
+    byte[] utf8 = payload.getBytes(StandardCharsets.UTF_8);
+    out.ensureWritable(DATA_PREFIX.length + utf8.length + 2);
     out.writeBytes(DATA_PREFIX);
+    if (payload.indexOf('\n') < 0 && payload.indexOf('\r') < 0) {
+      out.writeBytes(utf8);
+    } else {
+      writeLines(out, utf8);
+    }
+    out.writeByte('\n').writeByte('\n');
+  }
+
+  /** {@code utf8} with each CRLF, CR or LF written as a new {@code data:} line. */
+  private static void writeLines(ByteBuf out, byte[] utf8) {
     int start = 0;
-    int n = payload.length();
-    for (int i = 0; i < n; i++) {
-      char c = payload.charAt(i);
-      if (c == '\n' || c == '\r') {
-        ByteBufUtil.writeUtf8(out, payload, start, i);
+    for (int i = 0; i < utf8.length; i++) {
+      byte b = utf8[i];
+      if (b == '\n' || b == '\r') {
+        out.writeBytes(utf8, start, i - start);
         out.writeByte('\n');
         out.writeBytes(DATA_PREFIX);
-        if (c == '\r' && i + 1 < n && payload.charAt(i + 1) == '\n') {
+        if (b == '\r' && i + 1 < utf8.length && utf8[i + 1] == '\n') {
           i++;
         }
         start = i + 1;
       }
     }
-    ByteBufUtil.writeUtf8(out, payload, start, n);
-    out.writeByte('\n').writeByte('\n');
+    out.writeBytes(utf8, start, utf8.length - start);
   }
 }
