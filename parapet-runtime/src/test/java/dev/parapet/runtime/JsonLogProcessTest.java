@@ -11,8 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.parapet.runtime.testing.ChildMain;
 import dev.parapet.runtime.testing.TestConfigs;
-import java.io.IOException;
 import java.net.URI;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,20 +32,14 @@ class JsonLogProcessTest {
   @Test
   void everyLogLineIsJsonAndHoldsNoSecret() throws Exception {
     TelemetryFixture fx = new TelemetryFixture(tmp.resolve("data"), URI.create("http://127.0.0.1:9/v1"));
-    fx.env.put("PARAPET_PORT", Integer.toString(ChildMain.freePort()));
+    int port = ChildMain.freePort();
+    fx.env.put("PARAPET_PORT", Integer.toString(port));
     fx.env.put("PARAPET_LOG_FORMAT", "json");
     String prompt = "prompt-canary-json-0451";
     Process p = ChildMain.launch(fx.env, tmp.resolve("out.txt"), tmp.resolve("err.txt"));
     try {
-      boolean up = false;
-      for (int i = 0; i < 150 && !up; i++) {
-        try {
-          up = fx.get("/_parapet/health", null, null).statusCode() == 200;
-        } catch (IOException notYet) {
-          Thread.sleep(100);
-        }
-      }
-      assertTrue(up, "never came up: " + Files.readString(tmp.resolve("err.txt")));
+      HttpResponse<String> health = ChildMain.awaitHealth(p, port, 150);
+      assertTrue(health != null && health.statusCode() == 200, "never came up: " + Files.readString(tmp.resolve("err.txt")));
       assertEquals(200, fx.call(TestConfigs.TOKEN_A, "summarizer", prompt).statusCode());
       assertEquals(401, fx.call(TestConfigs.TOKEN_B + "-x", "summarizer", prompt).statusCode());
       assertEquals(403, fx.call(TestConfigs.TOKEN_B, "writer", prompt).statusCode());
