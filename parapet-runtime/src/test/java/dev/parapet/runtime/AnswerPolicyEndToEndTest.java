@@ -220,6 +220,46 @@ class AnswerPolicyEndToEndTest {
     LeakWatch.assertNoLeaks();
   }
 
+  /**
+   * An answer past the policy threads' threshold, without usage (a local model's, say): scanned,
+   * scrubbed and counted off the event loop, with the outcome an answer read on the loop gets —
+   * scrubbed or refused, the event with counts only, and the charge on the text as the provider
+   * sent it, counted exactly.
+   */
+  @Test
+  void aLargeWholeAnswerWithoutUsageIsScrubbedOrRefusedAndChargedOnItsCountedText() throws Exception {
+    String text = "Write to " + EMAIL + " about the report. " + "The quarter went well. ".repeat(1_000);
+    assertTrue(text.length() > PolicyThreads.THRESHOLD);
+    String noUsage = completion(SealedGateway.MODEL, text, 1, 1).replaceAll(",\"usage\":\\{[^}]*\\}", "");
+    assertFalse(noUsage.contains("usage"), noUsage.substring(noUsage.length() - 80));
+    long output = COUNTER.count(text);
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.start();
+      SealedGateway sg = gateway(provider.url("/v1").uri());
+      try (Gateway g = sg.start()) {
+        provider.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/json").body(noUsage).build());
+        HttpResponse<String> warn = post(g.port(), "/routes/scan", chat("hi", 10));
+        assertEquals(200, warn.statusCode());
+        assertEquals(text.replace(EMAIL, "[REDACTED:EMAIL]"),
+            JSON.readTree(warn.body()).path("choices").path(0).path("message").path("content").asText());
+
+        provider.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/json").body(noUsage).build());
+        HttpResponse<String> block = post(g.port(), "/routes/scanblock", chat("hi", 10));
+        assertEquals(422, block.statusCode());
+        assertEquals("redaction_blocked", JSON.readTree(block.body()).path("error").path("code").asText());
+        assertFalse(block.body().contains(EMAIL));
+      }
+      assertEquals((PROMPT + output) * 1000L, SealedGateway.route(sg.spendToday(), "scan"));
+      assertEquals((PROMPT + output) * 1000L, SealedGateway.route(sg.spendToday(), "scanblock"));
+      List<EventRow> redacted = events(sg, EventKind.REDACTED);
+      assertEquals(1, redacted.size());
+      assertTrue(redacted.get(0).toString().contains("EMAIL"), redacted.get(0).toString());
+      assertFalse(redacted.get(0).toString().contains(EMAIL));
+      assertEquals(1, events(sg, EventKind.REDACTION_BLOCKED).size());
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
   @Test
   void aCleanWholeAnswerUnderScanOutputArrivesAsTheProviderSentIt() throws Exception {
     try (MockWebServer provider = new MockWebServer()) {

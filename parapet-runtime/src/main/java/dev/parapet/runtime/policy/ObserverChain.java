@@ -16,6 +16,13 @@ final class ObserverChain implements ExchangeObserver {
   }
 
   @Override
+  public void prepareAnswer(GatewayRequest request, Translated answer) {
+    for (ExchangeObserver o : observers) {
+      o.prepareAnswer(request, answer);
+    }
+  }
+
+  @Override
   public Optional<Veto> beforeAnswer(GatewayRequest request, Optional<String> reportedModel) {
     for (ExchangeObserver o : observers) {
       Optional<Veto> v = o.beforeAnswer(request, reportedModel);

@@ -18,7 +18,7 @@ public final class OutputTally {
   private boolean answered;
   private LongSupplier deferred;
 
-  public void add(int tokens) {
+  public void add(long tokens) {
     outputTokens += Math.max(0, tokens);
     answered = true;
   }

@@ -1,5 +1,6 @@
 package dev.parapet.runtime.provider;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Objects;
@@ -21,7 +22,11 @@ public final class Translated {
   private final Optional<String> reportedModel;
   private final Optional<Usage> usage;
   private final Optional<String> systemFingerprint;
-  private boolean rewritten;
+  /** Changes signalled through {@link #set} or {@link #markRewritten}. */
+  private int revision;
+  /** The body's JSON at {@link #encodedAt}, or null. */
+  private byte[] encoded;
+  private int encodedAt;
 
   /**
    * @param body the OpenAI-shape response the caller receives
@@ -56,21 +61,34 @@ public final class Translated {
   /** Sets {@code field} of {@code holder}, a node inside {@link #body()}, and marks the answer rewritten. */
   public void set(ObjectNode holder, String field, JsonNode value) {
     holder.set(field, value);
-    rewritten = true;
+    revision++;
   }
 
   /** Records that {@link #body()} was changed after translation: it must be serialized again. */
   public void markRewritten() {
-    rewritten = true;
+    revision++;
   }
 
   /** Whether anyone changed {@link #body()} after translation (through {@link #set} or {@link #markRewritten}). */
   public boolean rewritten() {
-    return rewritten;
+    return revision > 0;
+  }
+
+  /**
+   * {@link #body()} as compact JSON. Encoded once per change, so whoever read a large answer off the
+   * event loop can encode it there too, and the loop only sends the bytes; a change signalled after
+   * that (through {@link #set} or {@link #markRewritten}) encodes it again.
+   */
+  public byte[] encoded() throws JsonProcessingException {
+    if (encoded == null || encodedAt != revision) {
+      encoded = Json.MAPPER.writeValueAsBytes(body);
+      encodedAt = revision;
+    }
+    return encoded;
   }
 
   @Override
   public String toString() {
-    return "Translated[reportedModel=" + reportedModel + ", usage=" + usage + ", rewritten=" + rewritten + "]";
+    return "Translated[reportedModel=" + reportedModel + ", usage=" + usage + ", rewritten=" + rewritten() + "]";
   }
 }

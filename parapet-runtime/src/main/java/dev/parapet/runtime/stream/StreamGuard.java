@@ -22,10 +22,8 @@ import dev.parapet.runtime.provider.ChunkSummary;
 import dev.parapet.runtime.provider.StreamChunk;
 import dev.parapet.runtime.provider.Translated;
 import dev.parapet.runtime.upstream.ExchangeObserver;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -71,8 +69,6 @@ public final class StreamGuard implements ExchangeObserver {
 
   // Output per choice index: max_tokens applies to each of n choices, the bill to all.
   private Map<Integer, Choice> choices;
-  // A whole answer's texts, counted only if the settlement asks (no usage reported).
-  private List<String> wholeTexts;
 
   public StreamGuard(GatewayRequest request, OutputTally tally, EnforcementEvents events) {
     this.request = Objects.requireNonNull(request, "request");
@@ -146,12 +142,6 @@ public final class StreamGuard implements ExchangeObserver {
         n += c.count();
       }
     }
-    if (wholeTexts != null) {
-      for (String text : wholeTexts) {
-        n += counter.count(text);
-      }
-      wholeTexts = null;
-    }
     return n;
   }
 
@@ -195,61 +185,98 @@ public final class StreamGuard implements ExchangeObserver {
     return new Veto(ParapetError.STREAM_TRUNCATED, "the answer matched output pattern " + pattern.name());
   }
 
+  /**
+   * What the text work on a whole answer found ({@link #prepareAnswer}), for {@link #onAnswer} to
+   * act on.
+   *
+   * @param outputTokens the answer's text as counted, or 0 when the provider reported usage
+   * @param blockedBy the first output pattern matched, on a route that blocks
+   * @param redacted the matches replaced per pattern name, on a route that scrubs
+   */
+  private record WholeAnswer(long outputTokens, Optional<String> blockedBy, Map<String, Integer> redacted) {}
+
+  /** Written by {@link #prepareAnswer} (maybe on a policy thread), read by {@link #onAnswer}. */
+  private WholeAnswer whole;
+
+  /**
+   * A whole answer's text work, where it was read (off the loop when large): counts its text when
+   * the provider reported no usage (the settlement charges that count; with usage, the provider's
+   * own figure is the bill), and under {@code scan_output} scans it ({@code block}) or scrubs it
+   * ({@code warn}, {@code off}) in the answer itself. Nothing is recorded here: {@link #onAnswer}
+   * does, once the answer got past the drift check.
+   */
   @Override
-  public Optional<Veto> onAnswer(GatewayRequest r, Translated answer) {
-    tally.answered();
-    // Counted only if the settlement needs it: an answer with usage is charged on that.
-    List<String> texts = new ArrayList<>(1);
-    for (JsonNode choice : answer.body().path("choices")) {
-      JsonNode content = choice.path("message").get("content");
-      if (content != null && content.isTextual()) {
-        texts.add(content.asText());
+  public void prepareAnswer(GatewayRequest r, Translated answer) {
+    long tokens = 0;
+    if (answer.usage().isEmpty()) { // before any scrub: the provider's text is what it charges
+      for (JsonNode choice : answer.body().path("choices")) {
+        JsonNode content = choice.path("message").get("content");
+        if (content != null && content.isTextual()) {
+          tokens += counter.count(content.asText());
+        }
       }
     }
-    if (!texts.isEmpty()) {
-      wholeTexts = texts;
-      tally.defer(this::countDeferred);
+    Optional<String> blockedBy = Optional.empty();
+    Map<String, Integer> redacted = Map.of();
+    if (outputRedactor != null) {
+      if (request.route().policy().redaction().mode() == RedactionMode.BLOCK) {
+        blockedBy = firstMatch(outputRedactor, answer);
+      } else {
+        redacted = scrub(outputRedactor, answer);
+      }
     }
-    if (outputRedactor == null) {
-      return Optional.empty();
-    }
-    return request.route().policy().redaction().mode() == RedactionMode.BLOCK
-        ? blockAnswer(outputRedactor, answer) : scrubAnswer(outputRedactor, answer);
+    whole = new WholeAnswer(tokens, blockedBy, redacted);
   }
 
-  private Optional<Veto> blockAnswer(Redactor redactor, Translated answer) {
+  @Override
+  public Optional<Veto> onAnswer(GatewayRequest r, Translated answer) {
+    if (whole == null) {
+      prepareAnswer(r, answer); // a caller that skipped it: the work is done here, on the loop
+    }
+    WholeAnswer w = whole;
+    whole = null;
+    tally.add(w.outputTokens()); // also marks the answer seen
+    if (w.blockedBy().isPresent()) {
+      String pattern = w.blockedBy().get();
+      events.record(request, EventKind.REDACTION_BLOCKED, Map.of("pattern", pattern, "where", "answer"));
+      return Optional.of(new Veto(ParapetError.REDACTION_BLOCKED,
+          "the answer matches redaction pattern " + pattern + " and route " + request.route().name()
+              + " blocks it"));
+    }
+    if (!w.redacted().isEmpty()) {
+      Map<String, String> fields = new LinkedHashMap<>();
+      w.redacted().forEach((p, n) -> fields.put(p, Integer.toString(n)));
+      fields.put("where", "answer");
+      events.record(request, EventKind.REDACTED, fields);
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<String> firstMatch(Redactor redactor, Translated answer) {
     for (JsonNode choice : answer.body().path("choices")) {
       JsonNode content = choice.path("message").get("content");
       if (content != null && content.isTextual()) {
         ScanResult found = redactor.scan(content.asText());
         if (found.matched()) {
-          String pattern = found.first().orElseThrow().name();
-          events.record(request, EventKind.REDACTION_BLOCKED, Map.of("pattern", pattern, "where", "answer"));
-          return Optional.of(new Veto(ParapetError.REDACTION_BLOCKED,
-              "the answer matches redaction pattern " + pattern + " and route " + request.route().name()
-                  + " blocks it"));
+          return Optional.of(found.first().orElseThrow().name());
         }
       }
     }
     return Optional.empty();
   }
 
-  private Optional<Veto> scrubAnswer(Redactor redactor, Translated answer) {
-    Map<String, String> counts = new LinkedHashMap<>();
+  /** Replaces every match in the answer's texts; returns the count per pattern name. */
+  private static Map<String, Integer> scrub(Redactor redactor, Translated answer) {
+    Map<String, Integer> counts = new LinkedHashMap<>();
     for (JsonNode choice : answer.body().path("choices")) {
       if (choice.path("message") instanceof ObjectNode message && message.path("content").isTextual()) {
         Redacted r = redactor.redact(message.get("content").asText());
         if (!r.counts().isEmpty()) {
           answer.set(message, "content", TextNode.valueOf(r.text()));
-          r.counts().forEach((p, n) -> counts.merge(p.name(), Integer.toString(n),
-              (a, b) -> Integer.toString(Integer.parseInt(a) + Integer.parseInt(b))));
+          r.counts().forEach((p, n) -> counts.merge(p.name(), n, Integer::sum));
         }
       }
     }
-    if (!counts.isEmpty()) {
-      counts.put("where", "answer");
-      events.record(request, EventKind.REDACTED, counts);
-    }
-    return Optional.empty();
+    return counts;
   }
 }

@@ -94,11 +94,13 @@ final class BufferedAnswer implements Answer {
   }
 
   /**
-   * Reads and translates the answer, then lets the observers check it and sends it. A large answer
-   * is read on the {@link PolicyThreads} (parsing 16 MB of JSON takes ~100 ms) while this loop
-   * serves its other connections. That work touches nothing of the call's: it reads its own
-   * reference to the bytes and builds a new tree, so a caller who leaves meanwhile ends the call at
-   * once, as on the loop, and the tree is dropped when it comes back.
+   * Reads and translates the answer, prepares it ({@link ProxiedCall#prepareWhole}: the
+   * observers' text work and the encoding), then lets the observers check it and sends it. A large
+   * answer is read and prepared on the {@link PolicyThreads} (parsing 16 MB of JSON takes ~100 ms,
+   * counting its text several times that) while this loop serves its other connections. That work
+   * touches nothing the loop does: it reads its own reference to the bytes, builds a new tree and
+   * fills the observers' own fields, so a caller who leaves meanwhile ends the call at once, as on
+   * the loop, and the tree is dropped when it comes back.
    */
   private void answer() {
     if (body.readableBytes() > OFF_LOOP_BYTES) {
@@ -134,8 +136,9 @@ final class BufferedAnswer implements Answer {
   }
 
   /**
-   * An answer read from the provider's bytes: its translation, and whether those bytes are exactly
-   * its tree (then they may be sent as received); null for a provider that broke the protocol.
+   * An answer read from the provider's bytes and prepared: its translation, and whether those bytes
+   * are exactly its tree as read (then they may be sent as received, unless it was rewritten); null
+   * for a provider that broke the protocol.
    */
   private record Read(Translated translated, boolean asReceived) {}
 
@@ -158,7 +161,9 @@ final class BufferedAnswer implements Answer {
       }
       Translated t = adapter.translateResponse(call.request.route(), object);
       // The adapter passed the provider's tree through (OpenAI shape already): the bytes are the answer.
-      return new Read(t, exact && t.body() == object);
+      boolean asReceived = exact && t.body() == object;
+      call.prepareWhole(t, asReceived);
+      return new Read(t, asReceived);
     } catch (IOException | ProviderProtocolException e) {
       return null;
     }

@@ -29,6 +29,19 @@ public interface ExchangeObserver {
     }
   }
 
+  /**
+   * The text work on a whole answer (an output scan, an output count), done before {@link
+   * #beforeAnswer} and {@link #onAnswer} see it and where the answer was read: on a policy thread
+   * when it is large ({@link dev.parapet.runtime.PolicyThreads}), so that megabytes of text never
+   * hold up an event loop. It may read {@code answer}, rewrite it through {@link Translated#set},
+   * and keep what it found in fields of its own that only {@link #onAnswer} reads. It touches
+   * nothing the loop may touch meanwhile (no tally, no event, no shared state): the caller may
+   * leave while it runs, and then neither of the others follows. What it found is acted on — an
+   * event recorded, a veto returned — in {@link #onAnswer}, once {@link #beforeAnswer} let the
+   * answer through.
+   */
+  default void prepareAnswer(GatewayRequest request, Translated answer) {}
+
   /** @param reportedModel the model the provider says answered, if it said */
   default Optional<Veto> beforeAnswer(GatewayRequest request, Optional<String> reportedModel) {
     return Optional.empty();

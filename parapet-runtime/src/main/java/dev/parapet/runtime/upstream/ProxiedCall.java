@@ -115,12 +115,16 @@ final class ProxiedCall {
 
   /** A refusal or failure before any byte of the answer was sent. */
   void fail(ParapetError error, String message) {
+    fail(error, message, answerUsage(), answerModel());
+  }
+
+  private void fail(ParapetError error, String message, Optional<Usage> usage, Optional<String> model) {
     if (completed) {
       return;
     }
     LOG.info("route={} request_id={} answered {}: {}", request.route().name(), request.requestId(), error.code(), message);
     FullHttpResponse response = ErrorResponses.create(ctx.alloc(), error, message, request.requestId());
-    send(response, Optional.of(error), answerUsage(), answerModel());
+    send(response, Optional.of(error), usage, model);
   }
 
   void fail(UpstreamFailure failure) {
@@ -128,29 +132,56 @@ final class ProxiedCall {
   }
 
   /**
-   * A whole translated answer, non-streaming: the observer may still refuse it (drift, output
-   * policy); otherwise it goes out as 200 JSON with {@code headers} (the provider's safe ones, or
-   * none for echo). The one place both the proxied and the local answer take this path.
+   * A whole translated answer, non-streaming, made on this loop (the local echo): prepared here,
+   * then answered as {@link #answerWhole(Translated, HttpHeaders, ByteBuf)} does.
    */
   void answerWhole(Translated t, HttpHeaders headers) {
+    prepareWhole(t, false);
     answerWhole(t, headers, null);
   }
 
   /**
+   * The work on a whole answer that may run off the event loop, where the answer was read: the
+   * observers' text work ({@link ExchangeObserver#prepareAnswer}), then the answer's encoding, when
+   * it will not go out as the provider's bytes. Touches only {@code t} and the observer's own
+   * state; the caller may leave meanwhile.
+   *
+   * @param asReceived whether the provider's bytes are exactly {@code t}'s body as read
+   */
+  void prepareWhole(Translated t, boolean asReceived) {
+    observer.prepareAnswer(request, t);
+    if (!asReceived || t.rewritten()) {
+      try {
+        t.encoded(); // kept in t for answerWhole
+      } catch (IOException e) {
+        // Nothing kept: answerWhole encodes again, fails the same way and answers 500.
+      }
+    }
+  }
+
+  /**
+   * A whole translated answer that went through {@link #prepareWhole}: the observer may still
+   * refuse it (drift, output policy); otherwise it goes out as 200 JSON with {@code headers} (the
+   * provider's safe ones, or none for echo). The one place both the proxied and the local answer
+   * take this path.
+   *
    * @param asReceived the provider's bytes when {@code t}'s body is exactly their parse (not taken
-   *     over; a retained duplicate is sent if nobody rewrote the answer), or null: serialize the body
+   *     over; a retained duplicate is sent if nobody rewrote the answer), or null: send {@code t}'s
+   *     encoding
    */
   void answerWhole(Translated t, HttpHeaders headers, ByteBuf asReceived) {
     Optional<ExchangeObserver.Veto> veto = observer.beforeAnswer(request, t.reportedModel())
         .or(() -> observer.onAnswer(request, t));
     if (veto.isPresent()) {
-      fail(veto.get().error(), veto.get().message());
+      // The provider answered, and said what it charged: the settlement reads it from here.
+      fail(veto.get().error(), veto.get().message(), t.usage(), t.reportedModel());
       return;
     }
     boolean verbatim = asReceived != null && !t.rewritten();
     if (verbatim && VERIFY_VERBATIM && !sameTree(asReceived, t)) {
       LOG.error("route={} request_id={}: the answer was changed without Translated.set or markRewritten",
           request.route().name(), request.requestId());
+      t.markRewritten();
       verbatim = false;
     }
     ByteBuf json;
@@ -158,7 +189,7 @@ final class ProxiedCall {
       json = asReceived.retainedDuplicate();
     } else {
       try {
-        json = Unpooled.wrappedBuffer(JSON.writeValueAsBytes(t.body()));
+        json = Unpooled.wrappedBuffer(t.encoded());
       } catch (IOException e) {
         fail(ParapetError.INTERNAL_ERROR, "the answer could not be encoded");
         return;

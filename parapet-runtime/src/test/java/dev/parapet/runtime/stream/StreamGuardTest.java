@@ -24,6 +24,7 @@ import dev.parapet.runtime.policy.OutputTally;
 import dev.parapet.runtime.provider.StreamChunk;
 import dev.parapet.runtime.provider.StreamChunks;
 import dev.parapet.runtime.provider.Translated;
+import dev.parapet.runtime.provider.Usage;
 import dev.parapet.runtime.upstream.ExchangeObserver;
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -128,17 +129,84 @@ class StreamGuardTest {
     assertEquals(tallied, tally.outputTokens(), "reading twice counts nothing twice");
   }
 
+  private static Translated whole(String json, Optional<Usage> usage) throws Exception {
+    return new Translated((ObjectNode) new ObjectMapper().readTree(json), Optional.empty(), usage, Optional.empty());
+  }
+
+  private static final String TWO_CHOICES =
+      "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Hello there, world\"}},"
+          + "{\"index\":1,\"message\":{\"role\":\"assistant\",\"content\":\" again\"}}]}";
+
   @Test
-  void aWholeAnswerIsTalliedOnlyIfTheSettlementAsks() throws Exception {
+  void aWholeAnswerWithoutUsageIsCountedWhenPreparedAndTalliedWhenAnswered() throws Exception {
     GatewayRequest r = request(1000, RedactionPolicy.OFF);
     OutputTally tally = new OutputTally();
     StreamGuard guard = new StreamGuard(r, tally, EnforcementEvents.NONE);
-    ObjectNode body = (ObjectNode) new ObjectMapper().readTree(
-        "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Hello there, world\"}},"
-            + "{\"index\":1,\"message\":{\"role\":\"assistant\",\"content\":\" again\"}}]}");
-    assertEquals(Optional.empty(), guard.onAnswer(r, new Translated(body, Optional.empty(), Optional.empty(), Optional.empty())));
+    Translated answer = whole(TWO_CHOICES, Optional.empty());
+    guard.prepareAnswer(r, answer);
+    assertFalse(tally.sawAnswer(), "preparing touches no tally: the caller may leave meanwhile");
+    // What onAnswer tallies is what prepareAnswer counted, not a count made now.
+    ((ObjectNode) answer.body().path("choices").path(0).path("message")).put("content", "x");
+    assertEquals(Optional.empty(), guard.onAnswer(r, answer));
     assertTrue(tally.sawAnswer());
     TokenCounter counter = TokenCounter.forModel(ProviderType.OPENAI, "gpt-4o-2024-08-06");
     assertEquals(counter.count("Hello there, world") + counter.count(" again"), tally.outputTokens());
+  }
+
+  @Test
+  void aWholeAnswerWithUsageIsChargedOnItsUsageAndNotCounted() throws Exception {
+    GatewayRequest r = request(1000, RedactionPolicy.OFF);
+    OutputTally tally = new OutputTally();
+    StreamGuard guard = new StreamGuard(r, tally, EnforcementEvents.NONE);
+    Translated answer = whole(TWO_CHOICES, Optional.of(new Usage(3, 9)));
+    guard.prepareAnswer(r, answer);
+    assertEquals(Optional.empty(), guard.onAnswer(r, answer));
+    assertTrue(tally.sawAnswer());
+    assertEquals(0, tally.outputTokens());
+  }
+
+  @Test
+  void aWholeAnswerIsScrubbedWhenPreparedAndTheEventIsRecordedOnlyWhenAnswered() throws Exception {
+    RedactionPolicy warn = new RedactionPolicy(RedactionMode.WARN, List.of(RedactionPattern.EMAIL), true);
+    GatewayRequest r = request(1000, warn);
+    List<EventRecord> events = new ArrayList<>();
+    StreamGuard guard = new StreamGuard(r, new OutputTally(), EnforcementEvents.into(events::add));
+    Translated answer = whole("{\"choices\":[{\"index\":0,\"message\":{\"content\":\"a@b.io or c@d.io\"}},"
+        + "{\"index\":1,\"message\":{\"content\":\"e@f.io\"}}]}", Optional.of(new Usage(3, 9)));
+    guard.prepareAnswer(r, answer);
+    assertTrue(answer.rewritten());
+    assertEquals("[REDACTED:EMAIL] or [REDACTED:EMAIL]", answer.body().path("choices").path(0).path("message").path("content").asText());
+    assertTrue(events.isEmpty(), "nothing recorded before the drift check let the answer through");
+    assertEquals(Optional.empty(), guard.onAnswer(r, answer));
+    assertEquals(1, events.size());
+    assertEquals(EventKind.REDACTED, events.get(0).kind());
+    assertEquals("3", events.get(0).details().get("EMAIL"));
+    assertEquals("answer", events.get(0).details().get("where"));
+
+    RedactionPolicy block = new RedactionPolicy(RedactionMode.BLOCK, List.of(RedactionPattern.EMAIL), true);
+    GatewayRequest b = request(1000, block);
+    events.clear();
+    StreamGuard blocking = new StreamGuard(b, new OutputTally(), EnforcementEvents.into(events::add));
+    Translated mail = whole("{\"choices\":[{\"index\":0,\"message\":{\"content\":\"mail a@b.io\"}}]}", Optional.empty());
+    blocking.prepareAnswer(b, mail);
+    assertFalse(mail.rewritten(), "a blocking route refuses, it does not rewrite");
+    assertTrue(events.isEmpty());
+    Optional<ExchangeObserver.Veto> veto = blocking.onAnswer(b, mail);
+    assertEquals(ParapetError.REDACTION_BLOCKED, veto.orElseThrow().error());
+    assertFalse(veto.get().message().contains("a@b.io"));
+    assertEquals(EventKind.REDACTION_BLOCKED, events.get(0).kind());
+  }
+
+  @Test
+  void anAnswerNobodyPreparedIsWorkedOnWhenAnswered() throws Exception {
+    RedactionPolicy warn = new RedactionPolicy(RedactionMode.WARN, List.of(RedactionPattern.EMAIL), true);
+    GatewayRequest r = request(1000, warn);
+    OutputTally tally = new OutputTally();
+    StreamGuard guard = new StreamGuard(r, tally, EnforcementEvents.NONE);
+    Translated answer = whole("{\"choices\":[{\"index\":0,\"message\":{\"content\":\"to a@b.io\"}}]}", Optional.empty());
+    assertEquals(Optional.empty(), guard.onAnswer(r, answer));
+    assertEquals("to [REDACTED:EMAIL]", answer.body().path("choices").path(0).path("message").path("content").asText());
+    TokenCounter counter = TokenCounter.forModel(ProviderType.OPENAI, "gpt-4o-2024-08-06");
+    assertEquals(counter.count("to a@b.io"), tally.outputTokens());
   }
 }

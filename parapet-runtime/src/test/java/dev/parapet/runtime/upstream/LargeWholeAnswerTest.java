@@ -6,9 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.annotation.JsonValue;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.POJONode;
+import dev.parapet.runtime.GatewayRequest;
 import dev.parapet.runtime.PolicyThreads;
 import dev.parapet.runtime.RequestCompleted;
+import dev.parapet.runtime.provider.Translated;
 import java.io.InputStream;
 import java.net.Socket;
 import java.net.http.HttpClient;
@@ -16,8 +21,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -25,8 +32,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A whole answer larger than {@link PolicyThreads#THRESHOLD} is read (parsed and translated) on the
- * policy threads: its loop serves other connections meanwhile, the outcome is the one a read on
+ * A whole answer larger than {@link PolicyThreads#THRESHOLD} is read (parsed and translated) and
+ * prepared (the observers' text work, the encoding of a rewrite) on the policy threads: its loop
+ * serves other connections meanwhile, the outcome is the one a read on
  * the loop gives, and a caller who leaves meanwhile ends the call at once, once. Over real sockets,
  * with the leak detector at paranoid.
  */
@@ -46,6 +54,32 @@ class LargeWholeAnswerTest {
   private TestGateway gateway;
   private FakeProvider provider;
   private volatile String bigAnswer = BIG;
+  /** The threads the answers' text work ran on ({@link ExchangeObserver#prepareAnswer}). */
+  private final BlockingQueue<String> preparedOn = new LinkedBlockingQueue<>();
+  /** The thread that encoded a rewritten answer, when the observer rewrites. */
+  private final AtomicReference<String> encodedOn = new AtomicReference<>();
+  private volatile boolean rewrite;
+
+  /** A node whose encoding says which thread encoded it. */
+  private final class EncodedOn {
+    @JsonValue
+    String value() {
+      encodedOn.set(Thread.currentThread().getName());
+      return "rewritten";
+    }
+  }
+
+  private ExchangeObserver observer(GatewayRequest request) {
+    return new ExchangeObserver() {
+      @Override
+      public void prepareAnswer(GatewayRequest r, Translated answer) {
+        preparedOn.add(Thread.currentThread().getName());
+        if (rewrite && answer.body().path("choices").path(0).path("message") instanceof ObjectNode message) {
+          answer.set(message, "content", new POJONode(new EncodedOn()));
+        }
+      }
+    };
+  }
 
   /** Holds the large answer's read on its policy thread, so the test controls how long it takes. */
   private void holdReads() {
@@ -62,7 +96,7 @@ class LargeWholeAnswerTest {
 
   @BeforeEach
   void start() throws Exception {
-    gateway = new TestGateway();
+    gateway = new TestGateway(TestGateway.plainClient(), TestProviders.create(), this::observer);
     provider = new FakeProvider((req, c) -> {
       byte[] body = (req.body().contains("big") ? bigAnswer : UpstreamProxyHandlerTest.OPENAI_ANSWER)
           .getBytes(StandardCharsets.UTF_8);
@@ -131,6 +165,23 @@ class LargeWholeAnswerTest {
     RequestCompleted done = gateway.nextCompleted();
     assertEquals(200, done.status());
     assertEquals(8100L, done.usage().orElseThrow().completionTokens());
+  }
+
+  @Test
+  void aLargeAnswerIsPreparedAndEncodedOffTheLoopAndASmallOneOnIt() throws Exception {
+    rewrite = true;
+    HttpResponse<String> big = http.send(ask(BIG_ASK), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, big.statusCode());
+    assertEquals("rewritten", JSON.readTree(big.body()).path("choices").path(0).path("message").path("content").asText());
+    assertEquals(8100L, gateway.nextCompleted().usage().orElseThrow().completionTokens());
+    String prepared = preparedOn.poll(5, TimeUnit.SECONDS);
+    assertTrue(prepared.startsWith("parapet-policy"), prepared);
+    assertTrue(encodedOn.get().startsWith("parapet-policy"), "encoded where it was prepared: " + encodedOn.get());
+
+    smallCallAnswers();
+    String small = preparedOn.poll(5, TimeUnit.SECONDS);
+    assertFalse(small.startsWith("parapet-policy"), "a small answer is prepared on its loop: " + small);
+    assertEquals(small, encodedOn.get(), "and encoded there");
   }
 
   @Test
