@@ -5,6 +5,8 @@ import dev.parapet.core.config.ParapetSpec;
 import dev.parapet.core.config.Route;
 import dev.parapet.core.config.Service;
 import dev.parapet.runtime.GatewayRequest;
+import dev.parapet.runtime.PolicyThreads;
+import dev.parapet.runtime.RequestCompleted;
 import dev.parapet.runtime.endpoint.Endpoint;
 import dev.parapet.runtime.http.Exchange;
 import dev.parapet.runtime.http.ParapetError;
@@ -25,6 +27,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * The last front handler, after auth: turns an authenticated request into a {@link
@@ -32,13 +35,19 @@ import java.util.Optional;
  * /routes/{route}}) or from the body's {@code model} ({@code /v1/chat/completions}); it must
  * exist, be in the service's {@code allowed_routes} and belong to the service's tenant, else 403
  * {@code route_forbidden} — one identical answer for all three, so routes cannot be enumerated.
- * The body is then checked and normalised ({@link ChatBody}). {@code GET /v1/models} is answered
+ * The body is then checked and normalised ({@link ChatBody}); a large one is parsed off the event
+ * loop. {@code GET /v1/models} is answered
  * here: the routes this token may call, in OpenAI's list shape. The HTTP request is released here;
  * what goes on carries no buffer.
  */
 @Sharable
 public final class RouteHandler extends ChannelInboundHandlerAdapter {
   private static final String FORBIDDEN = "this service may not call this route";
+
+  /** Bodies larger than this are parsed off the event loop. */
+  static final int OFF_LOOP_BYTES = PolicyThreads.THRESHOLD;
+  /** Test hook: runs on the policy thread before it parses a large body (to hold it there). */
+  static volatile Runnable beforeOffLoopParseForTest;
 
   private final RouteAccess access;
   private final ChatBody chatBody;
@@ -80,21 +89,21 @@ public final class RouteHandler extends ChannelInboundHandlerAdapter {
 
   private void dispatchByModel(
       ChannelHandlerContext ctx, Exchange ex, Service service, FullHttpRequest request, boolean keepAlive) {
-    ObjectNode body;
-    String name;
-    try {
-      body = chatBody.parse(request.content());
-      name = ChatBody.modelName(body);
-    } catch (ChatBody.Invalid e) {
-      Refusals.refuse(ctx, ParapetError.INVALID_REQUEST, e.getMessage(), keepAlive);
-      return;
-    }
-    Optional<Route> route = access.permitted(service, name);
-    if (route.isEmpty()) {
-      Refusals.refuse(ctx, ParapetError.ROUTE_FORBIDDEN, FORBIDDEN, keepAlive);
-      return;
-    }
-    finish(ctx, ex, service, route.get(), body, keepAlive, false);
+    withBody(ctx, request, keepAlive, body -> {
+      String name;
+      try {
+        name = ChatBody.modelName(body);
+      } catch (ChatBody.Invalid e) {
+        Refusals.refuse(ctx, ParapetError.INVALID_REQUEST, e.getMessage(), keepAlive);
+        return;
+      }
+      Optional<Route> route = access.permitted(service, name);
+      if (route.isEmpty()) {
+        Refusals.refuse(ctx, ParapetError.ROUTE_FORBIDDEN, FORBIDDEN, keepAlive);
+        return;
+      }
+      finish(ctx, ex, service, route.get(), body, keepAlive, false);
+    });
   }
 
   private void dispatch(
@@ -109,14 +118,68 @@ public final class RouteHandler extends ChannelInboundHandlerAdapter {
       Refusals.refuse(ctx, ParapetError.ROUTE_FORBIDDEN, FORBIDDEN, keepAlive);
       return;
     }
-    ObjectNode body;
+    withBody(ctx, request, keepAlive, body -> finish(ctx, ex, service, route.get(), body, keepAlive, modelMustMatch));
+  }
+
+  /** A body as read: the object, or why it was refused. */
+  private record Parsed(ObjectNode body, ChatBody.Invalid invalid) {}
+
+  private Parsed parse(ByteBuf content) {
     try {
-      body = chatBody.parse(request.content());
+      return new Parsed(chatBody.parse(content), null);
     } catch (ChatBody.Invalid e) {
-      Refusals.refuse(ctx, ParapetError.INVALID_REQUEST, e.getMessage(), keepAlive);
-      return;
+      return new Parsed(null, e);
     }
-    finish(ctx, ex, service, route.get(), body, keepAlive, modelMustMatch);
+  }
+
+  /**
+   * Parses the body, then hands the object to {@code next} on this loop, or refuses it (400). A
+   * body over {@link #OFF_LOOP_BYTES} is parsed on the {@link PolicyThreads} (4 MB of JSON is ~8 ms
+   * of a loop; {@code PARAPET_MAX_BODY_BYTES} allows up to 256 MB): the connection waits (it reads
+   * nothing until its request completes), the loop serves its other connections. A caller who
+   * leaves meanwhile ends the request (499) and nothing goes on.
+   */
+  private void withBody(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive, Consumer<ObjectNode> next) {
+    ByteBuf content = request.content();
+    if (content.readableBytes() > OFF_LOOP_BYTES) {
+      ByteBuf held = content.retainedDuplicate(); // the request itself is released on return
+      Runnable callerGone = () -> Refusals.complete(ctx, RequestCompleted.CALLER_GONE, Optional.empty());
+      boolean went = PolicyThreads.run(ctx.channel(), () -> {
+        try {
+          Runnable hook = beforeOffLoopParseForTest;
+          if (hook != null) {
+            hook.run();
+          }
+          return parse(held);
+        } finally {
+          held.release();
+        }
+      }, (parsed, failure) -> {
+        if (!ctx.channel().isActive()) {
+          callerGone.run();
+        } else if (failure != null) {
+          ctx.fireExceptionCaught(failure);
+        } else {
+          proceed(ctx, parsed, keepAlive, next);
+        }
+      }, () -> {
+        held.release();
+        callerGone.run();
+      });
+      if (went) {
+        return;
+      }
+      held.release(); // the pool refused it: parse here
+    }
+    proceed(ctx, parse(content), keepAlive, next);
+  }
+
+  private static void proceed(ChannelHandlerContext ctx, Parsed parsed, boolean keepAlive, Consumer<ObjectNode> next) {
+    if (parsed.invalid() != null) {
+      Refusals.refuse(ctx, ParapetError.INVALID_REQUEST, parsed.invalid().getMessage(), keepAlive);
+    } else {
+      next.accept(parsed.body());
+    }
   }
 
   private void finish(
