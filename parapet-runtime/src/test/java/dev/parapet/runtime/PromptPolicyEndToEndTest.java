@@ -142,14 +142,14 @@ class PromptPolicyEndToEndTest {
         assertEquals(422, blocked.statusCode(), blocked.body());
         assertEquals("redaction_blocked", JSON.readTree(blocked.body()).get("error").get("code").asText());
         assertEquals(1, provider.getRequestCount(), "nothing went upstream for the blocked prompt");
-        // Five tasks: both bodies' parses, warn's scan and its token count, block's scan (nothing
-        // counts a blocked prompt). Inline scans would leave three. The pool counts a task just
-        // after it hands the result back, so wait for it.
+        // Six tasks: both bodies' parses, warn's scan, its token count and its encoding for the
+        // provider, block's scan (nothing counts a blocked prompt). Inline scans would leave four.
+        // The pool counts a task just after it hands the result back, so wait for it.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (dev.parapet.runtime.policy.OffLoop.completedTasks() < before + 5 && System.nanoTime() < deadline) {
+        while (dev.parapet.runtime.policy.OffLoop.completedTasks() < before + 6 && System.nanoTime() < deadline) {
           Thread.sleep(10);
         }
-        assertEquals(before + 5, dev.parapet.runtime.policy.OffLoop.completedTasks(), "both scans ran off the loop");
+        assertEquals(before + 6, dev.parapet.runtime.policy.OffLoop.completedTasks(), "both scans ran off the loop");
 
         byte[] json = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         for (int i = 0; i < 3; i++) {

@@ -38,6 +38,27 @@ public final class ChatMessages {
     return sb.toString();
   }
 
+  /**
+   * The chars of every message's text (string content and text parts), without building them:
+   * what decides whether work on a prompt leaves the event loop.
+   */
+  public static long textChars(JsonNode request) {
+    long chars = 0;
+    for (JsonNode message : request.path("messages")) {
+      JsonNode content = message.get("content");
+      if (content != null && content.isTextual()) {
+        chars += content.textValue().length();
+      } else if (content != null && content.isArray()) {
+        for (JsonNode part : content) {
+          if ("text".equals(part.path("type").asText()) && part.path("text").isTextual()) {
+            chars += part.get("text").textValue().length();
+          }
+        }
+      }
+    }
+    return chars;
+  }
+
   /** One text per message of the request, in order (for prompt token counting). */
   public static List<String> texts(JsonNode request) {
     List<String> texts = new ArrayList<>();

@@ -60,6 +60,15 @@ public final class UpstreamCall {
     return tree == null ? bytes.clone() : Json.writeBytes(tree);
   }
 
+  /**
+   * This call with its body encoded now, as bytes: for a large body, encoded on a policy thread so
+   * that the event loop only copies bytes when it writes the request. The tree must not change
+   * meanwhile (the call's loop leaves it alone until the bytes come back).
+   */
+  public UpstreamCall encoded() {
+    return tree == null ? this : new UpstreamCall(uri, headers, Json.writeBytes(tree), null);
+  }
+
   /** The body in a buffer the caller owns (and must release or write). */
   public ByteBuf encodeBody(ByteBufAllocator alloc) {
     if (tree == null) {

@@ -38,16 +38,6 @@ final class PromptScrubber {
     return counts;
   }
 
-  /** The chars a scan of {@code body} reads (nothing is copied to count them). */
-  static long textChars(ObjectNode body) {
-    long[] chars = {0};
-    forEachText(body, (holder, field) -> {
-      chars[0] += holder.get(field).textValue().length();
-      return true;
-    });
-    return chars[0];
-  }
-
   /** A message text: {@code holder.get(field)} is textual. Returns false to stop the walk. */
   @FunctionalInterface
   private interface TextField {

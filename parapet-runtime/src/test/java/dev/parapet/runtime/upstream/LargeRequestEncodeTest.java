@@ -1,0 +1,131 @@
+package dev.parapet.runtime.upstream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.parapet.runtime.RequestCompleted;
+import java.net.Socket;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A prompt whose message text passes {@link UpstreamProxyHandler#OFF_LOOP_CHARS} is encoded for the
+ * provider on the policy threads: its loop serves other connections meanwhile, the provider gets
+ * the same JSON, and a caller who leaves meanwhile ends the call at once with nothing sent. Over
+ * real sockets, with the leak detector at paranoid.
+ */
+class LargeRequestEncodeTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /** ~40 KB of message text, with characters JSON must escape. */
+  private static final String TEXT = "line \"one\"\n\tand the caf\u00e9's second \\ part. ".repeat(900);
+
+  private final CountDownLatch entered = new CountDownLatch(1);
+  private final CountDownLatch release = new CountDownLatch(1);
+  private final BlockingQueue<String> encodedOn = new LinkedBlockingQueue<>();
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private TestGateway gateway;
+  private FakeProvider provider;
+
+  @BeforeEach
+  void start() throws Exception {
+    gateway = new TestGateway();
+    provider = new FakeProvider((req, c) -> c.full(200, "application/json", UpstreamProxyHandlerTest.OPENAI_ANSWER));
+    gateway.addRoute("r", provider.baseUrl("http", "127.0.0.1"), 10_000);
+    UpstreamProxyHandler.beforeOffLoopEncodeForTest = () -> encodedOn.add(Thread.currentThread().getName());
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    UpstreamProxyHandler.beforeOffLoopEncodeForTest = null;
+    release.countDown();
+    provider.close();
+    gateway.close();
+    LeakWatch.assertNoLeaks();
+  }
+
+  private void holdEncodes() {
+    UpstreamProxyHandler.beforeOffLoopEncodeForTest = () -> {
+      encodedOn.add(Thread.currentThread().getName());
+      entered.countDown();
+      try {
+        release.await(20, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    };
+  }
+
+  private static String ask(String text) throws Exception {
+    return JSON.writeValueAsString(JSON.createObjectNode().set("messages",
+        JSON.createArrayNode().add(JSON.createObjectNode().put("role", "user").put("content", text))));
+  }
+
+  private HttpRequest post(String body) {
+    return HttpRequest.newBuilder(gateway.uri("r")).timeout(Duration.ofSeconds(20))
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+  }
+
+  @Test
+  void bothLoopsServeOtherCallsWhileALargeRequestIsEncoded() throws Exception {
+    String big = ask(TEXT);
+    assertTrue(TEXT.length() > UpstreamProxyHandler.OFF_LOOP_CHARS);
+    holdEncodes();
+    CompletableFuture<HttpResponse<String>> waiting = http.sendAsync(post(big), HttpResponse.BodyHandlers.ofString());
+    assertTrue(entered.await(10, TimeUnit.SECONDS), "the large request went to a policy thread");
+    assertTrue(encodedOn.poll().startsWith("parapet-policy"));
+    for (int i = 0; i < 4; i++) { // four connections: two on each of the gateway's two loops
+      assertEquals(200, http.send(post(UpstreamProxyHandlerTest.ASK), HttpResponse.BodyHandlers.ofString()).statusCode());
+      assertEquals("hello", JSON.readTree(provider.received.poll(5, TimeUnit.SECONDS).body())
+          .path("messages").path(0).path("content").asText());
+      assertEquals(200, gateway.nextCompleted().status());
+    }
+    assertTrue(encodedOn.isEmpty(), "small requests are encoded on their loop");
+    assertNull(provider.received.poll(), "the large request waits for its encoding");
+    assertFalse(waiting.isDone());
+
+    release.countDown();
+    assertEquals(200, waiting.get(20, TimeUnit.SECONDS).statusCode());
+    FakeProvider.Recorded sent = provider.received.poll(5, TimeUnit.SECONDS);
+    assertTrue(JSON.readTree(big).path("messages").equals(JSON.readTree(sent.body()).path("messages")),
+        "the provider got the same messages");
+    assertEquals("gpt-4o-2024-08-06", JSON.readTree(sent.body()).path("model").asText(), "and the pinned model");
+    assertEquals(sent.body().getBytes(StandardCharsets.UTF_8).length,
+        Integer.parseInt(sent.headers().get("content-length")));
+    assertEquals(200, gateway.nextCompleted().status());
+  }
+
+  @Test
+  void aCallerWhoLeavesWhileItsRequestIsEncodedEndsTheCallAtOnceAndNothingIsSent() throws Exception {
+    holdEncodes();
+    try (Socket s = new Socket("127.0.0.1", gateway.port())) {
+      UpstreamStreamingTest.rawPost(s.getOutputStream(), ask(TEXT));
+      assertTrue(entered.await(10, TimeUnit.SECONDS), "the large request went to a policy thread");
+      int callerPort = s.getLocalPort();
+      io.netty.channel.Channel connection = gateway.children.stream()
+          .filter(ch -> ((java.net.InetSocketAddress) ch.remoteAddress()).getPort() == callerPort)
+          .findFirst().orElseThrow();
+      connection.close().sync();
+      assertEquals(RequestCompleted.CALLER_GONE, gateway.nextCompleted().status(), "ended at once");
+    }
+    release.countDown(); // the encoding comes back to a finished call
+    assertNull(gateway.completed.poll(500, TimeUnit.MILLISECONDS), "ended once");
+    assertNull(provider.received.poll(), "nothing went to the provider");
+    assertEquals(200, http.send(post(UpstreamProxyHandlerTest.ASK), HttpResponse.BodyHandlers.ofString()).statusCode());
+    assertEquals("hello", JSON.readTree(provider.received.poll(5, TimeUnit.SECONDS).body())
+        .path("messages").path(0).path("content").asText());
+  }
+}
