@@ -9,13 +9,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parapet.runtime.GatewayRequest;
 import dev.parapet.runtime.PolicyThreads;
 import dev.parapet.runtime.testing.GatewayFixture;
+import dev.parapet.runtime.testing.HeldWork;
 import dev.parapet.runtime.testing.LeakWatch;
 import dev.parapet.runtime.testing.RawHttp;
 import dev.parapet.runtime.testing.TestConfigs;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,9 +29,7 @@ class LargeBodyParseTest {
   /** ~40 KB of message text. */
   private static final String TEXT = "The quarter went well and the team shipped. ".repeat(900);
 
-  private final CountDownLatch entered = new CountDownLatch(1);
-  private final CountDownLatch release = new CountDownLatch(1);
-  private final BlockingQueue<String> parsedOn = new LinkedBlockingQueue<>();
+  private final HeldWork parses = new HeldWork();
   private GatewayFixture fixture;
 
   private static String chat(String model, String text) throws Exception {
@@ -45,28 +41,15 @@ class LargeBodyParseTest {
   @BeforeEach
   void start() throws Exception {
     fixture = new GatewayFixture();
-    RouteHandler.beforeOffLoopParseForTest = () -> parsedOn.add(Thread.currentThread().getName());
+    RouteHandler.beforeOffLoopParseForTest = parses;
   }
 
   @AfterEach
   void stop() throws Exception {
     RouteHandler.beforeOffLoopParseForTest = null;
-    release.countDown();
+    parses.release();
     fixture.close();
     LeakWatch.assertNoLeaks();
-  }
-
-  /** Holds every large body's parse on its policy thread until {@link #release}. */
-  private void holdParses() {
-    RouteHandler.beforeOffLoopParseForTest = () -> {
-      parsedOn.add(Thread.currentThread().getName());
-      entered.countDown();
-      try {
-        release.await(20, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    };
   }
 
   private RawHttp.Response call(String path, String body) throws Exception {
@@ -79,20 +62,20 @@ class LargeBodyParseTest {
   void bothLoopsServeOtherCallsWhileALargeBodyIsParsed() throws Exception {
     String big = chat("summarizer", TEXT);
     assertTrue(big.length() > RouteHandler.OFF_LOOP_BYTES);
-    holdParses();
+    parses.hold();
     try (RawHttp waiting = fixture.raw()) {
       waiting.send(GatewayFixture.post("/v1/chat/completions", TestConfigs.TOKEN_A, big));
-      assertTrue(entered.await(10, TimeUnit.SECONDS), "the large body went to a policy thread");
-      assertTrue(parsedOn.poll().startsWith("parapet-policy"));
+      assertTrue(parses.awaitHeld(), "the large body went to a policy thread");
+      assertTrue(parses.threads.poll().startsWith("parapet-policy"));
       for (int i = 0; i < 4; i++) { // four connections: two on each of the gateway's two loops
         assertEquals(200, call("/routes/summarizer", chat("summarizer", "hi")).status());
         assertEquals("hi", fixture.terminal.received.poll(5, TimeUnit.SECONDS).body()
             .path("messages").path(0).path("content").asText());
       }
       assertNull(fixture.terminal.received.poll(), "the large request waits for its parse");
-      assertTrue(parsedOn.isEmpty(), "small bodies are parsed on their loop");
+      assertTrue(parses.threads.isEmpty(), "small bodies are parsed on their loop");
 
-      release.countDown();
+      parses.release();
       assertEquals(200, waiting.read().status());
       GatewayRequest request = fixture.terminal.received.poll(5, TimeUnit.SECONDS);
       assertEquals("summarizer", request.route().name());
@@ -117,7 +100,7 @@ class LargeBodyParseTest {
       assertEquals(Integer.parseInt(c[2]), r.status(), r.body());
       assertEquals(c[3], JSON.readTree(r.body()).path("error").path("code").asText(), r.body());
       assertFalse(r.body().contains("quarter"), "the caller's text is never echoed");
-      String thread = parsedOn.poll(5, TimeUnit.SECONDS);
+      String thread = parses.threads.poll(5, TimeUnit.SECONDS);
       assertTrue(thread != null && thread.startsWith("parapet-policy"), c[1].substring(0, 20) + ": " + thread);
     }
     assertNull(fixture.terminal.received.poll(), "nothing refused went on");
@@ -131,12 +114,12 @@ class LargeBodyParseTest {
 
   @Test
   void aCallerWhoLeavesWhileItsBodyIsParsedLeavesNothingBehind() throws Exception {
-    holdParses();
+    parses.hold();
     try (RawHttp gone = fixture.raw()) {
       gone.send(GatewayFixture.post("/routes/summarizer", TestConfigs.TOKEN_A, chat("summarizer", TEXT)));
-      assertTrue(entered.await(10, TimeUnit.SECONDS));
+      assertTrue(parses.awaitHeld());
     }
-    release.countDown();
+    parses.release();
     assertEquals(200, call("/routes/summarizer", chat("summarizer", "hi")).status());
   }
 }

@@ -7,16 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parapet.runtime.RequestCompleted;
+import dev.parapet.runtime.testing.HeldWork;
 import java.net.Socket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,9 +31,7 @@ class LargeRequestEncodeTest {
   /** ~40 KB of message text, with characters JSON must escape. */
   private static final String TEXT = "line \"one\"\n\tand the caf\u00e9's second \\ part. ".repeat(900);
 
-  private final CountDownLatch entered = new CountDownLatch(1);
-  private final CountDownLatch release = new CountDownLatch(1);
-  private final BlockingQueue<String> encodedOn = new LinkedBlockingQueue<>();
+  private final HeldWork encodes = new HeldWork();
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private TestGateway gateway;
   private FakeProvider provider;
@@ -45,28 +41,16 @@ class LargeRequestEncodeTest {
     gateway = new TestGateway();
     provider = new FakeProvider((req, c) -> c.full(200, "application/json", UpstreamProxyHandlerTest.OPENAI_ANSWER));
     gateway.addRoute("r", provider.baseUrl("http", "127.0.0.1"), 10_000);
-    UpstreamProxyHandler.beforeOffLoopEncodeForTest = () -> encodedOn.add(Thread.currentThread().getName());
+    UpstreamProxyHandler.beforeOffLoopEncodeForTest = encodes;
   }
 
   @AfterEach
   void stop() throws Exception {
     UpstreamProxyHandler.beforeOffLoopEncodeForTest = null;
-    release.countDown();
+    encodes.release();
     provider.close();
     gateway.close();
     LeakWatch.assertNoLeaks();
-  }
-
-  private void holdEncodes() {
-    UpstreamProxyHandler.beforeOffLoopEncodeForTest = () -> {
-      encodedOn.add(Thread.currentThread().getName());
-      entered.countDown();
-      try {
-        release.await(20, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    };
   }
 
   private static String ask(String text) throws Exception {
@@ -83,21 +67,21 @@ class LargeRequestEncodeTest {
   void bothLoopsServeOtherCallsWhileALargeRequestIsEncoded() throws Exception {
     String big = ask(TEXT);
     assertTrue(TEXT.length() > UpstreamProxyHandler.OFF_LOOP_CHARS);
-    holdEncodes();
+    encodes.hold();
     CompletableFuture<HttpResponse<String>> waiting = http.sendAsync(post(big), HttpResponse.BodyHandlers.ofString());
-    assertTrue(entered.await(10, TimeUnit.SECONDS), "the large request went to a policy thread");
-    assertTrue(encodedOn.poll().startsWith("parapet-policy"));
+    assertTrue(encodes.awaitHeld(), "the large request went to a policy thread");
+    assertTrue(encodes.threads.poll().startsWith("parapet-policy"));
     for (int i = 0; i < 4; i++) { // four connections: two on each of the gateway's two loops
       assertEquals(200, http.send(post(UpstreamProxyHandlerTest.ASK), HttpResponse.BodyHandlers.ofString()).statusCode());
       assertEquals("hello", JSON.readTree(provider.received.poll(5, TimeUnit.SECONDS).body())
           .path("messages").path(0).path("content").asText());
       assertEquals(200, gateway.nextCompleted().status());
     }
-    assertTrue(encodedOn.isEmpty(), "small requests are encoded on their loop");
+    assertTrue(encodes.threads.isEmpty(), "small requests are encoded on their loop");
     assertNull(provider.received.poll(), "the large request waits for its encoding");
     assertFalse(waiting.isDone());
 
-    release.countDown();
+    encodes.release();
     assertEquals(200, waiting.get(20, TimeUnit.SECONDS).statusCode());
     FakeProvider.Recorded sent = provider.received.poll(5, TimeUnit.SECONDS);
     assertTrue(JSON.readTree(big).path("messages").equals(JSON.readTree(sent.body()).path("messages")),
@@ -110,18 +94,14 @@ class LargeRequestEncodeTest {
 
   @Test
   void aCallerWhoLeavesWhileItsRequestIsEncodedEndsTheCallAtOnceAndNothingIsSent() throws Exception {
-    holdEncodes();
+    encodes.hold();
     try (Socket s = new Socket("127.0.0.1", gateway.port())) {
       UpstreamStreamingTest.rawPost(s.getOutputStream(), ask(TEXT));
-      assertTrue(entered.await(10, TimeUnit.SECONDS), "the large request went to a policy thread");
-      int callerPort = s.getLocalPort();
-      io.netty.channel.Channel connection = gateway.children.stream()
-          .filter(ch -> ((java.net.InetSocketAddress) ch.remoteAddress()).getPort() == callerPort)
-          .findFirst().orElseThrow();
-      connection.close().sync();
+      assertTrue(encodes.awaitHeld(), "the large request went to a policy thread");
+      gateway.closeFromGatewaySide(s);
       assertEquals(RequestCompleted.CALLER_GONE, gateway.nextCompleted().status(), "ended at once");
     }
-    release.countDown(); // the encoding comes back to a finished call
+    encodes.release(); // the encoding comes back to a finished call
     assertNull(gateway.completed.poll(500, TimeUnit.MILLISECONDS), "ended once");
     assertNull(provider.received.poll(), "nothing went to the provider");
     assertEquals(200, http.send(post(UpstreamProxyHandlerTest.ASK), HttpResponse.BodyHandlers.ofString()).statusCode());

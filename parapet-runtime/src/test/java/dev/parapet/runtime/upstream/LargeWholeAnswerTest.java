@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.node.POJONode;
 import dev.parapet.runtime.GatewayRequest;
 import dev.parapet.runtime.PolicyThreads;
 import dev.parapet.runtime.RequestCompleted;
+import dev.parapet.runtime.testing.HeldWork;
 import dev.parapet.runtime.provider.Translated;
 import java.io.InputStream;
 import java.net.Socket;
@@ -23,7 +24,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -47,9 +47,7 @@ class LargeWholeAnswerTest {
       + " \"usage\": { \"prompt_tokens\": 7, \"completion_tokens\": 8100, \"total_tokens\": 8107 } }\n";
   static final String BIG_ASK = "{\"messages\":[{\"role\":\"user\",\"content\":\"big\"}]}";
 
-  private final CountDownLatch entered = new CountDownLatch(1);
-  private final CountDownLatch release = new CountDownLatch(1);
-  private final AtomicReference<String> readOn = new AtomicReference<>();
+  private final HeldWork reads = new HeldWork().hold();
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private TestGateway gateway;
   private FakeProvider provider;
@@ -81,19 +79,6 @@ class LargeWholeAnswerTest {
     };
   }
 
-  /** Holds the large answer's read on its policy thread, so the test controls how long it takes. */
-  private void holdReads() {
-    BufferedAnswer.beforeOffLoopReadForTest = () -> {
-      readOn.set(Thread.currentThread().getName());
-      entered.countDown();
-      try {
-        release.await(20, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    };
-  }
-
   @BeforeEach
   void start() throws Exception {
     gateway = new TestGateway(TestGateway.plainClient(), TestProviders.create(), this::observer);
@@ -111,7 +96,7 @@ class LargeWholeAnswerTest {
   @AfterEach
   void stop() throws Exception {
     BufferedAnswer.beforeOffLoopReadForTest = null;
-    release.countDown();
+    reads.release();
     provider.close();
     gateway.close();
     LeakWatch.assertNoLeaks();
@@ -149,16 +134,17 @@ class LargeWholeAnswerTest {
   @Test
   void bothLoopsServeOtherCallsWhileALargeAnswerIsRead() throws Exception {
     assertTrue(BIG.length() > PolicyThreads.THRESHOLD);
-    holdReads();
+    BufferedAnswer.beforeOffLoopReadForTest = reads;
     CompletableFuture<HttpResponse<byte[]>> big = http.sendAsync(ask(BIG_ASK), HttpResponse.BodyHandlers.ofByteArray());
-    assertTrue(entered.await(10, TimeUnit.SECONDS), "the large answer went to a policy thread");
-    assertTrue(readOn.get().startsWith("parapet-policy"), readOn.get());
+    assertTrue(reads.awaitHeld(), "the large answer went to a policy thread");
+    String readOn = reads.threads.poll();
+    assertTrue(readOn.startsWith("parapet-policy"), readOn);
     for (int i = 0; i < 4; i++) { // four connections: two on each of the gateway's two loops
       smallCallAnswers();
     }
     assertFalse(big.isDone(), "the large answer waited for its read");
 
-    release.countDown();
+    reads.release();
     HttpResponse<byte[]> res = big.get(20, TimeUnit.SECONDS);
     assertEquals(200, res.statusCode());
     assertArrayEquals(BIG.getBytes(StandardCharsets.UTF_8), res.body(), "sent as the provider's bytes");
@@ -212,21 +198,14 @@ class LargeWholeAnswerTest {
 
   @Test
   void aCallerWhoLeavesWhileItsAnswerIsReadEndsTheCallAtOnceAndOnce() throws Exception {
-    holdReads();
+    BufferedAnswer.beforeOffLoopReadForTest = reads;
     try (Socket s = new Socket("127.0.0.1", gateway.port())) {
       UpstreamStreamingTest.rawPost(s.getOutputStream(), BIG_ASK);
-      assertTrue(entered.await(10, TimeUnit.SECONDS), "the large answer went to a policy thread");
-      // The front reads nothing while a call is in flight, so a caller's own close is seen when
-      // the answer is written; a connection closed on the gateway's side (idle timeout, shutdown)
-      // goes inactive at once. Close this call's connection so, while the policy thread holds it.
-      int callerPort = s.getLocalPort();
-      io.netty.channel.Channel connection = gateway.children.stream()
-          .filter(ch -> ((java.net.InetSocketAddress) ch.remoteAddress()).getPort() == callerPort)
-          .findFirst().orElseThrow();
-      connection.close().sync();
+      assertTrue(reads.awaitHeld(), "the large answer went to a policy thread");
+      gateway.closeFromGatewaySide(s); // while the policy thread holds the read
       assertEquals(RequestCompleted.CALLER_GONE, gateway.nextCompleted().status(), "ended at once");
     }
-    release.countDown(); // the read comes back to a finished call
+    reads.release(); // the read comes back to a finished call
     assertNull(gateway.completed.poll(500, TimeUnit.MILLISECONDS), "ended once");
     smallCallAnswers(); // and the gateway carries on
   }

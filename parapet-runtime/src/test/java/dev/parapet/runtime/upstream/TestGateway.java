@@ -91,6 +91,19 @@ final class TestGateway implements AutoCloseable {
     this(plainClient(), TestProviders.create(), r -> ExchangeObserver.NONE);
   }
 
+  /**
+   * Closes, from the gateway's side, the connection {@code caller} opened (as an idle timeout or a
+   * shutdown would): the front reads nothing while a call is in flight, so a caller's own close is
+   * seen only when the answer is written, while this one goes inactive at once.
+   */
+  void closeFromGatewaySide(java.net.Socket caller) throws InterruptedException {
+    int callerPort = caller.getLocalPort();
+    children.stream()
+        .filter(ch -> ((InetSocketAddress) ch.remoteAddress()).getPort() == callerPort)
+        .findFirst().orElseThrow()
+        .close().sync();
+  }
+
   static UpstreamClient plainClient() {
     return new UpstreamClient(UpstreamTls.withExtraCa(Optional.empty()), 256, UpstreamClient.DEFAULT_IDLE_TIMEOUT);
   }
