@@ -82,6 +82,9 @@ public final class FakeUpstream {
       java.nio.file.Files.createDirectories(sse.getParent());
       java.nio.file.Files.writeString(json, answers.json.toString(StandardCharsets.UTF_8));
       java.nio.file.Files.writeString(sse, answers.sseAll.toString(StandardCharsets.UTF_8));
+      java.nio.file.Path large = dir.resolve("large/v1/chat/completions");
+      java.nio.file.Files.createDirectories(large.getParent());
+      java.nio.file.Files.writeString(large, Answers.large(model));
       return;
     }
     boolean epoll = Epoll.isAvailable();
@@ -142,6 +145,17 @@ public final class FakeUpstream {
       sseChunks[chunks + 1] = constant("data: [DONE]\n\n");
       all.append(usage).append("data: [DONE]\n\n");
       sseAll = constant(all.toString());
+    }
+
+    /**
+     * A whole answer of {@link LargeCalls#LARGE_BYTES} of prose and no usage, as a local model may
+     * send: the gateway counts its output itself, and scans it (bench/run's large scenario).
+     */
+    static String large(String model) {
+      String content = LargeCalls.prose(LargeCalls.LARGE_BYTES);
+      return "{\"id\":\"chatcmpl-bench-large\",\"object\":\"chat.completion\",\"created\":1767225600,"
+          + "\"model\":\"" + model + "\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+          + "\"content\":\"" + content + "\"},\"finish_reason\":\"stop\"}]}";
     }
 
     static ByteBuf constant(String s) {
