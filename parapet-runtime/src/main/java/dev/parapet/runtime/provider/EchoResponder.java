@@ -43,6 +43,14 @@ public final class EchoResponder {
    * word by word, the finish chunk, the usage chunk if {@code includeUsage}, then {@code [DONE]}.
    */
   public List<StreamChunk> streamPayloads(Route route, ObjectNode request, boolean includeUsage) {
+    return stream(route, request, includeUsage).payloads();
+  }
+
+  /** A streamed echo: its payloads ({@link #streamPayloads}), and the model and usage it reports. */
+  public record Stream(List<StreamChunk> payloads, String model, Usage usage) {}
+
+  /** The streamed echo, computed once (the prompt counted once). */
+  public Stream stream(Route route, ObjectNode request, boolean includeUsage) {
     Answer a = compute(route, request);
     OpenAiChunks chunks = new OpenAiChunks(ids.get(), now(), a.model);
     List<StreamChunk> payloads = new ArrayList<>();
@@ -55,7 +63,7 @@ public final class EchoResponder {
       payloads.add(chunks.usage(a.usage));
     }
     payloads.add(StreamChunk.DONE);
-    return payloads;
+    return new Stream(payloads, a.model, a.usage);
   }
 
   private record Answer(String model, String text, String finishReason, Usage usage) {}

@@ -132,15 +132,6 @@ final class ProxiedCall {
   }
 
   /**
-   * A whole translated answer, non-streaming, made on this loop (the local echo): prepared here,
-   * then answered as {@link #answerWhole(Translated, HttpHeaders, ByteBuf)} does.
-   */
-  void answerWhole(Translated t, HttpHeaders headers) {
-    prepareWhole(t, false);
-    answerWhole(t, headers, null);
-  }
-
-  /**
    * The work on a whole answer that may run off the event loop, where the answer was read: the
    * observers' text work ({@link ExchangeObserver#prepareAnswer}), then the answer's encoding, when
    * it will not go out as the provider's bytes. Touches only {@code t} and the observer's own

@@ -6,12 +6,14 @@ import dev.parapet.runtime.GatewayRequest;
 import dev.parapet.runtime.PolicyThreads;
 import dev.parapet.runtime.http.ParapetError;
 import dev.parapet.runtime.provider.ChatMessages;
+import dev.parapet.runtime.provider.EchoResponder;
 import dev.parapet.runtime.provider.InvalidRequestException;
 import dev.parapet.runtime.provider.ProviderAdapter;
 import dev.parapet.runtime.provider.Providers;
 import dev.parapet.runtime.provider.StreamChunk;
 import dev.parapet.runtime.provider.Translated;
 import dev.parapet.runtime.provider.UpstreamCall;
+import dev.parapet.runtime.provider.Usage;
 import dev.parapet.runtime.stream.SseResponse;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -20,7 +22,9 @@ import io.netty.handler.codec.http.DefaultHttpHeaders;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,12 +46,13 @@ public final class UpstreamProxyHandler extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = LoggerFactory.getLogger(UpstreamProxyHandler.class);
 
   /**
-   * Prompts whose message text is longer than this are encoded for the provider on the {@link
-   * PolicyThreads} (4 MB of JSON is ~6 ms of Jackson), like their parse, count and scan before.
+   * Prompts whose message text is longer than this are encoded for the provider, or echoed, on the
+   * {@link PolicyThreads} (4 MB of JSON is ~6 ms of Jackson to encode; an echo counts the prompt
+   * twice, ~180 ms for 4 MB), like their parse, count and scan before.
    */
   static final int OFF_LOOP_CHARS = PolicyThreads.THRESHOLD;
-  /** Test hook: runs on the policy thread before it encodes a large request (to hold it there). */
-  static volatile Runnable beforeOffLoopEncodeForTest;
+  /** Test hook: runs on the policy thread before it encodes or echoes a large prompt (to hold it there). */
+  static volatile Runnable beforeOffLoopWorkForTest;
 
   private final UpstreamClient client;
   private final HydratedConfig config;
@@ -119,29 +124,38 @@ public final class UpstreamProxyHandler extends ChannelInboundHandlerAdapter {
     }
     if (ChatMessages.textChars(request.body()) > OFF_LOOP_CHARS) {
       UpstreamCall tree = upstream;
-      boolean went = PolicyThreads.run(call.ctx.channel(), () -> {
-        Runnable hook = beforeOffLoopEncodeForTest;
-        if (hook != null) {
-          hook.run();
-        }
-        return tree.encoded();
-      }, (encoded, failure) -> {
-        if (call.completed()) {
-          return; // the caller left meanwhile: channelInactive ended the call, nothing was sent
-        }
-        if (failure != null) {
-          LOG.error("route={} request_id={} failed encoding the request: {}", request.route().name(),
-              request.requestId(), failure.getClass().getName());
-          call.fail(ParapetError.INTERNAL_ERROR, "the request could not be processed");
-          return;
-        }
-        guarded(call, () -> send(call, adapter, encoded, callerWantsUsage));
-      }, () -> {}); // the caller left before its turn: channelInactive ended the call; nothing is held
-      if (went) {
+      if (offLoop(call, tree::encoded, encoded -> send(call, adapter, encoded, callerWantsUsage))) {
         return;
       }
     }
     send(call, adapter, upstream, callerWantsUsage);
+  }
+
+  /**
+   * Runs {@code work} for {@code call} on the {@link PolicyThreads}, then {@code then} with its
+   * result on the call's loop, unless the caller left meanwhile (channelInactive ended the call
+   * then, and nothing was sent). False, having run nothing, if the pool refused the work.
+   */
+  private static <T> boolean offLoop(ProxiedCall call, Supplier<T> work, Consumer<T> then) {
+    GatewayRequest request = call.request;
+    return PolicyThreads.run(call.ctx.channel(), () -> {
+      Runnable hook = beforeOffLoopWorkForTest;
+      if (hook != null) {
+        hook.run();
+      }
+      return work.get();
+    }, (result, failure) -> {
+      if (call.completed()) {
+        return;
+      }
+      if (failure != null) {
+        LOG.error("route={} request_id={} failed before an answer: {}", request.route().name(),
+            request.requestId(), failure.getClass().getName());
+        call.fail(ParapetError.INTERNAL_ERROR, "the request could not be processed");
+        return;
+      }
+      guarded(call, () -> then.accept(result));
+    }, () -> {}); // the caller left before its turn: channelInactive ended the call; nothing is held
   }
 
   private void send(ProxiedCall call, ProviderAdapter adapter, UpstreamCall upstream, boolean callerWantsUsage) {
@@ -161,19 +175,43 @@ public final class UpstreamProxyHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /** The echo's answer: the whole one, prepared, or the stream's. */
+  private record Echo(Translated whole, EchoResponder.Stream stream) {}
+
   private void echo(ProxiedCall call) {
-    GatewayRequest request = call.request;
-    Translated t = providers.echo().answer(request.route(), request.body());
-    if (!request.stream()) {
-      call.answerWhole(t, new DefaultHttpHeaders());
+    if (ChatMessages.textChars(call.request.body()) > OFF_LOOP_CHARS
+        && offLoop(call, () -> echoAnswer(call), echo -> answerEcho(call, echo))) {
       return;
     }
-    Optional<ExchangeObserver.Veto> veto = call.observer.beforeAnswer(request, t.reportedModel());
+    answerEcho(call, echoAnswer(call));
+  }
+
+  /** Makes the echo: counts and copies the prompt, so a large one is made off the loop. */
+  private Echo echoAnswer(ProxiedCall call) {
+    GatewayRequest request = call.request;
+    if (!request.stream()) {
+      Translated t = providers.echo().answer(request.route(), request.body());
+      call.prepareWhole(t, false);
+      return new Echo(t, null);
+    }
+    return new Echo(null, providers.echo().stream(request.route(), request.body(),
+        Providers.callerWantsUsage(request.body())));
+  }
+
+  private void answerEcho(ProxiedCall call, Echo echo) {
+    GatewayRequest request = call.request;
+    if (echo.stream() == null) {
+      call.answerWhole(echo.whole(), new DefaultHttpHeaders(), null);
+      return;
+    }
+    Optional<String> model = Optional.of(echo.stream().model());
+    Optional<Usage> usage = Optional.of(echo.stream().usage());
+    Optional<ExchangeObserver.Veto> veto = call.observer.beforeAnswer(request, model);
     if (veto.isPresent()) {
       call.fail(veto.get().error(), veto.get().message());
       return;
     }
-    List<StreamChunk> payloads = providers.echo().streamPayloads(request.route(), request.body(), Providers.callerWantsUsage(request.body()));
+    List<StreamChunk> payloads = echo.stream().payloads();
     SseResponse sse = new SseResponse(call.ctx);
     sse.start(call.stamp(new DefaultHttpHeaders()), request.keepAlive());
     for (StreamChunk payload : payloads) {
@@ -181,14 +219,14 @@ public final class UpstreamProxyHandler extends ChannelInboundHandlerAdapter {
         veto = call.observer.onStreamPayload(request, payload);
         if (veto.isPresent()) {
           ChannelFuture last = sse.fail(veto.get().error(), veto.get().message(), request.requestId());
-          call.complete(last, 200, Optional.of(veto.get().error()), t.usage(), t.reportedModel());
+          call.complete(last, 200, Optional.of(veto.get().error()), usage, model);
           return;
         }
       }
       sse.event(payload.json());
       sse.flush();
     }
-    call.complete(sse.end(), 200, Optional.empty(), t.usage(), t.reportedModel());
+    call.complete(sse.end(), 200, Optional.empty(), usage, model);
   }
 
   @Override

@@ -67,6 +67,11 @@ class EchoResponderTest {
     List<String> withoutUsage = new java.util.ArrayList<>(expected);
     withoutUsage.remove(5);
     assertEquals(withoutUsage, StreamChunks.jsonOf(echo.streamPayloads(route, request, false)));
+    // The stream reports the model and usage its usage chunk and the whole answer carry.
+    EchoResponder.Stream stream = echo.stream(route, request, false);
+    assertEquals("echo-1", stream.model());
+    assertEquals(new Usage(11, 4), stream.usage());
+    assertEquals(echo.answer(route, request).usage(), Optional.of(stream.usage()));
   }
 
   @Test

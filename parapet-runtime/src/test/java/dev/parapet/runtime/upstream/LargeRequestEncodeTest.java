@@ -6,14 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.parapet.core.config.ProviderType;
+import dev.parapet.core.tokens.TokenCounter;
 import dev.parapet.runtime.RequestCompleted;
 import dev.parapet.runtime.testing.HeldWork;
 import java.net.Socket;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -22,7 +27,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A prompt whose message text passes {@link UpstreamProxyHandler#OFF_LOOP_CHARS} is encoded for the
- * provider on the policy threads: its loop serves other connections meanwhile, the provider gets
+ * provider, or echoed, on the policy threads: its loop serves other connections meanwhile, the provider gets
  * the same JSON, and a caller who leaves meanwhile ends the call at once with nothing sent. Over
  * real sockets, with the leak detector at paranoid.
  */
@@ -31,7 +36,7 @@ class LargeRequestEncodeTest {
   /** ~40 KB of message text, with characters JSON must escape. */
   private static final String TEXT = "line \"one\"\n\tand the caf\u00e9's second \\ part. ".repeat(900);
 
-  private final HeldWork encodes = new HeldWork();
+  private final HeldWork offLoop = new HeldWork();
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private TestGateway gateway;
   private FakeProvider provider;
@@ -41,13 +46,13 @@ class LargeRequestEncodeTest {
     gateway = new TestGateway();
     provider = new FakeProvider((req, c) -> c.full(200, "application/json", UpstreamProxyHandlerTest.OPENAI_ANSWER));
     gateway.addRoute("r", provider.baseUrl("http", "127.0.0.1"), 10_000);
-    UpstreamProxyHandler.beforeOffLoopEncodeForTest = encodes;
+    UpstreamProxyHandler.beforeOffLoopWorkForTest = offLoop;
   }
 
   @AfterEach
   void stop() throws Exception {
-    UpstreamProxyHandler.beforeOffLoopEncodeForTest = null;
-    encodes.release();
+    UpstreamProxyHandler.beforeOffLoopWorkForTest = null;
+    offLoop.release();
     provider.close();
     gateway.close();
     LeakWatch.assertNoLeaks();
@@ -67,21 +72,21 @@ class LargeRequestEncodeTest {
   void bothLoopsServeOtherCallsWhileALargeRequestIsEncoded() throws Exception {
     String big = ask(TEXT);
     assertTrue(TEXT.length() > UpstreamProxyHandler.OFF_LOOP_CHARS);
-    encodes.hold();
+    offLoop.hold();
     CompletableFuture<HttpResponse<String>> waiting = http.sendAsync(post(big), HttpResponse.BodyHandlers.ofString());
-    assertTrue(encodes.awaitHeld(), "the large request went to a policy thread");
-    assertTrue(encodes.threads.poll().startsWith("parapet-policy"));
+    assertTrue(offLoop.awaitHeld(), "the large request went to a policy thread");
+    assertTrue(offLoop.threads.poll().startsWith("parapet-policy"));
     for (int i = 0; i < 4; i++) { // four connections: two on each of the gateway's two loops
       assertEquals(200, http.send(post(UpstreamProxyHandlerTest.ASK), HttpResponse.BodyHandlers.ofString()).statusCode());
       assertEquals("hello", JSON.readTree(provider.received.poll(5, TimeUnit.SECONDS).body())
           .path("messages").path(0).path("content").asText());
       assertEquals(200, gateway.nextCompleted().status());
     }
-    assertTrue(encodes.threads.isEmpty(), "small requests are encoded on their loop");
+    assertTrue(offLoop.threads.isEmpty(), "small requests are encoded on their loop");
     assertNull(provider.received.poll(), "the large request waits for its encoding");
     assertFalse(waiting.isDone());
 
-    encodes.release();
+    offLoop.release();
     assertEquals(200, waiting.get(20, TimeUnit.SECONDS).statusCode());
     FakeProvider.Recorded sent = provider.received.poll(5, TimeUnit.SECONDS);
     assertTrue(JSON.readTree(big).path("messages").equals(JSON.readTree(sent.body()).path("messages")),
@@ -94,18 +99,60 @@ class LargeRequestEncodeTest {
 
   @Test
   void aCallerWhoLeavesWhileItsRequestIsEncodedEndsTheCallAtOnceAndNothingIsSent() throws Exception {
-    encodes.hold();
+    offLoop.hold();
     try (Socket s = new Socket("127.0.0.1", gateway.port())) {
       UpstreamStreamingTest.rawPost(s.getOutputStream(), ask(TEXT));
-      assertTrue(encodes.awaitHeld(), "the large request went to a policy thread");
+      assertTrue(offLoop.awaitHeld(), "the large request went to a policy thread");
       gateway.closeFromGatewaySide(s);
       assertEquals(RequestCompleted.CALLER_GONE, gateway.nextCompleted().status(), "ended at once");
     }
-    encodes.release(); // the encoding comes back to a finished call
+    offLoop.release(); // the encoding comes back to a finished call
     assertNull(gateway.completed.poll(500, TimeUnit.MILLISECONDS), "ended once");
     assertNull(provider.received.poll(), "nothing went to the provider");
     assertEquals(200, http.send(post(UpstreamProxyHandlerTest.ASK), HttpResponse.BodyHandlers.ofString()).statusCode());
     assertEquals("hello", JSON.readTree(provider.received.poll(5, TimeUnit.SECONDS).body())
         .path("messages").path(0).path("content").asText());
+  }
+
+  /** An echo counts and copies its prompt: a large one is echoed off the loop, whole or streamed. */
+  @Test
+  void aLargePromptIsEchoedOffTheLoopWholeAndStreamed() throws Exception {
+    gateway.routes.put("echo", TestGateway.route("echo", ProviderType.ECHO, Optional.empty(), 1_000));
+    URI echo = gateway.uri("echo");
+    offLoop.hold();
+    CompletableFuture<HttpResponse<String>> whole = http.sendAsync(HttpRequest.newBuilder(echo)
+        .POST(HttpRequest.BodyPublishers.ofString(ask(TEXT))).build(), HttpResponse.BodyHandlers.ofString());
+    assertTrue(offLoop.awaitHeld(), "the large echo went to a policy thread");
+    assertTrue(offLoop.threads.poll().startsWith("parapet-policy"));
+    for (int i = 0; i < 4; i++) { // both loops still serve
+      assertEquals(200, http.send(HttpRequest.newBuilder(echo).POST(HttpRequest.BodyPublishers.ofString(
+          UpstreamProxyHandlerTest.ASK)).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+      assertEquals(200, gateway.nextCompleted().status());
+    }
+    assertTrue(offLoop.threads.isEmpty(), "small prompts are echoed on their loop");
+    assertFalse(whole.isDone());
+    offLoop.release();
+    HttpResponse<String> answered = whole.get(20, TimeUnit.SECONDS);
+    assertEquals(200, answered.statusCode());
+    assertEquals(TEXT, JSON.readTree(answered.body()).path("choices").path(0).path("message").path("content").asText());
+    RequestCompleted done = gateway.nextCompleted();
+    assertEquals(200, done.status());
+    TokenCounter counter = TokenCounter.forModel(ProviderType.ECHO, TestGateway.MODEL);
+    assertEquals(counter.countMessages(List.of(TEXT)), done.usage().orElseThrow().promptTokens());
+
+    String streamAsk = "{\"stream\":true," + ask(TEXT).substring(1);
+    HttpResponse<String> streamed = http.send(HttpRequest.newBuilder(echo)
+        .POST(HttpRequest.BodyPublishers.ofString(streamAsk)).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, streamed.statusCode());
+    assertTrue(streamed.body().endsWith("data: [DONE]\n\n"));
+    StringBuilder text = new StringBuilder();
+    for (String line : streamed.body().split("\n")) {
+      if (line.startsWith("data: {")) {
+        text.append(JSON.readTree(line.substring(6)).path("choices").path(0).path("delta").path("content").asText());
+      }
+    }
+    assertEquals(TEXT, text.toString(), "the stream carries the whole echo");
+    assertTrue(offLoop.threads.poll(5, TimeUnit.SECONDS).startsWith("parapet-policy"), "streamed off the loop too");
+    assertEquals(200, gateway.nextCompleted().status());
   }
 }
