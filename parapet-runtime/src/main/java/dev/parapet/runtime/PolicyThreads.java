@@ -13,9 +13,10 @@ import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 
 /**
- * The threads that take policy work too large for an event loop: counting or scanning a large
- * prompt ({@link dev.parapet.runtime.policy.OffLoop}), reading and scrubbing a large whole answer.
- * One request's slow text must never hold up the other connections of its loop.
+ * The threads that take work on text too large for an event loop: parsing a large request body,
+ * counting or scanning a large prompt ({@link dev.parapet.runtime.policy.OffLoop}), encoding it for
+ * the provider or echoing it, reading, counting and scrubbing a large whole answer. One request's
+ * slow text must never hold up the other connections of its loop.
  *
  * <p>Two threads. Work waits its turn in order, however long the line: its connection waits too
  * (it reads nothing more until its request completes), and every other connection on its loop is
