@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads: the {@code persist*} and {@code offer*} methods only enqueue and are safe on an
  * event loop. Every other method blocks (reads run on a second, read-only-by-use connection under
- * a lock; writes are handed to the writer and awaited) and belongs on a blocking executor or at
- * boot.
+ * a lock, and the chain's verification on a third, so that a retention run's seconds of it never
+ * hold up usage and event queries; writes are handed to the writer and awaited) and belongs on a
+ * blocking executor or at boot.
  *
  * <p>Boot order for the runtime: {@link #open}, then {@link #recoverOpenHolds()} once, then {@link
  * #spendForDay} for today, then serve.
@@ -46,20 +47,28 @@ public final class TelemetryStore implements AutoCloseable {
   private final ChainKey chainKey;
   private final StoreWriter writer;
   private final Connection reader;
+  /**
+   * A third connection, for the reads that take seconds (the chain's verification before a
+   * retention run): on the reader they would hold up usage and event queries meanwhile.
+   */
+  private final Connection maintenance;
   private final Checkpointer checkpointer;
-  private final Mac readerMac;
+  private final Mac maintenanceMac;
+  /** Test hook: runs inside the retention run's read snapshot, before the chain is verified. */
+  volatile Runnable duringRetentionPlanForTest;
   private final AtomicBoolean holdsAccepted = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private TelemetryStore(Path dataDir, FileLock lock, ChainKey chainKey, StoreWriter writer, Connection reader,
-      Checkpointer checkpointer) {
+      Connection maintenance, Checkpointer checkpointer) {
     this.dataDir = dataDir;
     this.lock = lock;
     this.chainKey = chainKey;
     this.writer = writer;
     this.reader = reader;
+    this.maintenance = maintenance;
     this.checkpointer = checkpointer;
-    this.readerMac = chainKey.newMac();
+    this.maintenanceMac = chainKey.newMac();
   }
 
   /**
@@ -107,30 +116,32 @@ public final class TelemetryStore implements AutoCloseable {
     ChainKey chainKey = new ChainKey(macKey);
     Connection writes = null;
     Connection reads = null;
+    Connection maintenance = null;
     try {
       writes = EncryptedDatabase.connect(db, storeKey, options.busyTimeout());
       Mac mac = chainKey.newMac();
       ChainState chain = openChain(dataDir, writes, mac, Schema.migrate(writes), options);
       reads = EncryptedDatabase.connect(db, storeKey, options.busyTimeout());
+      maintenance = EncryptedDatabase.connect(db, storeKey, options.busyTimeout());
       Checkpointer.configureWriter(writes);
       StoreWriter writer = new StoreWriter(writes, mac, chain, options);
       Checkpointer checkpointer = new Checkpointer(db, storeKey, options.busyTimeout());
-      TelemetryStore store = new TelemetryStore(dataDir, lock, chainKey, writer, reads, checkpointer);
+      TelemetryStore store = new TelemetryStore(dataDir, lock, chainKey, writer, reads, maintenance, checkpointer);
       writer.start();
       checkpointer.start();
       return store;
     } catch (WrongKeyException e) {
-      closeQuietly(writes, reads, chainKey);
+      closeQuietly(chainKey, writes, reads, maintenance);
       unlock(lock);
       throw new StoreException(
           "the store in " + dataDir + " was not written with this master key"
               + " (or is not an encrypted Parapet store); it was left untouched");
     } catch (SQLException e) {
-      closeQuietly(writes, reads, chainKey);
+      closeQuietly(chainKey, writes, reads, maintenance);
       unlock(lock);
       throw new StoreException("cannot open the store in " + dataDir + ": " + e.getMessage(), e);
     } catch (StoreException | RuntimeException e) {
-      closeQuietly(writes, reads, chainKey);
+      closeQuietly(chainKey, writes, reads, maintenance);
       unlock(lock);
       throw e;
     }
@@ -258,7 +269,7 @@ public final class TelemetryStore implements AutoCloseable {
 
   /** Recomputes the whole chain from the latest anchor in one read snapshot. */
   public VerificationResult verifyChain() throws StoreException {
-    return read(c -> ChainVerifier.verify(c, readerMac));
+    return read(maintenance, c -> ChainVerifier.verify(c, maintenanceMac));
   }
 
   /**
@@ -305,7 +316,15 @@ public final class TelemetryStore implements AutoCloseable {
       throw new IllegalArgumentException("keepDays: " + keepDays + " (expected: >= 1)");
     }
     long now = JournalEntry.micros(Instant.now());
-    Optional<Retention.Plan> plan = read(c -> Retention.plan(c, readerMac, today, keepDays));
+    // On its own connection: verifying a day of rows takes seconds, and usage and event queries
+    // go on meanwhile on the reader.
+    Optional<Retention.Plan> plan = read(maintenance, c -> {
+      Runnable hook = duringRetentionPlanForTest;
+      if (hook != null) {
+        hook.run();
+      }
+      return Retention.plan(c, maintenanceMac, today, keepDays);
+    });
     if (plan.isEmpty()) {
       return 0;
     }
@@ -327,8 +346,10 @@ public final class TelemetryStore implements AutoCloseable {
     }
     writer.close(CLOSE_TIMEOUT);
     checkpointer.close();
-    synchronized (reader) {
-      closeQuietly(writer.connection(), reader, chainKey);
+    synchronized (maintenance) { // waits for a retention run's verification, as for a read below
+      synchronized (reader) {
+        closeQuietly(chainKey, writer.connection(), reader, maintenance);
+      }
     }
     unlock(lock);
   }
@@ -361,17 +382,22 @@ public final class TelemetryStore implements AutoCloseable {
 
   /** Runs {@code read} in one read transaction, so multi-statement reads see one snapshot. */
   private <T> T read(Read<T> read) throws StoreException {
-    synchronized (reader) {
+    return read(reader, read);
+  }
+
+  /** {@link #read(Read)} on {@code connection} (the reader, or the maintenance connection). */
+  private <T> T read(Connection connection, Read<T> read) throws StoreException {
+    synchronized (connection) {
       if (closed.get()) {
         throw new StoreException("telemetry store is closed");
       }
       try {
-        reader.setAutoCommit(false);
+        connection.setAutoCommit(false);
         try {
-          return read.run(reader);
+          return read.run(connection);
         } finally {
-          reader.rollback();
-          reader.setAutoCommit(true);
+          connection.rollback();
+          connection.setAutoCommit(true);
         }
       } catch (SQLException e) {
         throw new StoreException("store read failed: " + e.getMessage(), e);
@@ -393,8 +419,8 @@ public final class TelemetryStore implements AutoCloseable {
     }
   }
 
-  private static void closeQuietly(Connection a, Connection b, ChainKey key) {
-    for (Connection c : new Connection[] {a, b}) {
+  private static void closeQuietly(ChainKey key, Connection... connections) {
+    for (Connection c : connections) {
       if (c != null) {
         try {
           c.close();

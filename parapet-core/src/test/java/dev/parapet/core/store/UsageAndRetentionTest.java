@@ -4,6 +4,7 @@ import static dev.parapet.core.store.StoreFixtures.flush;
 import static dev.parapet.core.store.StoreFixtures.open;
 import static dev.parapet.core.store.StoreFixtures.request;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,6 +14,11 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Future;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.CountDownLatch;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
@@ -82,12 +88,18 @@ class UsageAndRetentionTest {
           GroupBy.ROUTE, RequestRecord::route,
           GroupBy.DAY, r -> LocalDate.ofInstant(r.time(), ZoneOffset.UTC).toString());
 
+  /** A store in {@link #dir} holding {@code records}, written through. */
+  private TelemetryStore openWith(List<RequestRecord> records) throws StoreException {
+    TelemetryStore store = open(dir);
+    records.forEach(store::offerRequest);
+    flush(store);
+    return store;
+  }
+
   @Test
   void usageEqualsTheRecordsForEveryGrouping() throws Exception {
     List<RequestRecord> records = scripted();
-    try (TelemetryStore store = open(dir)) {
-      records.forEach(store::offerRequest);
-      flush(store);
+    try (TelemetryStore store = openWith(records)) {
       LocalDate from = FIRST.plusDays(10);
       LocalDate to = FIRST.plusDays(40);
       for (GroupBy g : GroupBy.values()) {
@@ -167,6 +179,44 @@ class UsageAndRetentionTest {
     }
     try (TelemetryStore store = open(dir)) {
       assertTrue(store.verifyChain().ok(), "reopens on the last chunk's anchor");
+    }
+  }
+
+  @Test
+  void usageAndEventsAreAnsweredWhileRetentionVerifiesTheChain() throws Exception {
+    try (TelemetryStore store = openWith(scripted())) {
+      CountDownLatch verifying = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      store.duringRetentionPlanForTest = () -> {
+        verifying.countDown();
+        try {
+          release.await(20, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      };
+      ExecutorService daily = Executors.newSingleThreadExecutor();
+      try {
+        Future<Integer> retention = daily.submit(() -> store.applyRetention(FIRST.plusDays(120), 30));
+        assertTrue(verifying.await(10, TimeUnit.SECONDS), "retention started verifying");
+        // The reader is free: these return while the verification is held.
+        ExecutorService admin = Executors.newSingleThreadExecutor();
+        try {
+          Future<List<UsageRow>> usage = admin.submit(() -> store.usage(FIRST, FIRST.plusDays(119), GroupBy.ROUTE));
+          assertEquals(ROUTES.size(), usage.get(5, TimeUnit.SECONDS).size());
+          Future<List<EventRow>> events = admin.submit(() -> store.events(Optional.empty(), Optional.empty(), 10));
+          events.get(5, TimeUnit.SECONDS);
+        } finally {
+          admin.shutdownNow();
+        }
+        assertFalse(retention.isDone(), "the verification is still held");
+        release.countDown();
+        assertTrue(retention.get(20, TimeUnit.SECONDS) > 0, "and the run then deletes the old rows");
+      } finally {
+        release.countDown();
+        daily.shutdownNow();
+      }
+      assertTrue(store.verifyChain().ok());
     }
   }
 
