@@ -51,6 +51,33 @@ class OffLoopCountingTest {
     LeakWatch.assertNoLeaks();
   }
 
+  /**
+   * On a free route a prompt under its limit needs no count to be admitted, only its bound; a long
+   * one has that bound made off the loop too (it reads every char). Three tasks: the parse, the
+   * bound, and the echo (which counts the prompt for its own usage).
+   */
+  @Test
+  void aLongPromptOnAFreeRouteHasItsBoundMadeOffTheLoop() throws Exception {
+    String text = SealedGateway.words(40_000);
+    dev.parapet.core.config.Route free = new dev.parapet.core.config.Route("free", "prod",
+        new dev.parapet.core.config.ProviderSpec(ProviderType.ECHO, "echo-2024-01-01", Optional.empty(),
+            Optional.empty(), List.of(), Optional.empty(), 60_000),
+        SealedGateway.policy(1_000_000, 10, "5", true, RedactionPolicy.OFF));
+    SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(), List.of(free, UNUSED));
+    try (Gateway g = sg.start()) {
+      long before = PolicyThreads.completedTasks();
+      HttpResponse<String> ok = post(g.port(), "/routes/free", SealedGateway.chat(text, 10));
+      assertEquals(200, ok.statusCode(), ok.body());
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+      while (PolicyThreads.completedTasks() < before + 3 && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      assertEquals(before + 3, PolicyThreads.completedTasks(), "the parse, the bound and the echo");
+    }
+    assertEquals(0L, SealedGateway.route(sg.spendToday(), "free"));
+    LeakWatch.assertNoLeaks();
+  }
+
   @Test
   void aCallerWhoLeavesWhileItsPromptIsCountedEndsItsRequestAndTheConnectionServesNoMore() throws Exception {
     String text = SealedGateway.words(300_000);

@@ -6,21 +6,22 @@ import java.util.List;
 /**
  * A prompt's token count, computed only when asked for. A prompt under {@code max_tokens_in} by
  * its cheap bound needs no count to be admitted; only pricing the hold needs the real number, and
- * a route priced at zero (echo) never does.
+ * a route priced at zero (echo) never does. The bound itself reads every char, so it too waits
+ * until asked for: {@link #chars()} (no text read) tells whether the prompt is large enough for
+ * both to be made on another thread.
  *
- * <p>Meant for one request at a time; a race would only count twice, to the same result. Handing
- * it to another thread to count and back (through executors) publishes the count safely.
+ * <p>Meant for one request at a time; a race would only compute twice, to the same result.
+ * Handing it to another thread and back (through executors) publishes what was computed safely.
  */
 public final class PromptTokens {
   private final TokenCounter counter;
   private final List<String> messageTexts;
-  private final long upperBound;
+  private long upperBound;
   private int exact = -1;
 
-  /** A prompt not counted yet: its bound now, its count on first {@link #exact()}. */
+  /** A prompt not measured yet: its bound on first {@link #upperBound()}, its count on first {@link #exact()}. */
   public static PromptTokens of(TokenCounter counter, List<String> messageTexts) {
-    List<String> texts = List.copyOf(messageTexts);
-    return new PromptTokens(counter, texts, TokenLimit.upperBound(texts), -1);
+    return new PromptTokens(counter, List.copyOf(messageTexts), -1, -1);
   }
 
   PromptTokens(TokenCounter counter, List<String> messageTexts, long upperBound, int exact) {
@@ -30,9 +31,27 @@ public final class PromptTokens {
     this.exact = exact;
   }
 
-  /** The cheap bound: UTF-8 bytes plus the chat framing ({@link TokenLimit#upperBound}). */
+  /**
+   * The cheap bound: UTF-8 bytes plus the chat framing ({@link TokenLimit#upperBound}), computed on
+   * first call (it reads every char: ~1 ms for 4 MB).
+   */
   public long upperBound() {
+    if (upperBound < 0) {
+      upperBound = TokenLimit.upperBound(messageTexts);
+    }
     return upperBound;
+  }
+
+  /**
+   * The texts' length in chars, without reading them: at most {@link #upperBound()} (a char is at
+   * least one UTF-8 byte), so a prompt this long has a bound at least as long.
+   */
+  public long chars() {
+    long n = 0;
+    for (String text : messageTexts) {
+      n += text.length();
+    }
+    return n;
   }
 
   /** The counter's count ({@link TokenCounter#countMessages}), computed on first call. */
@@ -48,6 +67,11 @@ public final class PromptTokens {
   /** Whether the count is the documented estimate ({@link TokenCounter#isEstimate}). */
   public boolean isEstimate() {
     return counter.isEstimate();
+  }
+
+  /** Whether {@link #upperBound()} has already been computed (for tests). */
+  public boolean isBounded() {
+    return upperBound >= 0;
   }
 
   /** Whether {@link #exact()} has already been computed (for tests and metrics). */

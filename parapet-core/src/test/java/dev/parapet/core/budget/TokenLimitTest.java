@@ -27,6 +27,21 @@ class TokenLimitTest {
       List.of("lorem ipsum dolor sit amet ".repeat(200), "and a second message"));
 
   @Test
+  void aPromptIsMeasuredOnlyWhenAskedAndItsCharsNeverPassItsBound() {
+    List<String> texts = List.of("caf\u00e9 na\u00efve \u4e2d\u6587", "plain ascii", "\ud83d\ude00 emoji");
+    PromptTokens p = PromptTokens.of(COUNTERS.get(0), texts);
+    assertFalse(p.isBounded(), "nothing read at construction");
+    long chars = texts.stream().mapToLong(String::length).sum();
+    assertEquals(chars, p.chars());
+    assertFalse(p.isBounded(), "chars reads no text");
+    assertEquals(TokenLimit.upperBound(texts), p.upperBound());
+    assertTrue(p.isBounded());
+    assertTrue(p.chars() < p.upperBound(), "multi-byte text: the bound is longer than the chars");
+    assertFalse(p.isCounted());
+    assertEquals(COUNTERS.get(0).countMessages(texts), p.exact());
+  }
+
+  @Test
   void smallPromptsAreAdmittedWithoutCounting() {
     TokenLimit.Verdict v = TokenLimit.check(COUNTERS.get(0), List.of("hello"), 6_000);
     TokenLimit.Within w = assertInstanceOf(TokenLimit.Within.class, v);

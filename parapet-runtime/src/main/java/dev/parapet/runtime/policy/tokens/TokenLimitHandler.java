@@ -42,13 +42,24 @@ public final class TokenLimitHandler extends ChannelInboundHandlerAdapter {
     Route route = request.route();
     int limit = route.policy().maxTokensIn();
     PromptTokens prompt = PromptTokens.of(counterFor(request), ChatMessages.texts(request.body()));
-    // Off the loop when it is large and a count is coming: deciding needs it (the bound passes
-    // the limit) or the budget will price it.
-    if (prompt.upperBound() > OffLoop.THRESHOLD && (prompt.upperBound() > limit || Budgets.priced(route))
-        && OffLoop.submit(ctx, request, prompt::exact, () -> decide(ctx, request, prompt))) {
+    boolean priced = Budgets.priced(route);
+    Runnable decide = () -> decide(ctx, request, prompt);
+    // Long in chars: its bound (which reads every char) and any count are made off the loop. A
+    // count is coming when deciding needs it (the bound passes the limit) or the budget prices it.
+    if (prompt.chars() > OffLoop.THRESHOLD && OffLoop.submit(ctx, request, () -> {
+      if (prompt.upperBound() > limit || priced) {
+        prompt.exact();
+      }
+    }, decide)) {
       return;
     }
-    decide(ctx, request, prompt); // small (or the pool refused it): count here
+    // Short in chars, its bound is cheap here; multi-byte text can still take it past the
+    // threshold, and then a coming count is made off the loop too.
+    if (prompt.upperBound() > OffLoop.THRESHOLD && (prompt.upperBound() > limit || priced)
+        && OffLoop.submit(ctx, request, prompt::exact, decide)) {
+      return;
+    }
+    decide.run(); // small (or the pool refused it): count here
   }
 
   private void decide(ChannelHandlerContext ctx, GatewayRequest request, PromptTokens prompt) {
