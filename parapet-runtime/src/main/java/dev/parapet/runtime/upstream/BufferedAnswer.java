@@ -119,13 +119,17 @@ final class BufferedAnswer implements Answer {
         if (call.completed()) {
           return; // the caller left; dispose() released the body
         }
-        if (failure != null) {
-          LOG.error("route={} request_id={} failed reading the answer: {}", call.request.route().name(),
-              call.request.requestId(), failure.getClass().getName());
-          call.fail(ParapetError.INTERNAL_ERROR, "the answer could not be processed");
-        } else {
-          deliver(read);
+        if (failure == null) {
+          try {
+            deliver(read);
+            return;
+          } catch (RuntimeException e) { // a policy's bug: on a loop task nothing else would answer
+            failure = e;
+          }
         }
+        LOG.error("route={} request_id={} failed reading the answer: {}", call.request.route().name(),
+            call.request.requestId(), failure.getClass().getName());
+        call.fail(ParapetError.INTERNAL_ERROR, "the answer could not be processed");
       }, input::release); // the caller left before its turn: dispose() released the body
       if (went) {
         return;

@@ -22,6 +22,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -67,8 +68,19 @@ class LargeWholeAnswerTest {
     }
   }
 
+  /** When set, the observer fails on every whole answer, as a policy with a bug would. */
+  private volatile boolean explode;
+
   private ExchangeObserver observer(GatewayRequest request) {
     return new ExchangeObserver() {
+      @Override
+      public Optional<Veto> onAnswer(GatewayRequest r, Translated answer) {
+        if (explode) {
+          throw new IllegalStateException("a policy's bug");
+        }
+        return Optional.empty();
+      }
+
       @Override
       public void prepareAnswer(GatewayRequest r, Translated answer) {
         preparedOn.add(Thread.currentThread().getName());
@@ -168,6 +180,19 @@ class LargeWholeAnswerTest {
     String small = preparedOn.poll(5, TimeUnit.SECONDS);
     assertFalse(small.startsWith("parapet-policy"), "a small answer is prepared on its loop: " + small);
     assertEquals(small, encodedOn.get(), "and encoded there");
+  }
+
+  @Test
+  void aPolicyThatFailsOnALargeAnswerGetsTheCallerA500AndEndsTheCallOnce() throws Exception {
+    explode = true;
+    HttpResponse<String> res = http.send(ask(BIG_ASK), HttpResponse.BodyHandlers.ofString());
+    assertEquals(500, res.statusCode(), res.body());
+    assertEquals("internal_error", JSON.readTree(res.body()).path("error").path("code").asText());
+    assertFalse(res.body().contains("bug"), "our words, not the exception's");
+    assertEquals(500, gateway.nextCompleted().status());
+    assertNull(gateway.completed.poll(300, TimeUnit.MILLISECONDS), "ended once");
+    explode = false;
+    smallCallAnswers(); // the connection pool and the loops carry on
   }
 
   @Test
