@@ -51,6 +51,9 @@ public final class PolicyThreads {
    * {@code channel}'s event loop. The hand-overs order every access: {@code work} may read what the
    * loop wrote before this call, and {@code then} sees all {@code work} wrote.
    *
+   * <p>Whatever {@code then} throws goes down {@code channel}'s pipeline as an exception, as if
+   * thrown by a handler on the loop: the connection is closed rather than left waiting.
+   *
    * <p>Exactly one of two endings follows a true return. Either {@code work} runs, then {@code
    * then} (also when the channel closed while {@code work} ran: {@code then} checks); or the channel
    * closes while {@code work} still waits, and {@code dropped} runs on the loop instead of both: it
@@ -105,7 +108,15 @@ public final class PolicyThreads {
       T r = result;
       Throwable f = failed;
       try {
-        channel.eventLoop().execute(() -> then.accept(r, f));
+        channel.eventLoop().execute(() -> {
+          try {
+            then.accept(r, f);
+          } catch (RuntimeException bug) {
+            // Thrown on a loop task, it would reach only Netty's task logger and leave the request
+            // unanswered; down the pipeline, it closes the connection (UnhandledFailureHandler).
+            channel.pipeline().fireExceptionCaught(bug);
+          }
+        });
       } catch (RejectedExecutionException loopGone) {
         // The loop is shutting down, and so is its connection.
       }
