@@ -4,12 +4,14 @@ import dev.parapet.runtime.boot.Settings;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -78,6 +80,29 @@ public final class PolicyThreads {
       channel.closeFuture().removeListener(task);
       return false;
     }
+  }
+
+  /**
+   * {@link #run} for work a request waits on before it is forwarded (a front or policy stage, whose
+   * connection reads nothing meanwhile): {@code then} gets the result on {@code ctx}'s loop; if the
+   * caller left meanwhile, {@code callerGone} ends the request instead (after {@code dropped}
+   * released what the work would have, when it left before the work's turn); what {@code work}
+   * threw goes down the pipeline from {@code ctx}, as one thrown on the loop would.
+   */
+  public static <T> boolean runWaiting(ChannelHandlerContext ctx, Supplier<T> work, Consumer<T> then,
+      Runnable callerGone, Runnable dropped) {
+    return run(ctx.channel(), work, (result, failure) -> {
+      if (!ctx.channel().isActive()) {
+        callerGone.run();
+      } else if (failure != null) {
+        ctx.fireExceptionCaught(failure);
+      } else {
+        then.accept(result);
+      }
+    }, () -> {
+      dropped.run();
+      callerGone.run();
+    });
   }
 
   private static final class Task<T> implements Runnable, ChannelFutureListener {

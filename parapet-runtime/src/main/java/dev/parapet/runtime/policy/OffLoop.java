@@ -29,19 +29,11 @@ public final class OffLoop {
    * nothing, if the pool refused the work: the caller runs both itself.
    */
   public static boolean submit(ChannelHandlerContext ctx, GatewayRequest request, Runnable work, Runnable then) {
-    Runnable callerGone = () -> PolicyRefusals.complete(ctx, request, RequestCompleted.CALLER_GONE, Optional.empty());
-    return PolicyThreads.run(ctx.channel(), () -> {
+    return PolicyThreads.runWaiting(ctx, () -> {
       work.run();
       return Boolean.TRUE;
-    }, (done, failure) -> {
-      if (!ctx.channel().isActive()) {
-        callerGone.run();
-      } else if (failure != null) {
-        ctx.fireExceptionCaught(failure);
-      } else {
-        then.run();
-      }
-    }, callerGone);
+    }, done -> then.run(),
+        () -> PolicyRefusals.complete(ctx, request, RequestCompleted.CALLER_GONE, Optional.empty()), () -> {});
   }
 
   /** Tasks the pool has finished since start (tests: the work did go off the loop). */

@@ -143,8 +143,7 @@ public final class RouteHandler extends ChannelInboundHandlerAdapter {
     ByteBuf content = request.content();
     if (content.readableBytes() > OFF_LOOP_BYTES) {
       ByteBuf held = content.retainedDuplicate(); // the request itself is released on return
-      Runnable callerGone = () -> Refusals.complete(ctx, RequestCompleted.CALLER_GONE, Optional.empty());
-      boolean went = PolicyThreads.run(ctx.channel(), () -> {
+      boolean went = PolicyThreads.runWaiting(ctx, () -> {
         try {
           Runnable hook = beforeOffLoopParseForTest;
           if (hook != null) {
@@ -154,18 +153,8 @@ public final class RouteHandler extends ChannelInboundHandlerAdapter {
         } finally {
           held.release();
         }
-      }, (parsed, failure) -> {
-        if (!ctx.channel().isActive()) {
-          callerGone.run();
-        } else if (failure != null) {
-          ctx.fireExceptionCaught(failure);
-        } else {
-          proceed(ctx, parsed, keepAlive, next);
-        }
-      }, () -> {
-        held.release();
-        callerGone.run();
-      });
+      }, parsed -> proceed(ctx, parsed, keepAlive, next),
+          () -> Refusals.complete(ctx, RequestCompleted.CALLER_GONE, Optional.empty()), held::release);
       if (went) {
         return;
       }
