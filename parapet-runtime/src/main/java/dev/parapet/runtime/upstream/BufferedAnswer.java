@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parapet.runtime.PolicyThreads;
-import dev.parapet.runtime.http.ParapetError;
 import dev.parapet.runtime.provider.ProviderAdapter;
 import dev.parapet.runtime.provider.ProviderProtocolException;
 import dev.parapet.runtime.provider.Translated;
@@ -19,8 +18,6 @@ import io.netty.handler.codec.http.HttpStatusClass;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A provider answer read whole before anything reaches the caller: every non-streaming call, and
@@ -32,7 +29,6 @@ final class BufferedAnswer implements Answer {
   static final int MAX_BODY_BYTES = 16 << 20;
   /** Answers larger than this are read and checked off the event loop. */
   static final int OFF_LOOP_BYTES = PolicyThreads.THRESHOLD;
-  private static final Logger LOG = LoggerFactory.getLogger(BufferedAnswer.class);
   /** Test hook: runs on the policy thread before it reads a large answer (to hold it there). */
   static volatile Runnable beforeOffLoopReadForTest;
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -105,7 +101,7 @@ final class BufferedAnswer implements Answer {
   private void answer() {
     if (body.readableBytes() > OFF_LOOP_BYTES) {
       ByteBuf input = body.retainedDuplicate(); // dispose() may release the body meanwhile
-      boolean went = PolicyThreads.run(call.ctx.channel(), () -> {
+      boolean went = call.offLoop("the answer could not be processed", () -> {
         try {
           Runnable hook = beforeOffLoopReadForTest;
           if (hook != null) {
@@ -115,22 +111,7 @@ final class BufferedAnswer implements Answer {
         } finally {
           input.release();
         }
-      }, (read, failure) -> {
-        if (call.completed()) {
-          return; // the caller left; dispose() released the body
-        }
-        if (failure == null) {
-          try {
-            deliver(read);
-            return;
-          } catch (RuntimeException e) { // a policy's bug: on a loop task nothing else would answer
-            failure = e;
-          }
-        }
-        LOG.error("route={} request_id={} failed reading the answer: {}", call.request.route().name(),
-            call.request.requestId(), failure.getClass().getName());
-        call.fail(ParapetError.INTERNAL_ERROR, "the answer could not be processed");
-      }, input::release); // the caller left before its turn: dispose() released the body
+      }, this::deliver, input::release); // a caller gone meanwhile: dispose() released the body
       if (went) {
         return;
       }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parapet.core.seal.SecretValue;
 import dev.parapet.runtime.BodyReleased;
 import dev.parapet.runtime.GatewayRequest;
+import dev.parapet.runtime.PolicyThreads;
 import dev.parapet.runtime.RequestCompleted;
 import dev.parapet.runtime.http.ErrorResponses;
 import dev.parapet.runtime.http.ParapetError;
@@ -26,6 +27,8 @@ import io.netty.handler.codec.http.HttpVersion;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -125,6 +128,45 @@ final class ProxiedCall {
     LOG.info("route={} request_id={} answered {}: {}", request.route().name(), request.requestId(), error.code(), message);
     FullHttpResponse response = ErrorResponses.create(ctx.alloc(), error, message, request.requestId());
     send(response, Optional.of(error), usage, model);
+  }
+
+  /**
+   * Runs {@code step} of this call's way out: whatever it throws (a bug in an adapter or a policy)
+   * still answers 500 {@code message} and ends the call, once.
+   */
+  void guarded(String message, Runnable step) {
+    try {
+      step.run();
+    } catch (RuntimeException e) {
+      failed(message, e);
+    }
+  }
+
+  /**
+   * Runs {@code work} for this call on the {@link PolicyThreads}, then {@code then} with its result
+   * on the call's loop, guarded as {@link #guarded} is. Nothing follows once the call has ended
+   * meanwhile (the caller left: nothing more is sent); {@code dropped} releases what {@code work}
+   * would have, should the caller leave before its turn. False, having run nothing, if the pool
+   * refused the work.
+   */
+  <T> boolean offLoop(String message, Supplier<T> work, Consumer<T> then, Runnable dropped) {
+    return PolicyThreads.run(ctx.channel(), work, (result, failure) -> {
+      if (completed) {
+        return;
+      }
+      if (failure != null) {
+        failed(message, failure);
+      } else {
+        guarded(message, () -> then.accept(result));
+      }
+    }, dropped);
+  }
+
+  private void failed(String message, Throwable cause) {
+    LOG.error("route={} request_id={} failed: {} ({})", request.route().name(), request.requestId(), message,
+        cause.getClass().getName());
+    abortUpstream();
+    fail(ParapetError.INTERNAL_ERROR, message);
   }
 
   void fail(UpstreamFailure failure) {

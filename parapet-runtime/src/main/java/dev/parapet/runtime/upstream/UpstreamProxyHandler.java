@@ -25,8 +25,6 @@ import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The last inbound handler of a caller's pipeline (group "upstream"): it turns a {@link
@@ -43,7 +41,6 @@ import org.slf4j.LoggerFactory;
  * untouched.
  */
 public final class UpstreamProxyHandler extends ChannelInboundHandlerAdapter {
-  private static final Logger LOG = LoggerFactory.getLogger(UpstreamProxyHandler.class);
 
   /**
    * Prompts whose message text is longer than this are encoded for the provider, or echoed, on the
@@ -53,6 +50,7 @@ public final class UpstreamProxyHandler extends ChannelInboundHandlerAdapter {
   static final int OFF_LOOP_CHARS = PolicyThreads.THRESHOLD;
   /** Test hook: runs on the policy thread before it encodes or echoes a large prompt (to hold it there). */
   static volatile Runnable beforeOffLoopWorkForTest;
+  private static final String PROCESSING_FAILED = "the request could not be processed";
 
   private final UpstreamClient client;
   private final HydratedConfig config;
@@ -97,18 +95,7 @@ public final class UpstreamProxyHandler extends ChannelInboundHandlerAdapter {
 
   /** Runs one step of {@code call}'s way out; whatever it throws still answers and ends the call. */
   private static void guarded(ProxiedCall call, Runnable step) {
-    GatewayRequest request = call.request;
-    try {
-      step.run();
-    } catch (RuntimeException e) {
-      // A bug in an adapter or policy must still answer the caller and end the request once.
-      LOG.error("route={} request_id={} failed before an answer: {}", request.route().name(), request.requestId(),
-          e.getClass().getName());
-      call.abortUpstream();
-      if (!call.completed()) {
-        call.fail(ParapetError.INTERNAL_ERROR, "the request could not be processed");
-      }
-    }
+    call.guarded(PROCESSING_FAILED, step);
   }
 
   private void forward(ProxiedCall call) {
@@ -123,8 +110,7 @@ public final class UpstreamProxyHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     if (ChatMessages.textChars(request.body()) > OFF_LOOP_CHARS) {
-      UpstreamCall tree = upstream;
-      if (offLoop(call, tree::encoded, encoded -> send(call, adapter, encoded, callerWantsUsage))) {
+      if (offLoop(call, upstream::encoded, encoded -> send(call, adapter, encoded, callerWantsUsage))) {
         return;
       }
     }
@@ -134,28 +120,17 @@ public final class UpstreamProxyHandler extends ChannelInboundHandlerAdapter {
   /**
    * Runs {@code work} for {@code call} on the {@link PolicyThreads}, then {@code then} with its
    * result on the call's loop, unless the caller left meanwhile (channelInactive ended the call
-   * then, and nothing was sent). False, having run nothing, if the pool refused the work.
+   * then, and nothing was sent; nothing is held meanwhile). False, having run nothing, if the pool
+   * refused the work.
    */
   private static <T> boolean offLoop(ProxiedCall call, Supplier<T> work, Consumer<T> then) {
-    GatewayRequest request = call.request;
-    return PolicyThreads.run(call.ctx.channel(), () -> {
+    return call.offLoop(PROCESSING_FAILED, () -> {
       Runnable hook = beforeOffLoopWorkForTest;
       if (hook != null) {
         hook.run();
       }
       return work.get();
-    }, (result, failure) -> {
-      if (call.completed()) {
-        return;
-      }
-      if (failure != null) {
-        LOG.error("route={} request_id={} failed before an answer: {}", request.route().name(),
-            request.requestId(), failure.getClass().getName());
-        call.fail(ParapetError.INTERNAL_ERROR, "the request could not be processed");
-        return;
-      }
-      guarded(call, () -> then.accept(result));
-    }, () -> {}); // the caller left before its turn: channelInactive ended the call; nothing is held
+    }, then, () -> {});
   }
 
   private void send(ProxiedCall call, ProviderAdapter adapter, UpstreamCall upstream, boolean callerWantsUsage) {
