@@ -30,7 +30,7 @@ public final class ChatMessages {
     StringBuilder sb = new StringBuilder();
     if (content.isArray()) {
       for (JsonNode part : content) {
-        if ("text".equals(part.path("type").asText()) && part.path("text").isTextual()) {
+        if (isTextPart(part)) {
           sb.append(part.get("text").asText());
         }
       }
@@ -50,13 +50,18 @@ public final class ChatMessages {
         chars += content.textValue().length();
       } else if (content != null && content.isArray()) {
         for (JsonNode part : content) {
-          if ("text".equals(part.path("type").asText()) && part.path("text").isTextual()) {
+          if (isTextPart(part)) {
             chars += part.get("text").textValue().length();
           }
         }
       }
     }
     return chars;
+  }
+
+  /** A content part whose text counts: {@code type: "text"} with a string {@code text}. */
+  private static boolean isTextPart(JsonNode part) {
+    return "text".equals(part.path("type").asText()) && part.path("text").isTextual();
   }
 
   /** One text per message of the request, in order (for prompt token counting). */

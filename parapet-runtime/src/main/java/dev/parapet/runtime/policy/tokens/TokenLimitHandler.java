@@ -17,6 +17,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.AttributeKey;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 /**
  * The policy group's {@code max_tokens_in} check (400 {@code max_tokens_in_exceeded}), after
@@ -43,23 +44,21 @@ public final class TokenLimitHandler extends ChannelInboundHandlerAdapter {
     int limit = route.policy().maxTokensIn();
     PromptTokens prompt = PromptTokens.of(counterFor(request), ChatMessages.texts(request.body()));
     boolean priced = Budgets.priced(route);
-    Runnable decide = () -> decide(ctx, request, prompt);
-    // Long in chars: its bound (which reads every char) and any count are made off the loop. A
-    // count is coming when deciding needs it (the bound passes the limit) or the budget prices it.
-    if (prompt.chars() > OffLoop.THRESHOLD && OffLoop.submit(ctx, request, () -> {
-      if (prompt.upperBound() > limit || priced) {
+    // A count is coming when deciding needs it (the bound passes the limit) or the budget prices it.
+    BooleanSupplier countComing = () -> prompt.upperBound() > limit || priced;
+    // Long in chars: its bound (which reads every char) and any count are made off the loop. Short
+    // in chars, its bound is cheap here, and multi-byte text past the threshold sends only a coming
+    // count there.
+    boolean offLoop = prompt.chars() > OffLoop.THRESHOLD
+        || prompt.upperBound() > OffLoop.THRESHOLD && countComing.getAsBoolean();
+    if (offLoop && OffLoop.submit(ctx, request, () -> {
+      if (countComing.getAsBoolean()) {
         prompt.exact();
       }
-    }, decide)) {
+    }, () -> decide(ctx, request, prompt))) {
       return;
     }
-    // Short in chars, its bound is cheap here; multi-byte text can still take it past the
-    // threshold, and then a coming count is made off the loop too.
-    if (prompt.upperBound() > OffLoop.THRESHOLD && (prompt.upperBound() > limit || priced)
-        && OffLoop.submit(ctx, request, prompt::exact, decide)) {
-      return;
-    }
-    decide.run(); // small (or the pool refused it): count here
+    decide(ctx, request, prompt); // small (or the pool refused it): count here
   }
 
   private void decide(ChannelHandlerContext ctx, GatewayRequest request, PromptTokens prompt) {
