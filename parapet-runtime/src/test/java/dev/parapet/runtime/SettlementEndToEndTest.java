@@ -9,8 +9,11 @@ import dev.parapet.core.config.ProviderType;
 import dev.parapet.core.config.RedactionPolicy;
 import dev.parapet.core.config.Route;
 import dev.parapet.core.tokens.TokenCounter;
+import dev.parapet.runtime.testing.HeldWork;
 import dev.parapet.runtime.testing.LeakWatch;
 import dev.parapet.runtime.testing.TestConfigs;
+import dev.parapet.runtime.upstream.FakeProvider;
+import dev.parapet.runtime.upstream.StreamEventHook;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ServerSocket;
@@ -34,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * What each way a forwarded call can end is charged (see the budget's Settlement): a timeout at
  * its worst case, a provider refusal or an unreachable provider nothing, a caller who leaves
- * mid-stream what the stream carried until then — never zero.
+ * mid-stream what the stream carried until then — never zero, also when it leaves while a large
+ * event is being checked off the loop.
  */
 class SettlementEndToEndTest {
   private static final TokenCounter COUNTER = TokenCounter.forModel(ProviderType.OPENAI, SealedGateway.MODEL);
@@ -176,6 +180,52 @@ class SettlementEndToEndTest {
       // Pieces counted apart can only add a token at a seam.
       assertTrue(spend >= (PROMPT + whole) * 1000L && spend <= (PROMPT + whole + 8) * 1000L,
           "charged " + spend + " for " + whole + " output tokens");
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
+  /**
+   * A caller who leaves while a policy thread checks a large streamed event ends its call at once,
+   * but is settled once the event is back: on the tokens it carried, not on the count as it stood
+   * when the caller left (the settlement reads the stream guard's tally, which the policy thread
+   * is counting into).
+   */
+  @Test
+  void aCallerWhoLeavesWhileALargeEventIsCheckedIsChargedForThatEvent() throws Exception {
+    String big = SealedGateway.words(30_000);
+    long output = COUNTER.count(" first" + big); // the guard counts what it held with the large delta
+    HeldWork events = new HeldWork().hold();
+    StreamEventHook.beforeLargeEvent(events);
+    try (FakeProvider provider = new FakeProvider((req, c) -> {
+      c.sseHead();
+      c.chunk(AnswerPolicyEndToEndTest.chunk(SealedGateway.MODEL, "fp_1", " first"));
+      c.chunk(AnswerPolicyEndToEndTest.chunk(SealedGateway.MODEL, "fp_1", big));
+      c.awaitPeerClose(); // the rest never comes: the caller leaves first
+      c.close = true;
+    })) {
+      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(), List.of(
+          SealedGateway.openAi("remote", provider.baseUrl("http", "127.0.0.1"),
+              SealedGateway.policy(6000, 100_000, "5", true, RedactionPolicy.OFF), List.of())));
+      try (Gateway g = sg.start()) {
+        long before = PolicyThreads.completedTasks();
+        try (Socket s = SealedGateway.postRaw(g.port(), "/routes/remote",
+            "{\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")) {
+          assertTrue(events.awaitHeld(), "the large event went to a policy thread");
+          s.setSoLinger(true, 0); // a reset: the gateway sees the caller gone at its next write or read
+        }
+        Thread.sleep(300); // the caller's reset reaches the gateway, which ends the call meanwhile
+        events.release();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (PolicyThreads.completedTasks() == before && System.nanoTime() < deadline) {
+          Thread.sleep(10);
+        }
+        Thread.sleep(200); // the event's hand-back to the loop, which settles
+      } finally {
+        StreamEventHook.beforeLargeEvent(null);
+        events.release();
+      }
+      assertTrue(big.length() > PolicyThreads.THRESHOLD);
+      assertEquals((PROMPT + output) * 1000L, SealedGateway.route(sg.spendToday(), "remote"));
     }
     LeakWatch.assertNoLeaks();
   }

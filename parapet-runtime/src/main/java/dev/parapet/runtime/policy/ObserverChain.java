@@ -23,6 +23,20 @@ final class ObserverChain implements ExchangeObserver {
   }
 
   @Override
+  public void onAway() {
+    for (ExchangeObserver o : observers) {
+      o.onAway();
+    }
+  }
+
+  @Override
+  public void onBack() {
+    for (ExchangeObserver o : observers) {
+      o.onBack();
+    }
+  }
+
+  @Override
   public Optional<Veto> beforeAnswer(GatewayRequest request, Optional<String> reportedModel) {
     for (ExchangeObserver o : observers) {
       Optional<Veto> v = o.beforeAnswer(request, reportedModel);

@@ -6,7 +6,9 @@ import java.util.function.LongSupplier;
  * What one call's answer carried, as the answer-side guards saw it: the output tokens counted
  * from the streamed deltas (or the whole answer's text). The budget settles a call that ended
  * without reported usage — a stream cut by a guard, by the caller leaving or by the provider
- * dropping — on these tokens, never on zero. Touched only on the caller's event loop.
+ * dropping — on these tokens, never on zero. Touched on the caller's event loop, or on a policy
+ * thread that works on the call while the loop leaves it alone (a large answer or streamed event;
+ * the hand-overs order every access), never on two threads at once.
  *
  * <p>Counting is the expensive part of the answer path, and a call that ends with the provider's
  * own usage never needs it. So a guard may {@linkplain #defer defer} text it has not counted yet:
@@ -17,6 +19,8 @@ public final class OutputTally {
   private long outputTokens;
   private boolean answered;
   private LongSupplier deferred;
+  private boolean lent;
+  private Runnable whenGivenBack;
 
   public void add(long tokens) {
     outputTokens += Math.max(0, tokens);
@@ -46,5 +50,36 @@ public final class OutputTally {
 
   public boolean sawAnswer() {
     return answered;
+  }
+
+  /**
+   * A policy thread counts into this tally (a large streamed event) until {@link #giveBack}: a
+   * read meanwhile ({@link #whenFree}) waits for it. Called on the loop, like the other two.
+   */
+  public void lend() {
+    lent = true;
+  }
+
+  /** The policy thread is done with the tally: a read that waited runs now. */
+  public void giveBack() {
+    lent = false;
+    Runnable read = whenGivenBack;
+    whenGivenBack = null;
+    if (read != null) {
+      read.run();
+    }
+  }
+
+  /**
+   * Runs {@code read} (a settlement) now, or, while the tally is lent, once it is given back: a
+   * caller who leaves while a policy thread counts its answer is settled on every token it carried,
+   * a moment later, rather than on a count that is still being made.
+   */
+  public void whenFree(Runnable read) {
+    if (lent) {
+      whenGivenBack = read;
+    } else {
+      read.run();
+    }
   }
 }

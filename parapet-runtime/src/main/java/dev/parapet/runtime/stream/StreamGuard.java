@@ -88,6 +88,17 @@ public final class StreamGuard implements ExchangeObserver {
     return Optional.empty();
   }
 
+  /** The tally is counted into on the policy thread: a settlement waits for it (see OutputTally#lend). */
+  @Override
+  public void onAway() {
+    tally.lend();
+  }
+
+  @Override
+  public void onBack() {
+    tally.giveBack();
+  }
+
   @Override
   public Optional<Veto> onStreamPayload(GatewayRequest r, StreamChunk payload) {
     long longest = 0;

@@ -10,7 +10,12 @@ import java.util.Optional;
 /**
  * The seam through which answer-side policies (the drift lock, the stream guard) see one call's
  * answer before the caller does. One instance per request, made by the factory given to {@link
- * UpstreamProxyHandler}, called on the caller's event loop, so it may keep per-stream state.
+ * UpstreamProxyHandler}, called on the caller's event loop, so it may keep per-stream state. (A
+ * streamed event larger than {@link dev.parapet.runtime.PolicyThreads#THRESHOLD} is translated and
+ * checked on a policy thread, and whatever the whole-answer work {@link #prepareAnswer} does runs
+ * there when large; the loop leaves the call alone meanwhile, and the hand-overs order every
+ * access, so the observer is still never called on two threads at once. What it shares across
+ * requests must be thread-safe, as it already must across loops.)
  *
  * <p>{@link #beforeAnswer} (and, for a whole answer, {@link #onAnswer}) runs before the first byte of the answer reaches the caller, streaming
  * too (the stream's head waits for the first translated event, which carries the model): a veto
@@ -41,6 +46,17 @@ public interface ExchangeObserver {
    * answer through.
    */
   default void prepareAnswer(GatewayRequest request, Translated answer) {}
+
+  /**
+   * The stream's next event goes to a policy thread: until {@link #onBack}, the observer's methods
+   * are called there, and the loop touches nothing the observer shares with the call's other
+   * handlers. An observer that shares state the loop may read meanwhile (the budget's output tally,
+   * read when a caller who left is settled) lends it here. Called on the loop.
+   */
+  default void onAway() {}
+
+  /** The event is back on the loop (or was dropped with the caller): give back what onAway lent. */
+  default void onBack() {}
 
   /** @param reportedModel the model the provider says answered, if it said */
   default Optional<Veto> beforeAnswer(GatewayRequest request, Optional<String> reportedModel) {

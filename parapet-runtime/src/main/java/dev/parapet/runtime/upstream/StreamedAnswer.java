@@ -1,5 +1,6 @@
 package dev.parapet.runtime.upstream;
 
+import dev.parapet.runtime.PolicyThreads;
 import dev.parapet.runtime.http.ParapetError;
 import dev.parapet.runtime.provider.ProviderAdapter;
 import dev.parapet.runtime.provider.ProviderProtocolException;
@@ -15,9 +16,14 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpStatusClass;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A provider's SSE answer relayed event by event: upstream bytes → {@link SseParser} → the
@@ -32,8 +38,25 @@ import java.util.Optional;
  *
  * <p>Once the head is out, a failure can only be told in the stream: one {@code upstream_error}
  * event, then {@code data: [DONE]}, and the upstream connection is closed.
+ *
+ * <p>An event larger than {@link #OFF_LOOP_CHARS} (a provider may send up to {@link
+ * SseParser#DEFAULT_MAX_EVENT_BYTES} in one) is translated and checked — its parse, the guard's
+ * count and scan, ~100 ms for 4 MB — on the {@link PolicyThreads}, so it never holds up the loop's
+ * other connections. Meanwhile the stream is "away": the provider is not read, what it had already
+ * sent waits in a backlog, and nothing on the loop touches the translator or the observers. A
+ * caller who leaves meanwhile ends the call at once, on the usage known before the event left;
+ * the observers lent what the settlement reads ({@link ExchangeObserver#onAway}), so the call is
+ * settled once the event is back. The events, their checks and their writes keep their order.
  */
 final class StreamedAnswer implements Answer {
+  /** Events whose data is longer than this are translated and checked on the policy threads. */
+  static final int OFF_LOOP_CHARS = PolicyThreads.THRESHOLD;
+  /** Test hook: runs on the policy thread before it works on a large event (to hold it there). */
+  static volatile Runnable beforeOffLoopEventForTest;
+  private static final Logger LOG = LoggerFactory.getLogger(StreamedAnswer.class);
+  /** In the backlog: the provider's body ended cleanly. */
+  private static final Object END = new Object();
+
   private final ProxiedCall call;
   private final ProviderAdapter adapter;
   private final SseParser parser = new SseParser();
@@ -42,6 +65,29 @@ final class StreamedAnswer implements Answer {
   private final SseResponse sse;
   private BufferedAnswer refusal;
   private HttpHeaders headers;
+
+  /** The events of the piece of body being worked through, and the index of the next one. */
+  private final ArrayList<SseEvent> events = new ArrayList<>(4);
+  private final Consumer<SseEvent> collect = events::add;
+  private int next;
+  /** The piece broke the parser's bound after {@link #events}: the stream fails once they are out. */
+  private boolean pieceBroken;
+
+  // What decide() found in one event, for apply() to act on: the payloads to send, or why not.
+  private final ArrayList<String> decided = new ArrayList<>(2);
+  private ExchangeObserver.Veto refused;
+  private ExchangeObserver.Veto cut;
+  private boolean broken;
+  /** The observers let the answer start (beforeAnswer, asked once). */
+  private boolean approved;
+
+  /** A large event is on a policy thread: the loop leaves the stream alone until it is back. */
+  private boolean away;
+  /** What the provider sent while away, in order: pieces of body (retained), then END or a failure. */
+  private ArrayDeque<Object> backlog;
+  /** The translator's findings when the event left: what a caller who leaves meanwhile ends on. */
+  private Optional<Usage> usageBeforeAway = Optional.empty();
+  private Optional<String> modelBeforeAway = Optional.empty();
 
   StreamedAnswer(ProxiedCall call, ProviderAdapter adapter, StreamTranslator translator) {
     this.call = call;
@@ -76,14 +122,53 @@ final class StreamedAnswer implements Answer {
     if (call.completed()) {
       return; // after [DONE]: the rest of the provider's body is drained, not relayed
     }
-    try {
-      parser.feed(content, this::onEvent);
-    } catch (ProviderProtocolException e) { // an event above the parser's bound
-      failMidStream(UpstreamFailure.PROTOCOL);
+    if (away) {
+      backlog().add(content.retain()); // at most the rest of one read: the provider is paused
       return;
     }
-    if (call.completed()) {
-      return; // whatever ended the call flushed
+    piece(content);
+  }
+
+  private ArrayDeque<Object> backlog() {
+    if (backlog == null) {
+      backlog = new ArrayDeque<>(4);
+    }
+    return backlog;
+  }
+
+  /** One piece of the provider's body: its events, then one flush for all of them. */
+  private void piece(ByteBuf content) {
+    try {
+      parser.feed(content, collect);
+    } catch (ProviderProtocolException e) { // an event above the parser's bound
+      pieceBroken = true;
+    }
+    work();
+  }
+
+  /**
+   * Works through the current piece's events in order, then ends the piece. Stops early when the
+   * call ended, or when an event went to a policy thread: {@link #back} goes on from there.
+   */
+  private void work() {
+    while (next < events.size()) {
+      SseEvent event = events.get(next++);
+      if (event.data().length() > OFF_LOOP_CHARS && sendAway(event)) {
+        return;
+      }
+      decide(event);
+      if (!apply()) {
+        events.clear();
+        next = 0;
+        return;
+      }
+    }
+    events.clear();
+    next = 0;
+    if (pieceBroken) {
+      pieceBroken = false;
+      failMidStream(UpstreamFailure.PROTOCOL);
+      return;
     }
     if (translator.finished()) {
       // The caller has everything once [DONE] is out; it need not wait for the provider's last
@@ -103,48 +188,164 @@ final class StreamedAnswer implements Answer {
     }
   }
 
-  private void onEvent(SseEvent event) {
-    if (call.completed()) {
-      return;
-    }
+  /**
+   * Translates and checks one event: fills {@link #decided} with the payloads to send, or says
+   * why not ({@link #refused}, {@link #cut}, {@link #broken}). Writes nothing, so it may run on a
+   * policy thread while the stream is away.
+   */
+  private void decide(SseEvent event) {
     List<StreamChunk> payloads;
-    boolean wrote = false;
     try {
       payloads = translator.onEvent(event);
     } catch (ProviderProtocolException e) {
-      failMidStream(UpstreamFailure.PROTOCOL);
+      broken = true;
       return;
     }
     for (StreamChunk payload : payloads) {
-      if (!sse.started() && !start()) {
+      if (!approve()) {
         return;
       }
       if (!payload.isDone()) {
         Optional<ExchangeObserver.Veto> veto = call.observer.onStreamPayload(call.request, payload);
         if (veto.isPresent()) {
-          call.abortUpstream();
-          end(sse.fail(veto.get().error(), veto.get().message(), call.request.requestId()), veto.get().error());
+          cut = veto.get();
           return;
         }
       }
-      sse.event(payload.json());
-      wrote = true;
-    }
-    if (wrote) {
-      unflushed = true; // flushed at the end of this piece of upstream body (onContent)
+      decided.add(payload.json());
     }
   }
 
-  /** Sends the head unless the drift lock vetoes; false when the call ended instead. */
-  private boolean start() {
+  /** Asks the observers, once, whether the answer may start (the drift lock); sets refused if not. */
+  private boolean approve() {
+    if (approved) {
+      return true;
+    }
     Optional<ExchangeObserver.Veto> veto = call.observer.beforeAnswer(call.request, translator.reportedModel());
     if (veto.isPresent()) {
-      call.abortUpstream();
-      call.fail(veto.get().error(), veto.get().message());
+      refused = veto.get();
       return false;
     }
-    sse.start(headers, call.request.keepAlive());
+    approved = true;
     return true;
+  }
+
+  /** Acts on what {@link #decide} found, on the loop; false when that ended the call. */
+  private boolean apply() {
+    if (broken) {
+      broken = false;
+      decided.clear();
+      failMidStream(UpstreamFailure.PROTOCOL);
+      return false;
+    }
+    if (refused != null) { // before the head: a plain error response
+      ExchangeObserver.Veto veto = refused;
+      refused = null;
+      call.abortUpstream();
+      call.fail(veto.error(), veto.message());
+      return false;
+    }
+    if (decided.isEmpty() && cut == null) {
+      return true;
+    }
+    startIfNeeded();
+    for (String json : decided) {
+      sse.event(json);
+    }
+    decided.clear();
+    unflushed = true; // flushed at the end of this piece of upstream body (work)
+    if (cut != null) {
+      ExchangeObserver.Veto veto = cut;
+      cut = null;
+      call.abortUpstream();
+      end(sse.fail(veto.error(), veto.message(), call.request.requestId()), veto.error());
+      return false;
+    }
+    return true;
+  }
+
+  private void startIfNeeded() {
+    if (!sse.started()) {
+      sse.start(headers, call.request.keepAlive());
+    }
+  }
+
+  /**
+   * Hands {@code event} to a policy thread and pauses the provider; false, having done nothing, if
+   * the pool refused it (the event is then worked on here).
+   */
+  private boolean sendAway(SseEvent event) {
+    away = true;
+    usageBeforeAway = translator.usage();
+    modelBeforeAway = translator.reportedModel();
+    call.observer.onAway();
+    boolean went = PolicyThreads.run(call.ctx.channel(), () -> {
+      Runnable hook = beforeOffLoopEventForTest;
+      if (hook != null) {
+        hook.run();
+      }
+      decide(event);
+      return null;
+    }, (ignored, failure) -> back(failure), this::dropped);
+    if (!went) {
+      away = false;
+      call.observer.onBack();
+      return false;
+    }
+    call.pauseUpstream();
+    return true;
+  }
+
+  /** The large event is back on the loop: act on it, then on whatever waited meanwhile. */
+  private void back(Throwable failure) {
+    away = false;
+    call.observer.onBack(); // the settlement of a caller who left meanwhile runs now
+    if (call.completed()) { // the caller left meanwhile; dispose() emptied the backlog
+      forgetDecision();
+      return;
+    }
+    if (failure != null) { // a bug in a translator or a policy, as if thrown on the loop
+      LOG.error("route={} request_id={}: a streamed event could not be processed ({})",
+          call.request.route().name(), call.request.requestId(), failure.getClass().getName());
+      forgetDecision();
+      broken = true;
+    }
+    if (!apply()) {
+      return;
+    }
+    work();
+    while (!away && !call.completed() && backlog != null && !backlog.isEmpty()) {
+      Object waited = backlog.poll();
+      if (waited instanceof ByteBuf content) {
+        try {
+          piece(content);
+        } finally {
+          content.release();
+        }
+      } else if (waited == END) {
+        onEnd();
+      } else {
+        onFailure((UpstreamFailure) waited);
+      }
+    }
+    if (!away && !call.completed() && call.ctx.channel().isWritable()) {
+      call.resumeUpstream();
+    }
+  }
+
+  /** The caller's connection closed while the event still waited for a policy thread: it never ran. */
+  private void dropped() {
+    away = false;
+    call.observer.onBack();
+    forgetDecision();
+    call.callerGone();
+  }
+
+  private void forgetDecision() {
+    decided.clear();
+    refused = null;
+    cut = null;
+    broken = false;
   }
 
   @Override
@@ -153,10 +354,14 @@ final class StreamedAnswer implements Answer {
       refusal.onEnd();
     } else if (call.completed()) {
       return;
+    } else if (away) {
+      backlog().add(END);
     } else if (translator.finished()) {
-      if (!sse.started() && !start()) {
+      if (!sse.started() && !approve()) {
+        apply(); // refused before the head
         return;
       }
+      startIfNeeded();
       end(sse.end(), null);
     } else {
       failMidStream(UpstreamFailure.RESET);
@@ -169,6 +374,8 @@ final class StreamedAnswer implements Answer {
       refusal.onFailure(failure);
     } else if (call.completed()) {
       return;
+    } else if (away) {
+      backlog().add(failure);
     } else if (sse.started() && translator.finished()) {
       end(sse.end(), null); // everything the caller needs arrived; only the connection broke
     } else {
@@ -194,24 +401,38 @@ final class StreamedAnswer implements Answer {
 
   @Override
   public void writabilityChanged(boolean writable) {
-    if (writable) {
+    if (writable && !away) { // while away the provider stays paused; back() resumes it
       call.resumeUpstream();
     }
   }
 
   @Override
   public Optional<Usage> usage() {
-    return refusal != null ? refusal.usage() : translator.usage();
+    if (refusal != null) {
+      return refusal.usage();
+    }
+    return away ? usageBeforeAway : translator.usage(); // a policy thread may be changing the translator
   }
 
   @Override
   public Optional<String> reportedModel() {
-    return refusal != null ? refusal.reportedModel() : translator.reportedModel();
+    if (refusal != null) {
+      return refusal.reportedModel();
+    }
+    return away ? modelBeforeAway : translator.reportedModel();
   }
 
   @Override
   public void dispose() {
     sse.discard();
+    if (backlog != null) {
+      for (Object waited : backlog) {
+        if (waited instanceof ByteBuf content) {
+          content.release();
+        }
+      }
+      backlog.clear();
+    }
     if (refusal != null) {
       refusal.dispose();
     }

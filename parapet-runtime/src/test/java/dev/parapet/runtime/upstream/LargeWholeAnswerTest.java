@@ -15,13 +15,11 @@ import dev.parapet.runtime.PolicyThreads;
 import dev.parapet.runtime.RequestCompleted;
 import dev.parapet.runtime.testing.HeldWork;
 import dev.parapet.runtime.provider.Translated;
-import java.io.InputStream;
 import java.net.Socket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -115,32 +113,11 @@ class LargeWholeAnswerTest {
   }
 
   private HttpRequest ask(String body) {
-    return HttpRequest.newBuilder(gateway.uri("r")).timeout(Duration.ofSeconds(20))
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+    return gateway.request("r", body);
   }
 
-  /** A small call on a fresh connection (so on each loop in turn), answered while the big one waits. */
   private void smallCallAnswers() throws Exception {
-    try (Socket s = new Socket("127.0.0.1", gateway.port())) {
-      s.setSoTimeout(5_000);
-      UpstreamStreamingTest.rawPost(s.getOutputStream(), UpstreamProxyHandlerTest.ASK);
-      String answer = readUntil(s.getInputStream(), "\"usage\"");
-      assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
-    }
-    assertEquals(200, gateway.nextCompleted().status());
-  }
-
-  private static String readUntil(InputStream in, String marker) throws Exception {
-    StringBuilder got = new StringBuilder();
-    byte[] buf = new byte[4096];
-    while (!got.toString().contains(marker)) {
-      int n = in.read(buf);
-      if (n < 0) {
-        break;
-      }
-      got.append(new String(buf, 0, n, StandardCharsets.UTF_8));
-    }
-    return got.toString();
+    gateway.assertSmallCallAnswered();
   }
 
   @Test

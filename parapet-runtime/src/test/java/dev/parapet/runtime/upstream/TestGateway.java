@@ -1,5 +1,8 @@
 package dev.parapet.runtime.upstream;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parapet.core.config.ParapetSpec;
 import dev.parapet.core.config.Policy;
@@ -28,10 +31,14 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
+import java.io.InputStream;
 import java.math.BigDecimal;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
+import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -96,7 +103,7 @@ final class TestGateway implements AutoCloseable {
    * shutdown would): the front reads nothing while a call is in flight, so a caller's own close is
    * seen only when the answer is written, while this one goes inactive at once.
    */
-  void closeFromGatewaySide(java.net.Socket caller) throws InterruptedException {
+  void closeFromGatewaySide(Socket caller) throws InterruptedException {
     int callerPort = caller.getLocalPort();
     children.stream()
         .filter(ch -> ((InetSocketAddress) ch.remoteAddress()).getPort() == callerPort)
@@ -125,8 +132,37 @@ final class TestGateway implements AutoCloseable {
     return URI.create("http://127.0.0.1:" + ((InetSocketAddress) server.localAddress()).getPort() + "/routes/" + route);
   }
 
+  /** A POST of {@code body} to {@code route}, with a 20 s timeout. */
+  HttpRequest request(String route, String body) {
+    return HttpRequest.newBuilder(uri(route)).timeout(Duration.ofSeconds(20))
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+  }
+
   int port() {
     return ((InetSocketAddress) server.localAddress()).getPort();
+  }
+
+  /**
+   * A small whole call on a fresh connection (so, call after call, on each loop in turn) is
+   * answered 200 and completes: the loops serve other calls, e.g. while a large one waits for a
+   * policy thread. Its route {@code r} must answer {@link UpstreamProxyHandlerTest#ASK}.
+   */
+  void assertSmallCallAnswered() throws Exception {
+    try (Socket s = new Socket("127.0.0.1", port())) {
+      s.setSoTimeout(5_000);
+      UpstreamStreamingTest.rawPost(s.getOutputStream(), UpstreamProxyHandlerTest.ASK);
+      StringBuilder got = new StringBuilder();
+      byte[] buf = new byte[4096];
+      InputStream in = s.getInputStream();
+      for (int n = 0; !got.toString().contains("\"usage\"") && n >= 0; ) {
+        n = in.read(buf);
+        if (n > 0) {
+          got.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+        }
+      }
+      assertTrue(got.toString().startsWith("HTTP/1.1 200"), got.toString());
+    }
+    assertEquals(200, nextCompleted().status());
   }
 
   RequestCompleted nextCompleted() throws InterruptedException {

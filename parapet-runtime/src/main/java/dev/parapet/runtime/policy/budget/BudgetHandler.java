@@ -188,6 +188,11 @@ public final class BudgetHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     tallies.close(call.request.requestId());
+    call.tally.whenFree(() -> settle(call, completed));
+  }
+
+  /** Charges a forwarded call what it cost (Settlement), once its tally is free to read. */
+  private void settle(Call call, RequestCompleted completed) {
     long charge = Settlement.charge(completed, call.pricing, call.promptTokens, call.hold.worstCaseNanos(), call.tally);
     if (charge == Settlement.RELEASE) {
       budgets.ledger().release(call.hold);
