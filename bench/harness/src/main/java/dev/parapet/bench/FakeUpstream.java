@@ -85,6 +85,9 @@ public final class FakeUpstream {
       java.nio.file.Path large = dir.resolve("large/v1/chat/completions");
       java.nio.file.Files.createDirectories(large.getParent());
       java.nio.file.Files.writeString(large, Answers.large(model));
+      java.nio.file.Path largeSse = dir.resolve("large-sse/v1/chat/completions");
+      java.nio.file.Files.createDirectories(largeSse.getParent());
+      java.nio.file.Files.writeString(largeSse, Answers.largeStream(model));
       return;
     }
     boolean epoll = Epoll.isAvailable();
@@ -156,6 +159,18 @@ public final class FakeUpstream {
       return "{\"id\":\"chatcmpl-bench-large\",\"object\":\"chat.completion\",\"created\":1767225600,"
           + "\"model\":\"" + model + "\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
           + "\"content\":\"" + content + "\"},\"finish_reason\":\"stop\"}]}";
+    }
+
+    /**
+     * A stream whose first event carries {@link LargeCalls#LARGE_BYTES} of prose in one delta, as a
+     * broken or hostile provider may send: the gateway reads, counts and scans it, and cuts the
+     * stream (it passes max_tokens_out).
+     */
+    static String largeStream(String model) {
+      String content = LargeCalls.prose(LargeCalls.LARGE_BYTES);
+      return "data: {\"id\":\"chatcmpl-bench-large\",\"object\":\"chat.completion.chunk\",\"created\":1767225600,"
+          + "\"model\":\"" + model + "\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + content
+          + "\"},\"finish_reason\":null}]}\n\ndata: [DONE]\n\n";
     }
 
     static ByteBuf constant(String s) {
