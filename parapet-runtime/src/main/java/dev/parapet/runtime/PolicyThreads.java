@@ -25,7 +25,9 @@ import java.util.function.Supplier;
  * served meanwhile. The line is bounded by the connections: a connection has at most one piece of
  * work here at a time (one request in flight, its stages one after another), and work whose caller
  * left before it started is taken out of the line when the connection closes, so nothing is kept
- * for a caller who is gone. (Work never runs on its loop because the line is long: a flood of
+ * for a caller who is gone — except the count of an answer the provider already billed ({@link
+ * #runToEnd}): that stays in line, so the gone caller is charged for it. Such work needs a whole
+ * provider answer per piece, and past the line's bound the caller's loop does it itself. (Work never runs on its loop because the line is long: a flood of
  * large prompts would then stall every connection of the loops it lands on.)
  */
 public final class PolicyThreads {
@@ -83,6 +85,21 @@ public final class PolicyThreads {
   }
 
   /**
+   * {@link #run} for work that must be done even if the caller leaves while it waits its turn: work
+   * on an answer the provider has already billed, which the settlement charges once it is counted.
+   * {@code work} then {@code then} always follow a true return ({@code then} checks whether the
+   * channel closed meanwhile); only a loop shut down before {@code then} could run drops the result.
+   */
+  public static <T> boolean runToEnd(Channel channel, Supplier<T> work, BiConsumer<T, Throwable> then) {
+    try {
+      POOL.execute(new Task<>(channel, work, then, null));
+      return true;
+    } catch (RejectedExecutionException full) {
+      return false;
+    }
+  }
+
+  /**
    * {@link #run} for work a request waits on before it is forwarded (a front or policy stage, whose
    * connection reads nothing meanwhile): {@code then} gets the result on {@code ctx}'s loop; if the
    * caller left meanwhile, {@code callerGone} ends the request instead (after {@code dropped}
@@ -109,6 +126,7 @@ public final class PolicyThreads {
     private final Channel channel;
     private final Supplier<T> work;
     private final BiConsumer<T, Throwable> then;
+    /** Null for work that is never dropped ({@link #runToEnd}): it listens to no close. */
     private final Runnable dropped;
 
     Task(Channel channel, Supplier<T> work, BiConsumer<T, Throwable> then, Runnable dropped) {
@@ -122,7 +140,9 @@ public final class PolicyThreads {
     public void run() {
       // Taken from the line: a close from now on is for then to notice. A kept-alive connection
       // that sends many large prompts must not collect a listener for each.
-      channel.closeFuture().removeListener(this);
+      if (dropped != null) {
+        channel.closeFuture().removeListener(this);
+      }
       T result = null;
       Throwable failed = null;
       try {

@@ -13,7 +13,7 @@ import dev.parapet.runtime.testing.HeldWork;
 import dev.parapet.runtime.testing.LeakWatch;
 import dev.parapet.runtime.testing.TestConfigs;
 import dev.parapet.runtime.upstream.FakeProvider;
-import dev.parapet.runtime.upstream.StreamEventHook;
+import dev.parapet.runtime.upstream.OffLoopHooks;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ServerSocket;
@@ -195,7 +195,7 @@ class SettlementEndToEndTest {
     String big = SealedGateway.words(30_000);
     long output = COUNTER.count(" first" + big); // the guard counts what it held with the large delta
     HeldWork events = new HeldWork().hold();
-    StreamEventHook.beforeLargeEvent(events);
+    OffLoopHooks.beforeLargeEvent(events);
     try (FakeProvider provider = new FakeProvider((req, c) -> {
       c.sseHead();
       c.chunk(AnswerPolicyEndToEndTest.chunk(SealedGateway.MODEL, "fp_1", " first"));
@@ -221,11 +221,74 @@ class SettlementEndToEndTest {
         }
         Thread.sleep(200); // the event's hand-back to the loop, which settles
       } finally {
-        StreamEventHook.beforeLargeEvent(null);
+        OffLoopHooks.beforeLargeEvent(null);
         events.release();
       }
       assertTrue(big.length() > PolicyThreads.THRESHOLD);
       assertEquals((PROMPT + output) * 1000L, SealedGateway.route(sg.spendToday(), "remote"));
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
+  /**
+   * Large whole answers are read and counted on the two policy threads. Three callers ask for one
+   * (with usage) at once: two answers are held on the threads, the third waits in line. The first
+   * caller and the third leave; all three are charged what their answer carried, the provider's
+   * usage: the first once its read is back (the settlement waits for it), the third although its
+   * read had not started (it is not dropped from the line: the provider billed the answer).
+   */
+  @Test
+  void callersWhoLeaveWhileTheirLargeAnswerIsReadArePaidForInFull() throws Exception {
+    int completion = 5_000;
+    String answer = SealedGateway.completion(SealedGateway.MODEL, SealedGateway.words(30_000), PROMPT, completion);
+    HeldWork reads = new HeldWork().hold();
+    OffLoopHooks.beforeLargeAnswer(reads);
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.setDispatcher(new Dispatcher() {
+        @Override
+        public MockResponse dispatch(RecordedRequest request) {
+          return new MockResponse.Builder().addHeader("Content-Type", "application/json").body(answer).build();
+        }
+      });
+      provider.start();
+      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(), List.of(
+          SealedGateway.openAi("remote", provider.url("/v1").uri(),
+              SealedGateway.policy(6000, 100_000, "5", true, RedactionPolicy.OFF), List.of())));
+      String ask = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+      try (Gateway g = sg.start()) {
+        long before = PolicyThreads.completedTasks();
+        Socket first = SealedGateway.postRaw(g.port(), "/routes/remote", ask);
+        Socket second = SealedGateway.postRaw(g.port(), "/routes/remote", ask);
+        for (int i = 0; i < 2; i++) {
+          assertTrue(reads.threads.poll(10, TimeUnit.SECONDS) != null, "both policy threads hold a read");
+        }
+        Socket third = SealedGateway.postRaw(g.port(), "/routes/remote", ask);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (PolicyThreads.waiting() == 0 && System.nanoTime() < deadline) {
+          Thread.sleep(10);
+        }
+        assertEquals(1, PolicyThreads.waiting(), "the third read waits in line");
+        for (Socket gone : List.of(first, third)) {
+          gone.setSoLinger(true, 0);
+          gone.close(); // a reset, seen at once
+        }
+        Thread.sleep(300); // the gateway ends both calls meanwhile
+        reads.release();
+        try (second) {
+          second.setSoTimeout(10_000);
+          String got = new String(second.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+          assertEquals("HTTP/1.1 200", got, "the caller who stayed is answered");
+        }
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (PolicyThreads.completedTasks() < before + 3 && System.nanoTime() < deadline) {
+          Thread.sleep(10);
+        }
+        Thread.sleep(200); // the reads' hand-backs to the loops, which settle
+      } finally {
+        OffLoopHooks.beforeLargeAnswer(null);
+        reads.release();
+      }
+      assertEquals(3 * (PROMPT + completion) * 1000L, SealedGateway.route(sg.spendToday(), "remote"));
     }
     LeakWatch.assertNoLeaks();
   }

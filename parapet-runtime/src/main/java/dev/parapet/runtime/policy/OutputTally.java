@@ -53,8 +53,9 @@ public final class OutputTally {
   }
 
   /**
-   * A policy thread counts into this tally (a large streamed event) until {@link #giveBack}: a
-   * read meanwhile ({@link #whenFree}) waits for it. Called on the loop, like the other two.
+   * A policy thread counts into this tally (a large streamed event or whole answer) until {@link
+   * #giveBack}: a read meanwhile ({@link #whenFree}) waits for it. Called on the loop, like the other
+   * two.
    */
   public void lend() {
     lent = true;

@@ -21,6 +21,7 @@ import dev.parapet.runtime.policy.OutputTally;
 import dev.parapet.runtime.provider.ChunkSummary;
 import dev.parapet.runtime.provider.StreamChunk;
 import dev.parapet.runtime.provider.Translated;
+import dev.parapet.runtime.provider.Usage;
 import dev.parapet.runtime.upstream.ExchangeObserver;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -88,7 +89,7 @@ public final class StreamGuard implements ExchangeObserver {
     return Optional.empty();
   }
 
-  /** The tally is counted into on the policy thread: a settlement waits for it (see OutputTally#lend). */
+  /** The tally is counted into on a policy thread: a settlement waits for it (see OutputTally#lend). */
   @Override
   public void onAway() {
     tally.lend();
@@ -201,10 +202,12 @@ public final class StreamGuard implements ExchangeObserver {
    * act on.
    *
    * @param outputTokens the answer's text as counted, or 0 when the provider reported usage
+   * @param carried the output the provider billed: its usage's, else {@code outputTokens}
    * @param blockedBy the first output pattern matched, on a route that blocks
    * @param redacted the matches replaced per pattern name, on a route that scrubs
    */
-  private record WholeAnswer(long outputTokens, Optional<String> blockedBy, Map<String, Integer> redacted) {}
+  private record WholeAnswer(long outputTokens, long carried, Optional<String> blockedBy,
+      Map<String, Integer> redacted) {}
 
   /** Written by {@link #prepareAnswer} (maybe on a policy thread), read by {@link #onAnswer}. */
   private WholeAnswer whole;
@@ -214,7 +217,9 @@ public final class StreamGuard implements ExchangeObserver {
    * the provider reported no usage (the settlement charges that count; with usage, the provider's
    * own figure is the bill), and under {@code scan_output} scans it ({@code block}) or scrubs it
    * ({@code warn}, {@code off}) in the answer itself. Nothing is recorded here: {@link #onAnswer}
-   * does, once the answer got past the drift check.
+   * does, once the answer got past the drift check. Should the caller leave before that, the
+   * settlement charges what the answer carried: the tally, lent here while off the loop, holds it
+   * deferred.
    */
   @Override
   public void prepareAnswer(GatewayRequest r, Translated answer) {
@@ -236,7 +241,16 @@ public final class StreamGuard implements ExchangeObserver {
         redacted = scrub(outputRedactor, answer);
       }
     }
-    whole = new WholeAnswer(tokens, blockedBy, redacted);
+    long carried = answer.usage().map(Usage::completionTokens).orElse(tokens);
+    whole = new WholeAnswer(tokens, carried, blockedBy, redacted);
+    tally.defer(this::carriedUnanswered);
+  }
+
+  /** What a prepared answer carried, for a settlement that comes before {@link #onAnswer} (once). */
+  private long carriedUnanswered() {
+    WholeAnswer w = whole;
+    whole = null;
+    return w == null ? 0 : w.carried();
   }
 
   @Override

@@ -95,13 +95,15 @@ final class BufferedAnswer implements Answer {
    * answer is read and prepared on the {@link PolicyThreads} (parsing 16 MB of JSON takes ~100 ms,
    * counting its text several times that) while this loop serves its other connections. That work
    * touches nothing the loop does: it reads its own reference to the bytes, builds a new tree and
-   * fills the observers' own fields, so a caller who leaves meanwhile ends the call at once, as on
-   * the loop, and the tree is dropped when it comes back.
+   * fills the observers' own fields (and the tally they lent), so a caller who leaves meanwhile
+   * ends the call at once, as on the loop, and the tree is dropped when it comes back. The work runs
+   * even then, also when the caller left before its turn: the provider billed the answer, and the
+   * settlement waits for its count ({@link ProxiedCall#offLoopToEnd}).
    */
   private void answer() {
     if (body.readableBytes() > OFF_LOOP_BYTES) {
       ByteBuf input = body.retainedDuplicate(); // dispose() may release the body meanwhile
-      boolean went = call.offLoop("the answer could not be processed", () -> {
+      boolean went = call.offLoopToEnd("the answer could not be processed", () -> {
         try {
           Runnable hook = beforeOffLoopReadForTest;
           if (hook != null) {
@@ -111,7 +113,7 @@ final class BufferedAnswer implements Answer {
         } finally {
           input.release();
         }
-      }, this::deliver, input::release); // a caller gone meanwhile: dispose() released the body
+      }, this::deliver); // a caller gone meanwhile: dispose() released the body, the work its own
       if (went) {
         return;
       }

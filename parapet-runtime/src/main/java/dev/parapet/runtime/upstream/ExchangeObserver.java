@@ -40,22 +40,24 @@ public interface ExchangeObserver {
    * when it is large ({@link dev.parapet.runtime.PolicyThreads}), so that megabytes of text never
    * hold up an event loop. It may read {@code answer}, rewrite it through {@link Translated#set},
    * and keep what it found in fields of its own that only {@link #onAnswer} reads. It touches
-   * nothing the loop may touch meanwhile (no tally, no event, no shared state): the caller may
-   * leave while it runs, and then neither of the others follows. What it found is acted on — an
-   * event recorded, a veto returned — in {@link #onAnswer}, once {@link #beforeAnswer} let the
-   * answer through.
+   * nothing the loop may touch meanwhile (no event, no shared state but what it lent in {@link
+   * #onAway}, which precedes it off the loop): the caller may leave while it runs, and then neither
+   * of the others follows, but the settlement, which waits for what was lent, still does. What it
+   * found is acted on — an event recorded, a veto returned — in {@link #onAnswer}, once {@link
+   * #beforeAnswer} let the answer through.
    */
   default void prepareAnswer(GatewayRequest request, Translated answer) {}
 
   /**
-   * The stream's next event goes to a policy thread: until {@link #onBack}, the observer's methods
-   * are called there, and the loop touches nothing the observer shares with the call's other
-   * handlers. An observer that shares state the loop may read meanwhile (the budget's output tally,
-   * read when a caller who left is settled) lends it here. Called on the loop.
+   * Work on the answer goes to a policy thread (a large streamed event, or a large whole answer's
+   * {@link #prepareAnswer}): until {@link #onBack}, the observer's methods are called there, and
+   * the loop touches nothing the observer shares with the call's other handlers. An observer that
+   * shares state the loop may read meanwhile (the budget's output tally, read when a caller who left
+   * is settled) lends it here. Called on the loop.
    */
   default void onAway() {}
 
-  /** The event is back on the loop (or was dropped with the caller): give back what onAway lent. */
+  /** The work is back on the loop (or was dropped with the caller): give back what onAway lent. */
   default void onBack() {}
 
   /** @param reportedModel the model the provider says answered, if it said */

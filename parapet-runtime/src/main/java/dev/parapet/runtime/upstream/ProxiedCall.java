@@ -27,6 +27,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -148,18 +149,49 @@ final class ProxiedCall {
    * meanwhile (the caller left: nothing more is sent); {@code dropped} releases what {@code work}
    * would have, should the caller leave before its turn. False, having run nothing, if the pool
    * refused the work.
+   *
+   * <p>The observers lend what they share with the settlement for the trip ({@link
+   * ExchangeObserver#onAway}, {@link ExchangeObserver#onBack}): {@code work} may run their text work,
+   * and a caller who leaves meanwhile is settled once it is back, on what it found.
    */
   <T> boolean offLoop(String message, Supplier<T> work, Consumer<T> then, Runnable dropped) {
-    return PolicyThreads.run(ctx.channel(), work, (result, failure) -> {
-      if (completed) {
-        return;
-      }
-      if (failure != null) {
-        failed(message, failure);
-      } else {
-        guarded(message, () -> then.accept(result));
-      }
-    }, dropped);
+    return lending(() -> PolicyThreads.run(ctx.channel(), work, (result, failure) -> back(message, result, failure, then),
+        () -> {
+          observer.onBack();
+          dropped.run();
+        }));
+  }
+
+  /**
+   * {@link #offLoop} for work on an answer the provider already billed (a large whole answer): it
+   * runs even if the caller leaves before its turn ({@link PolicyThreads#runToEnd}), so that caller
+   * is settled on what the answer carried, never on the prompt alone.
+   */
+  <T> boolean offLoopToEnd(String message, Supplier<T> work, Consumer<T> then) {
+    return lending(() -> PolicyThreads.runToEnd(ctx.channel(), work,
+        (result, failure) -> back(message, result, failure, then)));
+  }
+
+  /** Lends the observers' shared state while {@code submit} hands work off; false if it did not. */
+  private boolean lending(BooleanSupplier submit) {
+    observer.onAway();
+    if (submit.getAsBoolean()) {
+      return true;
+    }
+    observer.onBack();
+    return false;
+  }
+
+  private <T> void back(String message, T result, Throwable failure, Consumer<T> then) {
+    observer.onBack(); // a settlement that waited for the observers' state runs now
+    if (completed) {
+      return;
+    }
+    if (failure != null) {
+      failed(message, failure);
+    } else {
+      guarded(message, () -> then.accept(result));
+    }
   }
 
   private void failed(String message, Throwable cause) {

@@ -279,14 +279,16 @@ final class StreamedAnswer implements Answer {
     usageBeforeAway = translator.usage();
     modelBeforeAway = translator.reportedModel();
     call.observer.onAway();
-    boolean went = PolicyThreads.run(call.ctx.channel(), () -> {
+    // To the end, even if the caller leaves before its turn: the provider billed the event's text,
+    // and the settlement waits for its count.
+    boolean went = PolicyThreads.runToEnd(call.ctx.channel(), () -> {
       Runnable hook = beforeOffLoopEventForTest;
       if (hook != null) {
         hook.run();
       }
       decide(event);
       return null;
-    }, (ignored, failure) -> back(failure), this::dropped);
+    }, (ignored, failure) -> back(failure));
     if (!went) {
       away = false;
       call.observer.onBack();
@@ -331,14 +333,6 @@ final class StreamedAnswer implements Answer {
     if (!away && !call.completed() && call.ctx.channel().isWritable()) {
       call.resumeUpstream();
     }
-  }
-
-  /** The caller's connection closed while the event still waited for a policy thread: it never ran. */
-  private void dropped() {
-    away = false;
-    call.observer.onBack();
-    forgetDecision();
-    call.callerGone();
   }
 
   private void forgetDecision() {

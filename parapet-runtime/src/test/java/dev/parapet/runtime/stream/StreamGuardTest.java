@@ -166,6 +166,36 @@ class StreamGuardTest {
   }
 
   @Test
+  void aWholeAnswerPreparedButNeverAnsweredIsChargedWhatItCarried() throws Exception {
+    GatewayRequest r = request(1000, RedactionPolicy.OFF);
+    OutputTally billed = new OutputTally();
+    new StreamGuard(r, billed, EnforcementEvents.NONE).prepareAnswer(r, whole(TWO_CHOICES, Optional.of(new Usage(3, 9))));
+    assertEquals(9, billed.outputTokens(), "the provider's usage: what it billed");
+    assertEquals(9, billed.outputTokens(), "once");
+
+    OutputTally counted = new OutputTally();
+    new StreamGuard(r, counted, EnforcementEvents.NONE).prepareAnswer(r, whole(TWO_CHOICES, Optional.empty()));
+    TokenCounter counter = TokenCounter.forModel(ProviderType.OPENAI, "gpt-4o-2024-08-06");
+    assertEquals(counter.count("Hello there, world") + counter.count(" again"), counted.outputTokens());
+  }
+
+  @Test
+  void aSettlementWaitsWhileTheGuardHasLentItsTally() throws Exception {
+    GatewayRequest r = request(1000, RedactionPolicy.OFF);
+    OutputTally tally = new OutputTally();
+    StreamGuard guard = new StreamGuard(r, tally, EnforcementEvents.NONE);
+    List<Long> settled = new ArrayList<>();
+    guard.onAway();
+    tally.whenFree(() -> settled.add(tally.outputTokens()));
+    assertEquals(List.of(), settled, "not while a policy thread may count into it");
+    guard.prepareAnswer(r, whole(TWO_CHOICES, Optional.of(new Usage(3, 9)))); // the work off the loop
+    guard.onBack();
+    assertEquals(List.of(9L), settled, "once it is back, on what the work found");
+    tally.whenFree(() -> settled.add(-1L));
+    assertEquals(List.of(9L, -1L), settled, "a free tally is read at once");
+  }
+
+  @Test
   void aWholeAnswerIsScrubbedWhenPreparedAndTheEventIsRecordedOnlyWhenAnswered() throws Exception {
     RedactionPolicy warn = new RedactionPolicy(RedactionMode.WARN, List.of(RedactionPattern.EMAIL), true);
     GatewayRequest r = request(1000, warn);
