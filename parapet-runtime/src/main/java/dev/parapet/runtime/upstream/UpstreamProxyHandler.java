@@ -10,18 +10,12 @@ import dev.parapet.runtime.provider.EchoResponder;
 import dev.parapet.runtime.provider.InvalidRequestException;
 import dev.parapet.runtime.provider.ProviderAdapter;
 import dev.parapet.runtime.provider.Providers;
-import dev.parapet.runtime.provider.StreamChunk;
 import dev.parapet.runtime.provider.Translated;
 import dev.parapet.runtime.provider.UpstreamCall;
-import dev.parapet.runtime.provider.Usage;
-import dev.parapet.runtime.stream.SseResponse;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
-import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -174,34 +168,11 @@ public final class UpstreamProxyHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void answerEcho(ProxiedCall call, Echo echo) {
-    GatewayRequest request = call.request;
     if (echo.stream() == null) {
       call.answerWhole(echo.whole(), new DefaultHttpHeaders(), null);
       return;
     }
-    Optional<String> model = Optional.of(echo.stream().model());
-    Optional<Usage> usage = Optional.of(echo.stream().usage());
-    Optional<ExchangeObserver.Veto> veto = call.observer.beforeAnswer(request, model);
-    if (veto.isPresent()) {
-      call.fail(veto.get().error(), veto.get().message());
-      return;
-    }
-    List<StreamChunk> payloads = echo.stream().payloads();
-    SseResponse sse = new SseResponse(call.ctx);
-    sse.start(call.stamp(new DefaultHttpHeaders()), request.keepAlive());
-    for (StreamChunk payload : payloads) {
-      if (!payload.isDone()) {
-        veto = call.observer.onStreamPayload(request, payload);
-        if (veto.isPresent()) {
-          ChannelFuture last = sse.fail(veto.get().error(), veto.get().message(), request.requestId());
-          call.complete(last, 200, Optional.of(veto.get().error()), usage, model);
-          return;
-        }
-      }
-      sse.event(payload.json());
-      sse.flush();
-    }
-    call.complete(sse.end(), 200, Optional.empty(), usage, model);
+    new EchoStream(call, echo.stream()).start();
   }
 
   @Override

@@ -5,13 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.parapet.core.config.ProviderType;
+import dev.parapet.core.tokens.TokenCounter;
 import dev.parapet.runtime.RequestCompleted;
 import dev.parapet.runtime.http.ParapetError;
 import dev.parapet.runtime.provider.Usage;
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -263,6 +266,53 @@ class UpstreamStreamingTest {
     assertTrue(gateway.nextCompleted().usage().orElseThrow().completionTokens() > 0);
   }
 
+  /**
+   * An echo may stream up to max_tokens_out payloads: it is written a batch per loop task, so both
+   * loops answer other calls while it streams (one task for all of them held a loop for seconds),
+   * and it waits while the caller does not read (the connection's writability), so it never sits
+   * whole in the outbound buffer and the call ends only once its last byte could be written.
+   */
+  @Test
+  void aLongEchoLeavesTheLoopsFreeAndWaitsForACallerThatStopsReading() throws Exception {
+    gateway.routes.put("demo", TestGateway.route("demo", ProviderType.ECHO, Optional.empty(), 1_000));
+    int words = 40_000; // ~7 MB of SSE frames: more than the kernel's socket buffers take
+    String text = "hello ".repeat(words).trim();
+    try (Socket s = new Socket()) {
+      s.setReceiveBufferSize(8 * 1024);
+      s.connect(new InetSocketAddress("127.0.0.1", gateway.port()));
+      rawPost(s.getOutputStream(), "demo", "{\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"" + text + "\"}]}");
+      s.setSoTimeout(20_000);
+      InputStream in = s.getInputStream();
+      ByteArrayOutputStream got = new ByteArrayOutputStream();
+      byte[] buf = new byte[64 * 1024];
+      got.write(buf, 0, in.read(buf)); // the echo has begun
+
+      for (int i = 0; i < 2; i++) { // two fresh connections: one on each of the gateway's loops
+        try (Socket probe = new Socket("127.0.0.1", gateway.port())) {
+          probe.setSoTimeout(2_000);
+          rawPost(probe.getOutputStream(), "demo", "{\"messages\":[{\"role\":\"user\",\"content\":\"ping\"}]}");
+          byte[] head = probe.getInputStream().readNBytes(12);
+          assertEquals("HTTP/1.1 200", new String(head, StandardCharsets.US_ASCII), "answered while the echo streams");
+        }
+        assertEquals(200, gateway.nextCompleted().status());
+      }
+      assertEquals(null, gateway.completed.poll(300, TimeUnit.MILLISECONDS), "the echo waits for its caller to read");
+
+      while (!got.toString(StandardCharsets.UTF_8).endsWith("data: [DONE]\n\n\r\n0\r\n\r\n")) {
+        int n = in.read(buf);
+        assertTrue(n > 0, "the stream ended early");
+        got.write(buf, 0, n);
+      }
+      String body = got.toString(StandardCharsets.UTF_8);
+      assertEquals(words, body.split("\"content\":\"hello", -1).length - 1, "every word once");
+      assertTrue(body.lastIndexOf("hello") < body.indexOf("\"finish_reason\":\"stop\""), "in order");
+    }
+    RequestCompleted done = gateway.nextCompleted();
+    assertEquals(200, done.status());
+    assertEquals(TokenCounter.forModel(ProviderType.ECHO, TestGateway.MODEL).count(text),
+        done.usage().orElseThrow().completionTokens());
+  }
+
   @Test
   void twoHundredConcurrentStreamsEachGetTheirOwnAnswer() throws Exception {
     try (FakeProvider provider = new FakeProvider((req, c) -> {
@@ -291,9 +341,13 @@ class UpstreamStreamingTest {
   }
 
   static void rawPost(OutputStream out, String body) throws java.io.IOException {
+    rawPost(out, "r", body);
+  }
+
+  static void rawPost(OutputStream out, String route, String body) throws java.io.IOException {
     byte[] b = body.getBytes(StandardCharsets.UTF_8);
-    out.write(("POST /routes/r HTTP/1.1\r\nhost: gateway\r\ncontent-type: application/json\r\ncontent-length: "
-        + b.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+    out.write(("POST /routes/" + route + " HTTP/1.1\r\nhost: gateway\r\ncontent-type: application/json\r\n"
+        + "content-length: " + b.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
     out.write(b);
     out.flush();
   }
