@@ -20,7 +20,9 @@ import java.util.function.Supplier;
  * the provider or echoing it, reading, counting and scrubbing a large whole answer. One request's
  * slow text must never hold up the other connections of its loop.
  *
- * <p>Two threads. Work waits its turn in order, however long the line: its connection waits too
+ * <p>Two threads, at the lowest Java priority: with {@code -XX:ThreadPriorityPolicy=1} Linux runs
+ * them at nice 4, so a core both want goes to the event loops first (README, Run). Work waits its
+ * turn in order, however long the line: its connection waits too
  * (it reads nothing more until its request completes), and every other connection on its loop is
  * served meanwhile. The line is bounded by the connections: a connection has at most one piece of
  * work here at a time (one request in flight, its stages one after another), and work whose caller
@@ -42,7 +44,7 @@ public final class PolicyThreads {
 
   private static final ThreadPoolExecutor POOL = new ThreadPoolExecutor(
       2, 2, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(MAX_WAITING),
-      new DefaultThreadFactory("parapet-policy", true), new ThreadPoolExecutor.AbortPolicy());
+      new DefaultThreadFactory("parapet-policy", true, Thread.MIN_PRIORITY), new ThreadPoolExecutor.AbortPolicy());
 
   static {
     POOL.allowCoreThreadTimeOut(true);

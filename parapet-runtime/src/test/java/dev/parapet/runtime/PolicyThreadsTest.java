@@ -53,6 +53,36 @@ class PolicyThreadsTest {
     assertEquals("loop", ranOn.poll(5, TimeUnit.SECONDS));
   }
 
+  /**
+   * Bulk text work yields to the event loops: the policy threads run at the lowest Java priority,
+   * which the JVM passes to Linux as a higher nice value under {@code -XX:ThreadPriorityPolicy=1}
+   * (the tests run with it; lowering a thread's priority needs no privilege).
+   */
+  @Test
+  void policyThreadsRunBelowTheLoopsPriority() throws Exception {
+    assertTrue(PolicyThreads.run(channel, () -> Thread.currentThread().getPriority() + " " + nice(),
+        (found, failure) -> ranOn.add(found), () -> {}));
+    String[] found = ranOn.poll(5, TimeUnit.SECONDS).split(" ");
+    assertEquals(Thread.MIN_PRIORITY, Integer.parseInt(found[0]));
+    String policy = java.lang.management.ManagementFactory.getPlatformMXBean(
+        com.sun.management.HotSpotDiagnosticMXBean.class).getVMOption("ThreadPriorityPolicy").getValue();
+    if (!"-1".equals(found[1]) && "1".equals(policy)) {
+      assertTrue(Integer.parseInt(found[1]) > nice(), "the OS runs a policy thread at nice " + found[1]
+          + ", this thread at " + nice());
+    }
+  }
+
+  /** This thread's nice value on Linux (field 19 of /proc/thread-self/stat), else -1. */
+  private static int nice() {
+    try {
+      String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/thread-self/stat"));
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return Integer.parseInt(fields[16]); // field 19, counted from field 3 (state)
+    } catch (java.io.IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
   @Test
   void whatTheContinuationThrowsGoesDownThePipeline() throws Exception {
     IllegalStateException bug = new IllegalStateException("a policy's bug");
