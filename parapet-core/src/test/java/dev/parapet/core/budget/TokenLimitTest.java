@@ -42,6 +42,22 @@ class TokenLimitTest {
   }
 
   @Test
+  void aLazyPromptBuildsItsTextsOnceAndOnlyWhenMeasured() {
+    List<String> texts = List.of("caf\u00e9 na\u00efve \u4e2d\u6587", "plain ascii");
+    long chars = texts.stream().mapToLong(String::length).sum();
+    int[] built = {0};
+    PromptTokens p = PromptTokens.lazy(COUNTERS.get(0), chars, () -> {
+      built[0]++;
+      return texts;
+    });
+    assertEquals(chars, p.chars());
+    assertEquals(0, built[0], "chars builds no text");
+    assertEquals(TokenLimit.upperBound(texts), p.upperBound());
+    assertEquals(COUNTERS.get(0).countMessages(texts), p.exact());
+    assertEquals(1, built[0], "built once, for the bound and the count");
+  }
+
+  @Test
   void smallPromptsAreAdmittedWithoutCounting() {
     TokenLimit.Verdict v = TokenLimit.check(COUNTERS.get(0), List.of("hello"), 6_000);
     TokenLimit.Within w = assertInstanceOf(TokenLimit.Within.class, v);

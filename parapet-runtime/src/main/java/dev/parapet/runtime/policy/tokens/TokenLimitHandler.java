@@ -42,7 +42,9 @@ public final class TokenLimitHandler extends ChannelInboundHandlerAdapter {
     }
     Route route = request.route();
     int limit = route.policy().maxTokensIn();
-    PromptTokens prompt = PromptTokens.of(counterFor(request), ChatMessages.texts(request.body()));
+    // The texts are built where they are first measured: joining a message's text parts copies them.
+    PromptTokens prompt = PromptTokens.lazy(counterFor(request), ChatMessages.textChars(request.body()),
+        () -> ChatMessages.texts(request.body()));
     boolean priced = Budgets.priced(route);
     // A count is coming when deciding needs it (the bound passes the limit) or the budget prices it.
     BooleanSupplier countComing = () -> prompt.upperBound() > limit || priced;
