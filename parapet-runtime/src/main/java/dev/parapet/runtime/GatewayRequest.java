@@ -17,9 +17,8 @@ import java.util.Objects;
  * with thousands of open streams the prompts, not the streams, would fill the heap.
  *
  * <p>Touched on its connection's event loop, and by work on a large prompt handed to the {@link
- * PolicyThreads} (its scan, which may rewrite the body; its encoding for the provider) while the
- * loop leaves it alone: the hand-over and back orders every access. A prompt counted off the loop
- * is counted from message texts taken from the body on the loop.
+ * PolicyThreads} (its texts built and counted, its scan, which may rewrite the body; its encoding
+ * for the provider) while the loop leaves it alone: the hand-over and back orders every access.
  */
 public final class GatewayRequest {
   private final String requestId;

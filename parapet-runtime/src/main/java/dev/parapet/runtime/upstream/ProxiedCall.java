@@ -27,6 +27,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -168,8 +169,21 @@ final class ProxiedCall {
    * is settled on what the answer carried, never on the prompt alone.
    */
   <T> boolean offLoopToEnd(String message, Supplier<T> work, Consumer<T> then) {
-    return lending(() -> PolicyThreads.runToEnd(ctx.channel(), work,
-        (result, failure) -> back(message, result, failure, then)));
+    return lentToEnd(work, (result, failure) -> carryOn(message, result, failure, then));
+  }
+
+  /**
+   * The hand-off beneath {@link #offLoopToEnd}, for an answer that ends its own way (a stream,
+   * whose failures are told in the stream): {@code work} runs to its end ({@link
+   * PolicyThreads#runToEnd}) with the observers' shared state lent, and {@code then} gets its result
+   * or what it threw on the loop once that state is given back, also when the call ended meanwhile.
+   * False, having run nothing and lent nothing, if the pool refused the work.
+   */
+  <T> boolean lentToEnd(Supplier<T> work, BiConsumer<T, Throwable> then) {
+    return lending(() -> PolicyThreads.runToEnd(ctx.channel(), work, (result, failure) -> {
+      observer.onBack(); // a settlement that waited for the observers' state runs now
+      then.accept(result, failure);
+    }));
   }
 
   /** Lends the observers' shared state while {@code submit} hands work off; false if it did not. */
@@ -184,6 +198,11 @@ final class ProxiedCall {
 
   private <T> void back(String message, T result, Throwable failure, Consumer<T> then) {
     observer.onBack(); // a settlement that waited for the observers' state runs now
+    carryOn(message, result, failure, then);
+  }
+
+  /** Goes on with what came back from the policy threads: nothing once ended, a 500 if it failed. */
+  private <T> void carryOn(String message, T result, Throwable failure, Consumer<T> then) {
     if (completed) {
       return;
     }

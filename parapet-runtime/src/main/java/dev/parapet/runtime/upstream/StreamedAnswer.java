@@ -278,10 +278,9 @@ final class StreamedAnswer implements Answer {
     away = true;
     usageBeforeAway = translator.usage();
     modelBeforeAway = translator.reportedModel();
-    call.observer.onAway();
     // To the end, even if the caller leaves before its turn: the provider billed the event's text,
     // and the settlement waits for its count.
-    boolean went = PolicyThreads.runToEnd(call.ctx.channel(), () -> {
+    boolean went = call.lentToEnd(() -> {
       Runnable hook = beforeOffLoopEventForTest;
       if (hook != null) {
         hook.run();
@@ -291,17 +290,18 @@ final class StreamedAnswer implements Answer {
     }, (ignored, failure) -> back(failure));
     if (!went) {
       away = false;
-      call.observer.onBack();
       return false;
     }
     call.pauseUpstream();
     return true;
   }
 
-  /** The large event is back on the loop: act on it, then on whatever waited meanwhile. */
+  /**
+   * The large event is back on the loop (the observers' state given back, so the settlement of a
+   * caller who left meanwhile has run): act on it, then on whatever waited meanwhile.
+   */
   private void back(Throwable failure) {
     away = false;
-    call.observer.onBack(); // the settlement of a caller who left meanwhile runs now
     if (call.completed()) { // the caller left meanwhile; dispose() emptied the backlog
       forgetDecision();
       return;

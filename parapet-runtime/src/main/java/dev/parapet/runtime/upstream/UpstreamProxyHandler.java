@@ -103,10 +103,9 @@ public final class UpstreamProxyHandler extends ChannelInboundHandlerAdapter {
       call.fail(ParapetError.INVALID_REQUEST, e.getMessage());
       return;
     }
-    if (ChatMessages.textChars(request.body()) > OFF_LOOP_CHARS) {
-      if (offLoop(call, upstream::encoded, encoded -> send(call, adapter, encoded, callerWantsUsage))) {
-        return;
-      }
+    if (ChatMessages.textChars(request.body()) > OFF_LOOP_CHARS
+        && offLoop(call, upstream::encoded, encoded -> send(call, adapter, encoded, callerWantsUsage))) {
+      return;
     }
     send(call, adapter, upstream, callerWantsUsage);
   }
