@@ -14,9 +14,11 @@ import dev.parapet.core.seal.KeyPurpose;
 import dev.parapet.core.seal.MasterKey;
 import dev.parapet.core.seal.Sealer;
 import dev.parapet.core.seal.SecretValue;
+import dev.parapet.core.store.GroupBy;
 import dev.parapet.core.store.SpendKey;
 import dev.parapet.core.store.StoreOptions;
 import dev.parapet.core.store.TelemetryStore;
+import dev.parapet.core.store.UsageRow;
 import dev.parapet.runtime.boot.Boot;
 import dev.parapet.runtime.testing.TestConfigs;
 import java.io.IOException;
@@ -104,6 +106,14 @@ final class SealedGateway {
       check.accept(store);
       return store.spendForDay(LocalDate.now(ZoneOffset.UTC));
     }
+  }
+
+  /** Today's telemetry rows of {@code route}, summed; the gateway must be closed. */
+  UsageRow usageToday(String route) throws Exception {
+    UsageRow[] found = {new UsageRow(route, 0, 0, 0, 0, 0)};
+    withStore(store -> store.usage(LocalDate.now(ZoneOffset.UTC), LocalDate.now(ZoneOffset.UTC), GroupBy.ROUTE)
+        .stream().filter(r -> r.group().equals(route)).findFirst().ifPresent(r -> found[0] = r));
+    return found[0];
   }
 
   interface StoreCheck {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.parapet.core.config.ProviderType;
 import dev.parapet.core.config.RedactionPolicy;
 import dev.parapet.core.config.Route;
+import dev.parapet.core.store.UsageRow;
 import dev.parapet.core.tokens.TokenCounter;
 import dev.parapet.runtime.testing.HeldWork;
 import dev.parapet.runtime.testing.LeakWatch;
@@ -72,6 +73,9 @@ class SettlementEndToEndTest {
         release.countDown();
       }
       assertEquals((PROMPT + MAX_OUT) * 1000L, SealedGateway.route(sg.spendToday(), "remote"));
+      UsageRow row = sg.usageToday("remote");
+      assertEquals(List.of(1L, (long) PROMPT, 0L), List.of(row.requests(), row.tokensIn(), row.tokensOut()));
+      assertRowsAddUpToSpend(sg, "remote");
     }
     LeakWatch.assertNoLeaks();
   }
@@ -97,6 +101,8 @@ class SettlementEndToEndTest {
       }
       assertEquals(0L, SealedGateway.route(sg.spendToday(), "remote"));
       assertEquals(0L, SealedGateway.route(sg.spendToday(), "down"));
+      assertEquals(new UsageRow("remote", 1, 0, 0, 0, 0), sg.usageToday("remote"));
+      assertEquals(new UsageRow("down", 1, 0, 0, 0, 0), sg.usageToday("down"));
       sg.withStore(store -> assertEquals(List.of(), store.recoverOpenHolds()));
     }
     LeakWatch.assertNoLeaks();
@@ -142,6 +148,9 @@ class SettlementEndToEndTest {
       long spend = SealedGateway.route(sg.spendToday(), "remote");
       assertTrue(spend >= (PROMPT + 3) * 1000L, "charged " + spend);
       assertTrue(spend < (PROMPT + all) * 1000L, "charged " + spend + " for the whole stream");
+      UsageRow row = sg.usageToday("remote");
+      assertEquals(spend, (row.tokensIn() + row.tokensOut()) * 1000L, "the row's tokens are those charged");
+      assertRowsAddUpToSpend(sg, "remote");
     }
     LeakWatch.assertNoLeaks();
   }
@@ -180,6 +189,7 @@ class SettlementEndToEndTest {
       // Pieces counted apart can only add a token at a seam.
       assertTrue(spend >= (PROMPT + whole) * 1000L && spend <= (PROMPT + whole + 8) * 1000L,
           "charged " + spend + " for " + whole + " output tokens");
+      assertRowsAddUpToSpend(sg, "remote");
     }
     LeakWatch.assertNoLeaks();
   }
@@ -226,6 +236,9 @@ class SettlementEndToEndTest {
       }
       assertTrue(big.length() > PolicyThreads.THRESHOLD);
       assertEquals((PROMPT + output) * 1000L, SealedGateway.route(sg.spendToday(), "remote"));
+      UsageRow row = sg.usageToday("remote");
+      assertEquals(List.of((long) PROMPT, output), List.of(row.tokensIn(), row.tokensOut()));
+      assertRowsAddUpToSpend(sg, "remote");
     }
     LeakWatch.assertNoLeaks();
   }
@@ -289,7 +302,20 @@ class SettlementEndToEndTest {
         reads.release();
       }
       assertEquals(3 * (PROMPT + completion) * 1000L, SealedGateway.route(sg.spendToday(), "remote"));
+      UsageRow row = sg.usageToday("remote");
+      assertEquals(List.of(3L, 3L * PROMPT, 3L * completion), List.of(row.requests(), row.tokensIn(), row.tokensOut()));
+      assertRowsAddUpToSpend(sg, "remote");
     }
     LeakWatch.assertNoLeaks();
+  }
+
+  /**
+   * What the telemetry rows say the route's calls cost is what the budget settled: a row is
+   * written with its call's charge, also when the provider reported no usage.
+   */
+  private static void assertRowsAddUpToSpend(SealedGateway sg, String route) throws Exception {
+    long spend = SealedGateway.route(sg.spendToday(), route);
+    assertTrue(spend > 0, "the premise: the calls were charged");
+    assertEquals(spend, sg.usageToday(route).costNanoUsd(), "rows' cost against settled spend");
   }
 }

@@ -22,7 +22,13 @@ import dev.parapet.runtime.testing.LeakWatch;
 import dev.parapet.runtime.testing.TestConfigs;
 import java.math.BigDecimal;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -190,6 +196,77 @@ class TelemetryEndToEndTest {
       assertEquals(8.25, metrics.value("parapet_budget_remaining_usd", "scope", "tenant", "name", "prod"));
     }
     LeakWatch.assertNoLeaks();
+  }
+
+  /**
+   * A stream the guard cuts (no usage reported) is charged the tokens it carried; its row and the
+   * cost meter say so, so that the usage surface's cost equals what today's caps were charged. Then
+   * a complete answer with usage adds exactly that.
+   */
+  @Test
+  void aCallWithoutReportedUsageIsRecordedAtWhatItWasCharged() throws Exception {
+    List<String> deltas = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      deltas.add(" word" + i); // far above the route's max_tokens_out (100)
+    }
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.start();
+      provider.enqueue(AnswerPolicyEndToEndTest.sse("gpt-4o-2024-08-06", deltas));
+      provider.enqueue(new MockResponse.Builder()
+          .addHeader("Content-Type", "application/json")
+          .body(SealedGateway.completion("gpt-4o-2024-08-06", "ok", 7, 2))
+          .build());
+      URI base = URI.create("http://127.0.0.1:" + provider.getPort() + "/v1");
+      try (TelemetryFixture fx = new TelemetryFixture(tmp.resolve("data"), base).boot()) {
+        HttpResponse<String> cut = HttpClient.newHttpClient().send(HttpRequest.newBuilder(fx.uri("/routes/remote"))
+                .header("Authorization", "Bearer " + TestConfigs.TOKEN_A)
+                .POST(HttpRequest.BodyPublishers.ofString(
+                    "{\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, cut.statusCode());
+        assertTrue(cut.body().contains("stream_truncated"), cut.body());
+        awaitRequests(fx, 1);
+        JsonNode first = group(fx.adminJson("/_parapet/usage?group_by=route"), "remote");
+        assertTrue(first.get("tokens_in").asLong() > 0, first.toString());
+        assertTrue(first.get("tokens_out").asLong() >= 100, "the guard cut above max_tokens_out: " + first);
+        BigDecimal firstCost = new BigDecimal(first.get("cost_usd").asText());
+        // $1 per 1M tokens either way
+        assertEquals(0, firstCost.compareTo(Cost.toUsd(
+            (first.get("tokens_in").asLong() + first.get("tokens_out").asLong()) * 1000L)), first.toString());
+
+        assertEquals(200, fx.call(TestConfigs.TOKEN_A, "remote", "hi").statusCode());
+        awaitRequests(fx, 2);
+        JsonNode usage = fx.adminJson("/_parapet/usage?group_by=route");
+        JsonNode both = group(usage, "remote");
+        assertEquals(first.get("tokens_in").asLong() + 7, both.get("tokens_in").asLong());
+        assertEquals(first.get("tokens_out").asLong() + 2, both.get("tokens_out").asLong());
+        BigDecimal cost = new BigDecimal(both.get("cost_usd").asText());
+        assertEquals(0, cost.compareTo(firstCost.add(Cost.toUsd(9_000))), both.toString());
+        JsonNode today = null;
+        for (JsonNode r : usage.get("today").get("routes")) {
+          if (r.get("name").asText().equals("remote")) {
+            today = r;
+          }
+        }
+        assertEquals(0, cost.compareTo(new BigDecimal(today.get("spent_usd").asText())),
+            "the rows' cost is what the cap was charged: " + usage);
+
+        PrometheusText metrics = PrometheusText.parse(fx.admin("/_parapet/metrics").body());
+        assertEquals(cost.doubleValue(), metrics.value("parapet_cost_usd_total", "route", "remote", "tenant", "prod"), 1e-12);
+        assertEquals(both.get("tokens_out").asDouble(),
+            metrics.value("parapet_tokens_total", "route", "remote", "tenant", "prod", "direction", "out"));
+      }
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
+  private static JsonNode group(JsonNode usage, String name) {
+    for (JsonNode g : usage.get("groups")) {
+      if (g.get("group").asText().equals(name)) {
+        return g;
+      }
+    }
+    throw new AssertionError("no group " + name + " in " + usage);
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.parapet.runtime.metrics;
 
 import dev.parapet.core.config.ParapetSpec;
 import dev.parapet.core.store.TelemetryStore;
+import dev.parapet.runtime.Charges;
 import dev.parapet.runtime.telemetry.DailyCaps;
 import dev.parapet.runtime.telemetry.RouteCosts;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -22,9 +23,9 @@ public final class Metrics implements AutoCloseable {
   private final MetricsRecorder recorder;
   private final BudgetGauges budgets;
 
-  public Metrics(ParapetSpec spec, RouteCosts costs, DailyCaps caps, TelemetryStore store) {
+  public Metrics(ParapetSpec spec, RouteCosts costs, DailyCaps caps, TelemetryStore store, Charges charges) {
     this.process = new ProcessMeters(registry, store);
-    this.recorder = new MetricsRecorder(registry, spec, costs);
+    this.recorder = new MetricsRecorder(registry, spec, costs, charges);
     this.budgets = new BudgetGauges(registry, caps, store);
   }
 

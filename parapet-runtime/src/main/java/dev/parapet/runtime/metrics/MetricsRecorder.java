@@ -1,6 +1,7 @@
 package dev.parapet.runtime.metrics;
 
 import dev.parapet.core.config.ParapetSpec;
+import dev.parapet.runtime.Charges;
 import dev.parapet.runtime.RequestCompleted;
 import dev.parapet.runtime.endpoint.Endpoint;
 import dev.parapet.runtime.http.Exchange;
@@ -15,15 +16,20 @@ import org.slf4j.LoggerFactory;
 /**
  * Counts every gateway request into the Prometheus meters when its {@link RequestCompleted}
  * passes (a recorder: right after the access log, it only watches). Health checks and scrapes are
- * not counted. Meter updates are lock-free increments, safe on the event loop.
+ * not counted. Meter updates are lock-free increments, safe on the event loop. A forwarded call's
+ * tokens and cost are counted once the budget has charged it ({@link Charges}), on what it charged.
  */
 @Sharable
 public final class MetricsRecorder extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = LoggerFactory.getLogger("parapet.metrics");
   private final RequestMeters meters;
+  private final RouteCosts costs;
+  private final Charges charges;
 
-  public MetricsRecorder(MeterRegistry registry, ParapetSpec spec, RouteCosts costs) {
-    this.meters = new RequestMeters(registry, spec, costs);
+  public MetricsRecorder(MeterRegistry registry, ParapetSpec spec, RouteCosts costs, Charges charges) {
+    this.meters = new RequestMeters(registry, spec);
+    this.costs = costs;
+    this.charges = charges;
   }
 
   @Override
@@ -31,6 +37,13 @@ public final class MetricsRecorder extends ChannelInboundHandlerAdapter {
     if (evt instanceof RequestCompleted c && gateway(ctx, c)) {
       try {
         meters.record(c);
+        c.request().ifPresent(r -> charges.whenCharged(c, (req, u) -> costs.nanoUsd(req.route(), u), charge -> {
+          try {
+            meters.recordCharge(r, charge);
+          } catch (RuntimeException e) {
+            LOG.warn("usage metrics not recorded ({})", e.getClass().getSimpleName());
+          }
+        }));
       } catch (RuntimeException e) {
         LOG.warn("metrics not recorded ({})", e.getClass().getSimpleName());
       }

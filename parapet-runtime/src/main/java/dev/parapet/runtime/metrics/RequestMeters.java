@@ -5,11 +5,10 @@ import dev.parapet.core.config.ParapetSpec;
 import dev.parapet.core.config.ProviderType;
 import dev.parapet.core.config.Route;
 import dev.parapet.core.config.Tenant;
+import dev.parapet.runtime.Charge;
 import dev.parapet.runtime.GatewayRequest;
 import dev.parapet.runtime.RequestCompleted;
 import dev.parapet.runtime.http.ParapetError;
-import dev.parapet.runtime.provider.Usage;
-import dev.parapet.runtime.telemetry.RouteCosts;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -34,7 +33,8 @@ import java.util.stream.Collectors;
  *   <li>{@code parapet_upstream_latency_seconds} — histogram, calls that went to a provider (not
  *       echo), from the request head to the last byte;
  *   <li>{@code parapet_tokens_total{route,tenant,direction}}, {@code
- *       parapet_cost_usd_total{route,tenant}} — reported usage and its price.
+ *       parapet_cost_usd_total{route,tenant}} — what the budget charged each call and on which
+ *       tokens: the provider's usage, else the tokens counted (a timeout: its worst-case cost).
  * </ul>
  */
 final class RequestMeters {
@@ -47,7 +47,6 @@ final class RequestMeters {
   };
 
   private final MeterRegistry registry;
-  private final RouteCosts costs;
   private final Set<String> routes;
   private final Set<String> tenants;
   private final Timer upstreamLatency;
@@ -55,9 +54,8 @@ final class RequestMeters {
   private final ConcurrentHashMap<String, Series> series = new ConcurrentHashMap<>();
   private final AtomicReferenceArray<Counter> refusals = new AtomicReferenceArray<>(ParapetError.values().length);
 
-  RequestMeters(MeterRegistry registry, ParapetSpec spec, RouteCosts costs) {
+  RequestMeters(MeterRegistry registry, ParapetSpec spec) {
     this.registry = registry;
-    this.costs = costs;
     this.routes = spec.routes().stream().map(Route::name).collect(Collectors.toUnmodifiableSet());
     this.tenants = spec.tenants().stream().map(Tenant::name).collect(Collectors.toUnmodifiableSet());
     this.upstreamLatency =
@@ -89,15 +87,17 @@ final class RequestMeters {
     if (r.route().provider().type() != ProviderType.ECHO && reachedUpstream(c)) {
       upstreamLatency.record(c.latencyNanos(), TimeUnit.NANOSECONDS);
     }
-    if (c.usage().isEmpty()) {
+  }
+
+  /** A call's tokens and cost, as charged (possibly after its completion: see {@code Charges}). */
+  void recordCharge(GatewayRequest r, Charge charge) {
+    if (charge.basis() == Charge.Basis.NONE) {
       return;
     }
-    Usage u = c.usage().get();
-    Counter[] usage = series.usage(bounded(tenants, r.route().tenant()));
-    usage[0].increment(u.promptTokens());
-    usage[1].increment(u.completionTokens());
-    long nanos = costs.nanoUsd(r.route(), u);
-    usage[2].increment(Cost.toUsd(nanos).doubleValue());
+    Counter[] usage = series(bounded(routes, r.route().name())).usage(bounded(tenants, r.route().tenant()));
+    usage[0].increment(charge.promptTokens());
+    usage[1].increment(charge.completionTokens());
+    usage[2].increment(Cost.toUsd(charge.nanoUsd()).doubleValue());
   }
 
   private Series series(String route) {

@@ -3,6 +3,7 @@ package dev.parapet.runtime.policy;
 import dev.parapet.core.seal.HydratedConfig;
 import dev.parapet.core.store.StoreException;
 import dev.parapet.core.store.TelemetryStore;
+import dev.parapet.runtime.Charges;
 import dev.parapet.runtime.GatewayRequest;
 import dev.parapet.runtime.policy.budget.BudgetHandler;
 import dev.parapet.runtime.policy.budget.Budgets;
@@ -21,13 +22,14 @@ import java.util.function.Supplier;
  * The enforcement of issue 4, assembled once at boot: the policy group's handlers in the order a
  * request meets them — budget hold last, so that cheaper refusals never reserve money — and the
  * per-request observer the upstream stage consults on the answer. Everything shared between
- * connections (the ledger, the events sink, the tallies) is made here once.
+ * connections (the ledger, the events sink, the tallies, the charges) is made here once.
  */
 public final class PolicyStages {
   private static final TokenLimitHandler TOKEN_LIMIT = new TokenLimitHandler();
   private final Budgets budgets;
   private final EnforcementEvents events;
   private final OutputTallies tallies = new OutputTallies();
+  private final Charges charges = new Charges();
   private final DriftLock drift;
 
   public PolicyStages(Budgets budgets, EnforcementEvents events) {
@@ -48,7 +50,7 @@ public final class PolicyStages {
     return List.of(
         () -> new RedactionHandler(events),
         () -> TOKEN_LIMIT,
-        () -> new BudgetHandler(budgets, events, tallies));
+        () -> new BudgetHandler(budgets, events, tallies, charges));
   }
 
   /** The answer-side policies for one request (drift lock, stream guard). */
@@ -64,5 +66,10 @@ public final class PolicyStages {
 
   public OutputTallies tallies() {
     return tallies;
+  }
+
+  /** What the budget charged each forwarded call, for the recorders. */
+  public Charges charges() {
+    return charges;
   }
 }

@@ -5,12 +5,13 @@ import dev.parapet.core.store.EventKind;
 import dev.parapet.core.store.EventRecord;
 import dev.parapet.core.store.RequestRecord;
 import dev.parapet.core.store.TelemetryStore;
+import dev.parapet.runtime.Charge;
+import dev.parapet.runtime.Charges;
 import dev.parapet.runtime.GatewayRequest;
 import dev.parapet.runtime.RequestCompleted;
 import dev.parapet.runtime.endpoint.Endpoint;
 import dev.parapet.runtime.http.Exchange;
 import dev.parapet.runtime.http.ParapetError;
-import dev.parapet.runtime.provider.Usage;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -25,7 +26,10 @@ import org.slf4j.LoggerFactory;
  * Writes one telemetry row per gateway request when its {@link RequestCompleted} passes (a
  * recorder: right after the access log, it only watches): who called which route, the model
  * asked (the route's pinned model) and the model reported, tokens, cost, latency, status and
- * refusal code. Refusals before identity are recorded with tenant and service {@code -}, and a
+ * refusal code. A forwarded call's tokens and cost are what the budget charged it ({@link Charges}):
+ * the provider's usage when it reported one, else the tokens counted (note {@code usage:counted})
+ * or, for a timeout, the hold's worst case (note {@code usage:worst_case}); such a row is written
+ * once the settlement is known, so a day's rows add up to the day's settled spend. Refusals before identity are recorded with tenant and service {@code -}, and a
  * route the caller was refused with {@code -} too (the caller chose that name: no enumeration, no
  * caller bytes in the store). It also records the enforcement events that are not a policy's:
  * {@code denied} for 401/403 and {@code upstream_error} for 502/504 failures; the policy handlers
@@ -43,10 +47,12 @@ public final class RequestRecorder extends ChannelInboundHandlerAdapter {
 
   private final TelemetryStore store;
   private final RouteCosts costs;
+  private final Charges charges;
 
-  public RequestRecorder(TelemetryStore store, RouteCosts costs) {
+  public RequestRecorder(TelemetryStore store, RouteCosts costs, Charges charges) {
     this.store = store;
     this.costs = costs;
+    this.charges = charges;
   }
 
   @Override
@@ -70,15 +76,19 @@ public final class RequestRecorder extends ChannelInboundHandlerAdapter {
       return;
     }
     Instant now = Instant.now();
-    store.offerRequest(requestRow(now, c, exchange));
+    Optional<Service> service = caller(c, exchange); // read now: the exchange moves on
+    charges.whenCharged(c, (r, usage) -> costs.nanoUsd(r.route(), usage), charge -> {
+      try {
+        store.offerRequest(requestRow(now, c, service, charge));
+      } catch (RuntimeException e) {
+        LOG.warn("telemetry row not recorded ({})", e.getClass().getSimpleName());
+      }
+    });
     eventKind(c).ifPresent(kind -> store.offerEvent(event(now, kind, c, exchange)));
   }
 
-  RequestRecord requestRow(Instant now, RequestCompleted c, Optional<Exchange> exchange) {
-    Optional<Service> service = caller(c, exchange);
+  static RequestRecord requestRow(Instant now, RequestCompleted c, Optional<Service> service, Charge charge) {
     Optional<GatewayRequest> request = c.request();
-    Usage usage = c.usage().orElse(Usage.ZERO);
-    long cost = request.map(r -> costs.nanoUsd(r.route(), usage)).orElse(0L);
     return new RequestRecord(
         now,
         c.requestId(),
@@ -88,13 +98,13 @@ public final class RequestRecorder extends ChannelInboundHandlerAdapter {
         request.map(r -> r.route().provider().type().yamlName()).orElse(NONE),
         request.map(r -> r.route().provider().model()).orElse(NONE),
         c.reportedModel().filter(RequestRecorder::storable),
-        usage.promptTokens(),
-        usage.completionTokens(),
-        cost,
+        charge.promptTokens(),
+        charge.completionTokens(),
+        charge.nanoUsd(),
         Math.max(0, c.latencyNanos() / 1_000),
         c.status(),
         c.error().map(ParapetError::code),
-        List.of());
+        charge.basis().note() == null ? List.of() : List.of(charge.basis().note()));
   }
 
   /** A provider-reported model id fits a name field (the provider's bytes: bounded, no controls). */

@@ -3,6 +3,7 @@ package dev.parapet.runtime.telemetry;
 import dev.parapet.core.config.ParapetSpec;
 import dev.parapet.core.config.Quoting;
 import dev.parapet.core.store.TelemetryStore;
+import dev.parapet.runtime.Charges;
 import dev.parapet.runtime.Stages;
 import dev.parapet.runtime.admin.SurfacesHandler;
 import dev.parapet.runtime.boot.BootException;
@@ -39,12 +40,12 @@ public final class TelemetryStage implements AutoCloseable {
   private final ThreadPoolExecutor surfaceExecutor;
   private final DailyTasks tasks;
 
-  private TelemetryStage(OpenedConfig opened, TelemetryStore store, int keepDays) {
+  private TelemetryStage(OpenedConfig opened, TelemetryStore store, Charges charges, int keepDays) {
     ParapetSpec spec = opened.config().spec();
     RouteCosts costs = new RouteCosts(spec);
     DailyCaps caps = new DailyCaps(spec);
-    this.requests = new RequestRecorder(store, costs);
-    this.metrics = new Metrics(spec, costs, caps, store);
+    this.requests = new RequestRecorder(store, costs, charges);
+    this.metrics = new Metrics(spec, costs, caps, store, charges);
     this.surfaceExecutor = new ThreadPoolExecutor(SURFACE_THREADS, SURFACE_THREADS, 0, TimeUnit.MILLISECONDS,
         new ArrayBlockingQueue<>(SURFACE_QUEUE), new DefaultThreadFactory("parapet-surfaces", true),
         new ThreadPoolExecutor.AbortPolicy());
@@ -53,10 +54,13 @@ public final class TelemetryStage implements AutoCloseable {
     this.tasks = new DailyTasks(store, metrics.budgets(), keepDays);
   }
 
-  /** Builds the stage over an open store; a bad {@value #RETENTION_DAYS} refuses to boot. */
-  public static TelemetryStage start(Map<String, String> env, OpenedConfig opened, TelemetryStore store)
-      throws BootException {
-    return new TelemetryStage(opened, store, retentionDays(env));
+  /**
+   * Builds the stage over an open store, its rows and meters on what the budget charged each call
+   * ({@code charges}); a bad {@value #RETENTION_DAYS} refuses to boot.
+   */
+  public static TelemetryStage start(Map<String, String> env, OpenedConfig opened, TelemetryStore store,
+      Charges charges) throws BootException {
+    return new TelemetryStage(opened, store, charges, retentionDays(env));
   }
 
   /** Checks the stage's knobs without starting anything: call before opening the store. */

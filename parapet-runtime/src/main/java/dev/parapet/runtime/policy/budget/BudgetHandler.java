@@ -9,6 +9,8 @@ import dev.parapet.core.config.Pricing;
 import dev.parapet.core.config.Route;
 import dev.parapet.core.pricing.PriceTable;
 import dev.parapet.core.store.EventKind;
+import dev.parapet.runtime.Charge;
+import dev.parapet.runtime.Charges;
 import dev.parapet.runtime.GatewayRequest;
 import dev.parapet.runtime.RequestCompleted;
 import dev.parapet.runtime.http.ParapetError;
@@ -50,12 +52,14 @@ public final class BudgetHandler extends ChannelInboundHandlerAdapter {
   private final Budgets budgets;
   private final EnforcementEvents events;
   private final OutputTallies tallies;
+  private final Charges charges;
   private Call current;
 
-  public BudgetHandler(Budgets budgets, EnforcementEvents events, OutputTallies tallies) {
+  public BudgetHandler(Budgets budgets, EnforcementEvents events, OutputTallies tallies, Charges charges) {
     this.budgets = Objects.requireNonNull(budgets, "budgets");
     this.events = Objects.requireNonNull(events, "events");
     this.tallies = Objects.requireNonNull(tallies, "tallies");
+    this.charges = Objects.requireNonNull(charges, "charges");
   }
 
   /** One call's hold and what settling it needs. */
@@ -86,8 +90,10 @@ public final class BudgetHandler extends ChannelInboundHandlerAdapter {
     PromptTokens prompt = TokenLimitHandler.takePrompt(ctx.channel(), request)
         .orElseGet(() -> PromptTokens.of(TokenLimitHandler.counterFor(request), ChatMessages.texts(request.body())));
     int maxOut = ChatMessages.maxOutputTokens(request.body()).orElse(route.policy().maxTokensOut());
-    // Counted once per request: here, unless the token limit already had to count it.
-    long promptTokens = priced ? prompt.exact() : 0;
+    // Counted once per request: here, unless the token limit already had to count it. A free
+    // route's prompt is not counted for its sake (a row of a call without reported usage then
+    // shows the count only if the token limit made one).
+    long promptTokens = priced || prompt.isCounted() ? prompt.exact() : 0;
     long worst = Cost.worstCase(pricing, promptTokens, maxOut);
     HoldResult result = budgets.ledger().tryHold(route.name(), budgets.routeCap(route), route.tenant(),
         budgets.tenantCap(route.tenant()), worst, budgets.clock().instant());
@@ -118,6 +124,7 @@ public final class BudgetHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     call.tally = tallies.open(call.request.requestId());
+    charges.expect(call.request.requestId());
     ctx.fireChannelRead(call.request);
   }
 
@@ -191,14 +198,18 @@ public final class BudgetHandler extends ChannelInboundHandlerAdapter {
     call.tally.whenFree(() -> settle(call, completed));
   }
 
-  /** Charges a forwarded call what it cost (Settlement), once its tally is free to read. */
+  /**
+   * Charges a forwarded call what it cost (Settlement), once its tally is free to read, and hands
+   * the charge to the recorders waiting for it (its telemetry row, its metrics).
+   */
   private void settle(Call call, RequestCompleted completed) {
-    long charge = Settlement.charge(completed, call.pricing, call.promptTokens, call.hold.worstCaseNanos(), call.tally);
-    if (charge == Settlement.RELEASE) {
+    Charge charge = Settlement.charge(completed, call.pricing, call.promptTokens, call.hold.worstCaseNanos(), call.tally);
+    if (charge.basis() == Charge.Basis.NONE) {
       budgets.ledger().release(call.hold);
     } else {
-      budgets.ledger().settle(call.hold, charge);
+      budgets.ledger().settle(call.hold, charge.nanoUsd());
     }
+    charges.settle(call.request.requestId(), charge);
   }
 
   static String usd(long nanos) {

@@ -2,6 +2,7 @@ package dev.parapet.runtime.policy.budget;
 
 import dev.parapet.core.budget.Cost;
 import dev.parapet.core.config.Pricing;
+import dev.parapet.runtime.Charge;
 import dev.parapet.runtime.RequestCompleted;
 import dev.parapet.runtime.http.ParapetError;
 import dev.parapet.runtime.policy.OutputTally;
@@ -26,29 +27,31 @@ import java.util.Optional;
  *       never zero: the prompt as counted (or as reported, if more) plus the output tokens as
  *       reported or, when more, as counted from what the answer carried.
  * </ul>
+ *
+ * <p>The {@link Charge} also says on which tokens: the call's telemetry row and metrics carry them.
  */
 final class Settlement {
-  /** Negative: release. */
-  static final long RELEASE = -1;
-
   private Settlement() {}
 
-  static long charge(RequestCompleted c, Pricing pricing, long promptTokens, long worstCaseNanos, OutputTally tally) {
+  /** What {@code c} is charged; {@link Charge.Basis#NONE}: release the hold. */
+  static Charge charge(RequestCompleted c, Pricing pricing, long promptTokens, long worstCaseNanos, OutputTally tally) {
     int status = c.status();
     Optional<ParapetError> error = c.error();
     Optional<Usage> usage = c.usage();
-    if (status == 504 && error.equals(Optional.of(ParapetError.UPSTREAM_TIMEOUT))) {
-      return worstCaseNanos;
-    }
     if (usage.isPresent() && error.isEmpty() && status >= 200 && status < 300) {
-      return Cost.actual(pricing, usage.get().promptTokens(), usage.get().completionTokens());
+      Usage u = usage.get();
+      return Charge.reported(u, Cost.actual(pricing, u.promptTokens(), u.completionTokens()));
     }
-    if (nothingCharged(status, error, usage, tally)) {
-      return RELEASE;
+    boolean timeout = status == 504 && error.equals(Optional.of(ParapetError.UPSTREAM_TIMEOUT));
+    if (!timeout && nothingCharged(status, error, usage, tally)) {
+      return Charge.NOTHING;
     }
     long prompt = Math.max(promptTokens, usage.map(Usage::promptTokens).orElse(0L));
     long output = Math.max(tally.outputTokens(), usage.map(Usage::completionTokens).orElse(0L));
-    return Cost.actual(pricing, prompt, output);
+    if (timeout) {
+      return new Charge(prompt, output, worstCaseNanos, Charge.Basis.WORST_CASE);
+    }
+    return new Charge(prompt, output, Cost.actual(pricing, prompt, output), Charge.Basis.COUNTED);
   }
 
   private static boolean nothingCharged(

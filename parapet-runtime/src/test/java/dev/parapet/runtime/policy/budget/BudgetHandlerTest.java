@@ -20,6 +20,9 @@ import dev.parapet.core.config.Route;
 import dev.parapet.core.config.Service;
 import dev.parapet.core.config.Tenant;
 import dev.parapet.core.tokens.TokenCounter;
+import dev.parapet.runtime.Charge;
+import dev.parapet.runtime.Charge.Basis;
+import dev.parapet.runtime.Charges;
 import dev.parapet.runtime.GatewayRequest;
 import dev.parapet.runtime.RequestCompleted;
 import dev.parapet.runtime.http.ParapetError;
@@ -101,7 +104,7 @@ class BudgetHandlerTest {
     SlowJournal journal = new SlowJournal();
     Budgets budgets = Budgets.over(journal, SPEC, Clock.systemUTC(), 10);
     OutputTallies tallies = new OutputTallies();
-    EmbeddedChannel ch = new EmbeddedChannel(new BudgetHandler(budgets, EnforcementEvents.NONE, tallies));
+    EmbeddedChannel ch = new EmbeddedChannel(new BudgetHandler(budgets, EnforcementEvents.NONE, tallies, new Charges()));
     GatewayRequest r = request("a");
     ch.writeInbound(r);
     ch.runPendingTasks();
@@ -123,7 +126,7 @@ class BudgetHandlerTest {
     SlowJournal journal = new SlowJournal();
     Budgets budgets = Budgets.over(journal, SPEC, Clock.systemUTC(), 10);
     Completions completions = new Completions();
-    EmbeddedChannel ch = new EmbeddedChannel(new BudgetHandler(budgets, EnforcementEvents.NONE, new OutputTallies()), completions);
+    EmbeddedChannel ch = new EmbeddedChannel(new BudgetHandler(budgets, EnforcementEvents.NONE, new OutputTallies(), new Charges()), completions);
     ch.writeInbound(request("a"));
     journal.holds.get(0).completeExceptionally(new IllegalStateException("disk full"));
     ch.runPendingTasks();
@@ -142,7 +145,7 @@ class BudgetHandlerTest {
     SlowJournal journal = new SlowJournal();
     Budgets budgets = Budgets.over(journal, SPEC, Clock.systemUTC(), 10);
     Completions completions = new Completions();
-    EmbeddedChannel ch = new EmbeddedChannel(new BudgetHandler(budgets, EnforcementEvents.NONE, new OutputTallies()), completions);
+    EmbeddedChannel ch = new EmbeddedChannel(new BudgetHandler(budgets, EnforcementEvents.NONE, new OutputTallies(), new Charges()), completions);
     ch.writeInbound(request("a"));
     ch.close();
     assertEquals(0, budgets.ledger().openHolds());
@@ -157,9 +160,9 @@ class BudgetHandlerTest {
   @Test
   void aFullLedgerRefuses503AndAnEmptyCapRefuses402() throws Exception {
     Budgets budgets = Budgets.over(new SlowJournal(), SPEC, Clock.systemUTC(), 1);
-    EmbeddedChannel first = new EmbeddedChannel(new BudgetHandler(budgets, EnforcementEvents.NONE, new OutputTallies()));
+    EmbeddedChannel first = new EmbeddedChannel(new BudgetHandler(budgets, EnforcementEvents.NONE, new OutputTallies(), new Charges()));
     first.writeInbound(request("a")); // holds the only slot
-    EmbeddedChannel second = new EmbeddedChannel(new BudgetHandler(budgets, EnforcementEvents.NONE, new OutputTallies()));
+    EmbeddedChannel second = new EmbeddedChannel(new BudgetHandler(budgets, EnforcementEvents.NONE, new OutputTallies(), new Charges()));
     second.writeInbound(request("b"));
     FullHttpResponse res = assertInstanceOf(FullHttpResponse.class, second.readOutbound());
     assertEquals(503, res.status().code());
@@ -170,7 +173,7 @@ class BudgetHandlerTest {
     ParapetSpec broke = new ParapetSpec(1, SPEC.tenants(), List.of(new Route("r", "prod", ROUTE.provider(),
         new Policy(6000, 10, BigDecimal.ZERO, true, RedactionPolicy.OFF))), SPEC.services(), List.of());
     Budgets none = Budgets.inMemory(broke, Clock.systemUTC(), 10);
-    EmbeddedChannel third = new EmbeddedChannel(new BudgetHandler(none, EnforcementEvents.NONE, new OutputTallies()));
+    EmbeddedChannel third = new EmbeddedChannel(new BudgetHandler(none, EnforcementEvents.NONE, new OutputTallies(), new Charges()));
     third.writeInbound(new GatewayRequest("c", SERVICE, broke.routes().get(0), request("c").body(), false, true, 0));
     res = assertInstanceOf(FullHttpResponse.class, third.readOutbound());
     assertEquals(402, res.status().code());
@@ -184,15 +187,24 @@ class BudgetHandlerTest {
   void removingTheHandlerMidCallSettlesWhatWasSeen() throws Exception {
     Budgets budgets = Budgets.inMemory(SPEC, Clock.systemUTC(), 10);
     OutputTallies tallies = new OutputTallies();
-    BudgetHandler handler = new BudgetHandler(budgets, EnforcementEvents.NONE, tallies);
+    Charges charges = new Charges();
+    BudgetHandler handler = new BudgetHandler(budgets, EnforcementEvents.NONE, tallies, charges);
     EmbeddedChannel ch = new EmbeddedChannel(handler);
-    ch.writeInbound(request("a"));
+    GatewayRequest a = request("a");
+    ch.writeInbound(a);
     ch.runPendingTasks();
     ch.readInbound();
+    assertEquals(1, charges.size(), "a forwarded call's charge is announced");
+    List<Charge> seen = new ArrayList<>();
+    charges.whenCharged(new RequestCompleted("a", Optional.of(a), 200, Optional.empty(), Optional.empty(),
+        Optional.empty(), 0), (r, u) -> 1, seen::add);
+    assertEquals(List.of(), seen, "the recorder waits for the settlement");
     tallies.get("a").add(2);
     ch.pipeline().remove(handler);
     assertEquals(0, budgets.ledger().openHolds());
     assertEquals((PROMPT + 2) * 1000L, settled(budgets));
+    assertEquals(List.of(new Charge(PROMPT, 2, (PROMPT + 2) * 1000L, Basis.COUNTED)), seen);
+    assertEquals(0, charges.size());
     assertFalse(ch.finishAndReleaseAll());
   }
 
@@ -207,20 +219,30 @@ class BudgetHandlerTest {
     some.add(4);
     long prompt = 7;
     // complete answers: what the provider reported
-    assertEquals(5_000, Settlement.charge(ended(200, Optional.empty(), Optional.of(new Usage(2, 3))), PRICE, prompt, WORST, some));
-    // timeout: the worst case, fail closed
-    assertEquals(WORST, Settlement.charge(ended(504, Optional.of(ParapetError.UPSTREAM_TIMEOUT), Optional.empty()), PRICE, prompt, WORST, none));
+    assertEquals(new Charge(2, 3, 5_000, Basis.REPORTED),
+        Settlement.charge(ended(200, Optional.empty(), Optional.of(new Usage(2, 3))), PRICE, prompt, WORST, some));
+    // timeout: the worst case, fail closed; the tokens as seen
+    assertEquals(new Charge(7, 0, WORST, Basis.WORST_CASE),
+        Settlement.charge(ended(504, Optional.of(ParapetError.UPSTREAM_TIMEOUT), Optional.empty()), PRICE, prompt, WORST, none));
     // nothing can have been charged: released
-    assertEquals(Settlement.RELEASE, Settlement.charge(ended(429, Optional.empty(), Optional.empty()), PRICE, prompt, WORST, none));
-    assertEquals(Settlement.RELEASE, Settlement.charge(ended(502, Optional.of(ParapetError.UPSTREAM_ERROR), Optional.empty()), PRICE, prompt, WORST, none));
-    assertEquals(Settlement.RELEASE, Settlement.charge(ended(503, Optional.of(ParapetError.SERVICE_UNAVAILABLE), Optional.empty()), PRICE, prompt, WORST, none));
+    assertEquals(Charge.NOTHING, Settlement.charge(ended(429, Optional.empty(), Optional.empty()), PRICE, prompt, WORST, none));
+    assertEquals(Charge.NOTHING,
+        Settlement.charge(ended(502, Optional.of(ParapetError.UPSTREAM_ERROR), Optional.empty()), PRICE, prompt, WORST, none));
+    assertEquals(Charge.NOTHING,
+        Settlement.charge(ended(503, Optional.of(ParapetError.SERVICE_UNAVAILABLE), Optional.empty()), PRICE, prompt, WORST, none));
     // cut short: what was seen, never zero
-    assertEquals(11_000, Settlement.charge(ended(200, Optional.of(ParapetError.STREAM_TRUNCATED), Optional.empty()), PRICE, prompt, WORST, some));
-    assertEquals(7_000, Settlement.charge(ended(499, Optional.empty(), Optional.empty()), PRICE, prompt, WORST, none));
-    assertEquals(11_000, Settlement.charge(ended(200, Optional.of(ParapetError.UPSTREAM_ERROR), Optional.empty()), PRICE, prompt, WORST, some));
-    assertEquals(7_000, Settlement.charge(ended(200, Optional.empty(), Optional.empty()), PRICE, prompt, WORST, none));
-    // drift refused: the provider charged it
-    assertEquals(15_000, Settlement.charge(ended(502, Optional.of(ParapetError.MODEL_DRIFT), Optional.of(new Usage(10, 5))), PRICE, prompt, WORST, none));
-    assertEquals(7_000, Settlement.charge(ended(502, Optional.of(ParapetError.MODEL_DRIFT), Optional.empty()), PRICE, prompt, WORST, none));
+    assertEquals(new Charge(7, 4, 11_000, Basis.COUNTED),
+        Settlement.charge(ended(200, Optional.of(ParapetError.STREAM_TRUNCATED), Optional.empty()), PRICE, prompt, WORST, some));
+    assertEquals(new Charge(7, 0, 7_000, Basis.COUNTED),
+        Settlement.charge(ended(499, Optional.empty(), Optional.empty()), PRICE, prompt, WORST, none));
+    assertEquals(new Charge(7, 4, 11_000, Basis.COUNTED),
+        Settlement.charge(ended(200, Optional.of(ParapetError.UPSTREAM_ERROR), Optional.empty()), PRICE, prompt, WORST, some));
+    assertEquals(new Charge(7, 0, 7_000, Basis.COUNTED),
+        Settlement.charge(ended(200, Optional.empty(), Optional.empty()), PRICE, prompt, WORST, none));
+    // drift refused: the provider charged it (its usage, or what was counted)
+    assertEquals(new Charge(10, 5, 15_000, Basis.COUNTED),
+        Settlement.charge(ended(502, Optional.of(ParapetError.MODEL_DRIFT), Optional.of(new Usage(10, 5))), PRICE, prompt, WORST, none));
+    assertEquals(new Charge(7, 0, 7_000, Basis.COUNTED),
+        Settlement.charge(ended(502, Optional.of(ParapetError.MODEL_DRIFT), Optional.empty()), PRICE, prompt, WORST, none));
   }
 }
