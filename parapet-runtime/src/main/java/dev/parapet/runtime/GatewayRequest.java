@@ -3,6 +3,8 @@ package dev.parapet.runtime;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parapet.core.config.Route;
 import dev.parapet.core.config.Service;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -21,6 +23,8 @@ import java.util.Objects;
  * for the provider) while the loop leaves it alone: the hand-over and back orders every access.
  */
 public final class GatewayRequest {
+  /** Notes a row keeps: one place is left for the charge's ({@code Charge.Basis#note}). */
+  public static final int MAX_NOTES = 15;
   private final String requestId;
   private final Service service;
   private final Route route;
@@ -28,6 +32,8 @@ public final class GatewayRequest {
   private final boolean stream;
   private final boolean keepAlive;
   private final long startNanos;
+  /** What the policies enforced on this call, for its telemetry row; null until the first. */
+  private List<String> notes;
 
   /**
    * @param requestId the id every response carries as {@code x-parapet-request-id}
@@ -100,6 +106,27 @@ public final class GatewayRequest {
 
   public long startNanos() {
     return startNanos;
+  }
+
+  /**
+   * Notes what a policy enforced on this call ({@code redacted}, {@code stream_truncated:max_tokens_out}
+   * …): its telemetry row's enforcement notes. A repeated note is kept once; beyond {@value
+   * #MAX_NOTES} notes the rest are dropped (the events keep every detail). Thread-safe: a policy
+   * thread may note while the recorder reads.
+   */
+  public synchronized void note(String note) {
+    Objects.requireNonNull(note, "note");
+    if (notes == null) {
+      notes = new ArrayList<>(2);
+    }
+    if (notes.size() < MAX_NOTES && !notes.contains(note)) {
+      notes.add(note);
+    }
+  }
+
+  /** The notes so far, in the order they were made. */
+  public synchronized List<String> notes() {
+    return notes == null ? List.of() : List.copyOf(notes);
   }
 
   /** No body: a prompt never reaches a log line. */

@@ -288,6 +288,15 @@ public final class TelemetryStore implements AutoCloseable {
   }
 
   /**
+   * One request's row by its id ({@code x-parapet-request-id}), while it is kept (rows older than
+   * the retention are rolled up into daily totals): an operator's or an auditor's look at one call.
+   */
+  public Optional<RequestRecord> request(String requestId) throws StoreException {
+    Objects.requireNonNull(requestId, "requestId");
+    return read(c -> UsageQueries.request(c, requestId));
+  }
+
+  /**
    * Events at or after {@code since}, optionally of one kind, newest first (by write order), at
    * most {@code limit} (1 to 1,000).
    */

@@ -120,4 +120,28 @@ final class UsageQueries {
     }
     return out;
   }
+
+  private static final String REQUEST_BY_ID =
+      "SELECT time_us, request_id, tenant, service, route, provider, model_asked, model_reported, tokens_in,"
+          + " tokens_out, cost_nano, latency_us, status, error_code, notes FROM journal"
+          + " WHERE kind = '" + JournalEntry.KIND_REQUEST + "' AND request_id = ? ORDER BY seq LIMIT 1";
+
+  /** The row of the request {@code requestId}, if it is still kept (not rolled up). */
+  static Optional<RequestRecord> request(Connection c, String requestId) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(REQUEST_BY_ID)) {
+      ps.setString(1, requestId);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        String notes = rs.getString(15);
+        return Optional.of(new RequestRecord(
+            JournalEntry.instant(rs.getLong(1)), rs.getString(2), rs.getString(3), rs.getString(4),
+            rs.getString(5), rs.getString(6), rs.getString(7), Optional.ofNullable(rs.getString(8)),
+            rs.getLong(9), rs.getLong(10), rs.getLong(11), rs.getLong(12), rs.getInt(13),
+            Optional.ofNullable(rs.getString(14)),
+            notes == null || notes.isEmpty() ? List.of() : List.of(notes.split(",", -1))));
+      }
+    }
+  }
 }

@@ -256,4 +256,21 @@ class UsageAndRetentionTest {
       assertThrows(IllegalArgumentException.class, () -> store.events(Optional.empty(), Optional.empty(), 1_001));
     }
   }
+
+  @Test
+  void aRequestsRowIsFoundByItsIdAsWritten() throws Exception {
+    RequestRecord cut = new RequestRecord(StoreFixtures.NOON, "cut-1", "prod", "billing", "summarizer", "openai", "gpt-4o-mini",
+        Optional.empty(), 12, 34, 56_000, 789, 200, Optional.of("stream_truncated"),
+        List.of("stream_truncated:scan_output:CARD", "usage:counted"));
+    try (TelemetryStore store = open(dir)) {
+      store.offerRequest(request("plain", 5));
+      store.offerEvent(StoreFixtures.event(StoreFixtures.NOON, "cut-1", EventKind.STREAM_TRUNCATED)); // same id, an event
+      store.offerRequest(cut);
+      flush(store);
+      assertEquals(Optional.of(cut), store.request("cut-1"));
+      assertEquals(Optional.of(request("plain", 5)), store.request("plain"));
+      assertEquals(List.of(), store.request("plain").orElseThrow().notes());
+      assertEquals(Optional.empty(), store.request("nobody"));
+    }
+  }
 }

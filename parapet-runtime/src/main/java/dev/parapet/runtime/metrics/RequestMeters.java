@@ -153,9 +153,9 @@ final class RequestMeters {
     Counter[] usage(String tenant) {
       Counter[] c = usageByTenant.get(tenant);
       return c != null ? c : usageByTenant.computeIfAbsent(tenant, t -> new Counter[] {
-          counter("parapet.tokens", "Tokens the providers reported", "route", route, "tenant", t, "direction", "in"),
-          counter("parapet.tokens", "Tokens the providers reported", "route", route, "tenant", t, "direction", "out"),
-          counter("parapet.cost.usd", "USD the calls cost at the route's price", "route", route, "tenant", t)});
+          counter("parapet.tokens", "Tokens each call was charged on", "route", route, "tenant", t, "direction", "in"),
+          counter("parapet.tokens", "Tokens each call was charged on", "route", route, "tenant", t, "direction", "out"),
+          counter("parapet.cost.usd", "USD each call was charged at the route's price", "route", route, "tenant", t)});
     }
   }
 

@@ -20,9 +20,27 @@ public interface EnforcementEvents {
 
   void record(EventRecord event);
 
+  /** Records the event and notes it on the request's telemetry row ({@link #note}). */
   default void record(GatewayRequest request, EventKind kind, Map<String, String> details) {
+    request.note(note(kind, details));
     record(new EventRecord(Instant.now(), request.requestId(), kind, request.route().tenant(),
         Optional.of(request.service().label()), Optional.of(request.route().name()), details));
+  }
+
+  /**
+   * The row's note for an event: its kind, then the reason and the pattern it names, if any
+   * ({@code stream_truncated:scan_output:CARD}, {@code redaction_blocked:EMAIL}); the event keeps
+   * the rest (counts, caps, models).
+   */
+  static String note(EventKind kind, Map<String, String> details) {
+    StringBuilder note = new StringBuilder(kind.wireName());
+    for (String key : new String[] {"reason", "pattern"}) {
+      String value = details.get(key);
+      if (value != null) {
+        note.append(':').append(value);
+      }
+    }
+    return note.toString();
   }
 
   static EnforcementEvents into(TelemetryStore store) {

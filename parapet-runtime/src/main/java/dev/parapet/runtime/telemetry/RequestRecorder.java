@@ -16,6 +16,7 @@ import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -104,7 +105,19 @@ public final class RequestRecorder extends ChannelInboundHandlerAdapter {
         Math.max(0, c.latencyNanos() / 1_000),
         c.status(),
         c.error().map(ParapetError::code),
-        charge.basis().note() == null ? List.of() : List.of(charge.basis().note()));
+        notes(request, charge));
+  }
+
+  /** What the policies noted on the call, then how its charge was made, if not from reported usage. */
+  private static List<String> notes(Optional<GatewayRequest> request, Charge charge) {
+    List<String> notes = request.map(GatewayRequest::notes).orElse(List.of());
+    String basis = charge.basis().note();
+    if (basis == null) {
+      return notes;
+    }
+    List<String> all = new ArrayList<>(notes);
+    all.add(basis);
+    return all;
   }
 
   /** A provider-reported model id fits a name field (the provider's bytes: bounded, no controls). */
