@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parapet.core.config.ProviderType;
 import dev.parapet.core.config.RedactionMode;
 import dev.parapet.core.config.RedactionPattern;
@@ -192,6 +193,99 @@ class AnswerPolicyEndToEndTest {
       List<EventRow> cut = events(sg, EventKind.STREAM_TRUNCATED);
       assertEquals(1, cut.size());
       assertFalse(cut.get(0).toString().contains(EMAIL));
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
+  /** One streamed tool-call delta: the arguments' next piece of call {@code index}. */
+  static String toolChunk(int index, String id, String arguments) {
+    String call = "{\"index\":" + index + (id == null ? "" : ",\"id\":\"" + id + "\",\"type\":\"function\"")
+        + ",\"function\":{" + (id == null ? "" : "\"name\":\"send_mail\",") + "\"arguments\":"
+        + JSON.valueToTree(arguments) + "}}";
+    return "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"" + SealedGateway.MODEL
+        + "\",\"system_fingerprint\":\"fp_1\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[" + call
+        + "]},\"finish_reason\":null}]}\n\n";
+  }
+
+  /**
+   * An address the model puts into a tool call's arguments reaches the caller as surely as one in
+   * its text: under scan_output it cuts the stream like one in the text, also split across deltas.
+   * The arguments are billed output too: a stream without usage is charged for them.
+   */
+  @Test
+  void toolCallArgumentsAreScannedAndCountedLikeText() throws Exception {
+    List<String> pieces = List.of("{\"to\":\"", "bob", "@exa", "mple.com", "\",\"body\":\"the quarterly report\"}");
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.start();
+      SealedGateway sg = gateway(provider.url("/v1").uri());
+      StringBuilder cut = new StringBuilder();
+      StringBuilder clean = new StringBuilder();
+      for (int i = 0; i < pieces.size(); i++) {
+        cut.append(toolChunk(0, i == 0 ? "call_1" : null, pieces.get(i)));
+      }
+      String args = "{\"to\":\"the finance team\",\"body\":\"the quarterly report, with the figures attached\"}";
+      clean.append(toolChunk(0, "call_2", args.substring(0, 20))).append(toolChunk(0, null, args.substring(20)));
+      // No usage in either stream (a local server that ignores include_usage): the count is the bill.
+      cut.append("data: [DONE]\n\n");
+      clean.append("data: [DONE]\n\n");
+      try (Gateway g = sg.start()) {
+        provider.enqueue(new MockResponse.Builder().addHeader("Content-Type", "text/event-stream")
+            .chunkedBody(cut.toString(), 64).build());
+        HttpResponse<String> r = post(g.port(), "/routes/scan", streamChat());
+        assertEquals(200, r.statusCode());
+        assertTrue(r.body().contains("\"code\":\"stream_truncated\""), r.body());
+        assertFalse(r.body().contains("mple.com"), r.body());
+        assertFalse(r.body().contains("quarterly"), r.body());
+
+        provider.enqueue(new MockResponse.Builder().addHeader("Content-Type", "text/event-stream")
+            .chunkedBody(clean.toString(), 64).build());
+        HttpResponse<String> ok = post(g.port(), "/routes/loose", streamChat());
+        assertEquals(200, ok.statusCode());
+        assertTrue(ok.body().contains("quarterly") && ok.body().endsWith("data: [DONE]\n\n"), ok.body());
+      }
+      long seen = COUNTER.count(String.join("", pieces.subList(0, 4)));
+      assertEquals((PROMPT + seen) * 1000L, SealedGateway.route(sg.spendToday(), "scan"));
+      assertEquals((PROMPT + COUNTER.count(args)) * 1000L, SealedGateway.route(sg.spendToday(), "loose"));
+      List<EventRow> truncated = events(sg, EventKind.STREAM_TRUNCATED);
+      assertEquals(1, truncated.size());
+      assertTrue(truncated.get(0).toString().contains("EMAIL"), truncated.get(0).toString());
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
+  /** A whole answer's tool-call arguments and refusal: scrubbed in warn, refused in block, counted without usage. */
+  @Test
+  void wholeAnswersToolCallArgumentsAreScrubbedOrRefusedAndCounted() throws Exception {
+    String args = "{\"to\":\"" + EMAIL + "\",\"subject\":\"report\"}";
+    ObjectNode answer = (ObjectNode) JSON.readTree(completion(SealedGateway.MODEL, "x", 1, 1));
+    answer.remove("usage");
+    ObjectNode message = (ObjectNode) answer.path("choices").path(0).path("message");
+    message.putNull("content");
+    message.putArray("tool_calls").addObject().put("id", "call_1").put("type", "function")
+        .putObject("function").put("name", "send_mail").put("arguments", args);
+    ((ObjectNode) answer.path("choices").path(0)).put("finish_reason", "tool_calls");
+    String body = JSON.writeValueAsString(answer);
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.start();
+      SealedGateway sg = gateway(provider.url("/v1").uri());
+      try (Gateway g = sg.start()) {
+        provider.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/json").body(body).build());
+        HttpResponse<String> warn = post(g.port(), "/routes/scan", chat("hi", 10));
+        assertEquals(200, warn.statusCode(), warn.body());
+        JsonNode function = JSON.readTree(warn.body()).path("choices").path(0).path("message").path("tool_calls").path(0)
+            .path("function");
+        assertEquals(args.replace(EMAIL, "[REDACTED:EMAIL]"), function.path("arguments").asText());
+        assertEquals("report", JSON.readTree(function.path("arguments").asText()).path("subject").asText(),
+            "the scrubbed arguments are still JSON");
+        assertFalse(warn.body().contains(EMAIL), warn.body());
+
+        provider.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/json").body(body).build());
+        HttpResponse<String> block = post(g.port(), "/routes/scanblock", chat("hi", 10));
+        assertEquals(422, block.statusCode());
+        assertFalse(block.body().contains(EMAIL));
+      }
+      assertEquals((PROMPT + COUNTER.count(args)) * 1000L, SealedGateway.route(sg.spendToday(), "scan"));
+      assertEquals((PROMPT + COUNTER.count(args)) * 1000L, SealedGateway.route(sg.spendToday(), "scanblock"));
     }
     LeakWatch.assertNoLeaks();
   }

@@ -41,7 +41,6 @@ final class AnthropicStreamTranslator implements StreamTranslator {
   private long outputTokens;
   private boolean usageSeen;
   private boolean finishSent;
-  private long outputChars;
   private boolean finished;
 
   AnthropicStreamTranslator(Clock clock, boolean callerWantsUsage) {
@@ -101,7 +100,6 @@ final class AnthropicStreamTranslator implements StreamTranslator {
     if (text.asText().isEmpty()) {
       return List.of();
     }
-    outputChars += text.asText().codePointCount(0, text.asText().length());
     return List.of(chunks.content(text.asText()));
   }
 
@@ -180,11 +178,6 @@ final class AnthropicStreamTranslator implements StreamTranslator {
   @Override
   public Optional<Usage> usage() {
     return usageSeen ? Optional.of(currentUsage()) : Optional.empty();
-  }
-
-  @Override
-  public long outputChars() {
-    return outputChars;
   }
 
   /** Anthropic has no system fingerprint. */

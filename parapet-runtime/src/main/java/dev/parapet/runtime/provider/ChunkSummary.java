@@ -34,12 +34,21 @@ public record ChunkSummary(
    *
    * @param index {@code index} (0 when absent or not an integer)
    * @param content {@code delta.content}, when a string
-   * @param billedChars code points of content, refusal and tool-call arguments: all billed output
    * @param finished whether {@code finish_reason} is present and not null
+   * @param otherText the delta's billed output that is not content, in order: its {@code refusal}
+   *     and every {@code tool_calls[].function.arguments} (or legacy {@code function_call.arguments})
+   *     string, concatenated; empty when none. The stream guard counts and scans it like content:
+   *     a secret in a tool call's arguments reaches the caller as surely as one in the text.
    */
-  public record Choice(int index, Optional<String> content, long billedChars, boolean finished) {
+  public record Choice(int index, Optional<String> content, boolean finished, String otherText) {
     public Choice {
       Objects.requireNonNull(content, "content");
+      Objects.requireNonNull(otherText, "otherText");
+    }
+
+    /** A choice whose billed output is its content only. */
+    public Choice(int index, Optional<String> content, boolean finished) {
+      this(index, content, finished, "");
     }
   }
 }

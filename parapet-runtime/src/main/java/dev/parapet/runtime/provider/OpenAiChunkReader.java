@@ -163,7 +163,7 @@ final class OpenAiChunkReader {
   private static ChunkSummary.Choice choice(JsonParser p) throws IOException {
     int index = 0;
     Optional<String> content = Optional.empty();
-    long billed = 0;
+    String other = "";
     boolean finished = false;
     for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
       String name = p.currentName();
@@ -175,11 +175,11 @@ final class OpenAiChunkReader {
         }
         case "delta" -> {
           content = Optional.empty();
-          billed = 0;
+          other = "";
           if (v == JsonToken.START_OBJECT) {
             Delta d = delta(p);
             content = d.content;
-            billed = d.billed;
+            other = d.other == null ? "" : d.other;
           } else {
             p.skipChildren();
           }
@@ -191,15 +191,37 @@ final class OpenAiChunkReader {
         default -> p.skipChildren();
       }
     }
-    return new ChunkSummary.Choice(index, content, billed, finished);
+    return new ChunkSummary.Choice(index, content, finished, other);
   }
 
+  /**
+   * One delta's billed output. A key given twice counts as a tree reader would read it: the last
+   * one (the fuzz test holds the two readings equal).
+   */
   private static final class Delta {
     Optional<String> content = Optional.empty();
-    long contentChars;
-    long refusalChars;
-    long toolChars;
-    long billed;
+    String refusal;
+    List<String> toolArguments;
+    String functionArguments;
+    /** Refusal, tool-call arguments, legacy function-call arguments, in that order; null when none. */
+    String other;
+
+    void finish() {
+      if (refusal == null && (toolArguments == null || toolArguments.isEmpty()) && functionArguments == null) {
+        return; // the common delta: text only, nothing more to build
+      }
+      StringBuilder o = new StringBuilder();
+      if (refusal != null) {
+        o.append(refusal);
+      }
+      if (toolArguments != null) {
+        toolArguments.forEach(o::append);
+      }
+      if (functionArguments != null) {
+        o.append(functionArguments);
+      }
+      other = o.length() == 0 ? null : o.toString();
+    }
   }
 
   private static Delta delta(JsonParser p) throws IOException {
@@ -208,59 +230,62 @@ final class OpenAiChunkReader {
       String name = p.currentName();
       JsonToken v = p.nextToken();
       switch (name) {
-        case "content" -> {
-          d.content = string(p, v);
-          d.contentChars = d.content.map(OpenAiChunkReader::codePoints).orElse(0L);
-        }
-        case "refusal" -> d.refusalChars = string(p, v).map(OpenAiChunkReader::codePoints).orElse(0L);
-        case "tool_calls" -> d.toolChars = toolCallChars(p, v);
+        case "content" -> d.content = string(p, v);
+        case "refusal" -> d.refusal = string(p, v).orElse(null);
+        case "tool_calls" -> d.toolArguments = toolArguments(p, v);
+        case "function_call" -> d.functionArguments = functionArguments(p, v);
         default -> p.skipChildren();
       }
     }
-    d.billed = d.contentChars + d.refusalChars + d.toolChars;
+    d.finish();
     return d;
   }
 
-  /** Code points of every {@code tool_calls[].function.arguments} string. */
-  private static long toolCallChars(JsonParser p, JsonToken v) throws IOException {
+  /** Every {@code tool_calls[].function.arguments} string, in order; null when not an array. */
+  private static List<String> toolArguments(JsonParser p, JsonToken v) throws IOException {
     if (v != JsonToken.START_ARRAY) {
       p.skipChildren();
-      return 0;
+      return null;
     }
-    long n = 0;
+    List<String> out = new ArrayList<>(1);
     for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
       if (e != JsonToken.START_OBJECT) {
         p.skipChildren();
         continue;
       }
-      long args = 0;
+      String args = null;
       for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
         String name = p.currentName();
         JsonToken f = p.nextToken();
-        if (name.equals("function") && f == JsonToken.START_OBJECT) {
-          args = 0;
-          for (JsonToken a = p.nextToken(); a == JsonToken.FIELD_NAME; a = p.nextToken()) {
-            String an = p.currentName();
-            JsonToken av = p.nextToken();
-            if (an.equals("arguments")) {
-              args = string(p, av).map(OpenAiChunkReader::codePoints).orElse(0L);
-            } else {
-              p.skipChildren();
-            }
-          }
+        if (name.equals("function")) {
+          args = functionArguments(p, f);
         } else {
-          if (name.equals("function")) {
-            args = 0;
-          }
           p.skipChildren();
         }
       }
-      n += args;
+      if (args != null) {
+        out.add(args);
+      }
     }
-    return n;
+    return out;
   }
 
-  private static long codePoints(String s) {
-    return s.codePointCount(0, s.length());
+  /** A {@code function} object's {@code arguments} string, or null. */
+  private static String functionArguments(JsonParser p, JsonToken v) throws IOException {
+    if (v != JsonToken.START_OBJECT) {
+      p.skipChildren();
+      return null;
+    }
+    String args = null;
+    for (JsonToken a = p.nextToken(); a == JsonToken.FIELD_NAME; a = p.nextToken()) {
+      String name = p.currentName();
+      JsonToken av = p.nextToken();
+      if (name.equals("arguments")) {
+        args = string(p, av).orElse(null);
+      } else {
+        p.skipChildren();
+      }
+    }
+    return args;
   }
 }

@@ -61,9 +61,8 @@ final class OpenAiChunks {
     } else {
       choice.put("finish_reason", finishReason);
     }
-    long billed = content.map(t -> (long) t.codePointCount(0, t.length())).orElse(0L);
     return StreamChunk.of(chunk, summary(Optional.empty(), 1,
-        List.of(new ChunkSummary.Choice(0, content, billed, finishReason != null))));
+        List.of(new ChunkSummary.Choice(0, content, finishReason != null))));
   }
 
   private ChunkSummary summary(Optional<Usage> usage, int choiceCount, List<ChunkSummary.Choice> choices) {

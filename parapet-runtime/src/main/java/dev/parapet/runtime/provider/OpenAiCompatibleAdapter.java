@@ -15,8 +15,8 @@ import java.util.Optional;
  * request is already in this shape, so the request goes up as given and the answer comes back as
  * received; only {@code model} is pinned to the route's and {@code stream_options.include_usage}
  * forced on, so that every streamed call can be settled from the provider's own count (a local
- * server that ignores the option simply reports no usage; the pipeline then settles from
- * {@link StreamTranslator#outputChars()}).
+ * server that ignores the option simply reports no usage; the budget then settles on the output
+ * tokens the stream guard counted: text, refusals and tool-call arguments).
  */
 public abstract class OpenAiCompatibleAdapter implements ProviderAdapter {
   static final String USER_AGENT = "parapet/0.1";

@@ -17,7 +17,6 @@ final class OpenAiStreamTranslator implements StreamTranslator {
   private Optional<String> model = Optional.empty();
   private Optional<String> fingerprint = Optional.empty();
   private Optional<Usage> usage = Optional.empty();
-  private long outputChars;
   private boolean finished;
 
   OpenAiStreamTranslator(String what, boolean callerWantsUsage) {
@@ -50,9 +49,6 @@ final class OpenAiStreamTranslator implements StreamTranslator {
     if (chunk.usage().isPresent()) {
       usage = chunk.usage();
     }
-    for (ChunkSummary.Choice choice : chunk.choices()) {
-      outputChars += choice.billedChars();
-    }
     boolean usageOnly = chunk.usage().isPresent() && chunk.choiceCount() == 0;
     if (usageOnly && !callerWantsUsage) {
       return List.of();
@@ -78,11 +74,6 @@ final class OpenAiStreamTranslator implements StreamTranslator {
   @Override
   public Optional<Usage> usage() {
     return usage;
-  }
-
-  @Override
-  public long outputChars() {
-    return outputChars;
   }
 
   @Override

@@ -29,8 +29,5 @@ public interface StreamTranslator {
   /** Usage as far as reported; complete once {@link #finished()}. */
   Optional<Usage> usage();
 
-  /** Output text seen so far, in characters (a floor for settling a stream cut short). */
-  long outputChars();
-
   Optional<String> systemFingerprint();
 }

@@ -23,8 +23,10 @@ import dev.parapet.runtime.provider.StreamChunk;
 import dev.parapet.runtime.provider.Translated;
 import dev.parapet.runtime.provider.Usage;
 import dev.parapet.runtime.upstream.ExchangeObserver;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -32,7 +34,8 @@ import java.util.Optional;
 /**
  * The stream guard, one per request, on the answer side of the upstream stage (an {@link
  * ExchangeObserver}: it sees each translated OpenAI chunk before the caller does). It counts
- * output tokens from {@code choices[].delta.content} with the route model's counter, into the
+ * output tokens from {@code choices[].delta.content}, {@code refusal} and tool-call arguments (all
+ * billed output) with the route model's counter, into the
  * request's {@link OutputTally} (what the budget settles on when no usage was reported), and cuts
  * the stream — one {@code stream_truncated} SSE event, {@code data: [DONE]}, the provider
  * connection closed (SPEC §4) — when
@@ -52,7 +55,8 @@ import java.util.Optional;
  * <p><b>Whole answers under {@code scan_output}.</b> The answer is complete before the caller
  * sees a byte, so the route's {@code mode} decides: {@code block} refuses with 422 {@code
  * redaction_blocked} naming the pattern; {@code warn} (and {@code off}) replaces each match in
- * {@code choices[].message.content} with {@code [REDACTED:<PATTERN>]}. Both record an event with
+ * {@code choices[].message.content}, {@code refusal} and every tool call's {@code arguments} with
+ * {@code [REDACTED:<PATTERN>]}. Both record an event with
  * pattern names and counts only.
  */
 public final class StreamGuard implements ExchangeObserver {
@@ -64,6 +68,8 @@ public final class StreamGuard implements ExchangeObserver {
   private final Redactor outputRedactor;
   /** Made with the first streamed delta: a whole answer is scrubbed at once and needs none. */
   private OutputScanner scanner;
+  /** Made with the first refusal or tool-call arguments, apart from {@link #scanner}. */
+  private OutputScanner otherScanner;
   private final int maxTokensOut;
   /** Texts held uncounted below this many chars per choice; a longer run is counted at once. */
   static final int PENDING_CHARS = 8 * 1024;
@@ -104,28 +110,32 @@ public final class StreamGuard implements ExchangeObserver {
   public Optional<Veto> onStreamPayload(GatewayRequest r, StreamChunk payload) {
     long longest = 0;
     for (ChunkSummary.Choice choice : payload.summary().choices()) {
-      if (choice.content().isPresent() && !choice.content().get().isEmpty()) {
-        String delta = choice.content().get();
+      String delta = choice.content().orElse("");
+      String other = choice.otherText(); // refusal, tool-call arguments: billed and seen like text
+      if (!delta.isEmpty() || !other.isEmpty()) {
         Choice c = choice(choice.index());
         c.append(delta);
+        c.append(other);
         if (c.mayPass() || c.pending.length() > PENDING_CHARS) {
           tally.add(c.count());
         }
         longest = Math.max(longest, c.counted);
         if (outputRedactor != null) {
-          if (scanner == null) {
-            scanner = new OutputScanner(outputRedactor);
+          Optional<RedactionPattern> match = delta.isEmpty() ? Optional.empty() : textScanner().feed(delta);
+          if (match.isEmpty() && !other.isEmpty()) {
+            match = otherScanner().feed(other);
           }
-          Optional<RedactionPattern> match = scanner.feed(delta);
           if (match.isPresent()) {
             return Optional.of(cutOnPattern(match.get()));
           }
         }
       }
-      if (choice.finished() && scanner != null) {
-        Optional<RedactionPattern> held = scanner.finish(); // a card or address at the very end
-        if (held.isPresent()) {
-          return Optional.of(cutOnPattern(held.get()));
+      if (choice.finished()) {
+        for (OutputScanner s : new OutputScanner[] {scanner, otherScanner}) {
+          Optional<RedactionPattern> held = s == null ? Optional.empty() : s.finish(); // a match at the very end
+          if (held.isPresent()) {
+            return Optional.of(cutOnPattern(held.get()));
+          }
         }
       }
     }
@@ -136,6 +146,25 @@ public final class StreamGuard implements ExchangeObserver {
           "the answer passed max_tokens_out " + maxTokensOut + " of route " + request.route().name()));
     }
     return Optional.empty();
+  }
+
+  private OutputScanner textScanner() {
+    if (scanner == null) {
+      scanner = new OutputScanner(outputRedactor);
+    }
+    return scanner;
+  }
+
+  /**
+   * Tool-call arguments and refusals are scanned apart from the text, so that a match cannot be
+   * made of the end of one and the start of the other; the arguments of parallel calls, which
+   * arrive interleaved, are scanned as one text (a false match there cuts: fail closed).
+   */
+  private OutputScanner otherScanner() {
+    if (otherScanner == null) {
+      otherScanner = new OutputScanner(outputRedactor);
+    }
+    return otherScanner;
   }
 
   private Choice choice(int index) {
@@ -225,11 +254,8 @@ public final class StreamGuard implements ExchangeObserver {
   public void prepareAnswer(GatewayRequest r, Translated answer) {
     long tokens = 0;
     if (answer.usage().isEmpty()) { // before any scrub: the provider's text is what it charges
-      for (JsonNode choice : answer.body().path("choices")) {
-        JsonNode content = choice.path("message").get("content");
-        if (content != null && content.isTextual()) {
-          tokens += counter.count(content.asText());
-        }
+      for (TextAt at : outputTexts(answer)) {
+        tokens += counter.count(at.text());
       }
     }
     Optional<String> blockedBy = Optional.empty();
@@ -277,29 +303,63 @@ public final class StreamGuard implements ExchangeObserver {
     return Optional.empty();
   }
 
-  private static Optional<String> firstMatch(Redactor redactor, Translated answer) {
+  /** One billed output text of a whole answer, where it stands in the answer. */
+  private record TextAt(ObjectNode holder, String field) {
+    String text() {
+      return holder.get(field).asText();
+    }
+  }
+
+  /**
+   * Every billed output text of a whole answer, in order: per choice, the message's {@code
+   * content} and {@code refusal}, each {@code tool_calls[].function.arguments} and a legacy {@code
+   * function_call.arguments}. All are output the provider charges and the caller receives, so all
+   * are counted and scanned.
+   */
+  private static List<TextAt> outputTexts(Translated answer) {
+    List<TextAt> out = new ArrayList<>(1);
     for (JsonNode choice : answer.body().path("choices")) {
-      JsonNode content = choice.path("message").get("content");
-      if (content != null && content.isTextual()) {
-        ScanResult found = redactor.scan(content.asText());
-        if (found.matched()) {
-          return Optional.of(found.first().orElseThrow().name());
+      if (!(choice.path("message") instanceof ObjectNode message)) {
+        continue;
+      }
+      addText(out, message, "content");
+      addText(out, message, "refusal");
+      for (JsonNode call : message.path("tool_calls")) {
+        if (call.path("function") instanceof ObjectNode function) {
+          addText(out, function, "arguments");
         }
+      }
+      if (message.path("function_call") instanceof ObjectNode function) {
+        addText(out, function, "arguments");
+      }
+    }
+    return out;
+  }
+
+  private static void addText(List<TextAt> out, ObjectNode holder, String field) {
+    if (holder.path(field).isTextual()) {
+      out.add(new TextAt(holder, field));
+    }
+  }
+
+  private static Optional<String> firstMatch(Redactor redactor, Translated answer) {
+    for (TextAt at : outputTexts(answer)) {
+      ScanResult found = redactor.scan(at.text());
+      if (found.matched()) {
+        return Optional.of(found.first().orElseThrow().name());
       }
     }
     return Optional.empty();
   }
 
-  /** Replaces every match in the answer's texts; returns the count per pattern name. */
+  /** Replaces every match in the answer's texts (tool-call arguments too); returns the count per pattern name. */
   private static Map<String, Integer> scrub(Redactor redactor, Translated answer) {
     Map<String, Integer> counts = new LinkedHashMap<>();
-    for (JsonNode choice : answer.body().path("choices")) {
-      if (choice.path("message") instanceof ObjectNode message && message.path("content").isTextual()) {
-        Redacted r = redactor.redact(message.get("content").asText());
-        if (!r.counts().isEmpty()) {
-          answer.set(message, "content", TextNode.valueOf(r.text()));
-          r.counts().forEach((p, n) -> counts.merge(p.name(), n, Integer::sum));
-        }
+    for (TextAt at : outputTexts(answer)) {
+      Redacted r = redactor.redact(at.text());
+      if (!r.counts().isEmpty()) {
+        answer.set(at.holder(), at.field(), TextNode.valueOf(r.text()));
+        r.counts().forEach((p, n) -> counts.merge(p.name(), n, Integer::sum));
       }
     }
     return counts;

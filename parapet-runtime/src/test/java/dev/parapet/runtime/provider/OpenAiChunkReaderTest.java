@@ -38,20 +38,25 @@ class OpenAiChunkReaderTest {
         int i = index != null && index.isInt() ? index.intValue() : 0;
         JsonNode delta = c.get("delta");
         Optional<String> content = Optional.empty();
-        long billed = 0;
+        StringBuilder other = new StringBuilder();
         if (delta != null && delta.isObject()) {
           content = Json.text(delta, "content");
-          billed += content.map(t -> (long) t.codePointCount(0, t.length())).orElse(0L);
-          billed += Json.text(delta, "refusal").map(t -> (long) t.codePointCount(0, t.length())).orElse(0L);
-          for (JsonNode call : delta.path("tool_calls")) {
-            JsonNode args = call.path("function").get("arguments");
-            if (call.isObject() && args != null && args.isTextual()) {
-              billed += args.asText().codePointCount(0, args.asText().length());
+          Json.text(delta, "refusal").ifPresent(other::append);
+          if (delta.path("tool_calls").isArray()) {
+            for (JsonNode call : delta.path("tool_calls")) {
+              JsonNode args = call.path("function").get("arguments");
+              if (call.isObject() && args != null && args.isTextual()) {
+                other.append(args.asText());
+              }
             }
+          }
+          JsonNode legacy = delta.path("function_call").get("arguments");
+          if (delta.path("function_call").isObject() && legacy != null && legacy.isTextual()) {
+            other.append(legacy.asText());
           }
         }
         JsonNode finish = c.get("finish_reason");
-        read.add(new ChunkSummary.Choice(i, content, billed, finish != null && !finish.isNull()));
+        read.add(new ChunkSummary.Choice(i, content, finish != null && !finish.isNull(), other.toString()));
       }
     }
     return new ChunkSummary(Json.text(chunk, "model"), Json.text(chunk, "system_fingerprint"), usage, count, read);
@@ -82,6 +87,18 @@ class OpenAiChunkReaderTest {
     agree("{\"choices\":[{\"index\":1,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"name\":\"f\",\"arguments\":\"{\\\"a\\\":1}\"}}]},"
         + "\"finish_reason\":\"tool_calls\"}]}");
     agree("{\"choices\":[{\"delta\":{\"refusal\":\"no\"}}]}");
+    agree("{\"choices\":[{\"delta\":{\"function_call\":{\"name\":\"f\",\"arguments\":\"{\\\"b\\\":2}\"}}}]}");
+  }
+
+  @Test
+  void refusalsAndToolArgumentsAreTheOtherBilledText() throws Exception {
+    ChunkSummary.Choice c = OpenAiChunkReader.read("{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":["
+        + "{\"index\":0,\"id\":\"call_1\",\"function\":{\"name\":\"send\",\"arguments\":\"{\\\"to\\\":\"}},"
+        + "{\"index\":1,\"function\":{\"arguments\":\"bob@x.io\"}}],\"refusal\":\"r\"}}]}", "c").choices().get(0);
+    assertEquals("r{\"to\":bob@x.io", c.otherText(), "refusal first, then each call's arguments in order");
+    assertEquals(Optional.empty(), c.content());
+    assertEquals("", OpenAiChunkReader.read("{\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}", "c")
+        .choices().get(0).otherText());
   }
 
   @Test
@@ -106,7 +123,7 @@ class OpenAiChunkReaderTest {
 
   private static final String[] TOP = {"model", "system_fingerprint", "usage", "choices", "error", "id", "object"};
   private static final String[] CHOICE = {"index", "delta", "finish_reason", "logprobs"};
-  private static final String[] DELTA = {"content", "refusal", "tool_calls", "role"};
+  private static final String[] DELTA = {"content", "refusal", "tool_calls", "function_call", "role"};
   private static final String[] USAGE = {"prompt_tokens", "completion_tokens", "total_tokens"};
 
   private static String object(Random rnd) {
@@ -127,7 +144,9 @@ class OpenAiChunkReaderTest {
   }
 
   private static String delta(Random rnd) {
-    return fields(rnd, DELTA, 4, key -> rnd.nextInt(4) == 0
+    return fields(rnd, DELTA, 4, key -> key.equals("function_call") && rnd.nextBoolean()
+        ? "{\"name\":\"f\",\"arguments\":" + scalar(rnd) + "}"
+        : rnd.nextInt(4) == 0
         ? array(rnd, () -> rnd.nextBoolean() ? "{\"function\":{\"arguments\":" + scalar(rnd) + "}}" : scalar(rnd))
         : scalar(rnd));
   }
