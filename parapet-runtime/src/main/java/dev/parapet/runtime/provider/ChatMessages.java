@@ -39,24 +39,19 @@ public final class ChatMessages {
   }
 
   /**
-   * The chars of every message's text (string content and text parts), without building them:
-   * what decides whether work on a prompt leaves the event loop.
+   * The chars of {@link #texts}, without building them: what decides whether work on a prompt
+   * leaves the event loop.
    */
   public static long textChars(JsonNode request) {
     long chars = 0;
     for (JsonNode message : request.path("messages")) {
-      JsonNode content = message.get("content");
-      if (content != null && content.isTextual()) {
-        chars += content.textValue().length();
-      } else if (content != null && content.isArray()) {
-        for (JsonNode part : content) {
-          if (isTextPart(part)) {
-            chars += part.get("text").textValue().length();
-          }
-        }
-      }
+      Pieces p = new Pieces(false);
+      message(message, p);
+      chars += p.chars;
     }
-    return chars;
+    Pieces tools = new Pieces(false);
+    definitions(request, tools);
+    return chars + tools.chars;
   }
 
   /** A content part whose text counts: {@code type: "text"} with a string {@code text}. */
@@ -64,19 +59,141 @@ public final class ChatMessages {
     return "text".equals(part.path("type").asText()) && part.path("text").isTextual();
   }
 
-  /** One text per message of the request, in order (for prompt token counting). */
+  /**
+   * The prompt's texts, in order, for its token count and its bound: per message, its content's
+   * text then, for a turn that made tool calls, each call's function name and arguments (joined by
+   * line breaks); then, when the request defines tools ({@code tools}, legacy {@code functions}),
+   * one more text of every name, description and schema word they hold. The provider bills all of
+   * it as input, so all of it counts against {@code max_tokens_in} and the budget's worst case.
+   */
   public static List<String> texts(JsonNode request) {
     List<String> texts = new ArrayList<>();
     for (JsonNode message : request.path("messages")) {
-      texts.add(text(message.get("content")));
+      Pieces p = new Pieces(true);
+      message(message, p);
+      texts.add(p.text());
+    }
+    Pieces tools = new Pieces(true);
+    definitions(request, tools);
+    if (tools.chars > 0) {
+      texts.add(tools.text());
     }
     return texts;
   }
 
+  /** One message's billed text: content, then each tool call's name and arguments. */
+  private static void message(JsonNode message, Pieces out) {
+    JsonNode content = message.get("content");
+    if (content != null && content.isTextual()) {
+      out.add(content.textValue());
+    } else if (content != null && content.isArray()) {
+      for (JsonNode part : content) {
+        if (isTextPart(part)) {
+          out.append(part.get("text").textValue()); // parts concatenate, as text() does
+        }
+      }
+    }
+    for (JsonNode call : message.path("tool_calls")) {
+      function(call.path("function"), out);
+    }
+    function(message.path("function_call"), out);
+  }
+
+  private static void function(JsonNode function, Pieces out) {
+    if (function.isObject()) {
+      for (String field : new String[] {"name", "arguments"}) {
+        JsonNode v = function.get(field);
+        if (v != null && v.isTextual()) {
+          out.add(v.textValue());
+        }
+      }
+    }
+  }
+
+  /** Every field name and string of the request's tool definitions, in order. */
+  private static void definitions(JsonNode request, Pieces out) {
+    for (String field : new String[] {"tools", "functions"}) {
+      JsonNode defs = request.get(field);
+      if (defs != null && defs.isArray()) {
+        words(defs, out);
+      }
+    }
+  }
+
+  /** Depth first; JSON's nesting is bounded by the parser (Jackson's default: 1,000 levels). */
+  private static void words(JsonNode node, Pieces out) {
+    if (node.isTextual()) {
+      out.add(node.textValue());
+    } else if (node.isArray()) {
+      for (JsonNode e : node) {
+        words(e, out);
+      }
+    } else if (node.isObject()) {
+      for (var field : node.properties()) {
+        out.add(field.getKey());
+        words(field.getValue(), out);
+      }
+    }
+  }
+
   /**
-   * Prompt tokens of {@code request} for {@code route}'s model: every message's text with
-   * OpenAI's chat framing ({@link TokenCounter#countMessages}). Image and audio parts, tool
-   * definitions and message names are not counted.
+   * Texts joined by line breaks (empty ones skipped), or only their length. A text of one piece is
+   * that piece itself, not a copy (the common message: string content only).
+   */
+  private static final class Pieces {
+    private final boolean build;
+    private String single;
+    private StringBuilder joined;
+    long chars;
+    private boolean separate;
+
+    Pieces(boolean build) {
+      this.build = build;
+    }
+
+    /** A new piece, after a line break if anything came before. */
+    void add(String s) {
+      if (!s.isEmpty() && chars > 0) {
+        separate = true;
+      }
+      append(s);
+    }
+
+    /** More of the current piece. */
+    void append(String s) {
+      if (s.isEmpty()) {
+        return;
+      }
+      if (separate) {
+        chars++;
+      }
+      chars += s.length();
+      if (build) {
+        if (single == null && joined == null) {
+          single = s;
+        } else {
+          if (joined == null) {
+            joined = new StringBuilder(single);
+            single = null;
+          }
+          if (separate) {
+            joined.append('\n');
+          }
+          joined.append(s);
+        }
+      }
+      separate = false;
+    }
+
+    String text() {
+      return joined != null ? joined.toString() : single != null ? single : "";
+    }
+  }
+
+  /**
+   * Prompt tokens of {@code request} for {@code route}'s model: every text of {@link #texts} with
+   * OpenAI's chat framing ({@link TokenCounter#countMessages}). Image and audio parts and message
+   * names are not counted.
    */
   public static int promptTokens(Route route, JsonNode request) {
     return TokenCounter.forModel(route.provider().type(), route.provider().model())

@@ -31,4 +31,35 @@ class ChatMessagesTest {
     assertEquals(List.of("You are terse.", "caf\u00e9 \ud83d\ude00 two", "", "", "", ""), texts);
     assertEquals(texts.stream().mapToLong(String::length).sum(), ChatMessages.textChars(request));
   }
+
+  /**
+   * Tool calls an assistant turn made and the tools the request defines are input the provider
+   * bills: they are in the texts (so in max_tokens_in and the budget's worst case), and textChars
+   * still measures them exactly.
+   */
+  @Test
+  void toolCallsAndToolDefinitionsAreCountedText() throws Exception {
+    JsonNode request = JSON.readTree("""
+        {"messages":[
+          {"role":"user","content":"weather?"},
+          {"role":"assistant","content":null,"tool_calls":[
+            {"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{\\"city\\":\\"Oslo\\"}"}},
+            {"id":"call_2","type":"function","function":{"name":"get_time","arguments":7}}]},
+          {"role":"tool","tool_call_id":"call_1","content":"rain"},
+          {"role":"assistant","content":[{"type":"text","text":"a"},{"type":"text","text":"b"}],
+            "function_call":{"name":"legacy","arguments":"{}"}}
+        ],
+        "tools":[{"type":"function","function":{"name":"get_weather","description":"Weather now",
+          "parameters":{"type":"object","properties":{"city":{"type":"string","enum":["Oslo",""]}},"required":["city"]}}}],
+        "tool_choice":"auto"}""");
+    List<String> texts = ChatMessages.texts(request);
+    assertEquals(List.of(
+        "weather?",
+        "get_weather\n{\"city\":\"Oslo\"}\nget_time",
+        "rain",
+        "ab\nlegacy\n{}",
+        "type\nfunction\nfunction\nname\nget_weather\ndescription\nWeather now\nparameters\ntype\nobject\n"
+            + "properties\ncity\ntype\nstring\nenum\nOslo\nrequired\ncity"), texts);
+    assertEquals(texts.stream().mapToLong(String::length).sum(), ChatMessages.textChars(request));
+  }
 }

@@ -11,9 +11,11 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Walks every message text of a Chat Completions body — string content and the {@code text} of
- * text parts — once each: {@link #firstMatch} for {@code block}, {@link #scrub} (in place) for
- * {@code warn}. Other fields (tool definitions, names, image URLs) are not scanned.
+ * Walks every message text of a Chat Completions body — string content, the {@code text} of text
+ * parts, and the {@code arguments} of the tool calls an assistant turn made (a tool's answer is a
+ * {@code tool} message's content) — once each: {@link #firstMatch} for {@code block}, {@link
+ * #scrub} (in place; arguments that were JSON stay JSON) for {@code warn}. Tool definitions,
+ * function names and image URLs are not scanned.
  */
 final class PromptScrubber {
   private PromptScrubber() {}
@@ -44,7 +46,10 @@ final class PromptScrubber {
     boolean visit(ObjectNode holder, String field);
   }
 
-  /** The one walk: string {@code content}, then the {@code text} of each text part, in order. */
+  /**
+   * The one walk, message by message: string {@code content} or the {@code text} of each text part,
+   * then each tool call's {@code arguments}.
+   */
   private static void forEachText(ObjectNode body, TextField visitor) {
     for (JsonNode message : body.path("messages")) {
       if (!(message instanceof ObjectNode m)) {
@@ -63,7 +68,20 @@ final class PromptScrubber {
           }
         }
       }
+      for (JsonNode call : m.path("tool_calls")) {
+        if (!arguments(call.path("function"), visitor)) {
+          return;
+        }
+      }
+      if (!arguments(m.path("function_call"), visitor)) {
+        return;
+      }
     }
+  }
+
+  /** A function's {@code arguments}, if a string; false when the visitor stops the walk. */
+  private static boolean arguments(JsonNode function, TextField visitor) {
+    return !(function instanceof ObjectNode f && f.path("arguments").isTextual()) || visitor.visit(f, "arguments");
   }
 
   private static void scrubField(

@@ -1,0 +1,106 @@
+package dev.parapet.runtime;
+
+import static dev.parapet.runtime.SealedGateway.post;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parapet.core.config.RedactionMode;
+import dev.parapet.core.config.RedactionPattern;
+import dev.parapet.core.config.RedactionPolicy;
+import dev.parapet.runtime.testing.LeakWatch;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Tool definitions and the tool calls of earlier turns are prompt the provider bills: they count
+ * against max_tokens_in and the budget's worst case, and a secret in a call's arguments is
+ * scrubbed like one in a message. Before, a caller could put any amount of text into a tool's
+ * description, past both limits.
+ */
+class ToolTextPolicyEndToEndTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path tmp;
+
+  /** "hi" from the user, and one tool whose description is {@code words} words long. */
+  private static String withTool(int words) throws Exception {
+    ObjectNode body = JSON.createObjectNode();
+    body.putArray("messages").addObject().put("role", "user").put("content", "hi");
+    ObjectNode function = body.putArray("tools").addObject().put("type", "function").putObject("function");
+    function.put("name", "lookup").put("description", "word ".repeat(words));
+    function.putObject("parameters").put("type", "object");
+    return JSON.writeValueAsString(body);
+  }
+
+  @Test
+  void toolDefinitionsCountAgainstTheLimitAndTheBudget() throws Exception {
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.start();
+      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(), List.of(
+          SealedGateway.openAi("limited", provider.url("/v1").uri(),
+              SealedGateway.policy(200, 10, "5", true, RedactionPolicy.OFF), List.of()),
+          // $1 per 1M tokens both ways: $0.0001 covers 100 tokens of prompt and output together
+          SealedGateway.openAi("cheap", provider.url("/v1").uri(),
+              SealedGateway.policy(6000, 10, "0.0001", true, RedactionPolicy.OFF), List.of())));
+      try (Gateway g = sg.start()) {
+        HttpResponse<String> big = post(g.port(), "/routes/limited", withTool(1_000));
+        assertEquals(400, big.statusCode(), big.body());
+        assertEquals("max_tokens_in_exceeded", JSON.readTree(big.body()).path("error").path("code").asText());
+
+        HttpResponse<String> costly = post(g.port(), "/routes/cheap", withTool(150));
+        assertEquals(402, costly.statusCode(), costly.body());
+        assertEquals("budget_exceeded", JSON.readTree(costly.body()).path("error").path("code").asText());
+
+        provider.enqueue(AnswerPolicyEndToEndTest.json(SealedGateway.MODEL, "ok", "fp_1"));
+        assertEquals(200, post(g.port(), "/routes/limited", withTool(20)).statusCode(), "a small tool passes");
+        assertEquals(1, provider.getRequestCount(), "nothing was sent for the refused calls");
+      }
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
+  @Test
+  void aSecretInAnEarlierToolCallsArgumentsIsScrubbedBeforeItLeaves() throws Exception {
+    RedactionPolicy warn = new RedactionPolicy(RedactionMode.WARN, List.of(RedactionPattern.EMAIL), false);
+    ObjectNode body = JSON.createObjectNode();
+    ArrayNode messages = body.putArray("messages");
+    messages.addObject().put("role", "user").put("content", "mail the report");
+    ObjectNode assistant = messages.addObject().put("role", "assistant");
+    assistant.putNull("content");
+    assistant.putArray("tool_calls").addObject().put("id", "call_1").put("type", "function")
+        .putObject("function").put("name", "send_mail").put("arguments", "{\"to\":\"bob@example.com\"}");
+    messages.addObject().put("role", "tool").put("tool_call_id", "call_1").put("content", "sent");
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.start();
+      provider.enqueue(AnswerPolicyEndToEndTest.json(SealedGateway.MODEL, "done", "fp_1"));
+      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(), List.of(
+          SealedGateway.openAi("mail", provider.url("/v1").uri(),
+              SealedGateway.policy(6000, 50, "5", true, warn), List.of())));
+      try (Gateway g = sg.start()) {
+        HttpResponse<String> r = post(g.port(), "/routes/mail", JSON.writeValueAsString(body));
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("1", r.headers().firstValue("x-parapet-redactions").orElse(""));
+      }
+      RecordedRequest sent = provider.takeRequest(5, TimeUnit.SECONDS);
+      String upstream = sent.getBody().utf8();
+      assertFalse(upstream.contains("bob@example.com"), upstream);
+      JsonNode args = JSON.readTree(JSON.readTree(upstream).path("messages").path(1).path("tool_calls").path(0)
+          .path("function").path("arguments").asText());
+      assertEquals("[REDACTED:EMAIL]", args.path("to").asText(), "the scrubbed arguments are still JSON");
+      assertTrue(upstream.contains("send_mail"), "the function's name is left alone");
+    }
+    LeakWatch.assertNoLeaks();
+  }
+}
