@@ -96,6 +96,41 @@ class BudgetEndToEndTest {
     LeakWatch.assertNoLeaks();
   }
 
+  /**
+   * {@code n} choices may each be max_tokens long, and the provider bills them all: the worst case
+   * multiplies the output by n, so a call cannot ask for 128 answers on a hold for one. A bad n is
+   * refused before anything is held.
+   */
+  @Test
+  void theWorstCaseCoversEveryChoiceAskedFor() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.setDispatcher(worstCaseAnswers(calls));
+      provider.start();
+      long cap = 2 * WORST; // one call of n = 1 fits; one of n = 2 (PROMPT + 2 × MAX_OUT) does not
+      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(),
+          List.of(capped(provider.url("/v1").uri(), usd(cap))));
+      try (Gateway g = sg.start()) {
+        HttpResponse<String> two = post(g.port(), "/routes/remote",
+            "{\"n\":2,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertEquals(200, two.statusCode(), two.body());
+        HttpResponse<String> many = post(g.port(), "/routes/remote",
+            "{\"n\":2,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertEquals(402, many.statusCode(), many.body());
+        String message = JSON.readTree(many.body()).path("error").path("message").asText();
+        assertTrue(message.contains("worst case of $" + usd((PROMPT + 2L * MAX_OUT) * 1000L)), message);
+        for (String n : List.of("0", "129", "1.5", "\"2\"", "true", "99999999999")) {
+          HttpResponse<String> bad = post(g.port(), "/routes/remote",
+              "{\"n\":" + n + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+          assertEquals(400, bad.statusCode(), n + ": " + bad.body());
+          assertEquals("invalid_request", JSON.readTree(bad.body()).path("error").path("code").asText());
+        }
+        assertEquals(1, calls.get(), "only the call that fitted reached the provider");
+      }
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
   @Test
   void tenantCapRefusesEvenWhenTheRouteCouldPay() throws Exception {
     AtomicInteger calls = new AtomicInteger();

@@ -227,4 +227,21 @@ public final class ChatMessages {
     }
     return cap;
   }
+
+  /** OpenAI's bound on {@code n}: choices a call may ask for. */
+  public static final int MAX_CHOICES = 128;
+
+  /**
+   * How many choices the call asks for ({@code n}): each may be {@code max_tokens} long, and the
+   * provider bills them all. 1 when absent or null; the route stage refuses any other value
+   * outside 1..{@value #MAX_CHOICES}, so another one here (a call that skipped it) reads as the bound.
+   */
+  public static int choices(JsonNode request) {
+    JsonNode n = request.get("n");
+    if (n == null || n.isNull()) {
+      return 1;
+    }
+    return n.isIntegralNumber() && n.canConvertToInt() && n.intValue() >= 1 && n.intValue() <= MAX_CHOICES
+        ? n.intValue() : MAX_CHOICES;
+  }
 }

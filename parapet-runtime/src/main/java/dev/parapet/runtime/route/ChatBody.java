@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parapet.core.config.Route;
+import dev.parapet.runtime.provider.ChatMessages;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
 import java.io.IOException;
@@ -107,6 +108,11 @@ final class ChatBody {
       if (!asked.equals(route.name()) && !asked.equals(route.provider().model())) {
         throw new Invalid("this route serves one model only", true);
       }
+    }
+    JsonNode n = body.get("n");
+    if (n != null && !n.isNull() && !(n.isIntegralNumber() && n.canConvertToInt() && n.intValue() >= 1
+        && n.intValue() <= ChatMessages.MAX_CHOICES)) {
+      throw new Invalid("n: expected an integer from 1 to " + ChatMessages.MAX_CHOICES);
     }
     int cap = route.policy().maxTokensOut();
     boolean capped = capField(body, "max_tokens", cap) | capField(body, "max_completion_tokens", cap);

@@ -36,7 +36,7 @@ import java.util.concurrent.RejectedExecutionException;
  * is the one that will actually be sent (already scrubbed).
  *
  * <p>Worst case = the prompt's exact tokens × input price + the (already capped) output tokens
- * asked for × output price. The prompt is counted once per request: the token limit ahead of us
+ * asked for × the choices asked for ({@code n}) × output price. The prompt is counted once per request: the token limit ahead of us
  * hands over its count when it had to make one ({@link TokenLimitHandler#takePrompt}). A refused hold answers 402 {@code budget_exceeded} naming the scope
  * and what is left today; a full ledger or a hold the store cannot make durable answers 503. The
  * request is forwarded only after the hold is durable (its future completes on the store's
@@ -89,7 +89,9 @@ public final class BudgetHandler extends ChannelInboundHandlerAdapter {
     boolean priced = Budgets.priced(pricing);
     PromptTokens prompt = TokenLimitHandler.takePrompt(ctx.channel(), request)
         .orElseGet(() -> PromptTokens.of(TokenLimitHandler.counterFor(request), ChatMessages.texts(request.body())));
-    int maxOut = ChatMessages.maxOutputTokens(request.body()).orElse(route.policy().maxTokensOut());
+    // Each of the n choices may be max_tokens long, and the provider bills every one.
+    long maxOut = (long) ChatMessages.maxOutputTokens(request.body()).orElse(route.policy().maxTokensOut())
+        * ChatMessages.choices(request.body());
     // Counted once per request: here, unless the token limit already had to count it. A free
     // route's prompt is not counted for its sake (a row of a call without reported usage then
     // shows the count only if the token limit made one).
