@@ -206,12 +206,14 @@ public final class BudgetHandler extends ChannelInboundHandlerAdapter {
    */
   private void settle(Call call, RequestCompleted completed) {
     Charge charge = Settlement.charge(completed, call.pricing, call.promptTokens, call.hold.worstCaseNanos(), call.tally);
+    // The row first: a settlement wakes the store's writer to commit at once, and a row queued
+    // after it could miss that commit and cost the writer a second one.
+    charges.settle(call.request.requestId(), charge);
     if (charge.basis() == Charge.Basis.NONE) {
       budgets.ledger().release(call.hold);
     } else {
       budgets.ledger().settle(call.hold, charge.nanoUsd());
     }
-    charges.settle(call.request.requestId(), charge);
   }
 
   static String usd(long nanos) {
