@@ -16,6 +16,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@code java -jar parapet-runtime.jar verify-store} checks the telemetry store's hash chain
  * instead of serving (see {@link StoreVerification}): exit 0 intact, 1 broken or not checkable.
+ * {@code java -jar parapet-runtime.jar show-request <request-id>} prints that call's telemetry row
+ * as JSON (exit 0; 1 when there is none).
  *
  * <p>{@code java -XX:ArchiveClassesAtExit=parapet.jsa -jar parapet-runtime.jar train-cds} boots an
  * offline throwaway gateway, calls it and stops, so that the JVM writes a class-data archive for
@@ -28,13 +30,16 @@ public final class Main {
     if (args.length == 1 && args[0].equals("verify-store")) {
       System.exit(StoreVerification.run(System.getenv(), System.out, System.err));
     }
+    if (args.length == 2 && args[0].equals("show-request")) {
+      System.exit(StoreVerification.showRequest(args[1], System.getenv(), System.out, System.err));
+    }
     if (args.length == 1 && args[0].equals("train-cds")) {
       int code = CdsTraining.run(System.out, System.err);
       flushLogs();
       System.exit(code); // a normal exit: the JVM writes the archive now
     }
     if (args.length > 0) {
-      System.err.println("parapet: usage: java -jar parapet-runtime.jar [verify-store | train-cds]");
+      System.err.println("parapet: usage: java -jar parapet-runtime.jar [verify-store | show-request <request-id> | train-cds]");
       System.exit(2);
     }
     int code = run(System.getenv(), System.err);

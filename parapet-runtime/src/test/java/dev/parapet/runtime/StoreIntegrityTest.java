@@ -14,15 +14,20 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.JsonEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.OutputStreamAppender;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.parapet.core.budget.Cost;
+import dev.parapet.core.seal.MasterKey;
 import dev.parapet.runtime.telemetry.StoreVerification;
 import dev.parapet.runtime.testing.LeakWatch;
 import dev.parapet.runtime.testing.TestConfigs;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -181,6 +186,51 @@ class StoreIntegrityTest {
     assertFalse(Files.exists(tmp.resolve("nothing-here")), "verify-store created a store");
   }
 
+  /**
+   * {@code show-request}: one call's row by the id its answer carried, as JSON, with the figures
+   * the usage surface sums; never the prompt. An unknown id exits 1, a malformed one 2 (not echoed).
+   */
+  @Test
+  void showRequestPrintsOneCallsRowAndNothingElse() throws Exception {
+    TelemetryFixture fx = new TelemetryFixture(tmp.resolve("data"), URI.create("http://127.0.0.1:9/v1"));
+    String id;
+    JsonNode usage;
+    try (fx) {
+      fx.boot();
+      HttpResponse<String> r = fx.call(TestConfigs.TOKEN_A, "summarizer", "quarterly figures " + PROMPT_SECRET);
+      assertEquals(200, r.statusCode());
+      id = r.headers().firstValue("x-parapet-request-id").orElseThrow();
+      usage = TelemetryFixture.JSON.readTree(r.body()).path("usage");
+      TelemetryEndToEndTest.awaitRequests(fx, 1);
+    }
+    Result shown = showRequest(id, fx.env);
+    assertEquals(0, shown.code(), shown.err());
+    JsonNode row = TelemetryFixture.JSON.readTree(shown.out());
+    assertEquals(id, row.path("request_id").asText());
+    assertEquals(List.of("prod", "svc-a", "summarizer", "echo"),
+        List.of(row.path("tenant").asText(), row.path("service").asText(), row.path("route").asText(),
+            row.path("provider").asText()));
+    assertEquals(usage.path("prompt_tokens").asLong(), row.path("tokens_in").asLong());
+    assertEquals(usage.path("completion_tokens").asLong(), row.path("tokens_out").asLong());
+    long nanos = Cost.actual(TelemetryFixture.price("2", "4"), usage.path("prompt_tokens").asLong(),
+        usage.path("completion_tokens").asLong());
+    assertEquals(Cost.toUsd(nanos).toPlainString(), row.path("cost_usd").asText());
+    assertEquals(200, row.path("status").asInt());
+    assertTrue(row.path("error_code").isNull() && row.path("notes").isArray(), shown.out());
+    assertFalse(shown.out().contains(PROMPT_SECRET) || shown.out().contains("quarterly"), shown.out());
+
+    Result unknown = showRequest("0".repeat(32), fx.env);
+    assertEquals(1, unknown.code());
+    assertTrue(unknown.err().contains("no row for request"), unknown.err());
+    Result malformed = showRequest("../etc/passwd';--", fx.env);
+    assertEquals(2, malformed.code());
+    assertFalse(malformed.err().contains("passwd"), malformed.err());
+    fx.env.put("PARAPET_MASTER_KEY", MasterKey.generate(new SecureRandom()).toBase64());
+    Result wrongKey = showRequest(id, fx.env);
+    assertEquals(1, wrongKey.code());
+    assertEquals(1, wrongKey.err().lines().count(), wrongKey.err());
+  }
+
   @Test
   void aBadRetentionSettingRefusesToBoot() throws Exception {
     TelemetryFixture fx = new TelemetryFixture(tmp.resolve("data"), URI.create("http://127.0.0.1:9/v1"));
@@ -218,9 +268,17 @@ class StoreIntegrityTest {
   record Result(int code, String out, String err) {}
 
   private static Result verifyStore(Map<String, String> env) {
+    return command((out, err) -> StoreVerification.run(env, out, err));
+  }
+
+  private static Result showRequest(String id, Map<String, String> env) {
+    return command((out, err) -> StoreVerification.showRequest(id, env, out, err));
+  }
+
+  private static Result command(java.util.function.ToIntBiFunction<PrintStream, PrintStream> run) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = StoreVerification.run(env, new PrintStream(out, true, StandardCharsets.UTF_8),
+    int code = run.applyAsInt(new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8));
     return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
