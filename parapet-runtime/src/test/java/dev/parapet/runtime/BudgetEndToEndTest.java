@@ -131,6 +131,39 @@ class BudgetEndToEndTest {
     LeakWatch.assertNoLeaks();
   }
 
+  /**
+   * A route's price is what its budget and rows charge: a caller may not pick a service tier
+   * billed above it. Refused before anything is sent, the hold released; flex (billed below) and
+   * the default tiers pass.
+   */
+  @Test
+  void aCallerCannotPickATierBilledAboveTheRoutesPrice() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.setDispatcher(worstCaseAnswers(calls));
+      provider.start();
+      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(),
+          List.of(capped(provider.url("/v1").uri(), "5")));
+      try (Gateway g = sg.start()) {
+        for (String tier : List.of("\"priority\"", "\"scale\"", "\"turbo\"", "1")) {
+          HttpResponse<String> r = post(g.port(), "/routes/remote",
+              "{\"service_tier\":" + tier + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+          assertEquals(400, r.statusCode(), tier + ": " + r.body());
+          JsonNode error = JSON.readTree(r.body()).path("error");
+          assertEquals("invalid_request", error.path("code").asText());
+          assertTrue(error.path("message").asText().startsWith("service_tier:"), r.body());
+        }
+        assertEquals(0, calls.get(), "a refused tier reached the provider");
+        for (String tier : List.of("\"flex\"", "\"auto\"", "\"default\"", "null")) {
+          assertEquals(200, post(g.port(), "/routes/remote",
+              "{\"service_tier\":" + tier + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}").statusCode(), tier);
+        }
+      }
+      assertEquals(4 * WORST, SealedGateway.route(sg.spendToday(), "remote"), "the refused calls were released");
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
   @Test
   void tenantCapRefusesEvenWhenTheRouteCouldPay() throws Exception {
     AtomicInteger calls = new AtomicInteger();

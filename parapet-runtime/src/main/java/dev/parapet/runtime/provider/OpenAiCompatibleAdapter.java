@@ -8,6 +8,7 @@ import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The OpenAI Chat Completions wire format (https://platform.openai.com/docs/api-reference/chat),
@@ -24,6 +25,7 @@ public abstract class OpenAiCompatibleAdapter implements ProviderAdapter {
   @Override
   public UpstreamCall toUpstream(Route route, ObjectNode request, Optional<SecretValue> providerKey)
       throws InvalidRequestException {
+    checkServiceTier(request.get("service_tier"));
     URI uri = UpstreamUris.join(UpstreamUris.base(route), "chat/completions");
     boolean stream = Providers.isStreaming(request);
     String pinned = route.provider().model();
@@ -49,6 +51,20 @@ public abstract class OpenAiCompatibleAdapter implements ProviderAdapter {
     providerKey.filter(k -> !k.isEmpty())
         .ifPresent(k -> headers.put("authorization", "Bearer " + k.reveal()));
     return UpstreamCall.json(uri, headers, body);
+  }
+
+  /**
+   * Service tiers billed at most at the route's price ({@code flex} is billed below it). A tier
+   * billed above it ({@code priority}, and anything we do not know) is refused: a caller must not
+   * be able to make a call cost more than the price its route's budget and telemetry use.
+   */
+  static final Set<String> TIERS = Set.of("auto", "default", "flex");
+
+  private static void checkServiceTier(JsonNode tier) throws InvalidRequestException {
+    if (tier != null && !tier.isNull() && !(tier.isTextual() && TIERS.contains(tier.textValue()))) {
+      throw new InvalidRequestException("service_tier: expected auto, default or flex (a tier billed above "
+          + "the route's price, such as priority, is not allowed)");
+    }
   }
 
   /** The body is already OpenAI shape: passed through, with what the policies need read off it. */
