@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Tool definitions and the tool calls of earlier turns are prompt the provider bills: they count
  * against max_tokens_in and the budget's worst case, and a secret in a call's arguments is
- * scrubbed like one in a message. Before, a caller could put any amount of text into a tool's
+ * scrubbed like one in a message (so is one in a Predicted Outputs prediction). Before, a caller could put any amount of text into a tool's
  * description, past both limits.
  */
 class ToolTextPolicyEndToEndTest {
@@ -72,7 +72,7 @@ class ToolTextPolicyEndToEndTest {
   }
 
   @Test
-  void aSecretInAnEarlierToolCallsArgumentsIsScrubbedBeforeItLeaves() throws Exception {
+  void aSecretInAnEarlierToolCallsArgumentsOrAPredictionIsScrubbedBeforeItLeaves() throws Exception {
     RedactionPolicy warn = new RedactionPolicy(RedactionMode.WARN, List.of(RedactionPattern.EMAIL), false);
     ObjectNode body = JSON.createObjectNode();
     ArrayNode messages = body.putArray("messages");
@@ -82,6 +82,10 @@ class ToolTextPolicyEndToEndTest {
     assistant.putArray("tool_calls").addObject().put("id", "call_1").put("type", "function")
         .putObject("function").put("name", "send_mail").put("arguments", "{\"to\":\"bob@example.com\"}");
     messages.addObject().put("role", "tool").put("tool_call_id", "call_1").put("content", "sent");
+    // Predicted Outputs: the file being edited goes to the provider too; this one is long enough
+    // to be scanned off the event loop.
+    body.putObject("prediction").put("type", "content")
+        .put("content", "const owner = 'carol@example.com';\n" + "// unchanged line\n".repeat(2_000));
     try (MockWebServer provider = new MockWebServer()) {
       provider.start();
       provider.enqueue(AnswerPolicyEndToEndTest.json(SealedGateway.MODEL, "done", "fp_1"));
@@ -89,13 +93,25 @@ class ToolTextPolicyEndToEndTest {
           SealedGateway.openAi("mail", provider.url("/v1").uri(),
               SealedGateway.policy(6000, 50, "5", true, warn), List.of())));
       try (Gateway g = sg.start()) {
+        long offLoop = PolicyThreads.completedTasks();
         HttpResponse<String> r = post(g.port(), "/routes/mail", JSON.writeValueAsString(body));
+        // Off the loop: the body's parse (it is large), and, for the prediction's sake, its scan and
+        // its encoding for the provider (the prompt alone is short).
+        // (A task counts as completed just after it handed its result back: wait a moment for it.)
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (PolicyThreads.completedTasks() - offLoop < 3 && System.nanoTime() < deadline) {
+          Thread.sleep(5);
+        }
+        assertEquals(3, PolicyThreads.completedTasks() - offLoop, "a long prediction is worked on off the event loop");
         assertEquals(200, r.statusCode(), r.body());
-        assertEquals("1", r.headers().firstValue("x-parapet-redactions").orElse(""));
+        assertEquals("2", r.headers().firstValue("x-parapet-redactions").orElse(""));
       }
       RecordedRequest sent = provider.takeRequest(5, TimeUnit.SECONDS);
       String upstream = sent.getBody().utf8();
-      assertFalse(upstream.contains("bob@example.com"), upstream);
+      assertFalse(upstream.contains("bob@example.com") || upstream.contains("carol@example.com"),
+          upstream.substring(0, 400));
+      assertTrue(JSON.readTree(upstream).path("prediction").path("content").asText()
+          .startsWith("const owner = '[REDACTED:EMAIL]';"), "the prediction is scrubbed in place");
       JsonNode args = JSON.readTree(JSON.readTree(upstream).path("messages").path(1).path("tool_calls").path(0)
           .path("function").path("arguments").asText());
       assertEquals("[REDACTED:EMAIL]", args.path("to").asText(), "the scrubbed arguments are still JSON");

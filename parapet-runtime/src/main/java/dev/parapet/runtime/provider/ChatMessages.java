@@ -54,6 +54,26 @@ public final class ChatMessages {
     return chars + tools.chars;
   }
 
+  /**
+   * {@link #textChars} plus a Predicted Outputs {@code prediction}'s content: all the text a
+   * request carries that gets scanned and encoded, which decides whether that work leaves the loop.
+   * (The prediction is not prompt: it is billed only as the output it becomes.)
+   */
+  public static long bodyTextChars(JsonNode request) {
+    long chars = textChars(request);
+    JsonNode content = request.path("prediction").get("content");
+    if (content != null && content.isTextual()) {
+      chars += content.textValue().length();
+    } else if (content != null && content.isArray()) {
+      for (JsonNode part : content) {
+        if (isTextPart(part)) {
+          chars += part.get("text").textValue().length();
+        }
+      }
+    }
+    return chars;
+  }
+
   /** A content part whose text counts: {@code type: "text"} with a string {@code text}. */
   private static boolean isTextPart(JsonNode part) {
     return "text".equals(part.path("type").asText()) && part.path("text").isTextual();

@@ -13,7 +13,8 @@ import java.util.Optional;
 /**
  * Walks every message text of a Chat Completions body — string content, the {@code text} of text
  * parts, and the {@code arguments} of the tool calls an assistant turn made (a tool's answer is a
- * {@code tool} message's content) — once each: {@link #firstMatch} for {@code block}, {@link
+ * {@code tool} message's content) — and a Predicted Outputs {@code prediction}'s content (often
+ * the file being edited, sent to the provider like the prompt), once each: {@link #firstMatch} for {@code block}, {@link
  * #scrub} (in place; arguments that were JSON stay JSON) for {@code warn}. Tool definitions,
  * function names and image URLs are not scanned.
  */
@@ -48,25 +49,15 @@ final class PromptScrubber {
 
   /**
    * The one walk, message by message: string {@code content} or the {@code text} of each text part,
-   * then each tool call's {@code arguments}.
+   * then each tool call's {@code arguments}; then the prediction's content, in the same two shapes.
    */
   private static void forEachText(ObjectNode body, TextField visitor) {
     for (JsonNode message : body.path("messages")) {
       if (!(message instanceof ObjectNode m)) {
         continue;
       }
-      JsonNode content = m.get("content");
-      if (content != null && content.isTextual()) {
-        if (!visitor.visit(m, "content")) {
-          return;
-        }
-      } else if (content != null && content.isArray()) {
-        for (JsonNode part : content) {
-          if (part instanceof ObjectNode p && "text".equals(p.path("type").asText()) && p.path("text").isTextual()
-              && !visitor.visit(p, "text")) {
-            return;
-          }
-        }
+      if (!content(m, visitor)) {
+        return;
       }
       for (JsonNode call : m.path("tool_calls")) {
         if (!arguments(call.path("function"), visitor)) {
@@ -77,6 +68,26 @@ final class PromptScrubber {
         return;
       }
     }
+    if (body.path("prediction") instanceof ObjectNode prediction) {
+      content(prediction, visitor);
+    }
+  }
+
+  /** {@code holder.content}: a string, or the {@code text} of each text part; false to stop. */
+  private static boolean content(ObjectNode holder, TextField visitor) {
+    JsonNode content = holder.get("content");
+    if (content != null && content.isTextual()) {
+      return visitor.visit(holder, "content");
+    }
+    if (content != null && content.isArray()) {
+      for (JsonNode part : content) {
+        if (part instanceof ObjectNode p && "text".equals(p.path("type").asText()) && p.path("text").isTextual()
+            && !visitor.visit(p, "text")) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   /** A function's {@code arguments}, if a string; false when the visitor stops the walk. */

@@ -77,7 +77,7 @@ public final class RedactionHandler extends ChannelDuplexHandler {
   /** {@code scan} then {@code then}: off the event loop for a large prompt, here otherwise. */
   private static void run(ChannelHandlerContext ctx, GatewayRequest request, Runnable scan, Runnable then) {
     // re2j reads adversarial text at ~3 MB/s: a 4 MB body of a@a@… would hold the loop a second
-    if (ChatMessages.textChars(request.body()) > OffLoop.THRESHOLD && OffLoop.submit(ctx, request, scan, then)) {
+    if (ChatMessages.bodyTextChars(request.body()) > OffLoop.THRESHOLD && OffLoop.submit(ctx, request, scan, then)) {
       return;
     }
     scan.run(); // small (or the pool refused it): scan here
