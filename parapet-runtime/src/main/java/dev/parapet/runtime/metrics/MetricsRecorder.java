@@ -37,7 +37,7 @@ public final class MetricsRecorder extends ChannelInboundHandlerAdapter {
     if (evt instanceof RequestCompleted c && gateway(ctx, c)) {
       try {
         meters.record(c);
-        c.request().ifPresent(r -> charges.whenCharged(c, (req, u) -> costs.nanoUsd(req.route(), u), charge -> {
+        c.request().ifPresent(r -> charges.whenCharged(c, costs::nanoUsd, charge -> {
           try {
             meters.recordCharge(r, charge);
           } catch (RuntimeException e) {

@@ -21,21 +21,9 @@ public final class ChatMessages {
    * concatenated (other parts such as images contribute nothing); empty for null/absent content.
    */
   public static String text(JsonNode content) {
-    if (content == null || content.isNull()) {
-      return "";
-    }
-    if (content.isTextual()) {
-      return content.asText();
-    }
-    StringBuilder sb = new StringBuilder();
-    if (content.isArray()) {
-      for (JsonNode part : content) {
-        if (isTextPart(part)) {
-          sb.append(part.get("text").asText());
-        }
-      }
-    }
-    return sb.toString();
+    Pieces text = new Pieces(true);
+    content(content, text);
+    return text.text();
   }
 
   /**
@@ -60,22 +48,13 @@ public final class ChatMessages {
    * (The prediction is not prompt: it is billed only as the output it becomes.)
    */
   public static long bodyTextChars(JsonNode request) {
-    long chars = textChars(request);
-    JsonNode content = request.path("prediction").get("content");
-    if (content != null && content.isTextual()) {
-      chars += content.textValue().length();
-    } else if (content != null && content.isArray()) {
-      for (JsonNode part : content) {
-        if (isTextPart(part)) {
-          chars += part.get("text").textValue().length();
-        }
-      }
-    }
-    return chars;
+    Pieces prediction = new Pieces(false);
+    content(request.path("prediction").get("content"), prediction);
+    return textChars(request) + prediction.chars;
   }
 
   /** A content part whose text counts: {@code type: "text"} with a string {@code text}. */
-  private static boolean isTextPart(JsonNode part) {
+  public static boolean isTextPart(JsonNode part) {
     return "text".equals(part.path("type").asText()) && part.path("text").isTextual();
   }
 
@@ -103,25 +82,35 @@ public final class ChatMessages {
 
   /** One message's billed text: content, then each tool call's name and arguments. */
   private static void message(JsonNode message, Pieces out) {
-    JsonNode content = message.get("content");
-    if (content != null && content.isTextual()) {
-      out.add(content.textValue());
-    } else if (content != null && content.isArray()) {
-      for (JsonNode part : content) {
-        if (isTextPart(part)) {
-          out.append(part.get("text").textValue()); // parts concatenate, as text() does
-        }
-      }
-    }
+    content(message.get("content"), out);
     for (JsonNode call : message.path("tool_calls")) {
       function(call.path("function"), out);
     }
     function(message.path("function_call"), out);
   }
 
+  /**
+   * A {@code content}: the string, or its {@code text} parts concatenated into one piece (other
+   * parts such as images contribute nothing); nothing for null or absent content.
+   */
+  private static void content(JsonNode content, Pieces out) {
+    if (content != null && content.isTextual()) {
+      out.add(content.textValue());
+    } else if (content != null && content.isArray()) {
+      for (JsonNode part : content) {
+        if (isTextPart(part)) {
+          out.append(part.get("text").textValue());
+        }
+      }
+    }
+  }
+
+  private static final String[] FUNCTION_TEXTS = {"name", "arguments"};
+  private static final String[] DEFINITIONS = {"tools", "functions"};
+
   private static void function(JsonNode function, Pieces out) {
     if (function.isObject()) {
-      for (String field : new String[] {"name", "arguments"}) {
+      for (String field : FUNCTION_TEXTS) {
         JsonNode v = function.get(field);
         if (v != null && v.isTextual()) {
           out.add(v.textValue());
@@ -132,7 +121,7 @@ public final class ChatMessages {
 
   /** Every field name and string of the request's tool definitions, in order. */
   private static void definitions(JsonNode request, Pieces out) {
-    for (String field : new String[] {"tools", "functions"}) {
+    for (String field : DEFINITIONS) {
       JsonNode defs = request.get(field);
       if (defs != null && defs.isArray()) {
         words(defs, out);
@@ -261,7 +250,11 @@ public final class ChatMessages {
     if (n == null || n.isNull()) {
       return 1;
     }
-    return n.isIntegralNumber() && n.canConvertToInt() && n.intValue() >= 1 && n.intValue() <= MAX_CHOICES
-        ? n.intValue() : MAX_CHOICES;
+    return isChoiceCount(n) ? n.intValue() : MAX_CHOICES;
+  }
+
+  /** Whether {@code n} is a choice count a call may ask for: an integer from 1 to {@value #MAX_CHOICES}. */
+  public static boolean isChoiceCount(JsonNode n) {
+    return n.isIntegralNumber() && n.canConvertToInt() && n.intValue() >= 1 && n.intValue() <= MAX_CHOICES;
   }
 }

@@ -110,8 +110,7 @@ final class ChatBody {
       }
     }
     JsonNode n = body.get("n");
-    if (n != null && !n.isNull() && !(n.isIntegralNumber() && n.canConvertToInt() && n.intValue() >= 1
-        && n.intValue() <= ChatMessages.MAX_CHOICES)) {
+    if (n != null && !n.isNull() && !ChatMessages.isChoiceCount(n)) {
       throw new Invalid("n: expected an integer from 1 to " + ChatMessages.MAX_CHOICES);
     }
     int cap = route.policy().maxTokensOut();

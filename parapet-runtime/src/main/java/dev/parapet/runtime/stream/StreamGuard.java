@@ -252,9 +252,10 @@ public final class StreamGuard implements ExchangeObserver {
    */
   @Override
   public void prepareAnswer(GatewayRequest r, Translated answer) {
+    List<TextAt> texts = outputTexts(answer);
     long tokens = 0;
     if (answer.usage().isEmpty()) { // before any scrub: the provider's text is what it charges
-      for (TextAt at : outputTexts(answer)) {
+      for (TextAt at : texts) {
         tokens += counter.count(at.text());
       }
     }
@@ -262,9 +263,9 @@ public final class StreamGuard implements ExchangeObserver {
     Map<String, Integer> redacted = Map.of();
     if (outputRedactor != null) {
       if (request.route().policy().redaction().mode() == RedactionMode.BLOCK) {
-        blockedBy = firstMatch(outputRedactor, answer);
+        blockedBy = firstMatch(outputRedactor, texts);
       } else {
-        redacted = scrub(outputRedactor, answer);
+        redacted = scrub(outputRedactor, answer, texts);
       }
     }
     long carried = answer.usage().map(Usage::completionTokens).orElse(tokens);
@@ -342,8 +343,8 @@ public final class StreamGuard implements ExchangeObserver {
     }
   }
 
-  private static Optional<String> firstMatch(Redactor redactor, Translated answer) {
-    for (TextAt at : outputTexts(answer)) {
+  private static Optional<String> firstMatch(Redactor redactor, List<TextAt> texts) {
+    for (TextAt at : texts) {
       ScanResult found = redactor.scan(at.text());
       if (found.matched()) {
         return Optional.of(found.first().orElseThrow().name());
@@ -353,9 +354,9 @@ public final class StreamGuard implements ExchangeObserver {
   }
 
   /** Replaces every match in the answer's texts (tool-call arguments too); returns the count per pattern name. */
-  private static Map<String, Integer> scrub(Redactor redactor, Translated answer) {
+  private static Map<String, Integer> scrub(Redactor redactor, Translated answer, List<TextAt> texts) {
     Map<String, Integer> counts = new LinkedHashMap<>();
-    for (TextAt at : outputTexts(answer)) {
+    for (TextAt at : texts) {
       Redacted r = redactor.redact(at.text());
       if (!r.counts().isEmpty()) {
         answer.set(at.holder(), at.field(), TextNode.valueOf(r.text()));

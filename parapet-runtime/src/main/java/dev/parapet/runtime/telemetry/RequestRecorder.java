@@ -78,7 +78,7 @@ public final class RequestRecorder extends ChannelInboundHandlerAdapter {
     }
     Instant now = Instant.now();
     Optional<Service> service = caller(c, exchange); // read now: the exchange moves on
-    charges.whenCharged(c, (r, usage) -> costs.nanoUsd(r.route(), usage), charge -> {
+    charges.whenCharged(c, costs::nanoUsd, charge -> {
       try {
         store.offerRequest(requestRow(now, c, service, charge));
       } catch (RuntimeException e) {

@@ -5,6 +5,7 @@ import dev.parapet.core.config.ParapetSpec;
 import dev.parapet.core.config.Pricing;
 import dev.parapet.core.config.Route;
 import dev.parapet.core.pricing.PriceTable;
+import dev.parapet.runtime.GatewayRequest;
 import dev.parapet.runtime.provider.Usage;
 import java.util.HashMap;
 import java.util.Map;
@@ -20,6 +21,11 @@ public final class RouteCosts {
     for (Route r : spec.routes()) {
       byRoute.put(r.name(), PriceTable.effective(r.provider()));
     }
+  }
+
+  /** The cost of {@code usage} on {@code request}'s route ({@link #nanoUsd(Route, Usage)}). */
+  public long nanoUsd(GatewayRequest request, Usage usage) {
+    return nanoUsd(request.route(), usage);
   }
 
   /** The cost of {@code usage} on {@code route}, in nano-USD; 0 for a route not in the spec. */

@@ -49,13 +49,13 @@ public final class StoreVerification {
 
   /** {@code verify-store}. */
   public static int run(Map<String, String> env, PrintStream out, PrintStream err) {
-    return withStore("verify-store", env, err, store -> {
+    return withStore("verify-store", env, err, (store, dataDir) -> {
       VerificationResult result = store.verifyChain();
       if (result.ok()) {
         out.println("telemetry chain intact: " + result.rowsChecked() + " rows checked");
         return 0;
       }
-      err.println("parapet: verify-store: telemetry chain in " + Settings.fromEnv(env).dataDir() + " is broken at seq "
+      err.println("parapet: verify-store: telemetry chain in " + dataDir + " is broken at seq "
           + result.brokenAtSeq().orElse(0L) + " ("
           + result.problem().map(p -> p.name().toLowerCase(Locale.ROOT)).orElse("?") + "): " + result.detail());
       return 1;
@@ -68,7 +68,7 @@ public final class StoreVerification {
       err.println("parapet: show-request: expected a request id of 32 lower-case hex digits (x-parapet-request-id)");
       return 2;
     }
-    return withStore("show-request", env, err, store -> {
+    return withStore("show-request", env, err, (store, dataDir) -> {
       Optional<RequestRecord> row = store.request(requestId);
       if (row.isEmpty()) {
         err.println("parapet: show-request: no row for request " + requestId
@@ -104,10 +104,10 @@ public final class StoreVerification {
     }
   }
 
-  /** What a command does with the open store; returns the exit code. */
+  /** What a command does with the open store (in {@code dataDir}); returns the exit code. */
   @FunctionalInterface
   private interface StoreCommand {
-    int apply(TelemetryStore store) throws StoreException, BootException;
+    int apply(TelemetryStore store, Path dataDir) throws StoreException, BootException;
   }
 
   private static int withStore(String name, Map<String, String> env, PrintStream err, StoreCommand command) {
@@ -123,7 +123,7 @@ public final class StoreVerification {
       byte[] macKey = opened.storeMacKey().utf8();
       // Opening verifies the chain too: a break is reported by the open, in the same words.
       try (TelemetryStore store = TelemetryStore.open(dataDir, storeKey, macKey, StoreOptions.defaults())) {
-        return command.apply(store);
+        return command.apply(store, dataDir);
       } catch (StoreException e) {
         throw new BootException(e.getMessage());
       } finally {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import dev.parapet.core.config.RedactionPattern;
 import dev.parapet.core.redact.Redacted;
 import dev.parapet.core.redact.Redactor;
+import dev.parapet.runtime.provider.ChatMessages;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
@@ -14,9 +15,9 @@ import java.util.Optional;
  * Walks every message text of a Chat Completions body — string content, the {@code text} of text
  * parts, and the {@code arguments} of the tool calls an assistant turn made (a tool's answer is a
  * {@code tool} message's content) — and a Predicted Outputs {@code prediction}'s content (often
- * the file being edited, sent to the provider like the prompt), once each: {@link #firstMatch} for {@code block}, {@link
- * #scrub} (in place; arguments that were JSON stay JSON) for {@code warn}. Tool definitions,
- * function names and image URLs are not scanned.
+ * the file being edited, sent to the provider like the prompt), once each: {@link #firstMatch}
+ * for {@code block}, {@link #scrub} (in place; arguments that were JSON stay JSON) for {@code
+ * warn}. Tool definitions, function names and image URLs are not scanned.
  */
 final class PromptScrubber {
   private PromptScrubber() {}
@@ -81,8 +82,7 @@ final class PromptScrubber {
     }
     if (content != null && content.isArray()) {
       for (JsonNode part : content) {
-        if (part instanceof ObjectNode p && "text".equals(p.path("type").asText()) && p.path("text").isTextual()
-            && !visitor.visit(p, "text")) {
+        if (part instanceof ObjectNode p && ChatMessages.isTextPart(p) && !visitor.visit(p, "text")) {
           return false;
         }
       }
