@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.parapet.core.config.Route;
 import dev.parapet.core.tokens.TokenCounter;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -43,18 +45,30 @@ public final class ChatMessages {
   }
 
   /**
-   * {@link #textChars} plus a Predicted Outputs {@code prediction}'s content: all the text a
-   * request carries that gets scanned and encoded, which decides whether that work leaves the loop.
-   * (The prediction is not prompt: it is billed only as the output it becomes.)
+   * The chars of every string and field name a body holds, images and tool schemas included:
+   * what the prompt's redaction scan and the upstream encoding read, which decides whether that
+   * work leaves the event loop. Depth first; JSON's nesting is bounded by the parser.
    */
-  public static long bodyTextChars(JsonNode request) {
-    Pieces prediction = new Pieces(false);
-    content(request.path("prediction").get("content"), prediction);
-    return textChars(request) + prediction.chars;
+  public static long stringChars(JsonNode node) {
+    if (node.isTextual()) {
+      return node.textValue().length();
+    }
+    long chars = 0;
+    if (node.isObject()) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> field = it.next();
+        chars += field.getKey().length() + stringChars(field.getValue());
+      }
+    } else if (node.isArray()) {
+      for (JsonNode element : node) {
+        chars += stringChars(element);
+      }
+    }
+    return chars;
   }
 
   /** A content part whose text counts: {@code type: "text"} with a string {@code text}. */
-  public static boolean isTextPart(JsonNode part) {
+  private static boolean isTextPart(JsonNode part) {
     return "text".equals(part.path("type").asText()) && part.path("text").isTextual();
   }
 

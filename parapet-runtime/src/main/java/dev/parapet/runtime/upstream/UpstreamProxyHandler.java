@@ -103,7 +103,7 @@ public final class UpstreamProxyHandler extends ChannelInboundHandlerAdapter {
       call.fail(ParapetError.INVALID_REQUEST, e.getMessage());
       return;
     }
-    if (ChatMessages.bodyTextChars(request.body()) > OFF_LOOP_CHARS
+    if (ChatMessages.stringChars(request.body()) > OFF_LOOP_CHARS
         && offLoop(call, upstream::encoded, encoded -> send(call, adapter, encoded, callerWantsUsage))) {
       return;
     }

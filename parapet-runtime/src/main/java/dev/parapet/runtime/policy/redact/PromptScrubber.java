@@ -1,106 +1,125 @@
 package dev.parapet.runtime.policy.redact;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.parapet.core.config.RedactionPattern;
 import dev.parapet.core.redact.Redacted;
 import dev.parapet.core.redact.Redactor;
-import dev.parapet.runtime.provider.ChatMessages;
 import java.util.EnumMap;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * Walks every message text of a Chat Completions body — string content, the {@code text} of text
- * parts, and the {@code arguments} of the tool calls an assistant turn made (a tool's answer is a
- * {@code tool} message's content) — and a Predicted Outputs {@code prediction}'s content (often
- * the file being edited, sent to the provider like the prompt), once each: {@link #firstMatch}
- * for {@code block}, {@link #scrub} (in place; arguments that were JSON stay JSON) for {@code
- * warn}. Tool definitions, function names and image URLs are not scanned.
+ * Walks every string a caller's Chat Completions body sends upstream, in document order, once
+ * each: {@link #firstMatch} for {@code block}, {@link #scrub} (in place) for {@code warn}. That is
+ * the messages' texts, the {@code arguments} of earlier turns' tool calls, a tool's answer, a
+ * Predicted Outputs {@code prediction}, the tool definitions and {@code response_format}'s schema,
+ * {@code stop} sequences, and the caller's identifiers and tags ({@code user}, {@code
+ * safety_identifier}, {@code prompt_cache_key}, {@code metadata} values) — services often put an
+ * end user's e-mail in {@code user}, and a string the scan skips is a string that leaks.
+ *
+ * <p>Not scanned: field names (a scrubbed name could collide with a sibling and lose a value),
+ * {@code model} (the route pins it), and the payloads that are not text: an {@code image_url}'s
+ * URL (base64 image data, or a pre-signed URL whose {@code X-Amz-Credential} carries an {@code
+ * AKIA…} id by design), {@code input_audio.data} and {@code file.file_data}. Strings are scrubbed
+ * where they stand, so arguments that were JSON stay JSON and a schema stays a schema.
  */
 final class PromptScrubber {
   private PromptScrubber() {}
 
-  /** The pattern of the first match in message order, if any. */
+  /** The pattern of the first match in document order, if any. */
   static Optional<RedactionPattern> firstMatch(Redactor redactor, ObjectNode body) {
-    RedactionPattern[] first = new RedactionPattern[1];
-    forEachText(body, (holder, field) -> {
-      first[0] = redactor.scan(holder.get(field).asText()).first().orElse(null);
-      return first[0] == null;
-    });
-    return Optional.ofNullable(first[0]);
+    Walk<Optional<RedactionPattern>> walk = new Walk<>(Optional.empty()) {
+      @Override
+      String visit(String text) {
+        result = redactor.scan(text).first();
+        done = result.isPresent();
+        return null;
+      }
+    };
+    walk.over(body, null);
+    return walk.result;
   }
 
   /** Replaces every match in place; returns the replacements per pattern (empty if none). */
   static Map<RedactionPattern, Integer> scrub(Redactor redactor, ObjectNode body) {
-    Map<RedactionPattern, Integer> counts = new EnumMap<>(RedactionPattern.class);
-    forEachText(body, (holder, field) -> {
-      scrubField(redactor, holder, field, counts);
-      return true;
-    });
-    return counts;
+    Walk<Map<RedactionPattern, Integer>> walk = new Walk<>(new EnumMap<>(RedactionPattern.class)) {
+      @Override
+      String visit(String text) {
+        Redacted r = redactor.redact(text);
+        if (r.counts().isEmpty()) {
+          return null;
+        }
+        r.counts().forEach((p, n) -> result.merge(p, n, Integer::sum));
+        return r.text();
+      }
+    };
+    walk.over(body, null);
+    return walk.result;
   }
 
-  /** A message text: {@code holder.get(field)} is textual. Returns false to stop the walk. */
-  @FunctionalInterface
-  private interface TextField {
-    boolean visit(ObjectNode holder, String field);
-  }
+  /** One walk over a body's scanned strings, gathering a {@code result}. */
+  private abstract static class Walk<R> {
+    R result;
+    /** Set by {@link #visit} to end the walk. */
+    boolean done;
 
-  /**
-   * The one walk, message by message: string {@code content} or the {@code text} of each text part,
-   * then each tool call's {@code arguments}; then the prediction's content, in the same two shapes.
-   */
-  private static void forEachText(ObjectNode body, TextField visitor) {
-    for (JsonNode message : body.path("messages")) {
-      if (!(message instanceof ObjectNode m)) {
-        continue;
-      }
-      if (!content(m, visitor)) {
-        return;
-      }
-      for (JsonNode call : m.path("tool_calls")) {
-        if (!arguments(call.path("function"), visitor)) {
-          return;
+    Walk(R result) {
+      this.result = result;
+    }
+
+    /** Sees one scanned string; returns the string to put in its place, or null to keep it. */
+    abstract String visit(String text);
+
+    /**
+     * Depth first; JSON's nesting is bounded by the parser (Jackson's default: 1,000 levels).
+     * {@code field} is the name {@code node} stands under (an array's elements stand under the
+     * array's name); null at the top.
+     */
+    final void over(JsonNode node, String field) {
+      if (node instanceof ObjectNode object) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext() && !done; ) {
+          Map.Entry<String, JsonNode> child = it.next();
+          JsonNode value = child.getValue();
+          if (value.isTextual()) {
+            if (!skipped(field, child.getKey())) {
+              String put = visit(value.textValue());
+              if (put != null) {
+                child.setValue(TextNode.valueOf(put)); // same key: no structural change mid-walk
+              }
+            }
+          } else if (value.isContainerNode()) {
+            over(value, child.getKey());
+          }
+        }
+      } else if (node instanceof ArrayNode array) {
+        for (int i = 0; i < array.size() && !done; i++) {
+          JsonNode value = array.get(i);
+          if (value.isTextual()) {
+            String put = visit(value.textValue());
+            if (put != null) {
+              array.set(i, TextNode.valueOf(put));
+            }
+          } else if (value.isContainerNode()) {
+            over(value, field);
+          }
         }
       }
-      if (!arguments(m.path("function_call"), visitor)) {
-        return;
-      }
-    }
-    if (body.path("prediction") instanceof ObjectNode prediction) {
-      content(prediction, visitor);
     }
   }
 
-  /** {@code holder.content}: a string, or the {@code text} of each text part; false to stop. */
-  private static boolean content(ObjectNode holder, TextField visitor) {
-    JsonNode content = holder.get("content");
-    if (content != null && content.isTextual()) {
-      return visitor.visit(holder, "content");
-    }
-    if (content != null && content.isArray()) {
-      for (JsonNode part : content) {
-        if (part instanceof ObjectNode p && ChatMessages.isTextPart(p) && !visitor.visit(p, "text")) {
-          return false;
-        }
-      }
-    }
-    return true;
-  }
-
-  /** A function's {@code arguments}, if a string; false when the visitor stops the walk. */
-  private static boolean arguments(JsonNode function, TextField visitor) {
-    return !(function instanceof ObjectNode f && f.path("arguments").isTextual()) || visitor.visit(f, "arguments");
-  }
-
-  private static void scrubField(
-      Redactor redactor, ObjectNode holder, String field, Map<RedactionPattern, Integer> counts) {
-    Redacted r = redactor.redact(holder.get(field).asText());
-    if (!r.counts().isEmpty()) {
-      holder.set(field, TextNode.valueOf(r.text()));
-      r.counts().forEach((p, n) -> counts.merge(p, n, Integer::sum));
-    }
+  /** A string that is not text: the pinned model, or an image, audio or file payload. */
+  private static boolean skipped(String parent, String name) {
+    return switch (name) {
+      case "model" -> parent == null;
+      case "image_url" -> true; // a bare string image_url part (some OpenAI-compatible servers)
+      case "url" -> "image_url".equals(parent);
+      case "data" -> "input_audio".equals(parent);
+      case "file_data" -> "file".equals(parent);
+      default -> false;
+    };
   }
 }

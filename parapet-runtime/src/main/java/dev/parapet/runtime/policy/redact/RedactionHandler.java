@@ -23,8 +23,9 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The first handler of the policy group: the route's {@code redaction} over every message text,
- * with the linear-time {@link Redactor} (re2j, one pass per text). First, so that the token limit
+ * The first handler of the policy group: the route's {@code redaction} over every string the
+ * caller sends upstream ({@link PromptScrubber} says which), with the linear-time {@link Redactor}
+ * (one pass per string). First, so that the token limit
  * and the budget count the prompt that will actually be sent, and so that a blocked prompt costs
  * nothing else.
  *
@@ -77,7 +78,7 @@ public final class RedactionHandler extends ChannelDuplexHandler {
   /** {@code scan} then {@code then}: off the event loop for a large prompt, here otherwise. */
   private static void run(ChannelHandlerContext ctx, GatewayRequest request, Runnable scan, Runnable then) {
     // re2j reads adversarial text at ~3 MB/s: a 4 MB body of a@a@… would hold the loop a second
-    if (ChatMessages.bodyTextChars(request.body()) > OffLoop.THRESHOLD && OffLoop.submit(ctx, request, scan, then)) {
+    if (ChatMessages.stringChars(request.body()) > OffLoop.THRESHOLD && OffLoop.submit(ctx, request, scan, then)) {
       return;
     }
     scan.run(); // small (or the pool refused it): scan here
@@ -91,7 +92,7 @@ public final class RedactionHandler extends ChannelDuplexHandler {
     }
     events.record(request, EventKind.REDACTION_BLOCKED, Map.of("pattern", match.get().name()));
     PolicyRefusals.refuse(ctx, request, ParapetError.REDACTION_BLOCKED,
-        "the prompt matches redaction pattern " + match.get().name() + " and route " + request.route().name()
+        "the request matches redaction pattern " + match.get().name() + " and route " + request.route().name()
             + " blocks it");
   }
 
