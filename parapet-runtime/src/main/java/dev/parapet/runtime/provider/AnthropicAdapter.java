@@ -1,6 +1,7 @@
 package dev.parapet.runtime.provider;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parapet.core.config.ProviderType;
 import dev.parapet.core.config.Route;
@@ -52,8 +53,10 @@ public final class AnthropicAdapter implements ProviderAdapter {
 
   /**
    * An Anthropic {@code message} as an OpenAI {@code chat.completion}: the text blocks
-   * concatenated into one assistant message, the stop reason mapped, cache tokens counted as
-   * prompt tokens (they are input the caller pays for).
+   * concatenated into one assistant message, each {@code tool_use} block as a {@code tool_calls}
+   * entry (its input as the {@code arguments} string; the content is null when the model only
+   * called tools, as OpenAI sends it), the stop reason mapped, cache tokens counted as prompt
+   * tokens (they are input the caller pays for). Other blocks (thinking) are not the answer.
    */
   @Override
   public Translated translateResponse(Route route, ObjectNode upstreamBody)
@@ -67,13 +70,23 @@ public final class AnthropicAdapter implements ProviderAdapter {
       throw new ProviderProtocolException(what + ": content missing or not an array");
     }
     StringBuilder text = new StringBuilder();
+    ArrayNode toolCalls = Json.NODES.arrayNode();
     for (JsonNode block : content) {
-      if ("text".equals(block.path("type").asText())) {
+      String type = block.path("type").asText();
+      if ("text".equals(type)) {
         JsonNode t = block.get("text");
         if (t == null || !t.isTextual()) {
           throw new ProviderProtocolException(what + ": a text block without text");
         }
         text.append(t.asText());
+      } else if ("tool_use".equals(type)) {
+        JsonNode id = block.get("id");
+        JsonNode name = block.get("name");
+        JsonNode input = block.get("input");
+        if (id == null || !id.isTextual() || name == null || !name.isTextual() || input == null || !input.isObject()) {
+          throw new ProviderProtocolException(what + ": a tool_use block without a string id and name and an object input");
+        }
+        toolCalls.add(OpenAiChunks.toolCall(id.textValue(), name.textValue(), Json.write(input)));
       }
     }
     Optional<String> model = Json.text(upstreamBody, "model");
@@ -84,9 +97,12 @@ public final class AnthropicAdapter implements ProviderAdapter {
         id,
         clock.instant().getEpochSecond(),
         model.orElse(route.provider().model()),
-        text.toString(),
+        text.isEmpty() && !toolCalls.isEmpty() ? null : text.toString(),
         finishReason(upstreamBody.path("stop_reason").asText("end_turn")),
         usage.orElse(Usage.ZERO));
+    if (!toolCalls.isEmpty()) {
+      ((ObjectNode) body.path("choices").path(0).path("message")).set("tool_calls", toolCalls);
+    }
     if (usage.isEmpty()) {
       body.remove("usage");
     }

@@ -25,14 +25,20 @@ import java.util.regex.Pattern;
  *       concatenated), because Anthropic requires user and assistant turns to alternate and the
  *       merge keeps every word the caller sent, in order. Empty text is dropped (Anthropic
  *       rejects empty text blocks); a turn left with nothing is refused.
+ *   <li>Tools: {@code tools} (functions) become Anthropic tools ({@code parameters} as {@code
+ *       input_schema}); {@code tool_choice} {@code auto}/{@code none}/{@code required}/a named
+ *       function becomes {@code auto}/{@code none}/{@code any}/{@code tool}, and {@code
+ *       parallel_tool_calls: false} its {@code disable_parallel_tool_use}; an assistant turn's
+ *       {@code tool_calls} become {@code tool_use} blocks (their {@code arguments} must be a JSON
+ *       object), and a {@code tool} message becomes a {@code tool_result} block in a user turn.
  *   <li>{@code max_tokens}/{@code max_completion_tokens} (the smaller), {@code temperature}
  *       (Anthropic's range is 0..1, OpenAI's 0..2: above 1 is refused, not clamped),
  *       {@code top_p}, {@code stop} (string or list) as {@code stop_sequences}, {@code stream},
  *       and {@code user} as {@code metadata.user_id}.
  * </ul>
  *
- * <p>Anything else that would change the answer (tools, {@code n > 1}, logprobs, response
- * formats other than text, penalties, seeds, audio...) is refused with the field's name rather
+ * <p>Anything else that would change the answer ({@code n > 1}, logprobs, response formats other
+ * than text, penalties, seeds, audio, legacy {@code functions}, strict tool schemas...) is refused with the field's name rather
  * than silently dropped; so are fields we do not know, as OpenAI itself refuses unknown
  * arguments. Fields without effect on the answer are ignored.
  */
@@ -42,12 +48,12 @@ final class AnthropicRequests {
 
   /** OpenAI fields that change nothing Anthropic could honour or that we handle elsewhere. */
   private static final Set<String> IGNORED = Set.of(
-      "model", "messages", "stream_options", "parallel_tool_calls", "store", "metadata",
-      "service_tier");
+      "model", "messages", "stream_options", "store", "metadata", "service_tier");
 
   /** OpenAI fields we translate. */
   private static final Set<String> TRANSLATED = Set.of(
-      "max_tokens", "max_completion_tokens", "temperature", "top_p", "stop", "stream", "user");
+      "max_tokens", "max_completion_tokens", "temperature", "top_p", "stop", "stream", "user",
+      "tools", "tool_choice", "parallel_tool_calls");
 
   /** Fields harmless at their neutral value, refused otherwise. */
   private static final Map<String, Predicate<JsonNode>> NEUTRAL = Map.of(
@@ -57,9 +63,7 @@ final class AnthropicRequests {
       "frequency_penalty", v -> v.isNumber() && v.asDouble() == 0,
       "logit_bias", v -> v.isObject() && v.isEmpty(),
       "response_format", v -> "text".equals(v.path("type").asText()),
-      "modalities", v -> v.isArray() && v.size() == 1 && "text".equals(v.get(0).asText()),
-      "tools", v -> v.isArray() && v.isEmpty(),
-      "tool_choice", v -> "none".equals(v.asText()));
+      "modalities", v -> v.isArray() && v.size() == 1 && "text".equals(v.get(0).asText()));
 
   private static final Pattern DATA_URL =
       Pattern.compile("data:(image/(?:jpeg|png|gif|webp));base64,([A-Za-z0-9+/=\\s]+)");
@@ -95,6 +99,7 @@ final class AnthropicRequests {
       body.set("top_p", topP);
     }
     translateStop(request.get("stop"), body);
+    AnthropicTools.translate(request, body);
     if (Providers.isStreaming(request)) {
       body.put("stream", true);
     }
@@ -143,26 +148,30 @@ final class AnthropicRequests {
             system.add(text);
           }
         }
-        case "user", "assistant" -> {
-          if (message.has("tool_calls") && !message.get("tool_calls").isNull()) {
-            throw new InvalidRequestException(where + ".tool_calls: not supported on an anthropic route");
-          }
+        case "user", "assistant", "tool" -> {
           if (message.has("function_call") && !message.get("function_call").isNull()) {
-            throw new InvalidRequestException(where + ".function_call: not supported on an anthropic route");
+            throw new InvalidRequestException(where + ".function_call: not supported on an anthropic route "
+                + "(use tool_calls)");
           }
-          ArrayNode blocks = role.equals(lastRole) ? lastBlocks : Json.NODES.arrayNode();
-          contentBlocks(message.get("content"), where, role, blocks);
-          if (!role.equals(lastRole)) {
+          String turnRole = role.equals("tool") ? "user" : role; // a tool's result is the user's turn
+          ArrayNode blocks = turnRole.equals(lastRole) ? lastBlocks : Json.NODES.arrayNode();
+          if (role.equals("tool")) {
+            AnthropicTools.result(message, where, blocks);
+          } else {
+            contentBlocks(message.get("content"), where, role, blocks);
+            AnthropicTools.calls(message, where, role, blocks);
+          }
+          if (!turnRole.equals(lastRole)) {
             ObjectNode turn = out.addObject();
-            turn.put("role", role);
+            turn.put("role", turnRole);
             turn.set("content", blocks);
-            lastRole = role;
+            lastRole = turnRole;
             lastBlocks = blocks;
           }
         }
         default -> throw new InvalidRequestException(
             where + ".role: " + (role.isEmpty() ? "missing" : "'" + safe(role) + "'")
-                + " (expected: system, developer, user or assistant on an anthropic route)");
+                + " (expected: system, developer, user, assistant or tool on an anthropic route)");
       }
     }
     if (out.isEmpty()) {
@@ -196,7 +205,7 @@ final class AnthropicRequests {
   private static void contentBlocks(JsonNode content, String where, String role, ArrayNode blocks)
       throws InvalidRequestException {
     if (content == null || content.isNull()) {
-      return; // e.g. an assistant turn that only carried tool calls; refused above
+      return; // e.g. an assistant turn that only carried tool calls
     }
     if (content.isTextual()) {
       addText(blocks, content.asText());
@@ -274,7 +283,7 @@ final class AnthropicRequests {
   }
 
   /** A caller-supplied token for an error message: short and printable, never raw bytes. */
-  private static String safe(String s) {
+  static String safe(String s) {
     String cut = s.length() > 32 ? s.substring(0, 32) + "..." : s;
     return cut.replaceAll("[^A-Za-z0-9_.-]", "?");
   }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -15,11 +16,15 @@ import java.util.Optional;
  *   <li>{@code message_start}: model and input usage; the first chunk, {@code delta: {role:
  *       "assistant", content: ""}};
  *   <li>{@code content_block_delta} of type {@code text_delta}: a chunk with {@code delta.content};
- *       other deltas (thinking, citations, tool input) are not text and are skipped;
+ *   <li>{@code content_block_start} of a {@code tool_use} block: a chunk opening the next entry
+ *       of {@code delta.tool_calls} (its id, name and empty arguments), and each {@code
+ *       input_json_delta} of that block a chunk extending its {@code arguments}, as OpenAI
+ *       streams a tool call; other deltas (thinking, citations) are not the answer and are skipped;
  *   <li>{@code message_delta}: the finish chunk from {@code stop_reason}; its {@code usage} is
  *       cumulative;
  *   <li>{@code message_stop}: the usage chunk (if the caller asked), then {@code [DONE]};
- *   <li>{@code ping}, {@code content_block_start/stop} and event types added later are ignored,
+ *   <li>{@code ping}, other {@code content_block_start}s, {@code content_block_stop} and event
+ *       types added later are ignored,
  *       as the streaming doc asks of clients;
  *   <li>{@code error} (e.g. {@code overloaded_error} mid-stream) ends the stream as an upstream
  *       error.
@@ -42,6 +47,9 @@ final class AnthropicStreamTranslator implements StreamTranslator {
   private boolean usageSeen;
   private boolean finishSent;
   private boolean finished;
+  /** Tool call index (in OpenAI's numbering) by Anthropic content block index; -1 for other blocks. */
+  private int[] toolCallOfBlock = new int[0];
+  private int toolCalls;
 
   AnthropicStreamTranslator(Clock clock, boolean callerWantsUsage) {
     this.clock = clock;
@@ -63,12 +71,13 @@ final class AnthropicStreamTranslator implements StreamTranslator {
     String type = json.path("type").asText("");
     return switch (type) {
       case "message_start" -> messageStart(json);
+      case "content_block_start" -> contentStart(json);
       case "content_block_delta" -> contentDelta(json);
       case "message_delta" -> messageDelta(json);
       case "message_stop" -> messageStop();
       case "error" -> throw new ProviderProtocolException(WHAT + ": provider sent an error event");
       case "" -> throw new ProviderProtocolException(WHAT + " event: type missing");
-      default -> List.of(); // ping, content_block_start/stop, future event types
+      default -> List.of(); // ping, content_block_stop, future event types
     };
   }
 
@@ -87,9 +96,48 @@ final class AnthropicStreamTranslator implements StreamTranslator {
     return List.of(chunks.role());
   }
 
+  /** Anthropic numbers its answer's content blocks from 0; a stream has at most this many. */
+  private static final int MAX_BLOCKS = 4096;
+
+  private List<StreamChunk> contentStart(ObjectNode json) throws ProviderProtocolException {
+    requireStarted("content_block_start");
+    JsonNode block = json.path("content_block");
+    if (!"tool_use".equals(block.path("type").asText())) {
+      return List.of();
+    }
+    int index = blockIndex(json, "content_block_start");
+    JsonNode id = block.get("id");
+    JsonNode name = block.get("name");
+    if (id == null || !id.isTextual() || name == null || !name.isTextual()) {
+      throw new ProviderProtocolException(WHAT + ": a tool_use block without a string id and name");
+    }
+    if (index < toolCallOfBlock.length && toolCallOfBlock[index] >= 0) {
+      throw new ProviderProtocolException(WHAT + ": content block " + index + " started twice");
+    }
+    if (index >= toolCallOfBlock.length) {
+      int old = toolCallOfBlock.length;
+      toolCallOfBlock = Arrays.copyOf(toolCallOfBlock, Math.max(index + 1, old * 2));
+      Arrays.fill(toolCallOfBlock, old, toolCallOfBlock.length, -1);
+    }
+    toolCallOfBlock[index] = toolCalls++;
+    return List.of(chunks.toolCallStart(toolCallOfBlock[index], id.textValue(), name.textValue()));
+  }
+
+  private int blockIndex(ObjectNode json, String type) throws ProviderProtocolException {
+    JsonNode index = json.get("index");
+    if (index == null || !index.canConvertToInt() || !index.isIntegralNumber() || index.intValue() < 0
+        || index.intValue() >= MAX_BLOCKS) {
+      throw new ProviderProtocolException(WHAT + ": " + type + " without a block index from 0 to " + (MAX_BLOCKS - 1));
+    }
+    return index.intValue();
+  }
+
   private List<StreamChunk> contentDelta(ObjectNode json) throws ProviderProtocolException {
     requireStarted("content_block_delta");
     JsonNode delta = json.path("delta");
+    if ("input_json_delta".equals(delta.path("type").asText())) {
+      return toolInput(json, delta);
+    }
     if (!"text_delta".equals(delta.path("type").asText())) {
       return List.of();
     }
@@ -101,6 +149,21 @@ final class AnthropicStreamTranslator implements StreamTranslator {
       return List.of();
     }
     return List.of(chunks.content(text.asText()));
+  }
+
+  private List<StreamChunk> toolInput(ObjectNode json, JsonNode delta) throws ProviderProtocolException {
+    int index = blockIndex(json, "input_json_delta");
+    if (index >= toolCallOfBlock.length || toolCallOfBlock[index] < 0) {
+      throw new ProviderProtocolException(WHAT + ": input_json_delta for a block that is no tool_use");
+    }
+    JsonNode partial = delta.get("partial_json");
+    if (partial == null || !partial.isTextual()) {
+      throw new ProviderProtocolException(WHAT + ": input_json_delta without partial_json");
+    }
+    if (partial.textValue().isEmpty()) {
+      return List.of();
+    }
+    return List.of(chunks.toolArguments(toolCallOfBlock[index], partial.textValue()));
   }
 
   private List<StreamChunk> messageDelta(ObjectNode json) throws ProviderProtocolException {

@@ -37,6 +37,45 @@ final class OpenAiChunks {
     return choiceChunk(delta, null, Optional.of(text));
   }
 
+  /**
+   * The chunk that opens tool call {@code index} of the answer: its id and name, and empty
+   * arguments, which {@link #toolArguments} chunks then extend (as OpenAI streams them).
+   */
+  StreamChunk toolCallStart(int index, String callId, String name) {
+    ObjectNode call = Json.NODES.objectNode().put("index", index);
+    call.setAll(toolCall(callId, name, ""));
+    return toolCallChunk(call, "");
+  }
+
+  /** More of tool call {@code index}'s arguments. */
+  StreamChunk toolArguments(int index, String arguments) {
+    ObjectNode call = Json.NODES.objectNode();
+    call.put("index", index);
+    call.putObject("function").put("arguments", arguments);
+    return toolCallChunk(call, arguments);
+  }
+
+  private StreamChunk toolCallChunk(ObjectNode call, String arguments) {
+    ObjectNode delta = Json.NODES.objectNode();
+    delta.putArray("tool_calls").add(call);
+    ObjectNode chunk = base();
+    ObjectNode choice = chunk.putArray("choices").addObject();
+    choice.put("index", 0);
+    choice.set("delta", delta);
+    choice.putNull("finish_reason");
+    return StreamChunk.of(chunk, summary(Optional.empty(), 1,
+        List.of(new ChunkSummary.Choice(0, Optional.empty(), false, arguments))));
+  }
+
+  /** One OpenAI {@code tool_calls} entry: {@code {id, type: function, function: {name, arguments}}}. */
+  static ObjectNode toolCall(String callId, String name, String arguments) {
+    ObjectNode call = Json.NODES.objectNode();
+    call.put("id", callId);
+    call.put("type", "function");
+    call.putObject("function").put("name", name).put("arguments", arguments);
+    return call;
+  }
+
   /** The chunk carrying the finish reason, with an empty delta as OpenAI sends it. */
   StreamChunk finish(String finishReason) {
     return choiceChunk(Json.NODES.objectNode(), finishReason, Optional.empty());
@@ -87,7 +126,7 @@ final class OpenAiChunks {
     return node;
   }
 
-  /** A complete {@code chat.completion} with one assistant choice. */
+  /** A complete {@code chat.completion} with one assistant choice; {@code content} may be null. */
   static ObjectNode completion(
       String id, long created, String model, String content, String finishReason, Usage usage) {
     ObjectNode body = Json.NODES.objectNode();

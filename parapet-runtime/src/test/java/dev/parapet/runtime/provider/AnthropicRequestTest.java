@@ -12,6 +12,7 @@ import dev.parapet.core.config.ProviderType;
 import dev.parapet.core.config.Route;
 import dev.parapet.core.seal.SecretValue;
 import java.net.URI;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -84,7 +85,6 @@ class AnthropicRequestTest {
   @Test
   void unsupportedFieldsAreRefusedByName() {
     String msgs = "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]";
-    assertRefused("tools", "{" + msgs + ",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]}");
     assertRefused("n", "{" + msgs + ",\"n\":2}");
     assertRefused("logprobs", "{" + msgs + ",\"logprobs\":true}");
     assertRefused("response_format", "{" + msgs + ",\"response_format\":{\"type\":\"json_object\"}}");
@@ -95,12 +95,96 @@ class AnthropicRequestTest {
     assertRefused("stop", "{" + msgs + ",\"stop\":[1]}");
     assertRefused("max_tokens: expected a positive integer", "{" + msgs + ",\"max_tokens\":0}");
     assertRefused("max_completion_tokens", "{" + msgs + ",\"max_completion_tokens\":\"9\"}");
-    assertRefused("messages[0].role", "{\"messages\":[{\"role\":\"tool\",\"content\":\"x\",\"tool_call_id\":\"c\"}]}");
-    assertRefused("messages[0].tool_calls", "{\"messages\":[{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[]}]}");
+    assertRefused("messages[0].role", "{\"messages\":[{\"role\":\"function\",\"content\":\"x\",\"name\":\"f\"}]}");
+    assertRefused("has no content", "{\"messages\":[{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[]}]}");
     assertRefused("messages[0].content[0].type", "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"input_audio\"}]}]}");
     assertRefused("messages: expected a non-empty array", "{\"messages\":[]}");
     assertRefused("at least one user or assistant", "{\"messages\":[{\"role\":\"system\",\"content\":\"s\"}]}");
     assertRefused("has no content", "{\"messages\":[{\"role\":\"user\",\"content\":\"\"}]}");
+  }
+
+  /** An OpenAI tool-calling conversation, as Anthropic's tool use. */
+  @Test
+  void toolsChoicesCallsAndResultsTranslate() throws Exception {
+    JsonNode out = translate("""
+        {"messages":[
+          {"role":"user","content":"weather in Paris and Oslo?"},
+          {"role":"assistant","content":"Looking.","tool_calls":[
+            {"id":"call_1","type":"function","function":{"name":"weather","arguments":"{\\"city\\":\\"Paris\\"}"}},
+            {"id":"call_2","type":"function","function":{"name":"weather","arguments":"{\\"city\\":\\"Oslo\\"}"}}]},
+          {"role":"tool","tool_call_id":"call_1","content":"18C"},
+          {"role":"tool","tool_call_id":"call_2","content":[{"type":"text","text":"4C"}]},
+          {"role":"user","content":"and tomorrow?"},
+          {"role":"assistant","content":null,"tool_calls":[
+            {"id":"call_3","type":"function","function":{"name":"clock","arguments":""}}]},
+          {"role":"tool","tool_call_id":"call_3","content":""}],
+         "tools":[
+          {"type":"function","function":{"name":"weather","description":"Current weather",
+            "parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}},
+          {"type":"function","function":{"name":"clock","strict":false}}],
+         "tool_choice":"required","parallel_tool_calls":false}""");
+    assertEquals(Json.MAPPER.readTree("""
+        [{"name":"weather","description":"Current weather",
+          "input_schema":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}},
+         {"name":"clock","input_schema":{"type":"object","properties":{}}}]"""), out.get("tools"));
+    assertEquals(Json.MAPPER.readTree("{\"type\":\"any\",\"disable_parallel_tool_use\":true}"), out.get("tool_choice"));
+    assertEquals(Json.MAPPER.readTree("""
+        [{"role":"user","content":[{"type":"text","text":"weather in Paris and Oslo?"}]},
+         {"role":"assistant","content":[{"type":"text","text":"Looking."},
+           {"type":"tool_use","id":"call_1","name":"weather","input":{"city":"Paris"}},
+           {"type":"tool_use","id":"call_2","name":"weather","input":{"city":"Oslo"}}]},
+         {"role":"user","content":[{"type":"tool_result","tool_use_id":"call_1","content":"18C"},
+           {"type":"tool_result","tool_use_id":"call_2","content":"4C"},
+           {"type":"text","text":"and tomorrow?"}]},
+         {"role":"assistant","content":[{"type":"tool_use","id":"call_3","name":"clock","input":{}}]},
+         {"role":"user","content":[{"type":"tool_result","tool_use_id":"call_3"}]}]"""), out.get("messages"));
+
+    String tools = "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]";
+    String msgs = "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]";
+    assertEquals(Json.MAPPER.readTree("{\"type\":\"tool\",\"name\":\"f\"}"), translate("{" + msgs + "," + tools
+        + ",\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"f\"}}}").get("tool_choice"));
+    assertEquals(Json.MAPPER.readTree("{\"type\":\"none\"}"),
+        translate("{" + msgs + "," + tools + ",\"tool_choice\":\"none\",\"parallel_tool_calls\":false}").get("tool_choice"));
+    assertEquals(Json.MAPPER.readTree("{\"type\":\"auto\",\"disable_parallel_tool_use\":true}"),
+        translate("{" + msgs + "," + tools + ",\"parallel_tool_calls\":false}").get("tool_choice"));
+    assertFalse(translate("{" + msgs + "," + tools + ",\"parallel_tool_calls\":true}").has("tool_choice"));
+  }
+
+  @Test
+  void badToolShapesAreRefusedByPathNeverByValue() {
+    String msgs = "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]";
+    String tools = "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]";
+    assertRefused("tools[0].type", "{" + msgs + ",\"tools\":[{\"type\":\"custom\",\"custom\":{\"name\":\"f\"}}]}");
+    assertRefused("tools[0].function.name", "{" + msgs + ",\"tools\":[{\"type\":\"function\",\"function\":{}}]}");
+    assertRefused("tools[0].function.parameters",
+        "{" + msgs + ",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":[]}}]}");
+    assertRefused("tools[0].function.strict",
+        "{" + msgs + ",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"strict\":true}}]}");
+    assertRefused("tools: expected an array", "{" + msgs + ",\"tools\":{}}");
+    assertRefused("tool_choice: requires tools", "{" + msgs + ",\"tool_choice\":\"required\"}");
+    assertRefused("tool_choice: expected", "{" + msgs + "," + tools + ",\"tool_choice\":\"sometimes\"}");
+    assertRefused("tool_choice.function.name: not one of",
+        "{" + msgs + "," + tools + ",\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"g\"}}}");
+    assertRefused("parallel_tool_calls", "{" + msgs + "," + tools + ",\"parallel_tool_calls\":\"no\"}");
+    assertRefused("functions", "{" + msgs + ",\"functions\":[{\"name\":\"f\"}]}");
+    assertRefused("messages[0].function_call",
+        "{\"messages\":[{\"role\":\"assistant\",\"content\":null,\"function_call\":{\"name\":\"f\",\"arguments\":\"{}\"}}]}");
+    assertRefused("messages[0].tool_calls: only in assistant messages",
+        "{\"messages\":[{\"role\":\"user\",\"content\":\"x\",\"tool_calls\":[]}]}");
+    assertRefused("messages[1].tool_call_id", "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"},"
+        + "{\"role\":\"tool\",\"content\":\"r\"}]}");
+    assertRefused("messages[1].content: only text parts", "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"},"
+        + "{\"role\":\"tool\",\"tool_call_id\":\"c\",\"content\":[{\"type\":\"image_url\"}]}]}");
+    assertRefused("messages[0].tool_calls[0].id", "{\"messages\":[{\"role\":\"assistant\",\"tool_calls\":["
+        + "{\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]}]}");
+    // arguments that are not one JSON object: refused by path; the value (here a key) never echoed
+    for (String args : List.of("{\\\"key\\\":\\\"sk-live-0123456789abcdefghij\\\"", "[1]",
+        "{} sk-live-0123456789abcdefghij", "7")) {
+      InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> anthropic.toUpstream(route,
+          json("{\"messages\":[{\"role\":\"assistant\",\"tool_calls\":[{\"id\":\"c\",\"type\":\"function\","
+              + "\"function\":{\"name\":\"f\",\"arguments\":\"" + args + "\"}}]}]}"), key));
+      assertEquals("messages[0].tool_calls[0].function.arguments: expected a JSON object", e.getMessage(), args);
+    }
   }
 
   @Test

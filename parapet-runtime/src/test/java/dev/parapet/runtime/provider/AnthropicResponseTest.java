@@ -153,6 +153,127 @@ class AnthropicResponseTest {
   }
 
   @Test
+  void toolUseBlocksBecomeToolCalls() throws Exception {
+    Translated t = anthropic.translateResponse(route, json("{\"id\":\"msg_2\",\"type\":\"message\","
+        + "\"role\":\"assistant\",\"model\":\"" + MODEL + "\",\"content\":["
+        + "{\"type\":\"thinking\",\"thinking\":\"hmm\",\"signature\":\"s\"},"
+        + "{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"weather\",\"input\":{\"city\":\"Paris\"}},"
+        + "{\"type\":\"tool_use\",\"id\":\"toolu_2\",\"name\":\"clock\",\"input\":{}}],"
+        + "\"stop_reason\":\"tool_use\",\"usage\":{\"input_tokens\":10,\"output_tokens\":5}}"));
+    assertEquals("{\"id\":\"chatcmpl-msg_2\",\"object\":\"chat.completion\",\"created\":1700000000,"
+        + "\"model\":\"" + MODEL + "\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+        + "\"content\":null,\"tool_calls\":["
+        + "{\"id\":\"toolu_1\",\"type\":\"function\",\"function\":{\"name\":\"weather\",\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}},"
+        + "{\"id\":\"toolu_2\",\"type\":\"function\",\"function\":{\"name\":\"clock\",\"arguments\":\"{}\"}}]},"
+        + "\"finish_reason\":\"tool_calls\"}],"
+        + "\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":5,\"total_tokens\":15}}", Json.write(t.body()));
+    // with text before the call, the text stays the content
+    Translated both = anthropic.translateResponse(route, json("{\"id\":\"m\",\"content\":["
+        + "{\"type\":\"text\",\"text\":\"Checking.\"},"
+        + "{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"clock\",\"input\":{}}],\"stop_reason\":\"tool_use\"}"));
+    assertEquals("Checking.", both.body().at("/choices/0/message/content").asText());
+    assertEquals("toolu_1", both.body().at("/choices/0/message/tool_calls/0/id").asText());
+    for (String bad : List.of("{\"type\":\"tool_use\",\"name\":\"f\",\"input\":{}}",
+        "{\"type\":\"tool_use\",\"id\":\"t\",\"input\":{}}", "{\"type\":\"tool_use\",\"id\":\"t\",\"name\":\"f\",\"input\":[]}")) {
+      assertThrows(ProviderProtocolException.class, () -> anthropic.translateResponse(route,
+          json("{\"id\":\"m\",\"content\":[" + bad + "],\"stop_reason\":\"tool_use\"}")), bad);
+    }
+  }
+
+  private static final String TOOL_STREAM = """
+      event: message_start
+      data: {"type":"message_start","message":{"id":"msg_t","type":"message","role":"assistant","model":"%s","content":[],"usage":{"input_tokens":50,"output_tokens":1}}}
+
+      event: content_block_start
+      data: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}
+
+      event: content_block_delta
+      data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Checking."}}
+
+      event: content_block_stop
+      data: {"type":"content_block_stop","index":0}
+
+      event: content_block_start
+      data: {"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"toolu_1","name":"weather","input":{}}}
+
+      event: content_block_delta
+      data: {"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":""}}
+
+      event: content_block_delta
+      data: {"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\\"city\\": \\"Pa"}}
+
+      event: content_block_delta
+      data: {"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"ris\\"}"}}
+
+      event: content_block_stop
+      data: {"type":"content_block_stop","index":1}
+
+      event: content_block_start
+      data: {"type":"content_block_start","index":2,"content_block":{"type":"tool_use","id":"toolu_2","name":"clock","input":{}}}
+
+      event: content_block_delta
+      data: {"type":"content_block_delta","index":2,"delta":{"type":"input_json_delta","partial_json":"{}"}}
+
+      event: content_block_stop
+      data: {"type":"content_block_stop","index":2}
+
+      event: message_delta
+      data: {"type":"message_delta","delta":{"stop_reason":"tool_use","stop_sequence":null},"usage":{"output_tokens":40}}
+
+      event: message_stop
+      data: {"type":"message_stop"}
+
+      """.formatted(MODEL);
+
+  @Test
+  void streamedToolUseBecomesToolCallDeltas() throws Exception {
+    StreamTranslator t = anthropic.newStreamTranslator(route, false);
+    String head = "{\"id\":\"chatcmpl-msg_t\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,"
+        + "\"model\":\"" + MODEL + "\",\"choices\":[{\"index\":0,\"delta\":";
+    List<StreamChunk> chunks = chunks(t, TOOL_STREAM);
+    List<String> out = StreamChunks.jsonOf(chunks);
+    assertEquals(List.of(
+        head + "{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}",
+        head + "{\"content\":\"Checking.\"},\"finish_reason\":null}]}",
+        head + "{\"tool_calls\":[{\"index\":0,\"id\":\"toolu_1\",\"type\":\"function\","
+            + "\"function\":{\"name\":\"weather\",\"arguments\":\"\"}}]},\"finish_reason\":null}]}",
+        head + "{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"city\\\": \\\"Pa\"}}]},\"finish_reason\":null}]}",
+        head + "{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"ris\\\"}\"}}]},\"finish_reason\":null}]}",
+        head + "{\"tool_calls\":[{\"index\":1,\"id\":\"toolu_2\",\"type\":\"function\","
+            + "\"function\":{\"name\":\"clock\",\"arguments\":\"\"}}]},\"finish_reason\":null}]}",
+        head + "{\"tool_calls\":[{\"index\":1,\"function\":{\"arguments\":\"{}\"}}]},\"finish_reason\":null}]}",
+        head + "{},\"finish_reason\":\"tool_calls\"}]}",
+        "[DONE]"), out);
+    // what the stream guard reads: the arguments are billed output, scanned and counted like text
+    StringBuilder arguments = new StringBuilder();
+    chunks.forEach(c -> c.summary().choices().forEach(ch -> arguments.append(ch.otherText())));
+    assertEquals("{\"city\": \"Paris\"}{}", arguments.toString());
+    assertEquals(Optional.of(new Usage(50, 40)), t.usage());
+  }
+
+  @Test
+  void malformedToolUseEventsAreProtocolErrors() throws Exception {
+    String start = TOOL_STREAM.substring(0, TOOL_STREAM.indexOf("event: content_block_start"));
+    for (String bad : List.of(
+        // a delta for a block never started as tool_use
+        "{\"type\":\"content_block_delta\",\"index\":5,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{}\"}}",
+        "{\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"tool_use\",\"name\":\"f\"}}",
+        "{\"type\":\"content_block_start\",\"index\":-1,\"content_block\":{\"type\":\"tool_use\",\"id\":\"t\",\"name\":\"f\"}}",
+        "{\"type\":\"content_block_start\",\"index\":99999,\"content_block\":{\"type\":\"tool_use\",\"id\":\"t\",\"name\":\"f\"}}")) {
+      StreamTranslator t = anthropic.newStreamTranslator(route, false);
+      run(t, start);
+      assertThrows(ProviderProtocolException.class, () -> t.onEvent(SseEvent.data(bad)), bad);
+    }
+    StreamTranslator twice = anthropic.newStreamTranslator(route, false);
+    run(twice, start);
+    String open = "{\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"tool_use\",\"id\":\"t\",\"name\":\"f\"}}";
+    twice.onEvent(SseEvent.data(open));
+    assertThrows(ProviderProtocolException.class, () -> twice.onEvent(SseEvent.data(open)));
+    assertThrows(ProviderProtocolException.class, () -> twice.onEvent(SseEvent.data(
+        "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\"}}")));
+  }
+
+  @Test
   void unknownEventsAndNonTextDeltasAreIgnored() throws Exception {
     StreamTranslator t = anthropic.newStreamTranslator(route, false);
     run(t, STREAM.substring(0, STREAM.indexOf("event: content_block_start")));
@@ -162,12 +283,16 @@ class AnthropicResponseTest {
   }
 
   private static List<String> run(StreamTranslator t, String wire) throws ProviderProtocolException {
+    return StreamChunks.jsonOf(chunks(t, wire));
+  }
+
+  private static List<StreamChunk> chunks(StreamTranslator t, String wire) throws ProviderProtocolException {
     SseParser parser = new SseParser();
     ByteBuf in = Unpooled.copiedBuffer(wire, StandardCharsets.UTF_8);
-    List<String> out = new ArrayList<>();
+    List<StreamChunk> out = new ArrayList<>();
     try {
       for (SseEvent e : parser.feed(in)) {
-        out.addAll(StreamChunks.jsonOf(t.onEvent(e)));
+        out.addAll(t.onEvent(e));
       }
     } finally {
       in.release();

@@ -1,0 +1,205 @@
+package dev.parapet.runtime.provider;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * OpenAI function calling as Anthropic tool use (https://docs.anthropic.com/en/docs/agents-and-tools/tool-use),
+ * for {@link AnthropicRequests}. Every shape is checked and a bad one refused with its path, never
+ * its value: Anthropic would refuse it too, after a hold and a round trip.
+ */
+final class AnthropicTools {
+  /** Tool-call arguments as JSON: the whole string must be one value. */
+  private static final ObjectReader ARGUMENTS =
+      Json.MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+  private AnthropicTools() {}
+
+  /** {@code tools}, {@code tool_choice} and {@code parallel_tool_calls} onto {@code body}. */
+  static void translate(ObjectNode request, ObjectNode body) throws InvalidRequestException {
+    ArrayNode tools = tools(request.get("tools"));
+    ObjectNode choice = choice(request.get("tool_choice"));
+    JsonNode parallel = request.get("parallel_tool_calls");
+    if (parallel != null && !parallel.isNull() && !parallel.isBoolean()) {
+      throw new InvalidRequestException("parallel_tool_calls: expected a boolean");
+    }
+    if (tools.isEmpty()) {
+      if (choice != null && !"none".equals(choice.path("type").asText())) {
+        throw new InvalidRequestException("tool_choice: requires tools");
+      }
+      return; // no tools: tool_choice none and parallel_tool_calls change nothing
+    }
+    body.set("tools", tools);
+    if (choice != null && "tool".equals(choice.path("type").asText())) {
+      String name = choice.path("name").asText();
+      boolean known = false;
+      for (JsonNode tool : tools) {
+        known |= tool.path("name").asText().equals(name);
+      }
+      if (!known) {
+        throw new InvalidRequestException("tool_choice.function.name: not one of the request's tools");
+      }
+    }
+    boolean serial = parallel != null && parallel.isBoolean() && !parallel.booleanValue();
+    if (serial && (choice == null || !"none".equals(choice.path("type").asText()))) {
+      choice = choice == null ? Json.NODES.objectNode().put("type", "auto") : choice;
+      choice.put("disable_parallel_tool_use", true);
+    }
+    if (choice != null) {
+      body.set("tool_choice", choice);
+    }
+  }
+
+  /** OpenAI {@code tools} (functions only) as Anthropic's; empty when absent. */
+  private static ArrayNode tools(JsonNode tools) throws InvalidRequestException {
+    ArrayNode out = Json.NODES.arrayNode();
+    if (tools == null || tools.isNull()) {
+      return out;
+    }
+    if (!tools.isArray()) {
+      throw new InvalidRequestException("tools: expected an array");
+    }
+    for (int i = 0; i < tools.size(); i++) {
+      String where = "tools[" + i + "]";
+      JsonNode tool = tools.get(i);
+      if (!"function".equals(tool.path("type").asText())) {
+        throw new InvalidRequestException(where + ".type: expected function on an anthropic route");
+      }
+      JsonNode function = tool.path("function");
+      ObjectNode t = out.addObject();
+      t.put("name", name(function.get("name"), where + ".function.name"));
+      JsonNode description = function.get("description");
+      if (description != null && !description.isNull()) {
+        if (!description.isTextual()) {
+          throw new InvalidRequestException(where + ".function.description: expected a string");
+        }
+        t.set("description", description);
+      }
+      JsonNode parameters = function.get("parameters");
+      if (parameters != null && !parameters.isNull() && !parameters.isObject()) {
+        throw new InvalidRequestException(where + ".function.parameters: expected a JSON Schema object");
+      }
+      // OpenAI lets a function take no parameters; Anthropic needs a schema
+      t.set("input_schema", parameters != null && parameters.isObject()
+          ? parameters
+          : Json.NODES.objectNode().put("type", "object").set("properties", Json.NODES.objectNode()));
+      JsonNode strict = function.get("strict");
+      if (strict != null && !strict.isNull() && !(strict.isBoolean() && !strict.booleanValue())) {
+        throw new InvalidRequestException(where + ".function.strict: not supported on an anthropic route "
+            + "(except false)");
+      }
+    }
+    return out;
+  }
+
+  /** OpenAI's {@code tool_choice} as Anthropic's; null when absent. */
+  private static ObjectNode choice(JsonNode choice) throws InvalidRequestException {
+    if (choice == null || choice.isNull()) {
+      return null;
+    }
+    if (choice.isTextual()) {
+      String type = switch (choice.textValue()) {
+        case "auto" -> "auto";
+        case "none" -> "none";
+        case "required" -> "any";
+        default -> throw new InvalidRequestException("tool_choice: expected auto, none, required or a function");
+      };
+      return Json.NODES.objectNode().put("type", type);
+    }
+    if (choice.isObject() && "function".equals(choice.path("type").asText())) {
+      return Json.NODES.objectNode().put("type", "tool")
+          .put("name", name(choice.path("function").get("name"), "tool_choice.function.name"));
+    }
+    throw new InvalidRequestException("tool_choice: expected auto, none, required or a function");
+  }
+
+  /**
+   * An assistant turn's {@code tool_calls} as {@code tool_use} blocks after its text: the {@code
+   * arguments} string is parsed, Anthropic takes the input as an object.
+   */
+  static void calls(JsonNode message, String where, String role, ArrayNode blocks) throws InvalidRequestException {
+    JsonNode calls = message.get("tool_calls");
+    if (calls == null || calls.isNull()) {
+      return;
+    }
+    if (!role.equals("assistant")) {
+      throw new InvalidRequestException(where + ".tool_calls: only in assistant messages");
+    }
+    if (!calls.isArray()) {
+      throw new InvalidRequestException(where + ".tool_calls: expected an array");
+    }
+    for (int c = 0; c < calls.size(); c++) {
+      String at = where + ".tool_calls[" + c + "]";
+      JsonNode call = calls.get(c);
+      if (!"function".equals(call.path("type").asText("function"))) {
+        throw new InvalidRequestException(at + ".type: expected function");
+      }
+      ObjectNode block = blocks.addObject();
+      block.put("type", "tool_use");
+      block.put("id", id(call.get("id"), at + ".id"));
+      JsonNode function = call.path("function");
+      block.put("name", name(function.get("name"), at + ".function.name"));
+      block.set("input", arguments(function.get("arguments"), at + ".function.arguments"));
+    }
+  }
+
+  /** A {@code tool} message as a {@code tool_result} block answering its call. */
+  static void result(JsonNode message, String where, ArrayNode blocks) throws InvalidRequestException {
+    JsonNode content = message.get("content");
+    if (content != null && !content.isNull() && !content.isTextual()) {
+      if (!content.isArray()) {
+        throw new InvalidRequestException(where + ".content: expected a string or an array of text parts");
+      }
+      for (JsonNode part : content) {
+        if (!"text".equals(part.path("type").asText()) || !part.path("text").isTextual()) {
+          throw new InvalidRequestException(where + ".content: only text parts are allowed in a tool message");
+        }
+      }
+    }
+    ObjectNode block = blocks.addObject();
+    block.put("type", "tool_result");
+    block.put("tool_use_id", id(message.get("tool_call_id"), where + ".tool_call_id"));
+    String text = ChatMessages.text(content);
+    if (!text.isEmpty()) {
+      block.put("content", text);
+    }
+  }
+
+  private static String name(JsonNode name, String where) throws InvalidRequestException {
+    if (name == null || !name.isTextual() || name.textValue().isEmpty()) {
+      throw new InvalidRequestException(where + ": expected a non-empty string");
+    }
+    return name.textValue();
+  }
+
+  private static String id(JsonNode id, String where) throws InvalidRequestException {
+    if (id == null || !id.isTextual() || id.textValue().isEmpty()) {
+      throw new InvalidRequestException(where + ": expected a non-empty string");
+    }
+    return id.textValue();
+  }
+
+  /** The arguments string as the object Anthropic takes; an empty string is no arguments. */
+  private static ObjectNode arguments(JsonNode arguments, String where) throws InvalidRequestException {
+    if (arguments == null || arguments.isNull() || arguments.isTextual() && arguments.textValue().isBlank()) {
+      return Json.NODES.objectNode();
+    }
+    if (!arguments.isTextual()) {
+      throw new InvalidRequestException(where + ": expected a string of JSON");
+    }
+    JsonNode parsed;
+    try {
+      parsed = ARGUMENTS.readTree(arguments.textValue());
+    } catch (JsonProcessingException e) {
+      parsed = null; // the parser's message quotes the input: never echoed
+    }
+    if (!(parsed instanceof ObjectNode object)) {
+      throw new InvalidRequestException(where + ": expected a JSON object");
+    }
+    return object;
+  }
+}

@@ -1,0 +1,168 @@
+package dev.parapet.runtime;
+
+import static dev.parapet.runtime.SealedGateway.post;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.parapet.core.config.ProviderSpec;
+import dev.parapet.core.config.ProviderType;
+import dev.parapet.core.config.RedactionMode;
+import dev.parapet.core.config.RedactionPattern;
+import dev.parapet.core.config.RedactionPolicy;
+import dev.parapet.core.config.Route;
+import dev.parapet.runtime.testing.LeakWatch;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An OpenAI caller uses tools on an anthropic route: the tools, the earlier calls and their
+ * results reach Anthropic as tool use; Anthropic's tool_use comes back as OpenAI tool_calls, whole
+ * or streamed; and the answer's tool input is scanned and billed like text, as on an openai route.
+ */
+class AnthropicToolsEndToEndTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String MODEL = "claude-sonnet-4-20250514";
+
+  @TempDir Path tmp;
+
+  private static Route claude(String name, URI base, RedactionPolicy redaction) {
+    return new Route(name, "prod", new ProviderSpec(ProviderType.ANTHROPIC, MODEL, Optional.of("OPENAI_KEY"),
+        Optional.of(base), List.of(), Optional.of(SealedGateway.ONE_USD_PER_1M), 5_000),
+        SealedGateway.policy(6000, 200, "5", true, redaction));
+  }
+
+  private static final String CONVERSATION = """
+      {"max_tokens":100,"messages":[
+        {"role":"user","content":"weather in Paris?"},
+        {"role":"assistant","content":null,"tool_calls":[
+          {"id":"toolu_1","type":"function","function":{"name":"weather","arguments":"{\\"city\\":\\"Paris\\"}"}}]},
+        {"role":"tool","tool_call_id":"toolu_1","content":"18C, ask carol@example.com"},
+        {"role":"user","content":"mail it to the team"}],
+       "tools":[{"type":"function","function":{"name":"weather","description":"Current weather",
+           "parameters":{"type":"object","properties":{"city":{"type":"string"}}}}},
+         {"type":"function","function":{"name":"send_mail","parameters":{"type":"object",
+           "properties":{"to":{"type":"string"},"body":{"type":"string"}}}}}],
+       "tool_choice":"auto"%s}""";
+
+  @Test
+  void aToolConversationRoundTripsAndTheAnswersInputIsScrubbed() throws Exception {
+    RedactionPolicy warn = new RedactionPolicy(RedactionMode.WARN, List.of(RedactionPattern.EMAIL), true);
+    String answer = "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"" + MODEL + "\","
+        + "\"content\":[{\"type\":\"tool_use\",\"id\":\"toolu_2\",\"name\":\"send_mail\","
+        + "\"input\":{\"to\":\"dave@example.com\",\"body\":\"18C in Paris\"}}],"
+        + "\"stop_reason\":\"tool_use\",\"usage\":{\"input_tokens\":120,\"output_tokens\":30}}";
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.start();
+      provider.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/json").body(answer).build());
+      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(),
+          List.of(claude("claude", provider.url("/v1").uri(), warn)));
+      try (Gateway g = sg.start()) {
+        HttpResponse<String> r = post(g.port(), "/routes/claude", CONVERSATION.formatted(""));
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode message = JSON.readTree(r.body()).path("choices").path(0).path("message");
+        assertTrue(message.path("content").isNull(), r.body());
+        JsonNode call = message.path("tool_calls").path(0);
+        assertEquals("toolu_2", call.path("id").asText());
+        assertEquals("send_mail", call.path("function").path("name").asText());
+        JsonNode args = JSON.readTree(call.path("function").path("arguments").asText());
+        assertEquals("[REDACTED:EMAIL]", args.path("to").asText(), "the model's tool input is scanned, and stays JSON");
+        assertEquals("18C in Paris", args.path("body").asText());
+        assertEquals("tool_calls", JSON.readTree(r.body()).path("choices").path(0).path("finish_reason").asText());
+        assertEquals("1", r.headers().firstValue("x-parapet-redactions").orElse(""), "the tool result was scrubbed");
+      }
+      RecordedRequest sent = provider.takeRequest(5, TimeUnit.SECONDS);
+      assertEquals("/v1/messages", sent.getTarget());
+      JsonNode up = JSON.readTree(sent.getBody().utf8());
+      assertEquals(JSON.readTree("""
+          [{"name":"weather","description":"Current weather",
+            "input_schema":{"type":"object","properties":{"city":{"type":"string"}}}},
+           {"name":"send_mail","input_schema":{"type":"object",
+            "properties":{"to":{"type":"string"},"body":{"type":"string"}}}}]"""), up.path("tools"));
+      assertEquals(JSON.readTree("{\"type\":\"auto\"}"), up.path("tool_choice"));
+      assertEquals(JSON.readTree("""
+          [{"role":"user","content":[{"type":"text","text":"weather in Paris?"}]},
+           {"role":"assistant","content":[{"type":"tool_use","id":"toolu_1","name":"weather","input":{"city":"Paris"}}]},
+           {"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_1","content":"18C, ask [REDACTED:EMAIL]"},
+             {"type":"text","text":"mail it to the team"}]}]"""), up.path("messages"));
+      assertEquals(150_000L, SealedGateway.route(sg.spendToday(), "claude"), "settled on the reported usage");
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
+  private static String event(String type, String data) {
+    return "event: " + type + "\ndata: " + data + "\n\n";
+  }
+
+  private static String inputDelta(String partial) throws Exception {
+    return event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
+        + "{\"type\":\"input_json_delta\",\"partial_json\":" + JSON.writeValueAsString(partial) + "}}");
+  }
+
+  @Test
+  void aStreamedToolCallArrivesAsDeltasAndAnAddressInItsInputCutsTheStream() throws Exception {
+    RedactionPolicy block = new RedactionPolicy(RedactionMode.BLOCK, List.of(RedactionPattern.EMAIL), true);
+    String start = event("message_start", "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_2\",\"type\":\"message\","
+        + "\"role\":\"assistant\",\"model\":\"" + MODEL + "\",\"content\":[],\"usage\":{\"input_tokens\":120,\"output_tokens\":1}}}")
+        + event("content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":"
+        + "{\"type\":\"tool_use\",\"id\":\"toolu_3\",\"name\":\"send_mail\",\"input\":{}}}");
+    String end = event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}")
+        + event("message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\"},\"usage\":{\"output_tokens\":25}}")
+        + event("message_stop", "{\"type\":\"message_stop\"}");
+    String clean = start + inputDelta("{\"to\": \"the team\", ") + inputDelta("\"body\": \"18C\"}") + end;
+    String leaking = start + inputDelta("{\"to\": \"dave") + inputDelta("@exam") + inputDelta("ple.com\", ")
+        + inputDelta("\"body\": \"secret plans\"}") + end;
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.start();
+      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(),
+          List.of(claude("claude", provider.url("/v1").uri(), block)));
+      String streamed = CONVERSATION.formatted(",\"stream\":true").replace("carol@example.com", "carol");
+      try (Gateway g = sg.start()) {
+        provider.enqueue(new MockResponse.Builder().addHeader("Content-Type", "text/event-stream")
+            .chunkedBody(clean, 50).build());
+        HttpResponse<String> ok = post(g.port(), "/routes/claude", streamed);
+        assertEquals(200, ok.statusCode(), ok.body());
+        StringBuilder arguments = new StringBuilder();
+        String finish = null;
+        for (String line : ok.body().split("\n")) {
+          if (!line.startsWith("data: {")) {
+            continue;
+          }
+          JsonNode choice = JSON.readTree(line.substring(6)).path("choices").path(0);
+          JsonNode call = choice.path("delta").path("tool_calls").path(0);
+          if (call.has("id")) {
+            assertEquals("toolu_3", call.path("id").asText());
+            assertEquals("send_mail", call.path("function").path("name").asText());
+          }
+          arguments.append(call.path("function").path("arguments").asText(""));
+          finish = choice.path("finish_reason").isTextual() ? choice.path("finish_reason").asText() : finish;
+        }
+        assertEquals("{\"to\": \"the team\", \"body\": \"18C\"}", arguments.toString());
+        assertEquals("tool_calls", finish);
+        assertTrue(ok.body().endsWith("data: [DONE]\n\n"), ok.body());
+
+        provider.enqueue(new MockResponse.Builder().addHeader("Content-Type", "text/event-stream")
+            .chunkedBody(leaking, 50).build());
+        HttpResponse<String> cut = post(g.port(), "/routes/claude", streamed);
+        assertEquals(200, cut.statusCode());
+        assertTrue(cut.body().contains("\"code\":\"stream_truncated\""), cut.body());
+        assertFalse(cut.body().contains("ple.com") || cut.body().contains("secret plans"), cut.body());
+      }
+      JsonNode sent = JSON.readTree(provider.takeRequest(5, TimeUnit.SECONDS).getBody().utf8());
+      assertTrue(sent.path("stream").asBoolean());
+      assertEquals("send_mail", sent.path("tools").path(1).path("name").asText());
+    }
+    LeakWatch.assertNoLeaks();
+  }
+}
