@@ -47,8 +47,7 @@ public final class AnthropicAdapter implements ProviderAdapter {
     headers.put("anthropic-version", API_VERSION);
     headers.put("user-agent", OpenAiCompatibleAdapter.USER_AGENT);
     providerKey.filter(k -> !k.isEmpty()).ifPresent(k -> headers.put("x-api-key", k.reveal()));
-    return new UpstreamCall(
-        UpstreamUris.join(UpstreamUris.base(route), "messages"), headers, Json.writeBytes(body));
+    return UpstreamCall.json(UpstreamUris.join(UpstreamUris.base(route), "messages"), headers, body);
   }
 
   /**

@@ -8,8 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Translates an OpenAI Chat Completions request into an Anthropic Messages request
@@ -64,9 +62,6 @@ final class AnthropicRequests {
       "logit_bias", v -> v.isObject() && v.isEmpty(),
       "response_format", v -> "text".equals(v.path("type").asText()),
       "modalities", v -> v.isArray() && v.size() == 1 && "text".equals(v.get(0).asText()));
-
-  private static final Pattern DATA_URL =
-      Pattern.compile("data:(image/(?:jpeg|png|gif|webp));base64,([A-Za-z0-9+/=\\s]+)");
 
   private AnthropicRequests() {}
 
@@ -243,10 +238,23 @@ final class AnthropicRequests {
     }
   }
 
-  /** An OpenAI {@code data:} image URL as an Anthropic base64 image block. */
+  /** The image types Anthropic reads. */
+  private static final List<String> IMAGE_TYPES = List.of("image/jpeg", "image/png", "image/gif", "image/webp");
+
+  /**
+   * An OpenAI {@code data:} image URL as an Anthropic base64 image block: one pass over the data
+   * (no regex on a caller's megabytes), whitespace dropped, anything else not base64 refused.
+   */
   private static ObjectNode image(String url, String where) throws InvalidRequestException {
-    Matcher m = DATA_URL.matcher(url);
-    if (!m.matches()) {
+    String type = null;
+    for (String t : IMAGE_TYPES) {
+      if (url.startsWith("data:" + t + ";base64,")) {
+        type = t;
+      }
+    }
+    int start = type == null ? url.length() : "data:".length() + type.length() + ";base64,".length();
+    String data = base64(url, start);
+    if (data.isEmpty()) {
       throw new InvalidRequestException(where + ".image_url.url: expected a base64 data: URL of "
           + "image/jpeg, image/png, image/gif or image/webp (remote image URLs are not sent to anthropic)");
     }
@@ -254,9 +262,29 @@ final class AnthropicRequests {
     block.put("type", "image");
     ObjectNode source = block.putObject("source");
     source.put("type", "base64");
-    source.put("media_type", m.group(1));
-    source.put("data", m.group(2).replaceAll("\\s", ""));
+    source.put("media_type", type);
+    source.put("data", data);
     return block;
+  }
+
+  /** {@code url} from {@code start} without whitespace; empty if anything else is not base64. */
+  private static String base64(String url, int start) {
+    StringBuilder kept = null; // only when there is whitespace to drop
+    for (int i = start; i < url.length(); i++) {
+      char c = url.charAt(i);
+      if (c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=') {
+        if (kept != null) {
+          kept.append(c);
+        }
+      } else if (c == ' ' || c == '\t' || c == '\n' || c == '\u000B' || c == '\f' || c == '\r') {
+        if (kept == null) {
+          kept = new StringBuilder(url.length() - start).append(url, start, i);
+        }
+      } else {
+        return "";
+      }
+    }
+    return kept != null ? kept.toString() : url.substring(start);
   }
 
   private static void translateStop(JsonNode stop, ObjectNode body) throws InvalidRequestException {

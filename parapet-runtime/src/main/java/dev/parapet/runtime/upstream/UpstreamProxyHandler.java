@@ -92,22 +92,40 @@ public final class UpstreamProxyHandler extends ChannelInboundHandlerAdapter {
     call.guarded(PROCESSING_FAILED, step);
   }
 
+  /** The provider's request, or why the adapter refused the caller's. */
+  private record Prepared(UpstreamCall upstream, String invalid) {}
+
+  /**
+   * Builds the provider's request: on this loop for a small body (encoded when written), on the
+   * policy threads for a large one, translated (an anthropic route's tree, its images checked)
+   * and encoded there, so the loop only copies bytes.
+   */
   private void forward(ProxiedCall call) {
     GatewayRequest request = call.request;
     ProviderAdapter adapter = providers.adapters().apply(request.route().provider().type());
     boolean callerWantsUsage = Providers.callerWantsUsage(request.body()); // before any rewrite
-    UpstreamCall upstream;
-    try {
-      upstream = adapter.toUpstream(request.route(), request.body(), call.providerKey);
-    } catch (InvalidRequestException e) {
-      call.fail(ParapetError.INVALID_REQUEST, e.getMessage());
-      return;
-    }
     if (ChatMessages.stringChars(request.body()) > OFF_LOOP_CHARS
-        && offLoop(call, upstream::encoded, encoded -> send(call, adapter, encoded, callerWantsUsage))) {
+        && offLoop(call, () -> prepare(adapter, call, true), p -> send(call, adapter, p, callerWantsUsage))) {
       return;
     }
-    send(call, adapter, upstream, callerWantsUsage);
+    send(call, adapter, prepare(adapter, call, false), callerWantsUsage);
+  }
+
+  private static Prepared prepare(ProviderAdapter adapter, ProxiedCall call, boolean encode) {
+    try {
+      UpstreamCall upstream = adapter.toUpstream(call.request.route(), call.request.body(), call.providerKey);
+      return new Prepared(encode ? upstream.encoded() : upstream, null);
+    } catch (InvalidRequestException e) {
+      return new Prepared(null, e.getMessage());
+    }
+  }
+
+  private void send(ProxiedCall call, ProviderAdapter adapter, Prepared prepared, boolean callerWantsUsage) {
+    if (prepared.invalid() != null) {
+      call.fail(ParapetError.INVALID_REQUEST, prepared.invalid());
+      return;
+    }
+    send(call, adapter, prepared.upstream(), callerWantsUsage);
   }
 
   /**

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parapet.core.config.ProviderType;
 import dev.parapet.core.tokens.TokenCounter;
@@ -112,6 +113,56 @@ class LargeRequestEncodeTest {
     assertEquals(200, http.send(post(UpstreamProxyHandlerTest.ASK), HttpResponse.BodyHandlers.ofString()).statusCode());
     assertEquals("hello", JSON.readTree(provider.received.poll(5, TimeUnit.SECONDS).body())
         .path("messages").path(0).path("content").asText());
+  }
+
+  /**
+   * An anthropic route's request is a translation: for a large body (here a 40 KB image) it is
+   * built, its image checked, and encoded on a policy thread, and a refusal found there (an image
+   * type Anthropic does not read) comes back as 400 from there.
+   */
+  @Test
+  void aLargeAnthropicRequestIsTranslatedOffTheLoopRefusalsToo() throws Exception {
+    String answer = "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"" + TestGateway.MODEL
+        + "\",\"content\":[{\"type\":\"text\",\"text\":\"a cat\"}],\"stop_reason\":\"end_turn\","
+        + "\"usage\":{\"input_tokens\":5,\"output_tokens\":2}}";
+    try (FakeProvider claude = new FakeProvider((req, c) -> c.full(200, "application/json", answer))) {
+      gateway.routes.put("claude", TestGateway.route("claude", ProviderType.ANTHROPIC,
+          Optional.of(claude.baseUrl("http", "127.0.0.1")), 10_000));
+      String base64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB\n".repeat(1_300);
+      for (String type : List.of("image/bmp", "image/png")) {
+        String body = JSON.writeValueAsString(JSON.createObjectNode().put("max_tokens", 20).set("messages",
+            JSON.createArrayNode().add(JSON.createObjectNode().put("role", "user").set("content", JSON.createArrayNode()
+                .add(JSON.createObjectNode().put("type", "text").put("text", "what is this?"))
+                .add(JSON.createObjectNode().put("type", "image_url").set("image_url",
+                    JSON.createObjectNode().put("url", "data:" + type + ";base64," + base64)))))));
+        HeldWork held = new HeldWork().hold(); // one per request: a HeldWork holds once
+        UpstreamProxyHandler.beforeOffLoopWorkForTest = held;
+        CompletableFuture<HttpResponse<String>> waiting = http.sendAsync(HttpRequest.newBuilder(gateway.uri("claude"))
+            .timeout(Duration.ofSeconds(20)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+            HttpResponse.BodyHandlers.ofString());
+        try {
+          assertTrue(held.awaitHeld(), type + ": the translation went to a policy thread");
+          assertTrue(held.threads.poll().startsWith("parapet-policy"));
+          assertFalse(waiting.isDone(), type + ": nothing is answered before the translation");
+          assertNull(claude.received.poll(), "nothing is sent before the translation");
+        } finally {
+          held.release();
+        }
+        HttpResponse<String> r = waiting.get(20, TimeUnit.SECONDS);
+        if (type.equals("image/bmp")) {
+          assertEquals(400, r.statusCode(), r.body());
+          assertTrue(r.body().contains("messages[0].content[1].image_url.url"), r.body());
+          assertEquals(400, gateway.nextCompleted().status());
+        } else {
+          assertEquals(200, r.statusCode(), r.body());
+          JsonNode source = JSON.readTree(claude.received.poll(5, TimeUnit.SECONDS).body())
+              .at("/messages/0/content/1/source");
+          assertEquals("image/png", source.path("media_type").asText());
+          assertEquals(base64.replace("\n", ""), source.path("data").asText(), "the data, without its line breaks");
+          assertEquals(200, gateway.nextCompleted().status());
+        }
+      }
+    }
   }
 
   /** An echo counts and copies its prompt: a large one is echoed off the loop, whole or streamed. */
