@@ -30,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * An OpenAI caller uses tools on an anthropic route: the tools, the earlier calls and their
  * results reach Anthropic as tool use; Anthropic's tool_use comes back as OpenAI tool_calls, whole
  * or streamed; and the answer's tool input is scanned and billed like text, as on an openai route.
+ * A JSON answer (response_format) is asked for as one forced tool and comes back as the content.
  */
 class AnthropicToolsEndToEndTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -56,18 +57,25 @@ class AnthropicToolsEndToEndTest {
            "properties":{"to":{"type":"string"},"body":{"type":"string"}}}}}],
        "tool_choice":"auto"%s}""";
 
+  /** Scrubs e-mail addresses in prompts and answers. */
+  private static final RedactionPolicy WARN = new RedactionPolicy(RedactionMode.WARN, List.of(RedactionPattern.EMAIL), true);
+
+  /** A whole Anthropic answer that only calls tool {@code name} with {@code input}. */
+  private static MockResponse toolUse(String name, String input, int inputTokens, int outputTokens) {
+    return new MockResponse.Builder().addHeader("Content-Type", "application/json").body(
+        "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"" + MODEL + "\","
+        + "\"content\":[{\"type\":\"tool_use\",\"id\":\"toolu_2\",\"name\":\"" + name + "\",\"input\":" + input + "}],"
+        + "\"stop_reason\":\"tool_use\",\"usage\":{\"input_tokens\":" + inputTokens + ",\"output_tokens\":" + outputTokens
+        + "}}").build();
+  }
+
   @Test
   void aToolConversationRoundTripsAndTheAnswersInputIsScrubbed() throws Exception {
-    RedactionPolicy warn = new RedactionPolicy(RedactionMode.WARN, List.of(RedactionPattern.EMAIL), true);
-    String answer = "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"" + MODEL + "\","
-        + "\"content\":[{\"type\":\"tool_use\",\"id\":\"toolu_2\",\"name\":\"send_mail\","
-        + "\"input\":{\"to\":\"dave@example.com\",\"body\":\"18C in Paris\"}}],"
-        + "\"stop_reason\":\"tool_use\",\"usage\":{\"input_tokens\":120,\"output_tokens\":30}}";
     try (MockWebServer provider = new MockWebServer()) {
       provider.start();
-      provider.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/json").body(answer).build());
+      provider.enqueue(toolUse("send_mail", "{\"to\":\"dave@example.com\",\"body\":\"18C in Paris\"}", 120, 30));
       SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(),
-          List.of(claude("claude", provider.url("/v1").uri(), warn)));
+          List.of(claude("claude", provider.url("/v1").uri(), WARN)));
       try (Gateway g = sg.start()) {
         HttpResponse<String> r = post(g.port(), "/routes/claude", CONVERSATION.formatted(""));
         assertEquals(200, r.statusCode(), r.body());
@@ -97,6 +105,56 @@ class AnthropicToolsEndToEndTest {
            {"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_1","content":"18C, ask [REDACTED:EMAIL]"},
              {"type":"text","text":"mail it to the team"}]}]"""), up.path("messages"));
       assertEquals(150_000L, SealedGateway.route(sg.spendToday(), "claude"), "settled on the reported usage");
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
+  /** response_format on an anthropic route: one forced tool up, its input back as the content. */
+  @Test
+  void aJsonAnswerIsAskedForAsAForcedToolAndArrivesAsContent() throws Exception {
+    String streamed = event("message_start", "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_k\",\"type\":\"message\","
+        + "\"role\":\"assistant\",\"model\":\"" + MODEL + "\",\"content\":[],\"usage\":{\"input_tokens\":40,\"output_tokens\":1}}}")
+        + event("content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":"
+        + "{\"type\":\"tool_use\",\"id\":\"toolu_k\",\"name\":\"parapet_json_answer\",\"input\":{}}}")
+        + inputDelta("{\"owner\": \"the") + inputDelta(" team\", \"count\": 3}")
+        + event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}")
+        + event("message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\"},\"usage\":{\"output_tokens\":12}}")
+        + event("message_stop", "{\"type\":\"message_stop\"}");
+    String ask = "{\"max_tokens\":100,%s\"messages\":[{\"role\":\"user\",\"content\":\"who owns it?\"}],"
+        + "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"owner\",\"schema\":"
+        + "{\"type\":\"object\",\"properties\":{\"owner\":{\"type\":\"string\"},\"count\":{\"type\":\"integer\"}}}}}}";
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.start();
+      provider.enqueue(toolUse("parapet_json_answer", "{\"owner\":\"erin@example.com\",\"count\":3}", 40, 12));
+      provider.enqueue(new MockResponse.Builder().addHeader("Content-Type", "text/event-stream").chunkedBody(streamed, 40).build());
+      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(),
+          List.of(claude("claude", provider.url("/v1").uri(), WARN)));
+      try (Gateway g = sg.start()) {
+        HttpResponse<String> r = post(g.port(), "/routes/claude", ask.formatted(""));
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode choice = JSON.readTree(r.body()).path("choices").path(0);
+        assertEquals("stop", choice.path("finish_reason").asText());
+        assertFalse(choice.path("message").has("tool_calls"), r.body());
+        JsonNode answer = JSON.readTree(choice.path("message").path("content").asText());
+        assertEquals("[REDACTED:EMAIL]", answer.path("owner").asText(), "scanned as the answer's text, still JSON");
+        assertEquals(3, answer.path("count").asInt());
+
+        HttpResponse<String> s = post(g.port(), "/routes/claude", ask.formatted("\"stream\":true,"));
+        assertEquals(200, s.statusCode(), s.body());
+        StringBuilder content = new StringBuilder();
+        for (String line : s.body().split("\n")) {
+          if (line.startsWith("data: {")) {
+            content.append(JSON.readTree(line.substring(6)).path("choices").path(0).path("delta").path("content").asText(""));
+          }
+        }
+        assertEquals("{\"owner\": \"the team\", \"count\": 3}", content.toString());
+        assertFalse(s.body().contains("tool_calls") || s.body().contains("parapet_json_answer"), s.body());
+      }
+      JsonNode sent = JSON.readTree(provider.takeRequest(5, TimeUnit.SECONDS).getBody().utf8());
+      assertEquals("parapet_json_answer", sent.path("tools").path(0).path("name").asText());
+      assertEquals(JSON.readTree("{\"type\":\"object\",\"properties\":{\"owner\":{\"type\":\"string\"},"
+          + "\"count\":{\"type\":\"integer\"}}}"), sent.path("tools").path(0).path("input_schema"));
+      assertEquals(JSON.readTree("{\"type\":\"tool\",\"name\":\"parapet_json_answer\"}"), sent.path("tool_choice"));
     }
     LeakWatch.assertNoLeaks();
   }

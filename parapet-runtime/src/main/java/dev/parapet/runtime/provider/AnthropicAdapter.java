@@ -85,7 +85,11 @@ public final class AnthropicAdapter implements ProviderAdapter {
         if (id == null || !id.isTextual() || name == null || !name.isTextual() || input == null || !input.isObject()) {
           throw new ProviderProtocolException(what + ": a tool_use block without a string id and name and an object input");
         }
-        toolCalls.add(OpenAiChunks.toolCall(id.textValue(), name.textValue(), Json.write(input)));
+        if (AnthropicTools.JSON_TOOL.equals(name.textValue())) {
+          text.append(Json.write(input)); // the JSON answer response_format asked for
+        } else {
+          toolCalls.add(OpenAiChunks.toolCall(id.textValue(), name.textValue(), Json.write(input)));
+        }
       }
     }
     Optional<String> model = Json.text(upstreamBody, "model");
@@ -97,7 +101,7 @@ public final class AnthropicAdapter implements ProviderAdapter {
         clock.instant().getEpochSecond(),
         model.orElse(route.provider().model()),
         text.isEmpty() && !toolCalls.isEmpty() ? null : text.toString(),
-        finishReason(upstreamBody.path("stop_reason").asText("end_turn")),
+        finishReason(upstreamBody.path("stop_reason").asText("end_turn"), !toolCalls.isEmpty()),
         usage.orElse(Usage.ZERO));
     if (!toolCalls.isEmpty()) {
       ((ObjectNode) body.path("choices").path(0).path("message")).set("tool_calls", toolCalls);
@@ -116,12 +120,13 @@ public final class AnthropicAdapter implements ProviderAdapter {
   /**
    * Anthropic's stop reasons (https://docs.anthropic.com/en/api/handling-stop-reasons) as OpenAI
    * finish reasons. {@code refusal} maps to {@code content_filter}, OpenAI's word for a policy
-   * stop; anything newer reads as a normal stop.
+   * stop; anything newer reads as a normal stop. {@code tool_use} is {@code tool_calls} only when
+   * the answer called one of the caller's tools: the forced tool of a JSON answer is not one.
    */
-  static String finishReason(String stopReason) {
+  static String finishReason(String stopReason, boolean calledTools) {
     return switch (stopReason) {
       case "max_tokens" -> "length";
-      case "tool_use" -> "tool_calls";
+      case "tool_use" -> calledTools ? "tool_calls" : "stop"; // only the JSON answer's tool: a stop
       case "refusal" -> "content_filter";
       default -> "stop"; // end_turn, stop_sequence, pause_turn
     };

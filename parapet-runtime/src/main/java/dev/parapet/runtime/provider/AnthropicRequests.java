@@ -29,14 +29,18 @@ import java.util.function.Predicate;
  *       parallel_tool_calls: false} its {@code disable_parallel_tool_use}; an assistant turn's
  *       {@code tool_calls} become {@code tool_use} blocks (their {@code arguments} must be a JSON
  *       object), and a {@code tool} message becomes a {@code tool_result} block in a user turn.
+ *   <li>{@code response_format} {@code json_object} or {@code json_schema}: Anthropic has no JSON
+ *       mode every model reads, so the answer is asked for as the input of one forced tool, {@value
+ *       AnthropicTools#JSON_TOOL}, whose schema is the caller's; the answer's translation turns
+ *       that tool's input back into the message's content.
  *   <li>{@code max_tokens}/{@code max_completion_tokens} (the smaller), {@code temperature}
  *       (Anthropic's range is 0..1, OpenAI's 0..2: above 1 is refused, not clamped),
  *       {@code top_p}, {@code stop} (string or list) as {@code stop_sequences}, {@code stream},
  *       and {@code user} as {@code metadata.user_id}.
  * </ul>
  *
- * <p>Anything else that would change the answer ({@code n > 1}, logprobs, response formats other
- * than text, penalties, seeds, audio, legacy {@code functions}, strict tool schemas...) is refused with the field's name rather
+ * <p>Anything else that would change the answer ({@code n > 1}, logprobs, penalties, seeds, audio,
+ * legacy {@code functions}, strict schemas...) is refused with the field's name rather
  * than silently dropped; so are fields we do not know, as OpenAI itself refuses unknown
  * arguments. Fields without effect on the answer are ignored.
  */
@@ -51,7 +55,7 @@ final class AnthropicRequests {
   /** OpenAI fields we translate. */
   private static final Set<String> TRANSLATED = Set.of(
       "max_tokens", "max_completion_tokens", "temperature", "top_p", "stop", "stream", "user",
-      "tools", "tool_choice", "parallel_tool_calls");
+      "tools", "tool_choice", "parallel_tool_calls", "response_format");
 
   /** Fields harmless at their neutral value, refused otherwise. */
   private static final Map<String, Predicate<JsonNode>> NEUTRAL = Map.of(
@@ -60,7 +64,6 @@ final class AnthropicRequests {
       "presence_penalty", v -> v.isNumber() && v.asDouble() == 0,
       "frequency_penalty", v -> v.isNumber() && v.asDouble() == 0,
       "logit_bias", v -> v.isObject() && v.isEmpty(),
-      "response_format", v -> "text".equals(v.path("type").asText()),
       "modalities", v -> v.isArray() && v.size() == 1 && "text".equals(v.get(0).asText()));
 
   private AnthropicRequests() {}

@@ -19,7 +19,9 @@ import java.util.Optional;
  *   <li>{@code content_block_start} of a {@code tool_use} block: a chunk opening the next entry
  *       of {@code delta.tool_calls} (its id, name and empty arguments), and each {@code
  *       input_json_delta} of that block a chunk extending its {@code arguments}, as OpenAI
- *       streams a tool call; other deltas (thinking, citations) are not the answer and are skipped;
+ *       streams a tool call; the JSON answer's forced tool ({@link AnthropicTools#JSON_TOOL})
+ *       streams its input as {@code delta.content} instead; other deltas (thinking, citations) are
+ *       not the answer and are skipped;
  *   <li>{@code message_delta}: the finish chunk from {@code stop_reason}; its {@code usage} is
  *       cumulative;
  *   <li>{@code message_stop}: the usage chunk (if the caller asked), then {@code [DONE]};
@@ -47,7 +49,13 @@ final class AnthropicStreamTranslator implements StreamTranslator {
   private boolean usageSeen;
   private boolean finishSent;
   private boolean finished;
-  /** Tool call index (in OpenAI's numbering) by Anthropic content block index; -1 for other blocks. */
+  /** {@link #toolCallOfBlock}'s mark for the block carrying a JSON answer ({@code response_format}). */
+  private static final int JSON_ANSWER = -2;
+
+  /**
+   * Tool call index (in OpenAI's numbering) by Anthropic content block index; {@link #JSON_ANSWER}
+   * for the JSON answer's block; -1 for other blocks.
+   */
   private int[] toolCallOfBlock = new int[0];
   private int toolCalls;
 
@@ -111,13 +119,17 @@ final class AnthropicStreamTranslator implements StreamTranslator {
     if (id == null || !id.isTextual() || name == null || !name.isTextual()) {
       throw new ProviderProtocolException(WHAT + ": a tool_use block without a string id and name");
     }
-    if (index < toolCallOfBlock.length && toolCallOfBlock[index] >= 0) {
+    if (index < toolCallOfBlock.length && toolCallOfBlock[index] != -1) {
       throw new ProviderProtocolException(WHAT + ": content block " + index + " started twice");
     }
     if (index >= toolCallOfBlock.length) {
       int old = toolCallOfBlock.length;
       toolCallOfBlock = Arrays.copyOf(toolCallOfBlock, Math.max(index + 1, old * 2));
       Arrays.fill(toolCallOfBlock, old, toolCallOfBlock.length, -1);
+    }
+    if (AnthropicTools.JSON_TOOL.equals(name.textValue())) {
+      toolCallOfBlock[index] = JSON_ANSWER; // its input is the answer's text
+      return List.of();
     }
     toolCallOfBlock[index] = toolCalls++;
     return List.of(chunks.toolCallStart(toolCallOfBlock[index], id.textValue(), name.textValue()));
@@ -153,7 +165,7 @@ final class AnthropicStreamTranslator implements StreamTranslator {
 
   private List<StreamChunk> toolInput(ObjectNode json, JsonNode delta) throws ProviderProtocolException {
     int index = blockIndex(json, "input_json_delta");
-    if (index >= toolCallOfBlock.length || toolCallOfBlock[index] < 0) {
+    if (index >= toolCallOfBlock.length || toolCallOfBlock[index] == -1) {
       throw new ProviderProtocolException(WHAT + ": input_json_delta for a block that is no tool_use");
     }
     JsonNode partial = delta.get("partial_json");
@@ -163,7 +175,8 @@ final class AnthropicStreamTranslator implements StreamTranslator {
     if (partial.textValue().isEmpty()) {
       return List.of();
     }
-    return List.of(chunks.toolArguments(toolCallOfBlock[index], partial.textValue()));
+    int call = toolCallOfBlock[index];
+    return List.of(call == JSON_ANSWER ? chunks.content(partial.textValue()) : chunks.toolArguments(call, partial.textValue()));
   }
 
   private List<StreamChunk> messageDelta(ObjectNode json) throws ProviderProtocolException {
@@ -174,7 +187,7 @@ final class AnthropicStreamTranslator implements StreamTranslator {
       return List.of();
     }
     finishSent = true;
-    return List.of(chunks.finish(AnthropicAdapter.finishReason(stopReason.asText())));
+    return List.of(chunks.finish(AnthropicAdapter.finishReason(stopReason.asText(), toolCalls > 0)));
   }
 
   private List<StreamChunk> messageStop() throws ProviderProtocolException {

@@ -17,11 +17,30 @@ final class AnthropicTools {
   private static final ObjectReader ARGUMENTS =
       Json.MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
+  /**
+   * The tool a JSON answer is asked for through ({@code response_format}); a caller's tool may not
+   * take its name, so a {@code tool_use} of that name in an answer is always the JSON answer.
+   */
+  static final String JSON_TOOL = "parapet_json_answer";
+
   private AnthropicTools() {}
 
-  /** {@code tools}, {@code tool_choice} and {@code parallel_tool_calls} onto {@code body}. */
+  /**
+   * {@code tools}, {@code tool_choice}, {@code parallel_tool_calls} and {@code response_format}
+   * onto {@code body}.
+   */
   static void translate(ObjectNode request, ObjectNode body) throws InvalidRequestException {
     ArrayNode tools = tools(request.get("tools"));
+    ObjectNode json = jsonTool(request.get("response_format"));
+    if (json != null) {
+      if (!tools.isEmpty() || request.hasNonNull("tool_choice")) {
+        throw new InvalidRequestException("response_format: a JSON answer cannot be combined with tools "
+            + "on an anthropic route (it is asked for as a forced tool call)");
+      }
+      body.putArray("tools").add(json);
+      body.putObject("tool_choice").put("type", "tool").put("name", JSON_TOOL);
+      return;
+    }
     ObjectNode choice = choice(request.get("tool_choice"));
     JsonNode parallel = request.get("parallel_tool_calls");
     if (parallel != null && !parallel.isNull() && !parallel.isBoolean()) {
@@ -72,6 +91,9 @@ final class AnthropicTools {
       JsonNode function = tool.path("function");
       ObjectNode t = out.addObject();
       t.put("name", name(function.get("name"), where + ".function.name"));
+      if (JSON_TOOL.equals(t.path("name").asText())) {
+        throw new InvalidRequestException(where + ".function.name: " + JSON_TOOL + " is reserved on an anthropic route");
+      }
       JsonNode description = function.get("description");
       if (description != null && !description.isNull()) {
         if (!description.isTextual()) {
@@ -87,13 +109,57 @@ final class AnthropicTools {
       t.set("input_schema", parameters != null && parameters.isObject()
           ? parameters
           : Json.NODES.objectNode().put("type", "object").set("properties", Json.NODES.objectNode()));
-      JsonNode strict = function.get("strict");
-      if (strict != null && !strict.isNull() && !(strict.isBoolean() && !strict.booleanValue())) {
-        throw new InvalidRequestException(where + ".function.strict: not supported on an anthropic route "
-            + "(except false)");
-      }
+      checkNotStrict(function.get("strict"), where + ".function.strict");
     }
     return out;
+  }
+
+  /**
+   * OpenAI's strict mode guarantees the schema; a tool's input schema on Anthropic guides the model
+   * but guarantees nothing, so {@code strict: true} is refused rather than quietly weakened.
+   */
+  private static void checkNotStrict(JsonNode strict, String where) throws InvalidRequestException {
+    if (strict != null && !strict.isNull() && !(strict.isBoolean() && !strict.booleanValue())) {
+      throw new InvalidRequestException(where + ": true is not supported on an anthropic route (it "
+          + "guarantees no schema; send false to accept that)");
+    }
+  }
+
+  /**
+   * The forced tool that asks for a JSON answer, or null for a text answer: {@code json_object} is
+   * any object, {@code json_schema} the caller's schema, which must describe an object.
+   */
+  private static ObjectNode jsonTool(JsonNode format) throws InvalidRequestException {
+    if (format == null || format.isNull()) {
+      return null;
+    }
+    String type = format.path("type").asText();
+    ObjectNode tool = Json.NODES.objectNode().put("name", JSON_TOOL);
+    switch (type) {
+      case "text" -> {
+        return null;
+      }
+      case "json_object" -> {
+        tool.put("description", "Give your whole answer as this tool's input: a JSON object.");
+        tool.putObject("input_schema").put("type", "object");
+      }
+      case "json_schema" -> {
+        JsonNode spec = format.path("json_schema");
+        name(spec.get("name"), "response_format.json_schema.name");
+        checkNotStrict(spec.get("strict"), "response_format.json_schema.strict");
+        JsonNode schema = spec.get("schema");
+        if (schema == null || !schema.isObject() || !"object".equals(schema.path("type").asText())) {
+          throw new InvalidRequestException("response_format.json_schema.schema: expected a JSON Schema of "
+              + "type object on an anthropic route");
+        }
+        JsonNode about = spec.get("description");
+        tool.put("description", "Give your whole answer as this tool's input, a " + spec.get("name").textValue()
+            + " object." + (about != null && about.isTextual() ? " " + about.textValue() : ""));
+        tool.set("input_schema", schema);
+      }
+      default -> throw new InvalidRequestException("response_format.type: expected text, json_object or json_schema");
+    }
+    return tool;
   }
 
   /** OpenAI's {@code tool_choice} as Anthropic's; null when absent. */

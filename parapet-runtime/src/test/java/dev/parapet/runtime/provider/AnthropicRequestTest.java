@@ -87,7 +87,7 @@ class AnthropicRequestTest {
     String msgs = "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]";
     assertRefused("n", "{" + msgs + ",\"n\":2}");
     assertRefused("logprobs", "{" + msgs + ",\"logprobs\":true}");
-    assertRefused("response_format", "{" + msgs + ",\"response_format\":{\"type\":\"json_object\"}}");
+    assertRefused("response_format.type", "{" + msgs + ",\"response_format\":{\"type\":\"grammar\"}}");
     assertRefused("seed", "{" + msgs + ",\"seed\":7}");
     assertRefused("frequency_penalty", "{" + msgs + ",\"frequency_penalty\":0.5}");
     assertRefused("some_new_field", "{" + msgs + ",\"some_new_field\":true}");
@@ -148,6 +148,35 @@ class AnthropicRequestTest {
     assertEquals(Json.MAPPER.readTree("{\"type\":\"auto\",\"disable_parallel_tool_use\":true}"),
         translate("{" + msgs + "," + tools + ",\"parallel_tool_calls\":false}").get("tool_choice"));
     assertFalse(translate("{" + msgs + "," + tools + ",\"parallel_tool_calls\":true}").has("tool_choice"));
+  }
+
+  /** A JSON answer is asked for as the input of one forced tool whose schema is the caller's. */
+  @Test
+  void aJsonResponseFormatBecomesOneForcedTool() throws Exception {
+    String msgs = "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]";
+    JsonNode schema = translate("{" + msgs + ",\"response_format\":{\"type\":\"json_schema\",\"json_schema\":"
+        + "{\"name\":\"weather\",\"description\":\"Today's.\",\"strict\":false,"
+        + "\"schema\":{\"type\":\"object\",\"properties\":{\"c\":{\"type\":\"number\"}}}}}}");
+    assertEquals(Json.MAPPER.readTree("""
+        [{"name":"parapet_json_answer","description":"Give your whole answer as this tool's input, a weather object. Today's.",
+          "input_schema":{"type":"object","properties":{"c":{"type":"number"}}}}]"""), schema.get("tools"));
+    assertEquals(Json.MAPPER.readTree("{\"type\":\"tool\",\"name\":\"parapet_json_answer\"}"), schema.get("tool_choice"));
+    JsonNode object = translate("{" + msgs + ",\"response_format\":{\"type\":\"json_object\"}}");
+    assertEquals(Json.MAPPER.readTree("{\"type\":\"object\"}"), object.at("/tools/0/input_schema"));
+    assertEquals("parapet_json_answer", object.at("/tool_choice/name").asText());
+    assertFalse(translate("{" + msgs + ",\"response_format\":{\"type\":\"text\"}}").has("tools"));
+
+    String tools = "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]";
+    assertRefused("cannot be combined with tools",
+        "{" + msgs + "," + tools + ",\"response_format\":{\"type\":\"json_object\"}}");
+    assertRefused("response_format.json_schema.strict: true is not supported", "{" + msgs + ",\"response_format\":"
+        + "{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"w\",\"strict\":true,\"schema\":{\"type\":\"object\"}}}}");
+    assertRefused("response_format.json_schema.schema", "{" + msgs + ",\"response_format\":"
+        + "{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"w\",\"schema\":{\"type\":\"array\"}}}}");
+    assertRefused("response_format.json_schema.name", "{" + msgs + ",\"response_format\":"
+        + "{\"type\":\"json_schema\",\"json_schema\":{\"schema\":{\"type\":\"object\"}}}}");
+    assertRefused("tools[0].function.name: parapet_json_answer is reserved",
+        "{" + msgs + ",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"parapet_json_answer\"}}]}");
   }
 
   @Test

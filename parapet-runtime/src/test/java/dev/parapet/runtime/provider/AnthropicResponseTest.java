@@ -45,7 +45,8 @@ class AnthropicResponseTest {
   @Test
   void finishReasonsMap() throws Exception {
     for (String[] c : new String[][] {{"end_turn", "stop"}, {"stop_sequence", "stop"}, {"max_tokens", "length"},
-        {"tool_use", "tool_calls"}, {"refusal", "content_filter"}}) {
+        // tool_use without a call of the caller's tools: only a JSON answer's forced tool stops so
+        {"tool_use", "stop"}, {"refusal", "content_filter"}}) {
       Translated t = anthropic.translateResponse(route, json("{\"id\":\"m\",\"model\":\"" + MODEL
           + "\",\"content\":[],\"stop_reason\":\"" + c[0] + "\",\"usage\":{\"input_tokens\":1,\"output_tokens\":0}}"));
       assertEquals(c[1], t.body().at("/choices/0/finish_reason").asText(), c[0]);
@@ -178,6 +179,34 @@ class AnthropicResponseTest {
       assertThrows(ProviderProtocolException.class, () -> anthropic.translateResponse(route,
           json("{\"id\":\"m\",\"content\":[" + bad + "],\"stop_reason\":\"tool_use\"}")), bad);
     }
+  }
+
+  /** A JSON answer (response_format) comes back as the forced tool's input: it is the content. */
+  @Test
+  void theJsonAnswersToolInputIsTheContentWholeAndStreamed() throws Exception {
+    Translated t = anthropic.translateResponse(route, json("{\"id\":\"m\",\"model\":\"" + MODEL + "\",\"content\":["
+        + "{\"type\":\"tool_use\",\"id\":\"toolu_9\",\"name\":\"parapet_json_answer\",\"input\":{\"city\":\"Paris\",\"c\":18}}],"
+        + "\"stop_reason\":\"tool_use\",\"usage\":{\"input_tokens\":1,\"output_tokens\":9}}"));
+    assertEquals("{\"role\":\"assistant\",\"content\":\"{\\\"city\\\":\\\"Paris\\\",\\\"c\\\":18}\"}",
+        Json.write(t.body().at("/choices/0/message")));
+    assertEquals("stop", t.body().at("/choices/0/finish_reason").asText());
+
+    String json = TOOL_STREAM.replace("\"name\":\"weather\"", "\"name\":\"parapet_json_answer\"");
+    String stream = json.substring(0, json.indexOf("event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":2"))
+        + "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\"},"
+        + "\"usage\":{\"output_tokens\":9}}\n\nevent: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+    List<StreamChunk> chunks = chunks(anthropic.newStreamTranslator(route, false), stream);
+    StringBuilder content = new StringBuilder();
+    String finish = null;
+    for (StreamChunk c : chunks) {
+      assertFalse(c.json().contains("tool_calls"), c.json());
+      for (ChunkSummary.Choice choice : c.summary().choices()) {
+        content.append(choice.content().orElse(""));
+        finish = choice.finished() ? Json.MAPPER.readTree(c.json()).at("/choices/0/finish_reason").asText() : finish;
+      }
+    }
+    assertEquals("Checking.{\"city\": \"Paris\"}", content.toString(), "the text before it, then the JSON as content");
+    assertEquals("stop", finish);
   }
 
   private static final String TOOL_STREAM = """
