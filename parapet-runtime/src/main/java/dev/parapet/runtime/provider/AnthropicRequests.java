@@ -17,8 +17,9 @@ import java.util.function.Predicate;
  *   <li>{@code system} and {@code developer} messages, wherever they stand, become the top-level
  *       {@code system} string, joined with a blank line: Anthropic has no system turns.
  *   <li>{@code user}/{@code assistant} content (a string or OpenAI text/image parts) becomes
- *       content blocks; {@code image_url} parts are accepted as base64 {@code data:} URLs of the
- *       four image types Anthropic reads, remote image URLs are refused.
+ *       content blocks; an {@code image_url} part is a base64 {@code data:} URL of one of the four
+ *       image types Anthropic reads, or an {@code https} URL that Anthropic fetches itself (a
+ *       {@code url} source; Parapet never fetches it). Other URLs are refused.
  *   <li>Consecutive messages of the same role are <em>merged</em> into one message (their blocks
  *       concatenated), because Anthropic requires user and assistant turns to alternate and the
  *       merge keeps every word the caller sent, in order. Empty text is dropped (Anthropic
@@ -245,10 +246,17 @@ final class AnthropicRequests {
   private static final List<String> IMAGE_TYPES = List.of("image/jpeg", "image/png", "image/gif", "image/webp");
 
   /**
-   * An OpenAI {@code data:} image URL as an Anthropic base64 image block: one pass over the data
-   * (no regex on a caller's megabytes), whitespace dropped, anything else not base64 refused.
+   * An OpenAI image URL as an Anthropic image block: an {@code https} URL as a {@code url} source;
+   * a {@code data:} URL as a base64 source, in one pass over the data (no regex on a caller's
+   * megabytes), whitespace dropped, anything else not base64 refused.
    */
   private static ObjectNode image(String url, String where) throws InvalidRequestException {
+    if (url.regionMatches(true, 0, "https://", 0, "https://".length()) && url.length() > "https://".length()) {
+      ObjectNode block = Json.NODES.objectNode();
+      block.put("type", "image");
+      block.putObject("source").put("type", "url").put("url", url);
+      return block;
+    }
     String type = null;
     for (String t : IMAGE_TYPES) {
       if (url.startsWith("data:" + t + ";base64,")) {
@@ -258,8 +266,8 @@ final class AnthropicRequests {
     int start = type == null ? url.length() : "data:".length() + type.length() + ";base64,".length();
     String data = base64(url, start);
     if (data.isEmpty()) {
-      throw new InvalidRequestException(where + ".image_url.url: expected a base64 data: URL of "
-          + "image/jpeg, image/png, image/gif or image/webp (remote image URLs are not sent to anthropic)");
+      throw new InvalidRequestException(where + ".image_url.url: expected an https URL or a base64 data: URL "
+          + "of image/jpeg, image/png, image/gif or image/webp on an anthropic route");
     }
     ObjectNode block = Json.NODES.objectNode();
     block.put("type", "image");

@@ -78,8 +78,16 @@ class AnthropicRequestTest {
         + "{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/png;base64,iVBORw0KGgo=\",\"detail\":\"low\"}}]}]}");
     assertEquals(json("{\"type\":\"image\",\"source\":{\"type\":\"base64\",\"media_type\":\"image/png\",\"data\":\"iVBORw0KGgo=\"}}"),
         body.at("/messages/0/content/1"));
-    assertRefused("image_url.url", "{\"messages\":[{\"role\":\"user\",\"content\":["
-        + "{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://example.com/cat.png\"}}]}]}");
+    // a remote image is fetched by Anthropic itself, over https only
+    JsonNode remote = translate("{\"messages\":[{\"role\":\"user\",\"content\":["
+        + "{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://example.com/cat.png?X-Amz-Signature=abc\"}}]}]}");
+    assertEquals(json("{\"type\":\"image\",\"source\":{\"type\":\"url\",\"url\":\"https://example.com/cat.png?X-Amz-Signature=abc\"}}"),
+        remote.at("/messages/0/content/0"));
+    for (String url : List.of("http://example.com/cat.png", "file:///etc/passwd", "https://", "data:image/bmp;base64,Qk0=",
+        "data:image/png;base64,not base64!", "data:image/png;base64,")) {
+      assertRefused("image_url.url: expected an https URL or a base64 data: URL", "{\"messages\":[{\"role\":\"user\",\"content\":["
+          + "{\"type\":\"image_url\",\"image_url\":{\"url\":\"" + url + "\"}}]}]}");
+    }
   }
 
   @Test

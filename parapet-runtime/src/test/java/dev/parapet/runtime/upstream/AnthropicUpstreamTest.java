@@ -69,6 +69,32 @@ class AnthropicUpstreamTest {
     }
   }
 
+  /** A remote image goes to Anthropic as a URL it fetches itself; only https, else 400 and nothing sent. */
+  @Test
+  void aRemoteImageIsSentAsAnHttpsUrlSource() throws Exception {
+    String answer = "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"" + MODEL + "\","
+        + "\"content\":[{\"type\":\"text\",\"text\":\"a cat\"}],\"stop_reason\":\"end_turn\","
+        + "\"usage\":{\"input_tokens\":5,\"output_tokens\":2}}";
+    String ask = "{\"max_tokens\":50,\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"what?\"},"
+        + "{\"type\":\"image_url\",\"image_url\":{\"url\":\"%s\"}}]}]}";
+    try (FakeProvider provider = new FakeProvider((req, c) -> c.full(200, "application/json", answer))) {
+      route(provider);
+      HttpResponse<String> refused = post(ask.formatted("http://images.internal/cat.png"));
+      assertEquals(400, refused.statusCode(), refused.body());
+      assertTrue(refused.body().contains("image_url.url: expected an https URL"), refused.body());
+      assertEquals(400, gateway.nextCompleted().status());
+
+      String url = "https://bucket.s3.amazonaws.com/cat.png?X-Amz-Signature=abc";
+      HttpResponse<String> res = post(ask.formatted(url));
+      assertEquals(200, res.statusCode(), res.body());
+      FakeProvider.Recorded sent = provider.received.poll(5, TimeUnit.SECONDS);
+      assertEquals("{\"type\":\"url\",\"url\":\"" + url + "\"}",
+          TestProviders.JSON.readTree(sent.body()).at("/messages/0/content/1/source").toString());
+      assertEquals(200, gateway.nextCompleted().status());
+      assertEquals(null, provider.received.poll(), "only the https call was sent");
+    }
+  }
+
   @Test
   void streamsTranslatedChunksEndingWithDone() throws Exception {
     try (FakeProvider provider = new FakeProvider((req, c) -> {
