@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Tool definitions and the tool calls of earlier turns are prompt the provider bills: they count
+ * Tool definitions, a structured answer's schema and the tool calls of earlier turns are prompt the
+ * provider bills: they count
  * against max_tokens_in and the budget's worst case, and a secret in a call's arguments is
  * scrubbed like one in a message (so is one in a Predicted Outputs prediction). Before, a caller could put any amount of text into a tool's
  * description, past both limits.
@@ -62,6 +63,15 @@ class ToolTextPolicyEndToEndTest {
         HttpResponse<String> costly = post(g.port(), "/routes/cheap", withTool(150));
         assertEquals(402, costly.statusCode(), costly.body());
         assertEquals("budget_exceeded", JSON.readTree(costly.body()).path("error").path("code").asText());
+
+        // a structured answer's schema is written into the prompt too
+        ObjectNode schema = JSON.createObjectNode();
+        schema.putArray("messages").addObject().put("role", "user").put("content", "hi");
+        schema.putObject("response_format").put("type", "json_schema").putObject("json_schema").put("name", "a")
+            .putObject("schema").put("type", "object").put("description", "word ".repeat(1_000));
+        HttpResponse<String> bigSchema = post(g.port(), "/routes/limited", JSON.writeValueAsString(schema));
+        assertEquals(400, bigSchema.statusCode(), bigSchema.body());
+        assertEquals("max_tokens_in_exceeded", JSON.readTree(bigSchema.body()).path("error").path("code").asText());
 
         provider.enqueue(AnswerPolicyEndToEndTest.json(SealedGateway.MODEL, "ok", "fp_1"));
         assertEquals(200, post(g.port(), "/routes/limited", withTool(20)).statusCode(), "a small tool passes");

@@ -75,9 +75,11 @@ public final class ChatMessages {
   /**
    * The prompt's texts, in order, for its token count and its bound: per message, its content's
    * text then, for a turn that made tool calls, each call's function name and arguments (joined by
-   * line breaks); then, when the request defines tools ({@code tools}, legacy {@code functions}),
-   * one more text of every name, description and schema word they hold. The provider bills all of
-   * it as input, so all of it counts against {@code max_tokens_in} and the budget's worst case.
+   * line breaks); then, when the request defines tools ({@code tools}, legacy {@code functions}) or
+   * a structured answer ({@code response_format.json_schema}), one more text of every name,
+   * description and schema word they hold. The provider bills all of it as input (a schema is
+   * written into the prompt; on an anthropic route it is a tool's), so all of it counts against
+   * {@code max_tokens_in} and the budget's worst case.
    */
   public static List<String> texts(JsonNode request) {
     List<String> texts = new ArrayList<>();
@@ -133,13 +135,17 @@ public final class ChatMessages {
     }
   }
 
-  /** Every field name and string of the request's tool definitions, in order. */
+  /** Every field name and string of the request's tool definitions and answer schema, in order. */
   private static void definitions(JsonNode request, Pieces out) {
     for (String field : DEFINITIONS) {
       JsonNode defs = request.get(field);
       if (defs != null && defs.isArray()) {
         words(defs, out);
       }
+    }
+    JsonNode schema = request.path("response_format").get("json_schema");
+    if (schema != null && schema.isObject()) {
+      words(schema, out);
     }
   }
 

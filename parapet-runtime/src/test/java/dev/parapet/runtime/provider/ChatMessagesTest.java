@@ -33,8 +33,8 @@ class ChatMessagesTest {
   }
 
   /**
-   * Tool calls an assistant turn made and the tools the request defines are input the provider
-   * bills: they are in the texts (so in max_tokens_in and the budget's worst case), and textChars
+   * Tool calls an assistant turn made, the tools the request defines and the schema of a
+   * structured answer are input the provider bills: they are in the texts (so in max_tokens_in and the budget's worst case), and textChars
    * still measures them exactly.
    */
   @Test
@@ -51,7 +51,9 @@ class ChatMessagesTest {
         ],
         "tools":[{"type":"function","function":{"name":"get_weather","description":"Weather now",
           "parameters":{"type":"object","properties":{"city":{"type":"string","enum":["Oslo",""]}},"required":["city"]}}}],
-        "tool_choice":"auto"}""");
+        "tool_choice":"auto",
+        "response_format":{"type":"json_schema","json_schema":{"name":"forecast","strict":true,
+          "schema":{"type":"object","description":"Tomorrow's"}}}}""");
     List<String> texts = ChatMessages.texts(request);
     assertEquals(List.of(
         "weather?",
@@ -59,7 +61,8 @@ class ChatMessagesTest {
         "rain",
         "ab\nlegacy\n{}",
         "type\nfunction\nfunction\nname\nget_weather\ndescription\nWeather now\nparameters\ntype\nobject\n"
-            + "properties\ncity\ntype\nstring\nenum\nOslo\nrequired\ncity"), texts);
+            + "properties\ncity\ntype\nstring\nenum\nOslo\nrequired\ncity\n"
+            + "name\nforecast\nstrict\nschema\ntype\nobject\ndescription\nTomorrow's"), texts);
     assertEquals(texts.stream().mapToLong(String::length).sum(), ChatMessages.textChars(request));
   }
 }
