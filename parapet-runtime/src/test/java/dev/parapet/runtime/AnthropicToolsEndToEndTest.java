@@ -39,9 +39,44 @@ class AnthropicToolsEndToEndTest {
   @TempDir Path tmp;
 
   private static Route claude(String name, URI base, RedactionPolicy redaction) {
+    return claude(name, base, redaction, 6000);
+  }
+
+  private static Route claude(String name, URI base, RedactionPolicy redaction, int maxTokensIn) {
     return new Route(name, "prod", new ProviderSpec(ProviderType.ANTHROPIC, MODEL, Optional.of("OPENAI_KEY"),
         Optional.of(base), List.of(), Optional.of(SealedGateway.ONE_USD_PER_1M), 5_000),
-        SealedGateway.policy(6000, 200, "5", true, redaction));
+        SealedGateway.policy(maxTokensIn, 200, "5", true, redaction));
+  }
+
+  /**
+   * Anthropic adds a tool-use system prompt (up to 530 tokens) to a call that offers tools: billed
+   * input in none of the request's texts. It counts against max_tokens_in, JSON answers included.
+   */
+  @Test
+  void theToolUseSystemPromptCountsAgainstTheLimit() throws Exception {
+    String tool = ",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"clock\"}}]";
+    String json = ",\"response_format\":{\"type\":\"json_object\"}";
+    String ask = "{\"max_tokens\":50,\"messages\":[{\"role\":\"user\",\"content\":\"what time is it?\"}]%s}";
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.start();
+      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(),
+          List.of(claude("claude", provider.url("/v1").uri(), RedactionPolicy.OFF, 400)));
+      try (Gateway g = sg.start()) {
+        for (String extra : List.of(tool, json)) {
+          HttpResponse<String> r = post(g.port(), "/routes/claude", ask.formatted(extra));
+          assertEquals(400, r.statusCode(), r.body());
+          JsonNode error = JSON.readTree(r.body()).path("error");
+          assertEquals("max_tokens_in_exceeded", error.path("code").asText());
+          int counted = Integer.parseInt(error.path("message").asText().replaceAll("^the prompt is (\\d+) tokens.*", "$1"));
+          assertTrue(counted > 530 && counted < 600, error.toString());
+        }
+        provider.enqueue(toolUse("clock", "{}", 10, 5));
+        HttpResponse<String> plain = post(g.port(), "/routes/claude", ask.formatted(""));
+        assertEquals(200, plain.statusCode(), "without tools the same prompt passes: " + plain.body());
+        assertEquals(1, provider.getRequestCount(), "nothing was sent for the refused calls");
+      }
+    }
+    LeakWatch.assertNoLeaks();
   }
 
   private static final String CONVERSATION = """

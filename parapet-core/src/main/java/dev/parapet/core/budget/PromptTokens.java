@@ -75,12 +75,13 @@ public final class PromptTokens {
   }
 
   /**
-   * The cheap bound: UTF-8 bytes plus the chat framing ({@link TokenLimit#upperBound}), computed on
-   * first call (it reads every char: ~1 ms for 4 MB).
+   * The cheap bound: UTF-8 bytes plus the chat framing ({@link TokenLimit#upperBound}) plus the
+   * counter's {@link TokenCounter#overhead()}, computed on first call (it reads every char: ~1 ms
+   * for 4 MB).
    */
   public long upperBound() {
     if (upperBound < 0) {
-      upperBound = TokenLimit.upperBound(texts());
+      upperBound = TokenLimit.upperBound(texts()) + counter.overhead();
     }
     return upperBound;
   }

@@ -57,13 +57,14 @@ public final class TokenLimit {
     List<String> texts = List.copyOf(messageTexts);
     int exact = counter.countMessages(texts);
     return exact <= maxTokensIn
-        ? new Within(new PromptTokens(counter, texts, upperBound(texts), exact))
+        ? new Within(new PromptTokens(counter, texts, upperBound(texts) + counter.overhead(), exact))
         : new Exceeded(exact);
   }
 
   /**
-   * An upper bound on {@link TokenCounter#countMessages} for any counter: each text's UTF-8 byte
-   * count plus {@link TokenCounter#TOKENS_PER_MESSAGE}, plus {@link TokenCounter#TOKENS_REPLY_PRIMING}.
+   * An upper bound on {@link TokenCounter#countMessages} for any counter, less its {@link
+   * TokenCounter#overhead()}: each text's UTF-8 byte count plus {@link
+   * TokenCounter#TOKENS_PER_MESSAGE}, plus {@link TokenCounter#TOKENS_REPLY_PRIMING}.
    * Computed from the chars without encoding ({@link Utf8#length}).
    */
   public static long upperBound(List<String> messageTexts) {

@@ -51,16 +51,18 @@ public final class TokenCounter {
   private final boolean estimated;
   private final CountCache cache; // null: every text counted
   private final String partition;
+  private final int overhead;
 
   private TokenCounter(Encoding encoding, boolean estimated) {
-    this(encoding, estimated, null, null);
+    this(encoding, estimated, null, null, 0);
   }
 
-  private TokenCounter(Encoding encoding, boolean estimated, CountCache cache, String partition) {
+  private TokenCounter(Encoding encoding, boolean estimated, CountCache cache, String partition, int overhead) {
     this.encoding = encoding;
     this.estimated = estimated;
     this.cache = cache;
     this.partition = partition;
+    this.overhead = overhead;
   }
 
   /**
@@ -69,7 +71,23 @@ public final class TokenCounter {
    */
   public TokenCounter cachingIn(CountCache cache, String partition) {
     return new TokenCounter(encoding, estimated, Objects.requireNonNull(cache, "cache"),
-        Objects.requireNonNull(partition, "partition"));
+        Objects.requireNonNull(partition, "partition"), overhead);
+  }
+
+  /**
+   * The same counter, with {@code tokens} more in every {@link #countMessages} count: prompt the
+   * provider adds to a call that is in none of its texts (Anthropic's tool-use system prompt).
+   */
+  public TokenCounter withOverhead(int tokens) {
+    if (tokens < 0) {
+      throw new IllegalArgumentException("tokens: " + tokens + " (expected: >= 0)");
+    }
+    return tokens == overhead ? this : new TokenCounter(encoding, estimated, cache, partition, tokens);
+  }
+
+  /** The tokens {@link #countMessages} adds for prompt in none of the texts ({@link #withOverhead}). */
+  public int overhead() {
+    return overhead;
   }
 
   /**
@@ -155,10 +173,10 @@ public final class TokenCounter {
   /**
    * Prompt tokens of a chat request whose messages have these texts (one entry per message, its
    * text content; images and other parts are not counted here): each text plus
-   * {@link #TOKENS_PER_MESSAGE}, plus {@link #TOKENS_REPLY_PRIMING}.
+   * {@link #TOKENS_PER_MESSAGE}, plus {@link #TOKENS_REPLY_PRIMING}, plus the {@link #overhead()}.
    */
   public int countMessages(List<String> messageTexts) {
-    long total = TOKENS_REPLY_PRIMING;
+    long total = TOKENS_REPLY_PRIMING + (long) overhead;
     for (String text : messageTexts) {
       total += TOKENS_PER_MESSAGE + count(text);
     }

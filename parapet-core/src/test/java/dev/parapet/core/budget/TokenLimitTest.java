@@ -3,6 +3,7 @@ package dev.parapet.core.budget;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.parapet.core.config.ProviderType;
@@ -77,6 +78,35 @@ class TokenLimitTest {
       assertEquals(bytes, TokenLimit.upperBound(prompt));
       for (TokenCounter c : COUNTERS) {
         assertTrue(c.countMessages(prompt) <= TokenLimit.upperBound(prompt), c + " " + prompt);
+      }
+    }
+  }
+
+  /**
+   * Prompt the provider adds beyond the texts (Anthropic's tool-use system prompt) is in the count
+   * and in the bound, so the cheap path never admits what the count refuses.
+   */
+  @Test
+  void anOverheadIsInTheCountAndTheBoundAndBothPathsAgree() {
+    TokenCounter plain = COUNTERS.get(2);
+    TokenCounter tools = plain.withOverhead(530);
+    assertEquals(0, plain.overhead());
+    assertEquals(530, tools.overhead());
+    assertEquals(0, tools.withOverhead(0).overhead());
+    assertThrows(IllegalArgumentException.class, () -> plain.withOverhead(-1));
+    for (List<String> prompt : PROMPTS) {
+      int exact = tools.countMessages(prompt);
+      assertEquals(plain.countMessages(prompt) + 530, exact);
+      PromptTokens p = PromptTokens.of(tools, prompt);
+      assertEquals(TokenLimit.upperBound(prompt) + 530, p.upperBound());
+      assertEquals(exact, p.exact());
+      for (long max : new long[] {0, exact - 1, exact, p.upperBound() - 1, p.upperBound()}) {
+        TokenLimit.Verdict cheap = TokenLimit.check(tools, prompt, (int) max);
+        TokenLimit.Verdict full = TokenLimit.checkExact(tools, prompt, (int) max);
+        assertEquals(full.getClass(), cheap.getClass(), "max=" + max + " " + prompt);
+        if (full instanceof TokenLimit.Within w) {
+          assertEquals(p.upperBound(), w.tokens().upperBound());
+        }
       }
     }
   }

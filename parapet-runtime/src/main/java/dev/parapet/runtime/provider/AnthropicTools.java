@@ -12,7 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * for {@link AnthropicRequests}. Every shape is checked and a bad one refused with its path, never
  * its value: Anthropic would refuse it too, after a hold and a round trip.
  */
-final class AnthropicTools {
+public final class AnthropicTools {
   /** Tool-call arguments as JSON: the whole string must be one value. */
   private static final ObjectReader ARGUMENTS =
       Json.MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -23,7 +23,25 @@ final class AnthropicTools {
    */
   static final String JSON_TOOL = "parapet_json_answer";
 
+  /**
+   * The system prompt Anthropic adds to a call that offers tools, in tokens: the largest its tool
+   * use documentation lists for any model and {@code tool_choice} (Claude 3 Opus, {@code auto}:
+   * 530; the Claude 4 models 313–346). It is billed input that none of the request's texts holds.
+   */
+  public static final int SYSTEM_PROMPT_TOKENS = 530;
+
   private AnthropicTools() {}
+
+  /**
+   * Prompt tokens an anthropic route's call gets beyond its texts: the tool-use system prompt when
+   * the translated call offers tools (the caller's, or a JSON answer's forced tool), else none.
+   */
+  public static int promptOverhead(JsonNode request) {
+    JsonNode tools = request.get("tools");
+    boolean offersTools = tools != null && tools.isArray() && !tools.isEmpty();
+    String format = request.path("response_format").path("type").asText();
+    return offersTools || format.equals("json_object") || format.equals("json_schema") ? SYSTEM_PROMPT_TOKENS : 0;
+  }
 
   /**
    * {@code tools}, {@code tool_choice}, {@code parallel_tool_calls} and {@code response_format}

@@ -2,6 +2,7 @@ package dev.parapet.runtime.policy.tokens;
 
 import dev.parapet.core.budget.PromptTokens;
 import dev.parapet.core.budget.TokenLimit;
+import dev.parapet.core.config.ProviderType;
 import dev.parapet.core.config.Route;
 import dev.parapet.core.tokens.CountCache;
 import dev.parapet.core.tokens.TokenCounter;
@@ -10,6 +11,7 @@ import dev.parapet.runtime.http.ParapetError;
 import dev.parapet.runtime.policy.OffLoop;
 import dev.parapet.runtime.policy.PolicyRefusals;
 import dev.parapet.runtime.policy.budget.Budgets;
+import dev.parapet.runtime.provider.AnthropicTools;
 import dev.parapet.runtime.provider.ChatMessages;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -80,11 +82,16 @@ public final class TokenLimitHandler extends ChannelInboundHandlerAdapter {
   /** Long texts' counts, remembered per service: a service's system prompt and history count once. */
   private static final CountCache COUNTS = new CountCache();
 
-  /** The counter for {@code request}'s route, remembering long texts under its service. */
+  /**
+   * The counter for {@code request}'s route, remembering long texts under its service, with the
+   * prompt the provider adds beyond the texts (an anthropic route's tool-use system prompt).
+   */
   public static TokenCounter counterFor(GatewayRequest request) {
     Route route = request.route();
+    int overhead = route.provider().type() == ProviderType.ANTHROPIC ? AnthropicTools.promptOverhead(request.body()) : 0;
     return TokenCounter.forModel(route.provider().type(), route.provider().model())
-        .cachingIn(COUNTS, request.service().label());
+        .cachingIn(COUNTS, request.service().label())
+        .withOverhead(overhead);
   }
 
   private static final AttributeKey<Counted> PROMPT = AttributeKey.valueOf("parapet.prompt-tokens");
