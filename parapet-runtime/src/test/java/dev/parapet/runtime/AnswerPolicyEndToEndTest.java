@@ -372,6 +372,42 @@ class AnswerPolicyEndToEndTest {
     LeakWatch.assertNoLeaks();
   }
 
+  /**
+   * Log probabilities repeat the answer token by token, and an audio answer carries it as speech:
+   * on a route that scans answers either would take a match past the scan, so they are refused
+   * there before anything is sent, and pass where answers are not scanned.
+   */
+  @Test
+  void answersThatWouldCarryTextPastTheScanAreRefusedWhereAnswersAreScanned() throws Exception {
+    String ask = "{\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],%s}";
+    List<String> unscannable = List.of("\"logprobs\":true", "\"logprobs\":true,\"top_logprobs\":3", "\"top_logprobs\":0",
+        "\"modalities\":[\"text\",\"audio\"],\"audio\":{\"voice\":\"alloy\",\"format\":\"wav\"}",
+        "\"audio\":{\"voice\":\"alloy\",\"format\":\"wav\"}");
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.start();
+      SealedGateway sg = gateway(provider.url("/v1").uri());
+      try (Gateway g = sg.start()) {
+        for (String route : List.of("scan", "scanblock")) {
+          for (String extra : unscannable) {
+            HttpResponse<String> r = post(g.port(), "/routes/" + route, ask.formatted(extra));
+            assertEquals(400, r.statusCode(), route + " " + extra + ": " + r.body());
+            JsonNode error = JSON.readTree(r.body()).path("error");
+            assertEquals("invalid_request", error.path("code").asText());
+            assertTrue(error.path("message").asText().contains("scan_output"), r.body());
+          }
+        }
+        assertEquals(0, provider.getRequestCount(), "nothing was sent for the refused calls");
+        provider.enqueue(json(SealedGateway.MODEL, "ok", "fp_1"));
+        provider.enqueue(json(SealedGateway.MODEL, "ok", "fp_1"));
+        assertEquals(200, post(g.port(), "/routes/loose", ask.formatted(unscannable.get(1))).statusCode());
+        assertEquals(200, post(g.port(), "/routes/scan", ask.formatted("\"logprobs\":false")).statusCode(),
+            "logprobs: false asks for nothing");
+        assertEquals(2, provider.getRequestCount());
+      }
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
   @Test
   void strictDriftOnAnAnthropicStreamIsDecidedOnMessageStart() throws Exception {
     String pinned = "claude-sonnet-4-20250514";

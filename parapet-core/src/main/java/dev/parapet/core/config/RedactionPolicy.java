@@ -11,4 +11,9 @@ public record RedactionPolicy(RedactionMode mode, List<RedactionPattern> pattern
     Objects.requireNonNull(mode, "mode");
     patterns = List.copyOf(patterns.stream().distinct().toList());
   }
+
+  /** Whether answers are scanned: {@code scan_output} with at least one pattern to scan for. */
+  public boolean scansAnswers() {
+    return scanOutput && !patterns.isEmpty();
+  }
 }

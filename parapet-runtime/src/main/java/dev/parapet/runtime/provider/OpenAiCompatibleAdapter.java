@@ -26,6 +26,9 @@ public abstract class OpenAiCompatibleAdapter implements ProviderAdapter {
   public UpstreamCall toUpstream(Route route, ObjectNode request, Optional<SecretValue> providerKey)
       throws InvalidRequestException {
     checkServiceTier(request.get("service_tier"));
+    if (route.policy().redaction().scansAnswers()) {
+      checkAnswerIsScannable(request);
+    }
     URI uri = UpstreamUris.join(UpstreamUris.base(route), "chat/completions");
     boolean stream = Providers.isStreaming(request);
     String pinned = route.provider().model();
@@ -64,6 +67,32 @@ public abstract class OpenAiCompatibleAdapter implements ProviderAdapter {
     if (tier != null && !tier.isNull() && !(tier.isTextual() && TIERS.contains(tier.textValue()))) {
       throw new InvalidRequestException("service_tier: expected auto, default or flex (a tier billed above "
           + "the route's price, such as priority, is not allowed)");
+    }
+  }
+
+  /**
+   * On a route that scans answers ({@code scan_output}), the answer must carry its text only where
+   * the guard reads it (content, refusal, tool-call arguments). Log probabilities repeat the
+   * answer token by token ({@code logprobs.content[].token}, {@code bytes}, {@code top_logprobs}),
+   * and an audio answer carries it as speech and as a transcript: either would take a match past
+   * the scan, so asking for them there is refused (fail closed) rather than answered unscanned.
+   */
+  private static void checkAnswerIsScannable(ObjectNode request) throws InvalidRequestException {
+    JsonNode logprobs = request.get("logprobs");
+    JsonNode top = request.get("top_logprobs");
+    if (logprobs != null && !logprobs.isNull() && !(logprobs.isBoolean() && !logprobs.booleanValue())
+        || top != null && !top.isNull()) {
+      throw new InvalidRequestException("logprobs: not allowed on a route that scans answers (scan_output): "
+          + "the tokens would carry the answer past the scan");
+    }
+    boolean audio = false;
+    for (JsonNode modality : request.path("modalities")) {
+      audio |= "audio".equals(modality.asText());
+    }
+    JsonNode audioOptions = request.get("audio");
+    if (audio || audioOptions != null && !audioOptions.isNull()) {
+      throw new InvalidRequestException("modalities: audio answers are not allowed on a route that scans answers "
+          + "(scan_output): speech cannot be scanned");
     }
   }
 

@@ -84,8 +84,7 @@ public final class StreamGuard implements ExchangeObserver {
     Route route = request.route();
     this.counter = TokenCounter.forModel(route.provider().type(), route.provider().model());
     RedactionPolicy redaction = route.policy().redaction();
-    this.outputRedactor = redaction.scanOutput() && !redaction.patterns().isEmpty()
-        ? Redactor.forPatterns(redaction.patterns()) : null;
+    this.outputRedactor = redaction.scansAnswers() ? Redactor.forPatterns(redaction.patterns()) : null;
     this.maxTokensOut = route.policy().maxTokensOut();
   }
 
