@@ -37,7 +37,8 @@ import java.util.function.Predicate;
  *   <li>{@code max_tokens}/{@code max_completion_tokens} (the smaller), {@code temperature}
  *       (Anthropic's range is 0..1, OpenAI's 0..2: above 1 is refused, not clamped),
  *       {@code top_p}, {@code stop} (string or list) as {@code stop_sequences}, {@code stream},
- *       and {@code user} as {@code metadata.user_id}.
+ *       and {@code user} (or, without it, {@code safety_identifier}, OpenAI's successor to it) as
+ *       {@code metadata.user_id}.
  * </ul>
  *
  * <p>Anything else that would change the answer ({@code n > 1}, logprobs, penalties, seeds, audio,
@@ -51,11 +52,12 @@ final class AnthropicRequests {
 
   /** OpenAI fields that change nothing Anthropic could honour or that we handle elsewhere. */
   private static final Set<String> IGNORED = Set.of(
-      "model", "messages", "stream_options", "store", "metadata", "service_tier");
+      "model", "messages", "stream_options", "store", "metadata", "service_tier", "prompt_cache_key");
 
   /** OpenAI fields we translate. */
   private static final Set<String> TRANSLATED = Set.of(
       "max_tokens", "max_completion_tokens", "temperature", "top_p", "stop", "stream", "user",
+      "safety_identifier",
       "tools", "tool_choice", "parallel_tool_calls", "response_format");
 
   /** Fields harmless at their neutral value, refused otherwise. */
@@ -102,9 +104,12 @@ final class AnthropicRequests {
     if (Providers.isStreaming(request)) {
       body.put("stream", true);
     }
-    JsonNode user = request.get("user");
-    if (user != null && user.isTextual() && !user.asText().isEmpty()) {
-      body.putObject("metadata").put("user_id", user.asText());
+    for (String id : new String[] {"user", "safety_identifier"}) {
+      JsonNode user = request.get(id);
+      if (user != null && user.isTextual() && !user.asText().isEmpty()) {
+        body.putObject("metadata").put("user_id", user.asText());
+        break;
+      }
     }
     return body;
   }

@@ -53,13 +53,17 @@ class AnthropicUpstreamTest {
         + "\"usage\":{\"input_tokens\":5,\"output_tokens\":2}}";
     try (FakeProvider provider = new FakeProvider((req, c) -> c.full(200, "application/json", answer, "request-id: req_abc"))) {
       route(provider);
-      HttpResponse<String> res = post("{\"max_tokens\":50,\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}");
+      // safety_identifier (OpenAI's successor to user) names the end user; prompt_cache_key only steers caching
+      HttpResponse<String> res = post("{\"max_tokens\":50,\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}],"
+          + "\"safety_identifier\":\"user-7f3a\",\"prompt_cache_key\":\"support-bot\"}");
       assertEquals(200, res.statusCode(), res.body());
       assertEquals("hi there", TestProviders.JSON.readTree(res.body()).at("/choices/0/message/content").asText());
       assertEquals("req_abc", res.headers().firstValue("x-upstream-request-id").orElseThrow());
 
       FakeProvider.Recorded sent = provider.received.poll(5, TimeUnit.SECONDS);
       assertEquals("/v1/messages", sent.target());
+      assertEquals("user-7f3a", TestProviders.JSON.readTree(sent.body()).at("/metadata/user_id").asText());
+      assertFalse(sent.body().contains("support-bot"), "caching hints stay here");
       assertEquals(TestGateway.PROVIDER_KEY, sent.headers().get("x-api-key"));
       assertTrue(sent.headers().containsKey("anthropic-version"));
       assertFalse(sent.headers().containsKey("authorization"));
