@@ -68,9 +68,12 @@ class PromptPolicyEndToEndTest {
         provider.enqueue(ok());
         HttpResponse<String> small = post(g.port(), "/routes/limited", chat("hi", 5000));
         assertEquals(200, small.statusCode(), small.body());
-        // max_tokens_out caps what is asked of the provider (the route stage's job, checked here)
+        // max_tokens_out caps what is asked of the provider (the route stage's job, checked here),
+        // sent to OpenAI as max_completion_tokens (its reasoning models refuse max_tokens)
         RecordedRequest sent = provider.takeRequest(5, TimeUnit.SECONDS);
-        assertEquals(50, JSON.readTree(sent.getBody().utf8()).get("max_tokens").asInt());
+        JsonNode asked = JSON.readTree(sent.getBody().utf8());
+        assertEquals(50, asked.get("max_completion_tokens").asInt());
+        assertFalse(asked.has("max_tokens"), asked.toString());
 
         HttpResponse<String> big = post(g.port(), "/routes/limited", chat(longPrompt, 10));
         assertEquals(400, big.statusCode());

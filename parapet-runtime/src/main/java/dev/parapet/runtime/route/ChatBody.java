@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parapet.core.config.ProviderType;
 import dev.parapet.core.config.Route;
 import dev.parapet.runtime.provider.ChatMessages;
 import io.netty.buffer.ByteBuf;
@@ -87,7 +88,10 @@ final class ChatBody {
 
   /**
    * Checks the shape, pins {@code model} to the route's provider model and caps the output
-   * tokens at {@code policy.max_tokens_out} (setting {@code max_tokens} when neither is given).
+   * tokens at {@code policy.max_tokens_out} (setting the cap when the caller gave none). An openai
+   * route's cap is {@code max_completion_tokens} alone: OpenAI deprecated {@code max_tokens}, and
+   * its reasoning models (o1, o3, o4-mini, gpt-5) refuse it. Other routes keep the caller's
+   * fields ({@code max_tokens} when none): OpenAI-compatible servers read {@code max_tokens}.
    *
    * @param modelMustMatch for {@code /routes/{route}}: a given model must be the route's pinned
    *     model or its name
@@ -115,7 +119,11 @@ final class ChatBody {
     }
     int cap = route.policy().maxTokensOut();
     boolean capped = capField(body, "max_tokens", cap) | capField(body, "max_completion_tokens", cap);
-    if (!capped) {
+    if (route.provider().type() == ProviderType.OPENAI) {
+      // the smaller of the two, as the budget prices it (ChatMessages.maxOutputTokens)
+      body.put("max_completion_tokens", capped ? ChatMessages.maxOutputTokens(body).orElseThrow() : cap);
+      body.remove("max_tokens");
+    } else if (!capped) {
       body.put("max_tokens", cap);
     }
     body.put("model", route.provider().model());

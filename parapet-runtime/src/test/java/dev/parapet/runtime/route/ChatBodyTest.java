@@ -6,11 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parapet.core.config.ProviderSpec;
+import dev.parapet.core.config.ProviderType;
 import dev.parapet.core.config.Route;
 import dev.parapet.runtime.testing.TestConfigs;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class ChatBodyTest {
@@ -51,6 +55,33 @@ class ChatBodyTest {
     body = parse("{\"messages\":[{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[]},"
         + "{\"role\":\"user\",\"content\":\"x\"}]}");
     ChatBody.normalise(body, ROUTE, true);
+  }
+
+  /**
+   * OpenAI deprecated max_tokens and its reasoning models (o1, o3, o4-mini, gpt-5) refuse it: an
+   * openai route's cap goes up as max_completion_tokens alone, the smaller of the two the caller
+   * gave (as the budget prices it). Other routes keep the caller's fields.
+   */
+  @Test
+  void anOpenAiRoutesCapIsMaxCompletionTokens() throws Exception {
+    Route o3 = new Route("reasoner", "prod", new ProviderSpec(ProviderType.OPENAI, "o3-2025-04-16", Optional.of("K"),
+        Optional.empty(), List.of(), Optional.empty(), 60_000), ROUTE.policy());
+    for (String[] c : new String[][] {
+        {"", String.valueOf(TestConfigs.MAX_TOKENS_OUT)},
+        {",\"max_tokens\":5", "5"},
+        {",\"max_tokens\":9,\"max_completion_tokens\":5", "5"},
+        {",\"max_tokens\":5,\"max_completion_tokens\":9", "5"},
+        {",\"max_completion_tokens\":7", "7"},
+        {",\"max_tokens\":99999999", String.valueOf(TestConfigs.MAX_TOKENS_OUT)}}) {
+      ObjectNode body = parse("{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]" + c[0] + "}");
+      ChatBody.normalise(body, o3, false);
+      assertFalse(body.has("max_tokens"), c[0] + ": " + body);
+      assertEquals(Integer.parseInt(c[1]), body.get("max_completion_tokens").asInt(), c[0]);
+    }
+    ObjectNode local = parse("{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"max_tokens\":5}");
+    ChatBody.normalise(local, ROUTE, false);
+    assertEquals(5, local.get("max_tokens").asInt());
+    assertFalse(local.has("max_completion_tokens"));
   }
 
   @Test
