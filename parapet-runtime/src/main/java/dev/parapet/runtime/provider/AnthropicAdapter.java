@@ -125,7 +125,7 @@ public final class AnthropicAdapter implements ProviderAdapter {
    */
   static String finishReason(String stopReason, boolean calledTools) {
     return switch (stopReason) {
-      case "max_tokens" -> "length";
+      case "max_tokens", "model_context_window_exceeded" -> "length"; // cut short, either way
       case "tool_use" -> calledTools ? "tool_calls" : "stop"; // only the JSON answer's tool: a stop
       case "refusal" -> "content_filter";
       default -> "stop"; // end_turn, stop_sequence, pause_turn

@@ -45,6 +45,7 @@ class AnthropicResponseTest {
   @Test
   void finishReasonsMap() throws Exception {
     for (String[] c : new String[][] {{"end_turn", "stop"}, {"stop_sequence", "stop"}, {"max_tokens", "length"},
+        {"model_context_window_exceeded", "length"}, {"pause_turn", "stop"},
         // tool_use without a call of the caller's tools: only a JSON answer's forced tool stops so
         {"tool_use", "stop"}, {"refusal", "content_filter"}}) {
       Translated t = anthropic.translateResponse(route, json("{\"id\":\"m\",\"model\":\"" + MODEL
