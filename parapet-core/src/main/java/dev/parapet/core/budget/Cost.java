@@ -5,6 +5,7 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.math.RoundingMode;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Money as a {@code long} count of nano-USD (1e-9 USD).
@@ -63,6 +64,25 @@ public final class Cost {
     Objects.requireNonNull(pricing, "pricing");
     return saturatedAdd(
         nanoUsd(inputTokens, pricing.inputPer1mUsd()), nanoUsd(outputTokens, pricing.outputPer1mUsd()));
+  }
+
+  /**
+   * {@link #actual}, with {@code cachedInputTokens} of the input (at most all of it) priced at
+   * {@code cachedInputPer1mUsd} when there is such a rate: the provider bills a prompt token it
+   * read from its cache below its input price. Never more than {@link #actual} of the same tokens
+   * (each part is rounded up on its own), so a call still never settles above its hold.
+   */
+  public static long actual(Pricing pricing, long inputTokens, long cachedInputTokens,
+      Optional<BigDecimal> cachedInputPer1mUsd, long outputTokens) {
+    long full = actual(pricing, inputTokens, outputTokens);
+    if (cachedInputPer1mUsd.isEmpty() || cachedInputTokens <= 0) {
+      return full;
+    }
+    long cached = Math.min(cachedInputTokens, inputTokens);
+    long split = saturatedAdd(saturatedAdd(
+        nanoUsd(inputTokens - cached, pricing.inputPer1mUsd()), nanoUsd(cached, cachedInputPer1mUsd.get())),
+        nanoUsd(outputTokens, pricing.outputPer1mUsd()));
+    return Math.min(full, split);
   }
 
   /**

@@ -25,39 +25,45 @@ public final class PriceTable {
   public static final String AS_OF = "2025-11-25";
 
   private static final Map<String, Pricing> OPENAI = new LinkedHashMap<>();
+  /**
+   * OpenAI's list price of a prompt token it read from its prompt cache (reported as {@code
+   * usage.prompt_tokens_details.cached_tokens}), USD per one million; absent where the model has
+   * no discount. Caching is automatic for prompts of 1,024 tokens or more.
+   */
+  private static final Map<String, BigDecimal> OPENAI_CACHED_INPUT = new LinkedHashMap<>();
   private static final Map<String, Pricing> ANTHROPIC = new LinkedHashMap<>();
 
   static {
-    openai("gpt-4o", "2.50", "10.00");
-    openai("gpt-4o-2024-08-06", "2.50", "10.00");
-    openai("gpt-4o-2024-11-20", "2.50", "10.00");
+    openai("gpt-4o", "2.50", "10.00", "1.25");
+    openai("gpt-4o-2024-08-06", "2.50", "10.00", "1.25");
+    openai("gpt-4o-2024-11-20", "2.50", "10.00", "1.25");
     openai("gpt-4o-2024-05-13", "5.00", "15.00");
-    openai("gpt-4o-mini", "0.15", "0.60");
-    openai("gpt-4o-mini-2024-07-18", "0.15", "0.60");
-    openai("gpt-4.1", "2.00", "8.00");
-    openai("gpt-4.1-2025-04-14", "2.00", "8.00");
-    openai("gpt-4.1-mini", "0.40", "1.60");
-    openai("gpt-4.1-mini-2025-04-14", "0.40", "1.60");
-    openai("gpt-4.1-nano", "0.10", "0.40");
-    openai("gpt-4.1-nano-2025-04-14", "0.10", "0.40");
+    openai("gpt-4o-mini", "0.15", "0.60", "0.075");
+    openai("gpt-4o-mini-2024-07-18", "0.15", "0.60", "0.075");
+    openai("gpt-4.1", "2.00", "8.00", "0.50");
+    openai("gpt-4.1-2025-04-14", "2.00", "8.00", "0.50");
+    openai("gpt-4.1-mini", "0.40", "1.60", "0.10");
+    openai("gpt-4.1-mini-2025-04-14", "0.40", "1.60", "0.10");
+    openai("gpt-4.1-nano", "0.10", "0.40", "0.025");
+    openai("gpt-4.1-nano-2025-04-14", "0.10", "0.40", "0.025");
     openai("gpt-4-turbo", "10.00", "30.00");
     openai("gpt-4-turbo-2024-04-09", "10.00", "30.00");
     openai("gpt-3.5-turbo", "0.50", "1.50");
     openai("gpt-3.5-turbo-0125", "0.50", "1.50");
-    openai("o1", "15.00", "60.00");
-    openai("o1-2024-12-17", "15.00", "60.00");
-    openai("o3-mini", "1.10", "4.40");
-    openai("o3-mini-2025-01-31", "1.10", "4.40");
-    openai("o3", "2.00", "8.00");
-    openai("o3-2025-04-16", "2.00", "8.00");
-    openai("o4-mini", "1.10", "4.40");
-    openai("o4-mini-2025-04-16", "1.10", "4.40");
-    openai("gpt-5", "1.25", "10.00");
-    openai("gpt-5-2025-08-07", "1.25", "10.00");
-    openai("gpt-5-mini", "0.25", "2.00");
-    openai("gpt-5-mini-2025-08-07", "0.25", "2.00");
-    openai("gpt-5-nano", "0.05", "0.40");
-    openai("gpt-5-nano-2025-08-07", "0.05", "0.40");
+    openai("o1", "15.00", "60.00", "7.50");
+    openai("o1-2024-12-17", "15.00", "60.00", "7.50");
+    openai("o3-mini", "1.10", "4.40", "0.55");
+    openai("o3-mini-2025-01-31", "1.10", "4.40", "0.55");
+    openai("o3", "2.00", "8.00", "0.50");
+    openai("o3-2025-04-16", "2.00", "8.00", "0.50");
+    openai("o4-mini", "1.10", "4.40", "0.275");
+    openai("o4-mini-2025-04-16", "1.10", "4.40", "0.275");
+    openai("gpt-5", "1.25", "10.00", "0.125");
+    openai("gpt-5-2025-08-07", "1.25", "10.00", "0.125");
+    openai("gpt-5-mini", "0.25", "2.00", "0.025");
+    openai("gpt-5-mini-2025-08-07", "0.25", "2.00", "0.025");
+    openai("gpt-5-nano", "0.05", "0.40", "0.005");
+    openai("gpt-5-nano-2025-08-07", "0.05", "0.40", "0.005");
 
     anthropic("claude-3-haiku-20240307", "0.25", "1.25");
     anthropic("claude-3-opus-20240229", "15", "75");
@@ -108,6 +114,18 @@ public final class PriceTable {
             + "; validation should have required provider.pricing");
   }
 
+  /**
+   * What a prompt token read from the provider's cache costs on a route, USD per one million: the
+   * built-in cached-input price, only when the route is priced from the built-in table (a route's
+   * own {@code provider.pricing} has no such rate, so its cached tokens cost its input price).
+   */
+  public static Optional<BigDecimal> cachedInput(ProviderSpec provider) {
+    if (provider.pricing().isPresent() || provider.type() != ProviderType.OPENAI) {
+      return Optional.empty();
+    }
+    return Optional.ofNullable(OPENAI_CACHED_INPUT.get(provider.model()));
+  }
+
   /** Every built-in entry for {@code type}, in table order (for docs and {@code inspect}). */
   public static Map<String, Pricing> entries(ProviderType type) {
     return Collections.unmodifiableMap(table(type));
@@ -123,6 +141,11 @@ public final class PriceTable {
 
   private static void openai(String model, String input, String output) {
     OPENAI.put(model, new Pricing(new BigDecimal(input), new BigDecimal(output)));
+  }
+
+  private static void openai(String model, String input, String output, String cachedInput) {
+    openai(model, input, output);
+    OPENAI_CACHED_INPUT.put(model, new BigDecimal(cachedInput));
   }
 
   private static void anthropic(String model, String input, String output) {

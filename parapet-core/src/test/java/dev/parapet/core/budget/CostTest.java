@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.parapet.core.config.Pricing;
 import java.math.BigDecimal;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class CostTest {
@@ -38,6 +39,21 @@ class CostTest {
     Pricing p = new Pricing(new BigDecimal("2.50"), new BigDecimal("10.00"));
     assertEquals(1_000 * 2_500L + 2_000 * 10_000L, Cost.worstCase(p, 1_000, 2_000));
     assertEquals(1_000 * 2_500L + 10 * 10_000L, Cost.actual(p, 1_000, 10));
+  }
+
+  /** Cached input tokens at their own rate; never above the same tokens at the full input price. */
+  @Test
+  void cachedInputTokensCostTheirOwnRateAndNeverMore() {
+    Pricing gpt4o = new Pricing(new BigDecimal("2.50"), new BigDecimal("10.00"));
+    Optional<BigDecimal> half = Optional.of(new BigDecimal("1.25"));
+    assertEquals(128 * 2_500L + 1_920 * 1_250L + 100 * 10_000L, Cost.actual(gpt4o, 2048, 1920, half, 100));
+    assertEquals(Cost.actual(gpt4o, 2048, 100), Cost.actual(gpt4o, 2048, 1920, Optional.empty(), 100), "no rate");
+    assertEquals(Cost.actual(gpt4o, 2048, 100), Cost.actual(gpt4o, 2048, 0, half, 100), "nothing cached");
+    assertEquals(2048 * 1_250L + 100 * 10_000L, Cost.actual(gpt4o, 2048, 99_999, half, 100), "at most every input token");
+    // each part rounds up on its own: never more than the tokens at the full price
+    Pricing odd = new Pricing(new BigDecimal("0.0000001"), BigDecimal.ZERO);
+    Optional<BigDecimal> same = Optional.of(new BigDecimal("0.0000001"));
+    assertEquals(Cost.actual(odd, 3, 0), Cost.actual(odd, 3, 1, same, 0));
   }
 
   @Test

@@ -36,6 +36,26 @@ class PriceTableTest {
     assertEquals(Optional.empty(), PriceTable.builtIn(ProviderType.LOCAL, "gpt-4o"));
   }
 
+  /**
+   * OpenAI's cached-input price applies only to a route priced from the built-in table: a route's
+   * own pricing has no cached rate, and a model without a discount (or another provider) has none.
+   */
+  @Test
+  void aCachedInputPriceOnlyForBuiltInOpenAiPrices() {
+    assertEquals(Optional.of(new BigDecimal("1.25")),
+        PriceTable.cachedInput(provider(ProviderType.OPENAI, "gpt-4o-2024-08-06", Optional.empty())));
+    assertEquals(Optional.of(new BigDecimal("0.125")),
+        PriceTable.cachedInput(provider(ProviderType.OPENAI, "gpt-5", Optional.empty())));
+    assertEquals(Optional.empty(),
+        PriceTable.cachedInput(provider(ProviderType.OPENAI, "gpt-4o-2024-08-06", Optional.of(price("2", "8")))));
+    assertEquals(Optional.empty(), PriceTable.cachedInput(provider(ProviderType.OPENAI, "gpt-4o-2024-05-13", Optional.empty())));
+    assertEquals(Optional.empty(), PriceTable.cachedInput(provider(ProviderType.ANTHROPIC, "claude-opus-4-5", Optional.empty())));
+    for (var e : PriceTable.entries(ProviderType.OPENAI).entrySet()) {
+      PriceTable.cachedInput(provider(ProviderType.OPENAI, e.getKey(), Optional.empty())).ifPresent(rate ->
+          assertTrue(rate.signum() > 0 && rate.compareTo(e.getValue().inputPer1mUsd()) < 0, e.getKey() + ": " + rate));
+    }
+  }
+
   @Test
   void everyEntryIsNonNegativeAndTheDateIsShown() {
     assertEquals("2025-11-25", PriceTable.AS_OF);

@@ -123,11 +123,19 @@ final class OpenAiChunkReader {
     }
     Long prompt = null;
     Long completion = null;
+    long cached = 0;
     String promptProblem = null;
     String completionProblem = null;
+    String cachedProblem = null;
     for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
       String name = p.currentName();
       JsonToken c = p.nextToken();
+      if (name.equals("prompt_tokens_details") && c == JsonToken.START_OBJECT) {
+        cached = cachedTokens(p);
+        cachedProblem = cached < 0
+            ? what + ".usage.prompt_tokens_details.cached_tokens: expected a non-negative integer" : null;
+        continue;
+      }
       boolean isPrompt = name.equals("prompt_tokens");
       if (!isPrompt && !name.equals("completion_tokens")) {
         p.skipChildren();
@@ -157,7 +165,34 @@ final class OpenAiChunkReader {
     if (prompt == null && completion == null) {
       return Optional.empty();
     }
-    return Optional.of(new Usage(prompt == null ? 0 : prompt, completion == null ? 0 : completion));
+    if (cachedProblem != null) { // read only for usage that counts, as the tree's readUsage does
+      problems.usage = cachedProblem;
+      return Optional.empty();
+    }
+    long promptTokens = prompt == null ? 0 : prompt;
+    return Optional.of(new Usage(promptTokens, completion == null ? 0 : completion, Math.min(cached, promptTokens)));
+  }
+
+  /**
+   * {@code prompt_tokens_details.cached_tokens}, the parser at that object's start, read to its
+   * end: 0 when absent or null, -1 when not a non-negative integer.
+   */
+  private static long cachedTokens(JsonParser p) throws IOException {
+    long cached = 0;
+    for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+      String name = p.currentName();
+      JsonToken c = p.nextToken();
+      if (!name.equals("cached_tokens")) {
+        p.skipChildren();
+      } else if (c == JsonToken.VALUE_NUMBER_INT && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER
+          && p.getLongValue() >= 0) {
+        cached = p.getLongValue();
+      } else if (c != JsonToken.VALUE_NULL) {
+        cached = -1;
+        p.skipChildren();
+      }
+    }
+    return cached;
   }
 
   private static ChunkSummary.Choice choice(JsonParser p) throws IOException {

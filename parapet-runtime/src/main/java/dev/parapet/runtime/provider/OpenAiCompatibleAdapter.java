@@ -131,6 +131,11 @@ public abstract class OpenAiCompatibleAdapter implements ProviderAdapter {
     if (prompt.isEmpty() && completion.isEmpty()) {
       return Optional.empty();
     }
-    return Optional.of(new Usage(prompt.orElse(0L), completion.orElse(0L)));
+    JsonNode details = usage.get("prompt_tokens_details");
+    long cached = details != null && details.isObject()
+        ? Json.count(details, "cached_tokens", what + ".usage.prompt_tokens_details").orElse(0L) : 0L;
+    long promptTokens = prompt.orElse(0L);
+    // more cached than prompt is the provider's mistake: the cache cannot make the call cheaper than that
+    return Optional.of(new Usage(promptTokens, completion.orElse(0L), Math.min(cached, promptTokens)));
   }
 }

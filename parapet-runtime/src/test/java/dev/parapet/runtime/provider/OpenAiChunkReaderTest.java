@@ -84,6 +84,9 @@ class OpenAiChunkReaderTest {
     agree("{\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o\",\"system_fingerprint\":\"fp_1\","
         + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"h\u00e9llo \uD83D\uDE00\"},\"logprobs\":null,\"finish_reason\":null}]}");
     agree("{\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":12,\"total_tokens\":21}}");
+    agree("{\"choices\":[],\"usage\":{\"prompt_tokens\":2048,\"completion_tokens\":12,\"total_tokens\":2060,"
+        + "\"prompt_tokens_details\":{\"cached_tokens\":1920,\"audio_tokens\":0},"
+        + "\"completion_tokens_details\":{\"reasoning_tokens\":0}}}");
     agree("{\"choices\":[{\"index\":1,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"name\":\"f\",\"arguments\":\"{\\\"a\\\":1}\"}}]},"
         + "\"finish_reason\":\"tool_calls\"}]}");
     agree("{\"choices\":[{\"delta\":{\"refusal\":\"no\"}}]}");
@@ -105,7 +108,9 @@ class OpenAiChunkReaderTest {
   void refusalsMatchTheTreeReadingsWordForWord() {
     for (String bad : List.of("not json", "[1,2]", "\"s\"", "{\"a\":", "{\"error\":{\"message\":\"sk-x\"}}",
         "{\"usage\":5}", "{\"usage\":{\"prompt_tokens\":-1}}", "{\"usage\":{\"completion_tokens\":1.5}}",
-        "{\"usage\":{\"prompt_tokens\":99999999999999999999999}}", "{\"choices\":{}}", "{\"choices\":\"x\"}")) {
+        "{\"usage\":{\"prompt_tokens\":99999999999999999999999}}", "{\"choices\":{}}", "{\"choices\":\"x\"}",
+        "{\"usage\":{\"prompt_tokens\":5,\"prompt_tokens_details\":{\"cached_tokens\":-3}}}",
+        "{\"usage\":{\"prompt_tokens_details\":{\"cached_tokens\":\"7\"},\"prompt_tokens\":5}}")) {
       agree(bad);
     }
     ProviderProtocolException e = assertThrows(ProviderProtocolException.class,
@@ -124,12 +129,15 @@ class OpenAiChunkReaderTest {
   private static final String[] TOP = {"model", "system_fingerprint", "usage", "choices", "error", "id", "object"};
   private static final String[] CHOICE = {"index", "delta", "finish_reason", "logprobs"};
   private static final String[] DELTA = {"content", "refusal", "tool_calls", "function_call", "role"};
-  private static final String[] USAGE = {"prompt_tokens", "completion_tokens", "total_tokens"};
+  private static final String[] USAGE = {"prompt_tokens", "completion_tokens", "total_tokens", "prompt_tokens_details"};
+  private static final String[] DETAILS = {"cached_tokens", "audio_tokens"};
 
   private static String object(Random rnd) {
     return fields(rnd, TOP, 5, key -> switch (key) {
       case "choices" -> rnd.nextInt(6) == 0 ? scalar(rnd) : array(rnd, () -> choice(rnd));
-      case "usage" -> rnd.nextInt(5) == 0 ? scalar(rnd) : fields(rnd, USAGE, 4, k -> number(rnd));
+      case "usage" -> rnd.nextInt(5) == 0 ? scalar(rnd) : fields(rnd, USAGE, 4, k -> k.equals("prompt_tokens_details")
+          ? (rnd.nextInt(4) == 0 ? scalar(rnd) : fields(rnd, DETAILS, 2, d -> number(rnd)))
+          : number(rnd));
       case "error" -> rnd.nextInt(3) == 0 ? "{}" : "null";
       default -> scalar(rnd);
     });

@@ -67,6 +67,7 @@ public final class BudgetHandler extends ChannelInboundHandlerAdapter {
     final GatewayRequest request;
     final Hold hold;
     final Pricing pricing;
+    final Optional<BigDecimal> cachedInputPer1mUsd;
     final long promptTokens;
     OutputTally tally;
 
@@ -74,6 +75,7 @@ public final class BudgetHandler extends ChannelInboundHandlerAdapter {
       this.request = request;
       this.hold = hold;
       this.pricing = pricing;
+      this.cachedInputPer1mUsd = PriceTable.cachedInput(request.route().provider());
       this.promptTokens = promptTokens;
     }
   }
@@ -205,7 +207,7 @@ public final class BudgetHandler extends ChannelInboundHandlerAdapter {
    * the charge to the recorders waiting for it (its telemetry row, its metrics).
    */
   private void settle(Call call, RequestCompleted completed) {
-    Charge charge = Settlement.charge(completed, call.pricing, call.promptTokens, call.hold.worstCaseNanos(), call.tally);
+    Charge charge = Settlement.charge(completed, call.pricing, call.cachedInputPer1mUsd, call.promptTokens, call.hold.worstCaseNanos(), call.tally);
     // The row first: a settlement wakes the store's writer to commit at once, and a row queued
     // after it could miss that commit and cost the writer a second one.
     charges.settle(call.request.requestId(), charge);

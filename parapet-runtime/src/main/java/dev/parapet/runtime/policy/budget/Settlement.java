@@ -7,6 +7,7 @@ import dev.parapet.runtime.RequestCompleted;
 import dev.parapet.runtime.http.ParapetError;
 import dev.parapet.runtime.policy.OutputTally;
 import dev.parapet.runtime.provider.Usage;
+import java.math.BigDecimal;
 import java.util.Optional;
 
 /**
@@ -16,7 +17,9 @@ import java.util.Optional;
  *   <li><b>Upstream timeout</b> (504, nothing answered in {@code timeout_ms}): the worst case. The
  *       request went out and the provider may have generated every token it was allowed; we cannot
  *       know, so we fail closed. (A connect timeout is charged too: the two are not told apart.)
- *   <li><b>A complete answer with reported usage</b>: exactly that usage ({@link Cost#actual}).
+ *   <li><b>A complete answer with reported usage</b>: exactly that usage ({@link Cost#actual}),
+ *       the prompt tokens the provider read from its cache at the route's cached-input price when
+ *       the built-in table has one.
  *   <li><b>Nothing can have been charged</b> — no answer started and the call ended as a provider
  *       4xx (passed through), an {@code upstream_error} (connection refused, TLS, 5xx), an
  *       adapter's {@code invalid_request} or our own 503: released. A provider that drops the
@@ -34,13 +37,15 @@ final class Settlement {
   private Settlement() {}
 
   /** What {@code c} is charged; {@link Charge.Basis#NONE}: release the hold. */
-  static Charge charge(RequestCompleted c, Pricing pricing, long promptTokens, long worstCaseNanos, OutputTally tally) {
+  static Charge charge(RequestCompleted c, Pricing pricing, Optional<BigDecimal> cachedInputPer1mUsd,
+      long promptTokens, long worstCaseNanos, OutputTally tally) {
     int status = c.status();
     Optional<ParapetError> error = c.error();
     Optional<Usage> usage = c.usage();
     if (usage.isPresent() && error.isEmpty() && status >= 200 && status < 300) {
       Usage u = usage.get();
-      return Charge.reported(u, Cost.actual(pricing, u.promptTokens(), u.completionTokens()));
+      return Charge.reported(u,
+          Cost.actual(pricing, u.promptTokens(), u.cachedPromptTokens(), cachedInputPer1mUsd, u.completionTokens()));
     }
     boolean timeout = status == 504 && error.equals(Optional.of(ParapetError.UPSTREAM_TIMEOUT));
     if (!timeout && nothingCharged(status, error, usage, tally)) {
