@@ -110,7 +110,8 @@ class FullStackTest {
         assertEquals("Bearer " + PROVIDER_KEY, sent.getHeaders().get("Authorization"));
         JsonNode body = JSON.readTree(sent.getBody().utf8());
         assertEquals("gpt-4o-2024-08-06", body.get("model").asText());
-        assertEquals(100, body.get("max_tokens").asInt());
+        assertEquals(100, body.get("max_completion_tokens").asInt(), "capped, as OpenAI's reasoning models need it");
+        assertFalse(body.has("max_tokens"), body.toString());
         assertFalse(sent.getHeaders().toString().contains(TestConfigs.TOKEN_A), "caller token forwarded");
       }
     }
