@@ -65,8 +65,9 @@ final class StateSummary {
     out.println("    pricing: " + p.pricing()
         .map(pr -> usd(pr.inputPer1mUsd()) + " in / " + usd(pr.outputPer1mUsd()) + " out per 1M tokens (from the spec)")
         .orElse(PriceTable.builtIn(p.type(), p.model())
-            .map(pr -> usd(pr.inputPer1mUsd()) + " in / " + usd(pr.outputPer1mUsd())
-                + " out per 1M tokens (built-in table, " + PriceTable.AS_OF + ")")
+            .map(pr -> usd(pr.inputPer1mUsd()) + " in"
+                + PriceTable.cachedInput(p).map(c -> " (" + usd(c) + " cached)").orElse("")
+                + " / " + usd(pr.outputPer1mUsd()) + " out per 1M tokens (built-in table, " + PriceTable.AS_OF + ")")
             .orElse("free (no price given)")));
     out.println("    policy: max_tokens_in " + pol.maxTokensIn() + ", max_tokens_out " + pol.maxTokensOut()
         + ", budget " + usd(pol.budgetDailyUsd()) + "/day, drift_strict " + pol.driftStrict());

@@ -34,6 +34,7 @@ class InspectAndDiffTest {
     assertTrue(r.out().startsWith("config_sha256=" + sha + "\n"), r.toString());
     assertTrue(r.out().contains("prod: daily cap $1000/day"), r.toString());
     assertTrue(r.out().contains("provider: openai, model gpt-4o-2024-08-06"), r.toString());
+    assertTrue(r.out().contains("pricing: $2.5 in ($1.25 cached) / $10 out per 1M tokens (built-in table"), r.toString());
     assertTrue(r.out().contains("provider key: OPENAI_KEY_PROD=****"), r.toString());
     assertTrue(r.out().contains("budget $500/day"), r.toString());
     assertTrue(r.out().contains("redaction: block [API_KEY, EMAIL]"), r.toString());
