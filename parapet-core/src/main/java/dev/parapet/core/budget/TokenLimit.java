@@ -57,7 +57,7 @@ public final class TokenLimit {
     List<String> texts = List.copyOf(messageTexts);
     int exact = counter.countMessages(texts);
     return exact <= maxTokensIn
-        ? new Within(new PromptTokens(counter, texts, upperBound(texts) + counter.overhead(), exact))
+        ? new Within(new PromptTokens(counter, texts, -1, exact)) // its bound made when asked
         : new Exceeded(exact);
   }
 

@@ -108,7 +108,7 @@ public final class AnthropicTools {
       }
       JsonNode function = tool.path("function");
       ObjectNode t = out.addObject();
-      t.put("name", name(function.get("name"), where + ".function.name"));
+      t.put("name", nonEmpty(function.get("name"), where + ".function.name"));
       if (JSON_TOOL.equals(t.path("name").asText())) {
         throw new InvalidRequestException(where + ".function.name: " + JSON_TOOL + " is reserved on an anthropic route");
       }
@@ -163,7 +163,7 @@ public final class AnthropicTools {
       }
       case "json_schema" -> {
         JsonNode spec = format.path("json_schema");
-        name(spec.get("name"), "response_format.json_schema.name");
+        nonEmpty(spec.get("name"), "response_format.json_schema.name");
         checkNotStrict(spec.get("strict"), "response_format.json_schema.strict");
         JsonNode schema = spec.get("schema");
         if (schema == null || !schema.isObject() || !"object".equals(schema.path("type").asText())) {
@@ -196,7 +196,7 @@ public final class AnthropicTools {
     }
     if (choice.isObject() && "function".equals(choice.path("type").asText())) {
       return Json.NODES.objectNode().put("type", "tool")
-          .put("name", name(choice.path("function").get("name"), "tool_choice.function.name"));
+          .put("name", nonEmpty(choice.path("function").get("name"), "tool_choice.function.name"));
     }
     throw new InvalidRequestException("tool_choice: expected auto, none, required or a function");
   }
@@ -224,9 +224,9 @@ public final class AnthropicTools {
       }
       ObjectNode block = blocks.addObject();
       block.put("type", "tool_use");
-      block.put("id", id(call.get("id"), at + ".id"));
+      block.put("id", nonEmpty(call.get("id"), at + ".id"));
       JsonNode function = call.path("function");
-      block.put("name", name(function.get("name"), at + ".function.name"));
+      block.put("name", nonEmpty(function.get("name"), at + ".function.name"));
       block.set("input", arguments(function.get("arguments"), at + ".function.arguments"));
     }
   }
@@ -246,25 +246,19 @@ public final class AnthropicTools {
     }
     ObjectNode block = blocks.addObject();
     block.put("type", "tool_result");
-    block.put("tool_use_id", id(message.get("tool_call_id"), where + ".tool_call_id"));
+    block.put("tool_use_id", nonEmpty(message.get("tool_call_id"), where + ".tool_call_id"));
     String text = ChatMessages.text(content);
     if (!text.isEmpty()) {
       block.put("content", text);
     }
   }
 
-  private static String name(JsonNode name, String where) throws InvalidRequestException {
-    if (name == null || !name.isTextual() || name.textValue().isEmpty()) {
+  /** A name or an id: a non-empty string. */
+  private static String nonEmpty(JsonNode value, String where) throws InvalidRequestException {
+    if (value == null || !value.isTextual() || value.textValue().isEmpty()) {
       throw new InvalidRequestException(where + ": expected a non-empty string");
     }
-    return name.textValue();
-  }
-
-  private static String id(JsonNode id, String where) throws InvalidRequestException {
-    if (id == null || !id.isTextual() || id.textValue().isEmpty()) {
-      throw new InvalidRequestException(where + ": expected a non-empty string");
-    }
-    return id.textValue();
+    return value.textValue();
   }
 
   /** The arguments string as the object Anthropic takes; an empty string is no arguments. */

@@ -28,13 +28,13 @@ final class OpenAiChunks {
     ObjectNode delta = Json.NODES.objectNode();
     delta.put("role", "assistant");
     delta.put("content", "");
-    return choiceChunk(delta, null, Optional.of(""));
+    return choiceChunk(delta, null, Optional.of(""), "");
   }
 
   StreamChunk content(String text) {
     ObjectNode delta = Json.NODES.objectNode();
     delta.put("content", text);
-    return choiceChunk(delta, null, Optional.of(text));
+    return choiceChunk(delta, null, Optional.of(text), "");
   }
 
   /**
@@ -58,13 +58,7 @@ final class OpenAiChunks {
   private StreamChunk toolCallChunk(ObjectNode call, String arguments) {
     ObjectNode delta = Json.NODES.objectNode();
     delta.putArray("tool_calls").add(call);
-    ObjectNode chunk = base();
-    ObjectNode choice = chunk.putArray("choices").addObject();
-    choice.put("index", 0);
-    choice.set("delta", delta);
-    choice.putNull("finish_reason");
-    return StreamChunk.of(chunk, summary(Optional.empty(), 1,
-        List.of(new ChunkSummary.Choice(0, Optional.empty(), false, arguments))));
+    return choiceChunk(delta, null, Optional.empty(), arguments);
   }
 
   /** One OpenAI {@code tool_calls} entry: {@code {id, type: function, function: {name, arguments}}}. */
@@ -78,7 +72,7 @@ final class OpenAiChunks {
 
   /** The chunk carrying the finish reason, with an empty delta as OpenAI sends it. */
   StreamChunk finish(String finishReason) {
-    return choiceChunk(Json.NODES.objectNode(), finishReason, Optional.empty());
+    return choiceChunk(Json.NODES.objectNode(), finishReason, Optional.empty(), "");
   }
 
   /** The usage-only chunk OpenAI sends for {@code stream_options.include_usage}. */
@@ -89,7 +83,8 @@ final class OpenAiChunks {
     return StreamChunk.of(chunk, summary(Optional.of(usage), 0, List.of()));
   }
 
-  private StreamChunk choiceChunk(ObjectNode delta, String finishReason, Optional<String> content) {
+  /** One choice's chunk; {@code content} and {@code otherText} as {@link ChunkSummary.Choice} reads them. */
+  private StreamChunk choiceChunk(ObjectNode delta, String finishReason, Optional<String> content, String otherText) {
     ObjectNode chunk = base();
     ArrayNode choices = chunk.putArray("choices");
     ObjectNode choice = choices.addObject();
@@ -101,7 +96,7 @@ final class OpenAiChunks {
       choice.put("finish_reason", finishReason);
     }
     return StreamChunk.of(chunk, summary(Optional.empty(), 1,
-        List.of(new ChunkSummary.Choice(0, content, finishReason != null))));
+        List.of(new ChunkSummary.Choice(0, content, finishReason != null, otherText))));
   }
 
   private ChunkSummary summary(Optional<Usage> usage, int choiceCount, List<ChunkSummary.Choice> choices) {
