@@ -13,6 +13,7 @@ import dev.parapet.runtime.policy.PolicyRefusals;
 import dev.parapet.runtime.policy.budget.Budgets;
 import dev.parapet.runtime.provider.AnthropicTools;
 import dev.parapet.runtime.provider.ChatMessages;
+import dev.parapet.runtime.provider.PromptImages;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -44,8 +45,10 @@ public final class TokenLimitHandler extends ChannelInboundHandlerAdapter {
     }
     Route route = request.route();
     int limit = route.policy().maxTokensIn();
+    PromptImages images = PromptImages.of(route.provider(), request.body());
     // The texts are built where they are first measured: joining a message's text parts copies them.
-    PromptTokens prompt = PromptTokens.lazy(counterFor(request), ChatMessages.textChars(request.body()),
+    TokenCounter counter = counterFor(request, images);
+    PromptTokens prompt = PromptTokens.lazy(counter, ChatMessages.textChars(request.body()),
         () -> ChatMessages.texts(request.body()));
     boolean priced = Budgets.priced(route);
     // A count is coming when deciding needs it (the bound passes the limit) or the budget prices it.
@@ -53,24 +56,27 @@ public final class TokenLimitHandler extends ChannelInboundHandlerAdapter {
     // Long in chars: its bound (which reads every char) and any count are made off the loop. Short
     // in chars, its bound is cheap here, and multi-byte text past the threshold sends only a coming
     // count there.
+    // (The bound's overhead, images and a tool prompt, is no work to count.)
     boolean offLoop = prompt.chars() > OffLoop.THRESHOLD
-        || prompt.upperBound() > OffLoop.THRESHOLD && countComing.getAsBoolean();
+        || prompt.upperBound() - counter.overhead() > OffLoop.THRESHOLD && countComing.getAsBoolean();
     if (offLoop && OffLoop.submit(ctx, request, () -> {
       if (countComing.getAsBoolean()) {
         prompt.exact();
       }
-    }, () -> decide(ctx, request, prompt))) {
+    }, () -> decide(ctx, request, prompt, images))) {
       return;
     }
-    decide(ctx, request, prompt); // small (or the pool refused it): count here
+    decide(ctx, request, prompt, images); // small (or the pool refused it): count here
   }
 
-  private void decide(ChannelHandlerContext ctx, GatewayRequest request, PromptTokens prompt) {
+  private void decide(ChannelHandlerContext ctx, GatewayRequest request, PromptTokens prompt, PromptImages images) {
     Route route = request.route();
     int limit = route.policy().maxTokensIn();
     if (TokenLimit.check(prompt, limit) instanceof TokenLimit.Exceeded exceeded) {
       PolicyRefusals.refuse(ctx, request, ParapetError.MAX_TOKENS_IN_EXCEEDED,
           "the prompt is " + exceeded.tokens() + " tokens" + (prompt.isEstimate() ? " (estimated)" : "")
+              + (images.images() == 0 ? "" : ", " + images.tokens() + " of them for " + images.images()
+                  + (images.images() == 1 ? " image" : " images"))
               + "; route " + route.name() + " allows max_tokens_in " + limit);
       return;
     }
@@ -84,14 +90,20 @@ public final class TokenLimitHandler extends ChannelInboundHandlerAdapter {
 
   /**
    * The counter for {@code request}'s route, remembering long texts under its service, with the
-   * prompt the provider adds beyond the texts (an anthropic route's tool-use system prompt).
+   * prompt the provider bills beyond the texts: its images, and an anthropic route's tool-use
+   * system prompt.
    */
   public static TokenCounter counterFor(GatewayRequest request) {
+    return counterFor(request, PromptImages.of(request.route().provider(), request.body()));
+  }
+
+  private static TokenCounter counterFor(GatewayRequest request, PromptImages images) {
     Route route = request.route();
-    int overhead = route.provider().type() == ProviderType.ANTHROPIC ? AnthropicTools.promptOverhead(request.body()) : 0;
+    long overhead = images.tokens()
+        + (route.provider().type() == ProviderType.ANTHROPIC ? AnthropicTools.promptOverhead(request.body()) : 0);
     return TokenCounter.forModel(route.provider().type(), route.provider().model())
         .cachingIn(COUNTS, request.service().label())
-        .withOverhead(overhead);
+        .withOverhead((int) Math.min(overhead, Integer.MAX_VALUE));
   }
 
   private static final AttributeKey<Counted> PROMPT = AttributeKey.valueOf("parapet.prompt-tokens");
