@@ -60,6 +60,39 @@ class TelemetryStoreLedgerTest {
         PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve("parapet.db"))));
   }
 
+  /**
+   * Nobody waits on a settlement: it waits up to the batch window for company, and the next hold
+   * (whose caller does wait) takes it along, so a call costs one commit instead of two. Alone, it
+   * commits when the window ends.
+   */
+  @Test
+  void aSettlementRidesOnTheNextHoldsCommit() throws Exception {
+    StoreOptions d = StoreOptions.defaults();
+    StoreOptions slow = new StoreOptions(d.maxOpenHolds(), d.detailQueueCapacity(), d.batchSize(),
+        Duration.ofSeconds(1), d.busyTimeout(), false);
+    try (TelemetryStore store = open(dir, slow)) {
+      store.persistHold(hold("h1", 1_000)).get(5, TimeUnit.SECONDS);
+      long before = store.writer().commitCount();
+      store.persistSettlement(settle("h1", 300));
+      assertTrue(store.offerRequest(StoreFixtures.request("r-h1", 300)));
+      Thread.sleep(100);
+      assertEquals(before, store.writer().commitCount(), "the settlement and its row wait for company");
+      store.persistHold(hold("h2", 1_000)).get(5, TimeUnit.SECONDS);
+      assertEquals(before + 1, store.writer().commitCount(), "the hold committed at once, with them");
+      assertEquals(300L, store.spendForDay(DAY).get(SpendKey.tenant("prod")));
+
+      long alone = System.nanoTime();
+      store.persistSettlement(settle("h2", 200));
+      while (store.writer().commitCount() == before + 1 && System.nanoTime() - alone < TimeUnit.SECONDS.toNanos(10)) {
+        Thread.sleep(5);
+      }
+      long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - alone);
+      assertEquals(before + 2, store.writer().commitCount(), "alone, it commits when the window ends");
+      assertTrue(waited >= 900, "committed after " + waited + " ms");
+      assertEquals(500L, store.spendForDay(DAY).get(SpendKey.tenant("prod")));
+    }
+  }
+
   @Test
   void holdsOpenAtCrashAreSettledAtWorstCase() throws Exception {
     try (TelemetryStore store = open(dir)) {
