@@ -7,8 +7,10 @@ import java.util.Optional;
  * An image's width and height in pixels, read from the header of a base64-encoded PNG, GIF, WebP
  * or JPEG, as the providers' decoders read them, without decoding the image or even the whole
  * base64 text: only the few bytes the header needs are decoded, at their offsets. So the cost does
- * not grow with the image (a JPEG's segments are skipped by their lengths, at most {@value
- * #MAX_SEGMENTS} of them), and nothing here runs a pattern over caller input.
+ * not grow with the image: a JPEG's segments are skipped by their lengths, at most {@value
+ * #MAX_SEGMENTS} of them with at most {@value #MAX_FILL} fill bytes each, so at most a few thousand
+ * base64 chars are decoded per image whatever it holds. Nothing here runs a pattern over caller
+ * input.
  *
  * <p>Whatever cannot be read (another format, a truncated or inconsistent header, whitespace or a
  * non-base64 char where a needed byte sits) gives empty: the caller then counts the image at its
@@ -16,7 +18,9 @@ import java.util.Optional;
  */
 public record ImageSize(int width, int height) {
   /** A JPEG walk gives up after this many segments before the frame header (real files have ~10). */
-  static final int MAX_SEGMENTS = 256;
+  static final int MAX_SEGMENTS = 64;
+  /** ... or this many fill bytes before one marker (encoders write none or a few). */
+  static final int MAX_FILL = 16;
 
   public ImageSize {
     if (width <= 0 || height <= 0) {
@@ -87,7 +91,10 @@ public record ImageSize(int width, int height) {
         return Optional.empty();
       }
       int marker = b.at(pos + 1);
-      while (marker == 0xFF) { // fill bytes before a marker
+      for (int fill = 0; marker == 0xFF; fill++) { // fill bytes before a marker
+        if (fill == MAX_FILL) {
+          return Optional.empty();
+        }
         pos++;
         marker = b.at(pos + 1);
       }
@@ -129,7 +136,7 @@ public record ImageSize(int width, int height) {
    * {@value #WINDOW_GROUPS} four-char groups at a time, around the bytes asked for.
    */
   private static final class Bytes {
-    static final int WINDOW_GROUPS = 64;
+    static final int WINDOW_GROUPS = 16;
     private final String data;
     private final int start;
     private final long groups;

@@ -97,6 +97,49 @@ class ImageSizeTest {
   }
 
   @Test
+  void aJpegWithARunOfFillBytesGivesUpAfterTheBound() throws IOException {
+    byte[] jpeg = Base64.getDecoder().decode(encode(new BufferedImage(30, 20, BufferedImage.TYPE_INT_RGB), "jpg"));
+    for (int fill : new int[] {ImageSize.MAX_FILL, ImageSize.MAX_FILL + 1, 100_000}) {
+      ByteArrayOutputStream b = new ByteArrayOutputStream();
+      b.write(jpeg, 0, 2);
+      for (int i = 0; i < fill; i++) {
+        b.write(0xFF);
+      }
+      b.write(jpeg, 2, jpeg.length - 2);
+      assertEquals(fill <= ImageSize.MAX_FILL ? Optional.of(new ImageSize(30, 20)) : Optional.empty(),
+          read(Base64.getEncoder().encodeToString(b.toByteArray())), fill + " fill bytes");
+    }
+  }
+
+  /** Random headers behind each format's signature: never an exception, never a size of 0. */
+  @Test
+  void randomHeadersNeverThrow() {
+    byte[][] signatures = {
+        {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10, 0, 0, 0, 13, 'I', 'H', 'D', 'R'}, {'G', 'I', 'F', '8'},
+        {'R', 'I', 'F', 'F', 0, 0, 0, 0, 'W', 'E', 'B', 'P', 'V', 'P', '8', 'L'},
+        {'R', 'I', 'F', 'F', 0, 0, 0, 0, 'W', 'E', 'B', 'P', 'V', 'P', '8', 'X'}, {(byte) 0xFF, (byte) 0xD8},
+        {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF}};
+    java.util.Random random = new java.util.Random(6);
+    for (int i = 0; i < 30_000; i++) {
+      byte[] sig = signatures[i % signatures.length];
+      byte[] b = new byte[sig.length + random.nextInt(80)];
+      random.nextBytes(b);
+      System.arraycopy(sig, 0, b, 0, sig.length);
+      if (random.nextBoolean()) { // JPEG-like runs of markers and short lengths
+        for (int j = sig.length; j + 3 < b.length; j += 4) {
+          b[j] = (byte) 0xFF;
+          b[j + 2] = 0;
+        }
+      }
+      read(Base64.getEncoder().encodeToString(b)).ifPresent(size -> {
+        if (size.width() <= 0 || size.height() <= 0) {
+          throw new AssertionError(size.toString());
+        }
+      });
+    }
+  }
+
+  @Test
   void aJpegOfOnlySegmentsGivesUpAfterTheBound() {
     // SOI, then more tiny segments than the walk reads: it stops, empty, having read a bounded number
     int n = ImageSize.MAX_SEGMENTS + 10;

@@ -10,8 +10,9 @@ import java.util.Optional;
  * The images of a chat request and the input tokens its route's model bills for them ({@link
  * ImageTokens}): every {@code image_url} part of every message's content. An inline {@code data:}
  * image is counted by the size its header gives ({@link ImageSize}); a URL, which Parapet never
- * fetches, by its model's maximum. Reading a header decodes a few bytes at known offsets, so this
- * stays cheap for megabytes of images and may run on an event loop.
+ * fetches, by its model's maximum. Reading a header decodes a few bytes at known offsets (at most a
+ * few thousand base64 chars per image, for at most {@value #MAX_READ} images), so this stays cheap
+ * for megabytes of images and may run on an event loop.
  *
  * @param images how many image parts the request holds
  * @param tokens what they count together
@@ -20,6 +21,12 @@ public record PromptImages(int images, long tokens) {
   public static final PromptImages NONE = new PromptImages(0, 0);
 
   private static final String BASE64 = ";base64,";
+  /**
+   * Headers read per request, at most: OpenAI takes up to 500 images in a call, Anthropic 100. Past
+   * that an image counts at its model's maximum unread, so a body of many small images cannot make
+   * this walk long, and a provider would refuse such a call anyway.
+   */
+  static final int MAX_READ = 500;
 
   /** The images of {@code request} as {@code provider}'s model counts them. */
   public static PromptImages of(ProviderSpec provider, JsonNode request) {
@@ -37,7 +44,7 @@ public record PromptImages(int images, long tokens) {
       for (JsonNode part : content) {
         if ("image_url".equals(part.path("type").asText())) {
           images++;
-          tokens += tokens(rule, part.get("image_url"));
+          tokens += tokens(rule, part.get("image_url"), images <= MAX_READ);
         }
       }
     }
@@ -45,10 +52,10 @@ public record PromptImages(int images, long tokens) {
   }
 
   /** One part's {@code image_url}: an object with {@code url} and {@code detail}, or a bare string. */
-  private static int tokens(ImageTokens rule, JsonNode imageUrl) {
+  private static int tokens(ImageTokens rule, JsonNode imageUrl, boolean read) {
     JsonNode url = imageUrl == null ? null : imageUrl.isObject() ? imageUrl.get("url") : imageUrl;
     boolean low = imageUrl != null && "low".equals(imageUrl.path("detail").asText());
-    return rule.tokens(url != null && url.isTextual() ? size(url.textValue()) : Optional.empty(), low);
+    return rule.tokens(read && url != null && url.isTextual() ? size(url.textValue()) : Optional.empty(), low);
   }
 
   private static Optional<ImageSize> size(String url) {
