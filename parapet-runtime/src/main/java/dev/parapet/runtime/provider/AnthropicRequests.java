@@ -39,6 +39,7 @@ import java.util.function.Predicate;
  *       {@code top_p}, {@code stop} (string or list) as {@code stop_sequences}, {@code stream},
  *       and {@code user} (or, without it, {@code safety_identifier}, OpenAI's successor to it) as
  *       {@code metadata.user_id}.
+ *   <li>{@code reasoning_effort} as extended thinking with a token budget ({@link AnthropicThinking}).
  * </ul>
  *
  * <p>Anything else that would change the answer ({@code n > 1}, logprobs, penalties, seeds, audio,
@@ -57,7 +58,7 @@ final class AnthropicRequests {
   /** OpenAI fields we translate. */
   private static final Set<String> TRANSLATED = Set.of(
       "max_tokens", "max_completion_tokens", "temperature", "top_p", "stop", "stream", "user",
-      "safety_identifier",
+      "safety_identifier", "reasoning_effort",
       "tools", "tool_choice", "parallel_tool_calls", "response_format");
 
   /** Fields harmless at their neutral value, refused otherwise. */
@@ -101,6 +102,7 @@ final class AnthropicRequests {
     }
     translateStop(request.get("stop"), body);
     AnthropicTools.translate(request, body);
+    AnthropicThinking.translate(request, body);
     if (Providers.isStreaming(request)) {
       body.put("stream", true);
     }

@@ -20,8 +20,10 @@ import java.util.Optional;
  *       of {@code delta.tool_calls} (its id, name and empty arguments), and each {@code
  *       input_json_delta} of that block a chunk extending its {@code arguments}, as OpenAI
  *       streams a tool call; the JSON answer's forced tool ({@link AnthropicTools#JSON_TOOL})
- *       streams its input as {@code delta.content} instead; other deltas (thinking, citations) are
- *       not the answer and are skipped;
+ *       streams its input as {@code delta.content} instead; a {@code thinking_delta} is billed
+ *       output the caller does not receive: a {@linkplain StreamChunk#hidden hidden} chunk, so that
+ *       the stream guard counts it (toward {@code max_tokens_out}, and for a settlement that never
+ *       saw the final usage); other deltas (signatures, citations) are skipped;
  *   <li>{@code message_delta}: the finish chunk from {@code stop_reason}; its {@code usage} is
  *       cumulative;
  *   <li>{@code message_stop}: the usage chunk (if the caller asked), then {@code [DONE]};
@@ -149,6 +151,13 @@ final class AnthropicStreamTranslator implements StreamTranslator {
     JsonNode delta = json.path("delta");
     if ("input_json_delta".equals(delta.path("type").asText())) {
       return toolInput(json, delta);
+    }
+    if ("thinking_delta".equals(delta.path("type").asText())) {
+      JsonNode thinking = delta.get("thinking");
+      if (thinking == null || !thinking.isTextual()) {
+        throw new ProviderProtocolException(WHAT + ": thinking_delta without thinking");
+      }
+      return thinking.textValue().isEmpty() ? List.of() : List.of(chunks.hidden(thinking.textValue()));
     }
     if (!"text_delta".equals(delta.path("type").asText())) {
       return List.of();

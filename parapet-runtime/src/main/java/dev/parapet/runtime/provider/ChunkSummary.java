@@ -39,16 +39,25 @@ public record ChunkSummary(
    *     and every {@code tool_calls[].function.arguments} (or legacy {@code function_call.arguments})
    *     string, concatenated; empty when none. The stream guard counts and scans it like content:
    *     a secret in a tool call's arguments reaches the caller as surely as one in the text.
+   * @param hiddenText billed output the caller never receives (an anthropic route's thinking): the
+   *     stream guard counts it toward {@code max_tokens_out} and the settlement, and does not scan
+   *     it; empty when none
    */
-  public record Choice(int index, Optional<String> content, boolean finished, String otherText) {
+  public record Choice(int index, Optional<String> content, boolean finished, String otherText, String hiddenText) {
     public Choice {
       Objects.requireNonNull(content, "content");
       Objects.requireNonNull(otherText, "otherText");
+      Objects.requireNonNull(hiddenText, "hiddenText");
+    }
+
+    /** A choice whose billed output is all sent to the caller. */
+    public Choice(int index, Optional<String> content, boolean finished, String otherText) {
+      this(index, content, finished, otherText, "");
     }
 
     /** A choice whose billed output is its content only. */
     public Choice(int index, Optional<String> content, boolean finished) {
-      this(index, content, finished, "");
+      this(index, content, finished, "", "");
     }
   }
 }

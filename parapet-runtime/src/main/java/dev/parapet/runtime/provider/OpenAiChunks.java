@@ -37,6 +37,12 @@ final class OpenAiChunks {
     return choiceChunk(delta, null, Optional.of(text), "");
   }
 
+  /** Billed output the caller does not receive (thinking): nothing is sent, the policies count it. */
+  StreamChunk hidden(String text) {
+    return StreamChunk.hidden(summary(Optional.empty(), 1,
+        List.of(new ChunkSummary.Choice(0, Optional.empty(), false, "", text))));
+  }
+
   /**
    * The chunk that opens tool call {@code index} of the answer: its id and name, and empty
    * arguments, which {@link #toolArguments} chunks then extend (as OpenAI streams them).

@@ -8,7 +8,8 @@ import java.util.Objects;
  * the caller receives and what the gateway read from it when it was parsed (or built), so that
  * the answer-side policies never parse it a second time.
  *
- * @param json the payload as sent (a provider's own bytes when passed through unchanged)
+ * @param json the payload as sent (a provider's own bytes when passed through unchanged); empty
+ *     for a {@link #hidden} chunk, which sends nothing
  * @param summary what the drift lock, settlement and stream guard need from the chunk;
  *     {@link ChunkSummary#NONE} for {@code [DONE]}
  */
@@ -26,7 +27,20 @@ public record StreamChunk(String json, ChunkSummary summary) {
     return new StreamChunk(Json.write(chunk), summary);
   }
 
-  /** Whether this is {@link #DONE}: every other chunk is a JSON object (read or built). */
+  /**
+   * A chunk that sends the caller nothing and only tells the policies about billed output the
+   * caller never receives ({@link ChunkSummary.Choice#hiddenText}).
+   */
+  static StreamChunk hidden(ChunkSummary summary) {
+    return new StreamChunk("", summary);
+  }
+
+  /** Whether this chunk sends nothing ({@link #hidden}). */
+  public boolean isHidden() {
+    return json.isEmpty();
+  }
+
+  /** Whether this is {@link #DONE}: every other chunk is a JSON object (read or built), or hidden. */
   public boolean isDone() {
     return this == DONE;
   }

@@ -111,10 +111,12 @@ public final class StreamGuard implements ExchangeObserver {
     for (ChunkSummary.Choice choice : payload.summary().choices()) {
       String delta = choice.content().orElse("");
       String other = choice.otherText(); // refusal, tool-call arguments: billed and seen like text
-      if (!delta.isEmpty() || !other.isEmpty()) {
+      String hidden = choice.hiddenText(); // thinking: billed, never seen, so counted and not scanned
+      if (!delta.isEmpty() || !other.isEmpty() || !hidden.isEmpty()) {
         Choice c = choice(choice.index());
         c.append(delta);
         c.append(other);
+        c.append(hidden);
         if (c.mayPass() || c.pending.length() > PENDING_CHARS) {
           tally.add(c.count());
         }

@@ -212,7 +212,9 @@ final class StreamedAnswer implements Answer {
           return;
         }
       }
-      decided.add(payload.json());
+      if (!payload.isHidden()) {
+        decided.add(payload.json());
+      }
     }
   }
 

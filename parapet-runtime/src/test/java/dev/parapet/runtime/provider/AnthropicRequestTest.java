@@ -231,6 +231,38 @@ class AnthropicRequestTest {
         + "\"seed\":null,\"store\":false,\"metadata\":{\"a\":\"b\"}}");
   }
 
+  /** reasoning_effort as extended thinking, and what Anthropic refuses with thinking refused by name. */
+  @Test
+  void reasoningEffortBecomesAThinkingBudget() throws Exception {
+    String ask = "{\"messages\":[{\"role\":\"user\",\"content\":\"plan\"}],\"max_tokens\":5000%s}";
+    for (Map.Entry<String, Integer> e : Map.of("minimal", 1024, "low", 1024, "medium", 2048, "high", 4096).entrySet()) {
+      JsonNode body = translate(ask.formatted(",\"reasoning_effort\":\"" + e.getKey() + "\",\"temperature\":1,\"top_p\":0.95"));
+      assertEquals(json("{\"type\":\"enabled\",\"budget_tokens\":" + e.getValue() + "}"), body.path("thinking"), e.getKey());
+      assertEquals(5000, body.path("max_tokens").asInt());
+    }
+    assertFalse(translate(ask.formatted(",\"reasoning_effort\":\"none\"")).has("thinking"));
+    assertFalse(translate(ask.formatted("")).has("thinking"));
+    // a tool the model may choose, and a finished tool loop, go with thinking
+    assertTrue(translate(ask.formatted(",\"reasoning_effort\":\"low\",\"tools\":[{\"type\":\"function\","
+        + "\"function\":{\"name\":\"clock\"}}],\"tool_choice\":\"auto\"")).has("thinking"));
+
+    assertRefused("reasoning_effort: expected none, minimal, low, medium or high", ask.formatted(",\"reasoning_effort\":\"max\""));
+    assertRefused("reasoning_effort: expected", ask.formatted(",\"reasoning_effort\":3"));
+    assertRefused("below max_tokens (4096 here", ask.replace("5000", "4096").formatted(",\"reasoning_effort\":\"high\""));
+    assertRefused("temperature: only 1 with reasoning_effort", ask.formatted(",\"reasoning_effort\":\"low\",\"temperature\":0.2"));
+    assertRefused("top_p: 0.95 or more", ask.formatted(",\"reasoning_effort\":\"low\",\"top_p\":0.5"));
+    String tool = ",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"clock\"}}]";
+    assertRefused("tool_choice: a forced tool", ask.formatted(",\"reasoning_effort\":\"low\"" + tool + ",\"tool_choice\":\"required\""));
+    assertRefused("tool_choice: a forced tool", ask.formatted(",\"reasoning_effort\":\"low\"" + tool
+        + ",\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"clock\"}}"));
+    assertRefused("response_format: a JSON answer cannot be combined with reasoning_effort",
+        ask.formatted(",\"reasoning_effort\":\"low\",\"response_format\":{\"type\":\"json_object\"}"));
+    assertRefused("the last assistant turn called tools", "{\"max_tokens\":5000,\"reasoning_effort\":\"low\"" + tool
+        + ",\"messages\":[{\"role\":\"user\",\"content\":\"time?\"},{\"role\":\"assistant\",\"content\":null,"
+        + "\"tool_calls\":[{\"id\":\"t1\",\"type\":\"function\",\"function\":{\"name\":\"clock\",\"arguments\":\"{}\"}}]},"
+        + "{\"role\":\"tool\",\"tool_call_id\":\"t1\",\"content\":\"noon\"}]}");
+  }
+
   private JsonNode translate(String request) throws Exception {
     return Json.MAPPER.readTree(anthropic.toUpstream(route, json(request), key).body());
   }

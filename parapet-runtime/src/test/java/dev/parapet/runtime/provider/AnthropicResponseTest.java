@@ -309,7 +309,27 @@ class AnthropicResponseTest {
     run(t, STREAM.substring(0, STREAM.indexOf("event: content_block_start")));
     assertEquals(List.of(), t.onEvent(SseEvent.data("{\"type\":\"some_future_event\"}")));
     assertEquals(List.of(), t.onEvent(SseEvent.data(
-        "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"thinking_delta\",\"thinking\":\"hmm\"}}")));
+        "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"signature_delta\",\"signature\":\"EqQB\"}}")));
+    assertEquals(List.of(), t.onEvent(SseEvent.data(
+        "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"citations_delta\",\"citation\":{}}}")));
+  }
+
+  /** Thinking is billed output the caller does not get: a hidden chunk the guard counts, nothing sent. */
+  @Test
+  void thinkingDeltasAreHiddenChunks() throws Exception {
+    StreamTranslator t = anthropic.newStreamTranslator(route, false);
+    run(t, STREAM.substring(0, STREAM.indexOf("event: content_block_start")));
+    List<StreamChunk> thinking = t.onEvent(SseEvent.data(
+        "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"thinking_delta\",\"thinking\":\"hmm, mail bob\"}}"));
+    assertEquals(1, thinking.size());
+    assertTrue(thinking.get(0).isHidden());
+    assertEquals("", thinking.get(0).json());
+    assertEquals(List.of(new ChunkSummary.Choice(0, Optional.empty(), false, "", "hmm, mail bob")),
+        thinking.get(0).summary().choices());
+    assertEquals(List.of(), t.onEvent(SseEvent.data(
+        "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"thinking_delta\",\"thinking\":\"\"}}")));
+    assertThrows(ProviderProtocolException.class, () -> t.onEvent(SseEvent.data(
+        "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"thinking_delta\"}}")));
   }
 
   private static List<String> run(StreamTranslator t, String wire) throws ProviderProtocolException {
