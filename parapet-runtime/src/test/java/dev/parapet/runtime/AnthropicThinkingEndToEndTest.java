@@ -94,13 +94,29 @@ class AnthropicThinkingEndToEndTest {
         assertFalse(r.body().contains("stream_truncated"), "thinking the caller never gets is not scanned: " + r.body());
         assertTrue(r.body().endsWith("data: [DONE]\n\n"), r.body());
 
+        // a whole answer: its thinking block is dropped, the usage (thinking included) is the bill
+        provider.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/json").body(
+            "{\"id\":\"msg_2\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"" + MODEL + "\","
+                + "\"content\":[{\"type\":\"thinking\",\"thinking\":\"Porto is cheaper; carol@example.com knows\","
+                + "\"signature\":\"EqQB\"},{\"type\":\"redacted_thinking\",\"data\":\"EmwKAhgB\"},"
+                + "{\"type\":\"text\",\"text\":\"Go to Porto.\"}],\"stop_reason\":\"end_turn\","
+                + "\"usage\":{\"input_tokens\":12,\"output_tokens\":900}}").build());
+        HttpResponse<String> whole = post(g.port(), "/routes/claude", ASK.formatted("low").replace("\"stream\":true,", ""));
+        assertEquals(200, whole.statusCode(), whole.body());
+        JsonNode answer = JSON.readTree(whole.body());
+        assertEquals("Go to Porto.", answer.path("choices").path(0).path("message").path("content").asText());
+        assertEquals(900, answer.path("usage").path("completion_tokens").asInt());
+        assertFalse(whole.body().contains("Porto is cheaper") || whole.body().contains("carol@") || whole.body().contains("EmwK"));
+
         // high thinks with 4,096 tokens: more than the route's max_tokens_out (3,000) leaves room for
         HttpResponse<String> high = post(g.port(), "/routes/claude", ASK.formatted("high"));
         assertEquals(400, high.statusCode(), high.body());
         assertTrue(JSON.readTree(high.body()).path("error").path("message").asText().contains("below max_tokens (3000 here"),
             high.body());
-        assertEquals(1, provider.getRequestCount(), "nothing was sent for the refused call");
+        assertEquals(2, provider.getRequestCount(), "nothing was sent for the refused call");
       }
+      long spent = SealedGateway.route(sg.withStore(s -> {}), "claude");
+      assertEquals((12 + 40 + 12 + 900) * 1_000L, spent, "both calls settled on Anthropic's usage");
       JsonNode sent = JSON.readTree(provider.takeRequest(5, TimeUnit.SECONDS).getBody().utf8());
       assertEquals(3000, sent.path("max_tokens").asInt(), sent.toString());
       assertEquals("enabled", sent.path("thinking").path("type").asText(), sent.toString());
