@@ -1,6 +1,7 @@
 package dev.parapet.runtime.policy.budget;
 
 import dev.parapet.core.budget.Cost;
+import dev.parapet.core.pricing.UnseenOutput;
 import dev.parapet.core.budget.Hold;
 import dev.parapet.core.budget.HoldResult;
 import dev.parapet.core.budget.PromptTokens;
@@ -207,9 +208,10 @@ public final class BudgetHandler extends ChannelInboundHandlerAdapter {
    * the charge to the recorders waiting for it (its telemetry row, its metrics).
    */
   private void settle(Call call, RequestCompleted completed) {
-    Charge charge = Settlement.charge(completed, call.pricing, call.cachedInputPer1mUsd, call.promptTokens, call.hold.worstCaseNanos(), call.tally);
-    // The row first: a settlement wakes the store's writer to commit at once, and a row queued
-    // after it could miss that commit and cost the writer a second one.
+    Charge charge = Settlement.charge(completed, call.pricing, call.cachedInputPer1mUsd, call.promptTokens,
+        call.hold.worstCaseNanos(), call.tally, UnseenOutput.billedBy(call.request.route().provider()));
+    // The row first, so that it lands in the commit that takes the settlement (the next hold's,
+    // or the writer's window's).
     charges.settle(call.request.requestId(), charge);
     if (charge.basis() == Charge.Basis.NONE) {
       budgets.ledger().release(call.hold);

@@ -2,6 +2,7 @@ package dev.parapet.runtime.policy.budget;
 
 import dev.parapet.core.budget.Cost;
 import dev.parapet.core.config.Pricing;
+import dev.parapet.core.pricing.UnseenOutput;
 import dev.parapet.runtime.Charge;
 import dev.parapet.runtime.RequestCompleted;
 import dev.parapet.runtime.http.ParapetError;
@@ -28,7 +29,9 @@ import java.util.Optional;
  *   <li><b>Everything else</b> — a stream cut by a guard, a caller gone (499), a stream the
  *       provider dropped, a drift refusal (the provider charged it): the tokens actually seen,
  *       never zero: the prompt as counted (or as reported, if more) plus the output tokens as
- *       reported or, when more, as counted from what the answer carried.
+ *       reported or, when more, as counted from what the answer carried. But on a model that bills
+ *       output it never sends ({@link UnseenOutput}: OpenAI's reasoning models), what was seen
+ *       says nothing of the reasoning billed before it: the worst case, as for a timeout.
  * </ul>
  *
  * <p>The {@link Charge} also says on which tokens: the call's telemetry row and metrics carry them.
@@ -38,7 +41,7 @@ final class Settlement {
 
   /** What {@code c} is charged; {@link Charge.Basis#NONE}: release the hold. */
   static Charge charge(RequestCompleted c, Pricing pricing, Optional<BigDecimal> cachedInputPer1mUsd,
-      long promptTokens, long worstCaseNanos, OutputTally tally) {
+      long promptTokens, long worstCaseNanos, OutputTally tally, boolean unseenOutput) {
     int status = c.status();
     Optional<ParapetError> error = c.error();
     Optional<Usage> usage = c.usage();
@@ -53,7 +56,7 @@ final class Settlement {
     }
     long prompt = Math.max(promptTokens, usage.map(Usage::promptTokens).orElse(0L));
     long output = Math.max(tally.outputTokens(), usage.map(Usage::completionTokens).orElse(0L));
-    if (timeout) {
+    if (timeout || unseenOutput && usage.isEmpty()) { // with usage, the reasoning is in it
       return new Charge(prompt, output, worstCaseNanos, Charge.Basis.WORST_CASE);
     }
     return new Charge(prompt, output, Cost.actual(pricing, prompt, output), Charge.Basis.COUNTED);

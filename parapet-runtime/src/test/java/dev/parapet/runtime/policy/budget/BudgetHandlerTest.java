@@ -220,29 +220,41 @@ class BudgetHandlerTest {
     long prompt = 7;
     // complete answers: what the provider reported
     assertEquals(new Charge(2, 3, 5_000, Basis.REPORTED),
-        Settlement.charge(ended(200, Optional.empty(), Optional.of(new Usage(2, 3))), PRICE, Optional.empty(), prompt, WORST, some));
+        Settlement.charge(ended(200, Optional.empty(), Optional.of(new Usage(2, 3))), PRICE, Optional.empty(), prompt, WORST, some, false));
     // timeout: the worst case, fail closed; the tokens as seen
     assertEquals(new Charge(7, 0, WORST, Basis.WORST_CASE),
-        Settlement.charge(ended(504, Optional.of(ParapetError.UPSTREAM_TIMEOUT), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, none));
+        Settlement.charge(ended(504, Optional.of(ParapetError.UPSTREAM_TIMEOUT), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, none, false));
     // nothing can have been charged: released
-    assertEquals(Charge.NOTHING, Settlement.charge(ended(429, Optional.empty(), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, none));
+    assertEquals(Charge.NOTHING, Settlement.charge(ended(429, Optional.empty(), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, none, false));
     assertEquals(Charge.NOTHING,
-        Settlement.charge(ended(502, Optional.of(ParapetError.UPSTREAM_ERROR), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, none));
+        Settlement.charge(ended(502, Optional.of(ParapetError.UPSTREAM_ERROR), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, none, false));
     assertEquals(Charge.NOTHING,
-        Settlement.charge(ended(503, Optional.of(ParapetError.SERVICE_UNAVAILABLE), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, none));
+        Settlement.charge(ended(503, Optional.of(ParapetError.SERVICE_UNAVAILABLE), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, none, false));
     // cut short: what was seen, never zero
     assertEquals(new Charge(7, 4, 11_000, Basis.COUNTED),
-        Settlement.charge(ended(200, Optional.of(ParapetError.STREAM_TRUNCATED), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, some));
+        Settlement.charge(ended(200, Optional.of(ParapetError.STREAM_TRUNCATED), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, some, false));
     assertEquals(new Charge(7, 0, 7_000, Basis.COUNTED),
-        Settlement.charge(ended(499, Optional.empty(), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, none));
+        Settlement.charge(ended(499, Optional.empty(), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, none, false));
     assertEquals(new Charge(7, 4, 11_000, Basis.COUNTED),
-        Settlement.charge(ended(200, Optional.of(ParapetError.UPSTREAM_ERROR), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, some));
+        Settlement.charge(ended(200, Optional.of(ParapetError.UPSTREAM_ERROR), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, some, false));
     assertEquals(new Charge(7, 0, 7_000, Basis.COUNTED),
-        Settlement.charge(ended(200, Optional.empty(), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, none));
+        Settlement.charge(ended(200, Optional.empty(), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, none, false));
     // drift refused: the provider charged it (its usage, or what was counted)
     assertEquals(new Charge(10, 5, 15_000, Basis.COUNTED),
-        Settlement.charge(ended(502, Optional.of(ParapetError.MODEL_DRIFT), Optional.of(new Usage(10, 5))), PRICE, Optional.empty(), prompt, WORST, none));
+        Settlement.charge(ended(502, Optional.of(ParapetError.MODEL_DRIFT), Optional.of(new Usage(10, 5))), PRICE, Optional.empty(), prompt, WORST, none, false));
     assertEquals(new Charge(7, 0, 7_000, Basis.COUNTED),
-        Settlement.charge(ended(502, Optional.of(ParapetError.MODEL_DRIFT), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, none));
+        Settlement.charge(ended(502, Optional.of(ParapetError.MODEL_DRIFT), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, none, false));
+    // a model that bills output it never sends (reasoning): without its usage, the worst case
+    assertEquals(new Charge(7, 4, WORST, Basis.WORST_CASE),
+        Settlement.charge(ended(200, Optional.of(ParapetError.STREAM_TRUNCATED), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, some, true));
+    assertEquals(new Charge(7, 0, WORST, Basis.WORST_CASE),
+        Settlement.charge(ended(499, Optional.empty(), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, none, true));
+    // ... with it, the usage, which holds the reasoning; and what is released stays released
+    assertEquals(new Charge(2, 3, 5_000, Basis.REPORTED),
+        Settlement.charge(ended(200, Optional.empty(), Optional.of(new Usage(2, 3))), PRICE, Optional.empty(), prompt, WORST, some, true));
+    assertEquals(new Charge(10, 5, 15_000, Basis.COUNTED),
+        Settlement.charge(ended(502, Optional.of(ParapetError.MODEL_DRIFT), Optional.of(new Usage(10, 5))), PRICE, Optional.empty(), prompt, WORST, none, true));
+    assertEquals(Charge.NOTHING,
+        Settlement.charge(ended(502, Optional.of(ParapetError.UPSTREAM_ERROR), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, none, true));
   }
 }

@@ -1,0 +1,34 @@
+package dev.parapet.core.pricing;
+
+import dev.parapet.core.config.ProviderSpec;
+import dev.parapet.core.config.ProviderType;
+import java.util.Locale;
+
+/**
+ * Whether a route's model bills output its answer never shows: OpenAI's reasoning models (o1, o3,
+ * o4-mini, codex-mini and the gpt-5 family but its {@code -chat} models) think before they answer, bill
+ * the reasoning tokens as output, and never send them, not even streamed. Such a call's output
+ * cannot be counted from what Parapet saw: only the provider's final usage tells it. A call on such
+ * a model that ends without that usage (a stream cut by a guard, a caller who left, a dropped
+ * stream) is therefore settled at its worst case, like an upstream timeout, and not on the tokens
+ * seen, which would leave all of its reasoning uncharged.
+ *
+ * <p>An anthropic route's thinking is streamed, and counted as it arrives, so it is not here.
+ */
+public final class UnseenOutput {
+  private UnseenOutput() {}
+
+  /** Whether {@code provider}'s model bills output it never sends. */
+  public static boolean billedBy(ProviderSpec provider) {
+    if (provider.type() != ProviderType.OPENAI) {
+      return false;
+    }
+    String m = provider.model().toLowerCase(Locale.ROOT);
+    m = m.startsWith("openai/") ? m.substring("openai/".length()) : m;
+    m = m.startsWith("ft:") ? m.substring("ft:".length()) : m;
+    if (m.startsWith("gpt-5")) {
+      return !m.contains("-chat"); // gpt-5-chat-latest, gpt-5.1-chat-latest: no reasoning
+    }
+    return m.startsWith("o1") || m.startsWith("o3") || m.startsWith("o4") || m.startsWith("codex-mini");
+  }
+}
