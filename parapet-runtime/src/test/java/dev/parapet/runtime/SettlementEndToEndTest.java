@@ -80,6 +80,42 @@ class SettlementEndToEndTest {
     LeakWatch.assertNoLeaks();
   }
 
+  /**
+   * A caller who hangs up before a whole answer arrives: the provider may still generate and bill
+   * every token it was allowed, and Parapet saw none of it. Charging the prompt alone let a caller
+   * who always hangs up spend past any cap; it is charged the worst case, as a timeout is.
+   */
+  @Test
+  void aCallerWhoLeavesBeforeAWholeAnswerIsChargedTheWorstCase() throws Exception {
+    CountDownLatch received = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.setDispatcher(new Dispatcher() {
+        @Override
+        public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+          received.countDown();
+          release.await(20, TimeUnit.SECONDS);
+          return new MockResponse.Builder().addHeader("Content-Type", "application/json")
+              .body(SealedGateway.completion(SealedGateway.MODEL, "late", PROMPT, MAX_OUT)).build();
+        }
+      });
+      provider.start();
+      SealedGateway sg = gateway(provider.url("/v1").uri(), 10_000);
+      try (Gateway g = sg.start()) {
+        Socket caller = SealedGateway.postRaw(g.port(), "/routes/remote", chat("hi", MAX_OUT));
+        assertTrue(received.await(10, TimeUnit.SECONDS), "the call was forwarded");
+        caller.setSoLinger(true, 0);
+        caller.close(); // a reset, seen at once
+        Thread.sleep(300); // the gateway ends the call meanwhile
+      } finally {
+        release.countDown();
+      }
+      assertEquals((PROMPT + MAX_OUT) * 1000L, SealedGateway.route(sg.spendToday(), "remote"));
+      assertRowsAddUpToSpend(sg, "remote");
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
   @Test
   void aProviderRefusalOrAnUnreachableProviderChargesNothing() throws Exception {
     int closedPort;

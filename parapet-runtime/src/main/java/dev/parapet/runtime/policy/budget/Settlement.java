@@ -26,6 +26,9 @@ import java.util.Optional;
  *       adapter's {@code invalid_request} or our own 503: released. A provider that drops the
  *       connection after reading the request is indistinguishable here from one that refused it;
  *       it is released too (the one undercount we accept: at most that call's prompt).
+ *   <li><b>A caller who left before a whole (non-streamed) answer arrived</b>: the worst case. The
+ *       provider may still generate and bill the whole answer, and nothing of it was seen; charging
+ *       the prompt alone would let a caller who always hangs up spend past every cap.
  *   <li><b>Everything else</b> — a stream cut by a guard, a caller gone (499), a stream the
  *       provider dropped, a drift refusal (the provider charged it): the tokens actually seen,
  *       never zero: the prompt as counted (or as reported, if more) plus the output tokens as
@@ -56,7 +59,12 @@ final class Settlement {
     }
     long prompt = Math.max(promptTokens, usage.map(Usage::promptTokens).orElse(0L));
     long output = Math.max(tally.outputTokens(), usage.map(Usage::completionTokens).orElse(0L));
-    if (timeout || unseenOutput && usage.isEmpty()) { // with usage, the reasoning is in it
+    // A caller who left before a whole answer arrived: the provider may still generate and bill
+    // all of it, and nothing of it was seen. (A stream's provider stops when Parapet hangs up; an
+    // answer read off the loop after the caller left has its output in the tally.)
+    boolean wholeAbandoned = status == RequestCompleted.CALLER_GONE && usage.isEmpty() && output == 0
+        && !tally.sawAnswer() && c.request().map(r -> !r.stream()).orElse(false);
+    if (timeout || wholeAbandoned || unseenOutput && usage.isEmpty()) { // with usage, the reasoning is in it
       return new Charge(prompt, output, worstCaseNanos, Charge.Basis.WORST_CASE);
     }
     return new Charge(prompt, output, Cost.actual(pricing, prompt, output), Charge.Basis.COUNTED);
