@@ -76,7 +76,8 @@ public final class TokenCounter {
 
   /**
    * The same counter, with {@code tokens} more in every {@link #countMessages} count: prompt the
-   * provider adds to a call that is in none of its texts (Anthropic's tool-use system prompt).
+   * provider bills for a call that is in none of its texts (its images, {@link ImageTokens};
+   * Anthropic's tool-use system prompt).
    */
   public TokenCounter withOverhead(int tokens) {
     if (tokens < 0) {
@@ -172,7 +173,7 @@ public final class TokenCounter {
 
   /**
    * Prompt tokens of a chat request whose messages have these texts (one entry per message, its
-   * text content; images and other parts are not counted here): each text plus
+   * text content; images and other parts count only through the {@link #overhead()}): each text plus
    * {@link #TOKENS_PER_MESSAGE}, plus {@link #TOKENS_REPLY_PRIMING}, plus the {@link #overhead()}.
    */
   public int countMessages(List<String> messageTexts) {
