@@ -1,8 +1,8 @@
 package dev.parapet.core.pricing;
 
+import dev.parapet.core.config.ModelIds;
 import dev.parapet.core.config.ProviderSpec;
 import dev.parapet.core.config.ProviderType;
-import java.util.Locale;
 
 /**
  * Whether a route's model bills output its answer never shows: OpenAI's reasoning models (o1, o3,
@@ -23,9 +23,7 @@ public final class UnseenOutput {
     if (provider.type() != ProviderType.OPENAI) {
       return false;
     }
-    String m = provider.model().toLowerCase(Locale.ROOT);
-    m = m.startsWith("openai/") ? m.substring("openai/".length()) : m;
-    m = m.startsWith("ft:") ? m.substring("ft:".length()) : m;
+    String m = ModelIds.openAiBase(provider.model());
     if (m.startsWith("gpt-5")) {
       return !m.contains("-chat"); // gpt-5-chat-latest, gpt-5.1-chat-latest: no reasoning
     }

@@ -1,7 +1,7 @@
 package dev.parapet.core.tokens;
 
+import dev.parapet.core.config.ModelIds;
 import dev.parapet.core.config.ProviderType;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -45,16 +45,16 @@ public final class ImageTokens {
   /** The rule for a route's model. */
   public static ImageTokens forModel(ProviderType type, String model) {
     Objects.requireNonNull(type, "type");
-    String m = Objects.requireNonNull(model, "model").toLowerCase(Locale.ROOT);
+    String m = ModelIds.openAiBase(model);
     return new ImageTokens(switch (type) {
       case ECHO -> new None();
       case ANTHROPIC -> new Area();
-      case OPENAI, LOCAL -> openAi(m.startsWith("openai/") ? m.substring("openai/".length()) : m);
+      case OPENAI, LOCAL -> openAi(m);
     });
   }
 
-  private static Rule openAi(String model) {
-    String m = model.startsWith("ft:") ? model.substring(3) : model;
+  /** {@code m}: an {@link ModelIds#openAiBase} id. */
+  private static Rule openAi(String m) {
     if (m.startsWith("gpt-4o-mini")) {
       return new Tiles(2_833, 5_667);
     }
