@@ -373,16 +373,14 @@ class AnswerPolicyEndToEndTest {
   }
 
   /**
-   * Log probabilities repeat the answer token by token, and an audio answer carries it as speech:
-   * on a route that scans answers either would take a match past the scan, so they are refused
-   * there before anything is sent, and pass where answers are not scanned.
+   * Log probabilities repeat the answer token by token: on a route that scans answers they would
+   * take a match past the scan, so they are refused there before anything is sent, and pass where
+   * answers are not scanned. (An audio answer is refused on every route: UnreadablePartsEndToEndTest.)
    */
   @Test
   void answersThatWouldCarryTextPastTheScanAreRefusedWhereAnswersAreScanned() throws Exception {
     String ask = "{\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],%s}";
-    List<String> unscannable = List.of("\"logprobs\":true", "\"logprobs\":true,\"top_logprobs\":3", "\"top_logprobs\":0",
-        "\"modalities\":[\"text\",\"audio\"],\"audio\":{\"voice\":\"alloy\",\"format\":\"wav\"}",
-        "\"audio\":{\"voice\":\"alloy\",\"format\":\"wav\"}");
+    List<String> unscannable = List.of("\"logprobs\":true", "\"logprobs\":true,\"top_logprobs\":3", "\"top_logprobs\":0");
     try (MockWebServer provider = new MockWebServer()) {
       provider.start();
       SealedGateway sg = gateway(provider.url("/v1").uri());

@@ -19,8 +19,9 @@ public final class ChatMessages {
   private ChatMessages() {}
 
   /**
-   * The text of one message's {@code content}: the string itself, or its {@code text} parts
-   * concatenated (other parts such as images contribute nothing); empty for null/absent content.
+   * The text of one message's {@code content}: the string itself, or its {@code text} and {@code
+   * refusal} parts concatenated (other parts such as images contribute nothing); empty for
+   * null/absent content.
    */
   public static String text(JsonNode content) {
     Pieces text = new Pieces(true);
@@ -67,9 +68,14 @@ public final class ChatMessages {
     return chars;
   }
 
-  /** A content part whose text counts: {@code type: "text"} with a string {@code text}. */
-  private static boolean isTextPart(JsonNode part) {
-    return "text".equals(part.path("type").asText()) && part.path("text").isTextual();
+  /**
+   * The text a content part is billed as: a {@code text} part's {@code text}, or an earlier
+   * assistant turn's {@code refusal} part's {@code refusal}; null for any other part.
+   */
+  private static String partText(JsonNode part) {
+    String type = part.path("type").asText();
+    JsonNode text = "text".equals(type) || "refusal".equals(type) ? part.get(type) : null;
+    return text != null && text.isTextual() ? text.textValue() : null;
   }
 
   /**
@@ -106,16 +112,17 @@ public final class ChatMessages {
   }
 
   /**
-   * A {@code content}: the string, or its {@code text} parts concatenated into one piece (other
-   * parts such as images contribute nothing); nothing for null or absent content.
+   * A {@code content}: the string, or its {@code text} and {@code refusal} parts concatenated into
+   * one piece (other parts such as images contribute nothing); nothing for null or absent content.
    */
   private static void content(JsonNode content, Pieces out) {
     if (content != null && content.isTextual()) {
       out.add(content.textValue());
     } else if (content != null && content.isArray()) {
       for (JsonNode part : content) {
-        if (isTextPart(part)) {
-          out.append(part.get("text").textValue());
+        String text = partText(part);
+        if (text != null) {
+          out.append(text);
         }
       }
     }
@@ -221,8 +228,8 @@ public final class ChatMessages {
 
   /**
    * Prompt tokens of {@code request} for {@code route}'s model: every text of {@link #texts} with
-   * OpenAI's chat framing ({@link TokenCounter#countMessages}). Image and audio parts and message
-   * names are not counted.
+   * OpenAI's chat framing ({@link TokenCounter#countMessages}). Image parts (counted through the
+   * counter's overhead, {@code PromptImages}) and message names are not counted here.
    */
   public static int promptTokens(Route route, JsonNode request) {
     return TokenCounter.forModel(route.provider().type(), route.provider().model())

@@ -73,9 +73,10 @@ public abstract class OpenAiCompatibleAdapter implements ProviderAdapter {
   /**
    * On a route that scans answers ({@code scan_output}), the answer must carry its text only where
    * the guard reads it (content, refusal, tool-call arguments). Log probabilities repeat the
-   * answer token by token ({@code logprobs.content[].token}, {@code bytes}, {@code top_logprobs}),
-   * and an audio answer carries it as speech and as a transcript: either would take a match past
-   * the scan, so asking for them there is refused (fail closed) rather than answered unscanned.
+   * answer token by token ({@code logprobs.content[].token}, {@code bytes}, {@code top_logprobs}):
+   * they would take a match past the scan, so asking for them there is refused (fail closed)
+   * rather than answered unscanned. (An audio answer is refused on every route, by the route
+   * stage: it is priced above a route's text rate.)
    */
   private static void checkAnswerIsScannable(ObjectNode request) throws InvalidRequestException {
     JsonNode logprobs = request.get("logprobs");
@@ -84,15 +85,6 @@ public abstract class OpenAiCompatibleAdapter implements ProviderAdapter {
         || top != null && !top.isNull()) {
       throw new InvalidRequestException("logprobs: not allowed on a route that scans answers (scan_output): "
           + "the tokens would carry the answer past the scan");
-    }
-    boolean audio = false;
-    for (JsonNode modality : request.path("modalities")) {
-      audio |= "audio".equals(modality.asText());
-    }
-    JsonNode audioOptions = request.get("audio");
-    if (audio || audioOptions != null && !audioOptions.isNull()) {
-      throw new InvalidRequestException("modalities: audio answers are not allowed on a route that scans answers "
-          + "(scan_output): speech cannot be scanned");
     }
   }
 

@@ -99,6 +99,7 @@ final class ChatBody {
    */
   static boolean normalise(ObjectNode body, Route route, boolean modelMustMatch) throws Invalid {
     checkMessages(body.get("messages"));
+    checkNoAudioAnswer(body);
     JsonNode stream = body.get("stream");
     if (stream != null && !stream.isBoolean() && !stream.isNull()) {
       throw new Invalid("stream: expected true or false");
@@ -167,7 +168,70 @@ final class ChatBody {
       if (!contentOk) {
         throw new Invalid("messages[" + i + "].content: expected a string or an array");
       }
+      if (content != null && content.isArray()) {
+        checkParts(content, "messages[" + i + "].content");
+      }
       i++;
+    }
+  }
+
+  /**
+   * Every content part must be one Parapet counts, prices and scans: {@code text}, {@code refusal}
+   * (an earlier assistant turn's, billed as text) or {@code image_url} (counted by its size or at
+   * its model's maximum, {@code PromptImages}). Audio ({@code input_audio}) and files ({@code
+   * file}: a PDF is billed as its text plus an image of every page) are refused by name: Parapet
+   * can read neither, so {@code max_tokens_in}, the budget's hold and the redaction scan would all
+   * pass them unseen; and OpenAI bills audio tokens at many times the text rate a route is priced at
+   * (gpt-4o-audio-preview: $40 per million input tokens of audio, $2.50 of text). Any other type is refused too, as OpenAI refuses it, without echoing it back.
+   */
+  private static void checkParts(JsonNode content, String where) throws Invalid {
+    int p = 0;
+    for (JsonNode part : content) {
+      String at = where + "[" + p++ + "]";
+      if (!part.isObject()) {
+        throw new Invalid(at + ": expected an object");
+      }
+      JsonNode type = part.get("type");
+      String name = type != null && type.isTextual() ? type.textValue() : "";
+      switch (name) {
+        case "text", "refusal" -> {
+          if (!part.path(name).isTextual()) {
+            throw new Invalid(at + "." + name + ": expected a string");
+          }
+        }
+        case "image_url" -> { }
+        case "input_audio" -> throw new Invalid(at + ".type: 'input_audio' is not allowed: Parapet cannot count, "
+            + "price or scan audio, so max_tokens_in, the budget and redaction would not see it");
+        case "file" -> throw new Invalid(at + ".type: 'file' is not allowed: Parapet cannot count or scan a file, "
+            + "so max_tokens_in, the budget and redaction would not see it; send its text and page images as "
+            + "text and image_url parts");
+        default -> throw new Invalid(at + ".type: " + (type == null ? "required" : "not a part type Parapet reads")
+            + " (expected text, image_url or refusal)");
+      }
+    }
+  }
+
+  /**
+   * An audio answer ({@code modalities} with {@code audio}, or {@code audio} options) is refused on
+   * every route: OpenAI bills audio output at many times the text rate a route is priced at
+   * (gpt-4o-audio-preview: $80 per million tokens against $10), so the hold and the settlement
+   * would undercharge it; and speech cannot be scanned.
+   */
+  private static final String AUDIO_ANSWER = "audio answers are not allowed: Parapet prices output at the "
+      + "route's text rate (OpenAI bills audio at many times it) and cannot scan speech";
+
+  private static void checkNoAudioAnswer(ObjectNode body) throws Invalid {
+    JsonNode modalities = body.get("modalities");
+    if (modalities != null && modalities.isArray()) {
+      for (JsonNode modality : modalities) {
+        if ("audio".equals(modality.asText())) {
+          throw new Invalid("modalities: " + AUDIO_ANSWER);
+        }
+      }
+    }
+    JsonNode audio = body.get("audio");
+    if (audio != null && !audio.isNull()) {
+      throw new Invalid("audio: " + AUDIO_ANSWER);
     }
   }
 }

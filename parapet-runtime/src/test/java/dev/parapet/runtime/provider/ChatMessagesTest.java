@@ -23,12 +23,13 @@ class ChatMessagesTest {
           {"role":"user","content":[{"type":"text","text":"caf\\u00e9 "},{"type":"image_url","image_url":{"url":"x"}},
             {"type":"text","text":"\\ud83d\\ude00 two"},{"type":"text","text":7},{"type":"input_audio"}]},
           {"role":"assistant","content":null},
+          {"role":"assistant","content":[{"type":"refusal","refusal":"I can't."},{"type":"refusal","refusal":3}]},
           {"role":"user"},
           {"role":"user","content":42},
           {"role":"user","content":{"text":"an object"}}
         ]}""");
     List<String> texts = ChatMessages.texts(request);
-    assertEquals(List.of("You are terse.", "caf\u00e9 \ud83d\ude00 two", "", "", "", ""), texts);
+    assertEquals(List.of("You are terse.", "caf\u00e9 \ud83d\ude00 two", "", "I can't.", "", "", ""), texts);
     assertEquals(texts.stream().mapToLong(String::length).sum(), ChatMessages.textChars(request));
   }
 

@@ -22,9 +22,9 @@ import java.util.Optional;
  * end user's e-mail in {@code user}, and a string the scan skips is a string that leaks.
  *
  * <p>Not scanned: field names (a scrubbed name could collide with a sibling and lose a value),
- * {@code model} (the route pins it), and the payloads that are not text: an {@code image_url}'s
- * URL (base64 image data, or a pre-signed URL whose {@code X-Amz-Credential} carries an {@code
- * AKIA…} id by design), {@code input_audio.data} and {@code file.file_data}. Strings are scrubbed
+ * {@code model} (the route pins it), and an {@code image_url}'s URL, which is not text (base64
+ * image data, or a pre-signed URL whose {@code X-Amz-Credential} carries an {@code AKIA…} id by
+ * design). Audio and file parts never get here: the route stage refuses them. Strings are scrubbed
  * where they stand, so arguments that were JSON stay JSON and a schema stays a schema.
  */
 final class PromptScrubber {
@@ -111,14 +111,15 @@ final class PromptScrubber {
     }
   }
 
-  /** A string that is not text: the pinned model, or an image, audio or file payload. */
+  /**
+   * A string that is not text: the pinned model, or an image. (Audio and file parts, which cannot
+   * be scanned, are refused before the scan: {@code ChatBody}.)
+   */
   private static boolean skipped(String parent, String name) {
     return switch (name) {
       case "model" -> parent == null;
       case "image_url" -> true; // a bare string image_url part (some OpenAI-compatible servers)
       case "url" -> "image_url".equals(parent);
-      case "data" -> "input_audio".equals(parent);
-      case "file_data" -> "file".equals(parent);
       default -> false;
     };
   }
