@@ -30,6 +30,18 @@ public final class ChatMessages {
   }
 
   /**
+   * The text of a Predicted Outputs {@code prediction} ({@code prediction.content}: a string or
+   * text parts); empty when the request predicts nothing. The provider bills the prediction's
+   * tokens that the answer does not use ({@code rejected_prediction_tokens}) as output, on top of
+   * what {@code max_tokens} allows, and never sends them.
+   */
+  public static Optional<String> prediction(JsonNode request) {
+    JsonNode content = request.path("prediction").get("content");
+    String text = content == null ? "" : text(content);
+    return text.isEmpty() ? Optional.empty() : Optional.of(text);
+  }
+
+  /**
    * The chars of {@link #texts}, without building them: what decides whether work on a prompt
    * leaves the event loop.
    */

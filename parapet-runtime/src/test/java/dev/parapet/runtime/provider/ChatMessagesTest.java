@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -65,5 +66,19 @@ class ChatMessagesTest {
             + "properties\ncity\ntype\nstring\nenum\nOslo\nrequired\ncity\n"
             + "name\nforecast\nstrict\nschema\ntype\nobject\ndescription\nTomorrow's"), texts);
     assertEquals(texts.stream().mapToLong(String::length).sum(), ChatMessages.textChars(request));
+  }
+
+  /** A Predicted Outputs prediction's text: a string or text parts; nothing for anything else. */
+  @Test
+  void predictionIsTheTextOfItsContent() throws Exception {
+    assertEquals(Optional.of("x = 1"), ChatMessages.prediction(JSON.readTree(
+        "{\"prediction\":{\"type\":\"content\",\"content\":\"x = 1\"}}")));
+    assertEquals(Optional.of("x = 1\ny = 2"), ChatMessages.prediction(JSON.readTree(
+        "{\"prediction\":{\"type\":\"content\",\"content\":[{\"type\":\"text\",\"text\":\"x = 1\\n\"},"
+            + "{\"type\":\"text\",\"text\":\"y = 2\"}]}}")));
+    for (String none : List.of("{}", "{\"prediction\":null}", "{\"prediction\":\"x\"}", "{\"prediction\":{}}",
+        "{\"prediction\":{\"content\":\"\"}}", "{\"prediction\":{\"content\":7}}")) {
+      assertEquals(Optional.empty(), ChatMessages.prediction(JSON.readTree(none)), none);
+    }
   }
 }

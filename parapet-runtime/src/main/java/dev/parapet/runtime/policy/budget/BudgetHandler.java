@@ -1,7 +1,6 @@
 package dev.parapet.runtime.policy.budget;
 
 import dev.parapet.core.budget.Cost;
-import dev.parapet.core.pricing.UnseenOutput;
 import dev.parapet.core.budget.Hold;
 import dev.parapet.core.budget.HoldResult;
 import dev.parapet.core.budget.PromptTokens;
@@ -9,13 +8,17 @@ import dev.parapet.core.budget.Scope;
 import dev.parapet.core.config.Pricing;
 import dev.parapet.core.config.Route;
 import dev.parapet.core.pricing.PriceTable;
+import dev.parapet.core.pricing.UnseenOutput;
 import dev.parapet.core.store.EventKind;
+import dev.parapet.core.text.Utf8;
+import dev.parapet.core.tokens.TokenCounter;
 import dev.parapet.runtime.Charge;
 import dev.parapet.runtime.Charges;
 import dev.parapet.runtime.GatewayRequest;
 import dev.parapet.runtime.RequestCompleted;
 import dev.parapet.runtime.http.ParapetError;
 import dev.parapet.runtime.policy.EnforcementEvents;
+import dev.parapet.runtime.policy.OffLoop;
 import dev.parapet.runtime.policy.OutputTallies;
 import dev.parapet.runtime.policy.OutputTally;
 import dev.parapet.runtime.policy.PolicyRefusals;
@@ -36,8 +39,9 @@ import java.util.concurrent.RejectedExecutionException;
  * cheaper refusals (redaction, token limit) never reserve money, and so that the prompt it prices
  * is the one that will actually be sent (already scrubbed).
  *
- * <p>Worst case = the prompt's exact tokens × input price + the (already capped) output tokens
- * asked for × the choices asked for ({@code n}) × output price. The prompt is counted once per request: the token limit ahead of us
+ * <p>Worst case = the prompt's exact tokens × input price + (the (already capped) output tokens
+ * asked for + a Predicted Outputs prediction's tokens, which are billed as output when the answer
+ * does not use them) × the choices asked for ({@code n}) × output price. The prompt is counted once per request: the token limit ahead of us
  * hands over its count when it had to make one ({@link TokenLimitHandler#takePrompt}). A refused hold answers 402 {@code budget_exceeded} naming the scope
  * and what is left today; a full ledger or a hold the store cannot make durable answers 503. The
  * request is forwarded only after the hold is durable (its future completes on the store's
@@ -70,14 +74,17 @@ public final class BudgetHandler extends ChannelInboundHandlerAdapter {
     final Pricing pricing;
     final Optional<BigDecimal> cachedInputPer1mUsd;
     final long promptTokens;
+    /** Output may be billed that the answer never shows: reasoning, or a prediction's rejected tokens. */
+    final boolean unseenOutput;
     OutputTally tally;
 
-    Call(GatewayRequest request, Hold hold, Pricing pricing, long promptTokens) {
+    Call(GatewayRequest request, Hold hold, Pricing pricing, long promptTokens, boolean unseenOutput) {
       this.request = request;
       this.hold = hold;
       this.pricing = pricing;
       this.cachedInputPer1mUsd = PriceTable.cachedInput(request.route().provider());
       this.promptTokens = promptTokens;
+      this.unseenOutput = unseenOutput;
     }
   }
 
@@ -92,9 +99,11 @@ public final class BudgetHandler extends ChannelInboundHandlerAdapter {
     boolean priced = Budgets.priced(pricing);
     PromptTokens prompt = TokenLimitHandler.takePrompt(ctx.channel(), request)
         .orElseGet(() -> PromptTokens.of(TokenLimitHandler.counterFor(request), ChatMessages.texts(request.body())));
-    // Each of the n choices may be max_tokens long, and the provider bills every one.
-    long maxOut = (long) ChatMessages.maxOutputTokens(request.body()).orElse(route.policy().maxTokensOut())
-        * ChatMessages.choices(request.body());
+    // Each of the n choices may be max_tokens long, and the provider bills every one; a
+    // prediction's tokens the answer does not use are billed as output on top.
+    long predicted = ChatMessages.prediction(request.body()).map(p -> predictionTokens(route, p)).orElse(0L);
+    long maxOut = ((long) ChatMessages.maxOutputTokens(request.body()).orElse(route.policy().maxTokensOut())
+        + predicted) * ChatMessages.choices(request.body());
     // Counted once per request: here, unless the token limit already had to count it. A free
     // route's prompt is not counted for its sake (a row of a call without reported usage then
     // shows the count only if the token limit made one).
@@ -106,7 +115,8 @@ public final class BudgetHandler extends ChannelInboundHandlerAdapter {
       refuse(ctx, request, refused, worst);
       return;
     }
-    Call call = new Call(request, ((HoldResult.Granted) result).hold(), pricing, promptTokens);
+    Call call = new Call(request, ((HoldResult.Granted) result).hold(), pricing, promptTokens,
+        UnseenOutput.billedBy(route.provider()) || predicted > 0);
     current = call;
     call.hold.persisted().whenComplete((v, e) -> {
       try {
@@ -209,7 +219,7 @@ public final class BudgetHandler extends ChannelInboundHandlerAdapter {
    */
   private void settle(Call call, RequestCompleted completed) {
     Charge charge = Settlement.charge(completed, call.pricing, call.cachedInputPer1mUsd, call.promptTokens,
-        call.hold.worstCaseNanos(), call.tally, UnseenOutput.billedBy(call.request.route().provider()));
+        call.hold.worstCaseNanos(), call.tally, call.unseenOutput);
     // The row first, so that it lands in the commit that takes the settlement (the next hold's,
     // or the writer's window's).
     charges.settle(call.request.requestId(), charge);
@@ -218,6 +228,17 @@ public final class BudgetHandler extends ChannelInboundHandlerAdapter {
     } else {
       budgets.ledger().settle(call.hold, charge.nanoUsd());
     }
+  }
+
+  /**
+   * A prediction's tokens with the route's counter; past the length the event loop counts a prompt
+   * ({@link OffLoop#THRESHOLD} chars), its UTF-8 bound instead, which is never less.
+   */
+  private static long predictionTokens(Route route, String prediction) {
+    if (prediction.length() > OffLoop.THRESHOLD) {
+      return Utf8.length(prediction);
+    }
+    return TokenCounter.forModel(route.provider().type(), route.provider().model()).count(prediction);
   }
 
   static String usd(long nanos) {

@@ -33,8 +33,9 @@ import java.util.Optional;
  *       provider dropped, a drift refusal (the provider charged it): the tokens actually seen,
  *       never zero: the prompt as counted (or as reported, if more) plus the output tokens as
  *       reported or, when more, as counted from what the answer carried. But on a model that bills
- *       output it never sends ({@link UnseenOutput}: OpenAI's reasoning models), what was seen
- *       says nothing of the reasoning billed before it: the worst case, as for a timeout.
+ *       output it never sends ({@link UnseenOutput}: OpenAI's reasoning models), or for a call with a
+ *       Predicted Outputs prediction (its tokens the answer does not use are billed as output and
+ *       never sent), what was seen says nothing of that output: the worst case, as for a timeout.
  * </ul>
  *
  * <p>The {@link Charge} also says on which tokens: the call's telemetry row and metrics carry them.
