@@ -5,10 +5,10 @@ import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingRegistry;
 import com.knuddels.jtokkit.api.EncodingType;
 import com.knuddels.jtokkit.api.IntArrayList;
+import dev.parapet.core.config.ModelIds;
 import dev.parapet.core.config.ProviderType;
 import dev.parapet.core.text.Utf8;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -118,7 +118,7 @@ public final class TokenCounter {
   public static TokenCounter forModel(ProviderType type, String model) {
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(model, "model");
-    EncodingType byName = openAiEncoding(model.toLowerCase(Locale.ROOT));
+    EncodingType byName = openAiEncoding(ModelIds.openAiBase(model));
     return switch (type) {
       case ANTHROPIC -> estimate();
       case OPENAI, LOCAL -> byName != null ? exact(byName) : estimate();
@@ -135,11 +135,11 @@ public final class TokenCounter {
   }
 
   /**
-   * The encoding tiktoken uses for an OpenAI model name (its {@code MODEL_PREFIX_TO_ENCODING}),
-   * or null when the name is not an OpenAI chat model we know.
+   * The encoding tiktoken uses for an OpenAI model name (its {@code MODEL_PREFIX_TO_ENCODING}; a
+   * fine-tune's {@code ft:} stripped, as tiktoken's own {@code ft:gpt-4o} entries read it), or null
+   * when the name is not an OpenAI chat model we know.
    */
-  private static EncodingType openAiEncoding(String model) {
-    String m = model.startsWith("openai/") ? model.substring("openai/".length()) : model;
+  private static EncodingType openAiEncoding(String m) {
     if (m.startsWith("gpt-4o") || m.startsWith("chatgpt-4o") || m.startsWith("gpt-4.1")
         || m.startsWith("gpt-4.5") || m.startsWith("gpt-5") || m.startsWith("o1")
         || m.startsWith("o3") || m.startsWith("o4")) {

@@ -18,13 +18,16 @@ class TokenCounterTest {
   @Test
   void picksTheEncodingByModelFamily() {
     for (String m : List.of("gpt-4o-2024-08-06", "gpt-4o-mini", "gpt-4.1-nano", "o1-preview", "o3-mini",
-        "o4-mini", "gpt-5", "chatgpt-4o-latest", "GPT-4O")) {
+        "o4-mini", "gpt-5", "chatgpt-4o-latest", "GPT-4O", "ft:gpt-4o-mini-2024-07-18:acme:support:9xYz",
+        "openai/gpt-4.1")) {
       assertEquals("o200k_base", TokenCounter.forModel(ProviderType.OPENAI, m).encodingName(), m);
     }
-    for (String m : List.of("gpt-4", "gpt-4-turbo-2024-04-09", "gpt-3.5-turbo-0125")) {
+    for (String m : List.of("gpt-4", "gpt-4-turbo-2024-04-09", "gpt-3.5-turbo-0125", "ft:gpt-3.5-turbo-0125:acme::abc")) {
       assertEquals("cl100k_base", TokenCounter.forModel(ProviderType.OPENAI, m).encodingName(), m);
     }
     assertFalse(TokenCounter.forModel(ProviderType.OPENAI, "gpt-4o").isEstimate());
+    assertFalse(TokenCounter.forModel(ProviderType.OPENAI, "ft:gpt-4o-2024-08-06:acme::x").isEstimate(),
+        "a fine-tune counts exactly, as the model it was tuned from");
     assertTrue(TokenCounter.forModel(ProviderType.ANTHROPIC, "claude-3-5-sonnet-20241022").isEstimate());
     assertTrue(TokenCounter.forModel(ProviderType.LOCAL, "llama3.1:8b").isEstimate());
     assertFalse(TokenCounter.forModel(ProviderType.LOCAL, "gpt-4o").isEstimate());
