@@ -36,6 +36,7 @@ final class ProviderRules {
     s.allowOnly(KEYS);
     Optional<ProviderType> type = s.string("type", true, TYPE_HINT).flatMap(text -> type(s, text));
     Optional<String> model = modelId(s, "model");
+    warnPerCallFees(s, type, model);
     Optional<Named> keyRef = keyRef(s, type);
     Optional<URI> baseUrl = baseUrl(s, type);
     List<String> allowed = allowedResponseModels(s);
@@ -69,6 +70,27 @@ final class ProviderRules {
               TYPE_HINT);
     }
     return type;
+  }
+
+  /**
+   * OpenAI's search models (gpt-4o-search-preview, gpt-4o-mini-search-preview, gpt-5-search-api)
+   * search the web on every call and bill a fee per search on top of the tokens. Parapet prices
+   * tokens only, so such a route's budget and telemetry would undercount every call: warned, since
+   * an operator may accept it (or fold the fee into a higher {@code pricing}).
+   */
+  private static void warnPerCallFees(Section s, Optional<ProviderType> type, Optional<String> model) {
+    if (type.filter(t -> t == ProviderType.OPENAI).isEmpty() || model.isEmpty()
+        || !ModelIds.openAiBase(model.get()).contains("-search")) {
+      return;
+    }
+    s.problems()
+        .warning(
+            Kind.VALUE,
+            s.path("model"),
+            Quoting.quote(model.get()) + " searches the web on every call and bills a fee per search on top of"
+                + " its tokens; Parapet prices tokens only, so this route's budget_daily_usd, the tenant's cap"
+                + " and the usage figures leave the fees out",
+            s.mark("model"));
   }
 
   private static Optional<String> modelId(Section s, String key) {

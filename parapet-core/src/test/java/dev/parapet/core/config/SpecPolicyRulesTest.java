@@ -140,4 +140,19 @@ class SpecPolicyRulesTest {
     assertError(validate(validWith("      redaction:\n        mode: warn\n        patterns: [EMAIL]\n", "      redaction: warn\n")),
         "routes[3].policy.redaction", Kind.TYPE, 68, 18);
   }
+
+  /** A search model bills a fee per web search that Parapet cannot price: warned, not refused. */
+  @Test
+  void aSearchModelsPerCallFeeIsWarned() {
+    String pricing = "      provider_key_ref: OPENAI_KEY_PROD\n";
+    for (String model : List.of("gpt-4o-search-preview", "gpt-4o-mini-search-preview-2025-03-11", "gpt-5-search-api")) {
+      ValidationResult r = validate(validWith("model: gpt-4o-2024-08-06     # pinned snapshot\n" + pricing,
+          "model: " + model + "\n" + pricing + "      allowed_response_models: [" + model + "-x]\n"
+              + "      pricing: { input_per_1m_usd: 2.50, output_per_1m_usd: 10.00 }\n"));
+      assertValid(r);
+      Problem p = assertProblem(r, "routes[0].provider.model", Severity.WARNING, Kind.VALUE, 16, 14);
+      assertTrue(p.message().startsWith("\"" + model + "\" searches the web on every call"), p::toString);
+    }
+    assertEquals(List.of(), validate(Specs.validYaml()).warnings(), "no other model is warned");
+  }
 }
