@@ -45,7 +45,11 @@ import java.util.Optional;
  *       Deltas are held uncounted while their UTF-8 bytes (an upper bound on their tokens) cannot
  *       reach the cap, then counted together; near the cap each delta is counted on its own, which
  *       can only over-count a token split across deltas, so a provider that honours
- *       {@code max_tokens} is never cut. Whatever is still uncounted when the call ends is
+ *       {@code max_tokens} is never cut. Where the count is an estimate (anthropic and local
+ *       routes: {@link TokenCounter#isEstimate}), it is made to over-count, so it could pass the cap
+ *       on an answer the provider kept within it: there the guard cuts only past twice the cap
+ *       ({@value #ESTIMATE_SLACK}×), which no tokenizer's difference explains and a provider
+ *       ignoring the cap soon reaches. Whatever is still uncounted when the call ends is
  *       counted only if the settlement needs it (no usage reported): see {@link OutputTally};
  *   <li>{@code scan_output: true} and the {@link OutputScanner} finds a pattern in the deltas,
  *       including one split across chunks. Text before the match's last delta has already
@@ -71,6 +75,14 @@ public final class StreamGuard implements ExchangeObserver {
   /** Made with the first refusal or tool-call arguments, apart from {@link #scanner}. */
   private OutputScanner otherScanner;
   private final int maxTokensOut;
+  /** The count past which a choice is cut: the cap, or {@link #ESTIMATE_SLACK} times it for an estimate. */
+  private final long cutAbove;
+  /**
+   * How far an estimated count may pass {@code max_tokens_out} before the guard cuts: the estimate
+   * (cl100k × 5/4) over-counts a tokenizer as efficient as cl100k by a quarter, and one half as
+   * efficient again would still not reach twice the cap on an answer within it.
+   */
+  static final int ESTIMATE_SLACK = 2;
   /** Texts held uncounted below this many chars per choice; a longer run is counted at once. */
   static final int PENDING_CHARS = 8 * 1024;
 
@@ -86,6 +98,7 @@ public final class StreamGuard implements ExchangeObserver {
     RedactionPolicy redaction = route.policy().redaction();
     this.outputRedactor = redaction.scansAnswers() ? Redactor.forPatterns(redaction.patterns()) : null;
     this.maxTokensOut = route.policy().maxTokensOut();
+    this.cutAbove = counter.isEstimate() ? (long) ESTIMATE_SLACK * maxTokensOut : maxTokensOut;
   }
 
   @Override
@@ -140,11 +153,13 @@ public final class StreamGuard implements ExchangeObserver {
         }
       }
     }
-    if (longest > maxTokensOut) {
+    if (longest > cutAbove) {
       events.record(request, EventKind.STREAM_TRUNCATED,
           Map.of("reason", "max_tokens_out", "output_tokens", Long.toString(longest)));
       return Optional.of(new Veto(ParapetError.STREAM_TRUNCATED,
-          "the answer passed max_tokens_out " + maxTokensOut + " of route " + request.route().name()));
+          "the answer passed max_tokens_out " + maxTokensOut + " of route " + request.route().name()
+              + (counter.isEstimate() ? " (an estimated " + longest + " tokens: more than " + ESTIMATE_SLACK
+                  + " times the cap)" : "")));
     }
     return Optional.empty();
   }
@@ -207,7 +222,7 @@ public final class StreamGuard implements ExchangeObserver {
 
     boolean mayPass() {
       return counted + TokenCounter.upperBoundFromUtf8Bytes((int) Math.min(pendingBytes, Integer.MAX_VALUE))
-          > maxTokensOut;
+          > cutAbove;
     }
 
     int count() {
