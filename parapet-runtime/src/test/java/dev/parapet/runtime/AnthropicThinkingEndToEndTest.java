@@ -150,4 +150,38 @@ class AnthropicThinkingEndToEndTest {
     }
     LeakWatch.assertNoLeaks();
   }
+
+  /**
+   * Anthropic may send thinking encrypted ({@code redacted_thinking}): billed output that no count
+   * can read. A stream carrying it that is cut before the final usage is charged its worst case,
+   * not the few words seen.
+   */
+  @Test
+  void aCutStreamWithRedactedThinkingIsChargedItsWorstCase() throws Exception {
+    String redacted = event("message_start", "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":"
+        + "\"message\",\"role\":\"assistant\",\"model\":\"" + MODEL + "\",\"content\":[],\"usage\":{\"input_tokens\":12,"
+        + "\"output_tokens\":1}}}")
+        + event("content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":"
+            + "{\"type\":\"redacted_thinking\",\"data\":\"EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3\"}}")
+        + event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}")
+        + event("content_block_start", "{\"type\":\"content_block_start\",\"index\":1,\"content_block\":"
+            + "{\"type\":\"text\",\"text\":\"\"}}")
+        + delta(1, "text_delta", "text", "Write to dave@example.com for tickets.");
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.start();
+      provider.enqueue(sse(redacted));
+      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(),
+          List.of(claude(provider.url("/v1").uri(), RedactionMode.BLOCK)));
+      try (Gateway g = sg.start()) {
+        HttpResponse<String> r = post(g.port(), "/routes/claude", ASK.formatted("low"));
+        assertEquals(200, r.statusCode());
+        assertTrue(r.body().contains("\"code\":\"stream_truncated\""), r.body());
+        assertFalse(r.body().contains("EmwK"), "the encrypted thinking is not sent on: " + r.body());
+      }
+      // the worst case: max_tokens 3,000 at 1,000 nano-USD a token, plus the prompt
+      long spent = SealedGateway.route(sg.withStore(s -> {}), "claude");
+      assertTrue(spent >= 3_000 * 1_000L, "charged " + spent + " nano-USD: the redacted thinking went uncharged");
+    }
+    LeakWatch.assertNoLeaks();
+  }
 }

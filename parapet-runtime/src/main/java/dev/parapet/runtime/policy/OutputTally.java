@@ -18,6 +18,7 @@ import java.util.function.LongSupplier;
 public final class OutputTally {
   private long outputTokens;
   private boolean answered;
+  private boolean uncounted;
   private LongSupplier deferred;
   private boolean lent;
   private Runnable whenGivenBack;
@@ -50,6 +51,20 @@ public final class OutputTally {
 
   public boolean sawAnswer() {
     return answered;
+  }
+
+  /**
+   * The answer carried billed output that no count can read (Anthropic's {@code redacted_thinking}:
+   * encrypted). A settlement without the provider's usage then charges the worst case.
+   */
+  public void uncountedOutput() {
+    uncounted = true;
+    answered = true;
+  }
+
+  /** Whether {@link #uncountedOutput} was reported. */
+  public boolean hasUncountedOutput() {
+    return uncounted;
   }
 
   /**

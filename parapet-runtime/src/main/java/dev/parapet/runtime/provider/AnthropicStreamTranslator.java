@@ -23,7 +23,9 @@ import java.util.Optional;
  *       streams its input as {@code delta.content} instead; a {@code thinking_delta} is billed
  *       output the caller does not receive: a {@linkplain StreamChunk#hidden hidden} chunk, so that
  *       the stream guard counts it (toward {@code max_tokens_out}, and for a settlement that never
- *       saw the final usage); other deltas (signatures, citations) are skipped;
+ *       saw the final usage); other deltas (signatures, citations) are skipped; a {@code
+ *       redacted_thinking} block (thinking Anthropic encrypted, billed all the same) is {@link
+ *       StreamChunk#UNCOUNTED_OUTPUT}: a settlement without the final usage charges the worst case;
  *   <li>{@code message_delta}: the finish chunk from {@code stop_reason}; its {@code usage} is
  *       cumulative;
  *   <li>{@code message_stop}: the usage chunk (if the caller asked), then {@code [DONE]};
@@ -112,6 +114,9 @@ final class AnthropicStreamTranslator implements StreamTranslator {
   private List<StreamChunk> contentStart(ObjectNode json) throws ProviderProtocolException {
     requireStarted("content_block_start");
     JsonNode block = json.path("content_block");
+    if ("redacted_thinking".equals(block.path("type").asText())) {
+      return List.of(StreamChunk.UNCOUNTED_OUTPUT); // billed thinking, encrypted: it cannot be counted
+    }
     if (!"tool_use".equals(block.path("type").asText())) {
       return List.of();
     }

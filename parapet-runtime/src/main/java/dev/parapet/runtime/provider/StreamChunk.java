@@ -35,7 +35,19 @@ public record StreamChunk(String json, ChunkSummary summary) {
     return new StreamChunk("", summary);
   }
 
-  /** Whether this chunk sends nothing ({@link #hidden}). */
+  /**
+   * A hidden chunk telling the policies that the answer carries billed output no count can read
+   * (Anthropic's {@code redacted_thinking}, encrypted): a settlement without usage charges the
+   * worst case. Sends nothing.
+   */
+  public static final StreamChunk UNCOUNTED_OUTPUT = new StreamChunk("", ChunkSummary.NONE);
+
+  /** Whether this is {@link #UNCOUNTED_OUTPUT}. */
+  public boolean isUncountedOutput() {
+    return this == UNCOUNTED_OUTPUT;
+  }
+
+  /** Whether this chunk sends nothing ({@link #hidden}, {@link #UNCOUNTED_OUTPUT}). */
   public boolean isHidden() {
     return json.isEmpty();
   }

@@ -120,6 +120,10 @@ public final class StreamGuard implements ExchangeObserver {
 
   @Override
   public Optional<Veto> onStreamPayload(GatewayRequest r, StreamChunk payload) {
+    if (payload.isUncountedOutput()) {
+      tally.uncountedOutput();
+      return Optional.empty();
+    }
     long longest = 0;
     for (ChunkSummary.Choice choice : payload.summary().choices()) {
       String delta = choice.content().orElse("");

@@ -35,7 +35,8 @@ import java.util.Optional;
  *       reported or, when more, as counted from what the answer carried. But on a model that bills
  *       output it never sends ({@link UnseenOutput}: OpenAI's reasoning models), or for a call with a
  *       Predicted Outputs prediction (its tokens the answer does not use are billed as output and
- *       never sent), what was seen says nothing of that output: the worst case, as for a timeout.
+ *       never sent), or a stream that carried Anthropic's encrypted {@code redacted_thinking}, what
+ *       was seen says nothing of that output: the worst case, as for a timeout.
  * </ul>
  *
  * <p>The {@link Charge} also says on which tokens: the call's telemetry row and metrics carry them.
@@ -65,7 +66,10 @@ final class Settlement {
     // answer read off the loop after the caller left has its output in the tally.)
     boolean wholeAbandoned = status == RequestCompleted.CALLER_GONE && usage.isEmpty() && output == 0
         && !tally.sawAnswer() && c.request().map(r -> !r.stream()).orElse(false);
-    if (timeout || wholeAbandoned || unseenOutput && usage.isEmpty()) { // with usage, the reasoning is in it
+    // Output billed but never shown (reasoning, a prediction's rejected tokens) is unknown without
+    // the usage, which carries it. Anthropic's encrypted thinking is unknown short of a complete
+    // answer: its message_start already reports a partial usage.
+    if (timeout || wholeAbandoned || unseenOutput && usage.isEmpty() || tally.hasUncountedOutput()) {
       return new Charge(prompt, output, worstCaseNanos, Charge.Basis.WORST_CASE);
     }
     return new Charge(prompt, output, Cost.actual(pricing, prompt, output), Charge.Basis.COUNTED);

@@ -256,5 +256,16 @@ class BudgetHandlerTest {
         Settlement.charge(ended(502, Optional.of(ParapetError.MODEL_DRIFT), Optional.of(new Usage(10, 5))), PRICE, Optional.empty(), prompt, WORST, none, true));
     assertEquals(Charge.NOTHING,
         Settlement.charge(ended(502, Optional.of(ParapetError.UPSTREAM_ERROR), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, none, true));
+    // encrypted thinking (Anthropic's redacted_thinking): short of a complete answer, the worst case,
+    // though Anthropic's message_start reported a partial usage; a complete answer's usage holds it
+    OutputTally encrypted = new OutputTally();
+    encrypted.add(4);
+    encrypted.uncountedOutput();
+    assertEquals(new Charge(12, 4, WORST, Basis.WORST_CASE),
+        Settlement.charge(ended(200, Optional.of(ParapetError.STREAM_TRUNCATED), Optional.of(new Usage(12, 1))), PRICE,
+            Optional.empty(), prompt, WORST, encrypted, false));
+    assertEquals(new Charge(12, 900, 912_000, Basis.REPORTED),
+        Settlement.charge(ended(200, Optional.empty(), Optional.of(new Usage(12, 900))), PRICE, Optional.empty(), prompt,
+            WORST, encrypted, false));
   }
 }
