@@ -133,22 +133,31 @@ class AnthropicThinkingEndToEndTest {
   @Test
   void aCutStreamIsChargedForItsThinking() throws Exception {
     String thinking = "step ".repeat(600).trim();
+    long spent = spentOnACutStream(stream(thinking, "Write to dave@example.com for tickets.", false), "step step");
+    // $1 per 1M tokens: 1,000 nano-USD a token. 600 words of thinking are ~600 tokens or more.
+    assertTrue(spent >= 600 * 1_000L, "charged " + spent + " nano-USD: the thinking was not counted");
+  }
+
+  /**
+   * What a claude route (block, scan_output) charges for {@code sse}, which leaks an address and is
+   * cut for it; the answer carries neither the address nor {@code hidden}.
+   */
+  private long spentOnACutStream(String sse, String hidden) throws Exception {
     try (MockWebServer provider = new MockWebServer()) {
       provider.start();
-      provider.enqueue(sse(stream(thinking, "Write to dave@example.com for tickets.", false)));
+      provider.enqueue(sse(sse));
       SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(),
           List.of(claude(provider.url("/v1").uri(), RedactionMode.BLOCK)));
       try (Gateway g = sg.start()) {
         HttpResponse<String> r = post(g.port(), "/routes/claude", ASK.formatted("low"));
         assertEquals(200, r.statusCode());
         assertTrue(r.body().contains("\"code\":\"stream_truncated\""), r.body());
-        assertFalse(r.body().contains("dave@") || r.body().contains("step step"), r.body());
+        assertFalse(r.body().contains("dave@") || r.body().contains(hidden), r.body());
       }
-      // $1 per 1M tokens: 1,000 nano-USD a token. 600 words of thinking are ~600 tokens or more.
       long spent = SealedGateway.route(sg.withStore(s -> {}), "claude");
-      assertTrue(spent >= 600 * 1_000L, "charged " + spent + " nano-USD: the thinking was not counted");
+      LeakWatch.assertNoLeaks();
+      return spent;
     }
-    LeakWatch.assertNoLeaks();
   }
 
   /**
@@ -167,21 +176,8 @@ class AnthropicThinkingEndToEndTest {
         + event("content_block_start", "{\"type\":\"content_block_start\",\"index\":1,\"content_block\":"
             + "{\"type\":\"text\",\"text\":\"\"}}")
         + delta(1, "text_delta", "text", "Write to dave@example.com for tickets.");
-    try (MockWebServer provider = new MockWebServer()) {
-      provider.start();
-      provider.enqueue(sse(redacted));
-      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(),
-          List.of(claude(provider.url("/v1").uri(), RedactionMode.BLOCK)));
-      try (Gateway g = sg.start()) {
-        HttpResponse<String> r = post(g.port(), "/routes/claude", ASK.formatted("low"));
-        assertEquals(200, r.statusCode());
-        assertTrue(r.body().contains("\"code\":\"stream_truncated\""), r.body());
-        assertFalse(r.body().contains("EmwK"), "the encrypted thinking is not sent on: " + r.body());
-      }
-      // the worst case: max_tokens 3,000 at 1,000 nano-USD a token, plus the prompt
-      long spent = SealedGateway.route(sg.withStore(s -> {}), "claude");
-      assertTrue(spent >= 3_000 * 1_000L, "charged " + spent + " nano-USD: the redacted thinking went uncharged");
-    }
-    LeakWatch.assertNoLeaks();
+    long spent = spentOnACutStream(redacted, "EmwK"); // the encrypted thinking is not sent on either
+    // the worst case: max_tokens 3,000 at 1,000 nano-USD a token, plus the prompt
+    assertTrue(spent >= 3_000 * 1_000L, "charged " + spent + " nano-USD: the redacted thinking went uncharged");
   }
 }
