@@ -45,6 +45,32 @@ class ToolTextPolicyEndToEndTest {
     return JSON.writeValueAsString(body);
   }
 
+  /**
+   * OpenAI renders a message's {@code name} into the prompt. Uncounted, 64 characters of it on each
+   * of many short messages passed max_tokens_in by far.
+   */
+  @Test
+  void messageNamesCountAgainstTheLimit() throws Exception {
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.start();
+      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(), List.of(
+          SealedGateway.openAi("limited", provider.url("/v1").uri(),
+              SealedGateway.policy(200, 10, "5", true, RedactionPolicy.OFF), List.of())));
+      ObjectNode named = JSON.createObjectNode();
+      ArrayNode messages = named.putArray("messages");
+      for (int i = 0; i < 20; i++) { // 20 messages of "hi": ~100 tokens; their names ~20 more each
+        messages.addObject().put("role", "user").put("name", "Q7xv_9LmZ2-kPw4Rt8Yb3Nc6Hd1Jf5Gs0Ua" + i).put("content", "hi");
+      }
+      try (Gateway g = sg.start()) {
+        HttpResponse<String> r = post(g.port(), "/routes/limited", JSON.writeValueAsString(named));
+        assertEquals(400, r.statusCode(), r.body());
+        assertEquals("max_tokens_in_exceeded", JSON.readTree(r.body()).path("error").path("code").asText());
+        assertEquals(0, provider.getRequestCount(), "nothing was sent");
+      }
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
   @Test
   void toolDefinitionsCountAgainstTheLimitAndTheBudget() throws Exception {
     try (MockWebServer provider = new MockWebServer()) {

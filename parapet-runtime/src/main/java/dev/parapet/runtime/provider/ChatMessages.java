@@ -92,8 +92,8 @@ public final class ChatMessages {
 
   /**
    * The prompt's texts, in order, for its token count and its bound: per message, its content's
-   * text then, for a turn that made tool calls, each call's function name and arguments (joined by
-   * line breaks); then, when the request defines tools ({@code tools}, legacy {@code functions}) or
+   * text, its {@code name} and {@code tool_call_id}, then, for a turn that made tool calls, each
+   * call's function name and arguments (joined by line breaks); then, when the request defines tools ({@code tools}, legacy {@code functions}) or
    * a structured answer ({@code response_format.json_schema}), one more text of every name,
    * description and schema word they hold. The provider bills all of it as input (a schema is
    * written into the prompt; on an anthropic route it is a tool's), so all of it counts against
@@ -114,9 +114,19 @@ public final class ChatMessages {
     return texts;
   }
 
-  /** One message's billed text: content, then each tool call's name and arguments. */
+  /**
+   * One message's billed text: content, its {@code name} and {@code tool_call_id} (OpenAI renders
+   * every value of a message into the prompt: the cookbook counts them), then each tool call's name
+   * and arguments. Left out, a caller could add tens of uncounted tokens to every message.
+   */
   private static void message(JsonNode message, Pieces out) {
     content(message.get("content"), out);
+    for (String field : MESSAGE_TEXTS) {
+      JsonNode v = message.get(field);
+      if (v != null && v.isTextual()) {
+        out.add(v.textValue());
+      }
+    }
     for (JsonNode call : message.path("tool_calls")) {
       function(call.path("function"), out);
     }
@@ -141,6 +151,7 @@ public final class ChatMessages {
   }
 
   private static final String[] FUNCTION_TEXTS = {"name", "arguments"};
+  private static final String[] MESSAGE_TEXTS = {"name", "tool_call_id"};
   private static final String[] DEFINITIONS = {"tools", "functions"};
 
   private static void function(JsonNode function, Pieces out) {
@@ -240,8 +251,8 @@ public final class ChatMessages {
 
   /**
    * Prompt tokens of {@code request} for {@code route}'s model: every text of {@link #texts} with
-   * OpenAI's chat framing ({@link TokenCounter#countMessages}). Image parts (counted through the
-   * counter's overhead, {@code PromptImages}) and message names are not counted here.
+   * OpenAI's chat framing ({@link TokenCounter#countMessages}). Image parts are counted through the
+   * counter's overhead ({@code PromptImages}), not here.
    */
   public static int promptTokens(Route route, JsonNode request) {
     return TokenCounter.forModel(route.provider().type(), route.provider().model())

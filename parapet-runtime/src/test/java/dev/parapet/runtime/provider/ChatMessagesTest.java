@@ -60,7 +60,7 @@ class ChatMessagesTest {
     assertEquals(List.of(
         "weather?",
         "get_weather\n{\"city\":\"Oslo\"}\nget_time",
-        "rain",
+        "rain\ncall_1",
         "ab\nlegacy\n{}",
         "type\nfunction\nfunction\nname\nget_weather\ndescription\nWeather now\nparameters\ntype\nobject\n"
             + "properties\ncity\ntype\nstring\nenum\nOslo\nrequired\ncity\n"
@@ -80,5 +80,19 @@ class ChatMessagesTest {
         "{\"prediction\":{\"content\":\"\"}}", "{\"prediction\":{\"content\":7}}")) {
       assertEquals(Optional.empty(), ChatMessages.prediction(JSON.readTree(none)), none);
     }
+  }
+
+  /** A message's name and a tool answer's tool_call_id are rendered into the prompt: they count. */
+  @Test
+  void namesAndToolCallIdsAreInTheTexts() throws Exception {
+    JsonNode request = JSON.readTree("""
+        {"messages":[
+          {"role":"user","name":"alice_from_accounts","content":"hi"},
+          {"role":"tool","tool_call_id":"call_Xa81","content":"42"},
+          {"role":"user","name":7,"content":"bye"}
+        ]}""");
+    List<String> texts = ChatMessages.texts(request);
+    assertEquals(List.of("hi\nalice_from_accounts", "42\ncall_Xa81", "bye"), texts);
+    assertEquals(texts.stream().mapToLong(String::length).sum(), ChatMessages.textChars(request));
   }
 }
