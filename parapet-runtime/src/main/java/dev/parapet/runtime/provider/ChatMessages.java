@@ -93,9 +93,10 @@ public final class ChatMessages {
   /**
    * The prompt's texts, in order, for its token count and its bound: per message, its content's
    * text, its {@code name} and {@code tool_call_id}, then, for a turn that made tool calls, each
-   * call's function name and arguments (joined by line breaks); then, when the request defines tools ({@code tools}, legacy {@code functions}) or
-   * a structured answer ({@code response_format.json_schema}), one more text of every name,
-   * description and schema word they hold. The provider bills all of it as input (a schema is
+   * call's function name and arguments (joined by line breaks); then, when the request defines
+   * tools ({@code tools}, legacy {@code functions}) or a structured answer ({@code
+   * response_format.json_schema}), one more text of every name, description and schema word they
+   * hold. The provider bills all of it as input (a schema is
    * written into the prompt; on an anthropic route it is a tool's), so all of it counts against
    * {@code max_tokens_in} and the budget's worst case.
    */

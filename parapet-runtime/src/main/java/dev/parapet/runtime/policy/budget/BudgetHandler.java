@@ -41,9 +41,10 @@ import java.util.concurrent.RejectedExecutionException;
  *
  * <p>Worst case = the prompt's exact tokens × input price + (the (already capped) output tokens
  * asked for + a Predicted Outputs prediction's tokens, which are billed as output when the answer
- * does not use them) × the choices asked for ({@code n}) × output price. The prompt is counted once per request: the token limit ahead of us
- * hands over its count when it had to make one ({@link TokenLimitHandler#takePrompt}). A refused hold answers 402 {@code budget_exceeded} naming the scope
- * and what is left today; a full ledger or a hold the store cannot make durable answers 503. The
+ * does not use them) × the choices asked for ({@code n}) × output price. The prompt is counted
+ * once per request: the token limit ahead of us hands over its count when it had to make one
+ * ({@link TokenLimitHandler#takePrompt}). A refused hold answers 402 {@code budget_exceeded}
+ * naming the scope and what is left today; a full ledger or a hold the store cannot make durable answers 503. The
  * request is forwarded only after the hold is durable (its future completes on the store's
  * writer thread; we hop back to this connection's event loop), so a crash can never forget a
  * reservation that reached a provider.
