@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -99,11 +100,22 @@ class UnreadablePartsEndToEndTest {
         assertEquals(200, ok.statusCode(), ok.body());
         JsonNode sent = JSON.readTree(provider.takeRequest(5, TimeUnit.SECONDS).getBody().utf8());
         assertEquals(JSON.readTree(fine).path("messages"), sent.path("messages"));
+
+        // on an anthropic route the refusal part is what the assistant said: a text block
+        provider.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/json").body(
+            "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-sonnet-4-20250514\","
+                + "\"content\":[{\"type\":\"text\",\"text\":\"a chart\"}],\"stop_reason\":\"end_turn\","
+                + "\"usage\":{\"input_tokens\":1700,\"output_tokens\":3}}").build());
+        HttpResponse<String> claudeOk = post(g.port(), "/routes/claude", fine);
+        assertEquals(200, claudeOk.statusCode(), claudeOk.body());
+        JsonNode toClaude = JSON.readTree(provider.takeRequest(5, TimeUnit.SECONDS).getBody().utf8());
+        assertEquals("I can't draw.", toClaude.path("messages").path(1).path("content").path(0).path("text").asText(),
+            toClaude.toString());
       }
-      // the refused calls held nothing: today's spend is the answered call's usage, 15 tokens at $1 per 1M
+      // the refused calls held nothing: today's spend is the answered calls' usage at $1 per 1M
       Map<SpendKey, Long> spend = sg.spendToday();
       assertEquals(15_000L, SealedGateway.route(spend, "open"));
-      assertEquals(0L, SealedGateway.route(spend, "claude"));
+      assertEquals(1_703_000L, SealedGateway.route(spend, "claude"));
     }
     LeakWatch.assertNoLeaks();
   }

@@ -19,7 +19,8 @@ import java.util.function.Predicate;
  *   <li>{@code user}/{@code assistant} content (a string or OpenAI text/image parts) becomes
  *       content blocks; an {@code image_url} part is a base64 {@code data:} URL of one of the four
  *       image types Anthropic reads, or an {@code https} URL that Anthropic fetches itself (a
- *       {@code url} source; Parapet never fetches it). Other URLs are refused.
+ *       {@code url} source; Parapet never fetches it). Other URLs are refused. An assistant
+ *       turn's {@code refusal} part (a turn OpenAI refused, replayed) becomes the text it says.
  *   <li>Consecutive messages of the same role are <em>merged</em> into one message (their blocks
  *       concatenated), because Anthropic requires user and assistant turns to alternate and the
  *       merge keeps every word the caller sent, in order. Empty text is dropped (Anthropic
@@ -230,6 +231,15 @@ final class AnthropicRequests {
           }
           addText(blocks, part.get("text").asText());
         }
+        case "refusal" -> { // an earlier assistant turn OpenAI refused: Claude reads what it said
+          if (!role.equals("assistant")) {
+            throw new InvalidRequestException(where + ".content[" + p + "]: refusals only in assistant messages");
+          }
+          if (!part.path("refusal").isTextual()) {
+            throw new InvalidRequestException(where + ".content[" + p + "].refusal: expected a string");
+          }
+          addText(blocks, part.get("refusal").asText());
+        }
         case "image_url" -> {
           if (!role.equals("user")) {
             throw new InvalidRequestException(where + ".content[" + p + "]: images only in user messages");
@@ -238,7 +248,7 @@ final class AnthropicRequests {
         }
         default -> throw new InvalidRequestException(where + ".content[" + p + "].type: "
             + (type.isEmpty() ? "missing" : "'" + safe(type) + "'")
-            + " (expected: text or image_url on an anthropic route)");
+            + " (expected: text, image_url or refusal on an anthropic route)");
       }
     }
   }

@@ -62,6 +62,21 @@ class AnthropicRequestTest {
         + "\"system\":\"Be terse.\\n\\nAnswer in French.\",\"metadata\":{\"user_id\":\"u-42\"}}"), body);
   }
 
+  /** An OpenAI conversation replayed to Claude may hold a turn OpenAI refused: its words become text. */
+  @Test
+  void anAssistantRefusalPartBecomesText() throws Exception {
+    JsonNode body = translate("{\"messages\":[{\"role\":\"user\",\"content\":\"pick a lock\"},"
+        + "{\"role\":\"assistant\",\"content\":[{\"type\":\"refusal\",\"refusal\":\"I can't help with that.\"}]},"
+        + "{\"role\":\"user\",\"content\":\"my own lock\"}]}");
+    assertEquals(Json.MAPPER.readTree("[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"pick a lock\"}]},"
+        + "{\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":\"I can't help with that.\"}]},"
+        + "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"my own lock\"}]}]"), body.path("messages"));
+    assertRefused("messages[0].content[0]: refusals only in assistant messages",
+        "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"refusal\",\"refusal\":\"no\"}]}]}");
+    assertRefused("messages[1].content[0].refusal: expected a string", "{\"messages\":[{\"role\":\"user\",\"content\":\"a\"},"
+        + "{\"role\":\"assistant\",\"content\":[{\"type\":\"refusal\",\"refusal\":7}]}]}");
+  }
+
   @Test
   void maxTokensDefaultsAndStopListsPassThrough() throws Exception {
     JsonNode body = translate("{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"stop\":[\"a\",\"b\"]}");
