@@ -35,10 +35,12 @@ public record ChunkSummary(
    * @param index {@code index} (0 when absent or not an integer)
    * @param content {@code delta.content}, when a string
    * @param finished whether {@code finish_reason} is present and not null
-   * @param otherText the delta's billed output that is not content, in order: its {@code refusal}
-   *     and every {@code tool_calls[].function.arguments} (or legacy {@code function_call.arguments})
-   *     string, concatenated; empty when none. The stream guard counts and scans it like content:
-   *     a secret in a tool call's arguments reaches the caller as surely as one in the text.
+   * @param otherText the delta's billed output that is not content, in order: the reasoning an
+   *     OpenAI-compatible server streams ({@code reasoning_content}, {@code reasoning}), its {@code
+   *     refusal} and every {@code tool_calls[].function.arguments} (or legacy {@code
+   *     function_call.arguments}) string, concatenated; empty when none. The stream guard counts
+   *     and scans it like content: a secret in a tool call's arguments or a local model's reasoning
+   *     reaches the caller as surely as one in the text.
    * @param hiddenText billed output the caller never receives (an anthropic route's thinking): the
    *     stream guard counts it toward {@code max_tokens_out} and the settlement, and does not scan
    *     it; empty when none

@@ -130,8 +130,11 @@ final class OpenAiChunkReader {
     for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
       String name = p.currentName();
       JsonToken c = p.nextToken();
-      if (name.equals("prompt_tokens_details") && c == JsonToken.START_OBJECT) {
-        cached = cachedTokens(p);
+      if (name.equals("prompt_tokens_details")) { // given twice, the last one counts, as in a tree
+        cached = c == JsonToken.START_OBJECT ? cachedTokens(p) : 0;
+        if (c != JsonToken.START_OBJECT) {
+          p.skipChildren();
+        }
         cachedProblem = cached < 0
             ? what + ".usage.prompt_tokens_details.cached_tokens: expected a non-negative integer" : null;
         continue;
@@ -235,17 +238,30 @@ final class OpenAiChunkReader {
    */
   private static final class Delta {
     Optional<String> content = Optional.empty();
+    /** {@code reasoning_content}, {@code reasoning}: what OpenAI-compatible servers stream of a reasoning model's thinking. */
+    String reasoningContent;
+    String reasoning;
     String refusal;
     List<String> toolArguments;
     String functionArguments;
-    /** Refusal, tool-call arguments, legacy function-call arguments, in that order; null when none. */
+    /**
+     * Reasoning, refusal, tool-call arguments, legacy function-call arguments, in that order; null
+     * when none.
+     */
     String other;
 
     void finish() {
-      if (refusal == null && (toolArguments == null || toolArguments.isEmpty()) && functionArguments == null) {
+      if (reasoningContent == null && reasoning == null && refusal == null
+          && (toolArguments == null || toolArguments.isEmpty()) && functionArguments == null) {
         return; // the common delta: text only, nothing more to build
       }
       StringBuilder o = new StringBuilder();
+      if (reasoningContent != null) {
+        o.append(reasoningContent);
+      }
+      if (reasoning != null) {
+        o.append(reasoning);
+      }
       if (refusal != null) {
         o.append(refusal);
       }
@@ -267,6 +283,8 @@ final class OpenAiChunkReader {
       switch (name) {
         case "content" -> d.content = string(p, v);
         case "refusal" -> d.refusal = string(p, v).orElse(null);
+        case "reasoning_content" -> d.reasoningContent = string(p, v).orElse(null);
+        case "reasoning" -> d.reasoning = string(p, v).orElse(null);
         case "tool_calls" -> d.toolArguments = toolArguments(p, v);
         case "function_call" -> d.functionArguments = functionArguments(p, v);
         default -> p.skipChildren();

@@ -34,7 +34,8 @@ import java.util.Optional;
 /**
  * The stream guard, one per request, on the answer side of the upstream stage (an {@link
  * ExchangeObserver}: it sees each translated OpenAI chunk before the caller does). It counts
- * output tokens from {@code choices[].delta.content}, {@code refusal} and tool-call arguments (all
+ * output tokens from {@code choices[].delta.content}, {@code refusal}, tool-call arguments and the
+ * reasoning OpenAI-compatible servers stream ({@code reasoning_content}, {@code reasoning}) (all
  * billed output) with the route model's counter, into the
  * request's {@link OutputTally} (what the budget settles on when no usage was reported), and cuts
  * the stream — one {@code stream_truncated} SSE event, {@code data: [DONE]}, the provider
@@ -59,7 +60,7 @@ import java.util.Optional;
  * <p><b>Whole answers under {@code scan_output}.</b> The answer is complete before the caller
  * sees a byte, so the route's {@code mode} decides: {@code block} refuses with 422 {@code
  * redaction_blocked} naming the pattern; {@code warn} (and {@code off}) replaces each match in
- * {@code choices[].message.content}, {@code refusal} and every tool call's {@code arguments} with
+ * {@code choices[].message.content}, its reasoning, {@code refusal} and every tool call's {@code arguments} with
  * {@code [REDACTED:<PATTERN>]}. Both record an event with
  * pattern names and counts only.
  */
@@ -127,7 +128,7 @@ public final class StreamGuard implements ExchangeObserver {
     long longest = 0;
     for (ChunkSummary.Choice choice : payload.summary().choices()) {
       String delta = choice.content().orElse("");
-      String other = choice.otherText(); // refusal, tool-call arguments: billed and seen like text
+      String other = choice.otherText(); // reasoning, refusal, tool-call arguments: billed and seen like text
       String hidden = choice.hiddenText(); // thinking: billed, never seen, so counted and not scanned
       if (!delta.isEmpty() || !other.isEmpty() || !hidden.isEmpty()) {
         Choice c = choice(choice.index());
@@ -333,9 +334,11 @@ public final class StreamGuard implements ExchangeObserver {
 
   /**
    * Every billed output text of a whole answer, in order: per choice, the message's {@code
-   * content} and {@code refusal}, each {@code tool_calls[].function.arguments} and a legacy {@code
-   * function_call.arguments}. All are output the provider charges and the caller receives, so all
-   * are counted and scanned.
+   * content}, the reasoning an OpenAI-compatible server returns beside it ({@code
+   * reasoning_content}: DeepSeek, llama.cpp, older vLLM; {@code reasoning}: newer vLLM, Ollama,
+   * OpenRouter), its {@code refusal}, each {@code tool_calls[].function.arguments} and a legacy
+   * {@code function_call.arguments}. All are output the provider charges and the caller receives,
+   * so all are counted and scanned.
    */
   private static List<TextAt> outputTexts(Translated answer) {
     List<TextAt> out = new ArrayList<>(1);
@@ -344,6 +347,8 @@ public final class StreamGuard implements ExchangeObserver {
         continue;
       }
       addText(out, message, "content");
+      addText(out, message, "reasoning_content");
+      addText(out, message, "reasoning");
       addText(out, message, "refusal");
       for (JsonNode call : message.path("tool_calls")) {
         if (call.path("function") instanceof ObjectNode function) {

@@ -41,6 +41,8 @@ class OpenAiChunkReaderTest {
         StringBuilder other = new StringBuilder();
         if (delta != null && delta.isObject()) {
           content = Json.text(delta, "content");
+          Json.text(delta, "reasoning_content").ifPresent(other::append);
+          Json.text(delta, "reasoning").ifPresent(other::append);
           Json.text(delta, "refusal").ifPresent(other::append);
           if (delta.path("tool_calls").isArray()) {
             for (JsonNode call : delta.path("tool_calls")) {
@@ -90,6 +92,10 @@ class OpenAiChunkReaderTest {
     agree("{\"choices\":[{\"index\":1,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"name\":\"f\",\"arguments\":\"{\\\"a\\\":1}\"}}]},"
         + "\"finish_reason\":\"tool_calls\"}]}");
     agree("{\"choices\":[{\"delta\":{\"refusal\":\"no\"}}]}");
+    agree("{\"choices\":[{\"delta\":{\"reasoning_content\":\"hm\",\"reasoning\":\"so\",\"refusal\":\"no\"}}]}");
+    // a details object given twice: the last one counts, also when it is not an object
+    agree("{\"usage\":{\"prompt_tokens_details\":{\"cached_tokens\":-3},\"prompt_tokens_details\":true,"
+        + "\"prompt_tokens\":4}}");
     agree("{\"choices\":[{\"delta\":{\"function_call\":{\"name\":\"f\",\"arguments\":\"{\\\"b\\\":2}\"}}}]}");
   }
 
@@ -128,7 +134,8 @@ class OpenAiChunkReaderTest {
 
   private static final String[] TOP = {"model", "system_fingerprint", "usage", "choices", "error", "id", "object"};
   private static final String[] CHOICE = {"index", "delta", "finish_reason", "logprobs"};
-  private static final String[] DELTA = {"content", "refusal", "tool_calls", "function_call", "role"};
+  private static final String[] DELTA =
+      {"content", "refusal", "tool_calls", "function_call", "role", "reasoning_content", "reasoning"};
   private static final String[] USAGE = {"prompt_tokens", "completion_tokens", "total_tokens", "prompt_tokens_details"};
   private static final String[] DETAILS = {"cached_tokens", "audio_tokens"};
 
