@@ -48,18 +48,10 @@ class LocalReasoningEndToEndTest {
         + "\",\"choices\":[{\"index\":0,\"delta\":" + delta + ",\"finish_reason\":null}]}\n\n";
   }
 
-  @Test
-  void reasoningIsScannedInStreamsAndWholeAnswers() throws Exception {
-    String stream = chunk("{\"role\":\"assistant\",\"content\":\"\"}")
-        + chunk("{\"reasoning_content\":\"The user's manager is \"}")
-        + chunk("{\"reasoning_content\":\"erin@example.com, so\"}")
-        + chunk("{\"content\":\"Ask your manager.\"}")
-        + "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"" + MODEL
-        + "\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n";
-    String whole = "{\"id\":\"c2\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"" + MODEL + "\","
-        + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"reasoning\":\"Mail frank@example.com first.\","
-        + "\"content\":\"Ask your manager.\"},\"finish_reason\":\"stop\"}],"
-        + "\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":12,\"total_tokens\":21}}";
+  /** The answers a {@code block} route gives for {@code stream} and a {@code warn} route for {@code whole}. */
+  private record Answers(HttpResponse<String> cut, JsonNode scrubbedMessage) {}
+
+  private Answers answers(String stream, String whole) throws Exception {
     try (MockWebServer provider = new MockWebServer()) {
       provider.start();
       provider.enqueue(new MockResponse.Builder().addHeader("Content-Type", "text/event-stream").chunkedBody(stream, 48).build());
@@ -71,17 +63,55 @@ class LocalReasoningEndToEndTest {
         HttpResponse<String> cut = post(g.port(), "/routes/strict",
             "{\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"who do I ask?\"}]}");
         assertEquals(200, cut.statusCode());
-        assertTrue(cut.body().contains("\"code\":\"stream_truncated\""), cut.body());
-        assertFalse(cut.body().contains("erin@example.com"), cut.body());
-
         HttpResponse<String> scrubbed = post(g.port(), "/routes/scrubbed",
             "{\"messages\":[{\"role\":\"user\",\"content\":\"who do I ask?\"}]}");
         assertEquals(200, scrubbed.statusCode(), scrubbed.body());
-        JsonNode message = JSON.readTree(scrubbed.body()).path("choices").path(0).path("message");
-        assertEquals("Mail [REDACTED:EMAIL] first.", message.path("reasoning").asText(), scrubbed.body());
-        assertEquals("Ask your manager.", message.path("content").asText());
+        return new Answers(cut, JSON.readTree(scrubbed.body()).path("choices").path(0).path("message"));
       }
+    } finally {
+      LeakWatch.assertNoLeaks();
     }
-    LeakWatch.assertNoLeaks();
+  }
+
+  private static String whole(String messageFields) {
+    return "{\"id\":\"c2\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"" + MODEL + "\","
+        + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\"," + messageFields + "},\"finish_reason\":\"stop\"}],"
+        + "\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":12,\"total_tokens\":21}}";
+  }
+
+  @Test
+  void reasoningIsScannedInStreamsAndWholeAnswers() throws Exception {
+    String stream = chunk("{\"role\":\"assistant\",\"content\":\"\"}")
+        + chunk("{\"reasoning_content\":\"The user's manager is \"}")
+        + chunk("{\"reasoning_content\":\"erin@example.com, so\"}")
+        + chunk("{\"content\":\"Ask your manager.\"}")
+        + "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"" + MODEL
+        + "\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n";
+    Answers a = answers(stream, whole("\"reasoning\":\"Mail frank@example.com first.\",\"content\":\"Ask your manager.\""));
+    assertTrue(a.cut().body().contains("\"code\":\"stream_truncated\""), a.cut().body());
+    assertFalse(a.cut().body().contains("erin@example.com"), a.cut().body());
+    assertEquals("Mail [REDACTED:EMAIL] first.", a.scrubbedMessage().path("reasoning").asText(), a.scrubbedMessage().toString());
+    assertEquals("Ask your manager.", a.scrubbedMessage().path("content").asText());
+  }
+
+  /**
+   * A server may put answer text in fields no guard knows (OpenRouter's {@code reasoning_details},
+   * a field added next year). The caller receives them, so they are scanned too: the stream is cut,
+   * the whole answer scrubbed where the text stands; they are not counted (they may not be billed).
+   */
+  @Test
+  void textInFieldsNobodyReadsIsScannedToo() throws Exception {
+    String stream = chunk("{\"role\":\"assistant\",\"content\":\"\"}")
+        + chunk("{\"reasoning_details\":[{\"type\":\"reasoning.text\",\"text\":\"write to gina@\"}]}")
+        + chunk("{\"reasoning_details\":[{\"type\":\"reasoning.text\",\"text\":\"example.com now\"}]}")
+        + chunk("{\"content\":\"Done.\"}");
+    Answers a = answers(stream, whole("\"content\":\"Done.\",\"reasoning_details\":[{\"type\":\"reasoning.text\","
+        + "\"text\":\"cc hank@example.com\"}],\"notes\":[\"and ivan@example.com\", 7]"));
+    assertTrue(a.cut().body().contains("\"code\":\"stream_truncated\""), "an address split across two chunks: " + a.cut().body());
+    assertFalse(a.cut().body().contains("Done."), a.cut().body());
+    JsonNode message = a.scrubbedMessage();
+    assertEquals("cc [REDACTED:EMAIL]", message.path("reasoning_details").path(0).path("text").asText(), message.toString());
+    assertEquals("and [REDACTED:EMAIL]", message.path("notes").path(0).asText(), message.toString());
+    assertEquals(7, message.path("notes").path(1).asInt());
   }
 }

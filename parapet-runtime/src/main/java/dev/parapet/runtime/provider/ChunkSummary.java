@@ -44,22 +44,33 @@ public record ChunkSummary(
    * @param hiddenText billed output the caller never receives (an anthropic route's thinking): the
    *     stream guard counts it toward {@code max_tokens_out} and the settlement, and does not scan
    *     it; empty when none
+   * @param unknownText every string the delta carries in fields Parapet does not know (say, a
+   *     server's {@code reasoning_details}), in order, one per line; {@code role} aside. It reaches
+   *     the caller, so the guard scans it under {@code scan_output}; it may not be billed, so it is
+   *     never counted. Empty when none
    */
-  public record Choice(int index, Optional<String> content, boolean finished, String otherText, String hiddenText) {
+  public record Choice(int index, Optional<String> content, boolean finished, String otherText, String hiddenText,
+      String unknownText) {
     public Choice {
       Objects.requireNonNull(content, "content");
       Objects.requireNonNull(otherText, "otherText");
       Objects.requireNonNull(hiddenText, "hiddenText");
+      Objects.requireNonNull(unknownText, "unknownText");
+    }
+
+    /** A choice with no text in unknown fields. */
+    public Choice(int index, Optional<String> content, boolean finished, String otherText, String hiddenText) {
+      this(index, content, finished, otherText, hiddenText, "");
     }
 
     /** A choice whose billed output is all sent to the caller. */
     public Choice(int index, Optional<String> content, boolean finished, String otherText) {
-      this(index, content, finished, otherText, "");
+      this(index, content, finished, otherText, "", "");
     }
 
     /** A choice whose billed output is its content only. */
     public Choice(int index, Optional<String> content, boolean finished) {
-      this(index, content, finished, "", "");
+      this(index, content, finished, "", "", "");
     }
   }
 }

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -202,6 +204,7 @@ final class OpenAiChunkReader {
     int index = 0;
     Optional<String> content = Optional.empty();
     String other = "";
+    String unknown = "";
     boolean finished = false;
     for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
       String name = p.currentName();
@@ -214,10 +217,12 @@ final class OpenAiChunkReader {
         case "delta" -> {
           content = Optional.empty();
           other = "";
+          unknown = "";
           if (v == JsonToken.START_OBJECT) {
             Delta d = delta(p);
             content = d.content;
             other = d.other == null ? "" : d.other;
+            unknown = d.unknown == null ? "" : String.join("\n", d.unknown.values());
           } else {
             p.skipChildren();
           }
@@ -229,7 +234,7 @@ final class OpenAiChunkReader {
         default -> p.skipChildren();
       }
     }
-    return new ChunkSummary.Choice(index, content, finished, other);
+    return new ChunkSummary.Choice(index, content, finished, other, "", unknown);
   }
 
   /**
@@ -249,6 +254,11 @@ final class OpenAiChunkReader {
      * when none.
      */
     String other;
+    /**
+     * The strings of each field nobody reads ({@code role} aside), by field, in the order the fields
+     * first came (a key given twice keeps its place and its last value, as in a tree); null when none.
+     */
+    Map<String, String> unknown;
 
     void finish() {
       if (reasoningContent == null && reasoning == null && refusal == null
@@ -287,11 +297,41 @@ final class OpenAiChunkReader {
         case "reasoning" -> d.reasoning = string(p, v).orElse(null);
         case "tool_calls" -> d.toolArguments = toolArguments(p, v);
         case "function_call" -> d.functionArguments = functionArguments(p, v);
-        default -> p.skipChildren();
+        case "role" -> p.skipChildren();
+        default -> {
+          StringBuilder strings = new StringBuilder();
+          strings(p, v, strings);
+          if (d.unknown == null) {
+            d.unknown = new LinkedHashMap<>(2);
+          }
+          d.unknown.put(name, strings.toString());
+        }
       }
     }
     d.finish();
     return d;
+  }
+
+  /**
+   * Appends every string of the value at {@code v} (the parser on its first token) to {@code out},
+   * one per line, in document order; field names are not strings of the value. JSON's nesting is
+   * bounded by the parser.
+   */
+  private static void strings(JsonParser p, JsonToken v, StringBuilder out) throws IOException {
+    if (v == JsonToken.VALUE_STRING) {
+      if (out.length() > 0) {
+        out.append('\n');
+      }
+      out.append(p.getText());
+    } else if (v == JsonToken.START_OBJECT || v == JsonToken.START_ARRAY) {
+      JsonToken end = v == JsonToken.START_OBJECT ? JsonToken.END_OBJECT : JsonToken.END_ARRAY;
+      for (JsonToken t = p.nextToken(); t != end; t = p.nextToken()) {
+        if (t == JsonToken.FIELD_NAME) {
+          continue;
+        }
+        strings(p, t, out);
+      }
+    }
   }
 
   /** Every {@code tool_calls[].function.arguments} string, in order; null when not an array. */

@@ -1,6 +1,7 @@
 package dev.parapet.runtime.stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.parapet.core.config.RedactionMode;
@@ -25,11 +26,13 @@ import dev.parapet.runtime.provider.Usage;
 import dev.parapet.runtime.upstream.ExchangeObserver;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The stream guard, one per request, on the answer side of the upstream stage (an {@link
@@ -53,7 +56,9 @@ import java.util.Optional;
  *       ignoring the cap soon reaches. Whatever is still uncounted when the call ends is
  *       counted only if the settlement needs it (no usage reported): see {@link OutputTally};
  *   <li>{@code scan_output: true} and the {@link OutputScanner} finds a pattern in the deltas,
- *       including one split across chunks. Text before the match's last delta has already
+ *       including one split across chunks: their text, reasoning, refusals and tool-call
+ *       arguments, and every string in fields nobody reads ({@link ChunkSummary.Choice#unknownText},
+ *       scanned and never counted). Text before the match's last delta has already
  *       reached the caller: the guard stops the leak, it cannot take back the beginning.
  * </ul>
  *
@@ -75,6 +80,8 @@ public final class StreamGuard implements ExchangeObserver {
   private OutputScanner scanner;
   /** Made with the first refusal or tool-call arguments, apart from {@link #scanner}. */
   private OutputScanner otherScanner;
+  /** Made with the first text in a field nobody reads ({@link ChunkSummary.Choice#unknownText}). */
+  private OutputScanner unknownScanner;
   private final int maxTokensOut;
   /** The count past which a choice is cut: the cap, or {@link #ESTIMATE_SLACK} times it for an estimate. */
   private final long cutAbove;
@@ -149,8 +156,15 @@ public final class StreamGuard implements ExchangeObserver {
           }
         }
       }
+      // Text in fields nobody reads still reaches the caller: scanned, never counted (it may not be billed).
+      if (outputRedactor != null && !choice.unknownText().isEmpty()) {
+        Optional<RedactionPattern> match = unknownScanner().feed(choice.unknownText());
+        if (match.isPresent()) {
+          return Optional.of(cutOnPattern(match.get()));
+        }
+      }
       if (choice.finished()) {
-        for (OutputScanner s : new OutputScanner[] {scanner, otherScanner}) {
+        for (OutputScanner s : new OutputScanner[] {scanner, otherScanner, unknownScanner}) {
           Optional<RedactionPattern> held = s == null ? Optional.empty() : s.finish(); // a match at the very end
           if (held.isPresent()) {
             return Optional.of(cutOnPattern(held.get()));
@@ -186,6 +200,13 @@ public final class StreamGuard implements ExchangeObserver {
       otherScanner = new OutputScanner(outputRedactor);
     }
     return otherScanner;
+  }
+
+  private OutputScanner unknownScanner() {
+    if (unknownScanner == null) {
+      unknownScanner = new OutputScanner(outputRedactor);
+    }
+    return unknownScanner;
   }
 
   private Choice choice(int index) {
@@ -283,6 +304,8 @@ public final class StreamGuard implements ExchangeObserver {
     Optional<String> blockedBy = Optional.empty();
     Map<String, Integer> redacted = Map.of();
     if (outputRedactor != null) {
+      // what the caller also receives in fields nobody reads: scanned with the texts, not counted
+      texts.addAll(unknownTexts(answer));
       if (request.route().policy().redaction().mode() == RedactionMode.BLOCK) {
         blockedBy = firstMatch(outputRedactor, texts);
       } else {
@@ -325,10 +348,67 @@ public final class StreamGuard implements ExchangeObserver {
     return Optional.empty();
   }
 
-  /** One billed output text of a whole answer, where it stands in the answer. */
-  private record TextAt(ObjectNode holder, String field) {
+  /**
+   * One output text of a whole answer, where it stands in the answer: an object's field, or an
+   * array's element ({@code field} null).
+   */
+  private record TextAt(JsonNode holder, String field, int index) {
+    TextAt(ObjectNode holder, String field) {
+      this(holder, field, -1);
+    }
+
     String text() {
-      return holder.get(field).asText();
+      return (field != null ? holder.get(field) : holder.get(index)).asText();
+    }
+
+    void set(Translated answer, String text) {
+      if (holder instanceof ObjectNode object) {
+        answer.set(object, field, TextNode.valueOf(text));
+      } else {
+        ((ArrayNode) holder).set(index, TextNode.valueOf(text));
+        answer.markRewritten();
+      }
+    }
+  }
+
+  /** The message fields {@link #outputTexts} reads, and {@code role}. */
+  private static final Set<String> KNOWN_MESSAGE_FIELDS = Set.of(
+      "role", "content", "reasoning_content", "reasoning", "refusal", "tool_calls", "function_call");
+
+  /**
+   * Every string of a whole answer's messages in fields nobody reads (a server's {@code
+   * reasoning_details}, {@code annotations}, a field added later), in order: the caller receives
+   * them, so under {@code scan_output} they are scanned; they may not be billed, so they are never
+   * counted.
+   */
+  private static List<TextAt> unknownTexts(Translated answer) {
+    List<TextAt> out = new ArrayList<>(0);
+    for (JsonNode choice : answer.body().path("choices")) {
+      if (choice.path("message") instanceof ObjectNode message) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = message.fields(); it.hasNext(); ) {
+          Map.Entry<String, JsonNode> field = it.next();
+          if (!KNOWN_MESSAGE_FIELDS.contains(field.getKey())) {
+            strings(message, field.getKey(), -1, field.getValue(), out);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Every string at or under {@code value}, which stands at {@code field} or {@code index} of {@code holder}. */
+  private static void strings(JsonNode holder, String field, int index, JsonNode value, List<TextAt> out) {
+    if (value.isTextual()) {
+      out.add(new TextAt(holder, field, index));
+    } else if (value.isObject()) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> f = it.next();
+        strings(value, f.getKey(), -1, f.getValue(), out);
+      }
+    } else if (value.isArray()) {
+      for (int i = 0; i < value.size(); i++) {
+        strings(value, null, i, value.get(i), out);
+      }
     }
   }
 
@@ -384,7 +464,7 @@ public final class StreamGuard implements ExchangeObserver {
     for (TextAt at : texts) {
       Redacted r = redactor.redact(at.text());
       if (!r.counts().isEmpty()) {
-        answer.set(at.holder(), at.field(), TextNode.valueOf(r.text()));
+        at.set(answer, r.text());
         r.counts().forEach((p, n) -> counts.merge(p.name(), n, Integer::sum));
       }
     }

@@ -39,7 +39,15 @@ class OpenAiChunkReaderTest {
         JsonNode delta = c.get("delta");
         Optional<String> content = Optional.empty();
         StringBuilder other = new StringBuilder();
+        List<String> unknown = new ArrayList<>();
         if (delta != null && delta.isObject()) {
+          delta.fields().forEachRemaining(f -> {
+            if (!KNOWN_DELTA.contains(f.getKey())) {
+              StringBuilder strings = new StringBuilder();
+              strings(f.getValue(), strings);
+              unknown.add(strings.toString());
+            }
+          });
           content = Json.text(delta, "content");
           Json.text(delta, "reasoning_content").ifPresent(other::append);
           Json.text(delta, "reasoning").ifPresent(other::append);
@@ -58,10 +66,28 @@ class OpenAiChunkReaderTest {
           }
         }
         JsonNode finish = c.get("finish_reason");
-        read.add(new ChunkSummary.Choice(i, content, finish != null && !finish.isNull(), other.toString()));
+        read.add(new ChunkSummary.Choice(i, content, finish != null && !finish.isNull(), other.toString(), "",
+            String.join("\n", unknown)));
       }
     }
     return new ChunkSummary(Json.text(chunk, "model"), Json.text(chunk, "system_fingerprint"), usage, count, read);
+  }
+
+  private static final java.util.Set<String> KNOWN_DELTA = java.util.Set.of(
+      "content", "refusal", "reasoning_content", "reasoning", "tool_calls", "function_call", "role");
+
+  /** Every string at or under {@code node}, one per line, in document order. */
+  private static void strings(JsonNode node, StringBuilder out) {
+    if (node.isTextual()) {
+      if (out.length() > 0) {
+        out.append('\n');
+      }
+      out.append(node.textValue());
+    } else {
+      for (JsonNode child : node) {
+        strings(child, out);
+      }
+    }
   }
 
   private static void agree(String json) {
@@ -93,6 +119,10 @@ class OpenAiChunkReaderTest {
         + "\"finish_reason\":\"tool_calls\"}]}");
     agree("{\"choices\":[{\"delta\":{\"refusal\":\"no\"}}]}");
     agree("{\"choices\":[{\"delta\":{\"reasoning_content\":\"hm\",\"reasoning\":\"so\",\"refusal\":\"no\"}}]}");
+    // fields nobody reads: every string in them, role aside, a key given twice in its first place
+    agree("{\"choices\":[{\"delta\":{\"role\":\"assistant\",\"reasoning_details\":[{\"type\":\"reasoning.text\","
+        + "\"text\":\"think\",\"n\":3},\"x\"],\"annotations\":null,\"reasoning_details\":{\"a\":[\"b\",{\"c\":\"d\"}]},"
+        + "\"extra\":\"e\"}}]}");
     // a details object given twice: the last one counts, also when it is not an object
     agree("{\"usage\":{\"prompt_tokens_details\":{\"cached_tokens\":-3},\"prompt_tokens_details\":true,"
         + "\"prompt_tokens\":4}}");
@@ -134,8 +164,8 @@ class OpenAiChunkReaderTest {
 
   private static final String[] TOP = {"model", "system_fingerprint", "usage", "choices", "error", "id", "object"};
   private static final String[] CHOICE = {"index", "delta", "finish_reason", "logprobs"};
-  private static final String[] DELTA =
-      {"content", "refusal", "tool_calls", "function_call", "role", "reasoning_content", "reasoning"};
+  private static final String[] DELTA = {"content", "refusal", "tool_calls", "function_call", "role",
+      "reasoning_content", "reasoning", "reasoning_details", "annotations"};
   private static final String[] USAGE = {"prompt_tokens", "completion_tokens", "total_tokens", "prompt_tokens_details"};
   private static final String[] DETAILS = {"cached_tokens", "audio_tokens"};
 
