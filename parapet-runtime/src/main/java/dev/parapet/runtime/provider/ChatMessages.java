@@ -122,16 +122,11 @@ public final class ChatMessages {
    */
   private static void message(JsonNode message, Pieces out) {
     content(message.get("content"), out);
-    for (String field : MESSAGE_TEXTS) {
-      JsonNode v = message.get(field);
-      if (v != null && v.isTextual()) {
-        out.add(v.textValue());
-      }
-    }
+    strings(message, MESSAGE_TEXTS, out);
     for (JsonNode call : message.path("tool_calls")) {
-      function(call.path("function"), out);
+      strings(call.path("function"), FUNCTION_TEXTS, out);
     }
-    function(message.path("function_call"), out);
+    strings(message.path("function_call"), FUNCTION_TEXTS, out);
   }
 
   /**
@@ -155,10 +150,11 @@ public final class ChatMessages {
   private static final String[] MESSAGE_TEXTS = {"name", "tool_call_id"};
   private static final String[] DEFINITIONS = {"tools", "functions"};
 
-  private static void function(JsonNode function, Pieces out) {
-    if (function.isObject()) {
-      for (String field : FUNCTION_TEXTS) {
-        JsonNode v = function.get(field);
+  /** Each of {@code fields} of {@code node} that is a string, as a piece; nothing when not an object. */
+  private static void strings(JsonNode node, String[] fields, Pieces out) {
+    if (node.isObject()) {
+      for (String field : fields) {
+        JsonNode v = node.get(field);
         if (v != null && v.isTextual()) {
           out.add(v.textValue());
         }
