@@ -133,8 +133,10 @@ final class OpenAiChunkReader {
       String name = p.currentName();
       JsonToken c = p.nextToken();
       if (name.equals("prompt_tokens_details")) { // given twice, the last one counts, as in a tree
-        cached = c == JsonToken.START_OBJECT ? cachedTokens(p) : 0;
-        if (c != JsonToken.START_OBJECT) {
+        if (c == JsonToken.START_OBJECT) {
+          cached = cachedTokens(p);
+        } else {
+          cached = 0;
           p.skipChildren();
         }
         cachedProblem = cached < 0
