@@ -36,6 +36,7 @@ class LocalReasoningEndToEndTest {
   private static final String MODEL = "deepseek-r1:14b";
 
   @TempDir Path tmp;
+  private int gateways; // each gateway its own store: each has its own master key
 
   private static Route local(String name, URI base, RedactionMode mode) {
     return new Route(name, "prod", new ProviderSpec(ProviderType.LOCAL, MODEL, Optional.of("OPENAI_KEY"),
@@ -49,14 +50,18 @@ class LocalReasoningEndToEndTest {
   }
 
   /** The answers a {@code block} route gives for {@code stream} and a {@code warn} route for {@code whole}. */
-  private record Answers(HttpResponse<String> cut, JsonNode scrubbedMessage) {}
+  private record Answers(HttpResponse<String> cut, JsonNode scrubbed) {
+    JsonNode scrubbedMessage() {
+      return scrubbed.path("choices").path(0).path("message");
+    }
+  }
 
   private Answers answers(String stream, String whole) throws Exception {
     try (MockWebServer provider = new MockWebServer()) {
       provider.start();
       provider.enqueue(new MockResponse.Builder().addHeader("Content-Type", "text/event-stream").chunkedBody(stream, 48).build());
       provider.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/json").body(whole).build());
-      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(), List.of(
+      SealedGateway sg = new SealedGateway(tmp.resolve("data-" + gateways++), Optional.empty(), List.of(
           local("strict", provider.url("/v1").uri(), RedactionMode.BLOCK),
           local("scrubbed", provider.url("/v1").uri(), RedactionMode.WARN)));
       try (Gateway g = sg.start()) {
@@ -66,7 +71,7 @@ class LocalReasoningEndToEndTest {
         HttpResponse<String> scrubbed = post(g.port(), "/routes/scrubbed",
             "{\"messages\":[{\"role\":\"user\",\"content\":\"who do I ask?\"}]}");
         assertEquals(200, scrubbed.statusCode(), scrubbed.body());
-        return new Answers(cut, JSON.readTree(scrubbed.body()).path("choices").path(0).path("message"));
+        return new Answers(cut, JSON.readTree(scrubbed.body()));
       }
     } finally {
       LeakWatch.assertNoLeaks();
@@ -113,5 +118,41 @@ class LocalReasoningEndToEndTest {
     assertEquals("cc [REDACTED:EMAIL]", message.path("reasoning_details").path(0).path("text").asText(), message.toString());
     assertEquals("and [REDACTED:EMAIL]", message.path("notes").path(0).asText(), message.toString());
     assertEquals(7, message.path("notes").path(1).asInt());
+  }
+
+  /**
+   * Nor are a delta's fields the only place: a server may add its own beside the choices (a
+   * debugging field) or beside a choice's delta. Every string there is scanned too; OpenAI's own
+   * identifiers ({@code id}, {@code model}) are left as they are.
+   */
+  @Test
+  void textBesideTheChoicesIsScannedToo() throws Exception {
+    String beside = chunk("{\"role\":\"assistant\",\"content\":\"\"}")
+        + chunk("{\"content\":\"Ask\"}").replace("{\"id\"", "{\"x_debug\":{\"trace\":\"route via kim@\"},\"id\"")
+        + chunk("{\"content\":\" your manager.\"}").replace("{\"id\"", "{\"x_debug\":{\"trace\":\"example.com\"},\"id\"")
+        + chunk("{\"content\":\" Done.\"}");
+    String wholeAnswer = whole("\"content\":\"Ask your manager.\"").replace("\"finish_reason\"",
+        "\"provider_note\":[\"cc lou@example.com\", 3],\"finish_reason\"").replace("\"usage\"",
+        "\"x_debug\":{\"upstream\":\"mia@example.com via relay\"},\"usage\"");
+    Answers a = answers(beside, wholeAnswer);
+    assertTrue(a.cut().body().contains("\"code\":\"stream_truncated\""), "an address split across two chunks' tops: "
+        + a.cut().body());
+    assertFalse(a.cut().body().contains("Done."), a.cut().body());
+    assertFalse(a.cut().body().contains("example.com\"}"), a.cut().body());
+    JsonNode scrubbed = a.scrubbed();
+    assertEquals("[REDACTED:EMAIL] via relay", scrubbed.path("x_debug").path("upstream").asText(), scrubbed.toString());
+    assertEquals("cc [REDACTED:EMAIL]", scrubbed.path("choices").path(0).path("provider_note").path(0).asText());
+    assertEquals(3, scrubbed.path("choices").path(0).path("provider_note").path(1).asInt());
+    assertEquals("Ask your manager.", a.scrubbedMessage().path("content").asText());
+    assertEquals("c2", scrubbed.path("id").asText());
+    assertEquals(MODEL, scrubbed.path("model").asText());
+
+    String choiceLevel = chunk("{\"role\":\"assistant\",\"content\":\"\"}")
+        + chunk("{\"content\":\"Ask\"}").replace("\"finish_reason\":null", "\"provider_note\":\"nia@example.com\",\"finish_reason\":null")
+        + chunk("{\"content\":\" Done.\"}");
+    Answers b = answers(choiceLevel, wholeAnswer);
+    assertTrue(b.cut().body().contains("\"code\":\"stream_truncated\""), "an address beside a delta: " + b.cut().body());
+    assertFalse(b.cut().body().contains("Done."), b.cut().body());
+    assertFalse(b.cut().body().contains("nia@example.com"), b.cut().body());
   }
 }

@@ -14,10 +14,14 @@ import java.util.Optional;
  * @param usage {@code usage} with at least one of its counts
  * @param choiceCount elements in {@code choices} (0 when absent or null)
  * @param choices the object elements of {@code choices}, in order
+ * @param unknownText every string the chunk carries beside {@code choices} in fields Parapet does
+ *     not know (a server's debugging or provider-specific field), in order, one per line; the
+ *     chunk's own identifiers ({@link AnswerFields#TOP}) aside. It reaches the caller,
+ *     so the stream guard scans it under {@code scan_output}, and never counts it. Empty when none
  */
 public record ChunkSummary(
     Optional<String> model, Optional<String> fingerprint, Optional<Usage> usage, int choiceCount,
-    List<Choice> choices) {
+    List<Choice> choices, String unknownText) {
   /** The summary of {@code [DONE]}, which is no chunk. */
   public static final ChunkSummary NONE =
       new ChunkSummary(Optional.empty(), Optional.empty(), Optional.empty(), 0, List.of());
@@ -26,7 +30,14 @@ public record ChunkSummary(
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(fingerprint, "fingerprint");
     Objects.requireNonNull(usage, "usage");
+    Objects.requireNonNull(unknownText, "unknownText");
     choices = List.copyOf(choices);
+  }
+
+  /** A chunk with no text beside its choices. */
+  public ChunkSummary(Optional<String> model, Optional<String> fingerprint, Optional<Usage> usage, int choiceCount,
+      List<Choice> choices) {
+    this(model, fingerprint, usage, choiceCount, choices, "");
   }
 
   /**
@@ -44,10 +55,11 @@ public record ChunkSummary(
    * @param hiddenText billed output the caller never receives (an anthropic route's thinking): the
    *     stream guard counts it toward {@code max_tokens_out} and the settlement, and does not scan
    *     it; empty when none
-   * @param unknownText every string the delta carries in fields Parapet does not know (say, a
-   *     server's {@code reasoning_details}), in order, one per line; {@code role} aside. It reaches
-   *     the caller, so the guard scans it under {@code scan_output}; it may not be billed, so it is
-   *     never counted. Empty when none
+   * @param unknownText every string the choice carries in fields Parapet does not know, in order,
+   *     one per line: first the delta's (say, a server's {@code reasoning_details}; {@code role}
+   *     aside), then the choice's own beside {@code delta} (say, {@code logprobs} a server sends
+   *     unasked). It reaches the caller, so the guard scans it under {@code scan_output}; it may not
+   *     be billed, so it is never counted. Empty when none
    */
   public record Choice(int index, Optional<String> content, boolean finished, String otherText, String hiddenText,
       String unknownText) {

@@ -65,6 +65,7 @@ final class OpenAiChunkReader {
     Optional<Usage> usage = Optional.empty();
     int choiceCount = 0;
     List<ChunkSummary.Choice> choices = List.of();
+    Unknown unknown = new Unknown();
     for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
       String name = p.currentName();
       JsonToken v = p.nextToken();
@@ -99,10 +100,16 @@ final class OpenAiChunkReader {
             p.skipChildren();
           }
         }
-        default -> p.skipChildren();
+        default -> {
+          if (AnswerFields.TOP.contains(name)) {
+            p.skipChildren();
+          } else {
+            unknown.read(p, v, name);
+          }
+        }
       }
     }
-    return new ChunkSummary(model, fingerprint, usage, choiceCount, choices);
+    return new ChunkSummary(model, fingerprint, usage, choiceCount, choices, unknown.text());
   }
 
   private static Optional<String> string(JsonParser p, JsonToken v) throws IOException {
@@ -206,7 +213,8 @@ final class OpenAiChunkReader {
     int index = 0;
     Optional<String> content = Optional.empty();
     String other = "";
-    String unknown = "";
+    String deltaUnknown = "";
+    Unknown unknown = new Unknown(); // the choice's own fields beside the delta
     boolean finished = false;
     for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
       String name = p.currentName();
@@ -219,12 +227,12 @@ final class OpenAiChunkReader {
         case "delta" -> {
           content = Optional.empty();
           other = "";
-          unknown = "";
+          deltaUnknown = "";
           if (v == JsonToken.START_OBJECT) {
             Delta d = delta(p);
             content = d.content;
             other = d.other == null ? "" : d.other;
-            unknown = d.unknown == null ? "" : String.join("\n", d.unknown.values());
+            deltaUnknown = d.unknown.text();
           } else {
             p.skipChildren();
           }
@@ -233,10 +241,54 @@ final class OpenAiChunkReader {
           finished = v != JsonToken.VALUE_NULL;
           p.skipChildren();
         }
-        default -> p.skipChildren();
+        default -> unknown.read(p, v, name); // "message" too: no chunk carries one
       }
     }
-    return new ChunkSummary.Choice(index, content, finished, other, "", unknown);
+    String own = unknown.text();
+    return new ChunkSummary.Choice(index, content, finished, other, "",
+        own.isEmpty() ? deltaUnknown : deltaUnknown.isEmpty() ? own : deltaUnknown + "\n" + own);
+  }
+
+  /**
+   * The strings of one object's fields nobody reads, by field, in the order the fields first came:
+   * a key given twice keeps its place and its last value, as in a tree. Nothing is built for a
+   * field without strings (OpenAI's {@code "logprobs":null} on every chunk).
+   */
+  private static final class Unknown {
+    private Map<String, String> byField;
+
+    /** Reads the value at {@code v} (the parser on its first token), the field {@code name}'s. */
+    void read(JsonParser p, JsonToken v, String name) throws IOException {
+      if (v != JsonToken.VALUE_STRING && v != JsonToken.START_OBJECT && v != JsonToken.START_ARRAY) {
+        if (byField != null) {
+          byField.replace(name, ""); // a later scalar replaces the strings, as in a tree
+        }
+        return;
+      }
+      StringBuilder strings = new StringBuilder();
+      OpenAiChunkReader.strings(p, v, strings);
+      if (byField == null) {
+        byField = new LinkedHashMap<>(2);
+      }
+      byField.put(name, strings.toString());
+    }
+
+    /** Each field's strings, one field per line, fields without any left out; empty when none. */
+    String text() {
+      if (byField == null) {
+        return "";
+      }
+      StringBuilder out = new StringBuilder();
+      for (String strings : byField.values()) {
+        if (!strings.isEmpty()) {
+          if (out.length() > 0) {
+            out.append('\n');
+          }
+          out.append(strings);
+        }
+      }
+      return out.toString();
+    }
   }
 
   /**
@@ -256,11 +308,8 @@ final class OpenAiChunkReader {
      * when none.
      */
     String other;
-    /**
-     * The strings of each field nobody reads ({@code role} aside), by field, in the order the fields
-     * first came (a key given twice keeps its place and its last value, as in a tree); null when none.
-     */
-    Map<String, String> unknown;
+    /** The strings of each field nobody reads ({@code role} aside). */
+    final Unknown unknown = new Unknown();
 
     void finish() {
       if (reasoningContent == null && reasoning == null && refusal == null
@@ -300,14 +349,7 @@ final class OpenAiChunkReader {
         case "tool_calls" -> d.toolArguments = toolArguments(p, v);
         case "function_call" -> d.functionArguments = functionArguments(p, v);
         case "role" -> p.skipChildren();
-        default -> {
-          StringBuilder strings = new StringBuilder();
-          strings(p, v, strings);
-          if (d.unknown == null) {
-            d.unknown = new LinkedHashMap<>(2);
-          }
-          d.unknown.put(name, strings.toString());
-        }
+        default -> d.unknown.read(p, v, name);
       }
     }
     d.finish();

@@ -19,6 +19,7 @@ import dev.parapet.runtime.GatewayRequest;
 import dev.parapet.runtime.http.ParapetError;
 import dev.parapet.runtime.policy.EnforcementEvents;
 import dev.parapet.runtime.policy.OutputTally;
+import dev.parapet.runtime.provider.AnswerFields;
 import dev.parapet.runtime.provider.ChunkSummary;
 import dev.parapet.runtime.provider.StreamChunk;
 import dev.parapet.runtime.provider.Translated;
@@ -57,16 +58,18 @@ import java.util.Set;
  *       counted only if the settlement needs it (no usage reported): see {@link OutputTally};
  *   <li>{@code scan_output: true} and the {@link OutputScanner} finds a pattern in the deltas,
  *       including one split across chunks: their text, reasoning, refusals and tool-call
- *       arguments, and every string in fields nobody reads ({@link ChunkSummary.Choice#unknownText},
- *       scanned and never counted). Text before the match's last delta has already
+ *       arguments, and every string in fields nobody reads, in a delta, beside it or beside the
+ *       choices ({@link ChunkSummary.Choice#unknownText}, {@link ChunkSummary#unknownText}; scanned
+ *       and never counted). Text before the match's last delta has already
  *       reached the caller: the guard stops the leak, it cannot take back the beginning.
  * </ul>
  *
  * <p><b>Whole answers under {@code scan_output}.</b> The answer is complete before the caller
  * sees a byte, so the route's {@code mode} decides: {@code block} refuses with 422 {@code
  * redaction_blocked} naming the pattern; {@code warn} (and {@code off}) replaces each match in
- * {@code choices[].message.content}, its reasoning, {@code refusal} and every tool call's {@code arguments} with
- * {@code [REDACTED:<PATTERN>]}. Both record an event with
+ * {@code choices[].message.content}, its reasoning, {@code refusal}, every tool call's {@code
+ * arguments} and every string in fields nobody reads ({@link AnswerFields}) with {@code
+ * [REDACTED:<PATTERN>]}. Both record an event with
  * pattern names and counts only.
  */
 public final class StreamGuard implements ExchangeObserver {
@@ -82,6 +85,8 @@ public final class StreamGuard implements ExchangeObserver {
   private OutputScanner otherScanner;
   /** Made with the first text in a field nobody reads ({@link ChunkSummary.Choice#unknownText}). */
   private OutputScanner unknownScanner;
+  /** Made with the first text beside a chunk's choices ({@link ChunkSummary#unknownText}). */
+  private OutputScanner topScanner;
   private final int maxTokensOut;
   /** The count past which a choice is cut: the cap, or {@link #ESTIMATE_SLACK} times it for an estimate. */
   private final long cutAbove;
@@ -131,6 +136,18 @@ public final class StreamGuard implements ExchangeObserver {
     if (payload.isUncountedOutput()) {
       tally.uncountedOutput();
       return Optional.empty();
+    }
+    // Text beside the choices reaches the caller too: scanned, never counted. Each chunk's is whole,
+    // so a match held back for what could follow (a card number's next digits) is reported at once.
+    String top = payload.summary().unknownText();
+    if (outputRedactor != null && !top.isEmpty()) {
+      if (topScanner == null) {
+        topScanner = new OutputScanner(outputRedactor);
+      }
+      Optional<RedactionPattern> match = topScanner.feed(top).or(topScanner::finish);
+      if (match.isPresent()) {
+        return Optional.of(cutOnPattern(match.get()));
+      }
     }
     long longest = 0;
     for (ChunkSummary.Choice choice : payload.summary().choices()) {
@@ -371,29 +388,34 @@ public final class StreamGuard implements ExchangeObserver {
     }
   }
 
-  /** The message fields {@link #outputTexts} reads, and {@code role}. */
-  private static final Set<String> KNOWN_MESSAGE_FIELDS = Set.of(
-      "role", "content", "reasoning_content", "reasoning", "refusal", "tool_calls", "function_call");
-
   /**
-   * Every string of a whole answer's messages in fields nobody reads (a server's {@code
-   * reasoning_details}, {@code annotations}, a field added later), in order: the caller receives
-   * them, so under {@code scan_output} they are scanned; they may not be billed, so they are never
-   * counted.
+   * Every string of a whole answer in fields nobody reads, at every level, in order: beside the
+   * choices (a server's debugging field), beside a choice's message ({@code logprobs} sent unasked)
+   * and in the message (a server's {@code reasoning_details}, {@code annotations}, a field added
+   * later); {@link AnswerFields} names the fields left out. The caller receives them, so under
+   * {@code scan_output} they are scanned; they may not be billed, so they are never counted.
    */
   private static List<TextAt> unknownTexts(Translated answer) {
     List<TextAt> out = new ArrayList<>(0);
     for (JsonNode choice : answer.body().path("choices")) {
-      if (choice.path("message") instanceof ObjectNode message) {
-        for (Iterator<Map.Entry<String, JsonNode>> it = message.fields(); it.hasNext(); ) {
-          Map.Entry<String, JsonNode> field = it.next();
-          if (!KNOWN_MESSAGE_FIELDS.contains(field.getKey())) {
-            strings(message, field.getKey(), -1, field.getValue(), out);
-          }
+      if (choice instanceof ObjectNode c) {
+        unknownFields(c, AnswerFields.CHOICE, out);
+        if (c.path("message") instanceof ObjectNode message) {
+          unknownFields(message, AnswerFields.MESSAGE, out);
         }
       }
     }
+    unknownFields(answer.body(), AnswerFields.TOP, out);
     return out;
+  }
+
+  private static void unknownFields(ObjectNode object, Set<String> known, List<TextAt> out) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> field = it.next();
+      if (!known.contains(field.getKey())) {
+        strings(object, field.getKey(), -1, field.getValue(), out);
+      }
+    }
   }
 
   /** Every string at or under {@code value}, which stands at {@code field} or {@code index} of {@code holder}. */

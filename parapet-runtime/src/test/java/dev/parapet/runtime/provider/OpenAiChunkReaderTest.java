@@ -41,13 +41,7 @@ class OpenAiChunkReaderTest {
         StringBuilder other = new StringBuilder();
         List<String> unknown = new ArrayList<>();
         if (delta != null && delta.isObject()) {
-          delta.fields().forEachRemaining(f -> {
-            if (!KNOWN_DELTA.contains(f.getKey())) {
-              StringBuilder strings = new StringBuilder();
-              strings(f.getValue(), strings);
-              unknown.add(strings.toString());
-            }
-          });
+          unknownStrings(delta, KNOWN_DELTA, unknown);
           content = Json.text(delta, "content");
           Json.text(delta, "reasoning_content").ifPresent(other::append);
           Json.text(delta, "reasoning").ifPresent(other::append);
@@ -65,16 +59,35 @@ class OpenAiChunkReaderTest {
             other.append(legacy.asText());
           }
         }
+        unknownStrings(c, KNOWN_CHOICE, unknown);
         JsonNode finish = c.get("finish_reason");
         read.add(new ChunkSummary.Choice(i, content, finish != null && !finish.isNull(), other.toString(), "",
             String.join("\n", unknown)));
       }
     }
-    return new ChunkSummary(Json.text(chunk, "model"), Json.text(chunk, "system_fingerprint"), usage, count, read);
+    List<String> top = new ArrayList<>();
+    unknownStrings(chunk, AnswerFields.TOP, top);
+    return new ChunkSummary(Json.text(chunk, "model"), Json.text(chunk, "system_fingerprint"), usage, count, read,
+        String.join("\n", top));
   }
 
   private static final java.util.Set<String> KNOWN_DELTA = java.util.Set.of(
       "content", "refusal", "reasoning_content", "reasoning", "tool_calls", "function_call", "role");
+  private static final java.util.Set<String> KNOWN_CHOICE = java.util.Set.of("index", "delta", "finish_reason");
+  // (AnswerFields.CHOICE also names "message", which the streaming reader reads as unknown: no chunk has one)
+
+  /** The strings of each of {@code object}'s fields not in {@code known}, one field per line, fields without any left out. */
+  private static void unknownStrings(JsonNode object, java.util.Set<String> known, List<String> out) {
+    object.fields().forEachRemaining(f -> {
+      if (!known.contains(f.getKey())) {
+        StringBuilder strings = new StringBuilder();
+        strings(f.getValue(), strings);
+        if (strings.length() > 0) {
+          out.add(strings.toString());
+        }
+      }
+    });
+  }
 
   /** Every string at or under {@code node}, one per line, in document order. */
   private static void strings(JsonNode node, StringBuilder out) {
@@ -123,10 +136,28 @@ class OpenAiChunkReaderTest {
     agree("{\"choices\":[{\"delta\":{\"role\":\"assistant\",\"reasoning_details\":[{\"type\":\"reasoning.text\","
         + "\"text\":\"think\",\"n\":3},\"x\"],\"annotations\":null,\"reasoning_details\":{\"a\":[\"b\",{\"c\":\"d\"}]},"
         + "\"extra\":\"e\"}}]}");
+    // beside the choices and beside a delta too: OpenAI's identifiers and padding aside; a field
+    // whose later value has no strings drops out, as in a tree
+    agree("{\"id\":\"x\",\"obfuscation\":\"4111 1111\",\"x_debug\":{\"trace\":[\"a\",\"\",\"b\"]},"
+        + "\"choices\":[{\"logprobs\":{\"content\":[{\"token\":\"hi\"}]},\"delta\":{\"extra\":\"e\"},"
+        + "\"stop_reason\":\"s\",\"logprobs\":null,\"stop_reason\":\"t\"}],\"service_tier\":\"default\",\"x_debug\":[\"c\"]}");
     // a details object given twice: the last one counts, also when it is not an object
     agree("{\"usage\":{\"prompt_tokens_details\":{\"cached_tokens\":-3},\"prompt_tokens_details\":true,"
         + "\"prompt_tokens\":4}}");
     agree("{\"choices\":[{\"delta\":{\"function_call\":{\"name\":\"f\",\"arguments\":\"{\\\"b\\\":2}\"}}}]}");
+  }
+
+  @Test
+  void textBesideTheChoicesAndBesideTheDeltaIsUnknownText() throws Exception {
+    ChunkSummary s = OpenAiChunkReader.read("{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\","
+        + "\"model\":\"m\",\"obfuscation\":\"a1b2@c3\",\"service_tier\":\"default\",\"x_debug\":{\"note\":\"lee@\"},"
+        + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\",\"annotations\":[\"ann\"]},"
+        + "\"logprobs\":{\"content\":[{\"token\":\"hi\",\"bytes\":[104,105]}]},\"logprobs\":null,"
+        + "\"provider\":\"p\",\"finish_reason\":null}],\"x_debug\":{\"note\":\"lee@x.io\"}}", "c");
+    assertEquals("lee@x.io", s.unknownText(), "identifiers and padding aside; a key given twice: its last value");
+    assertEquals("ann\np", s.choices().get(0).unknownText(), "the delta's, then the choice's own; null has none");
+    assertEquals("", OpenAiChunkReader.read("{\"id\":\"x\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"},"
+        + "\"logprobs\":null,\"finish_reason\":null}]}", "c").choices().get(0).unknownText());
   }
 
   @Test
@@ -162,8 +193,9 @@ class OpenAiChunkReaderTest {
     }
   }
 
-  private static final String[] TOP = {"model", "system_fingerprint", "usage", "choices", "error", "id", "object"};
-  private static final String[] CHOICE = {"index", "delta", "finish_reason", "logprobs"};
+  private static final String[] TOP = {"model", "system_fingerprint", "usage", "choices", "error", "id", "object",
+      "obfuscation", "x_debug", "prompt_filter_results"};
+  private static final String[] CHOICE = {"index", "delta", "finish_reason", "logprobs", "stop_reason"};
   private static final String[] DELTA = {"content", "refusal", "tool_calls", "function_call", "role",
       "reasoning_content", "reasoning", "reasoning_details", "annotations"};
   private static final String[] USAGE = {"prompt_tokens", "completion_tokens", "total_tokens", "prompt_tokens_details"};

@@ -1,0 +1,27 @@
+package dev.parapet.runtime.provider;
+
+import java.util.Set;
+
+/**
+ * The fields of an OpenAI answer (a whole {@code chat.completion} or a {@code
+ * chat.completion.chunk}) that Parapet reads or knows to carry no answer text. Under {@code
+ * scan_output} every string of every other field is scanned, at each level: a server may put text
+ * anywhere, and the caller receives all of it.
+ */
+public final class AnswerFields {
+  private AnswerFields() {}
+
+  /**
+   * Beside {@code choices}: what the gateway reads, and OpenAI's identifiers and padding ({@code
+   * obfuscation}: random characters that would trip a pattern).
+   */
+  public static final Set<String> TOP = Set.of("id", "object", "created", "model", "system_fingerprint",
+      "service_tier", "usage", "choices", "error", "obfuscation");
+
+  /** A choice's own: its position, its message or delta, and why it ended. */
+  public static final Set<String> CHOICE = Set.of("index", "message", "delta", "finish_reason");
+
+  /** A message's or delta's fields the guard reads as output text, and {@code role}. */
+  public static final Set<String> MESSAGE = Set.of(
+      "role", "content", "reasoning_content", "reasoning", "refusal", "tool_calls", "function_call");
+}
