@@ -71,6 +71,32 @@ class ToolTextPolicyEndToEndTest {
     LeakWatch.assertNoLeaks();
   }
 
+  /** A tool call's id is the caller's string, of any length: it counts like the rest of the turn. */
+  @Test
+  void toolCallIdsCountAgainstTheLimit() throws Exception {
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.start();
+      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(), List.of(
+          SealedGateway.openAi("limited", provider.url("/v1").uri(),
+              SealedGateway.policy(200, 10, "5", true, RedactionPolicy.OFF), List.of())));
+      ObjectNode body = JSON.createObjectNode();
+      ArrayNode messages = body.putArray("messages");
+      messages.addObject().put("role", "user").put("content", "look it up");
+      ObjectNode call = messages.addObject().put("role", "assistant").putNull("content").putArray("tool_calls").addObject();
+      // ~250 tokens of words where an id belongs; everything else in the body is ~20
+      call.put("id", "call " + "the quick brown fox jumps over the lazy dog ".repeat(25)).put("type", "function");
+      call.putObject("function").put("name", "lookup").put("arguments", "{}");
+      messages.addObject().put("role", "tool").put("tool_call_id", "c1").put("content", "42");
+      try (Gateway g = sg.start()) {
+        HttpResponse<String> r = post(g.port(), "/routes/limited", JSON.writeValueAsString(body));
+        assertEquals(400, r.statusCode(), r.body());
+        assertEquals("max_tokens_in_exceeded", JSON.readTree(r.body()).path("error").path("code").asText());
+        assertEquals(0, provider.getRequestCount(), "nothing was sent");
+      }
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
   @Test
   void toolDefinitionsCountAgainstTheLimitAndTheBudget() throws Exception {
     try (MockWebServer provider = new MockWebServer()) {

@@ -93,7 +93,7 @@ public final class ChatMessages {
   /**
    * The prompt's texts, in order, for its token count and its bound: per message, its content's
    * text, its {@code name} and {@code tool_call_id}, then, for a turn that made tool calls, each
-   * call's function name and arguments (joined by line breaks); then, when the request defines
+   * call's {@code id}, function name and arguments (joined by line breaks); then, when the request defines
    * tools ({@code tools}, legacy {@code functions}) or a structured answer ({@code
    * response_format.json_schema}), one more text of every name, description and schema word they
    * hold. The provider bills all of it as input (a schema is
@@ -117,13 +117,15 @@ public final class ChatMessages {
 
   /**
    * One message's billed text: content, its {@code name} and {@code tool_call_id} (OpenAI renders
-   * every value of a message into the prompt: the cookbook counts them), then each tool call's name
-   * and arguments. Left out, a caller could add tens of uncounted tokens to every message.
+   * every value of a message into the prompt: the cookbook counts them), then each tool call's
+   * {@code id}, name and arguments. Left out, a caller could add uncounted tokens to every message
+   * (an id is the caller's string, of any length).
    */
   private static void message(JsonNode message, Pieces out) {
     content(message.get("content"), out);
     strings(message, MESSAGE_TEXTS, out);
     for (JsonNode call : message.path("tool_calls")) {
+      strings(call, TOOL_CALL_TEXTS, out);
       strings(call.path("function"), FUNCTION_TEXTS, out);
     }
     strings(message.path("function_call"), FUNCTION_TEXTS, out);
@@ -147,6 +149,8 @@ public final class ChatMessages {
   }
 
   private static final String[] FUNCTION_TEXTS = {"name", "arguments"};
+  /** A tool call's {@code id}: the caller writes it (it replays the history), at any length. */
+  private static final String[] TOOL_CALL_TEXTS = {"id"};
   private static final String[] MESSAGE_TEXTS = {"name", "tool_call_id"};
   private static final String[] DEFINITIONS = {"tools", "functions"};
 

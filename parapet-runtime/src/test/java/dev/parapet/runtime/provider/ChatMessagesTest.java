@@ -59,7 +59,7 @@ class ChatMessagesTest {
     List<String> texts = ChatMessages.texts(request);
     assertEquals(List.of(
         "weather?",
-        "get_weather\n{\"city\":\"Oslo\"}\nget_time",
+        "call_1\nget_weather\n{\"city\":\"Oslo\"}\ncall_2\nget_time",
         "rain\ncall_1",
         "ab\nlegacy\n{}",
         "type\nfunction\nfunction\nname\nget_weather\ndescription\nWeather now\nparameters\ntype\nobject\n"
@@ -93,6 +93,19 @@ class ChatMessagesTest {
         ]}""");
     List<String> texts = ChatMessages.texts(request);
     assertEquals(List.of("hi\nalice_from_accounts", "42\ncall_Xa81", "bye"), texts);
+    assertEquals(texts.stream().mapToLong(String::length).sum(), ChatMessages.textChars(request));
+  }
+
+  @Test
+  void aToolCallsIdIsInItsTurnsText() throws Exception {
+    JsonNode request = JSON.readTree("""
+        {"messages":[
+          {"role":"assistant","content":null,"tool_calls":[
+            {"id":"call_Xa81","type":"function","function":{"name":"lookup","arguments":"{}"}},
+            {"id":7,"type":"function","function":{"name":"f","arguments":"[]"}}]}
+        ]}""");
+    List<String> texts = ChatMessages.texts(request);
+    assertEquals(List.of("call_Xa81\nlookup\n{}\nf\n[]"), texts);
     assertEquals(texts.stream().mapToLong(String::length).sum(), ChatMessages.textChars(request));
   }
 }
