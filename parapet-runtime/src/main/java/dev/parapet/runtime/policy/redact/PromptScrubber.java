@@ -1,5 +1,8 @@
 package dev.parapet.runtime.policy.redact;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -7,6 +10,8 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import dev.parapet.core.config.RedactionPattern;
 import dev.parapet.core.redact.Redacted;
 import dev.parapet.core.redact.Redactor;
+import java.io.IOException;
+import java.io.StringWriter;
 import java.util.EnumMap;
 import java.util.Iterator;
 import java.util.Map;
@@ -21,17 +26,40 @@ import java.util.Optional;
  * safety_identifier}, {@code prompt_cache_key}, {@code metadata} values) — services often put an
  * end user's e-mail in {@code user}, and a string the scan skips is a string that leaks.
  *
+ * <p>What the provider reads is scanned, not only what the body spells:
+ *
+ * <ul>
+ *   <li><b>Split parts.</b> A message's adjacent {@code text} parts reach the model side by side
+ *       (an anthropic route joins them into one text), so a run of them is also scanned as one
+ *       text: {@code "alice@"} and {@code "example.com"} match. Where the joined run matches, {@code
+ *       warn} first merges the run into one part, then scrubs it.
+ *   <li><b>Escaped arguments.</b> A tool call's {@code arguments} is JSON in a string; its escapes
+ *       ({@code \u0040} for {@code @}) hide a match from a scan of the string, and the model, or an
+ *       anthropic route's translation, reads them decoded. Arguments with a backslash that parse as
+ *       JSON are scanned in their plain form (Jackson's compact writing, which escapes only what
+ *       JSON must), and {@code warn} sends that plain form scrubbed.
+ *   <li><b>Numbers.</b> Integers below the top level (in tool schemas, examples, metadata) are
+ *       scanned as their digits: a card number needs no quotes. A match turns the number into the
+ *       replacement string. The body's own knobs ({@code seed}, {@code max_tokens}, …) are not: a
+ *       random 19-digit {@code seed} passes the card check one time in ten.
+ * </ul>
+ *
  * <p>Not scanned: field names (a scrubbed name could collide with a sibling and lose a value),
- * {@code model} (the route pins it), and an {@code image_url}'s URL, which is not text (base64
- * image data, or a pre-signed URL whose {@code X-Amz-Credential} carries an {@code AKIA…} id by
- * design). Audio and file parts never get here: the route stage refuses them. Strings are scrubbed
- * where they stand, so arguments that were JSON stay JSON and a schema stays a schema.
+ * {@code model} (the route pins it), and an image part's {@code image_url}, which is not text
+ * (base64 image data, or a pre-signed URL whose {@code X-Amz-Credential} carries an {@code AKIA…}
+ * id by design); a field named {@code image_url} anywhere else is scanned. Audio and file parts
+ * never get here: the route stage refuses them. Strings are scrubbed where they stand, so
+ * arguments that were JSON stay JSON and a schema stays a schema.
  */
 final class PromptScrubber {
   private PromptScrubber() {}
 
-  /** The pattern of the first match in document order, if any. */
+  /** The pattern of the first match in document order (a split run of parts first), if any. */
   static Optional<RedactionPattern> firstMatch(Redactor redactor, ObjectNode body) {
+    Optional<RedactionPattern> split = splitParts(redactor, body, false);
+    if (split.isPresent()) {
+      return split;
+    }
     Walk<Optional<RedactionPattern>> walk = new Walk<>(Optional.empty()) {
       @Override
       String visit(String text) {
@@ -40,12 +68,13 @@ final class PromptScrubber {
         return null;
       }
     };
-    walk.over(body, null);
+    walk.over(body, null, null);
     return walk.result;
   }
 
   /** Replaces every match in place; returns the replacements per pattern (empty if none). */
   static Map<RedactionPattern, Integer> scrub(Redactor redactor, ObjectNode body) {
+    splitParts(redactor, body, true);
     Walk<Map<RedactionPattern, Integer>> walk = new Walk<>(new EnumMap<>(RedactionPattern.class)) {
       @Override
       String visit(String text) {
@@ -57,8 +86,81 @@ final class PromptScrubber {
         return r.text();
       }
     };
-    walk.over(body, null);
+    walk.over(body, null, null);
     return walk.result;
+  }
+
+  /**
+   * Scans each run of two or more adjacent {@code text} parts of a message's content as one text;
+   * returns the first run's match. With {@code merge}, every run that matches becomes one part (the
+   * first, holding the joined text) so that the walk after scrubs the match whole.
+   */
+  private static Optional<RedactionPattern> splitParts(Redactor redactor, ObjectNode body, boolean merge) {
+    Optional<RedactionPattern> first = Optional.empty();
+    for (JsonNode message : body.path("messages")) {
+      if (!(message.get("content") instanceof ArrayNode parts)) {
+        continue;
+      }
+      for (int start = 0; start < parts.size(); ) {
+        int end = start;
+        while (end < parts.size() && isTextPart(parts.get(end))) {
+          end++;
+        }
+        if (end - start >= 2) {
+          StringBuilder joined = new StringBuilder();
+          for (int i = start; i < end; i++) {
+            joined.append(parts.get(i).get("text").textValue());
+          }
+          Optional<RedactionPattern> match = redactor.scan(joined.toString()).first();
+          if (match.isPresent() && !merge) {
+            return match;
+          }
+          if (match.isPresent()) {
+            first = first.isPresent() ? first : match;
+            ((ObjectNode) parts.get(start)).put("text", joined.toString());
+            for (int i = end - 1; i > start; i--) {
+              parts.remove(i);
+            }
+            end = start + 1;
+          }
+        }
+        start = Math.max(end, start + 1);
+      }
+    }
+    return first;
+  }
+
+  private static boolean isTextPart(JsonNode part) {
+    return part instanceof ObjectNode && "text".equals(part.path("type").textValue()) && part.path("text").isTextual();
+  }
+
+  private static final JsonFactory JSON = new JsonFactory();
+
+  /**
+   * Tool-call arguments with escapes, in the plain form their reader sees: every token copied, in
+   * order, through Jackson's compact writer, which escapes only quotes, backslashes and control
+   * characters. Token by token, so a key given twice keeps both values (a tree would keep the last,
+   * and the first could hide there). Null when {@code arguments} has no backslash (its strings
+   * stand in it as they read) or is not one JSON value (it is then text to every reader, scanned
+   * as it is).
+   */
+  static String plainArguments(String arguments) {
+    if (arguments.indexOf('\\') < 0) {
+      return null;
+    }
+    StringWriter plain = new StringWriter(arguments.length());
+    try (JsonParser p = JSON.createParser(arguments); JsonGenerator g = JSON.createGenerator(plain)) {
+      if (p.nextToken() == null) {
+        return null;
+      }
+      g.copyCurrentStructure(p);
+      if (p.nextToken() != null) {
+        return null; // more than one value
+      }
+    } catch (IOException e) {
+      return null;
+    }
+    return plain.toString();
   }
 
   /** One walk over a body's scanned strings, gathering a {@code result}. */
@@ -77,49 +179,63 @@ final class PromptScrubber {
     /**
      * Depth first; JSON's nesting is bounded by the parser (Jackson's default: 1,000 levels).
      * {@code field} is the name {@code node} stands under (an array's elements stand under the
-     * array's name); null at the top.
+     * array's name), {@code outer} the name that one stands under; null at the top.
      */
-    final void over(JsonNode node, String field) {
+    final void over(JsonNode node, String field, String outer) {
       if (node instanceof ObjectNode object) {
         for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext() && !done; ) {
           Map.Entry<String, JsonNode> child = it.next();
           JsonNode value = child.getValue();
-          if (value.isTextual()) {
-            if (!skipped(field, child.getKey())) {
-              String put = visit(value.textValue());
-              if (put != null) {
-                child.setValue(TextNode.valueOf(put)); // same key: no structural change mid-walk
-              }
+          String name = child.getKey();
+          if (value.isTextual() ? !skipped(outer, field, name) : value.isIntegralNumber() && field != null) {
+            String put = visitValue(value, field, name);
+            if (put != null) {
+              child.setValue(TextNode.valueOf(put)); // same key: no structural change mid-walk
             }
           } else if (value.isContainerNode()) {
-            over(value, child.getKey());
+            over(value, name, field);
           }
         }
       } else if (node instanceof ArrayNode array) {
         for (int i = 0; i < array.size() && !done; i++) {
           JsonNode value = array.get(i);
-          if (value.isTextual()) {
-            String put = visit(value.textValue());
+          if (value.isTextual() || value.isIntegralNumber()) {
+            String put = visitValue(value, null, null);
             if (put != null) {
               array.set(i, TextNode.valueOf(put));
             }
           } else if (value.isContainerNode()) {
-            over(value, field);
+            over(value, field, outer);
           }
         }
       }
     }
+
+    /** A string, an integer's digits, or a tool call's arguments in their plain form. */
+    private String visitValue(JsonNode value, String parent, String name) {
+      if (!value.isTextual()) {
+        return visit(value.asText());
+      }
+      String text = value.textValue();
+      String plain = "arguments".equals(name) && ("function".equals(parent) || "function_call".equals(parent))
+          ? plainArguments(text) : null;
+      return visit(plain != null ? plain : text);
+    }
   }
 
   /**
-   * A string that is not text: the pinned model, or an image. (Audio and file parts, which cannot
-   * be scanned, are refused before the scan: {@code ChatBody}.)
+   * A string that is not text: the pinned model, or an image part's image (a message's {@code
+   * content[].image_url}, a string on some OpenAI-compatible servers, or its {@code url}). (Audio
+   * and file parts, which cannot be scanned, are refused before the scan: {@code ChatBody}.)
+   *
+   * @param outer the name {@code parent} stands under
+   * @param parent the name the string's object stands under (null: the body)
    */
-  private static boolean skipped(String parent, String name) {
+  private static boolean skipped(String outer, String parent, String name) {
     return switch (name) {
       case "model" -> parent == null;
-      case "image_url" -> true; // a bare string image_url part (some OpenAI-compatible servers)
-      case "url" -> "image_url".equals(parent);
+      case "image_url" -> "content".equals(parent) && "messages".equals(outer);
+      case "url" -> "image_url".equals(parent) && "content".equals(outer);
       default -> false;
     };
   }
