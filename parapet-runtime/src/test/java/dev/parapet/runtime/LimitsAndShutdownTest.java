@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.parapet.runtime.testing.GatewayFixture;
 import dev.parapet.runtime.testing.RawHttp;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.concurrent.CompletableFuture;
@@ -77,6 +78,33 @@ class LimitsAndShutdownTest {
       assertTrue(c.closedByServer());
       assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(8)); // far below the other deadlines
       assertTrue(fx.terminal.received.isEmpty());
+    }
+  }
+
+  /** Empty lines before a request line are the head's first bytes: a CRLF now and then is no way around its deadline. */
+  @Test
+  void emptyLinesBeforeTheHeadStartItsClock() throws Exception {
+    try (GatewayFixture fx = new GatewayFixture(s -> s.withTimeouts(60_000, 300, 1000));
+        RawHttp c = fx.raw()) {
+      long t0 = System.nanoTime();
+      boolean closed = false;
+      for (int i = 0; i < 40 && !closed; i++) { // up to 8 s of a CRLF every 200 ms
+        try {
+          c.send("\r\n");
+          Thread.sleep(200);
+        } catch (IOException e) {
+          closed = true;
+        }
+      }
+      assertTrue(closed || c.closedByServer(), "a connection sending only empty lines outlived the 300 ms head deadline");
+      assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(8));
+    }
+    try (GatewayFixture fx = new GatewayFixture();
+        RawHttp c = fx.raw()) {
+      c.send("\r\n\r\n" + post("/routes/summarizer", TOKEN_A, CHAT)); // a few are fine
+      assertEquals(200, c.read().status());
+      c.send("\r\n".repeat(200) + post("/routes/summarizer", TOKEN_A, CHAT)); // a flood is not
+      assertEquals(400, c.read().status());
     }
   }
 

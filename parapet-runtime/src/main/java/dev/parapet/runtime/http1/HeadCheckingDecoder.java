@@ -29,7 +29,10 @@ import java.util.concurrent.TimeUnit;
  * every byte after it is discarded: the sanity handler answers 400 and closes.
  *
  * <p>It also times the head: from its first byte the head must be complete within {@code
- * headTimeout}, or the connection is closed (slowloris). While the connection is not being read
+ * headTimeout}, or the connection is closed (slowloris). The empty lines RFC 9112 §2.2 lets a
+ * client send before a request line count as the head's bytes: they start the clock too (else a
+ * CRLF every few seconds would hold a connection forever), and more than {@value
+ * #MAX_BLANK_BYTES} of them are refused with 400. While the connection is not being read
  * (a request is in flight, autoRead off), the clock is not the caller's fault and restarts.
  *
  * <p>The scan is incremental (state kept between calls), so a head dribbled in byte by byte costs
@@ -40,6 +43,9 @@ public final class HeadCheckingDecoder extends HttpRequestDecoder {
   private static final byte CR = '\r';
   private static final byte LF = '\n';
   private static final byte[] TRANSFER_ENCODING = "transfer-encoding:".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+  /** Blank bytes tolerated before a request line: RFC 9112 §2.2 asks for at least one empty line. */
+  static final int MAX_BLANK_BYTES = 256;
 
   private final int maxHeadBytes;
   private final long headTimeoutNanos;
@@ -53,6 +59,8 @@ public final class HeadCheckingDecoder extends HttpRequestDecoder {
   private int scanned;
   private int lineStart;
   private int lines;
+  /** Blank bytes skipped before this head's request line. */
+  private int blankBytes;
 
   HeadCheckingDecoder(
       HttpDecoderConfig config,
@@ -94,8 +102,17 @@ public final class HeadCheckingDecoder extends HttpRequestDecoder {
   private boolean holdHeadUntilComplete(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
     if (scanned == 0) {
       // RFC 9112 §2.2: empty lines before a request line are ignored (Netty skips them too).
+      int blank = 0;
       while (in.isReadable() && (in.getByte(in.readerIndex()) & 0xff) <= ' ') {
         in.skipBytes(1);
+        blank++;
+      }
+      if (blank > 0) {
+        blankBytes += blank;
+        if (blankBytes > MAX_BLANK_BYTES) {
+          return refuse(in, out, "more than " + MAX_BLANK_BYTES + " blank bytes before the request line");
+        }
+        armDeadline(ctx); // the head's first bytes: its clock runs
       }
       if (!in.isReadable()) {
         return false;
@@ -177,6 +194,7 @@ public final class HeadCheckingDecoder extends HttpRequestDecoder {
     scanned = 0;
     lineStart = 0;
     lines = 0;
+    blankBytes = 0;
     cancelDeadline();
   }
 
