@@ -1,6 +1,9 @@
 package dev.parapet.build;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -38,10 +41,25 @@ final class EnvFile {
     return parse(readText(file, shownAs), shownAs);
   }
 
+  /**
+   * The most a secrets, master-key or state file may hold: each is a handful of lines. Bounded like
+   * the spec ({@code SpecLoader.MAX_BYTES}), so that a wrong path ({@code /dev/zero}, a disk
+   * image) is an error naming the file, not a heap exhausted.
+   */
+  static final int MAX_BYTES = 1024 * 1024;
+
   /** The whole file as UTF-8; errors name {@code shownAs}, never the content. */
   static String readText(Path file, String shownAs) throws CommandFailure {
-    try {
-      return Files.readString(file, StandardCharsets.UTF_8);
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] bytes = in.readNBytes(MAX_BYTES + 1);
+      if (bytes.length > MAX_BYTES) {
+        throw new CommandFailure(shownAs + ": too large (expected: at most " + MAX_BYTES + " bytes)");
+      }
+      return StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes))
+          .toString();
     } catch (NoSuchFileException e) {
       throw new CommandFailure(shownAs + ": no such file");
     } catch (IOException e) {

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,6 +42,23 @@ class InspectAndDiffTest {
     assertTrue(r.out().contains("service-a: tenant prod, routes [demo-echo, summarizer], token SERVICE_A_TOKEN=****"), r.toString());
     assertTrue(r.out().contains("trip: role admin, password PARAPET_ADMIN_TRIP_PW=****"), r.toString());
     assertFalse(r.out().contains("argon2"), "no password hash");
+  }
+
+  /** A wrong path (a device, a disk image) is an error naming the file, never a heap exhausted. */
+  @Test
+  void anInputFileTooLargeForItsKindIsNamed() throws Exception {
+    Files.write(dir.resolve("big"), new byte[EnvFile.MAX_BYTES + 1]);
+    // each command line, after the file its error names
+    for (List<String> run : List.of(
+        List.of("big", "inspect", "--state-file", "big"),
+        List.of("big", "diff", "state.env", "big"),
+        List.of("big", "build", "--secrets", "big", "--out", "o.env"),
+        List.of("/dev/zero", "build", "--secrets", "secrets.env", "--master-key-file", "/dev/zero", "--out", "o.env"))) {
+      CliRun r = CliRun.run(dir, run.subList(1, run.size()).toArray(String[]::new));
+      assertEquals(1, r.exit(), r.toString());
+      assertTrue(r.err().contains(run.get(0) + ": too large (expected: at most 1048576 bytes)"), r.toString());
+      assertFalse(Files.exists(dir.resolve("o.env")), r.toString());
+    }
   }
 
   @Test
