@@ -77,7 +77,9 @@ final class EventsView {
     if (value.isEmpty()) {
       return Optional.empty();
     }
-    String v = value.get();
+    // A query decodes '+' as a space, so an offset typed as written (+01:00) arrives as " 01:00":
+    // no instant holds a space, so it is the '+' back.
+    String v = value.get().replace(' ', '+');
     if (v.length() == 10) {
       return Optional.of(QueryParameters.date("since", v).atStartOfDay().toInstant(ZoneOffset.UTC));
     }
