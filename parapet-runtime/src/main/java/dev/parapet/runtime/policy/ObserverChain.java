@@ -37,6 +37,13 @@ final class ObserverChain implements ExchangeObserver {
   }
 
   @Override
+  public void onUnreadableAnswer() {
+    for (ExchangeObserver o : observers) {
+      o.onUnreadableAnswer();
+    }
+  }
+
+  @Override
   public Optional<Veto> beforeAnswer(GatewayRequest request, Optional<String> reportedModel) {
     for (ExchangeObserver o : observers) {
       Optional<Veto> v = o.beforeAnswer(request, reportedModel);

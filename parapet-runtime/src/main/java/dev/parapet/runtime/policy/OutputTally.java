@@ -55,7 +55,8 @@ public final class OutputTally {
 
   /**
    * The answer carried billed output that no count can read (Anthropic's {@code redacted_thinking}:
-   * encrypted). A settlement without the provider's usage then charges the worst case.
+   * encrypted; a 2xx answer too large or too malformed to read). A settlement without the provider's
+   * usage then charges the worst case.
    */
   public void uncountedOutput() {
     uncounted = true;

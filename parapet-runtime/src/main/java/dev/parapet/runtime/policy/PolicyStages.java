@@ -53,11 +53,16 @@ public final class PolicyStages {
         () -> new BudgetHandler(budgets, events, tallies, charges));
   }
 
-  /** The answer-side policies for one request (drift lock, stream guard). */
+  /**
+   * The answer-side policies for one request (drift lock, stream guard), and the budget's word on
+   * an answer that could not be read ({@link UnreadableAnswer}).
+   */
   public ExchangeObserver observer(GatewayRequest request) {
+    OutputTally tally = tallies.get(request.requestId());
     return new ObserverChain(List.of(
-        new StreamGuard(request, tallies.get(request.requestId()), events),
-        drift.forRequest(request)));
+        new StreamGuard(request, tally, events),
+        drift.forRequest(request),
+        new UnreadableAnswer(tally)));
   }
 
   public Budgets budgets() {

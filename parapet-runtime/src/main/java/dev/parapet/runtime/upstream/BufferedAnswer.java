@@ -24,6 +24,8 @@ import java.util.Optional;
  * a streaming call the provider refused before its stream began. The body is bounded ({@link
  * #MAX_BODY_BYTES}). 2xx is translated to OpenAI shape; 4xx passes through with the provider's
  * status and body (SPEC §4) after the route's key is scrubbed from it; anything else is our 502.
+ * So is a 2xx answer that cannot be read (past the bound, malformed, cut off after its head); the
+ * provider billed it, so its hold is settled at the worst case ({@link ProxiedCall#failUnreadable}).
  */
 final class BufferedAnswer implements Answer {
   static final int MAX_BODY_BYTES = 16 << 20;
@@ -69,7 +71,7 @@ final class BufferedAnswer implements Answer {
   public void onContent(ByteBuf content) {
     if (body.readableBytes() + content.readableBytes() > MAX_BODY_BYTES) {
       call.abortUpstream();
-      call.fail(UpstreamFailure.TOO_LARGE);
+      failAfterHead(UpstreamFailure.TOO_LARGE);
       return;
     }
     body.writeBytes(content);
@@ -86,7 +88,23 @@ final class BufferedAnswer implements Answer {
 
   @Override
   public void onFailure(UpstreamFailure failure) {
-    call.fail(failure);
+    if (head == null) {
+      call.fail(failure);
+    } else {
+      failAfterHead(failure);
+    }
+  }
+
+  /**
+   * The answer failed after its head: a 2xx one the provider billed, which we cannot read, is
+   * settled at the worst case ({@link ProxiedCall#failUnreadable}); a refusal (4xx) billed nothing.
+   */
+  private void failAfterHead(UpstreamFailure failure) {
+    if (head.status().codeClass() == HttpStatusClass.SUCCESS) {
+      call.failUnreadable(failure);
+    } else {
+      call.fail(failure);
+    }
   }
 
   /**
@@ -158,7 +176,7 @@ final class BufferedAnswer implements Answer {
 
   private void deliver(Read read) {
     if (read == null) {
-      call.fail(UpstreamFailure.PROTOCOL);
+      call.failUnreadable(UpstreamFailure.PROTOCOL); // a 2xx the provider billed
       return;
     }
     translated = Optional.of(read.translated());

@@ -60,6 +60,13 @@ public interface ExchangeObserver {
   /** The work is back on the loop (or was dropped with the caller): give back what onAway lent. */
   default void onBack() {}
 
+  /**
+   * The provider answered 2xx, and so billed the call, but its answer could not be read: too large,
+   * malformed, or cut off after the head. The caller gets an {@code upstream_error}; nothing of what
+   * the provider billed is known. Called on the loop, before the call ends.
+   */
+  default void onUnreadableAnswer() {}
+
   /** @param reportedModel the model the provider says answered, if it said */
   default Optional<Veto> beforeAnswer(GatewayRequest request, Optional<String> reportedModel) {
     return Optional.empty();

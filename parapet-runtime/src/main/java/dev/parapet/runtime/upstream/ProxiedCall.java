@@ -225,6 +225,18 @@ final class ProxiedCall {
   }
 
   /**
+   * {@link #fail(UpstreamFailure)} for an answer the provider sent with a 2xx head, and so billed,
+   * that could not be read: the observers are told first ({@link
+   * ExchangeObserver#onUnreadableAnswer}), so the settlement charges the worst case, not nothing.
+   */
+  void failUnreadable(UpstreamFailure failure) {
+    if (!completed) {
+      observer.onUnreadableAnswer();
+    }
+    fail(failure);
+  }
+
+  /**
    * The work on a whole answer that may run off the event loop, where the answer was read: the
    * observers' text work ({@link ExchangeObserver#prepareAnswer}), then the answer's encoding, when
    * it will not go out as the provider's bytes. Touches only {@code t} and the observer's own

@@ -107,7 +107,7 @@ final class StreamedAnswer implements Answer {
     String type = head.headers().get(HttpHeaderNames.CONTENT_TYPE, "").toLowerCase(Locale.ROOT);
     if (!type.startsWith("text/event-stream")) {
       call.abortUpstream();
-      call.fail(UpstreamFailure.PROTOCOL);
+      call.failUnreadable(UpstreamFailure.PROTOCOL); // a 2xx (a whole answer?) the provider billed
       return;
     }
     headers = call.stamp(CallerHeaders.from(head.headers(), false, call.providerKey));
@@ -381,6 +381,9 @@ final class StreamedAnswer implements Answer {
 
   private void failMidStream(UpstreamFailure failure) {
     call.abortUpstream();
+    if (failure == UpstreamFailure.PROTOCOL) {
+      call.observer.onUnreadableAnswer(); // an event we cannot read: what it billed is unknown
+    }
     if (!sse.started()) {
       call.fail(failure);
       return;

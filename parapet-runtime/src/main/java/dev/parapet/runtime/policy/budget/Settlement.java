@@ -26,6 +26,10 @@ import java.util.Optional;
  *       adapter's {@code invalid_request} or our own 503: released. A provider that drops the
  *       connection after reading the request is indistinguishable here from one that refused it;
  *       it is released too (the one undercount we accept: at most that call's prompt).
+ *   <li><b>A 2xx answer that could not be read</b> — past the 16 MiB bound, malformed, cut off after
+ *       its head, a stream event we cannot parse: the worst case, though the caller gets a 502. The
+ *       provider billed it and nothing of what it billed is known; releasing the hold would make an
+ *       answer the caller can inflate past the bound ({@code n} × {@code top_logprobs}) free.
  *   <li><b>A caller who left before a whole (non-streamed) answer arrived</b>: the worst case. The
  *       provider may still generate and bill the whole answer, and nothing of it was seen; charging
  *       the prompt alone would let a caller who always hangs up spend past every cap.
@@ -67,8 +71,8 @@ final class Settlement {
     boolean wholeAbandoned = status == RequestCompleted.CALLER_GONE && usage.isEmpty() && output == 0
         && !tally.sawAnswer() && c.request().map(r -> !r.stream()).orElse(false);
     // Output billed but never shown (reasoning, a prediction's rejected tokens) is unknown without
-    // the usage, which carries it. Anthropic's encrypted thinking is unknown short of a complete
-    // answer: its message_start already reports a partial usage.
+    // the usage, which carries it. Anthropic's encrypted thinking, and a 2xx answer we could not
+    // read, are unknown short of a complete answer: a message_start already reports a partial usage.
     if (timeout || wholeAbandoned || unseenOutput && usage.isEmpty() || tally.hasUncountedOutput()) {
       return new Charge(prompt, output, worstCaseNanos, Charge.Basis.WORST_CASE);
     }

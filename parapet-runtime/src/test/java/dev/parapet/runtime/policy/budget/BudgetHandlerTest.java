@@ -267,5 +267,11 @@ class BudgetHandlerTest {
     assertEquals(new Charge(12, 900, 912_000, Basis.REPORTED),
         Settlement.charge(ended(200, Optional.empty(), Optional.of(new Usage(12, 900))), PRICE, Optional.empty(), prompt,
             WORST, encrypted, false));
+    // a 2xx answer that could not be read (too large, malformed): billed, nothing of it known
+    OutputTally unread = new OutputTally();
+    unread.uncountedOutput();
+    assertEquals(new Charge(7, 0, WORST, Basis.WORST_CASE),
+        Settlement.charge(ended(502, Optional.of(ParapetError.UPSTREAM_ERROR), Optional.empty()), PRICE, Optional.empty(),
+            prompt, WORST, unread, false));
   }
 }
