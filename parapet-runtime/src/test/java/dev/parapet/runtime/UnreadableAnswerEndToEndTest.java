@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.parapet.core.config.ProviderSpec;
+import dev.parapet.core.config.ProviderType;
 import dev.parapet.core.config.RedactionPolicy;
+import dev.parapet.core.config.Route;
 import dev.parapet.core.store.SpendKey;
 import dev.parapet.runtime.testing.LeakWatch;
 import java.net.URI;
@@ -68,6 +71,49 @@ class UnreadableAnswerEndToEndTest {
       assertEquals(1, provider.getRequestCount(), "the second call was refused before anything was sent");
       long spent = SealedGateway.route(sg.spendToday(), "big");
       assertTrue(spent >= 2_000_000L && spent <= 2_100_000L, "the worst case of 2,000 tokens out and the prompt: " + spent);
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
+  /** An Anthropic answer whose tool call carries the number {@code digits} (600 tokens in, 1,900 out). */
+  private static String toolAnswer(String digits) {
+    return "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-sonnet-4-20250514\","
+        + "\"content\":[{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"store\",\"input\":{\"x\":" + digits + "}}],"
+        + "\"stop_reason\":\"tool_use\",\"usage\":{\"input_tokens\":600,\"output_tokens\":1900}}";
+  }
+
+  /**
+   * A model asked for a long number writes one into its tool call. Jackson's default stopped at
+   * 1,000 digits, so such an answer was refused, and released; now 10,000 digits are read, and a
+   * longer number is charged the worst case.
+   */
+  @Test
+  void aToolCallWithALongNumberIsReadAndOneTooLongChargedItsWorstCase() throws Exception {
+    String longNumber = "1" + "0".repeat(1500);
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.start();
+      provider.enqueue(json(200, toolAnswer(longNumber)));
+      provider.enqueue(json(200, toolAnswer("1" + "0".repeat(20_000))));
+      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(), List.of(
+          new Route("claude", "prod", new ProviderSpec(ProviderType.ANTHROPIC, "claude-sonnet-4-20250514",
+              Optional.of("OPENAI_KEY"), Optional.of(base(provider)), List.of(), Optional.of(SealedGateway.ONE_USD_PER_1M),
+              5_000), SealedGateway.policy(6000, 2000, "5", false, RedactionPolicy.OFF))));
+      String ask = "{\"messages\":[{\"role\":\"user\",\"content\":\"call store with a long x\"}],\"tools\":[{\"type\":"
+          + "\"function\",\"function\":{\"name\":\"store\",\"parameters\":{\"type\":\"object\",\"properties\":"
+          + "{\"x\":{\"type\":\"integer\"}}}}}]}";
+      try (Gateway g = sg.start()) {
+        HttpResponse<String> read = post(g.port(), "/routes/claude", ask);
+        assertEquals(200, read.statusCode(), read.body());
+        String arguments = JSON.readTree(read.body()).path("choices").path(0).path("message").path("tool_calls").path(0)
+            .path("function").path("arguments").asText();
+        assertEquals("{\"x\":" + longNumber + "}", arguments);
+        HttpResponse<String> tooLong = post(g.port(), "/routes/claude", ask);
+        assertEquals(502, tooLong.statusCode(), tooLong.body());
+      }
+      long spent = SealedGateway.route(sg.spendToday(), "claude");
+      // the first on its usage, 2,500 tokens; the second its worst case: 2,000 tokens out and the prompt
+      // (an estimate with the tool-use system prompt Anthropic adds)
+      assertTrue(spent >= (2_500 + 2_000) * 1_000L && spent < (2_500 + 3_000) * 1_000L, "charged " + spent);
     }
     LeakWatch.assertNoLeaks();
   }

@@ -1,6 +1,5 @@
 package dev.parapet.runtime.upstream;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parapet.core.seal.SecretValue;
 import dev.parapet.runtime.BodyReleased;
 import dev.parapet.runtime.GatewayRequest;
@@ -42,7 +41,6 @@ import org.slf4j.LoggerFactory;
  */
 final class ProxiedCall {
   private static final Logger LOG = LoggerFactory.getLogger(ProxiedCall.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
   /**
    * With assertions on (tests), every answer sent as received is first checked against its tree: an
    * observer that rewrote it without saying so is logged as an error and its rewrite is sent, so
@@ -298,7 +296,7 @@ final class ProxiedCall {
   /** Whether the provider's bytes still parse to {@code t}'s body. */
   private static boolean sameTree(ByteBuf received, Translated t) {
     try (InputStream in = new ByteBufInputStream(received.duplicate())) {
-      return JSON.readTree(in).equals(t.body());
+      return BufferedAnswer.JSON.readTree(in).equals(t.body());
     } catch (IOException e) {
       return false;
     }
