@@ -88,10 +88,14 @@ final class ChatBody {
 
   /**
    * Checks the shape, pins {@code model} to the route's provider model and caps the output
-   * tokens at {@code policy.max_tokens_out} (setting the cap when the caller gave none). An openai
-   * route's cap is {@code max_completion_tokens} alone: OpenAI deprecated {@code max_tokens}, and
-   * its reasoning models (o1, o3, o4-mini, gpt-5) refuse it. Other routes keep the caller's
-   * fields ({@code max_tokens} when none): OpenAI-compatible servers read {@code max_tokens}.
+   * tokens at {@code policy.max_tokens_out} (setting the cap when the caller gave none). The call
+   * goes up with one cap, the smaller of the caller's two (as the budget prices it, {@link
+   * ChatMessages#maxOutputTokens}). An openai route sends it as {@code max_completion_tokens} alone:
+   * OpenAI deprecated {@code max_tokens}, and its reasoning models (o1, o3, o4-mini, gpt-5) refuse
+   * it. Other routes send it as {@code max_tokens}, which every OpenAI-compatible server reads
+   * (Ollama and LM Studio read no other), and as {@code max_completion_tokens} too when the caller
+   * gave that (vLLM prefers it): a server reading either field, or both, stops where the hold and
+   * the stream guard expect.
    *
    * @param modelMustMatch for {@code /routes/{route}}: a given model must be the route's pinned
    *     model or its name
@@ -120,12 +124,15 @@ final class ChatBody {
     }
     int cap = route.policy().maxTokensOut();
     boolean capped = capField(body, "max_tokens", cap) | capField(body, "max_completion_tokens", cap);
+    int maxOut = capped ? ChatMessages.maxOutputTokens(body).orElseThrow() : cap;
     if (route.provider().type() == ProviderType.OPENAI) {
-      // the smaller of the two, as the budget prices it (ChatMessages.maxOutputTokens)
-      body.put("max_completion_tokens", capped ? ChatMessages.maxOutputTokens(body).orElseThrow() : cap);
+      body.put("max_completion_tokens", maxOut);
       body.remove("max_tokens");
-    } else if (!capped) {
-      body.put("max_tokens", cap);
+    } else {
+      body.put("max_tokens", maxOut);
+      if (body.has("max_completion_tokens")) {
+        body.put("max_completion_tokens", maxOut);
+      }
     }
     body.put("model", route.provider().model());
     return stream != null && stream.booleanValue();

@@ -60,7 +60,8 @@ class ChatBodyTest {
   /**
    * OpenAI deprecated max_tokens and its reasoning models (o1, o3, o4-mini, gpt-5) refuse it: an
    * openai route's cap goes up as max_completion_tokens alone, the smaller of the two the caller
-   * gave (as the budget prices it). Other routes keep the caller's fields.
+   * gave (as the budget prices it). Other routes get that cap as max_tokens, and as
+   * max_completion_tokens too when the caller sent it.
    */
   @Test
   void anOpenAiRoutesCapIsMaxCompletionTokens() throws Exception {
@@ -82,6 +83,11 @@ class ChatBodyTest {
     ChatBody.normalise(local, ROUTE, false);
     assertEquals(5, local.get("max_tokens").asInt());
     assertFalse(local.has("max_completion_tokens"));
+    ObjectNode both = parse("{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"max_tokens\":9,"
+        + "\"max_completion_tokens\":5}");
+    ChatBody.normalise(both, ROUTE, false);
+    assertEquals(5, both.get("max_tokens").asInt());
+    assertEquals(5, both.get("max_completion_tokens").asInt());
   }
 
   @Test

@@ -1,0 +1,75 @@
+package dev.parapet.runtime;
+
+import static dev.parapet.runtime.SealedGateway.post;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.parapet.core.config.ProviderSpec;
+import dev.parapet.core.config.ProviderType;
+import dev.parapet.core.config.RedactionPolicy;
+import dev.parapet.core.config.Route;
+import dev.parapet.runtime.testing.LeakWatch;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A local route used to cap {@code max_tokens} and {@code max_completion_tokens} apart and send
+ * them as given, while the hold priced the smaller. Ollama and LM Studio read {@code max_tokens}
+ * only: a caller sending {@code max_completion_tokens: 1} alone was held one token and got an
+ * answer without any cap, and one sending {@code max_completion_tokens: 1, max_tokens: 2000} was
+ * held one token for 2,000. Now the server is sent the one cap the hold priced, in both fields.
+ */
+class LocalOutputCapEndToEndTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path tmp;
+
+  private static Route local(URI base) {
+    return new Route("ollama", "prod", new ProviderSpec(ProviderType.LOCAL, "llama3.1:8b", Optional.of("OPENAI_KEY"),
+        Optional.of(base), List.of(), Optional.of(SealedGateway.ONE_USD_PER_1M), 5_000),
+        SealedGateway.policy(6000, 2000, "5", false, RedactionPolicy.OFF));
+  }
+
+  @Test
+  void aLocalServerIsSentTheOneCapTheHoldPriced() throws Exception {
+    // {the caller's cap fields, max_tokens sent, max_completion_tokens sent or -1 for none}
+    String[][] cases = {
+        {"\"max_completion_tokens\":1", "1", "1"},
+        {"\"max_completion_tokens\":1,\"max_tokens\":2000", "1", "1"},
+        {"\"max_tokens\":3,\"max_completion_tokens\":1500", "3", "3"},
+        {"\"max_tokens\":9000,\"max_completion_tokens\":99999999999", "2000", "2000"},
+        {"\"max_tokens\":7", "7", "-1"},
+        {"\"max_completion_tokens\":null", "2000", "-1"}};
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.start();
+      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(), List.of(local(provider.url("/v1").uri())));
+      try (Gateway g = sg.start()) {
+        for (String[] c : cases) {
+          provider.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/json")
+              .body(SealedGateway.completion("llama3.1:8b", "ok", 20, 1)).build());
+          HttpResponse<String> r = post(g.port(), "/routes/ollama",
+              "{" + c[0] + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+          assertEquals(200, r.statusCode(), c[0] + ": " + r.body());
+          JsonNode sent = JSON.readTree(provider.takeRequest(5, TimeUnit.SECONDS).getBody().utf8());
+          assertEquals(Integer.parseInt(c[1]), sent.path("max_tokens").asInt(-1), c[0] + " sent " + sent);
+          if (c[2].equals("-1")) {
+            assertFalse(sent.has("max_completion_tokens"), c[0] + " sent " + sent);
+          } else {
+            assertEquals(Integer.parseInt(c[2]), sent.path("max_completion_tokens").asInt(-1), c[0] + " sent " + sent);
+          }
+        }
+      }
+    }
+    LeakWatch.assertNoLeaks();
+  }
+}
