@@ -69,12 +69,9 @@ class ImagePromptEndToEndTest {
     String square = png(1024, 1024); // 765 tokens on gpt-4o at high detail
     try (MockWebServer provider = new MockWebServer()) {
       provider.start();
-      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(), List.of(
-          SealedGateway.openAi("limited", provider.url("/v1").uri(),
-              SealedGateway.policy(1000, 10, "5", true, RedactionPolicy.OFF), List.of()),
-          // $1 per 1M tokens both ways: $0.002 covers 2,000 tokens of prompt and output together
-          SealedGateway.openAi("cheap", provider.url("/v1").uri(),
-              SealedGateway.policy(100_000, 10, "0.002", true, RedactionPolicy.OFF), List.of())));
+      // $1 per 1M tokens both ways: $0.002 covers 2,000 tokens of prompt and output together
+      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(),
+          SealedGateway.limitedAndCheap(provider.url("/v1").uri(), 1000, 100_000, "0.002"));
       try (Gateway g = sg.start()) {
         provider.enqueue(AnswerPolicyEndToEndTest.json(SealedGateway.MODEL, "a square", "fp_1"));
         HttpResponse<String> one = post(g.port(), "/routes/limited", ask(null, square));

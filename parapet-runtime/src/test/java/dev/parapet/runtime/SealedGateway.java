@@ -75,6 +75,15 @@ final class SealedGateway {
         Optional.of(base), allowedModels, Optional.of(ONE_USD_PER_1M), timeoutMs), policy);
   }
 
+  /**
+   * Two openai routes at {@code base}, both max_tokens_out 10: {@code limited} by max_tokens_in
+   * {@code maxIn}, and {@code cheap}, at $1 per 1M tokens, by a daily budget of {@code cheapUsd}.
+   */
+  static List<Route> limitedAndCheap(URI base, int maxIn, int cheapMaxIn, String cheapUsd) {
+    return List.of(openAi("limited", base, policy(maxIn, 10, "5", true, RedactionPolicy.OFF), List.of()),
+        openAi("cheap", base, policy(cheapMaxIn, 10, cheapUsd, true, RedactionPolicy.OFF), List.of()));
+  }
+
   static Route echo(String name, Policy policy) {
     return new Route(name, "prod", new ProviderSpec(ProviderType.ECHO, "echo-2024-01-01", Optional.empty(),
         Optional.empty(), List.of(), Optional.of(ONE_USD_PER_1M), 60_000), policy);

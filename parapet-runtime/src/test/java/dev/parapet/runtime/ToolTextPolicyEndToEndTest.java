@@ -101,12 +101,9 @@ class ToolTextPolicyEndToEndTest {
   void toolDefinitionsCountAgainstTheLimitAndTheBudget() throws Exception {
     try (MockWebServer provider = new MockWebServer()) {
       provider.start();
-      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(), List.of(
-          SealedGateway.openAi("limited", provider.url("/v1").uri(),
-              SealedGateway.policy(200, 10, "5", true, RedactionPolicy.OFF), List.of()),
-          // $1 per 1M tokens both ways: $0.0001 covers 100 tokens of prompt and output together
-          SealedGateway.openAi("cheap", provider.url("/v1").uri(),
-              SealedGateway.policy(6000, 10, "0.0001", true, RedactionPolicy.OFF), List.of())));
+      // $1 per 1M tokens both ways: $0.0001 covers 100 tokens of prompt and output together
+      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(),
+          SealedGateway.limitedAndCheap(provider.url("/v1").uri(), 200, 6000, "0.0001"));
       try (Gateway g = sg.start()) {
         HttpResponse<String> big = post(g.port(), "/routes/limited", withTool(1_000));
         assertEquals(400, big.statusCode(), big.body());
@@ -127,6 +124,54 @@ class ToolTextPolicyEndToEndTest {
 
         provider.enqueue(AnswerPolicyEndToEndTest.json(SealedGateway.MODEL, "ok", "fp_1"));
         assertEquals(200, post(g.port(), "/routes/limited", withTool(20)).statusCode(), "a small tool passes");
+        assertEquals(1, provider.getRequestCount(), "nothing was sent for the refused calls");
+      }
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
+  /** "pick one" from the user, and one tool whose one parameter's enum is {@code values}. */
+  private static String withEnum(ArrayNode values) throws Exception {
+    ObjectNode body = JSON.createObjectNode();
+    body.put("max_tokens", 10).putArray("messages").addObject().put("role", "user").put("content", "pick one");
+    ObjectNode function = body.putArray("tools").addObject().put("type", "function").putObject("function");
+    function.put("name", "pick").putObject("parameters").put("type", "object").putObject("properties")
+        .putObject("code").put("type", "integer").set("enum", values);
+    return JSON.writeValueAsString(body);
+  }
+
+  /**
+   * Numbers, booleans and nulls in a schema are written into the prompt (OpenAI renders an enum's
+   * every value) and billed; only strings and names were counted, so an enum of 30,000 numbers,
+   * some 90,000 tokens, passed max_tokens_in 1,000 and a hold priced for a handful.
+   */
+  @Test
+  void numbersBooleansAndNullsInASchemaCountAgainstTheLimitAndTheBudget() throws Exception {
+    ArrayNode numbers = JSON.createArrayNode();
+    for (int i = 0; i < 30_000; i++) {
+      numbers.add(100_000 + i * 7);
+    }
+    ArrayNode scalars = JSON.createArrayNode();
+    for (int i = 0; i < 2_000; i++) {
+      scalars.add(true).add(false).addNull().add(1.5);
+    }
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.start();
+      // $1 per 1M tokens both ways: $0.001 covers 1,000 tokens of prompt and output together
+      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(),
+          SealedGateway.limitedAndCheap(provider.url("/v1").uri(), 1000, 200_000, "0.001"));
+      try (Gateway g = sg.start()) {
+        for (ArrayNode values : List.of(numbers, scalars)) {
+          HttpResponse<String> big = post(g.port(), "/routes/limited", withEnum(values));
+          assertEquals(400, big.statusCode(), big.body());
+          assertEquals("max_tokens_in_exceeded", JSON.readTree(big.body()).path("error").path("code").asText());
+          HttpResponse<String> costly = post(g.port(), "/routes/cheap", withEnum(values));
+          assertEquals(402, costly.statusCode(), costly.body());
+          assertEquals("budget_exceeded", JSON.readTree(costly.body()).path("error").path("code").asText());
+        }
+        provider.enqueue(AnswerPolicyEndToEndTest.json(SealedGateway.MODEL, "ok", "fp_1"));
+        HttpResponse<String> small = post(g.port(), "/routes/limited", withEnum(JSON.createArrayNode().add(1).add(2).add(3)));
+        assertEquals(200, small.statusCode(), "a small enum passes: " + small.body());
         assertEquals(1, provider.getRequestCount(), "nothing was sent for the refused calls");
       }
     }

@@ -95,8 +95,8 @@ public final class ChatMessages {
    * text, its {@code name} and {@code tool_call_id}, then, for a turn that made tool calls, each
    * call's {@code id}, function name and arguments (joined by line breaks); then, when the request defines
    * tools ({@code tools}, legacy {@code functions}) or a structured answer ({@code
-   * response_format.json_schema}), one more text of every name, description and schema word they
-   * hold. The provider bills all of it as input (a schema is
+   * response_format.json_schema}), one more text of every field name and value they hold
+   * (numbers, booleans and nulls as their JSON text). The provider bills all of it as input (a schema is
    * written into the prompt; on an anthropic route it is a tool's), so all of it counts against
    * {@code max_tokens_in} and the budget's worst case.
    */
@@ -180,20 +180,36 @@ public final class ChatMessages {
     }
   }
 
-  /** Depth first; JSON's nesting is bounded by the parser (Jackson's default: 1,000 levels). */
+  /**
+   * Every field name and value, each its own piece: a name or string as itself (empty: its quotes),
+   * any other scalar as its JSON text (a number as written, {@code true}, {@code false}, {@code
+   * null}), an empty array or object as its brackets. The provider writes all of it into the prompt
+   * (OpenAI an enum's every value, Anthropic the schema as JSON), so no node is free: an enum of
+   * 30,000 numbers, or of empty strings, costs what it is billed. Depth first; JSON's nesting is
+   * bounded by the parser (Jackson's default: 1,000 levels).
+   */
   private static void words(JsonNode node, Pieces out) {
     if (node.isTextual()) {
-      out.add(node.textValue());
+      out.add(word(node.textValue()));
+    } else if (node.isContainerNode() && node.isEmpty()) {
+      out.add(node.isArray() ? "[]" : "{}");
     } else if (node.isArray()) {
       for (JsonNode e : node) {
         words(e, out);
       }
     } else if (node.isObject()) {
       for (var field : node.properties()) {
-        out.add(field.getKey());
+        out.add(word(field.getKey()));
         words(field.getValue(), out);
       }
+    } else {
+      out.add(node.asText());
     }
+  }
+
+  /** A name or string of a definition; an empty one as its quotes, which are billed all the same. */
+  private static String word(String s) {
+    return s.isEmpty() ? "\"\"" : s;
   }
 
   /**

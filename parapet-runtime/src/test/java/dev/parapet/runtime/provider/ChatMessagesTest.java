@@ -63,8 +63,8 @@ class ChatMessagesTest {
         "rain\ncall_1",
         "ab\nlegacy\n{}",
         "type\nfunction\nfunction\nname\nget_weather\ndescription\nWeather now\nparameters\ntype\nobject\n"
-            + "properties\ncity\ntype\nstring\nenum\nOslo\nrequired\ncity\n"
-            + "name\nforecast\nstrict\nschema\ntype\nobject\ndescription\nTomorrow's"), texts);
+            + "properties\ncity\ntype\nstring\nenum\nOslo\n\"\"\nrequired\ncity\n"
+            + "name\nforecast\nstrict\ntrue\nschema\ntype\nobject\ndescription\nTomorrow's"), texts);
     assertEquals(texts.stream().mapToLong(String::length).sum(), ChatMessages.textChars(request));
   }
 
