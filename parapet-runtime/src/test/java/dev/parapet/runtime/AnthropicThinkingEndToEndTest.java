@@ -38,7 +38,11 @@ class AnthropicThinkingEndToEndTest {
   @TempDir Path tmp;
 
   private static Route claude(URI base, RedactionMode mode) {
-    return new Route("claude", "prod", new ProviderSpec(ProviderType.ANTHROPIC, MODEL, Optional.of("OPENAI_KEY"),
+    return claude("claude", base, mode);
+  }
+
+  private static Route claude(String name, URI base, RedactionMode mode) {
+    return new Route(name, "prod", new ProviderSpec(ProviderType.ANTHROPIC, MODEL, Optional.of("OPENAI_KEY"),
         Optional.of(base), List.of(), Optional.of(SealedGateway.ONE_USD_PER_1M), 5_000),
         SealedGateway.policy(6000, 3000, "5", true, new RedactionPolicy(mode, List.of(RedactionPattern.EMAIL), true)));
   }
@@ -127,15 +131,45 @@ class AnthropicThinkingEndToEndTest {
   }
 
   /**
-   * A stream the guard cuts (an address in the answer) never gets Anthropic's final usage: it is
-   * settled on what was seen, and the thinking it carried was seen, though never sent on.
+   * A stream the guard cuts (an address in the answer) never gets Anthropic's final usage. Claude 4
+   * streams only a summary of its thinking and bills all of it, so what was seen (a few words here)
+   * says nothing of the thinking billed: the worst case, as for encrypted thinking.
    */
   @Test
-  void aCutStreamIsChargedForItsThinking() throws Exception {
-    String thinking = "step ".repeat(600).trim();
-    long spent = spentOnACutStream(stream(thinking, "Write to dave@example.com for tickets.", false), "step step");
-    // $1 per 1M tokens: 1,000 nano-USD a token. 600 words of thinking are ~600 tokens or more.
-    assertTrue(spent >= 600 * 1_000L, "charged " + spent + " nano-USD: the thinking was not counted");
+  void aCutStreamThatThinksIsChargedItsWorstCase() throws Exception {
+    long spent = spentOnACutStream(stream("Lisbon, then Porto.", "Write to dave@example.com for tickets.", false),
+        "then Porto");
+    // the worst case: max_tokens 3,000 at 1,000 nano-USD a token, plus the prompt
+    assertTrue(spent >= 3_000 * 1_000L, "charged " + spent + " nano-USD: the summarized thinking went uncharged");
+  }
+
+  /**
+   * A stream the provider drops before its final usage: with thinking, the worst case; without,
+   * what was seen (the thinking flag is the call's, not the route's).
+   */
+  @Test
+  void aDroppedStreamIsChargedItsWorstCaseOnlyWhenItThinks() throws Exception {
+    String dropped = stream("Lisbon, then Porto.", "Go to Lisbon.", false);
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.start();
+      provider.enqueue(sse(dropped));
+      provider.enqueue(sse(dropped.replace("Lisbon, then Porto.", "")));
+      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(), List.of(
+          claude("thinks", provider.url("/v1").uri(), RedactionMode.OFF),
+          claude("plain", provider.url("/v1").uri(), RedactionMode.OFF)));
+      try (Gateway g = sg.start()) {
+        HttpResponse<String> thinks = post(g.port(), "/routes/thinks", ASK.formatted("low"));
+        assertTrue(thinks.body().contains("\"code\":\"upstream_error\""), thinks.body());
+        HttpResponse<String> plain = post(g.port(), "/routes/plain", ASK.formatted("none"));
+        assertTrue(plain.body().contains("\"code\":\"upstream_error\""), plain.body());
+      }
+      var spend = sg.withStore(s -> {});
+      long thinking = SealedGateway.route(spend, "thinks");
+      assertTrue(thinking >= 3_000 * 1_000L, "charged " + thinking + " nano-USD: the summarized thinking went uncharged");
+      long plain = SealedGateway.route(spend, "plain");
+      assertTrue(plain > 0 && plain < 100 * 1_000L, "without thinking, what was seen: " + plain);
+    }
+    LeakWatch.assertNoLeaks();
   }
 
   /**

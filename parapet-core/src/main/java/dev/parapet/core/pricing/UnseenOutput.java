@@ -13,7 +13,8 @@ import dev.parapet.core.config.ProviderType;
  * stream) is therefore settled at its worst case, like an upstream timeout, and not on the tokens
  * seen, which would leave all of its reasoning uncharged.
  *
- * <p>An anthropic route's thinking is streamed, and counted as it arrives, so it is not here.
+ * <p>Anthropic's extended thinking is streamed and counted as it arrives, but Claude 4 models
+ * stream only a summary of it and bill the full thinking: {@link #summarizesThinking}.
  */
 public final class UnseenOutput {
   private UnseenOutput() {}
@@ -28,5 +29,15 @@ public final class UnseenOutput {
       return !m.contains("-chat"); // gpt-5-chat-latest, gpt-5.1-chat-latest: no reasoning
     }
     return m.startsWith("o1") || m.startsWith("o3") || m.startsWith("o4") || m.startsWith("codex-mini");
+  }
+
+  /**
+   * Whether {@code provider}'s model, asked to think, bills thinking it does not send in full: every
+   * anthropic route. Claude 4 models stream a summary of their thinking and bill the whole, so a
+   * call that thinks and ends without a complete answer's usage is settled at its worst case. Claude
+   * 3.7 streams its thinking whole; it is not told apart: an overcharge there, never an undercharge.
+   */
+  public static boolean summarizesThinking(ProviderSpec provider) {
+    return provider.type() == ProviderType.ANTHROPIC;
   }
 }

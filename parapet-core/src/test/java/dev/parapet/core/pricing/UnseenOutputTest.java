@@ -23,9 +23,20 @@ class UnseenOutputTest {
     for (String m : List.of("gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-3.5-turbo", "gpt-5-chat-latest", "gpt-5.1-chat-latest")) {
       assertEquals(false, billed(ProviderType.OPENAI, m), m);
     }
-    // Anthropic's thinking is streamed and counted; local and echo models show what they bill
+    // Anthropic's thinking is streamed (summarizesThinking, below); local and echo models show what they bill
     assertEquals(false, billed(ProviderType.ANTHROPIC, "claude-sonnet-4-5"));
     assertEquals(false, billed(ProviderType.LOCAL, "o3"));
     assertEquals(false, billed(ProviderType.ECHO, "o3"));
+  }
+
+  /** Claude 4 streams a summary of its thinking and bills the whole; 3.7 is not told apart. */
+  @Test
+  void everyAnthropicModelIsTakenToSummarizeItsThinking() {
+    for (ProviderType type : ProviderType.values()) {
+      for (String m : List.of("claude-sonnet-4-5", "claude-3-7-sonnet-20250219", "o3")) {
+        assertEquals(type == ProviderType.ANTHROPIC, UnseenOutput.summarizesThinking(new ProviderSpec(type, m,
+            Optional.empty(), Optional.empty(), List.of(), Optional.empty(), 1_000)), type + " " + m);
+      }
+    }
   }
 }

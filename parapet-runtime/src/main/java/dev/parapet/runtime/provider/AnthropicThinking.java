@@ -18,7 +18,9 @@ import java.util.Map;
  * assistant turn called tools: Anthropic then requires that turn's thinking block back, which the
  * OpenAI message shape cannot carry. The answer's thinking is not sent to the caller (as OpenAI's
  * reasoning models keep theirs), but it is billed output: a stream counts it toward {@code
- * max_tokens_out} and a settlement without the final usage (see {@link AnthropicStreamTranslator}).
+ * max_tokens_out} (see {@link AnthropicStreamTranslator}); and as Claude 4 models stream only a
+ * summary of their thinking and bill all of it, a call that thinks and ends short of a complete
+ * answer's usage is settled at its worst case.
  */
 final class AnthropicThinking {
   private static final Map<String, Integer> BUDGETS =
@@ -28,10 +30,10 @@ final class AnthropicThinking {
 
   /** Adds {@code thinking} to {@code body} when {@code request} asks for reasoning; after the rest is translated. */
   static void translate(ObjectNode request, ObjectNode body) throws InvalidRequestException {
-    JsonNode effort = request.get("reasoning_effort");
-    if (effort == null || effort.isNull() || "none".equals(effort.asText(null))) {
+    if (!ChatMessages.asksForReasoning(request)) {
       return;
     }
+    JsonNode effort = request.get("reasoning_effort");
     Integer budget = effort.isTextual() ? BUDGETS.get(effort.textValue()) : null;
     if (budget == null) {
       throw new InvalidRequestException("reasoning_effort: expected none, minimal, low, medium or high");

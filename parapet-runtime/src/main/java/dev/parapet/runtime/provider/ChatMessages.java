@@ -304,6 +304,15 @@ public final class ChatMessages {
     return cap;
   }
 
+  /**
+   * Whether the call asks for reasoning: a {@code reasoning_effort} other than {@code none}. An
+   * anthropic route then thinks ({@code AnthropicThinking}, which refuses an effort it does not know).
+   */
+  public static boolean asksForReasoning(JsonNode request) {
+    JsonNode effort = request.get("reasoning_effort");
+    return effort != null && !effort.isNull() && !"none".equals(effort.asText(null));
+  }
+
   /** OpenAI's bound on {@code n}: choices a call may ask for. */
   public static final int MAX_CHOICES = 128;
 

@@ -75,11 +75,11 @@ public final class BudgetHandler extends ChannelInboundHandlerAdapter {
     final Pricing pricing;
     final Optional<BigDecimal> cachedInputPer1mUsd;
     final long promptTokens;
-    /** Output may be billed that the answer never shows: reasoning, or a prediction's rejected tokens. */
-    final boolean unseenOutput;
+    /** Output may be billed that the answer never shows: reasoning, thinking, a prediction's rejected tokens. */
+    final Settlement.Unseen unseenOutput;
     OutputTally tally;
 
-    Call(GatewayRequest request, Hold hold, Pricing pricing, long promptTokens, boolean unseenOutput) {
+    Call(GatewayRequest request, Hold hold, Pricing pricing, long promptTokens, Settlement.Unseen unseenOutput) {
       this.request = request;
       this.hold = hold;
       this.pricing = pricing;
@@ -117,7 +117,7 @@ public final class BudgetHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     Call call = new Call(request, ((HoldResult.Granted) result).hold(), pricing, promptTokens,
-        UnseenOutput.billedBy(route.provider()) || predicted > 0);
+        unseen(route, request, predicted));
     current = call;
     call.hold.persisted().whenComplete((v, e) -> {
       try {
@@ -229,6 +229,21 @@ public final class BudgetHandler extends ChannelInboundHandlerAdapter {
     } else {
       budgets.ledger().settle(call.hold, charge.nanoUsd());
     }
+  }
+
+  /**
+   * What output {@code request} may be billed for and never show: OpenAI's reasoning models and a
+   * prediction's rejected tokens until the provider's usage tells it; an anthropic call that thinks
+   * ({@code reasoning_effort}) until a complete answer's does ({@link UnseenOutput#summarizesThinking}).
+   */
+  private static Settlement.Unseen unseen(Route route, GatewayRequest request, long predicted) {
+    if (UnseenOutput.billedBy(route.provider()) || predicted > 0) {
+      return Settlement.Unseen.UNTIL_USAGE;
+    }
+    if (UnseenOutput.summarizesThinking(route.provider()) && ChatMessages.asksForReasoning(request.body())) {
+      return Settlement.Unseen.UNTIL_COMPLETE;
+    }
+    return Settlement.Unseen.NONE;
   }
 
   /**

@@ -40,7 +40,10 @@ import java.util.Optional;
  *       output it never sends ({@link UnseenOutput}: OpenAI's reasoning models), or for a call with a
  *       Predicted Outputs prediction (its tokens the answer does not use are billed as output and
  *       never sent), or a stream that carried Anthropic's encrypted {@code redacted_thinking}, what
- *       was seen says nothing of that output: the worst case, as for a timeout.
+ *       was seen says nothing of that output: the worst case, as for a timeout. So too for any
+ *       anthropic call with extended thinking that ends short of a complete answer ({@link
+ *       Unseen#UNTIL_COMPLETE}): Claude 4 models stream a summary of their thinking and bill all of
+ *       it (on Claude 3.7, which streams it whole, an overcharge, never an undercharge).
  * </ul>
  *
  * <p>The {@link Charge} also says on which tokens: the call's telemetry row and metrics carry them.
@@ -48,9 +51,26 @@ import java.util.Optional;
 final class Settlement {
   private Settlement() {}
 
+  /** Output a call may be billed for that its answer never shows, and what tells how much. */
+  enum Unseen {
+    /** None: what the answer carried is what was billed. */
+    NONE,
+    /**
+     * OpenAI's reasoning, a prediction's rejected tokens: told by the provider's usage, which comes
+     * with the whole answer or at a stream's very end.
+     */
+    UNTIL_USAGE,
+    /**
+     * Anthropic's extended thinking: Claude 4 models stream only a summary of it and bill all of it,
+     * so what was counted says nothing of it. Told only by a complete answer's usage: a stream's
+     * {@code message_start} already reports a partial one.
+     */
+    UNTIL_COMPLETE
+  }
+
   /** What {@code c} is charged; {@link Charge.Basis#NONE}: release the hold. */
   static Charge charge(RequestCompleted c, Pricing pricing, Optional<BigDecimal> cachedInputPer1mUsd,
-      long promptTokens, long worstCaseNanos, OutputTally tally, boolean unseenOutput) {
+      long promptTokens, long worstCaseNanos, OutputTally tally, Unseen unseen) {
     int status = c.status();
     Optional<ParapetError> error = c.error();
     Optional<Usage> usage = c.usage();
@@ -71,9 +91,16 @@ final class Settlement {
     boolean wholeAbandoned = status == RequestCompleted.CALLER_GONE && usage.isEmpty() && output == 0
         && !tally.sawAnswer() && c.request().map(r -> !r.stream()).orElse(false);
     // Output billed but never shown (reasoning, a prediction's rejected tokens) is unknown without
-    // the usage, which carries it. Anthropic's encrypted thinking, and a 2xx answer we could not
-    // read, are unknown short of a complete answer: a message_start already reports a partial usage.
-    if (timeout || wholeAbandoned || unseenOutput && usage.isEmpty() || tally.hasUncountedOutput()) {
+    // the usage, which carries it. Anthropic's thinking, encrypted or summarized, and a 2xx answer we
+    // could not read, are unknown short of a complete answer: a message_start already reports a
+    // partial usage (a whole answer's usage, as a drift refusal has it, is complete).
+    boolean streamed = c.request().map(r -> r.stream()).orElse(true);
+    boolean unseenUnknown = switch (unseen) {
+      case NONE -> false;
+      case UNTIL_USAGE -> usage.isEmpty();
+      case UNTIL_COMPLETE -> usage.isEmpty() || streamed;
+    };
+    if (timeout || wholeAbandoned || unseenUnknown || tally.hasUncountedOutput()) {
       return new Charge(prompt, output, worstCaseNanos, Charge.Basis.WORST_CASE);
     }
     return new Charge(prompt, output, Cost.actual(pricing, prompt, output), Charge.Basis.COUNTED);

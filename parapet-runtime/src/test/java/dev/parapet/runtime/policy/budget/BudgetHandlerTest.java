@@ -212,6 +212,19 @@ class BudgetHandlerTest {
     return new RequestCompleted("x", Optional.empty(), status, error, usage, Optional.empty(), 0);
   }
 
+  /**
+   * Output of 4 tokens seen in {@code tally}: a stream cut short of a complete answer is charged its
+   * worst case, though a partial usage was reported; a complete answer, its usage.
+   */
+  private static void assertKnownOnlyFromACompleteAnswer(OutputTally tally, Settlement.Unseen unseen) {
+    assertEquals(new Charge(12, 4, WORST, Basis.WORST_CASE),
+        Settlement.charge(ended(200, Optional.of(ParapetError.STREAM_TRUNCATED), Optional.of(new Usage(12, 1))), PRICE,
+            Optional.empty(), 7, WORST, tally, unseen));
+    assertEquals(new Charge(12, 900, 912_000, Basis.REPORTED),
+        Settlement.charge(ended(200, Optional.empty(), Optional.of(new Usage(12, 900))), PRICE, Optional.empty(), 7,
+            WORST, tally, unseen));
+  }
+
   @Test
   void settlementTable() {
     OutputTally none = new OutputTally();
@@ -220,58 +233,55 @@ class BudgetHandlerTest {
     long prompt = 7;
     // complete answers: what the provider reported
     assertEquals(new Charge(2, 3, 5_000, Basis.REPORTED),
-        Settlement.charge(ended(200, Optional.empty(), Optional.of(new Usage(2, 3))), PRICE, Optional.empty(), prompt, WORST, some, false));
+        Settlement.charge(ended(200, Optional.empty(), Optional.of(new Usage(2, 3))), PRICE, Optional.empty(), prompt, WORST, some, Settlement.Unseen.NONE));
     // timeout: the worst case, fail closed; the tokens as seen
     assertEquals(new Charge(7, 0, WORST, Basis.WORST_CASE),
-        Settlement.charge(ended(504, Optional.of(ParapetError.UPSTREAM_TIMEOUT), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, none, false));
+        Settlement.charge(ended(504, Optional.of(ParapetError.UPSTREAM_TIMEOUT), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, none, Settlement.Unseen.NONE));
     // nothing can have been charged: released
-    assertEquals(Charge.NOTHING, Settlement.charge(ended(429, Optional.empty(), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, none, false));
+    assertEquals(Charge.NOTHING, Settlement.charge(ended(429, Optional.empty(), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, none, Settlement.Unseen.NONE));
     assertEquals(Charge.NOTHING,
-        Settlement.charge(ended(502, Optional.of(ParapetError.UPSTREAM_ERROR), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, none, false));
+        Settlement.charge(ended(502, Optional.of(ParapetError.UPSTREAM_ERROR), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, none, Settlement.Unseen.NONE));
     assertEquals(Charge.NOTHING,
-        Settlement.charge(ended(503, Optional.of(ParapetError.SERVICE_UNAVAILABLE), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, none, false));
+        Settlement.charge(ended(503, Optional.of(ParapetError.SERVICE_UNAVAILABLE), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, none, Settlement.Unseen.NONE));
     // cut short: what was seen, never zero
     assertEquals(new Charge(7, 4, 11_000, Basis.COUNTED),
-        Settlement.charge(ended(200, Optional.of(ParapetError.STREAM_TRUNCATED), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, some, false));
+        Settlement.charge(ended(200, Optional.of(ParapetError.STREAM_TRUNCATED), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, some, Settlement.Unseen.NONE));
     assertEquals(new Charge(7, 0, 7_000, Basis.COUNTED),
-        Settlement.charge(ended(499, Optional.empty(), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, none, false));
+        Settlement.charge(ended(499, Optional.empty(), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, none, Settlement.Unseen.NONE));
     assertEquals(new Charge(7, 4, 11_000, Basis.COUNTED),
-        Settlement.charge(ended(200, Optional.of(ParapetError.UPSTREAM_ERROR), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, some, false));
+        Settlement.charge(ended(200, Optional.of(ParapetError.UPSTREAM_ERROR), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, some, Settlement.Unseen.NONE));
     assertEquals(new Charge(7, 0, 7_000, Basis.COUNTED),
-        Settlement.charge(ended(200, Optional.empty(), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, none, false));
+        Settlement.charge(ended(200, Optional.empty(), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, none, Settlement.Unseen.NONE));
     // drift refused: the provider charged it (its usage, or what was counted)
     assertEquals(new Charge(10, 5, 15_000, Basis.COUNTED),
-        Settlement.charge(ended(502, Optional.of(ParapetError.MODEL_DRIFT), Optional.of(new Usage(10, 5))), PRICE, Optional.empty(), prompt, WORST, none, false));
+        Settlement.charge(ended(502, Optional.of(ParapetError.MODEL_DRIFT), Optional.of(new Usage(10, 5))), PRICE, Optional.empty(), prompt, WORST, none, Settlement.Unseen.NONE));
     assertEquals(new Charge(7, 0, 7_000, Basis.COUNTED),
-        Settlement.charge(ended(502, Optional.of(ParapetError.MODEL_DRIFT), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, none, false));
+        Settlement.charge(ended(502, Optional.of(ParapetError.MODEL_DRIFT), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, none, Settlement.Unseen.NONE));
     // a model that bills output it never sends (reasoning): without its usage, the worst case
     assertEquals(new Charge(7, 4, WORST, Basis.WORST_CASE),
-        Settlement.charge(ended(200, Optional.of(ParapetError.STREAM_TRUNCATED), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, some, true));
+        Settlement.charge(ended(200, Optional.of(ParapetError.STREAM_TRUNCATED), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, some, Settlement.Unseen.UNTIL_USAGE));
     assertEquals(new Charge(7, 0, WORST, Basis.WORST_CASE),
-        Settlement.charge(ended(499, Optional.empty(), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, none, true));
+        Settlement.charge(ended(499, Optional.empty(), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, none, Settlement.Unseen.UNTIL_USAGE));
     // ... with it, the usage, which holds the reasoning; and what is released stays released
     assertEquals(new Charge(2, 3, 5_000, Basis.REPORTED),
-        Settlement.charge(ended(200, Optional.empty(), Optional.of(new Usage(2, 3))), PRICE, Optional.empty(), prompt, WORST, some, true));
+        Settlement.charge(ended(200, Optional.empty(), Optional.of(new Usage(2, 3))), PRICE, Optional.empty(), prompt, WORST, some, Settlement.Unseen.UNTIL_USAGE));
     assertEquals(new Charge(10, 5, 15_000, Basis.COUNTED),
-        Settlement.charge(ended(502, Optional.of(ParapetError.MODEL_DRIFT), Optional.of(new Usage(10, 5))), PRICE, Optional.empty(), prompt, WORST, none, true));
+        Settlement.charge(ended(502, Optional.of(ParapetError.MODEL_DRIFT), Optional.of(new Usage(10, 5))), PRICE, Optional.empty(), prompt, WORST, none, Settlement.Unseen.UNTIL_USAGE));
     assertEquals(Charge.NOTHING,
-        Settlement.charge(ended(502, Optional.of(ParapetError.UPSTREAM_ERROR), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, none, true));
+        Settlement.charge(ended(502, Optional.of(ParapetError.UPSTREAM_ERROR), Optional.empty()), PRICE, Optional.empty(), prompt, WORST, none, Settlement.Unseen.UNTIL_USAGE));
     // encrypted thinking (Anthropic's redacted_thinking): short of a complete answer, the worst case,
     // though Anthropic's message_start reported a partial usage; a complete answer's usage holds it
     OutputTally encrypted = new OutputTally();
     encrypted.add(4);
     encrypted.uncountedOutput();
-    assertEquals(new Charge(12, 4, WORST, Basis.WORST_CASE),
-        Settlement.charge(ended(200, Optional.of(ParapetError.STREAM_TRUNCATED), Optional.of(new Usage(12, 1))), PRICE,
-            Optional.empty(), prompt, WORST, encrypted, false));
-    assertEquals(new Charge(12, 900, 912_000, Basis.REPORTED),
-        Settlement.charge(ended(200, Optional.empty(), Optional.of(new Usage(12, 900))), PRICE, Optional.empty(), prompt,
-            WORST, encrypted, false));
+    assertKnownOnlyFromACompleteAnswer(encrypted, Settlement.Unseen.NONE);
+    // thinking Claude 4 streams summarized: the same
+    assertKnownOnlyFromACompleteAnswer(some, Settlement.Unseen.UNTIL_COMPLETE);
     // a 2xx answer that could not be read (too large, malformed): billed, nothing of it known
     OutputTally unread = new OutputTally();
     unread.uncountedOutput();
     assertEquals(new Charge(7, 0, WORST, Basis.WORST_CASE),
         Settlement.charge(ended(502, Optional.of(ParapetError.UPSTREAM_ERROR), Optional.empty()), PRICE, Optional.empty(),
-            prompt, WORST, unread, false));
+            prompt, WORST, unread, Settlement.Unseen.NONE));
   }
 }
