@@ -57,7 +57,7 @@ import java.util.Set;
  *       ignoring the cap soon reaches. Whatever is still uncounted when the call ends is
  *       counted only if the settlement needs it (no usage reported): see {@link OutputTally};
  *   <li>{@code scan_output: true} and the {@link OutputScanner} finds a pattern in the deltas,
- *       including one split across chunks: their text, reasoning, refusals and tool-call
+ *       including one split across chunks (each choice's apart: see {@link Choice}): their text, reasoning, refusals and tool-call
  *       arguments, and every string in fields nobody reads, in a delta, beside it or beside the
  *       choices ({@link ChunkSummary.Choice#unknownText}, {@link ChunkSummary#unknownText}; scanned
  *       and never counted). Text before the match's last delta has already
@@ -79,13 +79,10 @@ public final class StreamGuard implements ExchangeObserver {
   private final TokenCounter counter;
   /** The route's output patterns, or null when its answers are not scanned. */
   private final Redactor outputRedactor;
-  /** Made with the first streamed delta: a whole answer is scrubbed at once and needs none. */
-  private OutputScanner scanner;
-  /** Made with the first refusal or tool-call arguments, apart from {@link #scanner}. */
-  private OutputScanner otherScanner;
-  /** Made with the first text in a field nobody reads ({@link ChunkSummary.Choice#unknownText}). */
-  private OutputScanner unknownScanner;
-  /** Made with the first text beside a chunk's choices ({@link ChunkSummary#unknownText}). */
+  /**
+   * Made with the first text beside a chunk's choices ({@link ChunkSummary#unknownText}); a
+   * choice's own texts have scanners of their own ({@link Choice}).
+   */
   private OutputScanner topScanner;
   private final int maxTokensOut;
   /** The count past which a choice is cut: the cap, or {@link #ESTIMATE_SLACK} times it for an estimate. */
@@ -164,9 +161,9 @@ public final class StreamGuard implements ExchangeObserver {
         }
         longest = Math.max(longest, c.counted);
         if (outputRedactor != null) {
-          Optional<RedactionPattern> match = delta.isEmpty() ? Optional.empty() : textScanner().feed(delta);
+          Optional<RedactionPattern> match = delta.isEmpty() ? Optional.empty() : c.textScanner().feed(delta);
           if (match.isEmpty() && !other.isEmpty()) {
-            match = otherScanner().feed(other);
+            match = c.otherScanner().feed(other);
           }
           if (match.isPresent()) {
             return Optional.of(cutOnPattern(match.get()));
@@ -175,13 +172,14 @@ public final class StreamGuard implements ExchangeObserver {
       }
       // Text in fields nobody reads still reaches the caller: scanned, never counted (it may not be billed).
       if (outputRedactor != null && !choice.unknownText().isEmpty()) {
-        Optional<RedactionPattern> match = unknownScanner().feed(choice.unknownText());
+        Optional<RedactionPattern> match = choice(choice.index()).unknownScanner().feed(choice.unknownText());
         if (match.isPresent()) {
           return Optional.of(cutOnPattern(match.get()));
         }
       }
-      if (choice.finished()) {
-        for (OutputScanner s : new OutputScanner[] {scanner, otherScanner, unknownScanner}) {
+      Choice ended = choice.finished() && choices != null ? choices.get(choice.index()) : null;
+      if (ended != null) {
+        for (OutputScanner s : new OutputScanner[] {ended.text, ended.other, ended.unknown}) {
           Optional<RedactionPattern> held = s == null ? Optional.empty() : s.finish(); // a match at the very end
           if (held.isPresent()) {
             return Optional.of(cutOnPattern(held.get()));
@@ -198,32 +196,6 @@ public final class StreamGuard implements ExchangeObserver {
                   + " times the cap)" : "")));
     }
     return Optional.empty();
-  }
-
-  private OutputScanner textScanner() {
-    if (scanner == null) {
-      scanner = new OutputScanner(outputRedactor);
-    }
-    return scanner;
-  }
-
-  /**
-   * Tool-call arguments and refusals are scanned apart from the text, so that a match cannot be
-   * made of the end of one and the start of the other; the arguments of parallel calls, which
-   * arrive interleaved, are scanned as one text (a false match there cuts: fail closed).
-   */
-  private OutputScanner otherScanner() {
-    if (otherScanner == null) {
-      otherScanner = new OutputScanner(outputRedactor);
-    }
-    return otherScanner;
-  }
-
-  private OutputScanner unknownScanner() {
-    if (unknownScanner == null) {
-      unknownScanner = new OutputScanner(outputRedactor);
-    }
-    return unknownScanner;
   }
 
   private Choice choice(int index) {
@@ -250,6 +222,11 @@ public final class StreamGuard implements ExchangeObserver {
    * tokens ({@link TokenCounter#upperBoundFromUtf8Bytes}) — plus what was counted cannot pass
    * {@code max_tokens_out}; then they are counted together, exactly, so an answer far from the
    * cap is never tokenized on the way, and one near it is counted delta by delta.
+   *
+   * <p>Under {@code scan_output} each choice's texts are scanned apart from every other choice's:
+   * with {@code n > 1} their deltas arrive interleaved, and one scanner for all would miss a
+   * secret split across one choice's deltas (another choice's text between the halves) and could
+   * make a match of two choices' texts.
    */
   private final class Choice {
     // Sized past an answer's first sentences (see OutputScanner.INITIAL_CHARS): every regrowth
@@ -257,6 +234,33 @@ public final class StreamGuard implements ExchangeObserver {
     final StringBuilder pending = new StringBuilder(OutputScanner.INITIAL_CHARS);
     long pendingBytes;
     long counted;
+    /** The choice's text ({@code content}); made with its first delta that has any. */
+    OutputScanner text;
+    /**
+     * Reasoning, refusals and tool-call arguments, scanned apart from the text, so that a match
+     * cannot be made of the end of one and the start of the other; the arguments of the choice's
+     * parallel calls, which arrive interleaved, are scanned as one text (a false match there cuts:
+     * fail closed). Made with the first.
+     */
+    OutputScanner other;
+    /** Text in fields nobody reads ({@link ChunkSummary.Choice#unknownText}); made with the first. */
+    OutputScanner unknown;
+
+    OutputScanner textScanner() {
+      return text = made(text);
+    }
+
+    OutputScanner otherScanner() {
+      return other = made(other);
+    }
+
+    OutputScanner unknownScanner() {
+      return unknown = made(unknown);
+    }
+
+    private OutputScanner made(OutputScanner scanner) {
+      return scanner != null ? scanner : new OutputScanner(outputRedactor);
+    }
 
     void append(String delta) {
       pending.append(delta);
