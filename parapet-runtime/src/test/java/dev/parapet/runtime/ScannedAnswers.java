@@ -72,8 +72,11 @@ final class ScannedAnswers {
         + "\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":12,\"total_tokens\":21}}";
   }
 
-  /** The answers a {@code block} route gives for a stream and a {@code warn} route for a whole answer. */
-  record Answers(HttpResponse<String> cut, JsonNode scrubbed) {
+  /**
+   * The answers a {@code block} route gives for a stream and a {@code warn} route for a whole
+   * answer, and what each route was charged, in nano-USD ($1 per 1M tokens: 1,000 a token).
+   */
+  record Answers(HttpResponse<String> cut, JsonNode scrubbed, long streamCharged, long wholeCharged) {
     boolean truncated() {
       return cut.body().contains("\"code\":\"stream_truncated\"");
     }
@@ -96,15 +99,19 @@ final class ScannedAnswers {
       SealedGateway sg = new SealedGateway(dir.resolve("data-" + gateways++), Optional.empty(), List.of(
           local("strict", provider.url("/v1").uri(), RedactionMode.BLOCK),
           local("scrubbed", provider.url("/v1").uri(), RedactionMode.WARN)));
+      HttpResponse<String> cut;
+      HttpResponse<String> scrubbed;
       try (Gateway g = sg.start()) {
-        HttpResponse<String> cut = post(g.port(), "/routes/strict",
+        cut = post(g.port(), "/routes/strict",
             "{\"stream\":true" + extra + ",\"messages\":[{\"role\":\"user\",\"content\":\"who do I ask?\"}]}");
         assertEquals(200, cut.statusCode(), cut.body());
-        HttpResponse<String> scrubbed = post(g.port(), "/routes/scrubbed",
+        scrubbed = post(g.port(), "/routes/scrubbed",
             "{\"messages\":[{\"role\":\"user\",\"content\":\"who do I ask?\"}]}");
         assertEquals(200, scrubbed.statusCode(), scrubbed.body());
-        return new Answers(cut, JSON.readTree(scrubbed.body()));
       }
+      var spend = sg.withStore(s -> {});
+      return new Answers(cut, JSON.readTree(scrubbed.body()), SealedGateway.route(spend, "strict"),
+          SealedGateway.route(spend, "scrubbed"));
     } finally {
       LeakWatch.assertNoLeaks();
     }

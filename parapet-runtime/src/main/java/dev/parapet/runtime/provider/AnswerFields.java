@@ -21,7 +21,12 @@ public final class AnswerFields {
   /** A choice's own: its position, its message or delta, and why it ended. */
   public static final Set<String> CHOICE = Set.of("index", "message", "delta", "finish_reason");
 
-  /** A message's or delta's fields the guard reads as output text, and {@code role}. */
+  /**
+   * A message's or delta's fields the guard reads as output text, and {@code role}. In {@code
+   * tool_calls} and {@code function_call} every string but the billed text ({@code
+   * function.arguments}, {@code custom.input}) and a call's {@code id}, {@code type} and {@code
+   * index} is scanned still.
+   */
   public static final Set<String> MESSAGE = Set.of(
       "role", "content", "reasoning_content", "reasoning", "refusal", "tool_calls", "function_call");
 }

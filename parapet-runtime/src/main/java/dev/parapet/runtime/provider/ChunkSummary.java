@@ -48,7 +48,8 @@ public record ChunkSummary(
    * @param finished whether {@code finish_reason} is present and not null
    * @param otherText the delta's billed output that is not content, in order: the reasoning an
    *     OpenAI-compatible server streams ({@code reasoning_content}, {@code reasoning}), its {@code
-   *     refusal} and every {@code tool_calls[].function.arguments} (or legacy {@code
+   *     refusal} and every {@code tool_calls[].function.arguments} and {@code
+   *     tool_calls[].custom.input} (a custom tool's free text; or legacy {@code
    *     function_call.arguments}) string, concatenated; empty when none. The stream guard counts
    *     and scans it like content: a secret in a tool call's arguments or a local model's reasoning
    *     reaches the caller as surely as one in the text.
@@ -57,7 +58,9 @@ public record ChunkSummary(
    *     it; empty when none
    * @param unknownText every string the choice carries in fields Parapet does not know, in order,
    *     one per line: first the delta's (say, a server's {@code reasoning_details}; {@code role}
-   *     aside), then the choice's own beside {@code delta} (say, {@code logprobs} a server sends
+   *     aside; and every string under {@code tool_calls} or {@code function_call} but their billed
+   *     text and a call's {@code id}, {@code type} and {@code index}: a tool's name too), then the
+   *     choice's own beside {@code delta} (say, {@code logprobs} a server sends
    *     unasked). It reaches the caller, so the guard scans it under {@code scan_output}; it may not
    *     be billed, so it is never counted. Empty when none
    */

@@ -15,7 +15,9 @@ import java.util.Optional;
  * streaming pass: no tree is built, fields nobody reads are skipped (still checked for syntax).
  * Every chunk of every stream goes through here, so this is the hot path of streaming.
  *
- * <p>Same verdicts as reading the chunk into a tree: duplicate keys keep the last value; the
+ * <p>Same verdicts as reading the chunk into a tree: duplicate keys keep the last value (but
+ * inside a field nobody reads or a tool call, where the strings of every value are scanned: more
+ * than a tree sees, so fail closed); the
  * payload must be a JSON object; a non-null {@code error} ends the stream; {@code usage} must be
  * an object whose counts are non-negative integers; {@code choices} must be an array. Messages
  * name the field, never the bytes (they could echo a key back).
@@ -259,18 +261,25 @@ final class OpenAiChunkReader {
 
     /** Reads the value at {@code v} (the parser on its first token), the field {@code name}'s. */
     void read(JsonParser p, JsonToken v, String name) throws IOException {
-      if (v != JsonToken.VALUE_STRING && v != JsonToken.START_OBJECT && v != JsonToken.START_ARRAY) {
+      StringBuilder strings = allStrings(p, v, null);
+      put(name, strings == null ? null : strings.toString());
+    }
+
+    /**
+     * The field {@code name}'s strings, read elsewhere (a known field's that are not its billed
+     * text), one per line; null when its value has none.
+     */
+    void put(String name, String strings) {
+      if (strings == null) {
         if (byField != null) {
-          byField.replace(name, ""); // a later scalar replaces the strings, as in a tree
+          byField.replace(name, ""); // a later value without strings replaces them, as in a tree
         }
         return;
       }
-      StringBuilder strings = new StringBuilder();
-      OpenAiChunkReader.strings(p, v, strings);
       if (byField == null) {
         byField = new LinkedHashMap<>(2);
       }
-      byField.put(name, strings.toString());
+      byField.put(name, strings);
     }
 
     /** Each field's strings, one field per line, fields without any left out; empty when none. */
@@ -301,8 +310,14 @@ final class OpenAiChunkReader {
     String reasoningContent;
     String reasoning;
     String refusal;
+    /** Each tool call's {@code function.arguments}, then its {@code custom.input}. */
     List<String> toolArguments;
     String functionArguments;
+    /**
+     * The strings of the field being read ({@code tool_calls}, {@code function_call}) that are not
+     * its billed text, one per line; made with the first.
+     */
+    StringBuilder rest;
     /**
      * Reasoning, refusal, tool-call arguments, legacy function-call arguments, in that order; null
      * when none.
@@ -346,8 +361,16 @@ final class OpenAiChunkReader {
         case "refusal" -> d.refusal = string(p, v).orElse(null);
         case "reasoning_content" -> d.reasoningContent = string(p, v).orElse(null);
         case "reasoning" -> d.reasoning = string(p, v).orElse(null);
-        case "tool_calls" -> d.toolArguments = toolArguments(p, v);
-        case "function_call" -> d.functionArguments = functionArguments(p, v);
+        case "tool_calls" -> {
+          d.rest = null;
+          d.toolArguments = toolArguments(p, v, d);
+          d.unknown.put(name, d.rest == null ? null : d.rest.toString());
+        }
+        case "function_call" -> {
+          d.rest = null;
+          d.functionArguments = billed(p, v, "arguments", d);
+          d.unknown.put(name, d.rest == null ? null : d.rest.toString());
+        }
         case "role" -> p.skipChildren();
         default -> d.unknown.read(p, v, name);
       }
@@ -378,51 +401,88 @@ final class OpenAiChunkReader {
     }
   }
 
-  /** Every {@code tool_calls[].function.arguments} string, in order; null when not an array. */
-  private static List<String> toolArguments(JsonParser p, JsonToken v) throws IOException {
+  /**
+   * {@code out} with every string of the value at {@code v} (the parser on its first token)
+   * appended as {@link #strings} appends them; made when the value is a string, an object or an
+   * array, else null when {@code out} was.
+   */
+  private static StringBuilder allStrings(JsonParser p, JsonToken v, StringBuilder out) throws IOException {
+    if (v != JsonToken.VALUE_STRING && v != JsonToken.START_OBJECT && v != JsonToken.START_ARRAY) {
+      return out;
+    }
+    if (out == null) {
+      out = new StringBuilder();
+    }
+    strings(p, v, out);
+    return out;
+  }
+
+  /**
+   * A delta's {@code tool_calls}: every call's {@code function.arguments} and {@code custom.input}
+   * (a custom tool's free-text input) strings, in order; null when not an array. Every other
+   * string under it goes to {@link Delta#rest} (the names too: a model may invent one, and the
+   * caller receives it), but for a call's {@code id}, {@code type} and {@code index} (a scalar
+   * there: an identifier, no text).
+   */
+  private static List<String> toolArguments(JsonParser p, JsonToken v, Delta d) throws IOException {
     if (v != JsonToken.START_ARRAY) {
-      p.skipChildren();
+      d.rest = allStrings(p, v, d.rest);
       return null;
     }
     List<String> out = new ArrayList<>(1);
     for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
       if (e != JsonToken.START_OBJECT) {
-        p.skipChildren();
+        d.rest = allStrings(p, e, d.rest);
         continue;
       }
       String args = null;
+      String input = null;
       for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
         String name = p.currentName();
         JsonToken f = p.nextToken();
-        if (name.equals("function")) {
-          args = functionArguments(p, f);
-        } else {
-          p.skipChildren();
+        switch (name) {
+          case "function" -> args = billed(p, f, "arguments", d);
+          case "custom" -> input = billed(p, f, "input", d);
+          case "id", "type", "index" -> {
+            if (f == JsonToken.START_OBJECT || f == JsonToken.START_ARRAY) {
+              d.rest = allStrings(p, f, d.rest);
+            }
+          }
+          default -> d.rest = allStrings(p, f, d.rest);
         }
       }
       if (args != null) {
         out.add(args);
       }
+      if (input != null) {
+        out.add(input);
+      }
     }
     return out;
   }
 
-  /** A {@code function} object's {@code arguments} string, or null. */
-  private static String functionArguments(JsonParser p, JsonToken v) throws IOException {
+  /**
+   * An object's billed {@code key} string ({@code function.arguments}, {@code custom.input}), or
+   * null; every other string in the value goes to {@link Delta#rest}.
+   */
+  private static String billed(JsonParser p, JsonToken v, String key, Delta d) throws IOException {
     if (v != JsonToken.START_OBJECT) {
-      p.skipChildren();
+      d.rest = allStrings(p, v, d.rest);
       return null;
     }
-    String args = null;
+    String text = null;
     for (JsonToken a = p.nextToken(); a == JsonToken.FIELD_NAME; a = p.nextToken()) {
       String name = p.currentName();
       JsonToken av = p.nextToken();
-      if (name.equals("arguments")) {
-        args = string(p, av).orElse(null);
+      if (name.equals(key) && av == JsonToken.VALUE_STRING) {
+        text = p.getText();
       } else {
-        p.skipChildren();
+        if (name.equals(key)) {
+          text = null; // a later value replaces the string, as in a tree
+        }
+        d.rest = allStrings(p, av, d.rest);
       }
     }
-    return args;
+    return text;
   }
 }

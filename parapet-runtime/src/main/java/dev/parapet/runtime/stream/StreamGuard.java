@@ -38,7 +38,8 @@ import java.util.Set;
 /**
  * The stream guard, one per request, on the answer side of the upstream stage (an {@link
  * ExchangeObserver}: it sees each translated OpenAI chunk before the caller does). It counts
- * output tokens from {@code choices[].delta.content}, {@code refusal}, tool-call arguments and the
+ * output tokens from {@code choices[].delta.content}, {@code refusal}, tool-call arguments (a
+ * custom tool's input) and the
  * reasoning OpenAI-compatible servers stream ({@code reasoning_content}, {@code reasoning}) (all
  * billed output) with the route model's counter, into the
  * request's {@link OutputTally} (what the budget settles on when no usage was reported), and cuts
@@ -57,10 +58,11 @@ import java.util.Set;
  *       ignoring the cap soon reaches. Whatever is still uncounted when the call ends is
  *       counted only if the settlement needs it (no usage reported): see {@link OutputTally};
  *   <li>{@code scan_output: true} and the {@link OutputScanner} finds a pattern in the deltas,
- *       including one split across chunks (each choice's apart: see {@link Choice}): their text, reasoning, refusals and tool-call
- *       arguments, and every string in fields nobody reads, in a delta, beside it or beside the
- *       choices ({@link ChunkSummary.Choice#unknownText}, {@link ChunkSummary#unknownText}; scanned
- *       and never counted). Text before the match's last delta has already
+ *       including one split across chunks (each choice's apart: see {@link Choice}): their text,
+ *       reasoning, refusals and tool-call arguments (a custom tool's input), and every string in
+ *       fields nobody reads, in a delta, beside it or beside the choices, and in a tool call beside
+ *       its arguments (a tool's name) ({@link ChunkSummary.Choice#unknownText}, {@link
+ *       ChunkSummary#unknownText}; scanned and never counted). Text before the match's last delta has already
  *       reached the caller: the guard stops the leak, it cannot take back the beginning.
  * </ul>
  *
@@ -68,7 +70,8 @@ import java.util.Set;
  * sees a byte, so the route's {@code mode} decides: {@code block} refuses with 422 {@code
  * redaction_blocked} naming the pattern; {@code warn} (and {@code off}) replaces each match in
  * {@code choices[].message.content}, its reasoning, {@code refusal}, every tool call's {@code
- * arguments} and every string in fields nobody reads ({@link AnswerFields}) with {@code
+ * arguments} (a custom tool's {@code input}) and every string in fields nobody reads ({@link
+ * AnswerFields}) or in a tool call beside its arguments (its name: a model may invent one) with {@code
  * [REDACTED:<PATTERN>]}. Both record an event with
  * pattern names and counts only.
  */
@@ -396,7 +399,8 @@ public final class StreamGuard implements ExchangeObserver {
    * Every string of a whole answer in fields nobody reads, at every level, in order: beside the
    * choices (a server's debugging field), beside a choice's message ({@code logprobs} sent unasked)
    * and in the message (a server's {@code reasoning_details}, {@code annotations}, a field added
-   * later); {@link AnswerFields} names the fields left out. The caller receives them, so under
+   * later, and a tool call's beside its billed text: {@link #toolCallStrings}); {@link AnswerFields}
+   * names the fields left out. The caller receives them, so under
    * {@code scan_output} they are scanned; they may not be billed, so they are never counted.
    */
   private static List<TextAt> unknownTexts(Translated answer) {
@@ -406,6 +410,7 @@ public final class StreamGuard implements ExchangeObserver {
         unknownFields(c, AnswerFields.CHOICE, out);
         if (c.path("message") instanceof ObjectNode message) {
           unknownFields(message, AnswerFields.MESSAGE, out);
+          toolCallStrings(message, out);
         }
       }
     }
@@ -418,6 +423,58 @@ public final class StreamGuard implements ExchangeObserver {
       Map.Entry<String, JsonNode> field = it.next();
       if (!known.contains(field.getKey())) {
         strings(object, field.getKey(), -1, field.getValue(), out);
+      }
+    }
+  }
+
+  /**
+   * The strings of a message's {@code tool_calls} and {@code function_call} that are not billed
+   * text ({@link #outputTexts}): the names (a model may invent one, and the caller receives it) and
+   * whatever else a server puts there; a call's {@code id}, {@code type} and {@code index} aside
+   * when they are no object or array (identifiers, no text).
+   */
+  private static void toolCallStrings(ObjectNode message, List<TextAt> out) {
+    JsonNode calls = message.get("tool_calls");
+    if (calls instanceof ArrayNode array) {
+      for (int i = 0; i < array.size(); i++) {
+        if (!(array.get(i) instanceof ObjectNode call)) {
+          strings(array, null, i, array.get(i), out);
+          continue;
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = call.fields(); it.hasNext(); ) {
+          Map.Entry<String, JsonNode> field = it.next();
+          JsonNode value = field.getValue();
+          switch (field.getKey()) {
+            case "function" -> stringsBeside(call, "function", "arguments", out);
+            case "custom" -> stringsBeside(call, "custom", "input", out);
+            case "id", "type", "index" -> {
+              if (value.isContainerNode()) {
+                strings(call, field.getKey(), -1, value, out);
+              }
+            }
+            default -> strings(call, field.getKey(), -1, value, out);
+          }
+        }
+      }
+    } else if (calls != null) {
+      strings(message, "tool_calls", -1, calls, out);
+    }
+    if (message.has("function_call")) {
+      stringsBeside(message, "function_call", "arguments", out);
+    }
+  }
+
+  /** Every string at or under {@code holder.field} but its object's billed {@code key} string. */
+  private static void stringsBeside(ObjectNode holder, String field, String key, List<TextAt> out) {
+    JsonNode value = holder.get(field);
+    if (!(value instanceof ObjectNode object)) {
+      strings(holder, field, -1, value, out);
+      return;
+    }
+    for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> f = it.next();
+      if (!(f.getKey().equals(key) && f.getValue().isTextual())) {
+        strings(object, f.getKey(), -1, f.getValue(), out);
       }
     }
   }
@@ -442,9 +499,10 @@ public final class StreamGuard implements ExchangeObserver {
    * Every billed output text of a whole answer, in order: per choice, the message's {@code
    * content}, the reasoning an OpenAI-compatible server returns beside it ({@code
    * reasoning_content}: DeepSeek, llama.cpp, older vLLM; {@code reasoning}: newer vLLM, Ollama,
-   * OpenRouter), its {@code refusal}, each {@code tool_calls[].function.arguments} and a legacy
-   * {@code function_call.arguments}. All are output the provider charges and the caller receives,
-   * so all are counted and scanned.
+   * OpenRouter), its {@code refusal}, each {@code tool_calls[].function.arguments} or {@code
+   * tool_calls[].custom.input} (a custom tool's free text) and a legacy {@code
+   * function_call.arguments}. All are output the provider charges and the caller receives, so all
+   * are counted and scanned.
    */
   private static List<TextAt> outputTexts(Translated answer) {
     List<TextAt> out = new ArrayList<>(1);
@@ -456,9 +514,14 @@ public final class StreamGuard implements ExchangeObserver {
       addText(out, message, "reasoning_content");
       addText(out, message, "reasoning");
       addText(out, message, "refusal");
-      for (JsonNode call : message.path("tool_calls")) {
-        if (call.path("function") instanceof ObjectNode function) {
-          addText(out, function, "arguments");
+      if (message.path("tool_calls") instanceof ArrayNode calls) {
+        for (JsonNode call : calls) {
+          if (call.path("function") instanceof ObjectNode function) {
+            addText(out, function, "arguments");
+          }
+          if (call.path("custom") instanceof ObjectNode custom) {
+            addText(out, custom, "input"); // a custom tool's free-text input
+          }
         }
       }
       if (message.path("function_call") instanceof ObjectNode function) {

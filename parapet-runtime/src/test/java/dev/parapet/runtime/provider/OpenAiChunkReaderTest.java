@@ -41,23 +41,31 @@ class OpenAiChunkReaderTest {
         StringBuilder other = new StringBuilder();
         List<String> unknown = new ArrayList<>();
         if (delta != null && delta.isObject()) {
-          unknownStrings(delta, KNOWN_DELTA, unknown);
+          delta.fields().forEachRemaining(f -> {
+            StringBuilder strings = new StringBuilder();
+            switch (f.getKey()) {
+              case "content", "refusal", "reasoning_content", "reasoning", "role" -> { }
+              case "tool_calls" -> toolCallStrings(f.getValue(), strings);
+              case "function_call" -> stringsBeside(f.getValue(), "arguments", strings);
+              default -> strings(f.getValue(), strings);
+            }
+            if (strings.length() > 0) {
+              unknown.add(strings.toString());
+            }
+          });
           content = Json.text(delta, "content");
           Json.text(delta, "reasoning_content").ifPresent(other::append);
           Json.text(delta, "reasoning").ifPresent(other::append);
           Json.text(delta, "refusal").ifPresent(other::append);
           if (delta.path("tool_calls").isArray()) {
             for (JsonNode call : delta.path("tool_calls")) {
-              JsonNode args = call.path("function").get("arguments");
-              if (call.isObject() && args != null && args.isTextual()) {
-                other.append(args.asText());
+              if (call.isObject()) {
+                billed(call.get("function"), "arguments").ifPresent(other::append);
+                billed(call.get("custom"), "input").ifPresent(other::append);
               }
             }
           }
-          JsonNode legacy = delta.path("function_call").get("arguments");
-          if (delta.path("function_call").isObject() && legacy != null && legacy.isTextual()) {
-            other.append(legacy.asText());
-          }
+          billed(delta.get("function_call"), "arguments").ifPresent(other::append);
         }
         unknownStrings(c, KNOWN_CHOICE, unknown);
         JsonNode finish = c.get("finish_reason");
@@ -71,8 +79,50 @@ class OpenAiChunkReaderTest {
         String.join("\n", top));
   }
 
-  private static final java.util.Set<String> KNOWN_DELTA = java.util.Set.of(
-      "content", "refusal", "reasoning_content", "reasoning", "tool_calls", "function_call", "role");
+  /** {@code object.key} when {@code object} is an object and that a string. */
+  private static Optional<String> billed(JsonNode object, String key) {
+    return object != null && object.isObject() ? Json.text(object, key) : Optional.empty();
+  }
+
+  /** The strings of a delta's tool_calls but the calls' billed texts, ids, types and indexes (these when scalars). */
+  private static void toolCallStrings(JsonNode calls, StringBuilder out) {
+    if (!calls.isArray()) {
+      strings(calls, out);
+      return;
+    }
+    for (JsonNode call : calls) {
+      if (!call.isObject()) {
+        strings(call, out);
+        continue;
+      }
+      call.fields().forEachRemaining(f -> {
+        switch (f.getKey()) {
+          case "function" -> stringsBeside(f.getValue(), "arguments", out);
+          case "custom" -> stringsBeside(f.getValue(), "input", out);
+          case "id", "type", "index" -> {
+            if (f.getValue().isContainerNode()) {
+              strings(f.getValue(), out);
+            }
+          }
+          default -> strings(f.getValue(), out);
+        }
+      });
+    }
+  }
+
+  /** Every string at or under {@code node} but an object's {@code key} string. */
+  private static void stringsBeside(JsonNode node, String key, StringBuilder out) {
+    if (!node.isObject()) {
+      strings(node, out);
+      return;
+    }
+    node.fields().forEachRemaining(f -> {
+      if (!(f.getKey().equals(key) && f.getValue().isTextual())) {
+        strings(f.getValue(), out);
+      }
+    });
+  }
+
   private static final java.util.Set<String> KNOWN_CHOICE = java.util.Set.of("index", "delta", "finish_reason");
   // (AnswerFields.CHOICE also names "message", which the streaming reader reads as unknown: no chunk has one)
 
@@ -145,6 +195,8 @@ class OpenAiChunkReaderTest {
     agree("{\"usage\":{\"prompt_tokens_details\":{\"cached_tokens\":-3},\"prompt_tokens_details\":true,"
         + "\"prompt_tokens\":4}}");
     agree("{\"choices\":[{\"delta\":{\"function_call\":{\"name\":\"f\",\"arguments\":\"{\\\"b\\\":2}\"}}}]}");
+    agree("{\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"index\":0,"
+        + "\"id\":\"call_1\",\"type\":\"custom\",\"custom\":{\"name\":\"shell\",\"input\":\"ls\"}}]},\"finish_reason\":null}]}");
   }
 
   @Test
@@ -167,6 +219,13 @@ class OpenAiChunkReaderTest {
         + "{\"index\":1,\"function\":{\"arguments\":\"bob@x.io\"}}],\"refusal\":\"r\"}}]}", "c").choices().get(0);
     assertEquals("r{\"to\":bob@x.io", c.otherText(), "refusal first, then each call's arguments in order");
     assertEquals(Optional.empty(), c.content());
+    assertEquals("send", c.unknownText(), "a call's name is scanned, its id and index are not");
+    ChunkSummary.Choice custom = OpenAiChunkReader.read("{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":["
+        + "{\"index\":0,\"id\":\"call_1\",\"type\":\"custom\",\"custom\":{\"name\":\"shell\",\"input\":\"ls ~\"},"
+        + "\"x_note\":[\"n\",1]}],\"function_call\":{\"name\":\"f\",\"arguments\":\"{}\",\"x\":{\"y\":\"z\"}}}}]}", "c")
+        .choices().get(0);
+    assertEquals("ls ~{}", custom.otherText(), "a custom tool's input is billed text, as arguments are");
+    assertEquals("shell\nn\nf\nz", custom.unknownText(), "every other string under a call is scanned");
     assertEquals("", OpenAiChunkReader.read("{\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}", "c")
         .choices().get(0).otherText());
   }
@@ -221,11 +280,46 @@ class OpenAiChunkReaderTest {
   }
 
   private static String delta(Random rnd) {
-    return fields(rnd, DELTA, 4, key -> key.equals("function_call") && rnd.nextBoolean()
-        ? "{\"name\":\"f\",\"arguments\":" + scalar(rnd) + "}"
-        : rnd.nextInt(4) == 0
-        ? array(rnd, () -> rnd.nextBoolean() ? "{\"function\":{\"arguments\":" + scalar(rnd) + "}}" : scalar(rnd))
-        : scalar(rnd));
+    return fields(rnd, DELTA, 4, key -> switch (key) {
+      case "function_call" -> rnd.nextBoolean() ? function(rnd, "arguments") : scalar(rnd);
+      case "tool_calls" -> rnd.nextInt(4) > 0 ? array(rnd, () -> rnd.nextInt(5) > 0 ? call(rnd) : scalar(rnd)) : scalar(rnd);
+      default -> rnd.nextInt(4) == 0
+          ? array(rnd, () -> rnd.nextBoolean() ? "{\"function\":{\"arguments\":" + scalar(rnd) + "}}" : scalar(rnd))
+          : scalar(rnd);
+    });
+  }
+
+  // Inside a tool call no key is given twice: the streaming reader scans every value of a key
+  // given twice there (more than a tree sees: fail closed), and keeps the last billed text.
+  private static final String[] CALL = {"index", "id", "type", "function", "custom", "x_extra"};
+
+  private static String call(Random rnd) {
+    return distinctFields(rnd, CALL, key -> switch (key) {
+      case "function" -> rnd.nextInt(4) > 0 ? function(rnd, "arguments") : scalar(rnd);
+      case "custom" -> rnd.nextInt(4) > 0 ? function(rnd, "input") : scalar(rnd);
+      case "index" -> number(rnd);
+      default -> scalar(rnd);
+    });
+  }
+
+  /** A function or custom object: {@code name}, its billed text under {@code key}, and a field nobody knows. */
+  private static String function(Random rnd, String key) {
+    return distinctFields(rnd, new String[] {"name", key, "x_extra"}, k -> scalar(rnd));
+  }
+
+  /** An object of some of {@code keys}, each once, in a random order. */
+  private static String distinctFields(Random rnd, String[] keys, java.util.function.Function<String, String> valueOf) {
+    List<String> shuffled = new ArrayList<>(List.of(keys));
+    java.util.Collections.shuffle(shuffled, rnd);
+    StringBuilder sb = new StringBuilder("{");
+    int n = rnd.nextInt(keys.length + 1);
+    for (int k = 0; k < n; k++) {
+      if (k > 0) {
+        sb.append(',');
+      }
+      sb.append('"').append(shuffled.get(k)).append("\":").append(valueOf.apply(shuffled.get(k)));
+    }
+    return sb.append('}').toString();
   }
 
   /** An object of up to {@code maxFields - 1} fields with keys drawn from {@code keys} (repeats too). */
