@@ -35,6 +35,36 @@ class AnswerScanEndToEndTest {
     return gateway.get(stream, whole, extra);
   }
 
+  /** Asserts the stream was cut before its last text ({@code Done.}) reached the caller. */
+  private static void assertCut(Answers a, String what) {
+    assertTrue(a.truncated(), what + ": " + a.cut().body());
+    assertFalse(a.cut().body().contains("Done."), a.cut().body());
+  }
+
+  /**
+   * A stream of choice 0: its {@code first} delta, then deltas made of {@code delta} (a format of
+   * one {@code %s}) with the texts {@code "mail erin@exa"}, {@code "mple.com now"}, {@code " Done."}.
+   */
+  private static String split(String first, String delta) {
+    return chunk(0, first) + chunk(0, delta.formatted("mail erin@exa")) + chunk(0, delta.formatted("mple.com now"))
+        + chunk(0, delta.formatted(" Done.")) + finish(0) + DONE;
+  }
+
+  /**
+   * Asserts that with no usage reported a stream whose first delta is {@code delta} and a whole
+   * answer whose message has {@code messageFields} (formats of one {@code %s}, each given 300
+   * words) are each charged those words: 1,000 nano-USD a token.
+   */
+  private void assertCounted(String delta, String messageFields) throws Exception {
+    String words = "echo " + "word ".repeat(300);
+    String uncounted = whole(messageFields.formatted(words)).replaceAll(",\"usage\":\\{[^}]*}", "");
+    assertFalse(uncounted.contains("usage"), uncounted);
+    Answers c = answers(chunk(0, delta.formatted(words)) + finish(0) + DONE, uncounted, "");
+    assertFalse(c.truncated(), c.cut().body());
+    assertTrue(c.streamCharged() > 250_000, "a stream of 300 words: " + c.streamCharged() + " nano-USD");
+    assertTrue(c.wholeCharged() > 250_000, "a whole answer of 300 words: " + c.wholeCharged() + " nano-USD");
+  }
+
   /**
    * With {@code n: 2} OpenAI interleaves the two choices' deltas. One scanner for both missed an
    * address split across one choice's deltas with the other's text between the halves, and made
@@ -53,9 +83,7 @@ class AnswerScanEndToEndTest {
           + chunk(1, "{\"" + field + "\":\" manager\"}")
           + chunk(1, "{\"content\":\" Done.\"}")
           + finish(0) + finish(1) + DONE;
-      Answers a = answers(split, ok, ",\"n\":2");
-      assertTrue(a.truncated(), field + ", an address split across one choice's deltas: " + a.cut().body());
-      assertFalse(a.cut().body().contains("Done."), a.cut().body());
+      assertCut(answers(split, ok, ",\"n\":2"), field + ", an address split across one choice's deltas");
 
       String apart = start
           + chunk(0, "{\"" + field + "\":\"Write to dave@\"}")
@@ -71,9 +99,7 @@ class AnswerScanEndToEndTest {
         + chunkWith(0, "\"delta\":{},\"provider_note\":\"mple.com\"")
         + chunk(1, "{\"content\":\"Done.\"}")
         + finish(0) + finish(1) + DONE;
-    Answers c = answers(unknown, ok, ",\"n\":2");
-    assertTrue(c.truncated(), "an address split across one choice's unknown fields: " + c.cut().body());
-    assertFalse(c.cut().body().contains("Done."), c.cut().body());
+    assertCut(answers(unknown, ok, ",\"n\":2"), "an address split across one choice's unknown fields");
     LeakWatch.assertNoLeaks();
   }
 
@@ -85,17 +111,13 @@ class AnswerScanEndToEndTest {
    */
   @Test
   void customToolCallInputIsScannedAndCounted() throws Exception {
-    String stream = chunk(0, "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"index\":0,\"id\":\"call_1\","
-        + "\"type\":\"custom\",\"custom\":{\"name\":\"shell\",\"input\":\"\"}}]}")
-        + chunk(0, "{\"tool_calls\":[{\"index\":0,\"custom\":{\"input\":\"mail erin@exa\"}}]}")
-        + chunk(0, "{\"tool_calls\":[{\"index\":0,\"custom\":{\"input\":\"mple.com now\"}}]}")
-        + chunk(0, "{\"tool_calls\":[{\"index\":0,\"custom\":{\"input\":\" -- Done.\"}}]}")
-        + finish(0) + DONE;
+    String start = "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"index\":0,\"id\":\"call_1\","
+        + "\"type\":\"custom\",\"custom\":{\"name\":\"shell\",\"input\":\"%s\"}}]}";
+    String stream = split(start.formatted(""), "{\"tool_calls\":[{\"index\":0,\"custom\":{\"input\":\"%s\"}}]}");
     Answers a = answers(stream, whole("\"content\":null,\"tool_calls\":[{\"id\":\"call_1\",\"type\":\"custom\","
         + "\"custom\":{\"name\":\"shell\",\"input\":\"mail frank@example.com\"}},{\"id\":\"call_2\",\"type\":\"function\","
         + "\"function\":{\"name\":\"notify:gina@example.com\",\"arguments\":\"{}\"},\"x_note\":[\"cc hank@example.com\", 7]}]"), "");
-    assertTrue(a.truncated(), "an address split across a custom call's input: " + a.cut().body());
-    assertFalse(a.cut().body().contains("Done."), a.cut().body());
+    assertCut(a, "an address split across a custom call's input");
     JsonNode calls = a.scrubbedMessage().path("tool_calls");
     assertEquals("mail [REDACTED:EMAIL]", calls.path(0).path("custom").path("input").asText(), calls.toString());
     assertEquals("shell", calls.path(0).path("custom").path("name").asText());
@@ -109,22 +131,40 @@ class AnswerScanEndToEndTest {
         + "\"type\":\"function\",\"function\":{\"name\":\"to_ivy@example.com\",\"arguments\":\"\"}}]}")
         + chunk(0, "{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{}\"}}]}")
         + chunk(0, "{\"content\":\"Done.\"}") + finish(0) + DONE;
-    Answers b = answers(name, whole("\"content\":\"fine\""), "");
-    assertTrue(b.truncated(), "an address as a tool's name: " + b.cut().body());
-    assertFalse(b.cut().body().contains("Done."), b.cut().body());
+    assertCut(answers(name, whole("\"content\":\"fine\""), ""), "an address as a tool's name");
 
-    // counted: no usage reported, so each route is charged the output it counted (1,000 nano-USD a token)
-    String words = "echo " + "word ".repeat(300);
-    String counted = chunk(0, "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"index\":0,\"id\":\"call_1\","
-        + "\"type\":\"custom\",\"custom\":{\"name\":\"shell\",\"input\":\"" + words + "\"}}]}")
-        + finish(0) + DONE;
-    String uncounted = whole("\"content\":null,\"tool_calls\":[{\"id\":\"call_1\",\"type\":\"custom\","
-        + "\"custom\":{\"name\":\"shell\",\"input\":\"" + words + "\"}}]").replaceAll(",\"usage\":\\{[^}]*}", "");
-    assertFalse(uncounted.contains("usage"), uncounted);
-    Answers c = answers(counted, uncounted, "");
-    assertFalse(c.truncated(), c.cut().body());
-    assertTrue(c.streamCharged() > 250_000, "a streamed custom input's 300 words: " + c.streamCharged() + " nano-USD");
-    assertTrue(c.wholeCharged() > 250_000, "a whole answer's custom input's 300 words: " + c.wholeCharged() + " nano-USD");
+    assertCounted(start, "\"content\":null,\"tool_calls\":[{\"id\":\"call_1\",\"type\":\"custom\","
+        + "\"custom\":{\"name\":\"shell\",\"input\":\"%s\"}}]");
+    LeakWatch.assertNoLeaks();
+  }
+
+  /**
+   * Mistral's Magistral (and some OpenAI-compatible servers) send {@code content} as an array of
+   * parts. Both readings of an answer read content only as a string, and it is a known field, so
+   * nothing scanned it. The parts' text is now output: scanned and counted (a streamed split
+   * caught across parts and chunks), a whole answer's scrubbed where each string stands; a part's
+   * {@code type} is left alone. A refusal or reasoning that is not a string is read the same way.
+   */
+  @Test
+  void contentPartsAreScannedAndCounted() throws Exception {
+    String parts = "{\"content\":[{\"type\":\"text\",\"text\":\"%s\"}]}";
+    String stream = split("{\"role\":\"assistant\",\"content\":\"\"}", parts);
+    Answers a = answers(stream, whole("\"content\":[{\"type\":\"thinking\",\"thinking\":[{\"type\":\"text\","
+        + "\"text\":\"ask hank@example.com\"}]},{\"type\":\"text\",\"text\":\"mail ivy@example.com\"}],"
+        + "\"reasoning\":{\"text\":\"jo@example.com\"}"), "");
+    assertCut(a, "an address split across parts of two chunks");
+    JsonNode content = a.scrubbedMessage().path("content");
+    assertEquals("ask [REDACTED:EMAIL]", content.path(0).path("thinking").path(0).path("text").asText(), content.toString());
+    assertEquals("thinking", content.path(0).path("type").asText());
+    assertEquals("mail [REDACTED:EMAIL]", content.path(1).path("text").asText(), content.toString());
+    assertEquals("text", content.path(1).path("type").asText());
+    assertEquals("[REDACTED:EMAIL]", a.scrubbedMessage().path("reasoning").path("text").asText());
+
+    String refusal = split("{\"role\":\"assistant\",\"content\":\"\"}",
+        "{\"refusal\":[{\"type\":\"text\",\"text\":\"%s\"}]}");
+    assertCut(answers(refusal, whole("\"content\":\"fine\""), ""), "an address split across a refusal's parts");
+
+    assertCounted(parts, "\"content\":[{\"type\":\"text\",\"text\":\"%s\"}]");
     LeakWatch.assertNoLeaks();
   }
 }

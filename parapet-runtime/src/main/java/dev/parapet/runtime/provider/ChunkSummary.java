@@ -46,11 +46,13 @@ public record ChunkSummary(
    * @param index {@code index} (0 when absent or not an integer)
    * @param content {@code delta.content}, when a string
    * @param finished whether {@code finish_reason} is present and not null
-   * @param otherText the delta's billed output that is not content, in order: the reasoning an
+   * @param otherText the delta's billed output that is not content, in order: the text of {@code
+   *     content} sent as parts, not a string (Mistral's Magistral: {@code [{"type":"text","text":…}]};
+   *     every string but a {@code type} field's, joined with nothing between), the reasoning an
    *     OpenAI-compatible server streams ({@code reasoning_content}, {@code reasoning}), its {@code
-   *     refusal} and every {@code tool_calls[].function.arguments} and {@code
-   *     tool_calls[].custom.input} (a custom tool's free text; or legacy {@code
-   *     function_call.arguments}) string, concatenated; empty when none. The stream guard counts
+   *     refusal} (each a string, or parts read so) and every {@code
+   *     tool_calls[].function.arguments} and {@code tool_calls[].custom.input} (a custom tool's free
+   *     text; or legacy {@code function_call.arguments}) string, concatenated; empty when none. The stream guard counts
    *     and scans it like content: a secret in a tool call's arguments or a local model's reasoning
    *     reaches the caller as surely as one in the text.
    * @param hiddenText billed output the caller never receives (an anthropic route's thinking): the

@@ -306,6 +306,8 @@ final class OpenAiChunkReader {
    */
   private static final class Delta {
     Optional<String> content = Optional.empty();
+    /** The text of {@code content} sent as parts, not a string ({@link #text}). */
+    String contentParts;
     /** {@code reasoning_content}, {@code reasoning}: what OpenAI-compatible servers stream of a reasoning model's thinking. */
     String reasoningContent;
     String reasoning;
@@ -319,19 +321,22 @@ final class OpenAiChunkReader {
      */
     StringBuilder rest;
     /**
-     * Reasoning, refusal, tool-call arguments, legacy function-call arguments, in that order; null
-     * when none.
+     * Content parts, reasoning, refusal, tool-call arguments, legacy function-call arguments, in
+     * that order; null when none.
      */
     String other;
     /** The strings of each field nobody reads ({@code role} aside). */
     final Unknown unknown = new Unknown();
 
     void finish() {
-      if (reasoningContent == null && reasoning == null && refusal == null
+      if (contentParts == null && reasoningContent == null && reasoning == null && refusal == null
           && (toolArguments == null || toolArguments.isEmpty()) && functionArguments == null) {
         return; // the common delta: text only, nothing more to build
       }
       StringBuilder o = new StringBuilder();
+      if (contentParts != null) {
+        o.append(contentParts);
+      }
       if (reasoningContent != null) {
         o.append(reasoningContent);
       }
@@ -357,10 +362,13 @@ final class OpenAiChunkReader {
       String name = p.currentName();
       JsonToken v = p.nextToken();
       switch (name) {
-        case "content" -> d.content = string(p, v);
-        case "refusal" -> d.refusal = string(p, v).orElse(null);
-        case "reasoning_content" -> d.reasoningContent = string(p, v).orElse(null);
-        case "reasoning" -> d.reasoning = string(p, v).orElse(null);
+        case "content" -> {
+          d.content = v == JsonToken.VALUE_STRING ? Optional.of(p.getText()) : Optional.empty();
+          d.contentParts = v == JsonToken.VALUE_STRING ? null : text(p, v);
+        }
+        case "refusal" -> d.refusal = text(p, v);
+        case "reasoning_content" -> d.reasoningContent = text(p, v);
+        case "reasoning" -> d.reasoning = text(p, v);
         case "tool_calls" -> {
           d.rest = null;
           d.toolArguments = toolArguments(p, v, d);
@@ -399,6 +407,41 @@ final class OpenAiChunkReader {
         strings(p, t, out);
       }
     }
+  }
+
+  /**
+   * The value at {@code v} (the parser on its first token) as billed text: a string as it is; any
+   * other value's strings, a {@code type} field's aside, with nothing between them (the text of
+   * parts, as Mistral's Magistral sends {@code content}: {@code [{"type":"text","text":"…"}]},
+   * and a server may send reasoning or a refusal); null when it has none.
+   */
+  private static String text(JsonParser p, JsonToken v) throws IOException {
+    if (v == JsonToken.VALUE_STRING) {
+      return p.getText();
+    }
+    StringBuilder parts = parts(p, v, null);
+    return parts == null ? null : parts.toString();
+  }
+
+  /** {@code out} with the strings of the value at {@code v} appended as {@link #text} joins them; made with the first. */
+  private static StringBuilder parts(JsonParser p, JsonToken v, StringBuilder out) throws IOException {
+    if (v == JsonToken.VALUE_STRING) {
+      return (out == null ? new StringBuilder() : out).append(p.getText());
+    }
+    if (v == JsonToken.START_OBJECT) {
+      for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+        String name = p.currentName();
+        JsonToken f = p.nextToken();
+        if (!(name.equals("type") && f == JsonToken.VALUE_STRING)) { // a part's kind, no text
+          out = parts(p, f, out);
+        }
+      }
+    } else if (v == JsonToken.START_ARRAY) {
+      for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+        out = parts(p, t, out);
+      }
+    }
+    return out;
   }
 
   /**

@@ -38,7 +38,8 @@ import java.util.Set;
 /**
  * The stream guard, one per request, on the answer side of the upstream stage (an {@link
  * ExchangeObserver}: it sees each translated OpenAI chunk before the caller does). It counts
- * output tokens from {@code choices[].delta.content}, {@code refusal}, tool-call arguments (a
+ * output tokens from {@code choices[].delta.content} (a string, or the text of parts), {@code
+ * refusal}, tool-call arguments (a
  * custom tool's input) and the
  * reasoning OpenAI-compatible servers stream ({@code reasoning_content}, {@code reasoning}) (all
  * billed output) with the route model's counter, into the
@@ -481,23 +482,31 @@ public final class StreamGuard implements ExchangeObserver {
 
   /** Every string at or under {@code value}, which stands at {@code field} or {@code index} of {@code holder}. */
   private static void strings(JsonNode holder, String field, int index, JsonNode value, List<TextAt> out) {
+    strings(holder, field, index, value, null, out);
+  }
+
+  /** {@link #strings} but a string standing at a field named {@code skipped} (null: none). */
+  private static void strings(JsonNode holder, String field, int index, JsonNode value, String skipped,
+      List<TextAt> out) {
     if (value.isTextual()) {
-      out.add(new TextAt(holder, field, index));
+      if (field == null || !field.equals(skipped)) {
+        out.add(new TextAt(holder, field, index));
+      }
     } else if (value.isObject()) {
       for (Iterator<Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> f = it.next();
-        strings(value, f.getKey(), -1, f.getValue(), out);
+        strings(value, f.getKey(), -1, f.getValue(), skipped, out);
       }
     } else if (value.isArray()) {
       for (int i = 0; i < value.size(); i++) {
-        strings(value, null, i, value.get(i), out);
+        strings(value, null, i, value.get(i), skipped, out);
       }
     }
   }
 
   /**
    * Every billed output text of a whole answer, in order: per choice, the message's {@code
-   * content}, the reasoning an OpenAI-compatible server returns beside it ({@code
+   * content} (or the text of its parts: {@link #addTexts}), the reasoning an OpenAI-compatible server returns beside it ({@code
    * reasoning_content}: DeepSeek, llama.cpp, older vLLM; {@code reasoning}: newer vLLM, Ollama,
    * OpenRouter), its {@code refusal}, each {@code tool_calls[].function.arguments} or {@code
    * tool_calls[].custom.input} (a custom tool's free text) and a legacy {@code
@@ -510,10 +519,10 @@ public final class StreamGuard implements ExchangeObserver {
       if (!(choice.path("message") instanceof ObjectNode message)) {
         continue;
       }
-      addText(out, message, "content");
-      addText(out, message, "reasoning_content");
-      addText(out, message, "reasoning");
-      addText(out, message, "refusal");
+      addTexts(out, message, "content");
+      addTexts(out, message, "reasoning_content");
+      addTexts(out, message, "reasoning");
+      addTexts(out, message, "refusal");
       if (message.path("tool_calls") instanceof ArrayNode calls) {
         for (JsonNode call : calls) {
           if (call.path("function") instanceof ObjectNode function) {
@@ -529,6 +538,18 @@ public final class StreamGuard implements ExchangeObserver {
       }
     }
     return out;
+  }
+
+  /**
+   * {@code holder.field}: a string, or the strings of parts (Mistral's Magistral sends {@code
+   * content} as {@code [{"type":"text","text":"…"}]}; a server may send reasoning or a refusal so),
+   * each where it stands, but a {@code type} field's (a part's kind, no text).
+   */
+  private static void addTexts(List<TextAt> out, ObjectNode holder, String field) {
+    JsonNode value = holder.get(field);
+    if (value != null) {
+      strings(holder, field, -1, value, "type", out);
+    }
   }
 
   private static void addText(List<TextAt> out, ObjectNode holder, String field) {

@@ -54,9 +54,12 @@ class OpenAiChunkReaderTest {
             }
           });
           content = Json.text(delta, "content");
-          Json.text(delta, "reasoning_content").ifPresent(other::append);
-          Json.text(delta, "reasoning").ifPresent(other::append);
-          Json.text(delta, "refusal").ifPresent(other::append);
+          if (content.isEmpty() && delta.get("content") != null) {
+            parts(delta.get("content"), other);
+          }
+          parts(delta.path("reasoning_content"), other);
+          parts(delta.path("reasoning"), other);
+          parts(delta.path("refusal"), other);
           if (delta.path("tool_calls").isArray()) {
             for (JsonNode call : delta.path("tool_calls")) {
               if (call.isObject()) {
@@ -77,6 +80,23 @@ class OpenAiChunkReaderTest {
     unknownStrings(chunk, AnswerFields.TOP, top);
     return new ChunkSummary(Json.text(chunk, "model"), Json.text(chunk, "system_fingerprint"), usage, count, read,
         String.join("\n", top));
+  }
+
+  /** A string, or every string of parts but a {@code type} field's, with nothing between. */
+  private static void parts(JsonNode node, StringBuilder out) {
+    if (node.isTextual()) {
+      out.append(node.textValue());
+    } else if (node.isObject()) {
+      node.fields().forEachRemaining(f -> {
+        if (!(f.getKey().equals("type") && f.getValue().isTextual())) {
+          parts(f.getValue(), out);
+        }
+      });
+    } else {
+      for (JsonNode child : node) {
+        parts(child, out);
+      }
+    }
   }
 
   /** {@code object.key} when {@code object} is an object and that a string. */
@@ -195,6 +215,7 @@ class OpenAiChunkReaderTest {
     agree("{\"usage\":{\"prompt_tokens_details\":{\"cached_tokens\":-3},\"prompt_tokens_details\":true,"
         + "\"prompt_tokens\":4}}");
     agree("{\"choices\":[{\"delta\":{\"function_call\":{\"name\":\"f\",\"arguments\":\"{\\\"b\\\":2}\"}}}]}");
+    agree("{\"choices\":[{\"index\":0,\"delta\":{\"content\":[{\"type\":\"text\",\"text\":\"Hi\"}]},\"finish_reason\":null}]}");
     agree("{\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"index\":0,"
         + "\"id\":\"call_1\",\"type\":\"custom\",\"custom\":{\"name\":\"shell\",\"input\":\"ls\"}}]},\"finish_reason\":null}]}");
   }
@@ -226,6 +247,11 @@ class OpenAiChunkReaderTest {
         .choices().get(0);
     assertEquals("ls ~{}", custom.otherText(), "a custom tool's input is billed text, as arguments are");
     assertEquals("shell\nn\nf\nz", custom.unknownText(), "every other string under a call is scanned");
+    ChunkSummary.Choice parts = OpenAiChunkReader.read("{\"choices\":[{\"index\":0,\"delta\":{\"content\":["
+        + "{\"type\":\"thinking\",\"thinking\":[{\"type\":\"text\",\"text\":\"hm, \"}]},{\"type\":\"text\",\"text\":\"a@\"},"
+        + "{\"type\":\"text\",\"text\":\"b.io\"}],\"refusal\":{\"text\":\" no\"}}}]}", "c").choices().get(0);
+    assertEquals(Optional.empty(), parts.content());
+    assertEquals("hm, a@b.io no", parts.otherText(), "the parts' text, their kinds aside, joined with nothing between");
     assertEquals("", OpenAiChunkReader.read("{\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}", "c")
         .choices().get(0).otherText());
   }
@@ -283,10 +309,19 @@ class OpenAiChunkReaderTest {
     return fields(rnd, DELTA, 4, key -> switch (key) {
       case "function_call" -> rnd.nextBoolean() ? function(rnd, "arguments") : scalar(rnd);
       case "tool_calls" -> rnd.nextInt(4) > 0 ? array(rnd, () -> rnd.nextInt(5) > 0 ? call(rnd) : scalar(rnd)) : scalar(rnd);
+      case "content", "refusal", "reasoning", "reasoning_content" -> rnd.nextInt(4) == 0
+          ? array(rnd, () -> rnd.nextInt(4) > 0 ? part(rnd) : scalar(rnd))
+          : rnd.nextInt(8) == 0 ? part(rnd) : scalar(rnd);
       default -> rnd.nextInt(4) == 0
           ? array(rnd, () -> rnd.nextBoolean() ? "{\"function\":{\"arguments\":" + scalar(rnd) + "}}" : scalar(rnd))
           : scalar(rnd);
     });
+  }
+
+  /** A content part: its kind, its text, and a field nobody knows (each maybe not a string). */
+  private static String part(Random rnd) {
+    return distinctFields(rnd, new String[] {"type", "text", "x_extra"},
+        k -> k.equals("type") && rnd.nextBoolean() ? "\"text\"" : scalar(rnd));
   }
 
   // Inside a tool call no key is given twice: the streaming reader scans every value of a key
