@@ -5,6 +5,7 @@ import static dev.parapet.runtime.ScannedAnswers.chunk;
 import static dev.parapet.runtime.ScannedAnswers.chunkWith;
 import static dev.parapet.runtime.ScannedAnswers.finish;
 import static dev.parapet.runtime.ScannedAnswers.whole;
+import static dev.parapet.runtime.ScannedAnswers.wholeChoice;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -165,6 +166,26 @@ class AnswerScanEndToEndTest {
     assertCut(answers(refusal, whole("\"content\":\"fine\""), ""), "an address split across a refusal's parts");
 
     assertCounted(parts, "\"content\":[{\"type\":\"text\",\"text\":\"%s\"}]");
+    LeakWatch.assertNoLeaks();
+  }
+
+  /**
+   * A whole answer's choice carrying a {@code delta} beside its message, as a chunk's would: the
+   * known fields named {@code delta} for whole answers and chunks alike, so the whole answer's was
+   * skipped, and no reading of a whole answer reads a delta. A whole answer's choice now knows only
+   * its {@code message}, a chunk's only its {@code delta}: the other is a field nobody reads,
+   * scanned (scrubbed where it stands) and never counted.
+   */
+  @Test
+  void theOtherReadingsFieldIsAnUnknownField() throws Exception {
+    String stream = split("{\"role\":\"assistant\",\"content\":\"\"}", "{},\"message\":{\"content\":\"%s\"}");
+    Answers a = answers(stream, wholeChoice("\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},"
+        + "\"delta\":{\"content\":\"mail ivy@example.com\",\"tool_calls\":[{\"function\":{\"arguments\":\"jo@example.com\"}}]}"), "");
+    assertCut(a, "a message beside a chunk's delta");
+    JsonNode choice = a.scrubbed().path("choices").path(0);
+    assertEquals("mail [REDACTED:EMAIL]", choice.path("delta").path("content").asText(), choice.toString());
+    assertEquals("[REDACTED:EMAIL]", choice.path("delta").path("tool_calls").path(0).path("function").path("arguments").asText());
+    assertEquals("ok", a.scrubbedMessage().path("content").asText());
     LeakWatch.assertNoLeaks();
   }
 }

@@ -18,8 +18,14 @@ public final class AnswerFields {
   public static final Set<String> TOP = Set.of("id", "object", "created", "model", "system_fingerprint",
       "service_tier", "usage", "choices", "error", "obfuscation");
 
-  /** A choice's own: its position, its message or delta, and why it ended. */
-  public static final Set<String> CHOICE = Set.of("index", "message", "delta", "finish_reason");
+  /**
+   * A whole answer's choice's own: its position, its message, and why it ended. A {@code delta}
+   * there is no field the guard reads, so its strings are scanned as any unknown field's.
+   */
+  public static final Set<String> CHOICE = Set.of("index", "message", "finish_reason");
+
+  /** A chunk's choice's own: its position, its delta, and why it ended ({@code message}: unknown there). */
+  public static final Set<String> CHUNK_CHOICE = Set.of("index", "delta", "finish_reason");
 
   /**
    * A message's or delta's fields the guard reads as output text, and {@code role}. In {@code

@@ -243,7 +243,7 @@ final class OpenAiChunkReader {
           finished = v != JsonToken.VALUE_NULL;
           p.skipChildren();
         }
-        default -> unknown.read(p, v, name); // "message" too: no chunk carries one
+        default -> unknown.read(p, v, name); // "message" too: AnswerFields.CHUNK_CHOICE
       }
     }
     String own = unknown.text();

@@ -398,7 +398,8 @@ public final class StreamGuard implements ExchangeObserver {
 
   /**
    * Every string of a whole answer in fields nobody reads, at every level, in order: beside the
-   * choices (a server's debugging field), beside a choice's message ({@code logprobs} sent unasked)
+   * choices (a server's debugging field), beside a choice's message ({@code logprobs} sent unasked,
+   * a {@code delta} as a chunk would carry)
    * and in the message (a server's {@code reasoning_details}, {@code annotations}, a field added
    * later, and a tool call's beside its billed text: {@link #toolCallStrings}); {@link AnswerFields}
    * names the fields left out. The caller receives them, so under

@@ -70,7 +70,7 @@ class OpenAiChunkReaderTest {
           }
           billed(delta.get("function_call"), "arguments").ifPresent(other::append);
         }
-        unknownStrings(c, KNOWN_CHOICE, unknown);
+        unknownStrings(c, AnswerFields.CHUNK_CHOICE, unknown);
         JsonNode finish = c.get("finish_reason");
         read.add(new ChunkSummary.Choice(i, content, finish != null && !finish.isNull(), other.toString(), "",
             String.join("\n", unknown)));
@@ -143,8 +143,6 @@ class OpenAiChunkReaderTest {
     });
   }
 
-  private static final java.util.Set<String> KNOWN_CHOICE = java.util.Set.of("index", "delta", "finish_reason");
-  // (AnswerFields.CHOICE also names "message", which the streaming reader reads as unknown: no chunk has one)
 
   /** The strings of each of {@code object}'s fields not in {@code known}, one field per line, fields without any left out. */
   private static void unknownStrings(JsonNode object, java.util.Set<String> known, List<String> out) {
@@ -280,7 +278,7 @@ class OpenAiChunkReaderTest {
 
   private static final String[] TOP = {"model", "system_fingerprint", "usage", "choices", "error", "id", "object",
       "obfuscation", "x_debug", "prompt_filter_results"};
-  private static final String[] CHOICE = {"index", "delta", "finish_reason", "logprobs", "stop_reason"};
+  private static final String[] CHOICE = {"index", "delta", "finish_reason", "logprobs", "stop_reason", "message"};
   private static final String[] DELTA = {"content", "refusal", "tool_calls", "function_call", "role",
       "reasoning_content", "reasoning", "reasoning_details", "annotations"};
   private static final String[] USAGE = {"prompt_tokens", "completion_tokens", "total_tokens", "prompt_tokens_details"};
