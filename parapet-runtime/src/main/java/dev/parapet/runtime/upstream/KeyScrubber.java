@@ -12,6 +12,12 @@ import java.util.Optional;
  * Replaces every occurrence of the route's provider key in a provider error body with {@code
  * [REDACTED]} before the body passes through to the caller: providers echo what they were sent
  * (an "invalid key" message may quote it), and the key is the one thing a caller must never see.
+ *
+ * <p>The body is JSON, so the key may be echoed with any of its characters escaped, and the
+ * caller's parser reads it back whole: PHP writes {@code /} as {@code \/}, .NET writes {@code +}
+ * as <code>&#92;u002B</code>. Each character of the key is matched written plain, as a
+ * <code>&#92;uXXXX</code> escape (either case) or, for {@code /}, {@code "} and {@code \}, as a
+ * backslash escape.
  */
 final class KeyScrubber {
   private static final byte[] MASK = "[REDACTED]".getBytes(StandardCharsets.US_ASCII);
@@ -28,9 +34,15 @@ final class KeyScrubber {
       byte[] in = ByteBufUtil.getBytes(body);
       ByteBuf out = alloc.buffer(in.length);
       int from = 0;
-      for (int at = indexOf(in, secret, 0); at >= 0; at = indexOf(in, secret, from)) {
-        out.writeBytes(in, from, at - from).writeBytes(MASK);
-        from = at + secret.length;
+      for (int i = 0; i < in.length; ) {
+        int length = in[i] == secret[0] || in[i] == '\\' ? matchAt(in, i, secret) : -1;
+        if (length < 0) {
+          i++;
+          continue;
+        }
+        out.writeBytes(in, from, i - from).writeBytes(MASK);
+        i += length;
+        from = i;
       }
       out.writeBytes(in, from, in.length - from);
       return out;
@@ -39,16 +51,38 @@ final class KeyScrubber {
     }
   }
 
-  private static int indexOf(byte[] hay, byte[] needle, int from) {
-    outer:
-    for (int i = from; i <= hay.length - needle.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (hay[i + j] != needle[j]) {
-          continue outer;
-        }
+  /**
+   * The length of the key's occurrence at {@code i} of {@code hay}, each of its characters written
+   * plain or escaped; -1 when there is none.
+   */
+  private static int matchAt(byte[] hay, int i, byte[] key) {
+    int k = i;
+    for (byte c : key) {
+      // A backslash in JSON starts an escape: tried before the plain character (a key's own
+      // backslash is written as two).
+      if (k + 1 < hay.length && hay[k] == '\\' && hay[k + 1] == c && (c == '/' || c == '"' || c == '\\')) {
+        k += 2;
+      } else if (c >= 0 && k + 5 < hay.length && hay[k] == '\\' && hay[k + 1] == 'u' && hex4(hay, k + 2) == c) {
+        k += 6; // an ASCII character as \\uXXXX (a key's multi-byte character is matched plain only)
+      } else if (k < hay.length && hay[k] == c) {
+        k++;
+      } else {
+        return -1;
       }
-      return i;
     }
-    return -1;
+    return k - i;
+  }
+
+  /** The four hex digits at {@code at} as a number; -1 when they are not four hex digits. */
+  private static int hex4(byte[] b, int at) {
+    int v = 0;
+    for (int j = at; j < at + 4; j++) {
+      int d = Character.digit(b[j], 16);
+      if (d < 0) {
+        return -1;
+      }
+      v = v << 4 | d;
+    }
+    return v;
   }
 }

@@ -107,6 +107,25 @@ class UpstreamProxyHandlerTest {
     }
   }
 
+  /**
+   * A provider's JSON may echo the key with characters escaped (PHP's {@code \/}, .NET's
+   * <code>&#92;u002B</code>); the caller's parser reads it back whole, so it is scrubbed too.
+   */
+  @Test
+  void providerClientErrorEchoingTheKeyEscapedIsScrubbed() throws Exception {
+    String key = TestGateway.PROVIDER_KEY; // sk-test-PROVIDERKEY-0123456789abcdef
+    String escaped = key.replace("-", "\\u002d").replace("PROVIDER", "\\u0050ROVIDER");
+    String echoed = "{\"error\":{\"message\":\"Incorrect API key provided: " + escaped + " / " + key + "\"}}";
+    try (FakeProvider provider = new FakeProvider((req, c) -> c.full(401, "application/json", echoed))) {
+      gateway.addRoute("r", provider.baseUrl("http", "127.0.0.1"), 5_000);
+      HttpResponse<String> res = post("r", ASK);
+      assertEquals(401, res.statusCode());
+      String decoded = TestProviders.JSON.readTree(res.body()).path("error").path("message").asText();
+      assertEquals("Incorrect API key provided: [REDACTED] / [REDACTED]", decoded, res.body());
+      assertEquals(401, gateway.nextCompleted().status());
+    }
+  }
+
   @Test
   void providerServerErrorIsOur502WithoutItsWords() throws Exception {
     try (FakeProvider provider = new FakeProvider((req, c) -> c.full(500, "text/plain", "db at 10.0.0.7 is down"))) {
