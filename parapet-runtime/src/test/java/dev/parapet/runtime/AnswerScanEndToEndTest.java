@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.parapet.runtime.ScannedAnswers.Answers;
 import dev.parapet.runtime.testing.LeakWatch;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -167,6 +168,31 @@ class AnswerScanEndToEndTest {
 
     assertCounted(parts, "\"content\":[{\"type\":\"text\",\"text\":\"%s\"}]");
     LeakWatch.assertNoLeaks();
+  }
+
+  /**
+   * A whole answer's parts reach the caller's reader joined, as a stream's do: an address split
+   * over two parts is one address. The block route refuses it; the warn route puts the joined
+   * text, scrubbed, in the first part and empties the second (the parts and their types stay).
+   */
+  @Test
+  void aWholeAnswersPartsAreScannedJoined() throws Exception {
+    String split = whole("\"content\":[{\"type\":\"text\",\"text\":\"mail kim@exa\"},"
+        + "{\"type\":\"text\",\"text\":\"mple.com now\"}]");
+    HttpResponse<String> refused = gateway.onTheBlockRoute(split);
+    assertEquals(422, refused.statusCode(), refused.body());
+    assertTrue(refused.body().contains("redaction_blocked"), refused.body());
+    JsonNode content = answers(chunk(0, "{\"content\":\"fine\"}") + finish(0) + DONE, split, "").scrubbedMessage()
+        .path("content");
+    assertEquals("mail [REDACTED:EMAIL] now", content.path(0).path("text").asText(), content.toString());
+    assertEquals("", content.path(1).path("text").asText(), content.toString());
+    assertEquals("text", content.path(1).path("type").asText());
+    // parts that hold nothing together are left as they are
+    String apart = whole("\"content\":[{\"type\":\"text\",\"text\":\"a@\"},{\"type\":\"text\",\"text\":\"b\"}]");
+    assertEquals(200, gateway.onTheBlockRoute(apart).statusCode());
+    JsonNode kept = answers(chunk(0, "{\"content\":\"fine\"}") + finish(0) + DONE, apart, "").scrubbedMessage();
+    assertEquals("a@", kept.path("content").path(0).path("text").asText(), kept.toString());
+    assertEquals("b", kept.path("content").path(1).path("text").asText());
   }
 
   /**

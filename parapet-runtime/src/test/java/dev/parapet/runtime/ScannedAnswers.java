@@ -86,6 +86,21 @@ final class ScannedAnswers {
     }
   }
 
+  /** {@code whole}, a whole answer, as the {@code block} route answers it. */
+  HttpResponse<String> onTheBlockRoute(String whole) throws Exception {
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.start();
+      provider.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/json").body(whole).build());
+      SealedGateway sg = new SealedGateway(dir.resolve("data-" + gateways++), Optional.empty(),
+          List.of(local("strict", provider.url("/v1").uri(), RedactionMode.BLOCK)));
+      try (Gateway g = sg.start()) {
+        return post(g.port(), "/routes/strict", "{\"messages\":[{\"role\":\"user\",\"content\":\"who do I ask?\"}]}");
+      }
+    } finally {
+      LeakWatch.assertNoLeaks();
+    }
+  }
+
   Answers get(String stream, String whole) throws Exception {
     return get(stream, whole, "");
   }

@@ -332,9 +332,11 @@ public final class StreamGuard implements ExchangeObserver {
       // what the caller also receives in fields nobody reads: scanned with the texts, not counted
       texts.addAll(unknownTexts(answer));
       if (request.route().policy().redaction().mode() == RedactionMode.BLOCK) {
-        blockedBy = firstMatch(outputRedactor, texts);
+        blockedBy = splitParts(outputRedactor, answer, null).or(() -> firstMatch(outputRedactor, texts));
       } else {
-        redacted = scrub(outputRedactor, answer, texts);
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        splitParts(outputRedactor, answer, counts); // first: it empties the strings it joins
+        redacted = scrub(outputRedactor, answer, texts, counts);
       }
     }
     long carried = answer.usage().map(Usage::completionTokens).orElse(tokens);
@@ -569,9 +571,67 @@ public final class StreamGuard implements ExchangeObserver {
     return Optional.empty();
   }
 
-  /** Replaces every match in the answer's texts (tool-call arguments too); returns the count per pattern name. */
-  private static Map<String, Integer> scrub(Redactor redactor, Translated answer, List<TextAt> texts) {
-    Map<String, Integer> counts = new LinkedHashMap<>();
+  /** The message fields whose text may come as parts ({@link #addTexts}). */
+  private static final String[] PART_FIELDS = {"content", "reasoning_content", "reasoning", "refusal"};
+
+  /**
+   * A message's text sent as parts reaches the caller's reader joined, with nothing between the
+   * parts (a stream's are scanned so: the chunk reader joins them), so each such field is also
+   * scanned as one text, or an address split over two parts would pass. {@code counts} null
+   * ({@code block}): returns the first match's pattern. Else ({@code warn}) where the joined text
+   * holds more matches than its parts do one by one (a match across parts), its first string gets
+   * the whole text scrubbed and the others are emptied (the parts and their types stay), and the
+   * replacements are added to {@code counts}; otherwise the parts are scrubbed where they stand.
+   */
+  private static Optional<String> splitParts(Redactor redactor, Translated answer, Map<String, Integer> counts) {
+    for (JsonNode choice : answer.body().path("choices")) {
+      if (!(choice.path("message") instanceof ObjectNode message)) {
+        continue;
+      }
+      for (String field : PART_FIELDS) {
+        JsonNode value = message.get(field);
+        if (value == null || !value.isContainerNode()) {
+          continue;
+        }
+        List<TextAt> parts = new ArrayList<>();
+        strings(message, field, -1, value, "type", parts);
+        if (parts.size() < 2) {
+          continue; // one string: the scan of the texts reads it whole
+        }
+        StringBuilder joined = new StringBuilder();
+        parts.forEach(at -> joined.append(at.text()));
+        if (counts == null) {
+          ScanResult found = redactor.scan(joined.toString());
+          if (found.matched()) {
+            return Optional.of(found.first().orElseThrow().name());
+          }
+          continue;
+        }
+        Redacted r = redactor.redact(joined.toString());
+        int apart = 0;
+        for (TextAt at : parts) {
+          apart += total(redactor.redact(at.text()).counts());
+        }
+        if (total(r.counts()) > apart) { // a match across parts: the parts alone would miss it
+          parts.get(0).set(answer, r.text());
+          parts.subList(1, parts.size()).forEach(at -> at.set(answer, ""));
+          r.counts().forEach((p, n) -> counts.merge(p.name(), n, Integer::sum));
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static int total(Map<RedactionPattern, Integer> counts) {
+    return counts.values().stream().mapToInt(Integer::intValue).sum();
+  }
+
+  /**
+   * Replaces every match in the answer's texts (tool-call arguments too), adding the replacements
+   * per pattern name to {@code counts}; returns {@code counts}.
+   */
+  private static Map<String, Integer> scrub(Redactor redactor, Translated answer, List<TextAt> texts,
+      Map<String, Integer> counts) {
     for (TextAt at : texts) {
       Redacted r = redactor.redact(at.text());
       if (!r.counts().isEmpty()) {
