@@ -51,18 +51,26 @@ class ToolTextPolicyEndToEndTest {
    */
   @Test
   void messageNamesCountAgainstTheLimit() throws Exception {
+    ObjectNode named = JSON.createObjectNode();
+    ArrayNode messages = named.putArray("messages");
+    for (int i = 0; i < 20; i++) { // 20 messages of "hi": ~100 tokens; their names ~20 more each
+      messages.addObject().put("role", "user").put("name", "Q7xv_9LmZ2-kPw4Rt8Yb3Nc6Hd1Jf5Gs0Ua" + i).put("content", "hi");
+    }
+    assertRefusedAtTheLimit(named);
+  }
+
+  /**
+   * Asserts that {@code body}, on a route of max_tokens_in 200, is refused with 400
+   * max_tokens_in_exceeded and nothing is sent.
+   */
+  private void assertRefusedAtTheLimit(ObjectNode body) throws Exception {
     try (MockWebServer provider = new MockWebServer()) {
       provider.start();
       SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(), List.of(
           SealedGateway.openAi("limited", provider.url("/v1").uri(),
               SealedGateway.policy(200, 10, "5", true, RedactionPolicy.OFF), List.of())));
-      ObjectNode named = JSON.createObjectNode();
-      ArrayNode messages = named.putArray("messages");
-      for (int i = 0; i < 20; i++) { // 20 messages of "hi": ~100 tokens; their names ~20 more each
-        messages.addObject().put("role", "user").put("name", "Q7xv_9LmZ2-kPw4Rt8Yb3Nc6Hd1Jf5Gs0Ua" + i).put("content", "hi");
-      }
       try (Gateway g = sg.start()) {
-        HttpResponse<String> r = post(g.port(), "/routes/limited", JSON.writeValueAsString(named));
+        HttpResponse<String> r = post(g.port(), "/routes/limited", JSON.writeValueAsString(body));
         assertEquals(400, r.statusCode(), r.body());
         assertEquals("max_tokens_in_exceeded", JSON.readTree(r.body()).path("error").path("code").asText());
         assertEquals(0, provider.getRequestCount(), "nothing was sent");
@@ -74,27 +82,15 @@ class ToolTextPolicyEndToEndTest {
   /** A tool call's id is the caller's string, of any length: it counts like the rest of the turn. */
   @Test
   void toolCallIdsCountAgainstTheLimit() throws Exception {
-    try (MockWebServer provider = new MockWebServer()) {
-      provider.start();
-      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(), List.of(
-          SealedGateway.openAi("limited", provider.url("/v1").uri(),
-              SealedGateway.policy(200, 10, "5", true, RedactionPolicy.OFF), List.of())));
-      ObjectNode body = JSON.createObjectNode();
-      ArrayNode messages = body.putArray("messages");
-      messages.addObject().put("role", "user").put("content", "look it up");
-      ObjectNode call = messages.addObject().put("role", "assistant").putNull("content").putArray("tool_calls").addObject();
-      // ~250 tokens of words where an id belongs; everything else in the body is ~20
-      call.put("id", "call " + "the quick brown fox jumps over the lazy dog ".repeat(25)).put("type", "function");
-      call.putObject("function").put("name", "lookup").put("arguments", "{}");
-      messages.addObject().put("role", "tool").put("tool_call_id", "c1").put("content", "42");
-      try (Gateway g = sg.start()) {
-        HttpResponse<String> r = post(g.port(), "/routes/limited", JSON.writeValueAsString(body));
-        assertEquals(400, r.statusCode(), r.body());
-        assertEquals("max_tokens_in_exceeded", JSON.readTree(r.body()).path("error").path("code").asText());
-        assertEquals(0, provider.getRequestCount(), "nothing was sent");
-      }
-    }
-    LeakWatch.assertNoLeaks();
+    ObjectNode body = JSON.createObjectNode();
+    ArrayNode messages = body.putArray("messages");
+    messages.addObject().put("role", "user").put("content", "look it up");
+    ObjectNode call = messages.addObject().put("role", "assistant").putNull("content").putArray("tool_calls").addObject();
+    // ~250 tokens of words where an id belongs; everything else in the body is ~20
+    call.put("id", "call " + "the quick brown fox jumps over the lazy dog ".repeat(25)).put("type", "function");
+    call.putObject("function").put("name", "lookup").put("arguments", "{}");
+    messages.addObject().put("role", "tool").put("tool_call_id", "c1").put("content", "42");
+    assertRefusedAtTheLimit(body);
   }
 
   @Test

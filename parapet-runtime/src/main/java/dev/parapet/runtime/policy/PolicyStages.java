@@ -53,16 +53,11 @@ public final class PolicyStages {
         () -> new BudgetHandler(budgets, events, tallies, charges));
   }
 
-  /**
-   * The answer-side policies for one request (drift lock, stream guard), and the budget's word on
-   * an answer that could not be read ({@link UnreadableAnswer}).
-   */
+  /** The answer-side policies for one request (drift lock, stream guard). */
   public ExchangeObserver observer(GatewayRequest request) {
-    OutputTally tally = tallies.get(request.requestId());
     return new ObserverChain(List.of(
-        new StreamGuard(request, tally, events),
-        drift.forRequest(request),
-        new UnreadableAnswer(tally)));
+        new StreamGuard(request, tallies.get(request.requestId()), events),
+        drift.forRequest(request)));
   }
 
   public Budgets budgets() {

@@ -132,6 +132,18 @@ public final class StreamGuard implements ExchangeObserver {
     tally.giveBack();
   }
 
+  /**
+   * A 2xx answer that could not be read (too large, malformed, cut off after its head): the
+   * provider billed it and nothing of what it billed is known, so the tally reports output no count
+   * can read and the settlement charges the worst case, as for a timeout, rather than releasing the
+   * hold. Else an answer made too large to read ({@code n} × {@code top_logprobs}) would be a free
+   * call, again and again.
+   */
+  @Override
+  public void onUnreadableAnswer() {
+    tally.uncountedOutput();
+  }
+
   @Override
   public Optional<Veto> onStreamPayload(GatewayRequest r, StreamChunk payload) {
     if (payload.isUncountedOutput()) {

@@ -144,7 +144,7 @@ final class PromptScrubber {
    * stand in it as they read) or is not one JSON value (it is then text to every reader, scanned
    * as it is).
    */
-  static String plainArguments(String arguments) {
+  private static String plainArguments(String arguments) {
     if (arguments.indexOf('\\') < 0) {
       return null;
     }
