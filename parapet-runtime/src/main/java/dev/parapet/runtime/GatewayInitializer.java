@@ -9,6 +9,7 @@ import dev.parapet.runtime.flow.DrainHandler;
 import dev.parapet.runtime.flow.InFlightGate;
 import dev.parapet.runtime.http1.BoundedAggregator;
 import dev.parapet.runtime.http1.EarlyAnswerDrain;
+import dev.parapet.runtime.http1.Http10Responses;
 import dev.parapet.runtime.http1.RequestSanityHandler;
 import dev.parapet.runtime.http1.StrictHttp1Codec;
 import dev.parapet.runtime.limits.BodyRateHandler;
@@ -41,7 +42,7 @@ import java.util.function.Supplier;
  *   <li><b>limits</b> — connection cap, keep-alive idle timeout;
  *   <li><b>http1</b> — strict codec (with the request-head deadline), one-message-per-read flow
  *       control, request id, access log, recorders (telemetry rows, metrics), framing sanity,
- *       keep-alive, drain, body rate, the drain of bodies behind heads already answered;
+ *       keep-alive (and the HTTP/1.0 callers' framing), drain, body rate, the drain of bodies behind heads already answered;
  *   <li><b>identity</b>, on the head before any body is read — endpoint classification
  *       (404/405, health), bearer-token auth of the gateway endpoints;
  *   <li><b>body</b> — the gateway-wide body budget (a request that does not fit waits unread),
@@ -161,6 +162,7 @@ public final class GatewayInitializer extends ChannelInitializer<Channel> {
     }
     p.addLast("sanity", new RequestSanityHandler());
     p.addLast("keep-alive", new HttpServerKeepAliveHandler());
+    p.addLast("http10", new Http10Responses());
     p.addLast("drain", drain);
     p.addLast("body-rate", new BodyRateHandler(settings.minBodyBytesPerSecond()));
     p.addLast("early-answer-drain", new EarlyAnswerDrain());
