@@ -1,14 +1,12 @@
 package dev.parapet.runtime.upstream;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parapet.runtime.PolicyThreads;
+import dev.parapet.runtime.provider.Json;
 import dev.parapet.runtime.provider.ProviderAdapter;
 import dev.parapet.runtime.provider.ProviderProtocolException;
 import dev.parapet.runtime.provider.Translated;
@@ -37,17 +35,10 @@ final class BufferedAnswer implements Answer {
   /** Test hook: runs on the policy thread before it reads a large answer (to hold it there). */
   static volatile Runnable beforeOffLoopReadForTest;
   /**
-   * Numbers of up to this many digits are read (Jackson's default stops at 1,000): a model asked
-   * for one writes a long number into a tool call's input, and an answer refused for it is billed
-   * all the same. Bounded: with the fast parser a 16 MiB answer made of such numbers reads in
-   * about a second, as one of 1,000-digit numbers does.
+   * The reader of provider answers (and of their verification, {@link ProxiedCall}): the one that
+   * reads streamed events too, so both take numbers of up to {@link Json#MAX_NUMBER_DIGITS} digits.
    */
-  static final int MAX_NUMBER_DIGITS = 10_000;
-  /** The reader of provider answers (and of their verification, {@link ProxiedCall}). */
-  static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
-      .streamReadConstraints(StreamReadConstraints.builder().maxNumberLength(MAX_NUMBER_DIGITS).build())
-      .enable(StreamReadFeature.USE_FAST_BIG_NUMBER_PARSER)
-      .build());
+  static final ObjectMapper JSON = Json.MAPPER;
   /**
    * The same parse, refusing what a re-serialization would have hidden from the caller: a
    * duplicate key (the policies see the last value, the caller's parser may take the first) and
