@@ -79,22 +79,37 @@ final class OriginPool {
     }
   }
 
-  /** Takes back a connection after a clean, complete exchange (RFC 9112 §9.3). */
+  /**
+   * Takes back a connection after a clean, complete exchange (RFC 9112 §9.3). It rests until the
+   * loop's next task before it serves anyone: bytes the provider sent past the answer's end (a
+   * Content-Length counted short, a second answer) were read with its last piece and are decoded
+   * right after it, and must reach the {@link IdleConnectionGuard}, which closes the connection,
+   * not the exchange of a call waiting for it, which would take them for its own answer.
+   */
   void release(Channel ch) {
     assert loop.inEventLoop();
     if (!ch.isActive()) {
       return; // its close listener already gave back the slot
     }
     ch.config().setAutoRead(true);
+    ch.pipeline().get(IdleConnectionGuard.class).leased(false);
+    loop.execute(() -> rested(ch));
+  }
+
+  /** The connection rested through the read that ended its answer: to the first in line, or idle. */
+  private void rested(Channel ch) {
+    if (!ch.isActive()) {
+      return; // the guard closed it, or the provider did: its close listener gave back the slot
+    }
     Waiter next;
     while ((next = waiting.pollFirst()) != null) {
       next.timeout().cancel(false);
       if (next.promise().setUncancellable()) {
+        lease(ch);
         next.promise().setSuccess(new Lease(ch, true));
         return;
       }
     }
-    ch.pipeline().get(IdleConnectionGuard.class).leased(false);
     idle.addFirst(ch); // most recently used first: the others age out
   }
 

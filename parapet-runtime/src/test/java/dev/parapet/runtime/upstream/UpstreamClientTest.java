@@ -173,6 +173,32 @@ class UpstreamClientTest {
     }
   }
 
+  /**
+   * A provider that sends more than its answer's framing says (a Content-Length counted short: here
+   * a whole second answer behind it, in the same packet) is out of step: the connection must not go
+   * to the call waiting for it, which would take those bytes for its own answer before its request
+   * was even sent.
+   */
+  @Test
+  void bytesPastAnAnswerNeverReachTheCallWaitingForItsConnection() throws Exception {
+    try (FakeProvider provider = new FakeProvider((req, c) -> {
+      if (req.connection() == 1) {
+        Thread.sleep(300); // the second call is in line for this connection meanwhile
+        c.write("HTTP/1.1 200 X\r\ncontent-type: text/plain\r\ncontent-length: 3\r\n\r\nok1"
+            + "HTTP/1.1 200 X\r\ncontent-type: text/plain\r\ncontent-length: 5\r\n\r\nstray");
+      } else {
+        c.full(200, "text/plain", "ok" + req.connection());
+      }
+    });
+        UpstreamClient client = new UpstreamClient(UpstreamTls.withExtraCa(Optional.empty()), 1, Duration.ofSeconds(30))) {
+      Result first = send(client, call(provider), 5_000);
+      Result second = send(client, call(provider), 5_000);
+      assertEquals("200:ok1", first.await());
+      assertEquals("200:ok2", second.await());
+      assertEquals(List.of(1, 2), provider.drain().stream().map(FakeProvider.Recorded::connection).toList());
+    }
+  }
+
   @Test
   void anAnswerWithoutKeepAliveIsNotPooled() throws Exception {
     try (FakeProvider provider = new FakeProvider((req, c) -> {
