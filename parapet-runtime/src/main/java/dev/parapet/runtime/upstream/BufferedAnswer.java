@@ -34,6 +34,7 @@ final class BufferedAnswer implements Answer {
   static final int OFF_LOOP_BYTES = PolicyThreads.THRESHOLD;
   /** Test hook: runs on the policy thread before it reads a large answer (to hold it there). */
   static volatile Runnable beforeOffLoopReadForTest;
+  private static final String PROCESSING_FAILED = "the answer could not be processed";
   /**
    * The reader of provider answers (and of their verification, {@link ProxiedCall}): the one that
    * reads streamed events too, so both take numbers of up to {@link Json#MAX_NUMBER_DIGITS} digits.
@@ -82,13 +83,20 @@ final class BufferedAnswer implements Answer {
     body.writeBytes(content);
   }
 
+  /**
+   * Guarded ({@link ProxiedCall#guarded}): the exchange has ended, so whatever a policy's or an
+   * adapter's bug throws here would reach nothing that answers the caller; it gets a 500, as it
+   * does from the same bug on a large answer, worked on off the loop.
+   */
   @Override
   public void onEnd() {
-    if (head.status().codeClass() == HttpStatusClass.SUCCESS) {
-      answer();
-    } else {
-      passThrough();
-    }
+    call.guarded(PROCESSING_FAILED, () -> {
+      if (head.status().codeClass() == HttpStatusClass.SUCCESS) {
+        answer();
+      } else {
+        passThrough();
+      }
+    });
   }
 
   @Override
@@ -126,7 +134,7 @@ final class BufferedAnswer implements Answer {
   private void answer() {
     if (body.readableBytes() > OFF_LOOP_BYTES) {
       ByteBuf input = body.retainedDuplicate(); // dispose() may release the body meanwhile
-      boolean went = call.offLoopToEnd("the answer could not be processed", () -> {
+      boolean went = call.offLoopToEnd(PROCESSING_FAILED, () -> {
         try {
           Runnable hook = beforeOffLoopReadForTest;
           if (hook != null) {

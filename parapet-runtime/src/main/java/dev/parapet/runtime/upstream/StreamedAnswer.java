@@ -194,6 +194,14 @@ final class StreamedAnswer implements Answer {
    * policy thread while the stream is away.
    */
   private void decide(SseEvent event) {
+    try {
+      translateAndCheck(event);
+    } catch (RuntimeException e) { // thrown on the loop, it would reach the upstream connection's pipeline
+      unprocessable(e);
+    }
+  }
+
+  private void translateAndCheck(SseEvent event) {
     List<StreamChunk> payloads;
     try {
       payloads = translator.onEvent(event);
@@ -230,6 +238,16 @@ final class StreamedAnswer implements Answer {
     }
     approved = true;
     return true;
+  }
+
+  /** {@link #approve} where nothing else catches what an observer's bug throws. */
+  private boolean approveGuarded() {
+    try {
+      return approve();
+    } catch (RuntimeException e) {
+      unprocessable(e);
+      return false;
+    }
   }
 
   /** Acts on what {@link #decide} found, on the loop; false when that ended the call. */
@@ -308,11 +326,8 @@ final class StreamedAnswer implements Answer {
       forgetDecision();
       return;
     }
-    if (failure != null) { // a bug in a translator or a policy, as if thrown on the loop
-      LOG.error("route={} request_id={}: a streamed event could not be processed ({})",
-          call.request.route().name(), call.request.requestId(), failure.getClass().getName());
-      forgetDecision();
-      broken = true;
+    if (failure != null) {
+      unprocessable(failure);
     }
     if (!apply()) {
       return;
@@ -337,6 +352,17 @@ final class StreamedAnswer implements Answer {
     }
   }
 
+  /**
+   * A bug in a translator or a policy (on the loop or a policy thread): logged by its class (its
+   * message could quote the answer), and the stream ends as for an event that cannot be read.
+   */
+  private void unprocessable(Throwable failure) {
+    LOG.error("route={} request_id={}: a streamed event could not be processed ({})",
+        call.request.route().name(), call.request.requestId(), failure.getClass().getName());
+    forgetDecision();
+    broken = true;
+  }
+
   private void forgetDecision() {
     decided.clear();
     refused = null;
@@ -353,8 +379,8 @@ final class StreamedAnswer implements Answer {
     } else if (away) {
       backlog().add(END);
     } else if (translator.finished()) {
-      if (!sse.started() && !approve()) {
-        apply(); // refused before the head
+      if (!sse.started() && !approveGuarded()) {
+        apply(); // refused before the head, or the check failed
         return;
       }
       startIfNeeded();

@@ -1,29 +1,53 @@
 package dev.parapet.runtime.upstream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.parapet.core.config.ProviderType;
+import dev.parapet.runtime.GatewayRequest;
 import dev.parapet.runtime.RequestCompleted;
 import dev.parapet.runtime.http.ParapetError;
+import dev.parapet.runtime.provider.StreamChunk;
+import dev.parapet.runtime.provider.Translated;
 import dev.parapet.runtime.provider.Usage;
+import dev.parapet.runtime.testing.AllLogs;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A streamed event is read with the same number bound as a whole answer (10,000 digits, {@link
- * dev.parapet.runtime.provider.Json#MAX_NUMBER_DIGITS}): a provider that writes a long number into an event (a tool
- * call's input, a vendor field) has its stream relayed and settled on its usage, not cut with an
- * {@code upstream_error} and charged the worst case. A longer number still is.
+ * Which 2xx answers the loop reads are settled on what they carried, and which as unreadable, at
+ * their worst case ({@link ExchangeObserver#onUnreadableAnswer}).
+ *
+ * <ul>
+ *   <li>A streamed event is read with the same number bound as a whole answer (10,000 digits,
+ *       {@link dev.parapet.runtime.provider.Json#MAX_NUMBER_DIGITS}): a provider that writes a long
+ *       number into an event (a tool call's input, a vendor field) has its stream relayed and
+ *       settled on its usage, not cut with an {@code upstream_error}. A longer number still is
+ *       unreadable.
+ *   <li>A bug in a policy (or a translator) that throws on a small answer, checked on the loop,
+ *       ends the call as the same bug on a large one does on a policy thread (LargeStreamEventTest,
+ *       LargeWholeAnswerTest): a stream with one {@code upstream_error} event in our words and
+ *       {@code [DONE]}, a whole answer with 500 {@code internal_error} settled on the usage it
+ *       reported; the call ended once, never left unanswered, and the bug logged by its class,
+ *       never by its message.
+ * </ul>
  */
-class StreamEventNumbersTest {
+class ReadableAnswersTest {
   private static final String LONG = "1" + "0".repeat(1_500);
   private static final String TOO_LONG = "1" + "0".repeat(20_000);
+  private static final String FIRST = UpstreamStreamingTest.chunk("first");
+  private static final String BAD = UpstreamStreamingTest.chunk("bad");
+  private static final String EVENTS = "data: " + FIRST + "\n\ndata: " + BAD + "\n\ndata: "
+      + UpstreamStreamingTest.chunk("after") + "\n\ndata: [DONE]\n\n";
 
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private final AtomicInteger unreadable = new AtomicInteger();
@@ -32,6 +56,19 @@ class StreamEventNumbersTest {
   @BeforeEach
   void start() throws Exception {
     gateway = new TestGateway(TestGateway.plainClient(), TestProviders.create(), r -> new ExchangeObserver() {
+      @Override
+      public Optional<Veto> onStreamPayload(GatewayRequest request, StreamChunk payload) {
+        if (payload.json().equals(BAD)) {
+          throw new IllegalStateException("a policy's bug");
+        }
+        return Optional.empty();
+      }
+
+      @Override
+      public Optional<Veto> onAnswer(GatewayRequest request, Translated answer) {
+        throw new IllegalStateException("a policy's bug");
+      }
+
       @Override
       public void onUnreadableAnswer() {
         unreadable.incrementAndGet();
@@ -109,5 +146,57 @@ class StreamEventNumbersTest {
       assertEquals(Optional.of(new Usage(5, 7)), done.usage());
       assertEquals(0, unreadable.get());
     }
+  }
+
+  /** The body of the answer to {@code ask}, asserting the bug was logged as it should be. */
+  private String answer(FakeProvider.Script script, String ask, int status) throws Exception {
+    try (FakeProvider provider = new FakeProvider(script); AllLogs logs = AllLogs.capture()) {
+      gateway.addRoute("r", provider.baseUrl("http", "127.0.0.1"), 5_000);
+      HttpResponse<String> res = http.send(gateway.request("r", ask), HttpResponse.BodyHandlers.ofString());
+      assertEquals(status, res.statusCode(), res.body());
+      assertFalse(res.body().contains("bug"), "our words, not the exception's");
+      List<String> lines = logs.lines();
+      assertTrue(lines.stream().anyMatch(l -> l.startsWith("ERROR") && l.contains("IllegalStateException")),
+          "the bug is logged: " + lines);
+      assertEquals(List.of(), lines.stream().filter(l -> l.contains("a policy's bug")).toList(), "by its class only");
+      return res.body();
+    }
+  }
+
+  private void assertStreamEndedByTheBug(FakeProvider.Script script) throws Exception {
+    String body = answer(script, UpstreamStreamingTest.STREAM_ASK, 200);
+    String[] sent = body.split("\n\n");
+    assertEquals(3, sent.length, body);
+    assertEquals("data: " + FIRST, sent[0]);
+    assertTrue(sent[1].startsWith("data: {\"error\":{\"type\":\"parapet_error\",\"code\":\"upstream_error\""), sent[1]);
+    assertEquals("data: [DONE]", sent[2]);
+    assertEquals(Optional.of(ParapetError.UPSTREAM_ERROR), gateway.nextCompleted().error());
+    assertNull(gateway.completed.poll(300, TimeUnit.MILLISECONDS), "ended once");
+  }
+
+  @Test
+  void onAChunkedStream() throws Exception {
+    assertStreamEndedByTheBug((req, c) -> {
+      c.sseHead();
+      c.chunk(EVENTS);
+      c.endChunks();
+    });
+  }
+
+  @Test
+  void onAStreamOfOneLengthDelimitedPiece() throws Exception {
+    assertStreamEndedByTheBug((req, c) -> c.full(200, "text/event-stream", EVENTS));
+  }
+
+  @Test
+  void onAWholeAnswer() throws Exception {
+    String body = answer((req, c) -> c.full(200, "application/json", UpstreamProxyHandlerTest.OPENAI_ANSWER),
+        UpstreamProxyHandlerTest.ASK, 500);
+    assertTrue(body.contains("\"code\":\"internal_error\""), body);
+    RequestCompleted done = gateway.nextCompleted();
+    assertEquals(Optional.of(ParapetError.INTERNAL_ERROR), done.error());
+    assertEquals(Optional.of(new Usage(7, 1)), done.usage(), "settled on what the provider reported");
+    assertEquals(0, unreadable.get(), "the answer was read: it is not charged as unreadable");
+    assertNull(gateway.completed.poll(300, TimeUnit.MILLISECONDS), "ended once");
   }
 }
