@@ -407,12 +407,18 @@ final class StreamedAnswer implements Answer {
 
   private void failMidStream(UpstreamFailure failure) {
     call.abortUpstream();
+    if (!sse.started()) {
+      if (headers != null || failure == UpstreamFailure.PROTOCOL) {
+        // After a 2xx head the provider began an answer it may bill, and nothing of it is known:
+        // settled as a whole answer cut off after its head is, at its worst case.
+        call.failUnreadable(failure);
+      } else {
+        call.fail(failure); // no answer began: connect, TLS, a timeout before the head (charged as such)
+      }
+      return;
+    }
     if (failure == UpstreamFailure.PROTOCOL) {
       call.observer.onUnreadableAnswer(); // an event we cannot read: what it billed is unknown
-    }
-    if (!sse.started()) {
-      call.fail(failure);
-      return;
     }
     // In the stream every provider failure reads as upstream_error (SPEC §4); the completion
     // event keeps the precise kind (a gap timeout stays upstream_timeout for telemetry).

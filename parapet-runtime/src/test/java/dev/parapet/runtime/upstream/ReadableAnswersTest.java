@@ -39,6 +39,8 @@ import org.junit.jupiter.api.Test;
  *       {@code [DONE]}, a whole answer with 500 {@code internal_error} settled on the usage it
  *       reported; the call ended once, never left unanswered, and the bug logged by its class,
  *       never by its message.
+ *   <li>A stream the provider answered 2xx and dropped before its first event is unreadable, as a
+ *       whole answer cut off after its head is.
  * </ul>
  */
 class ReadableAnswersTest {
@@ -198,5 +200,28 @@ class ReadableAnswersTest {
     assertEquals(Optional.of(new Usage(7, 1)), done.usage(), "settled on what the provider reported");
     assertEquals(0, unreadable.get(), "the answer was read: it is not charged as unreadable");
     assertNull(gateway.completed.poll(300, TimeUnit.MILLISECONDS), "ended once");
+  }
+
+  /**
+   * A provider that answers a stream 2xx and drops the connection before its first event has begun
+   * an answer it may bill, as a whole answer cut off after its head has: the caller gets a 502, and
+   * the call is settled at its worst case, not released (docs/enforcement.md: "a 2xx answer that
+   * could not be read: ... cut off after its head").
+   */
+  @Test
+  void aStreamDroppedAfterItsHeadBeforeAnyEventIsUnreadable() throws Exception {
+    try (FakeProvider provider = new FakeProvider((req, c) -> {
+      c.sseHead();
+      c.chunk(": still thinking\n\n");
+      Thread.sleep(100);
+      c.reset();
+    })) {
+      gateway.addRoute("r", provider.baseUrl("http", "127.0.0.1"), 5_000);
+      HttpResponse<String> res = http.send(gateway.request("r", UpstreamStreamingTest.STREAM_ASK),
+          HttpResponse.BodyHandlers.ofString());
+      UpstreamProxyHandlerTest.assertRefusal(res, 502, "upstream_error");
+      assertEquals(Optional.of(ParapetError.UPSTREAM_ERROR), gateway.nextCompleted().error());
+      assertEquals(1, unreadable.get());
+    }
   }
 }
