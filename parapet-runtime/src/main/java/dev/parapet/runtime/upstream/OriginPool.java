@@ -13,6 +13,7 @@ import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -184,9 +185,22 @@ final class OriginPool {
     }
   }
 
-  private void giveUp(Promise<Lease> promise) {
-    waiting.removeIf(w -> w.promise() == promise);
-    promise.tryFailure(new PoolExhaustedException());
+  /**
+   * Takes {@code promise} out of the line, refused ({@link PoolExhaustedException}): when its wait
+   * timed out, or when its exchange's own deadline came first. False if it was not waiting (it has
+   * a connection, or one is being opened for it).
+   */
+  boolean giveUp(Promise<Lease> promise) {
+    for (Iterator<Waiter> it = waiting.iterator(); it.hasNext(); ) {
+      Waiter w = it.next();
+      if (w.promise() == promise) {
+        it.remove();
+        w.timeout().cancel(false);
+        promise.tryFailure(new PoolExhaustedException());
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The pool and its waiting line are full. */

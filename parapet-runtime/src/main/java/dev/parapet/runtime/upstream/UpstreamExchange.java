@@ -63,6 +63,8 @@ final class UpstreamExchange {
 
   private Channel channel;
   private ChannelFuture write;
+  /** The connection asked of the pool, until it comes: in line for one, or being opened. */
+  private Promise<OriginPool.Lease> leased;
   private HttpResponse head;
   private boolean reused;
   private boolean retried;
@@ -129,9 +131,10 @@ final class UpstreamExchange {
   }
 
   private void acquire(boolean fresh) {
-    Promise<OriginPool.Lease> leased = loop.newPromise();
-    leased.addListener(this::onLease);
-    pool.acquire(fresh, connectTimeoutMs(), leased);
+    Promise<OriginPool.Lease> promise = loop.newPromise();
+    leased = promise;
+    promise.addListener(this::onLease);
+    pool.acquire(fresh, connectTimeoutMs(), promise);
   }
 
   private void onLease(Future<? super OriginPool.Lease> f) {
@@ -325,6 +328,9 @@ final class UpstreamExchange {
     }
     next = Math.min(next, total);
     if (next - now <= 0) {
+      if (channel == null && pool.giveUp(leased)) {
+        return; // still in line for a connection: nothing went out; refused as the line refuses (onLease)
+      }
       fail(UpstreamFailure.TIMEOUT);
     } else {
       arm(next - now);

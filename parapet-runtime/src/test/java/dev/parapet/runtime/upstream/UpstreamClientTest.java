@@ -154,13 +154,22 @@ class UpstreamClientTest {
     }
   }
 
-  @Test
-  void atTheLimitCallsWaitForAConnectionAndBeyondTheLineAreRefused() throws Exception {
-    try (FakeProvider provider = new FakeProvider((req, c) -> {
-      Thread.sleep(200);
+  /** A provider that answers "ok" after {@code millis}. */
+  private static FakeProvider slowProvider(long millis) throws Exception {
+    return new FakeProvider((req, c) -> {
+      Thread.sleep(millis);
       c.full(200, "text/plain", "ok");
     });
-        UpstreamClient client = new UpstreamClient(UpstreamTls.withExtraCa(Optional.empty()), 1, Duration.ofSeconds(30))) {
+  }
+
+  /** A client of one connection per origin (and so a line of four). */
+  private static UpstreamClient poolOfOne() {
+    return new UpstreamClient(UpstreamTls.withExtraCa(Optional.empty()), 1, Duration.ofSeconds(30));
+  }
+
+  @Test
+  void atTheLimitCallsWaitForAConnectionAndBeyondTheLineAreRefused() throws Exception {
+    try (FakeProvider provider = slowProvider(200); UpstreamClient client = poolOfOne()) {
       List<Result> results = new ArrayList<>();
       for (int i = 0; i < 6; i++) { // 1 in flight, 4 waiting (4 x max), 1 refused
         results.add(send(client, call(provider), 5_000));
@@ -196,6 +205,22 @@ class UpstreamClientTest {
       assertEquals("200:ok1", first.await());
       assertEquals("200:ok2", second.await());
       assertEquals(List.of(1, 2), provider.drain().stream().map(FakeProvider.Recorded::connection).toList());
+    }
+  }
+
+  /**
+   * A call whose timeout passes while it waits in line for a connection sent nothing: it is refused
+   * as the line refuses (503 unavailable, nothing charged), not timed out as if the provider were
+   * slow (504, charged its worst case), whichever of the two deadlines comes first.
+   */
+  @Test
+  void aCallWhoseTimeoutPassesInLineIsRefusedNotTimedOut() throws Exception {
+    try (FakeProvider provider = slowProvider(1_000); UpstreamClient client = poolOfOne()) {
+      Result first = send(client, call(provider), 5_000);
+      Result waiting = send(client, call(provider), 300);
+      assertEquals("failure:OVERLOADED", waiting.await());
+      assertEquals("200:ok", first.await());
+      assertEquals(1, provider.drain().size(), "the waiting call sent nothing");
     }
   }
 
