@@ -100,6 +100,8 @@ final class UpstreamExchange {
     cancelTimer();
     if (channel != null) {
       channel.close();
+    } else if (leased != null) {
+      pool.giveUp(leased); // still in line: the place goes to the next caller, not to a dead one
     }
   }
 

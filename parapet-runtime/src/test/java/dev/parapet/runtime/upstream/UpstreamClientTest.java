@@ -224,6 +224,21 @@ class UpstreamClientTest {
     }
   }
 
+  /** A call that stops while in line (its caller left) gives its place up at once, to the next caller. */
+  @Test
+  void aCallStoppedInLineLeavesTheLine() throws Exception {
+    try (FakeProvider provider = slowProvider(500); UpstreamClient client = poolOfOne()) {
+      Result first = send(client, call(provider), 5_000);
+      for (int i = 0; i < 4; i++) { // fill the line of four, each caller gone before its turn
+        loop.submit(() -> client.send(caller, call(provider), 5_000, new Result()).abort()).get();
+      }
+      Result next = send(client, call(provider), 5_000);
+      assertEquals("200:ok", first.await());
+      assertEquals("200:ok", next.await());
+      assertEquals(2, provider.drain().size(), "the stopped calls sent nothing");
+    }
+  }
+
   @Test
   void anAnswerWithoutKeepAliveIsNotPooled() throws Exception {
     try (FakeProvider provider = new FakeProvider((req, c) -> {
