@@ -1,6 +1,9 @@
 package dev.parapet.runtime;
 
 import dev.parapet.runtime.provider.Usage;
+import java.time.LocalDate;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What a call was charged against its route's and tenant's daily caps, and on what tokens: the
@@ -11,8 +14,10 @@ import dev.parapet.runtime.provider.Usage;
  * @param completionTokens tokens out: as reported, or as counted from what the answer carried
  * @param nanoUsd the charge (1e-9 USD); 0 when nothing was charged
  * @param basis where the figures come from
+ * @param day the UTC day whose caps were charged (the day of the call's budget hold, which may be
+ *     the day before the call ended); empty when no hold was charged
  */
-public record Charge(long promptTokens, long completionTokens, long nanoUsd, Basis basis) {
+public record Charge(long promptTokens, long completionTokens, long nanoUsd, Basis basis, Optional<LocalDate> day) {
   /** Where a charge's figures come from. */
   public enum Basis {
     /** The provider's own usage, priced: every complete answer that reported it. */
@@ -40,9 +45,19 @@ public record Charge(long promptTokens, long completionTokens, long nanoUsd, Bas
   }
 
   public Charge {
+    Objects.requireNonNull(day, "day");
     if (promptTokens < 0 || completionTokens < 0 || nanoUsd < 0) {
       throw new IllegalArgumentException("negative charge: " + promptTokens + "/" + completionTokens + "/" + nanoUsd);
     }
+  }
+
+  public Charge(long promptTokens, long completionTokens, long nanoUsd, Basis basis) {
+    this(promptTokens, completionTokens, nanoUsd, basis, Optional.empty());
+  }
+
+  /** This charge, made against the caps of {@code day} (UTC). */
+  public Charge on(LocalDate day) {
+    return new Charge(promptTokens, completionTokens, nanoUsd, basis, Optional.of(day));
   }
 
   /** A call that was not charged: its usage as reported (if any) at no cost. */

@@ -47,12 +47,17 @@ final class Wiring {
    * thread while this one opens the blob; boot waits for logging before its first log line.
    */
   static Boot.Wiring production(Map<String, String> env) {
-    BootPrep prep = BootPrep.start();
-    return new Boot.Wiring(
-        new SealedStateOpener(), TokenDigest::matches, opened -> stages(env, opened), prep::awaitLogging);
+    return production(env, Clock.systemUTC());
   }
 
-  private static Stages stages(Map<String, String> env, OpenedConfig opened) throws BootException {
+  /** {@link #production(Map)} with the budget's clock (tests: a call that starts before midnight). */
+  static Boot.Wiring production(Map<String, String> env, Clock clock) {
+    BootPrep prep = BootPrep.start();
+    return new Boot.Wiring(
+        new SealedStateOpener(), TokenDigest::matches, opened -> stages(env, opened, clock), prep::awaitLogging);
+  }
+
+  private static Stages stages(Map<String, String> env, OpenedConfig opened, Clock clock) throws BootException {
     TelemetryStage.checkEnv(env); // before the store opens: a bad knob leaves nothing to close
     Settings settings = Settings.fromEnv(env);
     // One request in flight per connection, so at most one open budget hold per connection.
@@ -69,7 +74,7 @@ final class Wiring {
     HydratedConfig config = opened.config();
     PolicyStages policy;
     try {
-      policy = PolicyStages.open(config, telemetry.store(), Clock.systemUTC(), maxOpenHolds);
+      policy = PolicyStages.open(config, telemetry.store(), clock, maxOpenHolds);
     } catch (StoreException e) {
       client.close();
       telemetry.store().close();

@@ -54,7 +54,7 @@ final class JournalEntry {
     long us = micros(r.time());
     return new JournalEntry(
         new Object[] {
-          KIND_REQUEST, us, day(us), r.requestId(), r.tenant(), r.service(), r.route(),
+          KIND_REQUEST, us, r.day().toString(), r.requestId(), r.tenant(), r.service(), r.route(),
           r.provider(), r.modelAsked(), r.modelReported().orElse(null), r.tokensIn(),
           r.tokensOut(), r.costNanoUsd(), r.latencyMicros(), (long) r.status(),
           r.errorCode().orElse(null), r.blocked() ? 1L : 0L, String.join(",", r.notes()), null, null

@@ -1,6 +1,8 @@
 package dev.parapet.core.store;
 
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -11,6 +13,9 @@ import java.util.Optional;
  * Money is nano-USD (1e-9 USD).
  *
  * @param notes enforcement notes such as {@code redacted:EMAIL=2}; sanitised to a narrow alphabet
+ * @param day the UTC day the row counts on: the day whose caps the call was charged to (its budget
+ *     hold's, which is the day before {@code time} for a call that ran past midnight), else the
+ *     day of {@code time}
  */
 public record RequestRecord(
     Instant time,
@@ -27,7 +32,8 @@ public record RequestRecord(
     long latencyMicros,
     int status,
     Optional<String> errorCode,
-    List<String> notes) {
+    List<String> notes,
+    LocalDate day) {
 
   public RequestRecord {
     Objects.requireNonNull(time, "time");
@@ -47,6 +53,21 @@ public record RequestRecord(
     }
     RecordFields.code("errorCode", errorCode);
     notes = RecordFields.notes(notes);
+    Objects.requireNonNull(day, "day");
+  }
+
+  /** A row that counts on the UTC day of {@code time}. */
+  public RequestRecord(
+      Instant time, String requestId, String tenant, String service, String route, String provider,
+      String modelAsked, Optional<String> modelReported, long tokensIn, long tokensOut, long costNanoUsd,
+      long latencyMicros, int status, Optional<String> errorCode, List<String> notes) {
+    this(time, requestId, tenant, service, route, provider, modelAsked, modelReported, tokensIn, tokensOut,
+        costNanoUsd, latencyMicros, status, errorCode, notes, utcDay(Objects.requireNonNull(time, "time")));
+  }
+
+  /** The UTC calendar day of {@code time}. */
+  public static LocalDate utcDay(Instant time) {
+    return LocalDate.ofInstant(time, ZoneOffset.UTC);
   }
 
   /**

@@ -123,7 +123,7 @@ final class UsageQueries {
 
   private static final String REQUEST_BY_ID =
       "SELECT time_us, request_id, tenant, service, route, provider, model_asked, model_reported, tokens_in,"
-          + " tokens_out, cost_nano, latency_us, status, error_code, notes FROM journal"
+          + " tokens_out, cost_nano, latency_us, status, error_code, notes, day FROM journal"
           + " WHERE kind = '" + JournalEntry.KIND_REQUEST + "' AND request_id = ? ORDER BY seq LIMIT 1";
 
   /** The row of the request {@code requestId}, if it is still kept (not rolled up). */
@@ -140,7 +140,8 @@ final class UsageQueries {
             rs.getString(5), rs.getString(6), rs.getString(7), Optional.ofNullable(rs.getString(8)),
             rs.getLong(9), rs.getLong(10), rs.getLong(11), rs.getLong(12), rs.getInt(13),
             Optional.ofNullable(rs.getString(14)),
-            notes == null || notes.isEmpty() ? List.of() : List.of(notes.split(",", -1))));
+            notes == null || notes.isEmpty() ? List.of() : List.of(notes.split(",", -1)),
+            LocalDate.parse(rs.getString(16))));
       }
     }
   }

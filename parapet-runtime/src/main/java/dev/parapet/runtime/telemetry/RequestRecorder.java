@@ -105,7 +105,9 @@ public final class RequestRecorder extends ChannelInboundHandlerAdapter {
         Math.max(0, c.latencyNanos() / 1_000),
         c.status(),
         c.error().map(ParapetError::code),
-        notes(request, charge));
+        notes(request, charge),
+        // A call held before midnight and ended after it was charged to its hold's day: so is its row.
+        charge.day().orElseGet(() -> RequestRecord.utcDay(now)));
   }
 
   /** What the policies noted on the call, then how its charge was made, if not from reported usage. */

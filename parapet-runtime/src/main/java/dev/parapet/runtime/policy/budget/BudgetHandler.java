@@ -220,7 +220,7 @@ public final class BudgetHandler extends ChannelInboundHandlerAdapter {
    */
   private void settle(Call call, RequestCompleted completed) {
     Charge charge = Settlement.charge(completed, call.pricing, call.cachedInputPer1mUsd, call.promptTokens,
-        call.hold.worstCaseNanos(), call.tally, call.unseenOutput);
+        call.hold.worstCaseNanos(), call.tally, call.unseenOutput).on(call.hold.day());
     // The row first, so that it lands in the commit that takes the settlement (the next hold's,
     // or the writer's window's).
     charges.settle(call.request.requestId(), charge);

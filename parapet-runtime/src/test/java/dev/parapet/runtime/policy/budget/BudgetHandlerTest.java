@@ -186,6 +186,7 @@ class BudgetHandlerTest {
   @Test
   void removingTheHandlerMidCallSettlesWhatWasSeen() throws Exception {
     Budgets budgets = Budgets.inMemory(SPEC, Clock.systemUTC(), 10);
+    LocalDate today = LocalDate.now(ZoneOffset.UTC);
     OutputTallies tallies = new OutputTallies();
     Charges charges = new Charges();
     BudgetHandler handler = new BudgetHandler(budgets, EnforcementEvents.NONE, tallies, charges);
@@ -203,7 +204,8 @@ class BudgetHandlerTest {
     ch.pipeline().remove(handler);
     assertEquals(0, budgets.ledger().openHolds());
     assertEquals((PROMPT + 2) * 1000L, settled(budgets));
-    assertEquals(List.of(new Charge(PROMPT, 2, (PROMPT + 2) * 1000L, Basis.COUNTED)), seen);
+    assertEquals(List.of(new Charge(PROMPT, 2, (PROMPT + 2) * 1000L, Basis.COUNTED).on(today)),
+        seen, "charged to the day of its hold");
     assertEquals(0, charges.size());
     assertFalse(ch.finishAndReleaseAll());
   }
