@@ -17,6 +17,7 @@ import ch.qos.logback.core.OutputStreamAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.parapet.core.budget.Cost;
 import dev.parapet.core.seal.MasterKey;
+import dev.parapet.runtime.boot.BootException;
 import dev.parapet.runtime.telemetry.StoreVerification;
 import dev.parapet.runtime.testing.LeakWatch;
 import dev.parapet.runtime.testing.TestConfigs;
@@ -171,6 +172,91 @@ class StoreIntegrityTest {
     assertEquals(1, verify.code());
     assertTrue(verify.err().startsWith("parapet: verify-store: ") && verify.err().contains("broken at seq"), verify.err());
     assertEquals(1, verify.err().lines().count());
+  }
+
+  /**
+   * Someone who can write the data directory but has no key flips one bit of the file where a
+   * route's spend today is stored (the page cipher does not refuse an altered page): the cap must
+   * not start over. The rows of today's calls are chained, and they say what was spent.
+   */
+  @Test
+  void aSpendFigureAlteredInTheFileWithoutTheKeyStopsTheNextBoot() throws Exception {
+    TelemetryFixture fx = runAndStop();
+    String today = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString();
+    String spendSql = "SELECT nano_usd FROM spend_day WHERE day = '" + today
+        + "' AND scope = 'route' AND name = 'summarizer'";
+    int page;
+    try (Connection c = fx.openStoreWithKey(); Statement st = c.createStatement()) {
+      assertTrue(readLong(st, spendSql) > 0, "the premise: the calls were charged today");
+      try (ResultSet rs = st.executeQuery("SELECT pageno FROM dbstat WHERE name = 'spend_day'")) {
+        assertTrue(rs.next());
+        page = rs.getInt(1);
+        assertFalse(rs.next(), "the premise: one page holds today's spend");
+      }
+    }
+    // Cells sit at the end of a page, before the cipher's 32 bytes. The key is used only to see
+    // which flip hit the figure; each flip is made in the file, without it. The sign bit shows
+    // where the figure starts (a negative spend is refused at boot already); a lower bit of that
+    // byte makes it smaller: most of the day's spend is forgotten.
+    Path db = fx.dataDir.resolve("parapet.db");
+    long spent;
+    try (Connection c = fx.openStoreWithKey(); Statement st = c.createStatement()) {
+      spent = readLong(st, spendSql);
+    }
+    long altered = spent;
+    try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(db.toFile(), "rw")) {
+      long top = -1;
+      for (int off = 1024 - 32 - 1; off > 1024 - 32 - 160 && top < 0; off--) {
+        long pos = (long) (page - 1) * 1024 + off;
+        long v = spendAfterFlip(fx, f, pos, 0x80, spendSql);
+        if (v < 0 && v != Long.MIN_VALUE) {
+          top = pos;
+        }
+        flip(f, pos, 0x80);
+      }
+      assertTrue(top >= 0, "the premise: the figure is on the page");
+      for (int bit = 0x40; bit > 0 && altered >= spent; bit >>= 1) {
+        long v = spendAfterFlip(fx, f, top, bit, spendSql);
+        if (v >= 0 && v < spent) {
+          altered = v;
+        } else {
+          flip(f, top, bit);
+        }
+      }
+    }
+    assertTrue(altered >= 0 && altered < spent, "the premise: an altered page reads without an error");
+    // Refused, not served with most of today's spend forgotten (which let calls past the cap).
+    BootException e = assertThrows(BootException.class, () -> fx.boot().close(),
+        "a boot over a spend figure below what today's chained rows charged");
+    assertTrue(e.getMessage().startsWith("telemetry store: ") && e.getMessage().contains("route summarizer"),
+        e.getMessage());
+    assertEquals(1, e.getMessage().lines().count());
+
+  }
+
+  private static void flip(java.io.RandomAccessFile f, long pos, int bit) throws java.io.IOException {
+    f.seek(pos);
+    int b = f.read();
+    f.seek(pos);
+    f.write(b ^ bit);
+  }
+
+  /** Flips {@code bit} at {@code pos} and reads the spend back (Long.MIN_VALUE if unreadable). */
+  private static long spendAfterFlip(TelemetryFixture fx, java.io.RandomAccessFile f, long pos, int bit, String sql)
+      throws Exception {
+    flip(f, pos, bit);
+    try (Connection c = fx.openStoreWithKey(); Statement st = c.createStatement()) {
+      return readLong(st, sql);
+    } catch (SQLException e) {
+      return Long.MIN_VALUE;
+    }
+  }
+
+  private static long readLong(Statement st, String sql) throws SQLException {
+    try (ResultSet rs = st.executeQuery(sql)) {
+      assertTrue(rs.next(), sql);
+      return rs.getLong(1);
+    }
   }
 
   @Test

@@ -25,8 +25,12 @@ import org.sqlite.mc.SQLiteMCConfig;
  * Opens {@code parapet.db} through SQLite3 Multiple Ciphers.
  *
  * <p>Cipher: ChaCha20-Poly1305 ({@code cipher=chacha20}, SQLite3MC's sqleet-compatible scheme):
- * every page is encrypted and authenticated, so a copied file reveals neither names nor figures
- * and a flipped byte fails to read rather than returning altered data. The 32-byte store key (an
+ * every page is encrypted, so a copied file reveals neither names nor figures. Each page carries a
+ * Poly1305 tag, but the bundled driver does not refuse a page whose tag fails on every read: a bit
+ * flipped in the file (no key needed) can read back as the same bit flipped in a value. What
+ * guards the figures is therefore not the cipher: the journal is hash-chained ({@link
+ * ChainVerifier}), and today's spend is checked at boot against the chained rows ({@link
+ * TelemetryStore#spendBelowRows}). The 32-byte store key (an
  * HKDF sub-key of the master key) is given as a raw binary key ({@code PRAGMA hexkey}), never as
  * text; SQLite3MC still runs its KDF over it, which costs a few milliseconds per connection and
  * nothing in strength. The WAL is encrypted with the same key.

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * SQL of the spend ledger: open holds and settled spend per UTC day, route and tenant. Called in
@@ -89,6 +90,68 @@ final class LedgerTables {
       }
     }
     return out;
+  }
+
+  /**
+   * Routes and tenants whose settled spend on a day is below what that day's request rows (which
+   * the chain protects) say their calls were charged, or negative. A row never lands without its
+   * settlement or its hold (the hold commits before the call, the settlement before or with the
+   * row, and a lost settlement's hold is settled at its worst case at boot), so spend is at least
+   * the rows' sum: less means the spend table was altered.
+   */
+  static final String SPEND_BELOW_ROWS =
+      "SELECT r.scope, r.name, COALESCE(s.nano_usd, 0), r.total FROM ("
+          + " SELECT 'route' AS scope, route AS name, SUM(cost_nano) AS total FROM journal"
+          + " WHERE kind = 'request' AND day = ?1 GROUP BY route"
+          + " UNION ALL"
+          + " SELECT 'tenant', tenant, SUM(cost_nano) FROM journal"
+          + " WHERE kind = 'request' AND day = ?1 GROUP BY tenant) r"
+          + " LEFT JOIN spend_day s ON s.day = ?1 AND s.scope = r.scope AND s.name = r.name"
+          + " WHERE COALESCE(s.nano_usd, 0) < r.total"
+          + " UNION ALL"
+          + " SELECT scope, name, nano_usd, 0 FROM spend_day WHERE day = ?1 AND nano_usd < 0"
+          + " LIMIT 1";
+
+  /** The first route or tenant whose spend on {@code day} is below its rows' (or negative), described. */
+  static Optional<String> spendBelowRows(Connection c, LocalDate day) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(SPEND_BELOW_ROWS)) {
+      ps.setString(1, day.toString());
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        return Optional.of(rs.getString(1) + " " + rs.getString(2) + " spent " + rs.getLong(3)
+            + " nano-USD on " + day + " by the ledger, but its calls' rows were charged " + rs.getLong(4));
+      }
+    }
+  }
+
+  /**
+   * Raises every spend of {@code day} that {@link #SPEND_BELOW_ROWS} finds to what its rows were
+   * charged (a negative one to at least 0): an operator accepted the alteration, and the caps go on
+   * from the higher figure. In the writer's transaction. Returns how many figures were raised.
+   */
+  static int raiseSpendToRows(Connection c, LocalDate day) throws SQLException {
+    String d = day.toString();
+    int raised = 0;
+    try (PreparedStatement find = c.prepareStatement(SPEND_BELOW_ROWS.replace(" LIMIT 1", ""));
+        PreparedStatement set = c.prepareStatement(
+            "INSERT INTO spend_day (day, scope, name, nano_usd) VALUES (?, ?, ?, ?)"
+                + " ON CONFLICT (day, scope, name) DO UPDATE SET nano_usd = excluded.nano_usd")) {
+      find.setString(1, d);
+      try (ResultSet rs = find.executeQuery()) {
+        while (rs.next()) {
+          set.setString(1, d);
+          set.setString(2, rs.getString(1));
+          set.setString(3, rs.getString(2));
+          set.setLong(4, Math.max(0, rs.getLong(4)));
+          set.addBatch();
+          raised++;
+        }
+      }
+      set.executeBatch();
+    }
+    return raised;
   }
 
   static List<HoldRecord> openHolds(Connection c) throws SQLException {

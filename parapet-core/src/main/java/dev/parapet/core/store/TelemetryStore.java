@@ -267,6 +267,32 @@ public final class TelemetryStore implements AutoCloseable {
     return read(c -> Map.copyOf(LedgerTables.spendForDay(c, day)));
   }
 
+  /**
+   * Checks the spend ledger of {@code day} against that day's request rows: a route's or tenant's
+   * settled spend is never below what its calls' rows were charged (nor negative), unless the
+   * spend table was altered. The chain protects the rows but not the ledger, and the page cipher
+   * does not refuse an altered page: a bit flipped in the file by someone without the key reads
+   * back as a smaller spend. Call after {@link #recoverOpenHolds()}.
+   *
+   * @return what disagrees (names and nano-USD figures), or empty
+   */
+  public Optional<String> spendBelowRows(LocalDate day) throws StoreException {
+    Objects.requireNonNull(day, "day");
+    return read(c -> LedgerTables.spendBelowRows(c, day));
+  }
+
+  /**
+   * After an operator accepted what {@link #spendBelowRows} reported: raises each such spend of
+   * {@code day} to what its rows were charged, so the caps go on from the higher figure and the
+   * next boot agrees. Runs on the writer; blocks.
+   *
+   * @return the figures raised
+   */
+  public int raiseSpendToRows(LocalDate day) throws StoreException {
+    Objects.requireNonNull(day, "day");
+    return await(writer.submit((c, mac, chain) -> LedgerTables.raiseSpendToRows(c, day)));
+  }
+
   /** Recomputes the whole chain from the latest anchor in one read snapshot. */
   public VerificationResult verifyChain() throws StoreException {
     return read(maintenance, c -> ChainVerifier.verify(c, maintenanceMac));

@@ -7,9 +7,12 @@ import dev.parapet.core.store.TelemetryStore;
 import dev.parapet.runtime.boot.BootException;
 import dev.parapet.runtime.boot.OpenedConfig;
 import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,9 +36,10 @@ public final class StoreBoot {
   public static OpenedStore open(
       Path dataDir, int maxOpenHolds, OpenedConfig opened, Map<String, String> env)
       throws BootException {
+    boolean acceptBroken = acceptBrokenChain(env);
     StoreOptions options = StoreOptions.defaults()
         .withMaxOpenHolds(maxOpenHolds)
-        .withAcceptBrokenChain(acceptBrokenChain(env));
+        .withAcceptBrokenChain(acceptBroken);
     byte[] storeKey = opened.storeKey().utf8();
     byte[] macKey = opened.storeMacKey().utf8();
     TelemetryStore store;
@@ -48,17 +52,37 @@ public final class StoreBoot {
       Arrays.fill(storeKey, (byte) 0);
       Arrays.fill(macKey, (byte) 0);
     }
+    List<HoldRecord> recovered;
     try {
-      List<HoldRecord> recovered = store.recoverOpenHolds();
+      recovered = store.recoverOpenHolds();
       if (!recovered.isEmpty()) {
         LOG.warn("settled {} budget holds left open by the previous process at their worst case",
             recovered.size());
       }
-      return new OpenedStore(store, recovered);
     } catch (StoreException | RuntimeException e) {
       store.close();
       throw new BootException("telemetry store: cannot recover open holds: " + e.getMessage());
     }
+    // The caps start from today's spend: one altered to less than the chained rows show was spent
+    // would give a route or tenant its budget again.
+    LocalDate today = LocalDate.now(ZoneOffset.UTC);
+    try {
+      Optional<String> altered = store.spendBelowRows(today);
+      if (altered.isPresent()) {
+        String problem = "today's spend in " + dataDir + " was altered: " + altered.get();
+        if (!acceptBroken) {
+          store.close();
+          throw new BootException(
+              "telemetry store: " + problem + "; refusing to start (an operator override can accept it)");
+        }
+        LOG.error("{}; accepted by operator override: raised {} figures to what their rows were charged",
+            problem, store.raiseSpendToRows(today));
+      }
+    } catch (StoreException | RuntimeException e) {
+      store.close();
+      throw new BootException("telemetry store: cannot check today's spend: " + e.getMessage());
+    }
+    return new OpenedStore(store, recovered);
   }
 
   private static boolean acceptBrokenChain(Map<String, String> env) throws BootException {
