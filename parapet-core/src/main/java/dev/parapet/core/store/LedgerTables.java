@@ -128,8 +128,8 @@ final class LedgerTables {
 
   /**
    * Raises every spend of {@code day} that {@link #SPEND_BELOW_ROWS} finds to what its rows were
-   * charged (a negative one to at least 0): an operator accepted the alteration, and the caps go on
-   * from the higher figure. In the writer's transaction. Returns how many figures were raised.
+   * charged (a negative one to at least 0): the caps go on from the higher figure. In the writer's
+   * transaction. Returns how many figures were raised.
    */
   static int raiseSpendToRows(Connection c, LocalDate day) throws SQLException {
     String d = day.toString();

@@ -282,8 +282,8 @@ public final class TelemetryStore implements AutoCloseable {
   }
 
   /**
-   * After an operator accepted what {@link #spendBelowRows} reported: raises each such spend of
-   * {@code day} to what its rows were charged, so the caps go on from the higher figure and the
+   * After {@link #spendBelowRows} found one: raises each such spend of {@code day} to what its rows
+   * were charged, so the caps go on from the higher figure and the
    * next boot agrees. Runs on the writer; blocks.
    *
    * @return the figures raised

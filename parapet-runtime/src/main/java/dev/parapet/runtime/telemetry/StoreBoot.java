@@ -36,10 +36,9 @@ public final class StoreBoot {
   public static OpenedStore open(
       Path dataDir, int maxOpenHolds, OpenedConfig opened, Map<String, String> env)
       throws BootException {
-    boolean acceptBroken = acceptBrokenChain(env);
     StoreOptions options = StoreOptions.defaults()
         .withMaxOpenHolds(maxOpenHolds)
-        .withAcceptBrokenChain(acceptBroken);
+        .withAcceptBrokenChain(acceptBrokenChain(env));
     byte[] storeKey = opened.storeKey().utf8();
     byte[] macKey = opened.storeMacKey().utf8();
     TelemetryStore store;
@@ -64,23 +63,31 @@ public final class StoreBoot {
       throw new BootException("telemetry store: cannot recover open holds: " + e.getMessage());
     }
     // The caps start from today's spend: one altered to less than the chained rows show was spent
-    // would give a route or tenant its budget again.
+    // would give a route or tenant its budget again. Raised back, not refused: a crash between a
+    // row's commit and its settlement's can leave a spend a little below its rows too (an estimated
+    // prompt that ran past its hold), which must not keep the gateway down, and the higher figure
+    // only ever overcharges. A page altered in the file cannot be written back (the cipher reports
+    // it then): that refuses to start, as the gateway could not settle a call on it either.
     LocalDate today = LocalDate.now(ZoneOffset.UTC);
+    Optional<String> below;
     try {
-      Optional<String> altered = store.spendBelowRows(today);
-      if (altered.isPresent()) {
-        String problem = "today's spend in " + dataDir + " was altered: " + altered.get();
-        if (!acceptBroken) {
-          store.close();
-          throw new BootException(
-              "telemetry store: " + problem + "; refusing to start (an operator override can accept it)");
-        }
-        LOG.error("{}; accepted by operator override: raised {} figures to what their rows were charged",
-            problem, store.raiseSpendToRows(today));
-      }
+      below = store.spendBelowRows(today);
     } catch (StoreException | RuntimeException e) {
       store.close();
       throw new BootException("telemetry store: cannot check today's spend: " + e.getMessage());
+    }
+    if (below.isPresent()) {
+      int raised;
+      try {
+        raised = store.raiseSpendToRows(today);
+      } catch (StoreException | RuntimeException e) {
+        store.close();
+        throw new BootException("telemetry store: today's spend in " + dataDir + " is below what its chained rows"
+            + " were charged (" + below.get() + ") and cannot be raised back (" + e.getMessage()
+            + "): the file was altered or damaged; restore the data directory from a backup");
+      }
+      LOG.error("telemetry store: today's spend in {} is below what its chained rows were charged ({});"
+          + " raised {} figures to the rows' sums", dataDir, below.get(), raised);
     }
     return new OpenedStore(store, recovered);
   }
