@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
@@ -49,10 +50,10 @@ final class UpstreamExchange {
   static final int TOTAL_CAP_FACTOR = 10;
   static final int MAX_CONNECT_TIMEOUT_MS = 10_000;
 
-  /** Hop-by-hop and framing fields we set ourselves (RFC 9110 §7.6.1, RFC 9112 §6). */
+  /** Hop-by-hop and framing fields we set ourselves (RFC 9110 §7.6.1, RFC 9112 §6), and the coding we take. */
   private static final Set<String> NOT_FROM_ADAPTER = Set.of(
       "host", "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "te",
-      "trailer", "proxy-connection", "expect");
+      "trailer", "proxy-connection", "expect", "accept-encoding");
 
   private final OriginPool pool;
   private final Origin origin;
@@ -184,8 +185,12 @@ final class UpstreamExchange {
           req.headers().set(name, value);
         }
       });
+      // The answer is read, counted and scanned as sent, and the key masked in an error body: a
+      // provider must not compress it (with no Accept-Encoding, any coding is acceptable, RFC 9110
+      // §12.5.3, and a compressed 2xx answer would be charged its worst case as unreadable).
       req.headers()
           .set(HttpHeaderNames.HOST, origin.hostHeader())
+          .set(HttpHeaderNames.ACCEPT_ENCODING, HttpHeaderValues.IDENTITY)
           .setInt(HttpHeaderNames.CONTENT_LENGTH, req.content().readableBytes());
     } catch (RuntimeException e) {
       req.release();

@@ -75,8 +75,9 @@ class UpstreamProxyHandlerTest {
       FakeProvider.Recorded sent = provider.received.poll(5, TimeUnit.SECONDS);
       assertEquals("POST", sent.method());
       assertEquals("/v1/chat/completions", sent.target());
-      assertEquals(Set.of("authorization", "content-type", "accept", "user-agent", "host", "content-length"),
-          sent.headers().keySet());
+      assertEquals(Set.of("authorization", "content-type", "accept", "accept-encoding", "user-agent", "host",
+          "content-length"), sent.headers().keySet());
+      assertEquals("identity", sent.headers().get("accept-encoding"), "the answer must come uncompressed");
       assertEquals("Bearer " + TestGateway.PROVIDER_KEY, sent.headers().get("authorization"));
       assertEquals("127.0.0.1:" + provider.port(), sent.headers().get("host"));
       assertEquals(((com.fasterxml.jackson.databind.node.ObjectNode) TestProviders.JSON.readTree(ASK)).put("model", TestGateway.MODEL).toString(),
