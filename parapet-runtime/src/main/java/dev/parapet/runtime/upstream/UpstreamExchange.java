@@ -50,7 +50,10 @@ final class UpstreamExchange {
   static final int TOTAL_CAP_FACTOR = 10;
   static final int MAX_CONNECT_TIMEOUT_MS = 10_000;
 
-  /** Hop-by-hop and framing fields we set ourselves (RFC 9110 §7.6.1, RFC 9112 §6), and the coding we take. */
+  /**
+   * Hop-by-hop and framing fields we set ourselves (RFC 9110 §7.6.1, RFC 9112 §6), and the coding
+   * we take.
+   */
   private static final Set<String> NOT_FROM_ADAPTER = Set.of(
       "host", "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "te",
       "trailer", "proxy-connection", "expect", "accept-encoding");
