@@ -15,8 +15,8 @@
  *       file may grow to ~32 MB before it starts over.
  *   <li><b>Writes</b> ({@link dev.parapet.core.store.StoreWriter}): one thread, batches. Ledger
  *       work (holds, settlements, releases) is never dropped; a hold's future completes only after
- *       COMMIT. Request and event rows may be shed when their queue is full, counted in {@code
- *       shedCount()} and logged at most every 10 s.
+ *       COMMIT. Request and event rows may be shed when their queue is full or their write fails
+ *       twice, counted in {@code shedCount()} and logged at most every 10 s.
  *   <li><b>Tamper evidence</b> ({@link dev.parapet.core.store.ChainVerifier}): request and event
  *       rows share one sequence; each row's MAC (HMAC-SHA256, {@code KeyPurpose.STORE_MAC}) covers
  *       the previous MAC and the row with its seq; a MAC'd head makes a deleted tail visible.

@@ -18,8 +18,9 @@ import io.netty.buffer.ByteBufAllocatorMetricProvider;
 /**
  * The process-level meters: JVM memory, GC, threads, class loading, CPU and uptime (Micrometer's
  * binders), Netty's default allocator ({@code netty_allocator_memory_used_bytes{type}}), and the
- * telemetry writer ({@code parapet_telemetry_queue_depth}, {@code parapet_telemetry_shed_total}),
- * and the policy threads' line ({@code parapet_policy_queue_depth}).
+ * telemetry writer ({@code parapet_telemetry_queue_depth}, {@code parapet_telemetry_shed_total},
+ * {@code parapet_telemetry_write_failures_total}), and the policy threads' line ({@code
+ * parapet_policy_queue_depth}).
  * Every one is read at scrape time from a counter the JVM or the store already keeps.
  */
 final class ProcessMeters implements AutoCloseable {
@@ -48,7 +49,13 @@ final class ProcessMeters implements AutoCloseable {
         .description("Large prompts and answers waiting for a policy thread")
         .register(registry);
     FunctionCounter.builder("parapet.telemetry.shed", store, TelemetryStore::shedCount)
-        .description("Request and event rows dropped because the telemetry queue was full")
+        .description("Request and event rows dropped: the telemetry queue was full, or their write failed twice")
+        .register(registry);
+    // A failed write also refuses the budget holds in it (503) and delays settlements (retried):
+    // without this counter a full or failing disk shows only as refusals.
+    FunctionCounter.builder("parapet.telemetry.write.failures", store, TelemetryStore::writeFailures)
+        .description("Telemetry store transactions that failed (disk full, I/O error): holds in them"
+            + " refused, settlements retried, rows retried once then shed")
         .register(registry);
   }
 
