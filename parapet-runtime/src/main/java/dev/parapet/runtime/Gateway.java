@@ -7,6 +7,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -28,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * The listening gateway: one server socket, the {@link GatewayInitializer} pipeline on every
  * connection. {@link #start()} binds and returns the port; {@link #close()} drains: stop
  * accepting, wait (up to {@code PARAPET_SHUTDOWN_GRACE_MS}) until every dispatched request has
- * completed, then close the remaining connections and the event loops. Epoll when available,
+ * completed and its answer has left for the caller's socket, then close the remaining connections
+ * and the event loops. Epoll when available,
  * else NIO; Netty's default pooled allocator.
  */
 public final class Gateway implements AutoCloseable {
@@ -158,7 +160,9 @@ public final class Gateway implements AutoCloseable {
       draining = true;
       server.close().awaitUninterruptibly();
       long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.shutdownGraceMs());
-      while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+      // A request completes once its last byte is handed to the channel; a slow reader may not
+      // have taken it yet, and closing now would discard what is still queued: wait for that too.
+      while ((inFlight.get() > 0 || unsentBytes() > 0) && System.nanoTime() < deadline) {
         try {
           Thread.sleep(20);
         } catch (InterruptedException e) {
@@ -166,8 +170,9 @@ public final class Gateway implements AutoCloseable {
           break;
         }
       }
-      if (inFlight.get() > 0) {
-        LOG.warn("shutdown grace period over: closing {} request(s) still in flight", inFlight.get());
+      if (inFlight.get() > 0 || unsentBytes() > 0) {
+        LOG.warn("shutdown grace period over: closing {} request(s) still in flight, {} byte(s) of answers unsent",
+            inFlight.get(), unsentBytes());
       }
       connections.close().awaitUninterruptibly();
     }
@@ -181,6 +186,16 @@ public final class Gateway implements AutoCloseable {
       }
     }
     LOG.info("stopped");
+  }
+
+  /** Answer bytes written to the connections but not yet taken by the callers' sockets. */
+  private long unsentBytes() {
+    long unsent = 0;
+    for (Channel ch : connections) {
+      ChannelOutboundBuffer out = ch.unsafe().outboundBuffer(); // null once closed
+      unsent += out == null ? 0 : out.totalPendingWriteBytes();
+    }
+    return unsent;
   }
 
   private void shutdownGroups() {
