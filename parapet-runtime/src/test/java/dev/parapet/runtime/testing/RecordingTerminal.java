@@ -19,11 +19,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The test stand-in for the upstream stage: records every GatewayRequest, answers 200 with
- * {@code {"route":…,"n":…}} after {@code delayMs}, and fires RequestCompleted.
+ * {@code {"route":…,"n":…}} (with {@code "pad":"aaa…"} of {@code padBytes} when set) after {@code
+ * delayMs}, and fires RequestCompleted.
  */
 public final class RecordingTerminal {
   public final BlockingQueue<GatewayRequest> received = new LinkedBlockingQueue<>();
   public volatile long delayMs;
+  /** Filler added to each answer, for answers larger than the socket buffers. */
+  public volatile int padBytes;
   private int counter;
 
   public io.netty.channel.ChannelHandler newHandler() {
@@ -39,7 +42,8 @@ public final class RecordingTerminal {
         synchronized (RecordingTerminal.this) {
           n = ++counter;
         }
-        Runnable answer = () -> answer(ctx, request, n);
+        int pad = padBytes;
+        Runnable answer = () -> answer(ctx, request, n, pad);
         if (delayMs > 0) {
           ctx.executor().schedule(answer, delayMs, TimeUnit.MILLISECONDS);
         } else {
@@ -49,8 +53,9 @@ public final class RecordingTerminal {
     };
   }
 
-  private static void answer(ChannelHandlerContext ctx, GatewayRequest request, int n) {
-    byte[] bytes = ("{\"route\":\"" + request.route().name() + "\",\"n\":" + n + "}")
+  private static void answer(ChannelHandlerContext ctx, GatewayRequest request, int n, int pad) {
+    byte[] bytes = ("{\"route\":\"" + request.route().name() + "\",\"n\":" + n
+        + (pad > 0 ? ",\"pad\":\"" + "a".repeat(pad) + "\"" : "") + "}")
         .getBytes(StandardCharsets.UTF_8);
     ByteBuf body = ctx.alloc().buffer().writeBytes(bytes);
     FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
