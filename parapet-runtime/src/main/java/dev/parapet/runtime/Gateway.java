@@ -2,6 +2,7 @@ package dev.parapet.runtime;
 
 import dev.parapet.runtime.boot.BootException;
 import dev.parapet.runtime.boot.Settings;
+import dev.parapet.runtime.flow.DrainHandler;
 import dev.parapet.runtime.limits.ConnectionLimitHandler;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -28,8 +29,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The listening gateway: one server socket, the {@link GatewayInitializer} pipeline on every
  * connection. {@link #start()} binds and returns the port; {@link #close()} drains: stop
- * accepting, wait (up to {@code PARAPET_SHUTDOWN_GRACE_MS}) until every dispatched request has
- * completed and its answer has left for the caller's socket, then close the remaining connections
+ * accepting, wait (up to {@code PARAPET_SHUTDOWN_GRACE_MS}) until every request begun (its head
+ * in, its body perhaps still arriving) has completed and its answer has left for the caller's socket, then close the remaining connections
  * and the event loops. Epoll when available,
  * else NIO; Netty's default pooled allocator.
  */
@@ -162,7 +163,7 @@ public final class Gateway implements AutoCloseable {
       long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.shutdownGraceMs());
       // A request completes once its last byte is handed to the channel; a slow reader may not
       // have taken it yet, and closing now would discard what is still queued: wait for that too.
-      while ((inFlight.get() > 0 || unsentBytes() > 0) && System.nanoTime() < deadline) {
+      while ((inFlight.get() > 0 || requestsBegun() > 0 || unsentBytes() > 0) && System.nanoTime() < deadline) {
         try {
           Thread.sleep(20);
         } catch (InterruptedException e) {
@@ -170,9 +171,9 @@ public final class Gateway implements AutoCloseable {
           break;
         }
       }
-      if (inFlight.get() > 0 || unsentBytes() > 0) {
-        LOG.warn("shutdown grace period over: closing {} request(s) still in flight, {} byte(s) of answers unsent",
-            inFlight.get(), unsentBytes());
+      if (inFlight.get() > 0 || requestsBegun() > 0 || unsentBytes() > 0) {
+        LOG.warn("shutdown grace period over: closing {} request(s) still in flight ({} begun),"
+            + " {} byte(s) of answers unsent", inFlight.get(), requestsBegun(), unsentBytes());
       }
       connections.close().awaitUninterruptibly();
     }
@@ -186,6 +187,15 @@ public final class Gateway implements AutoCloseable {
       }
     }
     LOG.info("stopped");
+  }
+
+  /** Connections with a request begun (its head in) and not completed, dispatched or not. */
+  private int requestsBegun() {
+    int begun = 0;
+    for (Channel ch : connections) {
+      begun += DrainHandler.midRequest(ch) ? 1 : 0;
+    }
+    return begun;
   }
 
   /** Answer bytes written to the connections but not yet taken by the callers' sockets. */

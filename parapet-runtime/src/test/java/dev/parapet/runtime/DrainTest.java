@@ -49,4 +49,26 @@ class DrainTest {
       fx.close();
     }
   }
+
+  @Test
+  void aRequestWhoseBodyIsStillArrivingWhenTheDrainStartsIsAnswered() throws Exception {
+    GatewayFixture fx = new GatewayFixture(s -> s.withTimeouts(60_000, 10_000, 5_000));
+    try (RawHttp c = fx.raw()) {
+      String request = post("/routes/summarizer", TOKEN_A, CHAT);
+      int split = request.length() - 10;
+      c.send(request.substring(0, split)); // the head and most of the body
+      Thread.sleep(200);
+      CompletableFuture<Void> closing = CompletableFuture.runAsync(fx::close);
+      Thread.sleep(200);
+      assertFalse(closing.isDone(), "the drain waits for a request already begun");
+      c.send(request.substring(split));
+      RawHttp.Response r = c.read();
+      assertEquals(200, r.status());
+      assertEquals("close", r.header("connection"));
+      assertTrue(c.closedByServer());
+      closing.get(5, TimeUnit.SECONDS);
+    } finally {
+      fx.close();
+    }
+  }
 }

@@ -1,13 +1,17 @@
 package dev.parapet.runtime.flow;
 
+import dev.parapet.runtime.RequestCompleted;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.util.AttributeKey;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -15,13 +19,40 @@ import java.util.function.BooleanSupplier;
  * every final response says {@code Connection: close} (RFC 9112 §9.6), so the keep-alive handler
  * closes the connection after it and the caller's next request goes to a live instance instead of
  * racing the shutdown.
+ *
+ * <p>On the way in it marks a connection as {@linkplain #midRequest(Channel) mid-request} from a
+ * request's head to its {@link RequestCompleted}: a request whose body is still arriving, or that
+ * waits for room in the body budget, is not dispatched yet, but the drain must wait for it too
+ * rather than cut its caller off without an answer.
  */
 @Sharable
 public final class DrainHandler extends ChannelDuplexHandler {
+  private static final AttributeKey<Boolean> MID_REQUEST = AttributeKey.valueOf(DrainHandler.class, "midRequest");
   private final BooleanSupplier draining;
 
   public DrainHandler(BooleanSupplier draining) {
     this.draining = draining;
+  }
+
+  /** Whether a request's head has come in on {@code channel} and the request has not completed. */
+  public static boolean midRequest(Channel channel) {
+    return Boolean.TRUE.equals(channel.attr(MID_REQUEST).get());
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (msg instanceof HttpRequest) {
+      ctx.channel().attr(MID_REQUEST).set(Boolean.TRUE);
+    }
+    ctx.fireChannelRead(msg);
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof RequestCompleted) {
+      ctx.channel().attr(MID_REQUEST).set(Boolean.FALSE);
+    }
+    ctx.fireUserEventTriggered(evt);
   }
 
   @Override
