@@ -31,7 +31,8 @@ import java.util.stream.Collectors;
  *   <li>{@code parapet_refusals_total{code}} — answers with a Parapet error code;
  *   <li>{@code parapet_stream_truncations_total{route}} — streams a guard cut short;
  *   <li>{@code parapet_upstream_latency_seconds} — histogram, calls that went to a provider (not
- *       echo), from the request head to the last byte;
+ *       echo) and were answered to the end (not a caller who left), from the request head to the
+ *       last byte;
  *   <li>{@code parapet_tokens_total{route,tenant,direction}}, {@code
  *       parapet_cost_usd_total{route,tenant}} — what the budget charged each call and on which
  *       tokens: the provider's usage, else the tokens counted (a timeout: its worst-case cost).
@@ -159,9 +160,13 @@ final class RequestMeters {
     }
   }
 
-  /** Answered by a provider, or failed talking to one; not refused by policy before the call. */
+  /**
+   * Answered by a provider, or failed talking to one; not refused by policy before the call, and
+   * not a caller who left (499): it may have left before its call went out (its hold still being
+   * written, its prompt in the policy line), and either way its latency is when it gave up.
+   */
   private static boolean reachedUpstream(RequestCompleted c) {
-    return c.error()
+    return c.status() != RequestCompleted.CALLER_GONE && c.error()
         .map(e -> e == ParapetError.UPSTREAM_ERROR || e == ParapetError.UPSTREAM_TIMEOUT
             || e == ParapetError.MODEL_DRIFT || e == ParapetError.STREAM_TRUNCATED)
         .orElse(true);
