@@ -112,6 +112,7 @@ public final class Gateway implements AutoCloseable {
     }
     int port = ((InetSocketAddress) server.localAddress()).getPort();
     LOG.info("listening on {}:{} ({})", settings.bind(), port, transport.name());
+    stages.probes().forEach(probe -> probe.accept(this));
     startWarmUps(stages.warmUps());
     return port;
   }
@@ -149,6 +150,11 @@ public final class Gateway implements AutoCloseable {
 
   public int openConnections() {
     return connectionLimit.open();
+  }
+
+  /** Connections closed at once for being over {@code PARAPET_MAX_CONNECTIONS}, since start. */
+  public long refusedConnections() {
+    return connectionLimit.refused();
   }
 
   /** Graceful: stop accepting, drain in-flight requests within the grace period, close. */

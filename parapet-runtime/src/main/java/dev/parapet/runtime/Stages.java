@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -24,6 +25,8 @@ import java.util.function.Supplier;
  *     that would otherwise fall on the first call. They only move work earlier: a call that
  *     races one waits for it or does it itself, and one that fails is left to fail again where
  *     the work is really needed.
+ * @param probes called once with the gateway when it listens (its meters: connections open and
+ *     refused, requests in flight, the body budget); they only read it
  */
 public record Stages(
     List<Supplier<ChannelHandler>> policy,
@@ -31,7 +34,8 @@ public record Stages(
     List<AutoCloseable> resources,
     List<Supplier<ChannelHandler>> recorders,
     Optional<Supplier<ChannelHandler>> surfaces,
-    List<Runnable> warmUps) {
+    List<Runnable> warmUps,
+    List<Consumer<Gateway>> probes) {
   public Stages {
     policy = List.copyOf(policy);
     Objects.requireNonNull(terminal, "terminal");
@@ -39,6 +43,7 @@ public record Stages(
     recorders = List.copyOf(recorders);
     Objects.requireNonNull(surfaces, "surfaces");
     warmUps = List.copyOf(warmUps);
+    probes = List.copyOf(probes);
   }
 
   /** Policy and terminal only: no recorders, no read-only surfaces. */
@@ -46,7 +51,7 @@ public record Stages(
       List<Supplier<ChannelHandler>> policy,
       Supplier<ChannelHandler> terminal,
       List<AutoCloseable> resources) {
-    this(policy, terminal, resources, List.of(), Optional.empty(), List.of());
+    this(policy, terminal, resources, List.of(), Optional.empty(), List.of(), List.of());
   }
 
   /** Just a terminal handler: no policy, nothing to close. */
@@ -56,23 +61,26 @@ public record Stages(
 
   /**
    * These stages with telemetry attached; {@code resource} is closed first after the drain (before
-   * the store it reads from).
+   * the store it reads from); {@code probe} meets the gateway when it listens.
    */
   public Stages withTelemetry(
       List<Supplier<ChannelHandler>> newRecorders,
       Supplier<ChannelHandler> newSurfaces,
-      AutoCloseable resource) {
+      AutoCloseable resource,
+      Consumer<Gateway> probe) {
     List<AutoCloseable> all = new ArrayList<>(resources);
     all.add(Objects.requireNonNull(resource, "resource"));
     List<Supplier<ChannelHandler>> watchers = new ArrayList<>(recorders);
     watchers.addAll(newRecorders);
-    return new Stages(policy, terminal, all, watchers, Optional.of(newSurfaces), warmUps);
+    List<Consumer<Gateway>> allProbes = new ArrayList<>(probes);
+    allProbes.add(Objects.requireNonNull(probe, "probe"));
+    return new Stages(policy, terminal, all, watchers, Optional.of(newSurfaces), warmUps, allProbes);
   }
 
   /** These stages with {@code more} warm-ups after the existing ones. */
   public Stages withWarmUps(List<Runnable> more) {
     List<Runnable> all = new ArrayList<>(warmUps);
     all.addAll(more);
-    return new Stages(policy, terminal, resources, recorders, surfaces, all);
+    return new Stages(policy, terminal, resources, recorders, surfaces, all, probes);
   }
 }

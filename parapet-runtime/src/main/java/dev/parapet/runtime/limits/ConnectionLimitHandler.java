@@ -34,6 +34,11 @@ public final class ConnectionLimitHandler extends ChannelInboundHandlerAdapter {
     return open.get();
   }
 
+  /** Connections closed at once for being over the cap, since start. */
+  public long refused() {
+    return refused.get();
+  }
+
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
     if (open.incrementAndGet() > max) {

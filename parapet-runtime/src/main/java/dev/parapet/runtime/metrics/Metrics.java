@@ -3,6 +3,7 @@ package dev.parapet.runtime.metrics;
 import dev.parapet.core.config.ParapetSpec;
 import dev.parapet.core.store.TelemetryStore;
 import dev.parapet.runtime.Charges;
+import dev.parapet.runtime.Gateway;
 import dev.parapet.runtime.telemetry.DailyCaps;
 import dev.parapet.runtime.telemetry.RouteCosts;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -10,7 +11,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 /**
  * The gateway's Prometheus registry and everything that feeds it: the per-request recorder, the
- * budget gauges and the process meters. {@link #scrape()} renders the text exposition format
+ * budget gauges, the process meters and, once it listens, the gateway's front. {@link #scrape()} renders the text exposition format
  * 0.0.4; it reads in-memory meters only (no store access), but it still runs off the event loop
  * with the other read-only surfaces.
  */
@@ -41,6 +42,11 @@ public final class Metrics implements AutoCloseable {
   /** The registry, for meters of other parts (the read-only surfaces' own counters). */
   public PrometheusMeterRegistry registry() {
     return registry;
+  }
+
+  /** Adds the meters of the listening gateway's front ({@link FrontMeters}). */
+  public void watch(Gateway gateway) {
+    FrontMeters.register(registry, gateway);
   }
 
   /** Every meter in the Prometheus text format 0.0.4. */

@@ -70,7 +70,7 @@ public final class TelemetryStage implements AutoCloseable {
 
   /** {@code stages} with the recorders and the read-only surfaces attached, and this to close. */
   public Stages attachTo(Stages stages) {
-    return stages.withTelemetry(List.of(() -> requests, metrics::recorder), () -> surfaces, this);
+    return stages.withTelemetry(List.of(() -> requests, metrics::recorder), () -> surfaces, this, metrics::watch);
   }
 
   static int retentionDays(Map<String, String> env) throws BootException {
