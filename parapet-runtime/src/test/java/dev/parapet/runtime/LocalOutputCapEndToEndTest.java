@@ -40,6 +40,28 @@ class LocalOutputCapEndToEndTest {
         SealedGateway.policy(6000, 2000, "5", false, RedactionPolicy.OFF));
   }
 
+  /** What one case checks of its answer and of what the provider received. */
+  private interface CaseCheck {
+    void check(String[] c, HttpResponse<String> answer, MockWebServer provider) throws Exception;
+  }
+
+  /** Each case's cap fields ({@code c[0]}) in one call's body, in order, through one gateway. */
+  private void eachCall(String[][] cases, CaseCheck check) throws Exception {
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.start();
+      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(), List.of(local(provider.url("/v1").uri())));
+      try (Gateway g = sg.start()) {
+        for (String[] c : cases) {
+          provider.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/json")
+              .body(SealedGateway.completion("llama3.1:8b", "ok", 20, 1)).build());
+          check.check(c, post(g.port(), "/routes/ollama",
+              "{" + c[0] + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"), provider);
+        }
+      }
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
   @Test
   void aLocalServerIsSentTheOneCapTheHoldPriced() throws Exception {
     // {the caller's cap fields, max_tokens sent, max_completion_tokens sent or -1 for none}
@@ -50,26 +72,42 @@ class LocalOutputCapEndToEndTest {
         {"\"max_tokens\":9000,\"max_completion_tokens\":99999999999", "2000", "2000"},
         {"\"max_tokens\":7", "7", "-1"},
         {"\"max_completion_tokens\":null", "2000", "-1"}};
-    try (MockWebServer provider = new MockWebServer()) {
-      provider.start();
-      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(), List.of(local(provider.url("/v1").uri())));
-      try (Gateway g = sg.start()) {
-        for (String[] c : cases) {
-          provider.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/json")
-              .body(SealedGateway.completion("llama3.1:8b", "ok", 20, 1)).build());
-          HttpResponse<String> r = post(g.port(), "/routes/ollama",
-              "{" + c[0] + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
-          assertEquals(200, r.statusCode(), c[0] + ": " + r.body());
-          JsonNode sent = JSON.readTree(provider.takeRequest(5, TimeUnit.SECONDS).getBody().utf8());
-          assertEquals(Integer.parseInt(c[1]), sent.path("max_tokens").asInt(-1), c[0] + " sent " + sent);
-          if (c[2].equals("-1")) {
-            assertFalse(sent.has("max_completion_tokens"), c[0] + " sent " + sent);
-          } else {
-            assertEquals(Integer.parseInt(c[2]), sent.path("max_completion_tokens").asInt(-1), c[0] + " sent " + sent);
-          }
-        }
+    eachCall(cases, (c, r, provider) -> {
+      assertEquals(200, r.statusCode(), c[0] + ": " + r.body());
+      JsonNode sent = JSON.readTree(provider.takeRequest(5, TimeUnit.SECONDS).getBody().utf8());
+      assertEquals(Integer.parseInt(c[1]), sent.path("max_tokens").asInt(-1), c[0] + " sent " + sent);
+      if (c[2].equals("-1")) {
+        assertFalse(sent.has("max_completion_tokens"), c[0] + " sent " + sent);
+      } else {
+        assertEquals(Integer.parseInt(c[2]), sent.path("max_completion_tokens").asInt(-1), c[0] + " sent " + sent);
       }
-    }
-    LeakWatch.assertNoLeaks();
+    });
+  }
+
+  /**
+   * llama.cpp's server reads its own {@code n_predict} before {@code max_tokens}, on its OpenAI
+   * chat endpoint too: passed through, a caller's {@code n_predict: 100000} beside {@code
+   * max_tokens: 10} was held ten tokens and answered up to 100,000. It is now one of the caps: the
+   * smallest is sent in every field the caller gave and in {@code max_tokens}.
+   */
+  @Test
+  void llamaCppsOwnCapIsCappedToo() throws Exception {
+    // {the caller's cap fields, status, max_tokens sent, n_predict sent}
+    String[][] cases = {
+        {"\"n_predict\":100000,\"max_tokens\":10", "200", "10", "10"},
+        {"\"n_predict\":100000", "200", "2000", "2000"},
+        {"\"n_predict\":5,\"max_completion_tokens\":1500", "200", "5", "5"},
+        {"\"n_predict\":-1", "400", "", ""}};
+    eachCall(cases, (c, r, provider) -> {
+      assertEquals(Integer.parseInt(c[1]), r.statusCode(), c[0] + ": " + r.body());
+      if (r.statusCode() != 200) {
+        assertEquals("invalid_request", JSON.readTree(r.body()).path("error").path("code").asText(), r.body());
+        assertEquals(3, provider.getRequestCount(), "refused, nothing sent");
+        return;
+      }
+      JsonNode sent = JSON.readTree(provider.takeRequest(5, TimeUnit.SECONDS).getBody().utf8());
+      assertEquals(Integer.parseInt(c[2]), sent.path("max_tokens").asInt(-1), c[0] + " sent " + sent);
+      assertEquals(Integer.parseInt(c[3]), sent.path("n_predict").asInt(-1), c[0] + " sent " + sent);
+    });
   }
 }

@@ -94,7 +94,8 @@ final class ChatBody {
    * OpenAI deprecated {@code max_tokens}, and its reasoning models (o1, o3, o4-mini, gpt-5) refuse
    * it. Other routes send it as {@code max_tokens}, which every OpenAI-compatible server reads
    * (Ollama and LM Studio read no other), and as {@code max_completion_tokens} too when the caller
-   * gave that (vLLM prefers it): a server reading either field, or both, stops where the hold and
+   * gave that (vLLM prefers it), and as {@code n_predict} when the caller gave that (llama.cpp reads
+   * it first; its value counts as a cap too): a server reading any of them stops where the hold and
    * the stream guard expect.
    *
    * @param modelMustMatch for {@code /routes/{route}}: a given model must be the route's pinned
@@ -125,6 +126,10 @@ final class ChatBody {
     int cap = route.policy().maxTokensOut();
     boolean capped = capField(body, "max_tokens", cap) | capField(body, "max_completion_tokens", cap);
     int maxOut = capped ? ChatMessages.maxOutputTokens(body).orElseThrow() : cap;
+    if (capField(body, LLAMA_CPP_CAP, cap)) {
+      maxOut = Math.min(maxOut, body.get(LLAMA_CPP_CAP).intValue());
+      body.put(LLAMA_CPP_CAP, maxOut);
+    }
     if (route.provider().type() == ProviderType.OPENAI) {
       body.put("max_completion_tokens", maxOut);
       body.remove("max_tokens");
@@ -137,6 +142,13 @@ final class ChatBody {
     body.put("model", route.provider().model());
     return stream != null && stream.booleanValue();
   }
+
+  /**
+   * llama.cpp's own output cap, which its server reads before {@code max_tokens} on its OpenAI chat
+   * endpoint too (a caller's {@code n_predict: 100000} beside {@code max_tokens: 10} would be
+   * answered 100,000 tokens long): one of the caller's caps like the other two, sent as the one cap.
+   */
+  static final String LLAMA_CPP_CAP = "n_predict";
 
   /** Caps one output-token field if present; true when it was present. */
   private static boolean capField(ObjectNode body, String field, int cap) throws Invalid {
