@@ -1,24 +1,12 @@
 package dev.parapet.runtime;
 
-import static dev.parapet.runtime.SealedGateway.post;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.parapet.core.config.ProviderSpec;
-import dev.parapet.core.config.ProviderType;
-import dev.parapet.core.config.RedactionPolicy;
-import dev.parapet.core.config.Route;
-import dev.parapet.runtime.testing.LeakWatch;
-import java.net.URI;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import mockwebserver3.MockResponse;
-import mockwebserver3.MockWebServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,34 +22,6 @@ class LocalOutputCapEndToEndTest {
 
   @TempDir Path tmp;
 
-  private static Route local(URI base) {
-    return new Route("ollama", "prod", new ProviderSpec(ProviderType.LOCAL, "llama3.1:8b", Optional.of("OPENAI_KEY"),
-        Optional.of(base), List.of(), Optional.of(SealedGateway.ONE_USD_PER_1M), 5_000),
-        SealedGateway.policy(6000, 2000, "5", false, RedactionPolicy.OFF));
-  }
-
-  /** What one case checks of its answer and of what the provider received. */
-  private interface CaseCheck {
-    void check(String[] c, HttpResponse<String> answer, MockWebServer provider) throws Exception;
-  }
-
-  /** Each case's cap fields ({@code c[0]}) in one call's body, in order, through one gateway. */
-  private void eachCall(String[][] cases, CaseCheck check) throws Exception {
-    try (MockWebServer provider = new MockWebServer()) {
-      provider.start();
-      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(), List.of(local(provider.url("/v1").uri())));
-      try (Gateway g = sg.start()) {
-        for (String[] c : cases) {
-          provider.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/json")
-              .body(SealedGateway.completion("llama3.1:8b", "ok", 20, 1)).build());
-          check.check(c, post(g.port(), "/routes/ollama",
-              "{" + c[0] + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"), provider);
-        }
-      }
-    }
-    LeakWatch.assertNoLeaks();
-  }
-
   @Test
   void aLocalServerIsSentTheOneCapTheHoldPriced() throws Exception {
     // {the caller's cap fields, max_tokens sent, max_completion_tokens sent or -1 for none}
@@ -72,7 +32,7 @@ class LocalOutputCapEndToEndTest {
         {"\"max_tokens\":9000,\"max_completion_tokens\":99999999999", "2000", "2000"},
         {"\"max_tokens\":7", "7", "-1"},
         {"\"max_completion_tokens\":null", "2000", "-1"}};
-    eachCall(cases, (c, r, provider) -> {
+    LocalServerCalls.eachCall(tmp.resolve("data"), 6000, 2000, cases, (c, r, provider) -> {
       assertEquals(200, r.statusCode(), c[0] + ": " + r.body());
       JsonNode sent = JSON.readTree(provider.takeRequest(5, TimeUnit.SECONDS).getBody().utf8());
       assertEquals(Integer.parseInt(c[1]), sent.path("max_tokens").asInt(-1), c[0] + " sent " + sent);
@@ -98,7 +58,7 @@ class LocalOutputCapEndToEndTest {
         {"\"n_predict\":100000", "200", "2000", "2000"},
         {"\"n_predict\":5,\"max_completion_tokens\":1500", "200", "5", "5"},
         {"\"n_predict\":-1", "400", "", ""}};
-    eachCall(cases, (c, r, provider) -> {
+    LocalServerCalls.eachCall(tmp.resolve("data"), 6000, 2000, cases, (c, r, provider) -> {
       assertEquals(Integer.parseInt(c[1]), r.statusCode(), c[0] + ": " + r.body());
       if (r.statusCode() != 200) {
         assertEquals("invalid_request", JSON.readTree(r.body()).path("error").path("code").asText(), r.body());

@@ -153,6 +153,12 @@ public final class ChatMessages {
   private static final String[] TOOL_CALL_TEXTS = {"id"};
   private static final String[] MESSAGE_TEXTS = {"name", "tool_call_id"};
   private static final String[] DEFINITIONS = {"tools", "functions"};
+  /**
+   * What vLLM and SGLang render into the prompt through the model's chat template, beside the
+   * messages: RAG {@code documents} (Granite's and Command R's templates write them out) and {@code
+   * chat_template_kwargs} (any variable a template reads). Billed as input, so counted as input.
+   */
+  private static final String[] TEMPLATE_INPUTS = {"documents", "chat_template_kwargs"};
 
   /** Each of {@code fields} of {@code node} that is a string, as a piece; nothing when not an object. */
   private static void strings(JsonNode node, String[] fields, Pieces out) {
@@ -166,12 +172,21 @@ public final class ChatMessages {
     }
   }
 
-  /** Every field name and string of the request's tool definitions and answer schema, in order. */
+  /**
+   * Every field name and string of the request's tool definitions, a local server's template
+   * inputs ({@link #TEMPLATE_INPUTS}) and the answer schema, in order.
+   */
   private static void definitions(JsonNode request, Pieces out) {
     for (String field : DEFINITIONS) {
       JsonNode defs = request.get(field);
       if (defs != null && defs.isArray()) {
         words(defs, out);
+      }
+    }
+    for (String field : TEMPLATE_INPUTS) {
+      JsonNode inputs = request.get(field);
+      if (inputs != null && inputs.isContainerNode()) {
+        words(inputs, out);
       }
     }
     JsonNode schema = request.path("response_format").get("json_schema");

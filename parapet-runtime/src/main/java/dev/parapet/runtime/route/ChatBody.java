@@ -105,6 +105,7 @@ final class ChatBody {
   static boolean normalise(ObjectNode body, Route route, boolean modelMustMatch) throws Invalid {
     checkMessages(body.get("messages"));
     checkNoAudioAnswer(body);
+    checkNoTemplate(body);
     JsonNode stream = body.get("stream");
     if (stream != null && !stream.isBoolean() && !stream.isNull()) {
       throw new Invalid("stream: expected true or false");
@@ -238,6 +239,23 @@ final class ChatBody {
    */
   private static final String AUDIO_ANSWER = "audio answers are not allowed: Parapet prices output at the "
       + "route's text rate (OpenAI bills audio at many times it) and cannot scan speech";
+
+  /**
+   * A caller's own chat template ({@code chat_template}, or one in {@code chat_template_kwargs}) is
+   * refused on every route: vLLM and SGLang render the prompt with it when the server allows one,
+   * and a template can write any amount of prompt (a loop) that no count of the body sees, so
+   * {@code max_tokens_in} and the budget's hold would not bound it. The route's server picks its
+   * template; OpenAI and Anthropic know no such field.
+   */
+  private static void checkNoTemplate(ObjectNode body) throws Invalid {
+    JsonNode template = body.get("chat_template");
+    JsonNode inKwargs = body.path("chat_template_kwargs").get("chat_template");
+    if (template != null && !template.isNull() || inKwargs != null && !inKwargs.isNull()) {
+      throw new Invalid((template != null && !template.isNull() ? "" : "chat_template_kwargs.")
+          + "chat_template: not allowed: a caller's template can write prompt that max_tokens_in and the "
+          + "budget cannot count; the route's server uses its own");
+    }
+  }
 
   private static void checkNoAudioAnswer(ObjectNode body) throws Invalid {
     JsonNode modalities = body.get("modalities");
