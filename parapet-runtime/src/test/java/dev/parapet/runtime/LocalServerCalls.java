@@ -31,11 +31,16 @@ final class LocalServerCalls {
 
   static void eachCall(Path dataDir, int maxTokensIn, int maxTokensOut, String[][] cases, CaseCheck check)
       throws Exception {
+    eachCall(dataDir, maxTokensIn, maxTokensOut, "5", cases, check);
+  }
+
+  static void eachCall(Path dataDir, int maxTokensIn, int maxTokensOut, String budgetUsd, String[][] cases,
+      CaseCheck check) throws Exception {
     try (MockWebServer server = new MockWebServer()) {
       server.start();
       Route route = new Route("local", "prod", new ProviderSpec(ProviderType.LOCAL, MODEL, Optional.of("OPENAI_KEY"),
           Optional.of(server.url("/v1").uri()), List.of(), Optional.of(SealedGateway.ONE_USD_PER_1M), 5_000),
-          SealedGateway.policy(maxTokensIn, maxTokensOut, "5", false, RedactionPolicy.OFF));
+          SealedGateway.policy(maxTokensIn, maxTokensOut, budgetUsd, false, RedactionPolicy.OFF));
       try (Gateway g = new SealedGateway(dataDir, Optional.empty(), List.of(route)).start()) {
         for (String[] c : cases) {
           server.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/json")

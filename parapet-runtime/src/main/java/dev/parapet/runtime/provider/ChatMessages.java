@@ -332,16 +332,26 @@ public final class ChatMessages {
   public static final int MAX_CHOICES = 128;
 
   /**
-   * How many choices the call asks for ({@code n}): each may be {@code max_tokens} long, and the
-   * provider bills them all. 1 when absent or null; the route stage refuses any other value
-   * outside 1..{@value #MAX_CHOICES}, so another one here (a call that skipped it) reads as the bound.
+   * The fields that ask for choices: OpenAI's {@code n}, and llama.cpp's own {@code n_cmpl}, which
+   * its server reads before {@code n} on its OpenAI chat endpoint too.
+   */
+  public static final List<String> CHOICE_FIELDS = List.of("n", "n_cmpl");
+
+  /**
+   * How many choices the call asks for ({@link #CHOICE_FIELDS}, the larger): each may be {@code
+   * max_tokens} long, and the provider bills them all. 1 when absent or null; the route stage
+   * refuses any other value outside 1..{@value #MAX_CHOICES}, so another one here (a call that
+   * skipped it) reads as the bound.
    */
   public static int choices(JsonNode request) {
-    JsonNode n = request.get("n");
-    if (n == null || n.isNull()) {
-      return 1;
+    int choices = 1;
+    for (String field : CHOICE_FIELDS) {
+      JsonNode n = request.get(field);
+      if (n != null && !n.isNull()) {
+        choices = Math.max(choices, isChoiceCount(n) ? n.intValue() : MAX_CHOICES);
+      }
     }
-    return isChoiceCount(n) ? n.intValue() : MAX_CHOICES;
+    return choices;
   }
 
   /** Whether {@code n} is a choice count a call may ask for: an integer from 1 to {@value #MAX_CHOICES}. */

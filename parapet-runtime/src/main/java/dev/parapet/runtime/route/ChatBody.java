@@ -120,9 +120,11 @@ final class ChatBody {
         throw new Invalid("this route serves one model only", true);
       }
     }
-    JsonNode n = body.get("n");
-    if (n != null && !n.isNull() && !ChatMessages.isChoiceCount(n)) {
-      throw new Invalid("n: expected an integer from 1 to " + ChatMessages.MAX_CHOICES);
+    for (String field : ChatMessages.CHOICE_FIELDS) {
+      JsonNode n = body.get(field);
+      if (n != null && !n.isNull() && !ChatMessages.isChoiceCount(n)) {
+        throw new Invalid(field + ": expected an integer from 1 to " + ChatMessages.MAX_CHOICES);
+      }
     }
     int cap = route.policy().maxTokensOut();
     boolean capped = capField(body, "max_tokens", cap) | capField(body, "max_completion_tokens", cap);
