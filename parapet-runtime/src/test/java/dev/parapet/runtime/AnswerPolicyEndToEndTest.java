@@ -380,7 +380,9 @@ class AnswerPolicyEndToEndTest {
   @Test
   void answersThatWouldCarryTextPastTheScanAreRefusedWhereAnswersAreScanned() throws Exception {
     String ask = "{\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],%s}";
-    List<String> unscannable = List.of("\"logprobs\":true", "\"logprobs\":true,\"top_logprobs\":3", "\"top_logprobs\":0");
+    // n_probs: llama.cpp's own logprobs knob, which its server reads before logprobs (OpenAI-shape logprobs)
+    List<String> unscannable = List.of("\"logprobs\":true", "\"logprobs\":true,\"top_logprobs\":3", "\"top_logprobs\":0",
+        "\"n_probs\":5", "\"logprobs\":false,\"n_probs\":1");
     try (MockWebServer provider = new MockWebServer()) {
       provider.start();
       SealedGateway sg = gateway(provider.url("/v1").uri());

@@ -75,14 +75,18 @@ public abstract class OpenAiCompatibleAdapter implements ProviderAdapter {
    * the guard reads it (content, refusal, tool-call arguments). Log probabilities repeat the
    * answer token by token ({@code logprobs.content[].token}, {@code bytes}, {@code top_logprobs}):
    * they would take a match past the scan, so asking for them there is refused (fail closed)
-   * rather than answered unscanned. (An audio answer is refused on every route, by the route
-   * stage: it is priced above a route's text rate.)
+   * rather than answered unscanned. So is llama.cpp's own {@code n_probs}, which its server reads
+   * before {@code logprobs} and answers with the same per-token {@code logprobs} (0 asks for none).
+   * (An audio answer is refused on every route, by the route stage: it is priced above a route's
+   * text rate.)
    */
   private static void checkAnswerIsScannable(ObjectNode request) throws InvalidRequestException {
     JsonNode logprobs = request.get("logprobs");
     JsonNode top = request.get("top_logprobs");
+    JsonNode probs = request.get("n_probs");
     if (logprobs != null && !logprobs.isNull() && !(logprobs.isBoolean() && !logprobs.booleanValue())
-        || top != null && !top.isNull()) {
+        || top != null && !top.isNull()
+        || probs != null && !probs.isNull() && !(probs.isIntegralNumber() && probs.bigIntegerValue().signum() == 0)) {
       throw new InvalidRequestException("logprobs: not allowed on a route that scans answers (scan_output): "
           + "the tokens would carry the answer past the scan");
     }
