@@ -16,8 +16,8 @@ import mockwebserver3.MockWebServer;
 
 /**
  * Calls through one gateway to a {@code local} route {@code local} (model {@code local-model}) on
- * a fake OpenAI-compatible server: each case's body fields ({@code c[0]}) beside one user message,
- * the server's answer queued for each.
+ * a fake OpenAI-compatible server: each case's body fields ({@code c[0]}) beside one user message
+ * (unless they hold {@code messages}), the server's answer queued for each.
  */
 final class LocalServerCalls {
   static final String MODEL = "local-model";
@@ -45,8 +45,8 @@ final class LocalServerCalls {
         for (String[] c : cases) {
           server.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/json")
               .body(SealedGateway.completion(MODEL, "ok", 20, 1)).build());
-          check.check(c, post(g.port(), "/routes/local",
-              "{" + c[0] + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"), server);
+          String messages = c[0].contains("\"messages\":") ? "" : ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]";
+          check.check(c, post(g.port(), "/routes/local", "{" + c[0] + messages + "}"), server);
         }
       }
     }

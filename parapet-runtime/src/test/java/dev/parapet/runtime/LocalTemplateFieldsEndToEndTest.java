@@ -10,11 +10,12 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * vLLM and SGLang render a chat request's {@code documents} (RAG) and {@code chat_template_kwargs}
  * into the prompt through the model's chat template, and render it with the caller's own {@code
- * chat_template} when the server allows one. A local route passed all three through unread: a
- * caller could put any amount of prompt in {@code documents} past {@code max_tokens_in} and the
- * budget's hold, or write a template that loops. Now {@code documents} and {@code
- * chat_template_kwargs} count as prompt, and {@code chat_template} is refused: the operator's
- * server picks the template.
+ * chat_template} when the server allows one; and an earlier assistant turn's {@code reasoning}
+ * (Ollama) or {@code reasoning_content} (llama.cpp, vLLM) as that turn's thinking. A local route
+ * passed them all through uncounted: a caller could put any amount of prompt in {@code documents}
+ * past {@code max_tokens_in} and the budget's hold, or write a template that loops. Now {@code documents}, {@code
+ * chat_template_kwargs} and a turn's reasoning count as prompt, and {@code chat_template} is
+ * refused: the operator's server picks the template.
  */
 class LocalTemplateFieldsEndToEndTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -28,6 +29,10 @@ class LocalTemplateFieldsEndToEndTest {
         {"\"documents\":[{\"title\":\"t\",\"text\":\"" + many + "\"}]", "400", "max_tokens_in_exceeded"},
         {"\"chat_template_kwargs\":{\"context\":\"" + many + "\"}", "400", "max_tokens_in_exceeded"},
         {"\"chat_template\":\"{% for i in range(100000) %}x{% endfor %}\"", "400", "invalid_request"},
+        {"\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},{\"role\":\"assistant\",\"content\":\"ok\",\"reasoning\":\""
+            + many + "\"},{\"role\":\"user\",\"content\":\"go on\"}]", "400", "max_tokens_in_exceeded"},
+        {"\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},{\"role\":\"assistant\",\"content\":\"ok\","
+            + "\"reasoning_content\":\"" + many + "\"},{\"role\":\"user\",\"content\":\"go on\"}]", "400", "max_tokens_in_exceeded"},
         {"\"documents\":[{\"title\":\"t\",\"text\":\"short\"}],\"chat_template_kwargs\":{\"enable_thinking\":false}",
             "200", ""}};
     LocalServerCalls.eachCall(tmp.resolve("data"), 1000, 200, cases, (c, r, server) -> {
