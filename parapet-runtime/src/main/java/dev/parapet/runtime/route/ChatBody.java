@@ -15,6 +15,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.List;
 
 /**
  * Reads and normalises an OpenAI Chat Completions body. Parsing is bounded (nesting depth 64,
@@ -106,6 +107,7 @@ final class ChatBody {
     checkMessages(body.get("messages"));
     checkNoAudioAnswer(body);
     checkNoTemplate(body);
+    checkNoOtherModel(body);
     JsonNode stream = body.get("stream");
     if (stream != null && !stream.isBoolean() && !stream.isNull()) {
       throw new Invalid("stream: expected true or false");
@@ -256,6 +258,24 @@ final class ChatBody {
       throw new Invalid((template != null && !template.isNull() ? "" : "chat_template_kwargs.")
           + "chat_template: not allowed: a caller's template can write prompt that max_tokens_in and the "
           + "budget cannot count; the route's server uses its own");
+    }
+  }
+
+  /**
+   * Fields with which a local server lets a request change what answers it, refused on every route
+   * (OpenAI and Anthropic know none of them): llama.cpp's {@code lora} (which loaded adapters
+   * apply, at what scale), SGLang's {@code lora_path} (an adapter: another fine-tuned model, which
+   * answers under the base model's name, so the drift lock cannot see it) and {@code
+   * custom_logit_processor} (serialized code for the server to run).
+   */
+  private static final List<String> OTHER_MODEL = List.of("lora", "lora_path", "custom_logit_processor");
+
+  private static void checkNoOtherModel(ObjectNode body) throws Invalid {
+    for (String field : OTHER_MODEL) {
+      JsonNode value = body.get(field);
+      if (value != null && !value.isNull()) {
+        throw new Invalid(field + ": not allowed: the route pins its model, and this would change what answers");
+      }
     }
   }
 
