@@ -258,4 +258,43 @@ class AnthropicToolsEndToEndTest {
     }
     LeakWatch.assertNoLeaks();
   }
+
+  /**
+   * A tool that takes no input streams no JSON for it (an empty {@code input_json_delta} at most):
+   * Anthropic's input is then {@code {}}, and so is the call's {@code arguments} in OpenAI's stream
+   * and in Parapet's own unstreamed translation. The stream used to end such a call with {@code
+   * arguments: ""}, which {@code JSON.parse}/{@code json.loads} in a caller's tool loop refuse.
+   */
+  @Test
+  void aStreamedToolCallWithoutInputHasAnEmptyObjectForArguments() throws Exception {
+    RedactionPolicy off = RedactionPolicy.OFF;
+    String stream = event("message_start", "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_3\",\"type\":\"message\","
+        + "\"role\":\"assistant\",\"model\":\"" + MODEL + "\",\"content\":[],\"usage\":{\"input_tokens\":120,\"output_tokens\":1}}}")
+        + event("content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":"
+        + "{\"type\":\"tool_use\",\"id\":\"toolu_4\",\"name\":\"now\",\"input\":{}}}")
+        + inputDelta("")
+        + event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}")
+        + event("message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\"},\"usage\":{\"output_tokens\":9}}")
+        + event("message_stop", "{\"type\":\"message_stop\"}");
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.start();
+      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(),
+          List.of(claude("claude", provider.url("/v1").uri(), off)));
+      try (Gateway g = sg.start()) {
+        provider.enqueue(new MockResponse.Builder().addHeader("Content-Type", "text/event-stream").body(stream).build());
+        HttpResponse<String> r = post(g.port(), "/routes/claude", CONVERSATION.formatted(",\"stream\":true"));
+        assertEquals(200, r.statusCode(), r.body());
+        StringBuilder arguments = new StringBuilder();
+        for (String line : r.body().split("\n")) {
+          if (line.startsWith("data: {")) {
+            JsonNode call = JSON.readTree(line.substring(6)).path("choices").path(0).path("delta").path("tool_calls").path(0);
+            arguments.append(call.path("function").path("arguments").asText(""));
+          }
+        }
+        assertEquals("{}", arguments.toString(), r.body());
+        assertTrue(r.body().endsWith("data: [DONE]\n\n"), r.body());
+      }
+    }
+    LeakWatch.assertNoLeaks();
+  }
 }

@@ -29,7 +29,9 @@ import java.util.Optional;
  *   <li>{@code message_delta}: the finish chunk from {@code stop_reason}; its {@code usage} is
  *       cumulative;
  *   <li>{@code message_stop}: the usage chunk (if the caller asked), then {@code [DONE]};
- *   <li>{@code ping}, other {@code content_block_start}s, {@code content_block_stop} and event
+ *   <li>{@code content_block_stop} of a {@code tool_use} block that streamed no input: its input,
+ *       {@code {}} (an empty {@code arguments} is not JSON);
+ *   <li>{@code ping}, other {@code content_block_start}s and {@code content_block_stop}s, and event
  *       types added later are ignored,
  *       as the streaming doc asks of clients;
  *   <li>{@code error} (e.g. {@code overloaded_error} mid-stream) ends the stream as an upstream
@@ -61,6 +63,8 @@ final class AnthropicStreamTranslator implements StreamTranslator {
    * for the JSON answer's block; -1 for other blocks.
    */
   private int[] toolCallOfBlock = new int[0];
+  /** Whether a tool_use block (by content block index) has streamed any of its input. */
+  private boolean[] inputOfBlock = new boolean[0];
   private int toolCalls;
 
   AnthropicStreamTranslator(Clock clock, boolean callerWantsUsage) {
@@ -86,10 +90,11 @@ final class AnthropicStreamTranslator implements StreamTranslator {
       case "content_block_start" -> contentStart(json);
       case "content_block_delta" -> contentDelta(json);
       case "message_delta" -> messageDelta(json);
+      case "content_block_stop" -> contentStop(json);
       case "message_stop" -> messageStop();
       case "error" -> throw new ProviderProtocolException(WHAT + ": provider sent an error event");
       case "" -> throw new ProviderProtocolException(WHAT + " event: type missing");
-      default -> List.of(); // ping, content_block_stop, future event types
+      default -> List.of(); // ping, future event types
     };
   }
 
@@ -133,6 +138,7 @@ final class AnthropicStreamTranslator implements StreamTranslator {
       int old = toolCallOfBlock.length;
       toolCallOfBlock = Arrays.copyOf(toolCallOfBlock, Math.max(index + 1, old * 2));
       Arrays.fill(toolCallOfBlock, old, toolCallOfBlock.length, -1);
+      inputOfBlock = Arrays.copyOf(inputOfBlock, toolCallOfBlock.length);
     }
     if (AnthropicTools.JSON_TOOL.equals(name.textValue())) {
       toolCallOfBlock[index] = JSON_ANSWER; // its input is the answer's text
@@ -189,8 +195,30 @@ final class AnthropicStreamTranslator implements StreamTranslator {
     if (partial.textValue().isEmpty()) {
       return List.of();
     }
-    int call = toolCallOfBlock[index];
-    return List.of(call == JSON_ANSWER ? chunks.content(partial.textValue()) : chunks.toolArguments(call, partial.textValue()));
+    inputOfBlock[index] = true;
+    return List.of(input(toolCallOfBlock[index], partial.textValue()));
+  }
+
+  /** More of a tool_use block's input: a tool call's arguments, or the JSON answer's text. */
+  private StreamChunk input(int call, String json) {
+    return call == JSON_ANSWER ? chunks.content(json) : chunks.toolArguments(call, json);
+  }
+
+  /**
+   * The end of a content block. A tool_use block that streamed no input (a tool without
+   * parameters: Anthropic's input is then {@code {}}) gets {@code {}} as its input here, as OpenAI
+   * streams a call without arguments and as the unstreamed translation writes it: an empty {@code
+   * arguments} string is not JSON, and a caller's tool loop parses it.
+   */
+  private List<StreamChunk> contentStop(ObjectNode json) throws ProviderProtocolException {
+    requireStarted("content_block_stop");
+    JsonNode index = json.get("index");
+    if (index == null || !index.canConvertToInt() || index.intValue() < 0 || index.intValue() >= toolCallOfBlock.length
+        || toolCallOfBlock[index.intValue()] == -1 || inputOfBlock[index.intValue()]) {
+      return List.of();
+    }
+    inputOfBlock[index.intValue()] = true;
+    return List.of(input(toolCallOfBlock[index.intValue()], "{}"));
   }
 
   private List<StreamChunk> messageDelta(ObjectNode json) throws ProviderProtocolException {
