@@ -30,9 +30,9 @@ import org.slf4j.LoggerFactory;
  * The listening gateway: one server socket, the {@link GatewayInitializer} pipeline on every
  * connection. {@link #start()} binds and returns the port; {@link #close()} drains: stop
  * accepting, wait (up to {@code PARAPET_SHUTDOWN_GRACE_MS}) until every request begun (its head
- * in, its body perhaps still arriving) has completed and its answer has left for the caller's socket, then close the remaining connections
- * and the event loops. Epoll when available,
- * else NIO; Netty's default pooled allocator.
+ * in, its body perhaps still arriving) has completed and its answer has left for the caller's
+ * socket, then close the remaining connections and the event loops. Epoll when available, else
+ * NIO; Netty's default pooled allocator.
  */
 public final class Gateway implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger("parapet.gateway");
@@ -167,9 +167,7 @@ public final class Gateway implements AutoCloseable {
       draining = true;
       server.close().awaitUninterruptibly();
       long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.shutdownGraceMs());
-      // A request completes once its last byte is handed to the channel; a slow reader may not
-      // have taken it yet, and closing now would discard what is still queued: wait for that too.
-      while ((inFlight.get() > 0 || requestsBegun() > 0 || unsentBytes() > 0) && System.nanoTime() < deadline) {
+      while (!drained() && System.nanoTime() < deadline) {
         try {
           Thread.sleep(20);
         } catch (InterruptedException e) {
@@ -177,7 +175,7 @@ public final class Gateway implements AutoCloseable {
           break;
         }
       }
-      if (inFlight.get() > 0 || requestsBegun() > 0 || unsentBytes() > 0) {
+      if (!drained()) {
         LOG.warn("shutdown grace period over: closing {} request(s) still in flight ({} begun),"
             + " {} byte(s) of answers unsent", inFlight.get(), requestsBegun(), unsentBytes());
       }
@@ -193,6 +191,15 @@ public final class Gateway implements AutoCloseable {
       }
     }
     LOG.info("stopped");
+  }
+
+  /**
+   * No request in flight or begun, and no answer byte still queued: a request completes once its
+   * last byte is handed to the channel, and a slow reader may not have taken it yet; closing then
+   * would discard what is queued.
+   */
+  private boolean drained() {
+    return inFlight.get() == 0 && requestsBegun() == 0 && unsentBytes() == 0;
   }
 
   /** Connections with a request begun (its head in) and not completed, dispatched or not. */
