@@ -200,7 +200,9 @@ class HostileRequestsTest {
       for (String path : List.of("/routes/oai", "/routes/ant", "/routes/echo",
           "/routes/oai%0d%0aX-Evil:%201", "/routes/oai%0aX-Evil:%201")) {
         try (RawHttp c = new RawHttp(stack.port)) {
-          c.send(GatewayFixture.post(path, stack.token, body));
+          // an anthropic route refuses a message's name (Anthropic has none): its CR/LF rides in the rest
+          c.send(GatewayFixture.post(path, stack.token,
+              path.equals("/routes/ant") ? body.replace("\"name\":\"" + injected + "\",", "") : body));
           RawHttp.Response r = c.read();
           assertTrue(r.status() == 200 || r.status() == 400 || r.status() == 403, path + " " + r.status() + r.body());
           assertNull(r.header("x-evil"), path + ": injected a response header");

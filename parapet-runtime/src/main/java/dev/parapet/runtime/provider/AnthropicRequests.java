@@ -20,7 +20,8 @@ import java.util.function.Predicate;
  *       content blocks; an {@code image_url} part is a base64 {@code data:} URL of one of the four
  *       image types Anthropic reads, or an {@code https} URL that Anthropic fetches itself (a
  *       {@code url} source; Parapet never fetches it). Other URLs are refused. An assistant
- *       turn's {@code refusal} part (a turn OpenAI refused, replayed) becomes the text it says.
+ *       turn's {@code refusal} (a part, or the message's field: a turn OpenAI refused, replayed)
+ *       becomes the text it says. Any other field of a message is refused by name.
  *   <li>Consecutive messages of the same role are <em>merged</em> into one message (their blocks
  *       concatenated), because Anthropic requires user and assistant turns to alternate and the
  *       merge keeps every word the caller sent, in order. Empty text is dropped (Anthropic
@@ -150,12 +151,15 @@ final class AnthropicRequests {
       String role = message.path("role").asText("");
       switch (role) {
         case "system", "developer" -> {
+          checkMessageFields(message, SYSTEM_FIELDS, where);
           String text = systemText(message.get("content"), where);
           if (!text.isEmpty()) {
             system.add(text);
           }
         }
         case "user", "assistant", "tool" -> {
+          checkMessageFields(message,
+              role.equals("assistant") ? ASSISTANT_FIELDS : role.equals("tool") ? TOOL_FIELDS : USER_FIELDS, where);
           if (message.has("function_call") && !message.get("function_call").isNull()) {
             throw new InvalidRequestException(where + ".function_call: not supported on an anthropic route "
                 + "(use tool_calls)");
@@ -166,6 +170,13 @@ final class AnthropicRequests {
             AnthropicTools.result(message, where, blocks);
           } else {
             contentBlocks(message.get("content"), where, role, blocks);
+            JsonNode refusal = message.get("refusal"); // an OpenAI answer's refusal, replayed
+            if (refusal != null && !refusal.isNull()) {
+              if (!refusal.isTextual()) {
+                throw new InvalidRequestException(where + ".refusal: expected a string");
+              }
+              addText(blocks, refusal.asText());
+            }
             AnthropicTools.calls(message, where, role, blocks);
           }
           if (!turnRole.equals(lastRole)) {
@@ -187,7 +198,8 @@ final class AnthropicRequests {
     for (JsonNode turn : out) {
       if (turn.get("content").isEmpty()) {
         throw new InvalidRequestException(
-            "messages: a " + turn.get("role").asText() + " turn has no content");
+            "messages: " + (turn.get("role").asText().equals("user") ? "a user" : "an assistant")
+                + " turn has no content");
       }
     }
     if (!system.isEmpty()) {
@@ -195,6 +207,35 @@ final class AnthropicRequests {
     }
     body.set("messages", out);
   }
+
+  /**
+   * A message's fields beside its role and content, by role. A field Anthropic cannot honour is
+   * refused by name, as at the top level, never dropped: a {@code name} (Anthropic has no
+   * speakers; a multi-agent client can put the name in the content, or stop sending it, as
+   * clients already do for providers that refuse it), an earlier answer's {@code audio},
+   * another server's {@code reasoning_content}... A null is no field. An answer's {@code
+   * annotations} (OpenAI's citations of its own answer) are ignored: a caller replays them with
+   * the answer they came with, and the answer's text is sent.
+   */
+  private static void checkMessageFields(JsonNode message, Set<String> known, String where)
+      throws InvalidRequestException {
+    for (var field : message.properties()) {
+      String name = field.getKey();
+      JsonNode value = field.getValue();
+      if (value.isNull() || known.contains(name)) {
+        continue;
+      }
+      throw new InvalidRequestException(where + "." + safe(name) + ": not supported on an anthropic route"
+          + (name.equals("name") ? " (Anthropic has no speaker names; put it in the content)" : ""));
+    }
+  }
+
+  private static final Set<String> SYSTEM_FIELDS = Set.of("role", "content");
+  // tool_calls and function_call where they cannot stand are refused below, with their own reasons
+  private static final Set<String> USER_FIELDS = Set.of("role", "content", "tool_calls", "function_call");
+  private static final Set<String> ASSISTANT_FIELDS =
+      Set.of("role", "content", "tool_calls", "function_call", "refusal", "annotations");
+  private static final Set<String> TOOL_FIELDS = Set.of("role", "content", "tool_call_id", "function_call");
 
   private static String systemText(JsonNode content, String where) throws InvalidRequestException {
     if (content != null && content.isArray()) {

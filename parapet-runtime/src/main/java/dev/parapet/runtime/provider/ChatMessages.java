@@ -116,10 +116,10 @@ public final class ChatMessages {
   }
 
   /**
-   * One message's billed text: content, its {@code name} and {@code tool_call_id} (OpenAI renders
-   * every value of a message into the prompt: the cookbook counts them) and a local server's
-   * {@code reasoning} or {@code reasoning_content} ({@link #MESSAGE_TEXTS}), then each tool call's
-   * {@code id}, name and arguments. Left out, a caller could add uncounted tokens to every message
+   * One message's billed text: content, its {@code name}, {@code tool_call_id} and {@code
+   * refusal} (OpenAI renders every value of a message into the prompt: the cookbook counts them)
+   * and a local server's {@code reasoning} or {@code reasoning_content} ({@link #MESSAGE_TEXTS}),
+   * then each tool call's {@code id}, name and arguments. Left out, a caller could add uncounted tokens to every message
    * (an id is the caller's string, of any length).
    */
   private static void message(JsonNode message, Pieces out) {
@@ -153,11 +153,13 @@ public final class ChatMessages {
   /** A tool call's {@code id}: the caller writes it (it replays the history), at any length. */
   private static final String[] TOOL_CALL_TEXTS = {"id"};
   /**
-   * A message's strings billed beside its content: {@code name} and {@code tool_call_id}, and an
-   * earlier turn's thinking, which local servers hand back to the model's chat template ({@code
-   * reasoning}: Ollama; {@code reasoning_content}: llama.cpp, vLLM).
+   * A message's strings billed beside its content: {@code name} and {@code tool_call_id}, an
+   * assistant turn's {@code refusal} (OpenAI's answer field, replayed: the provider reads it as
+   * the turn's text), and an earlier turn's thinking, which local servers hand back to the
+   * model's chat template ({@code reasoning}: Ollama; {@code reasoning_content}: llama.cpp, vLLM).
    */
-  private static final String[] MESSAGE_TEXTS = {"name", "tool_call_id", "reasoning", "reasoning_content"};
+  private static final String[] MESSAGE_TEXTS =
+      {"name", "tool_call_id", "refusal", "reasoning", "reasoning_content"};
   private static final String[] DEFINITIONS = {"tools", "functions"};
   /**
    * What vLLM and SGLang render into the prompt through the model's chat template, beside the
