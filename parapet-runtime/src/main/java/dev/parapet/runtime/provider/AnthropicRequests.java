@@ -130,7 +130,7 @@ final class AnthropicRequests {
         continue;
       }
       throw new InvalidRequestException(
-          safe(name) + ": not supported on an anthropic route"
+          Json.safe(name) + ": not supported on an anthropic route"
               + (neutral != null ? " (except its default)" : ""));
     }
   }
@@ -188,7 +188,7 @@ final class AnthropicRequests {
           }
         }
         default -> throw new InvalidRequestException(
-            where + ".role: " + (role.isEmpty() ? "missing" : "'" + safe(role) + "'")
+            where + ".role: " + (role.isEmpty() ? "missing" : "'" + Json.safe(role) + "'")
                 + " (expected: system, developer, user, assistant or tool on an anthropic route)");
       }
     }
@@ -288,7 +288,7 @@ final class AnthropicRequests {
           blocks.add(image(part.path("image_url").path("url").asText(""), where + ".content[" + p + "]"));
         }
         default -> throw new InvalidRequestException(where + ".content[" + p + "].type: "
-            + (type.isEmpty() ? "missing" : "'" + safe(type) + "'")
+            + (type.isEmpty() ? "missing" : "'" + Json.safe(type) + "'")
             + " (expected: text, image_url or refusal on an anthropic route)");
       }
     }
@@ -377,11 +377,5 @@ final class AnthropicRequests {
       ArrayNode out = body.putArray("stop_sequences");
       sequences.forEach(out::add);
     }
-  }
-
-  /** A caller-supplied token for an error message: short and printable, never raw bytes. */
-  static String safe(String s) {
-    String cut = s.length() > 32 ? s.substring(0, 32) + "..." : s;
-    return cut.replaceAll("[^A-Za-z0-9_.-]", "?");
   }
 }

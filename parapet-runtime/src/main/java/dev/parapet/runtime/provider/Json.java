@@ -31,6 +31,12 @@ public final class Json {
 
   private Json() {}
 
+  /** A caller-supplied token for an error message: short and printable, never raw bytes. */
+  static String safe(String s) {
+    String cut = s.length() > 32 ? s.substring(0, 32) + "..." : s;
+    return cut.replaceAll("[^A-Za-z0-9_.-]", "?");
+  }
+
   /** Compact serialization; cannot fail for trees we built or parsed. */
   static String write(JsonNode node) {
     try {

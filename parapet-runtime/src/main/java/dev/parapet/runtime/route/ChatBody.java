@@ -11,6 +11,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parapet.core.config.ProviderType;
 import dev.parapet.core.config.Route;
 import dev.parapet.runtime.provider.ChatMessages;
+import dev.parapet.runtime.provider.InvalidRequestException;
+import dev.parapet.runtime.provider.LocalRequestFields;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
 import java.io.IOException;
@@ -88,7 +90,8 @@ final class ChatBody {
   }
 
   /**
-   * Checks the shape, pins {@code model} to the route's provider model and caps the output
+   * Checks the shape (on a local route, that it holds only the fields a local route forwards,
+   * {@link LocalRequestFields}), pins {@code model} to the route's provider model and caps the output
    * tokens at {@code policy.max_tokens_out} (setting the cap when the caller gave none). The call
    * goes up with one cap, the smaller of the caller's two (as the budget prices it, {@link
    * ChatMessages#maxOutputTokens}). An openai route sends it as {@code max_completion_tokens} alone:
@@ -108,6 +111,13 @@ final class ChatBody {
     checkNoAudioAnswer(body);
     checkNoTemplate(body);
     checkNoOtherModel(body);
+    if (route.provider().type() == ProviderType.LOCAL) {
+      try {
+        LocalRequestFields.check(body);
+      } catch (InvalidRequestException e) {
+        throw new Invalid(e.getMessage());
+      }
+    }
     JsonNode stream = body.get("stream");
     if (stream != null && !stream.isBoolean() && !stream.isNull()) {
       throw new Invalid("stream: expected true or false");

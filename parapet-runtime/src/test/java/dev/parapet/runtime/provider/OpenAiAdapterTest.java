@@ -89,6 +89,21 @@ class OpenAiAdapterTest {
     assertEquals(URI.create("https://h/openai/chat/completions?api-version=1"), query.uri());
   }
 
+  /** The route stage refuses first; the adapter refuses too, so no path forwards a field off the list. */
+  @Test
+  void localForwardsOnlyListedFields() throws Exception {
+    ProviderAdapter local = Providers.forType(ProviderType.LOCAL);
+    Route r = route(ProviderType.LOCAL, "m", Optional.of("http://127.0.0.1:8080/v1"));
+    InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> local.toUpstream(r,
+        json("{\"messages\":[],\"bootstrap_host\":\"10.0.0.9\"}"), Optional.empty()));
+    assertTrue(e.getMessage().startsWith("bootstrap_host: "), e.getMessage());
+    assertFalse(e.getMessage().contains("10.0.0.9"), e.getMessage());
+    UpstreamCall call = local.toUpstream(r, json("{\"messages\":[],\"top_k\":40,\"best_of\":null}"), Optional.empty());
+    assertEquals(json("{\"messages\":[],\"top_k\":40,\"model\":\"m\"}"), Json.MAPPER.readTree(call.body()));
+    UpstreamCall toOpenAi = openai.toUpstream(route, json("{\"messages\":[],\"best_of\":3}"), Optional.empty());
+    assertEquals(3, Json.MAPPER.readTree(toOpenAi.body()).path("best_of").asInt(), "an openai route has no such list");
+  }
+
   @Test
   void responseIsPassedThroughWithModelUsageAndFingerprint() throws Exception {
     ObjectNode body = json("{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"model\":\"gpt-4o-2024-08-06\","
