@@ -33,7 +33,10 @@ class LocalFieldAllowlistEndToEndTest {
     String[][] cases = {
         {sampling},
         // a null of a field off the list is dropped, not forwarded (clients that write every field as null)
-        {"\"best_of\":null,\"temperature\":0.1,\"messages\":[{\"role\":\"user\",\"content\":\"hi\",\"thinking\":null}]"}};
+        {"\"best_of\":null,\"temperature\":0.1,\"messages\":[{\"role\":\"user\",\"content\":\"hi\",\"thinking\":null}]"},
+        // an OpenAI answer replayed: its refusal is counted as prompt, so it may go
+        {"\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},{\"role\":\"assistant\",\"content\":\"\","
+            + "\"refusal\":\"I can't help with that.\"},{\"role\":\"user\",\"content\":\"ok\"}]"}};
     LocalServerCalls.eachCall(tmp.resolve("data"), 1000, 200, cases, (c, r, server) -> {
       assertEquals(200, r.statusCode(), c[0] + ": " + r.body());
       JsonNode asked = JSON.readTree("{" + c[0] + "}");
@@ -46,6 +49,13 @@ class LocalFieldAllowlistEndToEndTest {
         }
       }
       assertFalse(sent.path("messages").path(0).has("thinking"), "sent " + sent);
+      for (int i = 0; i < asked.path("messages").size(); i++) {
+        for (var field : asked.path("messages").get(i).properties()) {
+          if (!field.getValue().isNull()) {
+            assertEquals(field.getValue(), sent.path("messages").path(i).get(field.getKey()), "sent " + sent);
+          }
+        }
+      }
     });
   }
 

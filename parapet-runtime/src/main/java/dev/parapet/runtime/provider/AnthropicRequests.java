@@ -225,7 +225,7 @@ final class AnthropicRequests {
       if (value.isNull() || known.contains(name)) {
         continue;
       }
-      throw new InvalidRequestException(where + "." + safe(name) + ": not supported on an anthropic route"
+      throw new InvalidRequestException(where + "." + Json.safe(name) + ": not supported on an anthropic route"
           + (name.equals("name") ? " (Anthropic has no speaker names; put it in the content)" : ""));
     }
   }

@@ -94,11 +94,12 @@ public final class LocalRequestFields {
 
   /**
    * A message's fields Parapet reads: what it counts as prompt ({@code content}, {@code name}, {@code
-   * tool_call_id}, an earlier turn's {@code tool_calls}, {@code function_call} and its {@code
-   * reasoning} or {@code reasoning_content}) and the {@code role}.
+   * tool_call_id}, an earlier turn's {@code tool_calls}, {@code function_call}, its {@code refusal}
+   * (an OpenAI answer, replayed) and its {@code reasoning} or {@code reasoning_content}) and the
+   * {@code role}.
    */
-  static final Set<String> MESSAGE_FIELDS = Set.of(
-      "role", "content", "name", "tool_call_id", "tool_calls", "function_call", "reasoning", "reasoning_content");
+  static final Set<String> MESSAGE_FIELDS = Set.of("role", "content", "name", "tool_call_id", "tool_calls",
+      "function_call", "refusal", "reasoning", "reasoning_content");
 
   private static final String NOT_LISTED = "not allowed on a local route: it forwards only the fields Parapet "
       + "reads or knows to be safe for a local server (docs/enforcement.md)";
