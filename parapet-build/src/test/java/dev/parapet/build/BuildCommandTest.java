@@ -165,6 +165,20 @@ class BuildCommandTest {
   }
 
   @Test
+  void tokenNoCallerCouldPresentIsRefusedAndNothingWritten() throws Exception {
+    Map<String, String> some = new HashMap<>(Specs.secrets());
+    some.put("SERVICE_B_TOKEN", "tok CANARYspaced 0123456789abcdefghijklmnop");
+    Files.writeString(dir.resolve("secrets.env"), Specs.dotenv(some));
+    CliRun r = CliRun.run(dir, "build", "--secrets", "secrets.env", "--out", "o.env");
+    assertEquals(1, r.exit(), r.toString());
+    assertTrue(r.err().contains("SERVICE_B_TOKEN cannot be sent as a bearer token"), r.toString());
+    assertTrue(r.err().contains("nothing written"), r.toString());
+    assertFalse(r.all().contains("CANARY"), r.toString());
+    assertFalse(Files.exists(dir.resolve("o.env")));
+    assertEquals("", r.out());
+  }
+
+  @Test
   void invalidSpecFailsListingProblems() throws Exception {
     Files.writeString(dir.resolve("parapet.yaml"), Specs.VALID.replace("budget_daily_usd: 500", "budget_daily_usd: -1"));
     CliRun r = CliRun.run(dir, "build", "--secrets", "secrets.env", "--out", "o.env");

@@ -22,7 +22,8 @@ import java.util.Set;
  *
  * <p>It refuses, naming every problem at once: refs with no or an empty value; two services with
  * the same token (the gateway identifies a service by its token, so it could not tell them apart);
- * a service token equal to a provider key (a leaked caller token would then be a provider key).
+ * a service token equal to a provider key (a leaked caller token would then be a provider key);
+ * a service token no caller could present as a bearer token (see {@link TokenDigest#isPresentable}).
  * Argon2id runs once per user here, which takes tens of milliseconds each.
  */
 public final class Hydrator {
@@ -101,6 +102,14 @@ public final class Hydrator {
     spec.routes().forEach(r -> r.provider().providerKeyRef().ifPresent(keyRefs::add));
     Set<String> tokenRefs = new LinkedHashSet<>();
     services.forEach(s -> tokenRefs.add(s.parapetTokenRef()));
+    for (String tokenRef : tokenRefs) {
+      char[] token = values.get(tokenRef);
+      if (token != null && !TokenDigest.isPresentable(token)) {
+        out.add(tokenRef + " cannot be sent as a bearer token (expected: 1 to "
+            + TokenDigest.MAX_TOKEN_CHARS + " visible ASCII characters, no spaces or control"
+            + " characters); the value is not shown");
+      }
+    }
     for (String tokenRef : tokenRefs) {
       for (String keyRef : keyRefs) {
         char[] token = values.get(tokenRef);

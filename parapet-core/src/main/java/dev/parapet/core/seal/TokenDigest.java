@@ -22,7 +22,28 @@ public final class TokenDigest {
   private static final String PREFIX = "sha256:";
   private static final Pattern SHAPE = Pattern.compile("sha256:[0-9a-f]{64}");
 
+  /** The longest bearer token the gateway reads; a longer {@code Authorization} is refused. */
+  public static final int MAX_TOKEN_CHARS = 512;
+
   private TokenDigest() {}
+
+  /**
+   * Whether a caller can present {@code token} as {@code Authorization: Bearer <token>}: 1 to
+   * {@link #MAX_TOKEN_CHARS} visible ASCII characters (RFC 9110 §5.5: a header value holds no
+   * control characters, and its surrounding spaces are not part of it). The gateway reads the
+   * header this way, so any other token would lock its service out.
+   */
+  public static boolean isPresentable(char[] token) {
+    if (token.length < 1 || token.length > MAX_TOKEN_CHARS) {
+      return false;
+    }
+    for (char c : token) {
+      if (c < 0x21 || c > 0x7e) {
+        return false;
+      }
+    }
+    return true;
+  }
 
   /** The stored form of {@code tokenUtf8}. */
   public static String of(byte[] tokenUtf8) {

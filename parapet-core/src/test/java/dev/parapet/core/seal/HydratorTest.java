@@ -1,6 +1,7 @@
 package dev.parapet.core.seal;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -140,5 +141,33 @@ class HydratorTest {
         "ANTHROPIC_KEY starts or ends with whitespace; it is used exactly as given"),
         h.warnings());
     assertFalse(h.toString().contains("CANARY"), h.toString());
+  }
+
+  /**
+   * The gateway takes a bearer token of 1 to 512 visible ASCII characters (RFC 9110 §11.4): a
+   * token with a space, a control or non-ASCII character, or past 512 characters can never be
+   * presented, so its service would be locked out. Refused at build, naming the ref only.
+   */
+  @Test
+  void refusesServiceTokensNoCallerCouldPresent() {
+    String visible512 = "CANARY" + "x".repeat(506);
+    for (String token : List.of(
+        "CANARY9tok with-a-space-0123456789abcdef",
+        "CANARY9tok-\u00e4-0123456789abcdefghijklmnop",
+        "CANARY9tok-0123456789abcdefghijklmnopqrst\n",
+        visible512 + "y")) {
+      Map<String, String> s = new java.util.HashMap<>(Fixtures.secrets());
+      s.put("SERVICE_B_TOKEN", token);
+      MissingSecretsException e = assertThrows(MissingSecretsException.class,
+          () -> Hydrator.hydrate(Fixtures.spec(), Fixtures.source(s)), token);
+      assertEquals(List.of("SERVICE_B_TOKEN cannot be sent as a bearer token (expected: 1 to 512"
+          + " visible ASCII characters, no spaces or control characters); the value is not shown"),
+          e.conflicts());
+      assertFalse(e.getMessage().contains("CANARY"), e.getMessage());
+    }
+    Map<String, String> longest = new java.util.HashMap<>(Fixtures.secrets());
+    longest.put("SERVICE_B_TOKEN", visible512.replace('x', '~'));
+    assertEquals(List.of(), assertDoesNotThrow(
+        () -> Hydrator.hydrate(Fixtures.spec(), Fixtures.source(longest))).warnings());
   }
 }

@@ -1,6 +1,7 @@
 package dev.parapet.runtime.auth;
 
 import dev.parapet.core.config.Service;
+import dev.parapet.core.seal.TokenDigest;
 import dev.parapet.runtime.endpoint.Endpoint;
 import dev.parapet.runtime.http.Exchange;
 import dev.parapet.runtime.http1.EarlyAnswerDrain;
@@ -33,7 +34,7 @@ import java.util.Optional;
  */
 @Sharable
 public final class BearerAuthHandler extends ChannelInboundHandlerAdapter {
-  static final int MAX_TOKEN_CHARS = 512;
+  static final int MAX_TOKEN_CHARS = TokenDigest.MAX_TOKEN_CHARS;
   private static final String SCHEME = "bearer";
 
   private final List<Credential> credentials;
