@@ -179,6 +179,17 @@ class BuildCommandTest {
   }
 
   @Test
+  void providerKeyWithALineBreakIsRefusedAndNothingWritten() throws Exception {
+    Files.writeString(dir.resolve("secrets.env"), Specs.dotenv(Specs.secrets())
+        .replace("OPENAI_KEY_PROD='" + Specs.OPENAI_KEY + "'", "OPENAI_KEY_PROD=\"" + Specs.OPENAI_KEY + "\\n\""));
+    CliRun r = CliRun.run(dir, "build", "--secrets", "secrets.env", "--out", "o.env");
+    assertEquals(1, r.exit(), r.toString());
+    assertTrue(r.err().contains("OPENAI_KEY_PROD cannot be sent in a request header"), r.toString());
+    assertFalse(r.all().contains("CANARY"), r.toString());
+    assertFalse(Files.exists(dir.resolve("o.env")));
+  }
+
+  @Test
   void invalidSpecFailsListingProblems() throws Exception {
     Files.writeString(dir.resolve("parapet.yaml"), Specs.VALID.replace("budget_daily_usd: 500", "budget_daily_usd: -1"));
     CliRun r = CliRun.run(dir, "build", "--secrets", "secrets.env", "--out", "o.env");

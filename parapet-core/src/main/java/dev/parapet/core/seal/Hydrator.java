@@ -23,7 +23,9 @@ import java.util.Set;
  * <p>It refuses, naming every problem at once: refs with no or an empty value; two services with
  * the same token (the gateway identifies a service by its token, so it could not tell them apart);
  * a service token equal to a provider key (a leaked caller token would then be a provider key);
- * a service token no caller could present as a bearer token (see {@link TokenDigest#isPresentable}).
+ * a service token no caller could present as a bearer token (see {@link TokenDigest#isPresentable});
+ * a provider key that cannot be sent in a request header (a control character, such as the line
+ * break a quoted {@code "\n"} in a dotenv file gives).
  * Argon2id runs once per user here, which takes tens of milliseconds each.
  */
 public final class Hydrator {
@@ -102,6 +104,13 @@ public final class Hydrator {
     spec.routes().forEach(r -> r.provider().providerKeyRef().ifPresent(keyRefs::add));
     Set<String> tokenRefs = new LinkedHashSet<>();
     services.forEach(s -> tokenRefs.add(s.parapetTokenRef()));
+    for (String keyRef : keyRefs) {
+      char[] key = values.get(keyRef);
+      if (key != null && !sendableInHeader(key)) {
+        out.add(keyRef + " cannot be sent in a request header (expected: printable ASCII, no"
+            + " control characters such as a line break); the value is not shown");
+      }
+    }
     for (String tokenRef : tokenRefs) {
       char[] token = values.get(tokenRef);
       if (token != null && !TokenDigest.isPresentable(token)) {
@@ -151,6 +160,20 @@ public final class Hydrator {
       }
     });
     return out;
+  }
+
+  /**
+   * A provider key is sent as {@code Authorization: Bearer <key>} or {@code x-api-key: <key>}. A
+   * header value holds no control characters (RFC 9110 §5.5) and Netty refuses one that does, so
+   * such a key would fail every call of its route; non-ASCII would be sent as some other bytes.
+   */
+  private static boolean sendableInHeader(char[] key) {
+    for (char c : key) {
+      if (c < 0x20 || c > 0x7e) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean isBlank(char[] v) {

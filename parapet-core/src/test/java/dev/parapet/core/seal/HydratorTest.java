@@ -133,7 +133,7 @@ class HydratorTest {
     Map<String, String> s = new java.util.HashMap<>(Fixtures.secrets());
     s.put("SERVICE_A_TOKEN", "CANARY6tok6");
     s.put("PARAPET_FINANCE_PW", "CANARY7pw");
-    s.put("ANTHROPIC_KEY", Fixtures.ANTHROPIC_KEY + "\n");
+    s.put("ANTHROPIC_KEY", Fixtures.ANTHROPIC_KEY + " ");
     Hydration h = Hydrator.hydrate(Fixtures.spec(), Fixtures.source(s));
     assertEquals(List.of(
         "SERVICE_A_TOKEN is 11 characters; use at least 32 random characters",
@@ -156,18 +156,39 @@ class HydratorTest {
         "CANARY9tok-\u00e4-0123456789abcdefghijklmnop",
         "CANARY9tok-0123456789abcdefghijklmnopqrst\n",
         visible512 + "y")) {
-      Map<String, String> s = new java.util.HashMap<>(Fixtures.secrets());
-      s.put("SERVICE_B_TOKEN", token);
-      MissingSecretsException e = assertThrows(MissingSecretsException.class,
-          () -> Hydrator.hydrate(Fixtures.spec(), Fixtures.source(s)), token);
-      assertEquals(List.of("SERVICE_B_TOKEN cannot be sent as a bearer token (expected: 1 to 512"
-          + " visible ASCII characters, no spaces or control characters); the value is not shown"),
-          e.conflicts());
-      assertFalse(e.getMessage().contains("CANARY"), e.getMessage());
+      assertRefusedAlone("SERVICE_B_TOKEN", token, "SERVICE_B_TOKEN cannot be sent as a bearer token"
+          + " (expected: 1 to 512 visible ASCII characters, no spaces or control characters);"
+          + " the value is not shown");
     }
     Map<String, String> longest = new java.util.HashMap<>(Fixtures.secrets());
     longest.put("SERVICE_B_TOKEN", visible512.replace('x', '~'));
     assertEquals(List.of(), assertDoesNotThrow(
         () -> Hydrator.hydrate(Fixtures.spec(), Fixtures.source(longest))).warnings());
+  }
+
+  /**
+   * A provider key goes into a request header; Netty refuses a header value with a control
+   * character, so a key ending in a newline (a quoted "\n" in a dotenv file) failed every call
+   * of its route as a 502. Refused at build, naming the ref only.
+   */
+  @Test
+  void refusesProviderKeysThatCannotBeSentInAHeader() {
+    for (String key : List.of(
+        "sk-CANARY8key-0123456789abcdef\n", "sk-CANARY8key\r\nx-evil: 1", "sk-CANARY8\u0000key",
+        "sk-CANARY8key-\u00e9t\u00e9", "\tsk-CANARY8key")) {
+      assertRefusedAlone("ANTHROPIC_KEY", key, "ANTHROPIC_KEY cannot be sent in a request header"
+          + " (expected: printable ASCII, no control characters such as a line break);"
+          + " the value is not shown");
+    }
+  }
+
+  /** Hydrating with {@code ref} set to {@code value} fails with exactly {@code conflict}. */
+  private static void assertRefusedAlone(String ref, String value, String conflict) {
+    Map<String, String> s = new java.util.HashMap<>(Fixtures.secrets());
+    s.put(ref, value);
+    MissingSecretsException e = assertThrows(MissingSecretsException.class,
+        () -> Hydrator.hydrate(Fixtures.spec(), Fixtures.source(s)), value);
+    assertEquals(List.of(conflict), e.conflicts());
+    assertFalse(e.getMessage().contains("CANARY"), e.getMessage());
   }
 }
