@@ -24,7 +24,7 @@ final class BaseUrls {
 
   /** The URL without trailing slashes, or empty after reporting what is wrong. */
   static Optional<URI> check(String text, ProviderType type, String path, Mark at, Problems problems) {
-    String shown = Quoting.quote(withoutUserInfo(text));
+    String shown = Quoting.quote(withoutSecrets(text));
     if (text.length() > MAX_LENGTH) {
       return bad(problems, path, at, shown + " is too long (expected: at most " + MAX_LENGTH + " characters)");
     }
@@ -61,19 +61,23 @@ final class BaseUrls {
   }
 
   /**
-   * The URL as it may appear in a message: anything between the scheme and an {@code @} may be
-   * a password, and problems end up in CI logs.
+   * The URL as it may appear in a message: problems end up in CI logs. Anything between the scheme
+   * and the last {@code @} may be a password (written raw, it may hold {@code /}, {@code ?} or
+   * {@code #}, so the last {@code @} anywhere is taken), and a query or fragment may carry a key
+   * ({@code ?key=}); both are masked.
    */
-  static String withoutUserInfo(String text) {
+  static String withoutSecrets(String text) {
     int scheme = text.indexOf("://");
     int start = scheme < 0 ? 0 : scheme + 3;
-    int slash = text.indexOf('/', start);
-    int end = slash < 0 ? text.length() : slash;
-    int at = text.lastIndexOf('@', end - 1);
-    if (at < start) {
-      return text;
+    int at = text.lastIndexOf('@');
+    String masked = at < start ? text : text.substring(0, start) + "***" + text.substring(at);
+    for (int i = start; i < masked.length(); i++) {
+      char c = masked.charAt(i);
+      if (c == '?' || c == '#') {
+        return masked.substring(0, i + 1) + "***";
+      }
     }
-    return text.substring(0, start) + "***" + text.substring(at);
+    return masked;
   }
 
   /** Loopback by its literal form only: no DNS at build time, and a name cannot move. */

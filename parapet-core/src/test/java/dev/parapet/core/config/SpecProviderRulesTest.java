@@ -121,6 +121,24 @@ class SpecProviderRulesTest {
     }
   }
 
+  /**
+   * A password written raw into the URL may hold '/', '?' or '#', which end the authority before
+   * its '@'; a key may be pasted as a query parameter ({@code ?key=}, as some providers take it).
+   * Neither may reach a message: problems are printed to terminals and CI logs.
+   */
+  @Test
+  void baseUrlProblemsNeverEchoCredentialsOrQueryValues() {
+    for (String bad : List.of("https://admin:pw/CANARY@api.openai.com/v1", "https://admin:CANARY/pw@api.openai.com/v1",
+        "https://admin:pw?CANARY@api.openai.com/v1", "https://admin:pw#CANARY@api.openai.com/v1",
+        "https://api.openai.com/v1?key=sk-CANARY", "https://api.openai.com/v1#sk-CANARY",
+        "http://127.0.0.1/v1?key=sk-CANARY@x")) {
+      ValidationResult r = validate(validWith("base_url: http://127.0.0.1:8080/v1", "base_url: \"" + bad + "\""));
+      Problem p = assertError(r, "routes[2].provider.base_url", Kind.VALUE, 50, 17);
+      assertFalse(p.message().contains("CANARY"), "never echo credentials: " + p);
+      assertTrue(p.message().startsWith("\"http"), p::toString);
+    }
+  }
+
   @Test
   void hostedProvidersNeedHttpsUnlessTheHostIsLoopback() {
     String from = "      provider_key_ref: OPENAI_KEY_PROD\n";
