@@ -44,6 +44,13 @@ final class ObserverChain implements ExchangeObserver {
   }
 
   @Override
+  public void onProviderError() {
+    for (ExchangeObserver o : observers) {
+      o.onProviderError();
+    }
+  }
+
+  @Override
   public Optional<Veto> beforeAnswer(GatewayRequest request, Optional<String> reportedModel) {
     for (ExchangeObserver o : observers) {
       Optional<Veto> v = o.beforeAnswer(request, reportedModel);

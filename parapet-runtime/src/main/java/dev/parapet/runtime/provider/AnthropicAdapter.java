@@ -62,7 +62,7 @@ public final class AnthropicAdapter implements ProviderAdapter {
       throws ProviderProtocolException {
     String what = "anthropic response";
     if ("error".equals(upstreamBody.path("type").asText())) {
-      throw new ProviderProtocolException(what + ": an error object in a success response");
+      throw new ProviderErrorException(what, upstreamBody.get("error"));
     }
     JsonNode content = upstreamBody.get("content");
     if (content == null || !content.isArray()) {

@@ -35,7 +35,8 @@ import java.util.Optional;
  *       types added later are ignored,
  *       as the streaming doc asks of clients;
  *   <li>{@code error} (e.g. {@code overloaded_error} mid-stream) ends the stream as an upstream
- *       error.
+ *       error: a {@link ProviderErrorException} naming its {@code error.type} (an error event whose
+ *       data is no JSON object is a broken stream, a plain {@link ProviderProtocolException}).
  * </ul>
  *
  * The event's type is read from the JSON {@code type}, which Anthropic always mirrors in the SSE
@@ -77,14 +78,15 @@ final class AnthropicStreamTranslator implements StreamTranslator {
     if (finished) {
       return List.of();
     }
-    if (event.event().filter("error"::equals).isPresent()) {
-      throw new ProviderProtocolException(WHAT + ": provider sent an error event");
-    }
-    if (event.data().isBlank()) {
+    boolean errorEvent = event.event().filter("error"::equals).isPresent();
+    if (event.data().isBlank() && !errorEvent) {
       return List.of();
     }
     ObjectNode json = Json.parseObject(event.data(), WHAT + " event");
     String type = json.path("type").asText("");
+    if (errorEvent || type.equals("error")) {
+      throw new ProviderErrorException(WHAT, json.get("error"));
+    }
     return switch (type) {
       case "message_start" -> messageStart(json);
       case "content_block_start" -> contentStart(json);
@@ -92,7 +94,6 @@ final class AnthropicStreamTranslator implements StreamTranslator {
       case "message_delta" -> messageDelta(json);
       case "content_block_stop" -> contentStop(json);
       case "message_stop" -> messageStop();
-      case "error" -> throw new ProviderProtocolException(WHAT + ": provider sent an error event");
       case "" -> throw new ProviderProtocolException(WHAT + " event: type missing");
       default -> List.of(); // ping, future event types
     };

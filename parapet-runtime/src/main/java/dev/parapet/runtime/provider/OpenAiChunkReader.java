@@ -3,6 +3,7 @@ package dev.parapet.runtime.provider;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -29,7 +30,8 @@ final class OpenAiChunkReader {
 
   /** Thrown after the whole payload parsed, in this order, as reading a tree would report them. */
   private static final class Problems {
-    String error;
+    /** The provider's {@code error} value, when not null. */
+    JsonNode error;
     String usage;
     String choices;
   }
@@ -50,7 +52,7 @@ final class OpenAiChunkReader {
       throw new ProviderProtocolException(what + ": not JSON");
     }
     if (problems.error != null) {
-      throw new ProviderProtocolException(problems.error);
+      throw new ProviderErrorException(what, problems.error);
     }
     if (problems.usage != null) {
       throw new ProviderProtocolException(problems.usage);
@@ -73,8 +75,8 @@ final class OpenAiChunkReader {
       JsonToken v = p.nextToken();
       switch (name) {
         case "error" -> {
-          problems.error = v == JsonToken.VALUE_NULL ? null : what + ": provider sent an error in the stream";
-          p.skipChildren();
+          // read whole (the event is bounded by the SSE parser): its type names the error to the caller
+          problems.error = v == JsonToken.VALUE_NULL ? null : p.readValueAsTree();
         }
         case "model" -> model = string(p, v);
         case "system_fingerprint" -> fingerprint = string(p, v);

@@ -97,6 +97,10 @@ public abstract class OpenAiCompatibleAdapter implements ProviderAdapter {
   public Translated translateResponse(Route route, ObjectNode upstreamBody)
       throws ProviderProtocolException {
     String what = type().yamlName() + " response";
+    JsonNode error = upstreamBody.get("error");
+    if (error != null && !error.isNull()) { // some local servers answer their errors with a 200
+      throw new ProviderErrorException(what, error);
+    }
     JsonNode choices = upstreamBody.get("choices");
     if (choices == null || !choices.isArray()) {
       throw new ProviderProtocolException(what + ": choices missing or not an array");

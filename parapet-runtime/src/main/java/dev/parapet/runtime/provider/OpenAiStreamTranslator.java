@@ -30,7 +30,8 @@ final class OpenAiStreamTranslator implements StreamTranslator {
       return List.of(); // nothing is meaningful after [DONE]
     }
     if (event.event().filter("error"::equals).isPresent()) {
-      throw new ProviderProtocolException(what + ": provider sent an error event");
+      // An error event whatever its data holds (a chunk with error, or another object): readable if JSON
+      throw new ProviderErrorException(what, Json.parseObject(event.data(), what + " error event").get("error"));
     }
     String data = event.data();
     if (data.strip().equals(SseWriter.DONE)) {

@@ -15,8 +15,9 @@ public interface StreamTranslator {
    * {@code data: <payload>\n\n}). The terminal {@code [DONE]} is returned as
    * {@link StreamChunk#DONE} exactly once, when the provider's stream ends cleanly.
    *
-   * @throws ProviderProtocolException when the event cannot be understood (garbage, an
-   *     {@code error} event from the provider); the stream then ends with {@code upstream_error}
+   * @throws ProviderProtocolException when the event cannot be understood (garbage); a {@link
+   *     ProviderErrorException} when it is the provider's own error (an {@code error} event, a
+   *     chunk carrying {@code error}); the stream then ends with {@code upstream_error}
    */
   List<StreamChunk> onEvent(SseEvent event) throws ProviderProtocolException;
 

@@ -144,6 +144,12 @@ public final class StreamGuard implements ExchangeObserver {
     tally.uncountedOutput();
   }
 
+  /** The provider answered, with an error: the settlement charges what was seen, prompt included. */
+  @Override
+  public void onProviderError() {
+    tally.answered();
+  }
+
   @Override
   public Optional<Veto> onStreamPayload(GatewayRequest r, StreamChunk payload) {
     if (payload.isUncountedOutput()) {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parapet.runtime.PolicyThreads;
 import dev.parapet.runtime.provider.Json;
 import dev.parapet.runtime.provider.ProviderAdapter;
+import dev.parapet.runtime.provider.ProviderErrorException;
 import dev.parapet.runtime.provider.ProviderProtocolException;
 import dev.parapet.runtime.provider.Translated;
 import dev.parapet.runtime.provider.Usage;
@@ -27,6 +28,8 @@ import java.util.Optional;
  * status and body (SPEC §4) after the route's key is scrubbed from it; anything else is our 502.
  * So is a 2xx answer that cannot be read (past the bound, malformed, cut off after its head); the
  * provider billed it, so its hold is settled at the worst case ({@link ProxiedCall#failUnreadable}).
+ * A 2xx answer that is the provider's own error object (some local servers answer errors so) is
+ * read: a 502 naming its type, settled on the prompt ({@link ProxiedCall#failOnProviderError}).
  */
 final class BufferedAnswer implements Answer {
   static final int MAX_BODY_BYTES = 16 << 20;
@@ -155,10 +158,11 @@ final class BufferedAnswer implements Answer {
 
   /**
    * An answer read from the provider's bytes and prepared: its translation, and whether those bytes
-   * are exactly its tree as read (then they may be sent as received, unless it was rewritten); null
-   * for a provider that broke the protocol.
+   * are exactly its tree as read (then they may be sent as received, unless it was rewritten); or,
+   * translation null, the type of the error the provider answered with ({@link
+   * ProviderErrorException}). Null for a provider that broke the protocol.
    */
-  private record Read(Translated translated, boolean asReceived) {}
+  private record Read(Translated translated, boolean asReceived, String providerError) {}
 
   private Read read(ByteBuf json) {
     boolean exact = utf8(json);
@@ -181,7 +185,9 @@ final class BufferedAnswer implements Answer {
       // The adapter passed the provider's tree through (OpenAI shape already): the bytes are the answer.
       boolean asReceived = exact && t.body() == object;
       call.prepareWhole(t, asReceived);
-      return new Read(t, asReceived);
+      return new Read(t, asReceived, null);
+    } catch (ProviderErrorException e) {
+      return new Read(null, false, e.errorType());
     } catch (IOException | ProviderProtocolException e) {
       return null;
     }
@@ -190,6 +196,10 @@ final class BufferedAnswer implements Answer {
   private void deliver(Read read) {
     if (read == null) {
       call.failUnreadable(UpstreamFailure.PROTOCOL); // a 2xx the provider billed
+      return;
+    }
+    if (read.translated() == null) {
+      call.failOnProviderError(read.providerError()); // readable: settled on the prompt, not the worst case
       return;
     }
     translated = Optional.of(read.translated());

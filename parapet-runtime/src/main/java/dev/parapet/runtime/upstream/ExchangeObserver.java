@@ -67,6 +67,15 @@ public interface ExchangeObserver {
    */
   default void onUnreadableAnswer() {}
 
+  /**
+   * The provider answered 2xx, then ended its answer with an error of its own (an error event in
+   * its stream, an error object as its whole answer): it read the prompt and says what went wrong,
+   * so the call is settled as a stream the provider dropped (on the usage it reported and the
+   * output seen, else the prompt as counted), neither released nor at its worst case. Called on the
+   * loop, before the call ends.
+   */
+  default void onProviderError() {}
+
   /** @param reportedModel the model the provider says answered, if it said */
   default Optional<Veto> beforeAnswer(GatewayRequest request, Optional<String> reportedModel) {
     return Optional.empty();

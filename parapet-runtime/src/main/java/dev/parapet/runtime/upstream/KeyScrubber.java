@@ -4,6 +4,8 @@ import dev.parapet.core.seal.SecretValue;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Optional;
@@ -23,6 +25,18 @@ final class KeyScrubber {
   private static final byte[] MASK = "[REDACTED]".getBytes(StandardCharsets.US_ASCII);
 
   private KeyScrubber() {}
+
+  /** {@code text} with the key masked (a provider's word we name to the caller). */
+  static String scrub(String text, Optional<SecretValue> key) {
+    ByteBuf in = Unpooled.wrappedBuffer(text.getBytes(StandardCharsets.UTF_8));
+    ByteBuf out = scrub(UnpooledByteBufAllocator.DEFAULT, in, key);
+    try {
+      return out.toString(StandardCharsets.UTF_8);
+    } finally {
+      out.release();
+      in.release();
+    }
+  }
 
   /** A new buffer with the key masked; {@code body} is not released. */
   static ByteBuf scrub(ByteBufAllocator alloc, ByteBuf body, Optional<SecretValue> key) {

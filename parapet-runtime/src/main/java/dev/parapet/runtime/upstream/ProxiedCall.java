@@ -235,6 +235,23 @@ final class ProxiedCall {
   }
 
   /**
+   * The provider answered 2xx, then ended its answer with an error of its own, before any byte of
+   * it reached the caller: a plain {@code upstream_error} naming the provider's error type, settled
+   * on what was seen ({@link ExchangeObserver#onProviderError}).
+   */
+  void failOnProviderError(String errorType) {
+    if (!completed) {
+      observer.onProviderError();
+    }
+    fail(ParapetError.UPSTREAM_ERROR, providerErrorMessage(errorType));
+  }
+
+  /** What the caller is told of the provider's own error: its type, the route's key masked. */
+  String providerErrorMessage(String errorType) {
+    return "the provider ended its answer with an error: " + KeyScrubber.scrub(errorType, providerKey);
+  }
+
+  /**
    * The work on a whole answer that may run off the event loop, where the answer was read: the
    * observers' text work ({@link ExchangeObserver#prepareAnswer}), then the answer's encoding, when
    * it will not go out as the provider's bytes. Touches only {@code t} and the observer's own

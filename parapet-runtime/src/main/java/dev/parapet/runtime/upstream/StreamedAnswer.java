@@ -3,6 +3,7 @@ package dev.parapet.runtime.upstream;
 import dev.parapet.runtime.PolicyThreads;
 import dev.parapet.runtime.http.ParapetError;
 import dev.parapet.runtime.provider.ProviderAdapter;
+import dev.parapet.runtime.provider.ProviderErrorException;
 import dev.parapet.runtime.provider.ProviderProtocolException;
 import dev.parapet.runtime.provider.SseEvent;
 import dev.parapet.runtime.provider.SseParser;
@@ -78,6 +79,8 @@ final class StreamedAnswer implements Answer {
   private ExchangeObserver.Veto refused;
   private ExchangeObserver.Veto cut;
   private boolean broken;
+  /** The provider's own error ended the stream: its type ({@link ProviderErrorException}). */
+  private String providerError;
   /** The observers let the answer start (beforeAnswer, asked once). */
   private boolean approved;
 
@@ -205,6 +208,9 @@ final class StreamedAnswer implements Answer {
     List<StreamChunk> payloads;
     try {
       payloads = translator.onEvent(event);
+    } catch (ProviderErrorException e) {
+      providerError = e.errorType();
+      return;
     } catch (ProviderProtocolException e) {
       broken = true;
       return;
@@ -256,6 +262,13 @@ final class StreamedAnswer implements Answer {
       broken = false;
       decided.clear();
       failMidStream(UpstreamFailure.PROTOCOL);
+      return false;
+    }
+    if (providerError != null) {
+      String type = providerError;
+      providerError = null;
+      decided.clear();
+      failOnProviderError(type);
       return false;
     }
     if (refused != null) { // before the head: a plain error response
@@ -368,6 +381,7 @@ final class StreamedAnswer implements Answer {
     refused = null;
     cut = null;
     broken = false;
+    providerError = null;
   }
 
   @Override
@@ -424,6 +438,27 @@ final class StreamedAnswer implements Answer {
     // event keeps the precise kind (a gap timeout stays upstream_timeout for telemetry).
     call.complete(sse.fail(ParapetError.UPSTREAM_ERROR, failure.message(), call.request.requestId()),
         200, Optional.of(failure.error()), translator.usage(), translator.reportedModel());
+  }
+
+  /**
+   * The provider ended its stream with an error of its own: unlike an event we cannot read, it said
+   * what went wrong, so the call is settled as a stream the provider dropped (the usage it reported,
+   * the output seen: {@link ExchangeObserver#onProviderError}), never at its worst case. The caller
+   * gets {@code upstream_error} naming the provider's error type: a plain 502 while no byte of the
+   * answer went out, else one SSE error event then {@code [DONE]}.
+   */
+  private void failOnProviderError(String type) {
+    call.abortUpstream();
+    if (!sse.started()) {
+      call.failOnProviderError(type);
+      return;
+    }
+    call.observer.onProviderError();
+    String message = call.providerErrorMessage(type);
+    LOG.info("route={} request_id={} stream ended upstream_error: {}", call.request.route().name(),
+        call.request.requestId(), message);
+    call.complete(sse.fail(ParapetError.UPSTREAM_ERROR, message, call.request.requestId()),
+        200, Optional.of(ParapetError.UPSTREAM_ERROR), translator.usage(), translator.reportedModel());
   }
 
   private void end(ChannelFuture last, ParapetError error) {

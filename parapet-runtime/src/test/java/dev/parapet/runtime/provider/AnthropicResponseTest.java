@@ -138,16 +138,22 @@ class AnthropicResponseTest {
   }
 
   @Test
-  void errorEventsAndGarbageAreProtocolErrors() throws Exception {
+  void errorEventsAreTheProvidersErrorsAndGarbageProtocolErrors() throws Exception {
     StreamTranslator t = anthropic.newStreamTranslator(route, false);
     run(t, STREAM.substring(0, STREAM.indexOf("event: content_block_start")));
     assertEquals(Optional.of(new Usage(125, 1)), t.usage());
-    ProviderProtocolException e = assertThrows(ProviderProtocolException.class, () -> run(t,
+    ProviderErrorException e = assertThrows(ProviderErrorException.class, () -> run(t,
         "event: error\ndata: {\"type\": \"error\", \"error\": {\"type\": \"overloaded_error\", \"message\": \"Overloaded sk-ant-x\"}}\n\n"));
+    assertEquals("overloaded_error", e.errorType());
     assertFalse(e.getMessage().contains("sk-ant"));
     assertFalse(t.finished());
-    assertThrows(ProviderProtocolException.class, () -> anthropic.newStreamTranslator(route, false)
-        .onEvent(SseEvent.data("{\"type\":\"error\",\"error\":{}}")));
+    assertEquals(Optional.of(new Usage(125, 1)), t.usage(), "what message_start reported stays for the settlement");
+    assertEquals("unknown", assertThrows(ProviderErrorException.class, () -> anthropic.newStreamTranslator(route, false)
+        .onEvent(SseEvent.data("{\"type\":\"error\",\"error\":{}}"))).errorType());
+    // an error event whose data is no JSON object is a broken stream, not a readable error
+    ProviderProtocolException broken = assertThrows(ProviderProtocolException.class, () -> run(
+        anthropic.newStreamTranslator(route, false), "event: error\ndata: Overloaded\n\n"));
+    assertFalse(broken instanceof ProviderErrorException);
     assertThrows(ProviderProtocolException.class, () -> anthropic.newStreamTranslator(route, false)
         .onEvent(SseEvent.data("<html>")));
     assertThrows(ProviderProtocolException.class, () -> anthropic.newStreamTranslator(route, false)

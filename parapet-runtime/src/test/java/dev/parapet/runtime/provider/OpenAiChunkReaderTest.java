@@ -20,7 +20,7 @@ class OpenAiChunkReaderTest {
     ObjectNode chunk = Json.parseObject(json, what);
     JsonNode error = chunk.get("error");
     if (error != null && !error.isNull()) {
-      throw new ProviderProtocolException(what + ": provider sent an error in the stream");
+      throw new ProviderErrorException(what, error);
     }
     Optional<Usage> usage = OpenAiCompatibleAdapter.readUsage(chunk, what);
     JsonNode choices = chunk.get("choices");
@@ -179,6 +179,10 @@ class OpenAiChunkReaderTest {
       ProviderProtocolException got = assertThrows(ProviderProtocolException.class,
           () -> OpenAiChunkReader.read(json, "c"), json);
       assertEquals(e.getMessage(), got.getMessage(), json);
+      assertEquals(e.getClass(), got.getClass(), json);
+      if (e instanceof ProviderErrorException provider) {
+        assertEquals(provider.errorType(), ((ProviderErrorException) got).errorType(), json);
+      }
       return;
     }
     try {
@@ -266,6 +270,29 @@ class OpenAiChunkReaderTest {
     ProviderProtocolException e = assertThrows(ProviderProtocolException.class,
         () -> OpenAiChunkReader.read("{\"error\":\"sk-secret\"}", "c"));
     assertTrue(!e.getMessage().contains("sk-secret"), e.getMessage());
+  }
+
+  /**
+   * A chunk carrying {@code error} is the provider's own error, named by its type (OpenAI's, vLLM's),
+   * else its code (llama.cpp's number): never by its free text, and no type that is no identifier.
+   */
+  @Test
+  void anErrorChunkIsTheProvidersErrorNamedByItsType() {
+    String[][] cases = {
+        {"{\"error\":{\"message\":\"The server had an error sk-x\",\"type\":\"server_error\",\"code\":null}}", "server_error"},
+        {"{\"error\":{\"object\":\"error\",\"message\":\"m\",\"type\":\"BadRequestError\",\"code\":400}}", "BadRequestError"},
+        {"{\"error\":{\"code\":503,\"message\":\"Loading model\"}}", "503"},
+        {"{\"error\":{\"code\":\"rate_limit_exceeded\",\"message\":\"m\"}}", "rate_limit_exceeded"},
+        {"{\"error\":{\"type\":\"has spaces: key sk-x\"}}", "unknown"},
+        {"{\"error\":{\"type\":\"" + "x".repeat(65) + "\"}}", "unknown"},
+        {"{\"error\":\"Overloaded sk-x\"}", "unknown"},
+        {"{\"choices\":[],\"error\":{\"type\":\"server_error\"}}", "server_error"}};
+    for (String[] c : cases) {
+      agree(c[0]);
+      ProviderErrorException e = assertThrows(ProviderErrorException.class, () -> OpenAiChunkReader.read(c[0], "c"), c[0]);
+      assertEquals(c[1], e.errorType(), c[0]);
+      assertTrue(!e.getMessage().contains("sk-x"), e.getMessage());
+    }
   }
 
   @Test

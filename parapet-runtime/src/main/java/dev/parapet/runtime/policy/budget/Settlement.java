@@ -34,7 +34,9 @@ import java.util.Optional;
  *       provider may still generate and bill the whole answer, and nothing of it was seen; charging
  *       the prompt alone would let a caller who always hangs up spend past every cap.
  *   <li><b>Everything else</b> — a stream cut by a guard, a caller gone (499), a stream the
- *       provider dropped, a drift refusal (the provider charged it): the tokens actually seen,
+ *       provider dropped or ended with an error of its own (an error event: readable, so not an
+ *       unreadable answer; also before any delta, and a whole 2xx answer that is such an error),
+ *       a drift refusal (the provider charged it): the tokens actually seen,
  *       never zero: the prompt as counted (or as reported, if more) plus the output tokens as
  *       reported or, when more, as counted from what the answer carried. But on a model that bills
  *       output it never sends ({@link UnseenOutput}: OpenAI's reasoning models), or for a call with a
