@@ -293,7 +293,7 @@ final class UpstreamExchange {
 
   private UpstreamFailure classify(Throwable cause) {
     Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
-    if (c instanceof OriginPool.PoolExhaustedException) {
+    if (c instanceof OriginPool.PoolExhaustedException || c instanceof OffLoopResolver.LookupsBusyException) {
       return UpstreamFailure.OVERLOADED;
     }
     if (c instanceof SSLException) {
