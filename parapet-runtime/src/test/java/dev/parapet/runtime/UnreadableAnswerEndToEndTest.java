@@ -11,6 +11,7 @@ import dev.parapet.core.config.RedactionPolicy;
 import dev.parapet.core.config.Route;
 import dev.parapet.core.store.SpendKey;
 import dev.parapet.runtime.testing.LeakWatch;
+import dev.parapet.runtime.upstream.FakeProvider;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -120,6 +121,39 @@ class UnreadableAnswerEndToEndTest {
 
   private static URI base(MockWebServer provider) {
     return provider.url("/v1").uri();
+  }
+
+  /**
+   * Bytes that are no HTTP head came back for a request the provider received: they may be a 2xx
+   * answer we cannot read (a whole answer's head comes only once the provider wrote all of it), so a
+   * whole call is charged its worst case as a streamed one is, not released.
+   */
+  @Test
+  void anAnswerWithoutAStatusLineIsChargedItsWorstCaseStreamedOrNot() throws Exception {
+    try (FakeProvider garbage = new FakeProvider((r, c) -> {
+      c.write("\u0000\u0001SSH-2.0-OpenSSH_9.6\r\nnot http at all\r\n\r\n");
+      c.close = true;
+    })) {
+      URI base = garbage.baseUrl("http", "127.0.0.1");
+      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(), List.of(
+          SealedGateway.openAi("whole", base, SealedGateway.policy(6000, 1000, "5", false, RedactionPolicy.OFF), List.of()),
+          SealedGateway.openAi("streamed", base, SealedGateway.policy(6000, 1000, "5", false, RedactionPolicy.OFF), List.of())));
+      String ask = SealedGateway.chat("hi", 1000);
+      try (Gateway g = sg.start()) {
+        for (String route : List.of("whole", "streamed")) {
+          HttpResponse<String> r = post(g.port(), "/routes/" + route,
+              route.equals("whole") ? ask : ask.replace("{", "{\"stream\":true,"));
+          assertEquals(502, r.statusCode(), route + ": " + r.body());
+          assertEquals("upstream_error", JSON.readTree(r.body()).path("error").path("code").asText(), route);
+        }
+      }
+      Map<SpendKey, Long> spend = sg.spendToday();
+      for (String route : List.of("whole", "streamed")) {
+        long spent = SealedGateway.route(spend, route);
+        assertTrue(spent >= 1_000_000L && spent < 1_100_000L, route + ": charged " + spent + ", not its worst case");
+      }
+    }
+    LeakWatch.assertNoLeaks();
   }
 
   @Test

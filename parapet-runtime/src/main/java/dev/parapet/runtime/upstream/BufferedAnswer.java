@@ -104,7 +104,11 @@ final class BufferedAnswer implements Answer {
 
   @Override
   public void onFailure(UpstreamFailure failure) {
-    if (head == null) {
+    if (head == null && failure == UpstreamFailure.PROTOCOL) {
+      // Bytes that are no HTTP head, for a request the provider received: perhaps a 2xx we cannot
+      // read (a whole answer's head comes once all of it is written). Settled as one, as a stream is.
+      call.failUnreadable(failure);
+    } else if (head == null) {
       call.fail(failure);
     } else {
       failAfterHead(failure);

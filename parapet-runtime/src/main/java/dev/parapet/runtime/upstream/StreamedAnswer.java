@@ -424,7 +424,8 @@ final class StreamedAnswer implements Answer {
     if (!sse.started()) {
       if (headers != null || failure == UpstreamFailure.PROTOCOL) {
         // After a 2xx head the provider began an answer it may bill, and nothing of it is known:
-        // settled as a whole answer cut off after its head is, at its worst case.
+        // settled as a whole answer cut off after its head is, at its worst case. So are bytes that
+        // are no HTTP head (PROTOCOL before one): perhaps a 2xx we cannot read (BufferedAnswer too).
         call.failUnreadable(failure);
       } else {
         call.fail(failure); // no answer began: connect, TLS, a timeout before the head (charged as such)

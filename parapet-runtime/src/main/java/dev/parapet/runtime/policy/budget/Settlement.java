@@ -27,7 +27,8 @@ import java.util.Optional;
  *       connection after reading the request is indistinguishable here from one that refused it;
  *       it is released too (the one undercount we accept: at most that call's prompt).
  *   <li><b>A 2xx answer that could not be read</b> — past the 16 MiB bound, malformed, cut off after
- *       its head, a stream event we cannot parse: the worst case, though the caller gets a 502. The
+ *       its head, a stream event we cannot parse, bytes that are no HTTP head (perhaps a 2xx, whole
+ *       or streamed): the worst case, though the caller gets a 502. The
  *       provider billed it and nothing of what it billed is known; releasing the hold would make an
  *       answer the caller can inflate past the bound ({@code n} × {@code top_logprobs}) free.
  *   <li><b>A caller who left before a whole (non-streamed) answer arrived</b>: the worst case. The
