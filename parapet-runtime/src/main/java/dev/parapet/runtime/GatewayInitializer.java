@@ -43,8 +43,8 @@ import java.util.function.Supplier;
  *   <li><b>http1</b> — strict codec (with the request-head deadline), one-message-per-read flow
  *       control, request id, access log, recorders (telemetry rows, metrics), framing sanity,
  *       keep-alive (and the HTTP/1.0 callers' framing), drain, body rate, the drain of bodies behind heads already answered;
- *   <li><b>identity</b>, on the head before any body is read — endpoint classification
- *       (404/405, health), bearer-token auth of the gateway endpoints;
+ *   <li><b>identity</b>, on the head before any body is read — bearer-token auth of the gateway
+ *       endpoints (401 whatever the method), then endpoint classification (404/405, health);
  *   <li><b>body</b> — the gateway-wide body budget (a request that does not fit waits unread),
  *       bounded aggregation (and 100 Continue, only now), the one-request-at-a-time gate, the
  *       read-only surfaces (basic auth of users[]: usage, events, metrics);
@@ -169,12 +169,15 @@ public final class GatewayInitializer extends ChannelInitializer<Channel> {
   }
 
   /**
-   * On the head, before any body is read: what the path names, then the bearer token of a gateway
-   * endpoint. A caller refused here never has a body collected or a 100 Continue sent.
+   * On the head, before any body is read: the bearer token of a gateway endpoint, then what the
+   * path names and with which method. The token comes first so that a caller without one gets 401
+   * whatever the method (SPEC §4: checked before anything else), and learns nothing of the
+   * endpoint's method from a 405. A caller refused here never has a body collected or a 100
+   * Continue sent.
    */
   private void addIdentity(ChannelPipeline p) {
-    p.addLast("endpoint", endpoints);
     p.addLast("auth", auth);
+    p.addLast("endpoint", endpoints);
   }
 
   private void addBody(ChannelPipeline p) {

@@ -175,9 +175,33 @@ class FrontEndToEndTest {
     r = call(get("/routes/summarizer", TOKEN_A));
     assertError(r, 405, "method_not_allowed");
     assertEquals("POST", r.header("allow"));
-    assertEquals("POST", call(get("/v1/chat/completions", null)).header("allow"));
+    assertEquals("POST", call(get("/v1/chat/completions", TOKEN_A)).header("allow"));
     r = call(post("/v1/models", TOKEN_A, "{}"));
     assertEquals("GET", r.header("allow"));
+  }
+
+  @Test
+  void aGatewayEndpointChecksTheTokenBeforeTheMethod() throws Exception {
+    String[][] wrong = {{"GET", "/v1/chat/completions", "POST"}, {"PUT", "/routes/x", "POST"},
+        {"DELETE", "/routes/summarizer", "POST"}, {"PATCH", "/v1/chat/completions", "POST"},
+        {"OPTIONS", "/routes/summarizer", "POST"}, {"POST", "/v1/models", "GET"}, {"PUT", "/v1/models", "GET"}};
+    for (String[] w : wrong) {
+      for (String token : new String[] {null, "unknown-token"}) {
+        Response r = call(w[0] + " " + w[1] + " HTTP/1.1\r\nHost: p\r\n"
+            + (token == null ? "" : "Authorization: Bearer " + token + "\r\n") + "\r\n");
+        assertError(r, 401, "invalid_token");
+        assertTrue(r.header("www-authenticate").startsWith("Bearer"), w[0] + " " + w[1]);
+        assertEquals(null, r.header("allow"), "no method hint before the token: " + w[0] + " " + w[1]);
+      }
+      Response r = call(w[0] + " " + w[1] + " HTTP/1.1\r\nHost: p\r\nAuthorization: Bearer " + TOKEN_A + "\r\n\r\n");
+      assertError(r, 405, "method_not_allowed");
+      assertEquals(w[2], r.header("allow"), w[0] + " " + w[1]);
+    }
+    // Outside the gateway endpoints nothing changes: unknown paths are 404 and /_parapet/ is 405
+    // for any method, token or not.
+    assertError(call("PUT /nowhere HTTP/1.1\r\nHost: p\r\n\r\n"), 404, "not_found");
+    assertError(call("DELETE /_parapet/usage HTTP/1.1\r\nHost: p\r\n\r\n"), 405, "method_not_allowed");
+    assertTrue(fx.terminal.received.isEmpty());
   }
 
   @Test

@@ -41,9 +41,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The read-only surfaces of SPEC §4 — {@code GET /_parapet/usage}, {@code /events}, {@code
- * /metrics} — behind HTTP basic auth of {@code users[]}. Sits after the endpoint handler (which
- * has already answered 404/405 for other paths and methods) and before bearer-token auth, which
- * these paths never reach. Nothing here changes anything.
+ * /metrics} — behind HTTP basic auth of {@code users[]}. Sits after the bearer check (which lets
+ * these paths past untouched) and the endpoint handler (which has already answered 404/405 for
+ * other paths and methods). Nothing here changes anything.
  *
  * <p>In order: a client address past its failure limit is 429 {@code too_many_requests} with no
  * password checked; a missing or malformed {@code Authorization: Basic} header is 401 {@code

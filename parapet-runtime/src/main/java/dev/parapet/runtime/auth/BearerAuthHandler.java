@@ -21,15 +21,18 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Identity, from the request's head: after the endpoint handler, before the body is read (so a
- * caller without a token never has a body collected, nor a {@code 100 Continue}). Exactly one {@code
+ * Identity, from the request's head: first of the identity group, ahead of the endpoint handler's
+ * method check (a gateway path without a valid token is 401 whatever its method: SPEC §4 checks the
+ * token before anything else), before the body is read (so a caller without a token never has a
+ * body collected, nor a {@code 100 Continue}). Exactly one {@code
  * Authorization: Bearer <token>} header (scheme case-insensitive, RFC 9110 §11.1; token 1..512
  * visible ASCII characters) whose token matches a service's stored digest. The token is compared
  * with every service's digest, without stopping at a match, so the time taken does not tell which
  * service (or whether any) matched. Anything else is 401 {@code invalid_token} with {@code
  * WWW-Authenticate: Bearer} (RFC 9110 §11.6.1, RFC 6750 §3), before route, body or policy are
  * looked at; the body behind a refused head is dropped unread ({@link EarlyAnswerDrain}). Requests
- * for other than the gateway endpoints (the read-only surfaces, with their own basic auth) go past.
+ * for other than the gateway endpoints (health, the read-only surfaces with their own basic auth,
+ * unknown paths) go past untouched, to the endpoint handler.
  * On success the service is recorded on the {@link Exchange}. The token is never kept.
  */
 @Sharable

@@ -21,8 +21,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /**
- * Decides from the request's head, before its body is read, what the path names, before anyone
- * looks at credentials. Unknown paths are 404 {@code not_found}; a known path with another method
+ * Decides from the request's head, before its body is read, what the path names. It sits after the
+ * bearer check, which only gateway endpoints meet: a gateway endpoint reaches here authenticated,
+ * anything else without credentials looked at. Unknown paths are 404 {@code not_found} (whatever
+ * the token: nothing here tells a route apart); a known path with another method
  * is 405 {@code method_not_allowed} with {@code Allow} (RFC 9110 §15.5.6); {@code GET
  * /_parapet/health} is answered here, without authentication; the read-only surfaces go on to
  * their basic-auth handler (404 when none is wired); gateway endpoints go on to the bearer check.
