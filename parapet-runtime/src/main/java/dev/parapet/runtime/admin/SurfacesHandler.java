@@ -157,14 +157,20 @@ public final class SurfacesHandler extends ChannelInboundHandlerAdapter {
     });
   }
 
-  /** Runs {@code work} on the executor and writes its answer on the channel's event loop. */
+  /**
+   * Runs {@code work} on the executor and writes its answer on the channel's event loop. Whatever
+   * the work throws, an {@link Error} too (a {@code StackOverflowError} in a view, a class that
+   * failed to load), the caller is answered 500: uncaught, it would end the executor's thread and
+   * leave the request without an answer. The log names the type only (its message could quote the
+   * request).
+   */
   private void offLoop(ChannelHandlerContext ctx, boolean keepAlive, Supplier<Answer> work) {
     try {
       executor.execute(() -> {
         Answer a;
         try {
           a = work.get();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
           LOG.warn("read-only surface failed ({})", e.getClass().getSimpleName());
           a = Answer.refused(ParapetError.INTERNAL_ERROR, "internal error");
         }
