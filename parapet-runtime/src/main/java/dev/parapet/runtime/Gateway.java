@@ -1,5 +1,6 @@
 package dev.parapet.runtime;
 
+import dev.parapet.core.store.TelemetryStore;
 import dev.parapet.runtime.boot.BootException;
 import dev.parapet.runtime.boot.Settings;
 import dev.parapet.runtime.flow.DrainHandler;
@@ -160,8 +161,18 @@ public final class Gateway implements AutoCloseable {
   /** Graceful: stop accepting, drain in-flight requests within the grace period, close. */
   @Override
   public void close() {
+    shutdown();
+  }
+
+  /**
+   * {@link #close}, and what it lost: the ledger items and rows the telemetry store could not
+   * write before it closed (0 after a clean close, and when already closed). A drain cut short by
+   * the grace period is not counted: the requests it cuts still complete, and are settled and
+   * written, before the store closes.
+   */
+  public long shutdown() {
     if (!closed.compareAndSet(false, true)) {
-      return;
+      return 0;
     }
     if (server != null) {
       draining = true;
@@ -183,14 +194,19 @@ public final class Gateway implements AutoCloseable {
     }
     shutdownGroups();
     List<AutoCloseable> resources = stages.resources();
+    long unwritten = 0;
     for (int i = resources.size() - 1; i >= 0; i--) {
       try {
         resources.get(i).close();
       } catch (Exception e) {
         LOG.warn("closing {} failed ({})", resources.get(i).getClass().getSimpleName(), e.getClass().getSimpleName());
       }
+      if (resources.get(i) instanceof TelemetryStore store) {
+        unwritten += store.unwrittenAtClose();
+      }
     }
     LOG.info("stopped");
+    return unwritten;
   }
 
   /**

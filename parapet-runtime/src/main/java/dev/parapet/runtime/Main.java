@@ -11,8 +11,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code java -jar parapet-runtime.jar}: boots from the environment and serves until SIGTERM
- * (or SIGINT), then drains in-flight requests and exits 0. Any boot failure is one line on
- * stderr, {@code parapet: <reason>}, and exit code 1, with no port opened.
+ * (or SIGINT), then drains in-flight requests and exits 0, or 1 with one line on stderr when the
+ * telemetry store closed with ledger items or rows it could not write ({@link #stop}). Any boot
+ * failure is one line on stderr, {@code parapet: <reason>}, and exit code 1, with no port opened.
  *
  * <p>{@code java -jar parapet-runtime.jar verify-store} checks the telemetry store's hash chain
  * instead of serving (see {@link StoreVerification}): exit 0 intact, 1 broken or not checkable.
@@ -76,11 +77,11 @@ public final class Main {
     }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      gateway.close(); // stop accepting, drain within the grace period, close
+      int code = stop(gateway, err); // stop accepting, drain within the grace period, close
       stopped.countDown();
       flushLogs(); // halt skips every other hook: write out the queued log lines first
       // A clean drain is a clean exit: 0, not the 143 the JVM reports for SIGTERM.
-      Runtime.getRuntime().halt(0);
+      Runtime.getRuntime().halt(code);
     }, "parapet-shutdown"));
     try {
       stopped.await();
@@ -88,5 +89,21 @@ public final class Main {
       Thread.currentThread().interrupt();
     }
     return 0;
+  }
+
+  /**
+   * Closes {@code gateway} (drain, then the store) and returns the exit status: 0, or 1 with one
+   * line on {@code err} when the store closed with ledger items or rows unwritten: spend a
+   * supervisor must hear of (a settlement lost is a hold the next boot settles at its worst case),
+   * not only the log. A drain the grace period cut short stays 0 (see {@link Gateway#shutdown}).
+   */
+  static int stop(Gateway gateway, PrintStream err) {
+    long unwritten = gateway.shutdown();
+    if (unwritten == 0) {
+      return 0;
+    }
+    err.println("parapet: stopped with " + unwritten
+        + " ledger item(s) or row(s) not written to the telemetry store");
+    return 1;
   }
 }

@@ -19,6 +19,7 @@ import dev.parapet.core.seal.MasterKey;
 import dev.parapet.core.seal.PasswordHash;
 import dev.parapet.core.seal.Sealer;
 import dev.parapet.core.seal.SecretValue;
+import dev.parapet.core.store.TelemetryStore;
 import dev.parapet.runtime.boot.Boot;
 import dev.parapet.runtime.boot.BootException;
 import dev.parapet.runtime.testing.TestConfigs;
@@ -164,6 +165,14 @@ final class TelemetryFixture implements AutoCloseable {
     byte[] storeKey = key.deriveKey(KeyPurpose.STORE);
     return SQLiteMCChacha20Config.getDefault().withHexKey(storeKey).build()
         .createConnection("jdbc:sqlite:" + dataDir.resolve("parapet.db").toAbsolutePath());
+  }
+
+  /** The booted gateway's telemetry store, for the store's test hooks ({@code StoreFaults}). */
+  TelemetryStore store() throws ReflectiveOperationException {
+    java.lang.reflect.Field f = Gateway.class.getDeclaredField("stages");
+    f.setAccessible(true);
+    return ((Stages) f.get(gateway)).resources().stream()
+        .filter(TelemetryStore.class::isInstance).map(TelemetryStore.class::cast).findFirst().orElseThrow();
   }
 
   @Override

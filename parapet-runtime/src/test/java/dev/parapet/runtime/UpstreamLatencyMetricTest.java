@@ -10,7 +10,6 @@ import dev.parapet.runtime.testing.LeakWatch;
 import dev.parapet.runtime.testing.RawHttp;
 import dev.parapet.runtime.testing.TestConfigs;
 import dev.parapet.runtime.upstream.FakeProvider;
-import java.lang.reflect.Field;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -30,7 +29,7 @@ class UpstreamLatencyMetricTest {
     LeakWatch.start();
     try (FakeProvider provider = new FakeProvider((r, c) -> c.full(200, "application/json", "{}"));
         TelemetryFixture fx = new TelemetryFixture(tmp.resolve("data"), provider.baseUrl("http", "127.0.0.1")).boot()) {
-      TelemetryStore store = store(fx.gateway);
+      TelemetryStore store = fx.store();
       StoreFaults.pause(store); // the hold waits to be written
       java.net.Socket socket = new java.net.Socket("127.0.0.1", fx.port());
       try (RawHttp c = new RawHttp(socket)) {
@@ -56,12 +55,5 @@ class UpstreamLatencyMetricTest {
       assertEquals(0.0, metrics.value("parapet_upstream_latency_seconds_count"), "no provider latency to observe");
     }
     LeakWatch.assertNoLeaks();
-  }
-
-  private static TelemetryStore store(Gateway gateway) throws ReflectiveOperationException {
-    Field f = Gateway.class.getDeclaredField("stages");
-    f.setAccessible(true);
-    return ((Stages) f.get(gateway)).resources().stream()
-        .filter(TelemetryStore.class::isInstance).map(TelemetryStore.class::cast).findFirst().orElseThrow();
   }
 }

@@ -182,8 +182,13 @@ final class StoreWriter implements Runnable {
     return progress.await(timeout, () -> LockSupport.unpark(thread));
   }
 
-  /** Drains (up to {@code timeout}), then stops the thread. Later work is refused. */
-  void close(Duration timeout) {
+  /**
+   * Drains (up to {@code timeout}), then stops the thread. Later work is refused.
+   *
+   * @return the ledger items (holds, settlements, releases) and detail rows still unwritten when
+   *     the thread stopped: lost, 0 after a clean close
+   */
+  int close(Duration timeout) {
     boolean drained = flush(timeout);
     closed = true;
     stopping = true;
@@ -202,11 +207,14 @@ final class StoreWriter implements Runnable {
         Thread.currentThread().interrupt();
       }
     }
-    if (!drained || !ledger.isEmpty() || !ledgerRetry.isEmpty()) {
-      LOG.error(
-          "telemetry store: closed with {} ledger items not stored", ledger.size() + ledgerRetry.size());
+    int ledgerLeft = ledger.size() + ledgerRetry.size();
+    int rowsLeft = detail.size() + detailRetry.size();
+    if (ledgerLeft + rowsLeft > 0) {
+      LOG.error("telemetry store: closed with {} ledger items and {} rows not stored{}",
+          ledgerLeft, rowsLeft, drained ? "" : " (not drained within " + timeout.toMillis() + " ms)");
     }
     failLeftovers();
+    return ledgerLeft + rowsLeft;
   }
 
   /** After the thread has stopped: no future may wait forever on work nobody will do. */

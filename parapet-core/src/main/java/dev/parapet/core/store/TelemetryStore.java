@@ -58,6 +58,7 @@ public final class TelemetryStore implements AutoCloseable {
   volatile Runnable duringRetentionPlanForTest;
   private final AtomicBoolean holdsAccepted = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile long unwrittenAtClose;
 
   private TelemetryStore(Path dataDir, FileLock lock, ChainKey chainKey, StoreWriter writer, Connection reader,
       Connection maintenance, Checkpointer checkpointer) {
@@ -373,13 +374,16 @@ public final class TelemetryStore implements AutoCloseable {
     return deleted;
   }
 
-  /** Drains the queues (up to 10 s), stops the writer, closes the database, zeroes the MAC key. */
+  /**
+   * Drains the queues (up to 10 s), stops the writer, closes the database, zeroes the MAC key.
+   * What could not be written by then is logged and counted in {@link #unwrittenAtClose}.
+   */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    writer.close(CLOSE_TIMEOUT);
+    unwrittenAtClose = writer.close(CLOSE_TIMEOUT);
     checkpointer.close();
     synchronized (maintenance) { // waits for a retention run's verification, as for a read below
       synchronized (reader) {
@@ -387,6 +391,16 @@ public final class TelemetryStore implements AutoCloseable {
       }
     }
     unlock(lock);
+  }
+
+  /**
+   * Ledger items (holds, settlements, releases) and request or event rows the last {@link #close}
+   * could not write: lost, where a settlement or release leaves its hold to be settled at its worst
+   * case on the next boot. 0 while open and after a clean close. What the runtime's exit status
+   * reports.
+   */
+  public long unwrittenAtClose() {
+    return unwrittenAtClose;
   }
 
   private static void unlock(FileLock lock) {
