@@ -47,4 +47,39 @@ class FrontMetricsTest {
     }
     LeakWatch.assertNoLeaks();
   }
+
+  @Test
+  void aHeadTimeoutAndAnUnknownPathAreCountedRequests() throws Exception {
+    LeakWatch.start();
+    try (TelemetryFixture fx = new TelemetryFixture(tmp.resolve("data"), URI.create("http://127.0.0.1:9/v1"))) {
+      fx.env.put("PARAPET_HEAD_TIMEOUT_MS", "300");
+      fx.boot();
+      try (RawHttp slow = new RawHttp(fx.port())) {
+        slow.send("POST /routes/summarizer HTTP/1.1\r\nHost: p\r\n"); // and nothing more
+        assertTrue(slow.closedByServer(), "the head deadline closes the connection");
+      }
+      try (RawHttp c = new RawHttp(fx.port())) {
+        assertEquals(404, c.send("GET /nowhere HTTP/1.1\r\nHost: p\r\n\r\n").read().status());
+        assertEquals(404, c.send("GET /_parapet/nowhere HTTP/1.1\r\nHost: p\r\n\r\n").read().status());
+      }
+      PrometheusText metrics = null;
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (System.nanoTime() < until) { // the scrape may run before the close's count lands
+        metrics = PrometheusText.parse(fx.admin("/_parapet/metrics").body());
+        if (metrics.hasSeries("parapet_requests_total", "route", "-", "status", "408")) {
+          break;
+        }
+        Thread.sleep(20);
+      }
+      assertEquals(1.0, metrics.value("parapet_requests_total", "route", "-", "status", "408"),
+          "the slow head, closed unanswered");
+      assertTrue(!metrics.hasSeries("parapet_refusals_total", "code", "request_timeout"),
+          "it was never answered: no refusal");
+      assertEquals(2.0, metrics.value("parapet_requests_total", "route", "-", "status", "404"));
+      assertEquals(2.0, metrics.value("parapet_refusals_total", "code", "not_found"));
+      assertTrue(!metrics.hasSeries("parapet_requests_total", "status", "200"),
+          "health checks and scrapes are still not counted");
+    }
+    LeakWatch.assertNoLeaks();
+  }
 }

@@ -29,7 +29,8 @@ import java.util.concurrent.TimeUnit;
  * every byte after it is discarded: the sanity handler answers 400 and closes.
  *
  * <p>It also times the head: from its first byte the head must be complete within {@code
- * headTimeout}, or the connection is closed (slowloris). The empty lines RFC 9112 §2.2 lets a
+ * headTimeout}, or the connection is closed (slowloris), unanswered, after a {@link HeadTimedOut}
+ * event for the metrics. The empty lines RFC 9112 §2.2 lets a
  * client send before a request line count as the head's bytes: they start the clock too (else a
  * CRLF every few seconds would hold a connection forever), and more than {@value
  * #MAX_BLANK_BYTES} of them are refused with 400. While the connection is not being read
@@ -213,6 +214,7 @@ public final class HeadCheckingDecoder extends HttpRequestDecoder {
       armDeadline(ctx); // we are not reading: the rest may be waiting in the socket
       return;
     }
+    ctx.fireUserEventTriggered(new HeadTimedOut()); // no request began: nothing else counts it
     ctx.close();
   }
 

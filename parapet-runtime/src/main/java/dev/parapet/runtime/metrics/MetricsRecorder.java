@@ -5,6 +5,7 @@ import dev.parapet.runtime.Charges;
 import dev.parapet.runtime.RequestCompleted;
 import dev.parapet.runtime.endpoint.Endpoint;
 import dev.parapet.runtime.http.Exchange;
+import dev.parapet.runtime.http1.HeadTimedOut;
 import dev.parapet.runtime.telemetry.RouteCosts;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.ChannelHandler.Sharable;
@@ -14,10 +15,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Counts every gateway request into the Prometheus meters when its {@link RequestCompleted}
- * passes (a recorder: right after the access log, it only watches). Health checks and scrapes are
- * not counted. Meter updates are lock-free increments, safe on the event loop. A forwarded call's
- * tokens and cost are counted once the budget has charged it ({@link Charges}), on what it charged.
+ * Counts every request into the Prometheus meters when its {@link RequestCompleted} passes (a
+ * recorder: right after the access log, it only watches), and a request head that timed out
+ * ({@link HeadTimedOut}: closed unanswered, no completion) as a 408. Requests for health and the
+ * read-only surfaces (checks and scrapes) are not counted; unknown paths are. Meter updates are
+ * lock-free increments, safe on the event loop. A forwarded call's tokens and cost are counted once
+ * the budget has charged it ({@link Charges}), on what it charged.
  */
 @Sharable
 public final class MetricsRecorder extends ChannelInboundHandlerAdapter {
@@ -34,7 +37,10 @@ public final class MetricsRecorder extends ChannelInboundHandlerAdapter {
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-    if (evt instanceof RequestCompleted c && gateway(ctx, c)) {
+    if (evt instanceof HeadTimedOut) {
+      meters.recordHeadTimeout();
+    }
+    if (evt instanceof RequestCompleted c && counted(ctx, c)) {
       try {
         meters.record(c);
         c.request().ifPresent(r -> charges.whenCharged(c, costs::nanoUsd, charge -> {
@@ -51,8 +57,12 @@ public final class MetricsRecorder extends ChannelInboundHandlerAdapter {
     ctx.fireUserEventTriggered(evt);
   }
 
-  private static boolean gateway(ChannelHandlerContext ctx, RequestCompleted c) {
-    return c.request().isPresent()
-        || Exchange.of(ctx.channel()).map(e -> Endpoint.classify(e.path()).gateway()).orElse(false);
+  /** Not a health check, not a request for a read-only surface. */
+  private static boolean counted(ChannelHandlerContext ctx, RequestCompleted c) {
+    if (c.request().isPresent()) {
+      return true;
+    }
+    Endpoint endpoint = Exchange.of(ctx.channel()).map(e -> Endpoint.classify(e.path())).orElse(Endpoint.UNKNOWN);
+    return endpoint != Endpoint.HEALTH && !endpoint.readOnlySurface();
   }
 }

@@ -26,8 +26,9 @@ import java.util.stream.Collectors;
  * {@code other} (a caller can never mint a new series).
  *
  * <ul>
- *   <li>{@code parapet_requests_total{route,status}} — every gateway request ({@code route="-"}
- *       when refused before a route was established);
+ *   <li>{@code parapet_requests_total{route,status}} — every request but health checks and
+ *       scrapes ({@code route="-"} when refused before a route was established, unknown
+ *       paths' 404s too), and {@code status="408"} for a head that timed out, closed unanswered;
  *   <li>{@code parapet_refusals_total{code}} — answers with a Parapet error code;
  *   <li>{@code parapet_stream_truncations_total{route}} — streams a guard cut short;
  *   <li>{@code parapet_upstream_latency_seconds} — histogram, calls that went to a provider (not
@@ -41,6 +42,8 @@ import java.util.stream.Collectors;
 final class RequestMeters {
   static final String OTHER = "other";
   static final String NONE = "-";
+  /** What nginx logs for a request head that timed out (RFC 9110 §15.5.9), though none is sent. */
+  private static final int HEAD_TIMEOUT_STATUS = 408;
   private static final Duration[] LATENCY_BUCKETS = {
     Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
     Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10),
@@ -82,6 +85,11 @@ final class RequestMeters {
       }
     });
     c.request().ifPresent(r -> recordCall(c, r, series));
+  }
+
+  /** A request head that did not arrive whole in time: its connection closed, nobody answered. */
+  void recordHeadTimeout() {
+    series(NONE).requests(HEAD_TIMEOUT_STATUS).increment();
   }
 
   private void recordCall(RequestCompleted c, GatewayRequest r, Series series) {
