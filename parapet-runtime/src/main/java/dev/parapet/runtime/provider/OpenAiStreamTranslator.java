@@ -45,7 +45,8 @@ final class OpenAiStreamTranslator implements StreamTranslator {
     // Every chunk repeats both. Kept only when they change: a fresh Optional stored per chunk into
     // this long-lived object is a young reference from the old generation on every chunk of every
     // open stream, which is what G1's young pauses spend their time scanning (bench/profile-notes.md).
-    model = keepOrReplace(model, chunk.model());
+    // A blank model names none (Azure OpenAI's prompt filter chunks): the one named before stands.
+    model = keepOrReplace(model, chunk.model().filter(m -> !m.isBlank()));
     fingerprint = keepOrReplace(fingerprint, chunk.fingerprint());
     if (chunk.usage().isPresent()) {
       usage = chunk.usage();

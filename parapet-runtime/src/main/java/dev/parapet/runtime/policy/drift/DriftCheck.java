@@ -25,7 +25,7 @@ final class DriftCheck implements ExchangeObserver {
 
   @Override
   public Optional<Veto> beforeAnswer(GatewayRequest r, Optional<String> reportedModel) {
-    if (checked || reportedModel.isEmpty()) {
+    if (checked || reportedModel.filter(DriftLock::names).isEmpty()) {
       return Optional.empty();
     }
     checked = true;

@@ -14,7 +14,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * Under {@code drift_strict} anything else is refused with 502 {@code model_drift} before any byte
  * of the answer reaches the caller (the budget still settles the call: the provider charged it);
  * otherwise the answer is forwarded and a {@code model_drift} event recorded. An answer that
- * reports no model at all is let through (nothing to compare; some local servers omit it).
+ * reports no model at all is let through (nothing to compare; some local servers omit it), and so
+ * is one whose {@code model} is blank: Azure OpenAI starts every stream with a chunk of {@code
+ * "model":""} that carries only its prompt filter results.
  *
  * <p>It also remembers each route's last {@code system_fingerprint} (in memory: a restart starts
  * fresh) and records {@code fingerprint_changed} when a route's answers report a new one.
@@ -31,6 +33,11 @@ public final class DriftLock {
 
   public ExchangeObserver forRequest(GatewayRequest request) {
     return new DriftCheck(this, request);
+  }
+
+  /** Whether a reported {@code model} names one: a blank one reports nothing. */
+  static boolean names(String model) {
+    return !model.isBlank();
   }
 
   EnforcementEvents events() {
