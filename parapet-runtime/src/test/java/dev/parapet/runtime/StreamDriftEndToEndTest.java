@@ -85,6 +85,64 @@ class StreamDriftEndToEndTest {
   }
 
   @Test
+  void aLaterChunkReportingAnotherModelCutsAStrictStream() throws Exception {
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.start();
+      SealedGateway sg = gateway(provider.url("/v1").uri());
+      HttpResponse<String> afterPinned;
+      HttpResponse<String> afterNone;
+      HttpResponse<String> inUsage;
+      try (Gateway g = sg.start()) {
+        provider.enqueue(stream(chunk(SealedGateway.MODEL, "fp_1", "first"), chunk(OTHER, "fp_1", "leak"),
+            chunk(SealedGateway.MODEL, "fp_1", "more")));
+        afterPinned = post(g.port(), "/routes/strict", ASK);
+        assertCutForDrift(afterPinned, "first", "leak");
+
+        provider.enqueue(stream(noModelChunk("first"), chunk(OTHER, "fp_1", "leak")));
+        afterNone = post(g.port(), "/routes/strict", ASK);
+        assertCutForDrift(afterNone, "first", "leak");
+
+        // The usage chunk Parapet asked for itself is not forwarded; the model it names still counts.
+        provider.enqueue(stream(chunk(SealedGateway.MODEL, "fp_1", "first"), usageChunk(OTHER)));
+        inUsage = post(g.port(), "/routes/strict", ASK);
+        assertCutForDrift(inUsage, "first", OTHER);
+      }
+      List<EventRow> drift = driftEvents(sg);
+      assertEquals(3, drift.size(), drift.toString());
+      for (EventRow e : drift) {
+        assertEquals(OTHER, e.details().get("reported"), e.toString());
+        assertEquals("true", e.details().get("strict"), e.toString());
+      }
+      for (HttpResponse<String> r : List.of(afterPinned, afterNone, inUsage)) {
+        RequestRecord row = row(sg, r);
+        assertEquals(Optional.of("model_drift"), row.errorCode(), row.toString());
+        assertEquals(Optional.of(OTHER), row.modelReported(), row.toString());
+      }
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
+  @Test
+  void aLaterChunkReportingAnotherModelIsRecordedOnceOnALooseRoute() throws Exception {
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.start();
+      SealedGateway sg = gateway(provider.url("/v1").uri());
+      try (Gateway g = sg.start()) {
+        provider.enqueue(stream(chunk(SealedGateway.MODEL, "fp_1", "first"), chunk(OTHER, "fp_1", "second"),
+            chunk(OTHER, "fp_1", "third")));
+        HttpResponse<String> r = post(g.port(), "/routes/loose", ASK);
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(r.body().contains("third") && r.body().endsWith("data: [DONE]\n\n"), r.body());
+      }
+      List<EventRow> drift = driftEvents(sg);
+      assertEquals(1, drift.size(), drift.toString());
+      assertEquals(OTHER, drift.get(0).details().get("reported"));
+      assertEquals("false", drift.get(0).details().get("strict"));
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
+  @Test
   void aChunkNamingNoModelPassesAStrictStream() throws Exception {
     // Azure OpenAI's first chunk: no choices, model "", its prompt filter results.
     String azureFirst = "data: {\"choices\":[],\"created\":0,\"id\":\"\",\"model\":\"\",\"object\":\"\",\"prompt_filter_results\":"

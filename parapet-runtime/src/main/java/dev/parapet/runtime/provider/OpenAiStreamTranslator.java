@@ -53,7 +53,9 @@ final class OpenAiStreamTranslator implements StreamTranslator {
     }
     boolean usageOnly = chunk.usage().isPresent() && chunk.choiceCount() == 0;
     if (usageOnly && !callerWantsUsage) {
-      return List.of();
+      // Not the caller's: nothing is sent, but the model it names is shown to the drift lock.
+      return chunk.model().isEmpty() ? List.of()
+          : List.of(StreamChunk.hidden(new ChunkSummary(chunk.model(), Optional.empty(), Optional.empty(), 0, List.of())));
     }
     return List.of(new StreamChunk(data, chunk));
   }

@@ -15,7 +15,9 @@ final class DriftCheck implements ExchangeObserver {
 
   private final DriftLock lock;
   private final GatewayRequest request;
-  private boolean checked;
+  /** The last reported model found allowed: the one every later chunk of a stream repeats. */
+  private String allowed;
+  private boolean driftRecorded;
   private boolean fingerprintRead;
 
   DriftCheck(DriftLock lock, GatewayRequest request) {
@@ -25,18 +27,28 @@ final class DriftCheck implements ExchangeObserver {
 
   @Override
   public Optional<Veto> beforeAnswer(GatewayRequest r, Optional<String> reportedModel) {
-    if (checked || reportedModel.filter(DriftLock::names).isEmpty()) {
+    return reportedModel.isEmpty() ? Optional.empty() : check(reportedModel.get());
+  }
+
+  /**
+   * One reported model: allowed, or a {@code model_drift} event (one per request: a stream repeats
+   * the model in every chunk) and, under {@code drift_strict}, a veto.
+   */
+  private Optional<Veto> check(String reported) {
+    if (reported.equals(allowed) || !DriftLock.names(reported)) {
       return Optional.empty();
     }
-    checked = true;
     ProviderSpec provider = request.route().provider();
-    String reported = reportedModel.get();
     if (reported.equals(provider.model()) || provider.allowedResponseModels().contains(reported)) {
+      allowed = reported;
       return Optional.empty();
     }
     boolean strict = request.route().policy().driftStrict();
-    lock.events().record(request, EventKind.MODEL_DRIFT,
-        Map.of("pinned", provider.model(), "reported", reported, "strict", Boolean.toString(strict)));
+    if (!driftRecorded) {
+      driftRecorded = true;
+      lock.events().record(request, EventKind.MODEL_DRIFT,
+          Map.of("pinned", provider.model(), "reported", reported, "strict", Boolean.toString(strict)));
+    }
     if (!strict) {
       return Optional.empty();
     }
@@ -58,7 +70,10 @@ final class DriftCheck implements ExchangeObserver {
       fingerprintRead = true;
       payload.summary().fingerprint().filter(fp -> !fp.isEmpty()).ifPresent(this::fingerprint);
     }
-    return Optional.empty();
+    // Every chunk names its model, a later one too: one naming another than the first is drift, cut
+    // (under drift_strict) with an error event, as the answer has started.
+    Optional<String> model = payload.summary().model();
+    return model.isEmpty() ? Optional.empty() : check(model.get());
   }
 
   private void fingerprint(String fingerprint) {

@@ -13,7 +13,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * for streams) must be the route's pinned model or one of its {@code allowed_response_models}.
  * Under {@code drift_strict} anything else is refused with 502 {@code model_drift} before any byte
  * of the answer reaches the caller (the budget still settles the call: the provider charged it);
- * otherwise the answer is forwarded and a {@code model_drift} event recorded. An answer that
+ * otherwise the answer is forwarded and a {@code model_drift} event recorded. An OpenAI-format
+ * stream repeats the model in every chunk: a later one naming another is drift too, and under
+ * {@code drift_strict} cuts the stream (its answer has started) with a {@code model_drift} event. An answer that
  * reports no model at all is let through (nothing to compare; some local servers omit it), and so
  * is one whose {@code model} is blank: Azure OpenAI starts every stream with a chunk of {@code
  * "model":""} that carries only its prompt filter results.
