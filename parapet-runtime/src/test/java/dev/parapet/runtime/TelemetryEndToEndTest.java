@@ -260,6 +260,52 @@ class TelemetryEndToEndTest {
     LeakWatch.assertNoLeaks();
   }
 
+  /**
+   * A refusal of a route the caller may call — another model named (403 {@code model_not_allowed},
+   * blocked), a body that is not JSON or not a chat request (400 {@code invalid_request}) — is
+   * counted under that route, as its tenant's and service's: group {@code -} is for requests with no
+   * route. Its {@code denied} event names the route too.
+   */
+  @Test
+  void aRefusalOfAPermittedRouteCountsUnderThatRoute() throws Exception {
+    try (TelemetryFixture fx = new TelemetryFixture(tmp.resolve("data"), URI.create("http://127.0.0.1:9/v1")).boot()) {
+      HttpClient http = HttpClient.newHttpClient();
+      String[][] calls = {
+        {"/routes/summarizer", "{\"model\":\"gpt-3.5-turbo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", "403"},
+        {"/routes/summarizer", "{\"messages\":\"not a list\"}", "400"},
+        {"/routes/writer", "not json at all", "400"},
+      };
+      for (String[] c : calls) {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(fx.uri(c[0]))
+                .header("Authorization", "Bearer " + TestConfigs.TOKEN_A)
+                .POST(HttpRequest.BodyPublishers.ofString(c[1])).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertEquals(Integer.parseInt(c[2]), r.statusCode(), r.body());
+      }
+      awaitRequests(fx, calls.length);
+      Map<String, Figures> byRoute = new TreeMap<>();
+      Figures summarizer = new Figures();
+      summarizer.requests = 2;
+      summarizer.blocked = 1;
+      byRoute.put("summarizer", summarizer);
+      Figures writer = new Figures();
+      writer.requests = 1;
+      byRoute.put("writer", writer);
+      assertGroups(byRoute, fx.adminJson("/_parapet/usage?group_by=route"));
+      Figures prod = new Figures();
+      prod.requests = 3;
+      prod.blocked = 1;
+      assertGroups(Map.of("prod", prod), fx.adminJson("/_parapet/usage?group_by=tenant"));
+
+      JsonNode denied = fx.adminJson("/_parapet/events?kind=denied").get("events");
+      assertEquals(1, denied.size(), denied.toString());
+      assertEquals("model_not_allowed", denied.get(0).get("details").get("code").asText());
+      assertEquals("summarizer", denied.get(0).get("route").asText(), denied.toString());
+      assertEquals("svc-a", denied.get(0).get("service").asText());
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
   private static JsonNode group(JsonNode usage, String name) {
     for (JsonNode g : usage.get("groups")) {
       if (g.get("group").asText().equals(name)) {

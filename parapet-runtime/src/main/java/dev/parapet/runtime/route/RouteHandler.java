@@ -1,5 +1,6 @@
 package dev.parapet.runtime.route;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parapet.core.config.ParapetSpec;
 import dev.parapet.core.config.Route;
@@ -11,6 +12,7 @@ import dev.parapet.runtime.endpoint.Endpoint;
 import dev.parapet.runtime.http.Exchange;
 import dev.parapet.runtime.http.ParapetError;
 import dev.parapet.runtime.http.Refusals;
+import dev.parapet.runtime.policy.PolicyRefusals;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
 import io.netty.channel.ChannelHandler.Sharable;
@@ -36,7 +38,8 @@ import java.util.function.Consumer;
  * exist, be in the service's {@code allowed_routes} and belong to the service's tenant, else 403
  * {@code route_forbidden} — one identical answer for all three, so routes cannot be enumerated.
  * The body is then checked and normalised ({@link ChatBody}); a large one is parsed off the event
- * loop. {@code GET /v1/models} is answered
+ * loop. Once the caller has named a route it may call, a refusal (400 {@code invalid_request},
+ * 403 {@code model_not_allowed}) carries that route, so usage counts it there. {@code GET /v1/models} is answered
  * here: the routes this token may call, in OpenAI's list shape. The HTTP request is released here;
  * what goes on carries no buffer.
  */
@@ -89,7 +92,8 @@ public final class RouteHandler extends ChannelInboundHandlerAdapter {
 
   private void dispatchByModel(
       ChannelHandlerContext ctx, Exchange ex, Service service, FullHttpRequest request, boolean keepAlive) {
-    withBody(ctx, request, keepAlive, body -> {
+    withBody(ctx, request, keepAlive,
+        invalid -> Refusals.refuse(ctx, ParapetError.INVALID_REQUEST, invalid.getMessage(), keepAlive), body -> {
       String name;
       try {
         name = ChatBody.modelName(body);
@@ -118,7 +122,10 @@ public final class RouteHandler extends ChannelInboundHandlerAdapter {
       Refusals.refuse(ctx, ParapetError.ROUTE_FORBIDDEN, FORBIDDEN, keepAlive);
       return;
     }
-    withBody(ctx, request, keepAlive, body -> finish(ctx, ex, service, route.get(), body, keepAlive, modelMustMatch));
+    withBody(ctx, request, keepAlive,
+        invalid -> refuse(ctx, ex, service, route.get(), JsonNodeFactory.instance.objectNode(), keepAlive,
+            ParapetError.INVALID_REQUEST, invalid),
+        body -> finish(ctx, ex, service, route.get(), body, keepAlive, modelMustMatch));
   }
 
   /** A body as read: the object, or why it was refused. */
@@ -133,13 +140,15 @@ public final class RouteHandler extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * Parses the body, then hands the object to {@code next} on this loop, or refuses it (400). A
+   * Parses the body, then hands the object to {@code next} on this loop, or what it is not to
+   * {@code invalid}, which refuses it (400). A
    * body over {@link #OFF_LOOP_BYTES} is parsed on the {@link PolicyThreads} (4 MB of JSON is ~8 ms
    * of a loop; {@code PARAPET_MAX_BODY_BYTES} allows up to 256 MB): the connection waits (it reads
    * nothing until its request completes), the loop serves its other connections. A caller who
    * leaves meanwhile ends the request (499) and nothing goes on.
    */
-  private void withBody(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive, Consumer<ObjectNode> next) {
+  private void withBody(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive,
+      Consumer<ChatBody.Invalid> invalid, Consumer<ObjectNode> next) {
     ByteBuf content = request.content();
     if (content.readableBytes() > OFF_LOOP_BYTES) {
       ByteBuf held = content.retainedDuplicate(); // the request itself is released on return
@@ -153,19 +162,19 @@ public final class RouteHandler extends ChannelInboundHandlerAdapter {
         } finally {
           held.release();
         }
-      }, parsed -> proceed(ctx, parsed, keepAlive, next),
+      }, parsed -> proceed(parsed, invalid, next),
           () -> Refusals.complete(ctx, RequestCompleted.CALLER_GONE, Optional.empty()), held::release);
       if (went) {
         return;
       }
       held.release(); // the pool refused it: parse here
     }
-    proceed(ctx, parse(content), keepAlive, next);
+    proceed(parse(content), invalid, next);
   }
 
-  private static void proceed(ChannelHandlerContext ctx, Parsed parsed, boolean keepAlive, Consumer<ObjectNode> next) {
+  private static void proceed(Parsed parsed, Consumer<ChatBody.Invalid> invalid, Consumer<ObjectNode> next) {
     if (parsed.invalid() != null) {
-      Refusals.refuse(ctx, ParapetError.INVALID_REQUEST, parsed.invalid().getMessage(), keepAlive);
+      invalid.accept(parsed.invalid());
     } else {
       next.accept(parsed.body());
     }
@@ -183,12 +192,24 @@ public final class RouteHandler extends ChannelInboundHandlerAdapter {
     try {
       stream = ChatBody.normalise(body, route, modelMustMatch);
     } catch (ChatBody.Invalid e) {
-      ParapetError error = e.modelNotAllowed ? ParapetError.MODEL_NOT_ALLOWED : ParapetError.INVALID_REQUEST;
-      Refusals.refuse(ctx, error, e.getMessage(), keepAlive);
+      refuse(ctx, ex, service, route, body, keepAlive,
+          e.modelNotAllowed ? ParapetError.MODEL_NOT_ALLOWED : ParapetError.INVALID_REQUEST, e);
       return;
     }
     ctx.fireChannelRead(
         new GatewayRequest(ex.requestId(), service, route, body, stream, keepAlive, ex.startNanos()));
+  }
+
+  /**
+   * Refuses a call of a route the caller may call (its body is not a chat request, or names
+   * another model): the refusal carries the route, so that its telemetry row, event, metrics and
+   * access line count it under that route and its tenant, as a policy's refusal is (group {@code -}
+   * of {@code /_parapet/usage} is for requests without a route). Nothing goes on.
+   */
+  private static void refuse(ChannelHandlerContext ctx, Exchange ex, Service service, Route route, ObjectNode body,
+      boolean keepAlive, ParapetError error, ChatBody.Invalid why) {
+    PolicyRefusals.refuse(ctx, new GatewayRequest(ex.requestId(), service, route, body, false, keepAlive, ex.startNanos()),
+        error, why.getMessage());
   }
 
   private void answerModels(ChannelHandlerContext ctx, Service service, boolean keepAlive) {
