@@ -55,7 +55,7 @@ final class TelemetryFixture implements AutoCloseable {
   static final String VIEWER_PASSWORD = "viewer-pass-8086-x";
   static final String PROVIDER_KEY = "sk-telemetry-provider-key-99999";
   static final ObjectMapper JSON = new ObjectMapper();
-  private static final Map<String, String> HASHES = Map.of(
+  static final Map<String, String> HASHES = Map.of(
       ADMIN, PasswordHash.hash(ADMIN_PASSWORD.toCharArray(), ADMIN),
       VIEWER, PasswordHash.hash(VIEWER_PASSWORD.toCharArray(), VIEWER));
 
@@ -67,8 +67,13 @@ final class TelemetryFixture implements AutoCloseable {
   Gateway gateway;
 
   TelemetryFixture(Path dataDir, URI providerBase) {
+    this(dataDir, config(providerBase));
+  }
+
+  /** Over another config (its users' password hashes from {@link #HASHES} or its own). */
+  TelemetryFixture(Path dataDir, HydratedConfig config) {
     this.dataDir = dataDir;
-    this.config = config(providerBase);
+    this.config = config;
     env.put("PARAPET_BOOTSTRAP_STATE", Sealer.seal(config, key, new SecureRandom()));
     env.put("PARAPET_MASTER_KEY", key.toBase64());
     env.put("PARAPET_BIND", "127.0.0.1");
