@@ -13,9 +13,11 @@ final class RouteRules {
 
   /**
    * A dated snapshot id: {@code -2024-08-06} (OpenAI), {@code -20241022} (Anthropic) or the older
-   * {@code -0613} style. Anything else is an alias the provider may move to a new snapshot.
+   * {@code -0613} style, also as OpenAI's dated previews ({@code gpt-4-1106-preview}, which it
+   * reports as itself). Anything else is an alias the provider may move to a new snapshot.
    */
-  private static final Pattern DATED = Pattern.compile(".*-(\\d{4}-\\d{2}-\\d{2}|\\d{8}|\\d{4})");
+  private static final Pattern DATED =
+      Pattern.compile(".*-(\\d{4}-\\d{2}-\\d{2}|\\d{8}|\\d{4})(-preview)?");
 
   record Entry(
       Optional<Named> name, Optional<Named> tenant, Optional<Named> keyRef, Optional<Route> route) {}
@@ -72,7 +74,17 @@ final class RouteRules {
       return;
     }
     String model = provider.model().get();
-    if (!isDatedSnapshot(model)) {
+    if (provider.type().orElseThrow() == ProviderType.LOCAL) {
+      policy.problems()
+          .warning(
+              Kind.VALUE,
+              policy.path("drift_strict"),
+              "drift_strict pins " + Quoting.quote(model) + " on a local server, which reports a model"
+                  + " name of its own choosing (llama.cpp a file path or alias, vLLM its served name,"
+                  + " Ollama its tag) and drift_strict refuses any other: check what it reports and pin"
+                  + " that or list it in provider.allowed_response_models",
+              policy.mark("drift_strict"));
+    } else if (!isDatedSnapshot(model)) {
       policy.problems()
           .warning(
               Kind.VALUE,

@@ -87,9 +87,12 @@ class SpecPolicyRulesTest {
     }
     // echo answers with the pinned id itself; local servers may not
     assertEquals(List.of(), validate(validWith("      budget_daily_usd: 1\n", "      budget_daily_usd: 1\n      drift_strict: true\n")).warnings());
-    assertProblem(validate(validWith("      budget_daily_usd: 10\n", "      budget_daily_usd: 10\n      drift_strict: true\n")),
+    Problem local = assertProblem(validate(validWith("      budget_daily_usd: 10\n", "      budget_daily_usd: 10\n      drift_strict: true\n")),
         "routes[2].policy.drift_strict", Severity.WARNING, Kind.VALUE, 56, 21);
+    assertTrue(local.message().contains("on a local server, which reports a model name of its own choosing"), local::toString);
     assertTrue(RouteRules.isDatedSnapshot("claude-3-5-sonnet-20241022"));
+    assertTrue(RouteRules.isDatedSnapshot("gpt-4-1106-preview"), "OpenAI's dated previews report themselves");
+    assertFalse(RouteRules.isDatedSnapshot("gpt-4-turbo-preview"));
     assertFalse(RouteRules.isDatedSnapshot("claude-sonnet-4-0"));
     assertFalse(RouteRules.isDatedSnapshot("gpt-4.1"));
   }
