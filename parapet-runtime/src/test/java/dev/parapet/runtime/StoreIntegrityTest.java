@@ -179,61 +179,157 @@ class StoreIntegrityTest {
 
   /**
    * Someone who can write the data directory but has no key flips one bit of the file where a
-   * route's spend today is stored (the page cipher does not refuse an altered page): the cap must
-   * not start over. The rows of today's calls are chained, and they say what was spent.
+   * route's spend today is stored (a read returns the altered page without an error): the cap must
+   * not start over. Every page of the ledger is read at boot in one transaction, where the cipher's
+   * failed check surfaces.
    */
   @Test
   void aSpendFigureAlteredInTheFileWithoutTheKeyStopsTheNextBoot() throws Exception {
     TelemetryFixture fx = runAndStop();
     String spendSql = "SELECT nano_usd FROM spend_day WHERE " + SUMMARIZER_TODAY;
+    long spent = readLong(fx, spendSql);
+    assertTrue(spent > 0, "the premise: the calls were charged today");
+    // Most of the day's spend forgotten (which let calls past the cap).
+    long altered = alterFigure(fx, "spend_day", spendSql, v -> v >= 0 && v < spent);
+    assertLedgerPageRefused(fx, "(spend_day)");
+    assertEquals(altered, readLong(fx, spendSql), "the refused boot left the page as it found it");
+  }
+
+  /** The same, to a figure above what today's chained rows were charged: no check by figure sees it. */
+  @Test
+  void aSpendFigureAlteredUpwardInTheFileStopsTheNextBoot() throws Exception {
+    TelemetryFixture fx = runAndStop();
+    String spendSql = "SELECT nano_usd FROM spend_day WHERE " + SUMMARIZER_TODAY;
+    long spent = readLong(fx, spendSql);
+    alterFigure(fx, "spend_day", spendSql, v -> v > spent);
+    assertLedgerPageRefused(fx, "(spend_day)");
+  }
+
+  /**
+   * Yesterday's spend, on a page of its own (a store with many routes): nothing checks it against
+   * rows, and no boot read it before.
+   */
+  @Test
+  void yesterdaysSpendAlteredInTheFileStopsTheNextBoot() throws Exception {
+    TelemetryFixture fx = runAndStop();
+    String yesterday = java.time.LocalDate.now(java.time.ZoneOffset.UTC).minusDays(1).toString();
+    try (Connection c = fx.openStoreWithKey();
+        java.sql.PreparedStatement ps = c.prepareStatement("INSERT INTO spend_day (day, scope, name, nano_usd)"
+            + " VALUES ('" + yesterday + "', 'route', ?, ?)")) {
+      for (int i = 0; i < 120; i++) { // what yesterday's calls on 120 routes left
+        ps.setString(1, String.format("route-%03d", i));
+        ps.setLong(2, 7_000_000_000L + i);
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
     int page;
-    try (Connection c = fx.openStoreWithKey(); Statement st = c.createStatement()) {
-      assertTrue(readLong(st, spendSql) > 0, "the premise: the calls were charged today");
-      try (ResultSet rs = st.executeQuery("SELECT pageno FROM dbstat WHERE name = 'spend_day'")) {
-        assertTrue(rs.next());
-        page = rs.getInt(1);
-        assertFalse(rs.next(), "the premise: one page holds today's spend");
+    try (Connection c = fx.openStoreWithKey(); Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT pageno, (SELECT count(*) FROM dbstat WHERE name = 'spend_day'"
+            + " AND pagetype = 'leaf') FROM dbstat WHERE name = 'spend_day' AND pagetype = 'leaf' ORDER BY path LIMIT 1")) {
+      assertTrue(rs.next());
+      page = rs.getInt(1);
+      assertTrue(rs.getInt(2) >= 3, "the premise: the first leaf holds yesterday's spend alone");
+    }
+    List<String> before = dumpSpend(fx);
+    try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(fx.dataDir.resolve("parapet.db").toFile(), "rw")) {
+      flip(f, (long) page * 1024 - 32 - 1, 0x01); // the last byte of the page's last cell: a figure's
+    }
+    // Row by row, each read on its own (a read going on past the altered page would fail).
+    List<String> changed = new ArrayList<>();
+    try (Connection c = fx.openStoreWithKey(); java.sql.PreparedStatement ps = c.prepareStatement(
+        "SELECT nano_usd FROM spend_day WHERE day = ? AND scope = ? AND name = ?")) {
+      for (String row : before) {
+        String[] key = row.split(" ");
+        for (int i = 0; i < 3; i++) {
+          ps.setString(i + 1, key[i]);
+        }
+        try (ResultSet rs = ps.executeQuery()) {
+          assertTrue(rs.next(), row);
+          if (rs.getLong(1) != Long.parseLong(key[3])) {
+            changed.add(row);
+          }
+        }
       }
     }
-    // Cells sit at the end of a page, before the cipher's 32 bytes. The key is used only to see
-    // which flip hit the figure; each flip is made in the file, without it. The sign bit shows
-    // where the figure starts (a negative spend is refused at boot already); a lower bit of that
-    // byte makes it smaller: most of the day's spend is forgotten.
-    Path db = fx.dataDir.resolve("parapet.db");
-    long spent;
-    try (Connection c = fx.openStoreWithKey(); Statement st = c.createStatement()) {
-      spent = readLong(st, spendSql);
+    assertEquals(1, changed.size(), "the premise: one figure reads back altered, without an error: " + changed);
+    assertTrue(changed.get(0).startsWith(yesterday), changed.toString());
+    assertLedgerPageRefused(fx, "(spend_day)");
+  }
+
+  private static List<String> dumpSpend(TelemetryFixture fx) throws Exception {
+    List<String> rows = new ArrayList<>();
+    try (Connection c = fx.openStoreWithKey(); Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT day, scope, name, nano_usd FROM spend_day")) {
+      while (rs.next()) {
+        rows.add(rs.getString(1) + " " + rs.getString(2) + " " + rs.getString(3) + " " + rs.getLong(4));
+      }
     }
-    long altered = spent;
+    return rows;
+  }
+
+  /**
+   * A hold a killed process left open, altered in the file: it would be settled at the altered
+   * worst case. (It was refused before too, as its settlement could not be written, but with a line
+   * that did not say what to do.)
+   */
+  @Test
+  void anOpenHoldAlteredInTheFileStopsTheNextBoot() throws Exception {
+    TelemetryFixture fx = runAndStop();
+    String today = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString();
+    try (Connection c = fx.openStoreWithKey(); Statement st = c.createStatement()) {
+      st.executeUpdate("INSERT INTO open_hold (hold_id, day, route, tenant, worst_nano, created_us) VALUES"
+          + " ('hold-of-a-killed-run', '" + today + "', 'summarizer', 'prod', 9000000000, 1795176000000000)");
+    }
+    String holdSql = "SELECT worst_nano FROM open_hold";
+    alterFigure(fx, "open_hold", holdSql, v -> v >= 0 && v != 9_000_000_000L);
+    assertLedgerPageRefused(fx, "(open_hold)");
+  }
+
+  private static void assertLedgerPageRefused(TelemetryFixture fx, String table) {
+    BootException e = assertThrows(BootException.class, () -> fx.boot().close(), "a boot over an altered page");
+    assertTrue(e.getMessage().startsWith("telemetry store: the ledger in ") && e.getMessage().contains(table),
+        e.getMessage());
+    assertTrue(e.getMessage().endsWith("restore the data directory from a backup"), e.getMessage());
+    assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+  }
+
+  /**
+   * Flips bits of the figure {@code sql} reads, in the file and without the key, until {@code
+   * wanted} holds of what it reads back; returns that. The key is used only to see which flip hit
+   * the figure. Cells sit at the end of the page, before the cipher's 32 bytes; the sign bit shows
+   * where the figure starts, and a lower bit of that byte moves it.
+   */
+  private static long alterFigure(TelemetryFixture fx, String table, String sql, java.util.function.LongPredicate wanted)
+      throws Exception {
+    int page;
+    try (Connection c = fx.openStoreWithKey(); Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT pageno FROM dbstat WHERE name = '" + table + "'")) {
+      assertTrue(rs.next());
+      page = rs.getInt(1);
+      assertFalse(rs.next(), "the premise: one page holds " + table);
+    }
+    Path db = fx.dataDir.resolve("parapet.db");
     try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(db.toFile(), "rw")) {
       long top = -1;
-      for (int off = 1024 - 32 - 1; off > 1024 - 32 - 160 && top < 0; off--) {
+      for (int off = 1024 - 32 - 1; off > 1024 - 32 - 400 && top < 0; off--) {
         long pos = (long) (page - 1) * 1024 + off;
-        long v = spendAfterFlip(fx, f, pos, 0x80, spendSql);
+        long v = figureAfterFlip(fx, f, pos, 0x80, sql);
         if (v < 0 && v != Long.MIN_VALUE) {
           top = pos;
         }
         flip(f, pos, 0x80);
       }
       assertTrue(top >= 0, "the premise: the figure is on the page");
-      for (int bit = 0x40; bit > 0 && altered >= spent; bit >>= 1) {
-        long v = spendAfterFlip(fx, f, top, bit, spendSql);
-        if (v >= 0 && v < spent) {
-          altered = v;
-        } else {
-          flip(f, top, bit);
+      for (int bit = 0x40; bit > 0; bit >>= 1) {
+        long v = figureAfterFlip(fx, f, top, bit, sql);
+        if (wanted.test(v)) {
+          return v; // the premise: an altered page reads without an error
         }
+        flip(f, top, bit);
       }
     }
-    assertTrue(altered >= 0 && altered < spent, "the premise: an altered page reads without an error");
-    // Not served with most of today's spend forgotten (which let calls past the cap): the page
-    // cannot be written back, so the boot is refused, naming the figures.
-    BootException e = assertThrows(BootException.class, () -> fx.boot().close(),
-        "a boot over a spend figure below what today's chained rows charged");
-    assertTrue(e.getMessage().startsWith("telemetry store: today's spend in ")
-        && e.getMessage().contains("route summarizer spent " + altered + " nano-USD"), e.getMessage());
-    assertTrue(e.getMessage().endsWith("restore the data directory from a backup"), e.getMessage());
-    assertEquals(1, e.getMessage().lines().count());
+    throw new AssertionError("no flip of the figure's first byte gave a wanted figure");
   }
 
   /**
@@ -277,14 +373,20 @@ class StoreIntegrityTest {
     f.write(b ^ bit);
   }
 
-  /** Flips {@code bit} at {@code pos} and reads the spend back (Long.MIN_VALUE if unreadable). */
-  private static long spendAfterFlip(TelemetryFixture fx, java.io.RandomAccessFile f, long pos, int bit, String sql)
+  /** Flips {@code bit} at {@code pos} and reads the figure back (Long.MIN_VALUE if unreadable). */
+  private static long figureAfterFlip(TelemetryFixture fx, java.io.RandomAccessFile f, long pos, int bit, String sql)
       throws Exception {
     flip(f, pos, bit);
-    try (Connection c = fx.openStoreWithKey(); Statement st = c.createStatement()) {
-      return readLong(st, sql);
+    try {
+      return readLong(fx, sql);
     } catch (SQLException e) {
       return Long.MIN_VALUE;
+    }
+  }
+
+  private static long readLong(TelemetryFixture fx, String sql) throws Exception {
+    try (Connection c = fx.openStoreWithKey(); Statement st = c.createStatement()) {
+      return readLong(st, sql);
     }
   }
 

@@ -26,11 +26,15 @@ import org.sqlite.mc.SQLiteMCConfig;
  *
  * <p>Cipher: ChaCha20-Poly1305 ({@code cipher=chacha20}, SQLite3MC's sqleet-compatible scheme):
  * every page is encrypted, so a copied file reveals neither names nor figures. Each page carries a
- * Poly1305 tag, but the bundled driver does not refuse a page whose tag fails on every read: a bit
- * flipped in the file (no key needed) can read back as the same bit flipped in a value. What
- * guards the figures is therefore not the cipher: the journal is hash-chained ({@link
- * ChainVerifier}), and today's spend is checked at boot against the chained rows ({@link
- * TelemetryStore#spendBelowRows}). The 32-byte store key (an
+ * Poly1305 tag, checked on every read ({@code hmac_check} is on, and SQLite3MC 1.5.5 has no
+ * setting that does more), but a failed tag does not fail that read: the page is returned
+ * decrypted, so a bit flipped in the file (no key needed) reads back as the same bit flipped in a
+ * value, and the connection's pager is put in an error state that fails the next page fetched in
+ * the same transaction ({@code SQLITE_CORRUPT}) and is dropped when the transaction ends. An
+ * autocommit read never sees it. What guards the figures is therefore how they are read: the
+ * journal is hash-chained ({@link ChainVerifier}), the ledger's pages are read whole at boot
+ * inside one transaction ({@link LedgerPages}), and today's spend is checked against the chained
+ * rows ({@link TelemetryStore#spendBelowRows}). The 32-byte store key (an
  * HKDF sub-key of the master key) is given as a raw binary key ({@code PRAGMA hexkey}), never as
  * text; SQLite3MC still runs its KDF over it, which costs a few milliseconds per connection and
  * nothing in strength. The WAL is encrypted with the same key.

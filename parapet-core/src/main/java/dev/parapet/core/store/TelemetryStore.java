@@ -32,8 +32,8 @@ import org.slf4j.LoggerFactory;
  * hold up usage and event queries; writes are handed to the writer and awaited) and belongs on a
  * blocking executor or at boot.
  *
- * <p>Boot order for the runtime: {@link #open}, then {@link #recoverOpenHolds()} once, then {@link
- * #spendForDay} for today, then serve.
+ * <p>Boot order for the runtime: {@link #open}, then {@link #damagedLedgerPage} (refuse if it finds
+ * one), then {@link #recoverOpenHolds()} once, then {@link #spendForDay} for today, then serve.
  */
 public final class TelemetryStore implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TelemetryStore.class);
@@ -262,6 +262,20 @@ public final class TelemetryStore implements AutoCloseable {
     return await(writer.submit(HoldRecovery::run));
   }
 
+  /**
+   * Reads every page of the open holds and of the spend of {@code today}'s eve and later on the
+   * writer, in one transaction, so that a page altered in the file shows whatever figure it now
+   * holds (see {@link LedgerPages}): reads alone return its altered bytes without an error. Call
+   * right after {@link #open}, before {@link #recoverOpenHolds()}. Blocks.
+   *
+   * @return the part of the ledger with a damaged page and SQLite's error, or empty
+   * @throws StoreException if the reads fail for another reason
+   */
+  public Optional<String> damagedLedgerPage(LocalDate today) throws StoreException {
+    Objects.requireNonNull(today, "today");
+    return await(writer.submit((c, mac, chain) -> LedgerPages.damaged(c, today)));
+  }
+
   /** Settled spend of {@code day} (UTC) per route and per tenant; missing keys spent nothing. */
   public Map<SpendKey, Long> spendForDay(LocalDate day) throws StoreException {
     Objects.requireNonNull(day, "day");
@@ -271,9 +285,10 @@ public final class TelemetryStore implements AutoCloseable {
   /**
    * Checks the spend ledger of {@code day} against that day's request rows: a route's or tenant's
    * settled spend is never below what its calls' rows were charged (nor negative), unless the
-   * spend table was altered. The chain protects the rows but not the ledger, and the page cipher
-   * does not refuse an altered page: a bit flipped in the file by someone without the key reads
-   * back as a smaller spend. Call after {@link #recoverOpenHolds()}.
+   * spend table was altered. The chain protects the rows but not the ledger; a page altered in the
+   * file is found by {@link #damagedLedgerPage} (a read alone returns its altered bytes), so what
+   * this finds is a spend written low (a crash between a row's commit and its settlement's). Call
+   * after {@link #recoverOpenHolds()}.
    *
    * @return what disagrees (names and nano-USD figures), or empty
    */

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -58,6 +59,8 @@ class KillNineTest {
 
     try (TelemetryStore store = StoreFixtures.open(dir)) {
       assertTrue(store.verifyChain().ok(), "the chain survives SIGKILL");
+      assertEquals(Optional.empty(), store.damagedLedgerPage(StoreFixtures.DAY),
+          "a store left by SIGKILL passes the boot's page check");
       List<HoldRecord> recovered = store.recoverOpenHolds();
       for (HoldRecord h : recovered) {
         assertTrue(!ids.contains(h.holdId()), "a reported settlement left its hold open: " + h.holdId());

@@ -18,8 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Opens the encrypted telemetry store in {@code PARAPET_DATA_DIR} during boot, before any port
- * opens: the chain is verified by {@link TelemetryStore#open}, then every hold a crashed process
- * left open is settled at its worst case, so a crash loop can never reset a cap. A broken chain
+ * opens: the chain is verified by {@link TelemetryStore#open}, the ledger's pages are checked
+ * (one altered in the file refuses to boot), then every hold a crashed process left open is
+ * settled at its worst case, so a crash loop can never reset a cap. A broken chain
  * refuses to boot unless the operator sets {@value #ACCEPT_BROKEN_CHAIN}{@code =yes} after
  * reading the log line that says where it broke.
  */
@@ -51,31 +52,28 @@ public final class StoreBoot {
       Arrays.fill(storeKey, (byte) 0);
       Arrays.fill(macKey, (byte) 0);
     }
-    List<HoldRecord> recovered;
-    try {
-      recovered = store.recoverOpenHolds();
-      if (!recovered.isEmpty()) {
-        LOG.warn("settled {} budget holds left open by the previous process at their worst case",
-            recovered.size());
-      }
-    } catch (StoreException | RuntimeException e) {
-      store.close();
-      throw new BootException("telemetry store: cannot recover open holds: " + e.getMessage());
-    }
-    // The caps start from today's spend: one altered to less than the chained rows show was spent
-    // would give a route or tenant its budget again. Raised back, not refused: a crash between a
-    // row's commit and its settlement's can leave a spend a little below its rows too (an estimated
-    // prompt that ran past its hold), which must not keep the gateway down, and the higher figure
-    // only ever overcharges. A page altered in the file cannot be written back (the cipher reports
-    // it then): that refuses to start, as the gateway could not settle a call on it either.
+    // The chain protects the rows, not the ledger; and a page altered in the file reads back
+    // altered, without an error (TelemetryStore#damagedLedgerPage): read every page the caps and
+    // the hold recovery start from, before either does.
     LocalDate today = LocalDate.now(ZoneOffset.UTC);
-    Optional<String> below;
-    try {
-      below = store.spendBelowRows(today);
-    } catch (StoreException | RuntimeException e) {
+    Optional<String> damaged = step(store, "cannot check the ledger's pages", () -> store.damagedLedgerPage(today));
+    if (damaged.isPresent()) {
       store.close();
-      throw new BootException("telemetry store: cannot check today's spend: " + e.getMessage());
+      throw new BootException("telemetry store: the ledger in " + dataDir + " has a page that does not read back as"
+          + " written, in " + damaged.get() + ": the file was altered or damaged; restore the data directory from a backup");
     }
+    List<HoldRecord> recovered = step(store, "cannot recover open holds", store::recoverOpenHolds);
+    if (!recovered.isEmpty()) {
+      LOG.warn("settled {} budget holds left open by the previous process at their worst case",
+          recovered.size());
+    }
+    // The caps start from today's spend: one below what the chained rows show was spent would give
+    // a route or tenant its budget again. Raised back, not refused: a crash between a row's commit
+    // and its settlement's can leave a spend a little below its rows (an estimated prompt that ran
+    // past its hold), which must not keep the gateway down, and the higher figure only ever
+    // overcharges. (A page altered in the file was refused above; should the raise still fail,
+    // the boot is refused too, as the gateway could not settle a call on that page either.)
+    Optional<String> below = step(store, "cannot check today's spend", () -> store.spendBelowRows(today));
     if (below.isPresent()) {
       int raised;
       try {
@@ -90,6 +88,21 @@ public final class StoreBoot {
           + " raised {} figures to the rows' sums", dataDir, below.get(), raised);
     }
     return new OpenedStore(store, recovered);
+  }
+
+  @FunctionalInterface
+  private interface StoreStep<T> {
+    T run() throws StoreException;
+  }
+
+  /** Runs one boot step on the open store; on failure closes it and refuses to boot. */
+  private static <T> T step(TelemetryStore store, String failure, StoreStep<T> step) throws BootException {
+    try {
+      return step.run();
+    } catch (StoreException | RuntimeException e) {
+      store.close();
+      throw new BootException("telemetry store: " + failure + ": " + e.getMessage());
+    }
   }
 
   private static boolean acceptBrokenChain(Map<String, String> env) throws BootException {
