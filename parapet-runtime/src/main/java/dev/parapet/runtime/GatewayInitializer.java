@@ -42,7 +42,7 @@ import java.util.function.Supplier;
  *   <li><b>limits</b> — connection cap, keep-alive idle timeout;
  *   <li><b>http1</b> — strict codec (with the request-head deadline), one-message-per-read flow
  *       control, request id, access log, recorders (telemetry rows, metrics), framing sanity,
- *       keep-alive (and the HTTP/1.0 callers' framing), drain, body rate, the drain of bodies behind heads already answered;
+ *       keep-alive (and the HTTP/1.0 callers' framing), drain, body rate and deadline, the drain of bodies behind heads already answered;
  *   <li><b>identity</b>, on the head before any body is read — bearer-token auth of the gateway
  *       endpoints (401 whatever the method), then endpoint classification (404/405, health);
  *   <li><b>body</b> — the gateway-wide body budget (a request that does not fit waits unread),
@@ -164,7 +164,7 @@ public final class GatewayInitializer extends ChannelInitializer<Channel> {
     p.addLast("keep-alive", new HttpServerKeepAliveHandler());
     p.addLast("http10", new Http10Responses());
     p.addLast("drain", drain);
-    p.addLast("body-rate", new BodyRateHandler(settings.minBodyBytesPerSecond()));
+    p.addLast("body-rate", new BodyRateHandler(settings.minBodyBytesPerSecond(), settings.bodyTimeoutMs()));
     p.addLast("early-answer-drain", new EarlyAnswerDrain());
   }
 

@@ -20,6 +20,9 @@ import java.util.Set;
  * @param maxBufferedBodyBytes request bodies held at once, gateway-wide ({@code
  *     PARAPET_MAX_BUFFERED_BODY_BYTES}, default 256 MiB; at least the body limit): past it, new
  *     bodies wait unread for their turn
+ * @param bodyTimeoutMs how long a request body may take, from its head to its last byte ({@code
+ *     PARAPET_BODY_TIMEOUT_MS}, default 120 s): the minimum rate alone would let a 4 MiB body hold
+ *     its reservation in the body budget for over an hour
  */
 public record Settings(
     String bind,
@@ -32,7 +35,8 @@ public record Settings(
     int workerThreads,
     long headTimeoutMs,
     long minBodyBytesPerSecond,
-    long maxBufferedBodyBytes) {
+    long maxBufferedBodyBytes,
+    long bodyTimeoutMs) {
 
   public static final String BOOTSTRAP_STATE = "PARAPET_BOOTSTRAP_STATE";
   public static final String MASTER_KEY = "PARAPET_MASTER_KEY";
@@ -44,42 +48,47 @@ public record Settings(
   /** Defaults for everything; tests start from here. */
   public static Settings defaults() {
     return new Settings("0.0.0.0", 8000, Path.of("./parapet-data"), 4 << 20, 30_000, 10_000, 60_000,
-        Runtime.getRuntime().availableProcessors(), 10_000, 1024, 256L << 20);
+        Runtime.getRuntime().availableProcessors(), 10_000, 1024, 256L << 20, 120_000);
   }
 
   public Settings withMaxBufferedBodyBytes(long bytes) {
     return new Settings(bind, port, dataDir, maxBodyBytes, shutdownGraceMs, maxConnections,
-        idleTimeoutMs, workerThreads, headTimeoutMs, minBodyBytesPerSecond, bytes);
+        idleTimeoutMs, workerThreads, headTimeoutMs, minBodyBytesPerSecond, bytes, bodyTimeoutMs);
   }
 
   public Settings withPort(int newPort) {
     return new Settings(bind, newPort, dataDir, maxBodyBytes, shutdownGraceMs, maxConnections,
-        idleTimeoutMs, workerThreads, headTimeoutMs, minBodyBytesPerSecond, maxBufferedBodyBytes);
+        idleTimeoutMs, workerThreads, headTimeoutMs, minBodyBytesPerSecond, maxBufferedBodyBytes,
+        bodyTimeoutMs);
   }
 
   public Settings withBind(String newBind) {
     return new Settings(newBind, port, dataDir, maxBodyBytes, shutdownGraceMs, maxConnections,
-        idleTimeoutMs, workerThreads, headTimeoutMs, minBodyBytesPerSecond, maxBufferedBodyBytes);
+        idleTimeoutMs, workerThreads, headTimeoutMs, minBodyBytesPerSecond, maxBufferedBodyBytes,
+        bodyTimeoutMs);
   }
 
   public Settings withMaxBodyBytes(int bytes) {
     return new Settings(bind, port, dataDir, bytes, shutdownGraceMs, maxConnections,
-        idleTimeoutMs, workerThreads, headTimeoutMs, minBodyBytesPerSecond, maxBufferedBodyBytes);
+        idleTimeoutMs, workerThreads, headTimeoutMs, minBodyBytesPerSecond, maxBufferedBodyBytes,
+        bodyTimeoutMs);
   }
 
   public Settings withTimeouts(long idleMs, long headMs, long graceMs) {
     return new Settings(bind, port, dataDir, maxBodyBytes, graceMs, maxConnections,
-        idleMs, workerThreads, headMs, minBodyBytesPerSecond, maxBufferedBodyBytes);
+        idleMs, workerThreads, headMs, minBodyBytesPerSecond, maxBufferedBodyBytes,
+        bodyTimeoutMs);
   }
 
   public Settings withMinBodyRate(long bytesPerSecond) {
     return new Settings(bind, port, dataDir, maxBodyBytes, shutdownGraceMs, maxConnections,
-        idleTimeoutMs, workerThreads, headTimeoutMs, bytesPerSecond, maxBufferedBodyBytes);
+        idleTimeoutMs, workerThreads, headTimeoutMs, bytesPerSecond, maxBufferedBodyBytes, bodyTimeoutMs);
   }
 
   public Settings withMaxConnections(int max) {
     return new Settings(bind, port, dataDir, maxBodyBytes, shutdownGraceMs, max,
-        idleTimeoutMs, workerThreads, headTimeoutMs, minBodyBytesPerSecond, maxBufferedBodyBytes);
+        idleTimeoutMs, workerThreads, headTimeoutMs, minBodyBytesPerSecond, maxBufferedBodyBytes,
+        bodyTimeoutMs);
   }
 
   /** Reads every knob; the first bad one is the error. Required variables are checked first. */
@@ -112,9 +121,11 @@ public record Settings(
         integer(env, "PARAPET_MIN_BODY_RATE", d.minBodyBytesPerSecond(), 0, 1_000_000_000);
     long buffered = integer(env, "PARAPET_MAX_BUFFERED_BODY_BYTES",
         Math.max(d.maxBufferedBodyBytes(), maxBody), maxBody, 8L << 30);
+    long bodyTimeout = integer(env, "PARAPET_BODY_TIMEOUT_MS", d.bodyTimeoutMs(), 1, 3_600_000);
     oneOf(env, "PARAPET_LOG_FORMAT", LOG_FORMATS, false);
     oneOf(env, "PARAPET_LOG_LEVEL", LOG_LEVELS, true);
-    return new Settings(bind, port, dataDir, maxBody, grace, maxConn, idle, workers, head, minBodyRate, buffered);
+    return new Settings(
+        bind, port, dataDir, maxBody, grace, maxConn, idle, workers, head, minBodyRate, buffered, bodyTimeout);
   }
 
   private static void required(Map<String, String> env, String name) throws BootException {

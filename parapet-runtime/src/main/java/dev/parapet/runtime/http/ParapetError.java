@@ -13,7 +13,10 @@ public enum ParapetError {
   NOT_FOUND(HttpResponseStatus.NOT_FOUND, "not_found"),
   METHOD_NOT_ALLOWED(HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed"),
   REQUEST_TOO_LARGE(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request_too_large"),
-  /** A request body arriving slower than {@code PARAPET_MIN_BODY_RATE} (slow-POST). */
+  /**
+   * A request body slower than {@code PARAPET_MIN_BODY_RATE} (slow-POST), or not whole within
+   * {@code PARAPET_BODY_TIMEOUT_MS} of its head.
+   */
   REQUEST_TIMEOUT(HttpResponseStatus.REQUEST_TIMEOUT, "request_timeout"),
   URI_TOO_LONG(HttpResponseStatus.REQUEST_URI_TOO_LONG, "uri_too_long"),
   HEADERS_TOO_LARGE(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large"),

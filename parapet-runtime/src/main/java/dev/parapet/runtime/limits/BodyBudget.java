@@ -15,8 +15,9 @@ import org.slf4j.LoggerFactory;
  * body is read and gives it back once the body is no longer held (see {@link BodyBudgetHandler});
  * one that does not fit waits, unread, in arrival order, and is admitted as soon as the bodies
  * before it are given back. Nothing is
- * refused: admitted requests always finish (their bodies arrive at the minimum rate or are cut
- * off, their calls are bounded by the upstream timeouts), so the waiting always ends.
+ * refused: admitted requests always finish (their bodies are whole within the body deadline and
+ * at the minimum rate, or are cut off; their calls are bounded by the upstream timeouts), so the
+ * waiting always ends.
  *
  * <p>A waiter is admitted strictly in order: a large body at the head of the line is not
  * overtaken by small ones behind it, so it cannot be starved. Shared by all connections of one

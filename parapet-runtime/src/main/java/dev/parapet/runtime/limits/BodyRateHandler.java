@@ -12,33 +12,53 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * After the head checks, before the body is aggregated: closes a request whose body arrives
- * slower than {@code PARAPET_MIN_BODY_RATE} bytes per second on average (slow-POST). The head has
- * its own absolute deadline in the codec and an idle connection its own timeout, but a client that
- * trickles one byte every few seconds is neither idle nor late with its head, and would hold a
- * connection and a partly aggregated body for as long as it liked.
+ * After the head checks, before the body is aggregated: refuses with 408 {@code request_timeout}
+ * and closes a request whose body arrives too slowly, by either of two bounds. The head has its
+ * own absolute deadline in the codec and an idle connection its own timeout, but a client that
+ * trickles one byte every few seconds is neither idle nor late with its head.
  *
- * <p>The average runs from the end of the head; the first {@link #GRACE_NANOS} are free, so a
- * slow start (TLS offload, a busy client) is not punished. Time during which we are not reading
- * (autoRead off: we pushed back) does not count against the caller. One instance per connection.
+ * <ul>
+ *   <li>The rate: slower than {@code PARAPET_MIN_BODY_RATE} bytes per second on average
+ *       (slow-POST). The first {@link #GRACE_NANOS} are free, so a slow start (TLS offload, a busy
+ *       client) is not punished.
+ *   <li>The deadline: not whole within {@code PARAPET_BODY_TIMEOUT_MS} of its head. The rate
+ *       alone lets a body take as long as its size allows (4 MiB at 1 KiB/s: 68 minutes), and all
+ *       that time it holds its reservation in the body budget ({@link BodyBudgetHandler}), so a
+ *       few dozen such callers could keep everyone else's bodies waiting for an hour. Closing the
+ *       connection gives the reservation back.
+ * </ul>
+ *
+ * <p>Both run from the end of the head. Time during which we are not reading (autoRead off: the
+ * request waits for room in the body budget, or we pushed back) counts against neither: it is the
+ * gateway's wait, not the caller's; it is sampled once a second. One instance per connection.
  */
 public final class BodyRateHandler extends ChannelInboundHandlerAdapter {
   static final long GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
   private static final long CHECK_EVERY_MS = 1_000;
 
   private final long minBytesPerSecond;
+  private final long bodyTimeoutMs;
   private final long graceNanos;
   private ScheduledFuture<?> check;
+  private ScheduledFuture<?> deadline;
   private long startNanos;
   private long notReadingNanos;
   private long bytes;
 
-  public BodyRateHandler(long minBytesPerSecond) {
-    this(minBytesPerSecond, GRACE_NANOS);
+  /**
+   * @param minBytesPerSecond the slowest average rate once the grace is over; 0 turns it off
+   * @param bodyTimeoutMs the longest a body may take from its head to its last byte
+   */
+  public BodyRateHandler(long minBytesPerSecond, long bodyTimeoutMs) {
+    this(minBytesPerSecond, bodyTimeoutMs, GRACE_NANOS);
   }
 
-  BodyRateHandler(long minBytesPerSecond, long graceNanos) {
+  BodyRateHandler(long minBytesPerSecond, long bodyTimeoutMs, long graceNanos) {
+    if (bodyTimeoutMs < 1) {
+      throw new IllegalArgumentException("bodyTimeoutMs must be positive");
+    }
     this.minBytesPerSecond = minBytesPerSecond;
+    this.bodyTimeoutMs = bodyTimeoutMs;
     this.graceNanos = graceNanos;
   }
 
@@ -47,7 +67,7 @@ public final class BodyRateHandler extends ChannelInboundHandlerAdapter {
     if (msg instanceof HttpRequest request && !(msg instanceof LastHttpContent)) {
       boolean hasBody =
           HttpUtil.getContentLength(request, 0L) > 0 || HttpUtil.isTransferEncodingChunked(request);
-      if (hasBody && minBytesPerSecond > 0) {
+      if (hasBody) {
         start(ctx);
       }
     }
@@ -65,8 +85,19 @@ public final class BodyRateHandler extends ChannelInboundHandlerAdapter {
     startNanos = System.nanoTime();
     notReadingNanos = 0;
     bytes = 0;
+    // Runs even with the rate check off: it keeps the time not read, which the deadline skips.
     check = ctx.executor().scheduleAtFixedRate(
         () -> check(ctx), CHECK_EVERY_MS, CHECK_EVERY_MS, TimeUnit.MILLISECONDS);
+    deadlineIn(ctx, TimeUnit.MILLISECONDS.toNanos(bodyTimeoutMs));
+  }
+
+  private void deadlineIn(ChannelHandlerContext ctx, long nanos) {
+    deadline = ctx.executor().schedule(() -> deadline(ctx), nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** Time since the head, less the time we were not reading. */
+  private long readingNanos() {
+    return System.nanoTime() - startNanos - notReadingNanos;
   }
 
   private void check(ChannelHandlerContext ctx) {
@@ -77,8 +108,8 @@ public final class BodyRateHandler extends ChannelInboundHandlerAdapter {
       notReadingNanos += TimeUnit.MILLISECONDS.toNanos(CHECK_EVERY_MS);
       return;
     }
-    long elapsed = System.nanoTime() - startNanos - notReadingNanos;
-    if (elapsed < graceNanos) {
+    long elapsed = readingNanos();
+    if (minBytesPerSecond == 0 || elapsed < graceNanos) {
       return;
     }
     // bytes / seconds < min, without division: bytes * 1e9 < min * nanos (both fit in a long
@@ -90,10 +121,31 @@ public final class BodyRateHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
+  private void deadline(ChannelHandlerContext ctx) {
+    if (check == null) {
+      return;
+    }
+    long left = TimeUnit.MILLISECONDS.toNanos(bodyTimeoutMs) - readingNanos();
+    if (!ctx.channel().config().isAutoRead()) {
+      left = Math.max(left, TimeUnit.MILLISECONDS.toNanos(CHECK_EVERY_MS)); // not reading: not late
+    }
+    if (left > 0) {
+      deadlineIn(ctx, left);
+      return;
+    }
+    stop();
+    Refusals.refuseAndClose(ctx, ParapetError.REQUEST_TIMEOUT,
+        "the request body did not arrive whole within " + bodyTimeoutMs + " ms");
+  }
+
   private void stop() {
     if (check != null) {
       check.cancel(false);
       check = null;
+    }
+    if (deadline != null) {
+      deadline.cancel(false);
+      deadline = null;
     }
   }
 

@@ -34,6 +34,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
@@ -112,6 +113,7 @@ class BootTest {
   }
 
   @Test
+  @Timeout(60) // a knob the gateway does not read would boot, and serve until interrupted
   void badKnobsNameTheVariable() throws Exception {
     String[][] cases = {{"PARAPET_PORT", "abc"}, {"PARAPET_PORT", "70000"}, {"PARAPET_PORT", "-1"},
         {"PARAPET_PORT", " 80"}, {"PARAPET_MAX_BODY_BYTES", "4MiB"}, {"PARAPET_MAX_BODY_BYTES", "0"},
@@ -119,7 +121,9 @@ class BootTest {
         {"PARAPET_IDLE_TIMEOUT_MS", "0"}, {"PARAPET_WORKER_THREADS", "two"},
         {"PARAPET_LOG_FORMAT", "xml"}, {"PARAPET_LOG_LEVEL", "loud"}, {"PARAPET_BIND", "a b"},
         // below the body limit (4 MiB by default), one largest body could never be admitted
-        {"PARAPET_MAX_BUFFERED_BODY_BYTES", "1048576"}, {"PARAPET_MAX_BUFFERED_BODY_BYTES", "64GiB"}};
+        {"PARAPET_MAX_BUFFERED_BODY_BYTES", "1048576"}, {"PARAPET_MAX_BUFFERED_BODY_BYTES", "64GiB"},
+        {"PARAPET_BODY_TIMEOUT_MS", "0"}, {"PARAPET_BODY_TIMEOUT_MS", "2m"},
+        {"PARAPET_BODY_TIMEOUT_MS", "3600001"}};
     for (String[] c : cases) {
       Map<String, String> env = env(ChildMain.freePort());
       env.put(c[0], c[1]);
