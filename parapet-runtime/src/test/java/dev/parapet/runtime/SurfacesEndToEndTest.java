@@ -127,6 +127,41 @@ class SurfacesEndToEndTest {
     LeakWatch.assertNoLeaks();
   }
 
+  /**
+   * Guessing passwords at the surfaces shows in the scrape: their 401s, 429s and 403s are counted
+   * like any refusal (route {@code -}); a surface answered 200, this scrape included, is not.
+   */
+  @Test
+  void theSurfacesOwnRefusalsAreCountedAndTheirReadsAreNot() throws Exception {
+    try (TelemetryFixture fx = fixture().boot()) {
+      InetAddress attacker = InetAddress.getByName("127.0.0.3");
+      for (int i = 0; i < 10; i++) {
+        assertEquals(401, from(fx, attacker, ADMIN, "guess-" + i).status());
+      }
+      assertEquals(429, from(fx, attacker, ADMIN, "guess-x").status());
+      assertEquals(429, from(fx, attacker, ADMIN, ADMIN_PASSWORD).status());
+      assertRefused(fx.get("/_parapet/metrics", null, null), 401, "unauthorized");
+      assertRefused(fx.get("/_parapet/events", VIEWER, VIEWER_PASSWORD), 403, "forbidden");
+      for (int i = 0; i < 3; i++) {
+        assertEquals(200, fx.admin("/_parapet/usage").statusCode());
+      }
+      PrometheusText m = PrometheusText.parse(fx.admin("/_parapet/metrics").body());
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (!m.hasSeries("parapet_refusals_total", "code", "forbidden") && System.nanoTime() < until) {
+        Thread.sleep(20); // the last refusal's count lands just after its answer is written
+        m = PrometheusText.parse(fx.admin("/_parapet/metrics").body());
+      }
+      assertEquals(11.0, m.value("parapet_refusals_total", "code", "unauthorized"), "ten guesses, one without");
+      assertEquals(2.0, m.value("parapet_refusals_total", "code", "too_many_requests"));
+      assertEquals(1.0, m.value("parapet_refusals_total", "code", "forbidden"));
+      assertEquals(11.0, m.value("parapet_requests_total", "route", "-", "status", "401"));
+      assertEquals(2.0, m.value("parapet_requests_total", "route", "-", "status", "429"));
+      assertEquals(1.0, m.value("parapet_requests_total", "route", "-", "status", "403"));
+      assertFalse(m.hasSeries("parapet_requests_total", "status", "200"), "reads and scrapes are not counted");
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
   @Test
   void eventsAndMetricsMatchTheCallsMade() throws Exception {
     try (MockWebServer provider = new MockWebServer()) {

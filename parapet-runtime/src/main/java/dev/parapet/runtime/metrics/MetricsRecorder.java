@@ -17,8 +17,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Counts every request into the Prometheus meters when its {@link RequestCompleted} passes (a
  * recorder: right after the access log, it only watches), and a request head that timed out
- * ({@link HeadTimedOut}: closed unanswered, no completion) as a 408. Requests for health and the
- * read-only surfaces (checks and scrapes) are not counted; unknown paths are. Meter updates are
+ * ({@link HeadTimedOut}: closed unanswered, no completion) as a 408. Health checks and the
+ * read-only surfaces' answers (scrapes) are not counted; the surfaces' refusals and unknown paths
+ * are. Meter updates are
  * lock-free increments, safe on the event loop. A forwarded call's tokens and cost are counted once
  * the budget has charged it ({@link Charges}), on what it charged.
  */
@@ -57,12 +58,19 @@ public final class MetricsRecorder extends ChannelInboundHandlerAdapter {
     ctx.fireUserEventTriggered(evt);
   }
 
-  /** Not a health check, not a request for a read-only surface. */
+  /**
+   * Not a health check, not a read-only surface's answer; but a surface's refusal is (401 for a
+   * wrong login, 429 once its address is locked out, 403, …): uncounted, password guessing at
+   * the surfaces would be invisible in the scrape.
+   */
   private static boolean counted(ChannelHandlerContext ctx, RequestCompleted c) {
     if (c.request().isPresent()) {
       return true;
     }
     Endpoint endpoint = Exchange.of(ctx.channel()).map(e -> Endpoint.classify(e.path())).orElse(Endpoint.UNKNOWN);
-    return endpoint != Endpoint.HEALTH && !endpoint.readOnlySurface();
+    if (endpoint.readOnlySurface()) {
+      return c.error().isPresent();
+    }
+    return endpoint != Endpoint.HEALTH;
   }
 }

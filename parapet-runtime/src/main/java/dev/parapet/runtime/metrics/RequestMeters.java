@@ -27,8 +27,9 @@ import java.util.stream.Collectors;
  *
  * <ul>
  *   <li>{@code parapet_requests_total{route,status}} — every request but health checks and
- *       scrapes ({@code route="-"} when refused before a route was established, unknown
- *       paths' 404s too), and {@code status="408"} for a head that timed out, closed unanswered;
+ *       the read-only surfaces' answers ({@code route="-"} when refused before a route was
+ *       established: unknown paths' 404s, the surfaces' refusals too), and {@code status="408"}
+ *       for a head that timed out, closed unanswered;
  *   <li>{@code parapet_refusals_total{code}} — answers with a Parapet error code;
  *   <li>{@code parapet_stream_truncations_total{route}} — streams a guard cut short;
  *   <li>{@code parapet_upstream_latency_seconds} — histogram, calls that went to a provider (not
