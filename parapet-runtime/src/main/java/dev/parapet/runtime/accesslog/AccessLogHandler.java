@@ -5,9 +5,11 @@ import dev.parapet.runtime.RequestCompleted;
 import dev.parapet.runtime.endpoint.Endpoint;
 import dev.parapet.runtime.http.Exchange;
 import dev.parapet.runtime.http.ParapetError;
+import dev.parapet.runtime.http1.HeadTimedOut;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpMethod;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * One line per request on the {@code parapet.access} logger, written when its {@link
  * RequestCompleted} passes (right after the request-id handler, so refusals of the codec stage are
  * logged too): method, path template (never the raw path, which a caller controls), status,
- * refusal code, route, service, latency and request id. Never a header, a body or a token.
+ * refusal code, route, service, latency and request id. Never a header, a body or a token. A head
+ * that timed out ({@link HeadTimedOut}) has no completion and gets its line here too.
  */
 @Sharable
 public final class AccessLogHandler extends ChannelInboundHandlerAdapter {
@@ -26,6 +29,8 @@ public final class AccessLogHandler extends ChannelInboundHandlerAdapter {
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt instanceof RequestCompleted completed && ACCESS.isInfoEnabled()) {
       log(completed, Exchange.of(ctx.channel()));
+    } else if (evt instanceof HeadTimedOut timedOut && ACCESS.isInfoEnabled()) {
+      log(timedOut);
     }
     ctx.fireUserEventTriggered(evt);
   }
@@ -40,21 +45,36 @@ public final class AccessLogHandler extends ChannelInboundHandlerAdapter {
             .or(() -> exchange.flatMap(Exchange::service).map(s -> s.label()))
             .orElse("-");
     String code = c.error().map(ParapetError::code).orElse("-");
-    String latencyMs = millisOneDecimal(c.latencyNanos());
+    write(method, path, c.status(), code, route, service, c.latencyNanos(), c.requestId());
+  }
+
+  /**
+   * A head that did not arrive whole in time: closed unanswered, logged as the 408 nginx logs,
+   * with the method and path template if its request line was read; no request id was sent.
+   */
+  private static void log(HeadTimedOut t) {
+    write(t.method().map(HttpMethod::name).orElse("-"),
+        t.path().map(p -> Endpoint.classify(p).template()).orElse("-"),
+        HeadTimedOut.STATUS, "-", "-", "-", t.latencyNanos(), "-");
+  }
+
+  private static void write(String method, String path, int status, String code, String route,
+      String service, long latencyNanos, String requestId) {
+    String latencyMs = millisOneDecimal(latencyNanos);
     ACCESS.atInfo()
         .addKeyValue("method", method)
         .addKeyValue("path", path)
-        .addKeyValue("status", c.status())
+        .addKeyValue("status", status)
         .addKeyValue("code", code)
         .addKeyValue("route", route)
         .addKeyValue("service", service)
         .addKeyValue("latency_ms", latencyMs)
-        .addKeyValue("request_id", c.requestId())
+        .addKeyValue("request_id", requestId)
         // Built here rather than from "{}" placeholders: slf4j's formatter makes a HashMap per
         // argument, and the async appender formats on this thread, the event loop.
-        .log(new StringBuilder(128).append(method).append(' ').append(path).append(' ').append(c.status())
+        .log(new StringBuilder(128).append(method).append(' ').append(path).append(' ').append(status)
             .append(" code=").append(code).append(" route=").append(route).append(" service=").append(service)
-            .append(" latency_ms=").append(latencyMs).append(" request_id=").append(c.requestId()).toString());
+            .append(" latency_ms=").append(latencyMs).append(" request_id=").append(requestId).toString());
   }
 
   /**

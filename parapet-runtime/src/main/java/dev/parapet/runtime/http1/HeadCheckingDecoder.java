@@ -14,8 +14,10 @@ import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.TimeUnit;
 
@@ -30,7 +32,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>It also times the head: from its first byte the head must be complete within {@code
  * headTimeout}, or the connection is closed (slowloris), unanswered, after a {@link HeadTimedOut}
- * event for the metrics. The empty lines RFC 9112 §2.2 lets a
+ * event for the metrics and the access log. The empty lines RFC 9112 §2.2 lets a
  * client send before a request line count as the head's bytes: they start the clock too (else a
  * CRLF every few seconds would hold a connection forever), and more than {@value
  * #MAX_BLANK_BYTES} of them are refused with 400. While the connection is not being read
@@ -55,6 +57,7 @@ public final class HeadCheckingDecoder extends HttpRequestDecoder {
   private boolean atMessageStart = true;
   private boolean discarding;
   private ScheduledFuture<?> headDeadline;
+  private long headStartNanos; // the head's first byte, for the access line of a timeout
 
   // Incremental scan state, offsets relative to the reader index (nothing is consumed while held).
   private int scanned;
@@ -62,6 +65,8 @@ public final class HeadCheckingDecoder extends HttpRequestDecoder {
   private int lines;
   /** Blank bytes skipped before this head's request line. */
   private int blankBytes;
+  /** Where the request line ends (at its CR), once it is in; -1 before. */
+  private int requestLineEnd = -1;
 
   HeadCheckingDecoder(
       HttpDecoderConfig config,
@@ -147,6 +152,9 @@ public final class HeadCheckingDecoder extends HttpRequestDecoder {
       if (lines > 0 && !transferEncodingIsPlainChunked(in, base + lineStart, base + lineEnd)) {
         return refuse(in, out, "Transfer-Encoding other than chunked");
       }
+      if (lines == 0) {
+        requestLineEnd = lineEnd;
+      }
       lines++;
       lineStart = i + 1;
     }
@@ -196,13 +204,19 @@ public final class HeadCheckingDecoder extends HttpRequestDecoder {
     lineStart = 0;
     lines = 0;
     blankBytes = 0;
+    requestLineEnd = -1;
     cancelDeadline();
   }
 
   private void armDeadline(ChannelHandlerContext ctx) {
     if (headDeadline == null && headTimeoutNanos > 0) {
-      headDeadline = ctx.executor().schedule(() -> onDeadline(ctx), headTimeoutNanos, TimeUnit.NANOSECONDS);
+      headStartNanos = System.nanoTime();
+      scheduleDeadline(ctx);
     }
+  }
+
+  private void scheduleDeadline(ChannelHandlerContext ctx) {
+    headDeadline = ctx.executor().schedule(() -> onDeadline(ctx), headTimeoutNanos, TimeUnit.NANOSECONDS);
   }
 
   private void onDeadline(ChannelHandlerContext ctx) {
@@ -211,10 +225,15 @@ public final class HeadCheckingDecoder extends HttpRequestDecoder {
       return;
     }
     if (!ctx.channel().config().isAutoRead()) {
-      armDeadline(ctx); // we are not reading: the rest may be waiting in the socket
+      scheduleDeadline(ctx); // we are not reading: the rest may be waiting in the socket
       return;
     }
-    ctx.fireUserEventTriggered(new HeadTimedOut()); // no request began: nothing else counts it
+    ByteBuf held = internalBuffer(); // the head so far, blank bytes before it skipped
+    Optional<String> requestLine = requestLineEnd < 0 || held.readableBytes() < requestLineEnd
+        ? Optional.empty()
+        : Optional.of(held.toString(held.readerIndex(), requestLineEnd, StandardCharsets.US_ASCII));
+    // No request began: nothing else counts it or logs it.
+    ctx.fireUserEventTriggered(HeadTimedOut.of(requestLine, System.nanoTime() - headStartNanos));
     ctx.close();
   }
 

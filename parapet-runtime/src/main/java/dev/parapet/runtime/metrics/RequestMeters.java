@@ -9,6 +9,7 @@ import dev.parapet.runtime.Charge;
 import dev.parapet.runtime.GatewayRequest;
 import dev.parapet.runtime.RequestCompleted;
 import dev.parapet.runtime.http.ParapetError;
+import dev.parapet.runtime.http1.HeadTimedOut;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -43,8 +44,6 @@ import java.util.stream.Collectors;
 final class RequestMeters {
   static final String OTHER = "other";
   static final String NONE = "-";
-  /** What nginx logs for a request head that timed out (RFC 9110 §15.5.9), though none is sent. */
-  private static final int HEAD_TIMEOUT_STATUS = 408;
   private static final Duration[] LATENCY_BUCKETS = {
     Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
     Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10),
@@ -90,7 +89,7 @@ final class RequestMeters {
 
   /** A request head that did not arrive whole in time: its connection closed, nobody answered. */
   void recordHeadTimeout() {
-    series(NONE).requests(HEAD_TIMEOUT_STATUS).increment();
+    series(NONE).requests(HeadTimedOut.STATUS).increment();
   }
 
   private void recordCall(RequestCompleted c, GatewayRequest r, Series series) {

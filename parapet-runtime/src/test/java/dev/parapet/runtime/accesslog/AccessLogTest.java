@@ -17,12 +17,18 @@ import org.slf4j.LoggerFactory;
 
 /** One access line per request, with the path template, never a token, header or body. */
 class AccessLogTest {
-  @Test
-  void oneLinePerRequestWithoutSecrets() throws Exception {
-    Logger access = (Logger) LoggerFactory.getLogger("parapet.access");
+  private static final Logger ACCESS = (Logger) LoggerFactory.getLogger("parapet.access");
+
+  private static ListAppender<ILoggingEvent> captureAccessLines() {
     ListAppender<ILoggingEvent> lines = new ListAppender<>();
     lines.start();
-    access.addAppender(lines);
+    ACCESS.addAppender(lines);
+    return lines;
+  }
+
+  @Test
+  void oneLinePerRequestWithoutSecrets() throws Exception {
+    ListAppender<ILoggingEvent> lines = captureAccessLines();
     String secretPrompt = "my-secret-prompt-4242";
     String body = "{\"messages\":[{\"role\":\"user\",\"content\":\"" + secretPrompt + "\"}]}";
     try (GatewayFixture fx = new GatewayFixture()) {
@@ -47,7 +53,7 @@ class AccessLogTest {
       }
       Thread.sleep(50); // a fifth line, if one were (wrongly) written, would show up here
     } finally {
-      access.detachAppender(lines);
+      ACCESS.detachAppender(lines);
     }
     List<String> logged = List.copyOf(lines.list).stream().map(ILoggingEvent::getFormattedMessage).toList();
     assertEquals(4, logged.size(), logged.toString());
@@ -58,6 +64,43 @@ class AccessLogTest {
     for (String line : logged) {
       assertTrue(line.matches(".* request_id=[0-9a-f]{32}"), line);
       for (String secret : new String[] {TestConfigs.TOKEN_A, "wrong-token-7777", secretPrompt, "secret=q", "elsewhere"}) {
+        assertFalse(line.contains(secret), line);
+      }
+    }
+  }
+
+  /**
+   * A head that does not arrive whole in time closes its connection unanswered; it still gets one
+   * line, as nginx logs a 408: method and path template when its request line was read, else
+   * {@code -}, and no request id (none was sent).
+   */
+  @Test
+  void aHeadTimeoutIsOneLineWithWhatWasRead() throws Exception {
+    ListAppender<ILoggingEvent> lines = captureAccessLines();
+    try (GatewayFixture fx = new GatewayFixture(s -> s.withTimeouts(60_000, 300, 1000))) {
+      try (RawHttp c = fx.raw()) {
+        c.send("POST /routes/secret-route-3131?q=1 HTTP/1.1\r\nHost: p\r\nAuthorization: Bearer "
+            + TestConfigs.TOKEN_A + "\r\n"); // and no end of the head
+        assertTrue(c.closedByServer());
+      }
+      try (RawHttp c = fx.raw()) {
+        c.send("\r\nGET /v1/mod"); // not even the request line
+        assertTrue(c.closedByServer());
+      }
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+      while (lines.list.size() < 2 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+    } finally {
+      ACCESS.detachAppender(lines);
+    }
+    List<String> logged = List.copyOf(lines.list).stream().map(ILoggingEvent::getFormattedMessage).toList();
+    assertEquals(2, logged.size(), logged.toString());
+    assertOne(logged, l -> l.matches(
+        "POST /routes/\\{route} 408 code=- route=- service=- latency_ms=[0-9]+\\.[0-9] request_id=-"));
+    assertOne(logged, l -> l.matches("- - 408 code=- route=- service=- latency_ms=[0-9]+\\.[0-9] request_id=-"));
+    for (String line : logged) {
+      for (String secret : new String[] {TestConfigs.TOKEN_A, "secret-route-3131", "q=1", "/v1/mod"}) {
         assertFalse(line.contains(secret), line);
       }
     }
