@@ -129,6 +129,27 @@ class BodyDeadlineTest {
     LeakWatch.assertNoLeaks();
   }
 
+  /**
+   * A request answered from its head (401) keeps its connection while the rest of its body is read
+   * and dropped; when that body is late, the connection is closed, but the request was answered
+   * once already: no second, unasked-for 408, and no second count in the metrics.
+   */
+  @Test
+  void aLateBodyOfARequestAnsweredFromItsHeadClosesWithoutASecondAnswer() throws Exception {
+    try (TelemetryFixture fx = boot(); RawHttp c = fx.gatewayRaw()) {
+      c.send(head("Content-Length: " + (LATE_PIECES + CHAT.length())).replace(TOKEN_A, "not-a-token"));
+      assertEquals(401, c.read().status());
+      CompletableFuture<Void> sender = trickle(c, LATE_PIECES, " ", CHAT);
+      assertTrue(c.closedByServer(), "closed, with nothing written after the 401");
+      sender.get(10, TimeUnit.SECONDS);
+      awaitBudgetUsed(fx, 0);
+      PrometheusText m = metrics(fx);
+      assertEquals(1.0, m.value("parapet_requests_total", "status", "401"));
+      assertTrue(!m.hasSeries("parapet_requests_total", "status", "408"), "the 401 was counted twice");
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
   @Test
   void aBodyWholeBeforeTheDeadlineIsServed() throws Exception {
     try (TelemetryFixture fx = boot(); RawHttp c = fx.gatewayRaw()) {

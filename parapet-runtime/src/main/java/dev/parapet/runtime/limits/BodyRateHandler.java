@@ -1,5 +1,6 @@
 package dev.parapet.runtime.limits;
 
+import dev.parapet.runtime.RequestCompleted;
 import dev.parapet.runtime.http.ParapetError;
 import dev.parapet.runtime.http.Refusals;
 import io.netty.channel.ChannelHandlerContext;
@@ -30,7 +31,12 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Both run from the end of the head. Time during which we are not reading (autoRead off: the
  * request waits for room in the body budget, or we pushed back) counts against neither: it is the
- * gateway's wait, not the caller's; it is sampled once a second. One instance per connection.
+ * gateway's wait, not the caller's; it is sampled once a second.
+ *
+ * <p>A request answered from its head (401, 404...) keeps its connection while the rest of its body
+ * is read and dropped ({@code EarlyAnswerDrain}), and both bounds still apply to that body; but it
+ * has had its answer, so a late one closes the connection without a second. One instance per
+ * connection.
  */
 public final class BodyRateHandler extends ChannelInboundHandlerAdapter {
   static final long GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
@@ -44,6 +50,8 @@ public final class BodyRateHandler extends ChannelInboundHandlerAdapter {
   private long startNanos;
   private long notReadingNanos;
   private long bytes;
+  /** The request whose body is arriving was answered already, from its head. */
+  private boolean answered;
 
   /**
    * @param minBytesPerSecond the slowest average rate once the grace is over; 0 turns it off
@@ -85,6 +93,7 @@ public final class BodyRateHandler extends ChannelInboundHandlerAdapter {
     startNanos = System.nanoTime();
     notReadingNanos = 0;
     bytes = 0;
+    answered = false;
     // Runs even with the rate check off: it keeps the time not read, which the deadline skips.
     check = ctx.executor().scheduleAtFixedRate(
         () -> check(ctx), CHECK_EVERY_MS, CHECK_EVERY_MS, TimeUnit.MILLISECONDS);
@@ -115,9 +124,7 @@ public final class BodyRateHandler extends ChannelInboundHandlerAdapter {
     // bytes / seconds < min, without division: bytes * 1e9 < min * nanos (both fit in a long
     // for any body under the size limit and any rate the knob allows, over hours).
     if (bytes * 1_000_000_000L < minBytesPerSecond * elapsed) {
-      stop();
-      Refusals.refuseAndClose(ctx, ParapetError.REQUEST_TIMEOUT,
-          "the request body arrived slower than " + minBytesPerSecond + " bytes per second");
+      refuse(ctx, "the request body arrived slower than " + minBytesPerSecond + " bytes per second");
     }
   }
 
@@ -133,9 +140,24 @@ public final class BodyRateHandler extends ChannelInboundHandlerAdapter {
       deadlineIn(ctx, left);
       return;
     }
+    refuse(ctx, "the request body did not arrive whole within " + bodyTimeoutMs + " ms");
+  }
+
+  private void refuse(ChannelHandlerContext ctx, String why) {
     stop();
-    Refusals.refuseAndClose(ctx, ParapetError.REQUEST_TIMEOUT,
-        "the request body did not arrive whole within " + bodyTimeoutMs + " ms");
+    if (answered) {
+      ctx.close();
+    } else {
+      Refusals.refuseAndClose(ctx, ParapetError.REQUEST_TIMEOUT, why);
+    }
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof RequestCompleted && check != null) {
+      answered = true;
+    }
+    ctx.fireUserEventTriggered(evt);
   }
 
   private void stop() {
