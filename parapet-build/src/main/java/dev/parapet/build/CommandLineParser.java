@@ -17,8 +17,8 @@ final class CommandLineParser {
     String command = args[0];
     Cursor rest = new Cursor(args, 1);
     return switch (command) {
-      case "help", "--help", "-h" -> new Options.Help();
-      case "--version", "version" -> new Options.Version();
+      case "help", "--help", "-h" -> noArguments(command, rest, new Options.Help());
+      case "--version", "version" -> noArguments(command, rest, new Options.Version());
       case "init" -> parseInit(rest);
       case "validate" -> parseValidate(rest);
       case "build" -> parseBuild(rest);
@@ -26,6 +26,18 @@ final class CommandLineParser {
       case "diff" -> parseDiff(rest);
       default -> throw new UsageException("unknown command: " + quote(command));
     };
+  }
+
+  /** {@code help} and {@code --version} take nothing but, like every command, {@code --help}. */
+  private static Options noArguments(String command, Cursor c, Options options) throws UsageException {
+    if (!c.hasNext()) {
+      return options;
+    }
+    String arg = c.next();
+    if (arg.equals("--help") || arg.equals("-h")) {
+      return new Options.Help();
+    }
+    throw unknownFlag(command, arg);
   }
 
   private static Options parseInit(Cursor c) throws UsageException {

@@ -68,6 +68,20 @@ class CommandLineTest {
   }
 
   @Test
+  void helpAndVersionRefuseExtraArgumentsLikeEveryOtherCommand() {
+    String[][] bad = {{"help", "extra"}, {"--help", "build"}, {"-h", "x"}, {"--version", "x"}, {"version", "--spec"}};
+    for (String[] args : bad) {
+      CliRun r = CliRun.run(dir, args);
+      assertEquals(2, r.exit(), String.join(" ", args) + "\n" + r);
+      assertTrue(r.err().contains(": " + args[0] + ": ") && r.err().contains(args[1]), r.toString());
+      assertTrue(r.err().contains("--help"), r.toString());
+      assertEquals("", r.out());
+    }
+    // As after any command, --help still asks for the help text.
+    assertEquals(0, CliRun.run(dir, "--version", "--help").exit());
+  }
+
+  @Test
   void writeWithoutFillIsAUsageError() {
     assertThrows(UsageException.class, () -> CommandLineParser.parse("validate", "--write"));
   }
