@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -49,13 +48,37 @@ final class AtomicWrite {
     write(target, content, false, false);
   }
 
-  private static void write(Path target, String content, boolean ownerOnly, boolean replace)
-      throws IOException {
+  /**
+   * Refuses, before any work, a target no file can be written to: a directory, or a path whose
+   * directory is missing or is a file. The file system's own error for these comes only at the
+   * final rename, as a bare {@code FileSystemException}.
+   */
+  static void requireFileTarget(Path target) throws Unwritable {
     Path absolute = target.toAbsolutePath();
     Path dir = absolute.getParent();
-    if (dir == null || !Files.isDirectory(dir)) {
-      throw new NoSuchFileException(String.valueOf(dir), null, "directory does not exist");
+    if (dir == null || !Files.exists(dir)) {
+      throw new Unwritable("its directory does not exist");
     }
+    if (!Files.isDirectory(dir)) {
+      throw new Unwritable("its parent is not a directory");
+    }
+    if (Files.isDirectory(absolute)) {
+      throw new Unwritable("it is a directory; name a file in it");
+    }
+  }
+
+  /** A target that cannot be a file (see {@link #requireFileTarget}); the message is the reason. */
+  static final class Unwritable extends IOException {
+    Unwritable(String reason) {
+      super(reason);
+    }
+  }
+
+  private static void write(Path target, String content, boolean ownerOnly, boolean replace)
+      throws IOException {
+    requireFileTarget(target);
+    Path absolute = target.toAbsolutePath();
+    Path dir = absolute.getParent();
     if (!replace && Files.exists(absolute)) {
       throw new FileAlreadyExistsException(absolute.toString());
     }

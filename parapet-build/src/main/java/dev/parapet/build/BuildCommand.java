@@ -33,8 +33,9 @@ final class BuildCommand {
     String shown = options.spec().orElse(Options.DEFAULT_SPEC);
     PrintStream err = cli.err();
     ParapetSpec spec = SpecCheck.requireValid(SpecCheck.load(cli, shown), shown, err);
-    // Both are checked before failing, so a broken secrets file and a bad key show up together;
-    // and both before any secret is asked for, so nobody types secrets into a doomed build.
+    // All are checked before failing, so a broken secrets file, a bad key and an unwritable --out
+    // show up together; and before any secret is asked for, so nobody types secrets into a
+    // doomed build.
     List<String> problems = new ArrayList<>();
     SecretLookup lookup = null;
     MasterKeyChoice choice = null;
@@ -47,6 +48,14 @@ final class BuildCommand {
       choice = MasterKeyChoice.resolve(options, cli);
     } catch (CommandFailure e) {
       problems.addAll(e.lines());
+    }
+    if (options.out().isPresent()) {
+      // Before any secret is asked for: an --out that is a directory would fail only at the end.
+      try {
+        AtomicWrite.requireFileTarget(cli.resolve(options.out().get()));
+      } catch (IOException e) {
+        problems.addAll(CommandFailure.io(options.out().get(), "write", e).lines());
+      }
     }
     if (!problems.isEmpty()) {
       if (choice != null) {

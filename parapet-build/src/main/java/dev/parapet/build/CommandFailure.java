@@ -25,7 +25,9 @@ final class CommandFailure extends Exception {
    */
   static CommandFailure io(String shown, String doing, java.io.IOException e) {
     String why;
-    if (e instanceof java.nio.file.NoSuchFileException) {
+    if (e instanceof AtomicWrite.Unwritable) {
+      why = e.getMessage(); // a fixed reason of ours, no path or content
+    } else if (e instanceof java.nio.file.NoSuchFileException) {
       why = "no such file or directory";
     } else if (e instanceof java.nio.file.AccessDeniedException) {
       why = "permission denied";

@@ -83,8 +83,39 @@ class BuildCommandTest {
   void outIntoAMissingDirectoryFails() {
     CliRun r = CliRun.run(dir, "build", "--secrets", "secrets.env", "--out", "nope/o.env");
     assertEquals(1, r.exit(), r.toString());
-    assertTrue(r.err().contains("nope/o.env: cannot write"), r.toString());
+    assertTrue(r.err().contains("nope/o.env: cannot write (its directory does not exist)"), r.toString());
     assertEquals("", r.out());
+    assertFalse(Files.exists(dir.resolve("nope")));
+  }
+
+  @Test
+  void outUnderAFileSaysItsParentIsNotADirectory() throws Exception {
+    Files.writeString(dir.resolve("plain"), "x");
+    CliRun r = CliRun.run(dir, "build", "--secrets", "secrets.env", "--out", "plain/o.env");
+    assertEquals(1, r.exit(), r.toString());
+    assertTrue(r.err().contains("plain/o.env: cannot write (its parent is not a directory)"), r.toString());
+    assertEquals("x", Files.readString(dir.resolve("plain")));
+  }
+
+  @Test
+  void outAtADirectorySaysSoAndWritesNothing() throws Exception {
+    Path target = Files.createDirectory(dir.resolve("deploy"));
+    CliRun r = CliRun.run(dir, "build", "--secrets", "secrets.env", "--out", "deploy");
+    assertEquals(1, r.exit(), r.toString());
+    assertTrue(r.err().contains("deploy: cannot write (it is a directory; name a file in it)"), r.toString());
+    assertFalse(r.err().contains("FileSystemException"), r.toString());
+    assertEquals("", r.out());
+    try (var files = Files.list(target)) {
+      assertEquals(0, files.count(), "nothing written into the directory");
+    }
+    try (var files = Files.list(dir)) {
+      assertTrue(files.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no temp file left");
+    }
+    // Refused before any secret is asked for.
+    CliRun prompt = CliRun.run(dir, Map.of(), Specs.OPENAI_KEY + "\n", "build", "--secrets", "prompt", "--out", "deploy");
+    assertEquals(1, prompt.exit(), prompt.toString());
+    assertTrue(prompt.err().contains("deploy: cannot write (it is a directory; name a file in it)"), prompt.toString());
+    assertFalse(prompt.err().contains("Value of"), prompt.toString());
   }
 
   @Test
