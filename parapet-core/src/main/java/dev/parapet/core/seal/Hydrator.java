@@ -4,6 +4,7 @@ import dev.parapet.core.config.ParapetSpec;
 import dev.parapet.core.config.Route;
 import dev.parapet.core.config.Service;
 import dev.parapet.core.config.User;
+import java.nio.CharBuffer;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -14,6 +15,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.IntStream;
 
 /**
  * The build step's join of a spec and its secrets: resolves every {@code *_ref}, keeps provider
@@ -106,9 +108,8 @@ public final class Hydrator {
     services.forEach(s -> tokenRefs.add(s.parapetTokenRef()));
     for (String keyRef : keyRefs) {
       char[] key = values.get(keyRef);
-      if (key != null && !sendableInHeader(key)) {
-        out.add(keyRef + " cannot be sent in a request header (expected: printable ASCII, no"
-            + " control characters such as a line break); the value is not shown");
+      if (key != null) {
+        providerKeyProblem(keyRef, CharBuffer.wrap(key).chars()).ifPresent(out::add);
       }
     }
     for (String tokenRef : tokenRefs) {
@@ -163,17 +164,31 @@ public final class Hydrator {
   }
 
   /**
-   * A provider key is sent as {@code Authorization: Bearer <key>} or {@code x-api-key: <key>}. A
+   * Why the provider key {@code keyRef} resolved to cannot be used, naming the ref, never the
+   * value; empty when it can. The build refuses such a key; the runtime applies the same rule at
+   * boot to a blob sealed by a build that did not.
+   *
+   * <p>A provider key is sent as {@code Authorization: Bearer <key>} or {@code x-api-key: <key>}. A
    * header value holds no control characters (RFC 9110 §5.5) and Netty refuses one that does, so
    * such a key would fail every call of its route; non-ASCII would be sent as some other bytes.
    */
-  private static boolean sendableInHeader(char[] key) {
-    for (char c : key) {
-      if (c < 0x20 || c > 0x7e) {
-        return false;
-      }
+  public static Optional<String> providerKeyProblem(String keyRef, SecretValue key) {
+    byte[] utf8 = key.utf8();
+    try {
+      // UTF-8 encodes every non-ASCII character as bytes >= 0x80: the rule reads bytes as chars.
+      return providerKeyProblem(keyRef, IntStream.range(0, utf8.length).map(i -> utf8[i] & 0xff));
+    } finally {
+      Arrays.fill(utf8, (byte) 0);
     }
-    return true;
+  }
+
+  /** The rule itself, over the key's chars (at build) or its UTF-8 bytes (in a sealed blob). */
+  private static Optional<String> providerKeyProblem(String keyRef, IntStream units) {
+    if (units.allMatch(c -> c >= 0x20 && c <= 0x7e)) {
+      return Optional.empty();
+    }
+    return Optional.of(keyRef + " cannot be sent in a request header (expected: printable ASCII,"
+        + " no control characters such as a line break); the value is not shown");
   }
 
   private static boolean isBlank(char[] v) {

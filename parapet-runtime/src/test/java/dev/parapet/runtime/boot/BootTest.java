@@ -8,15 +8,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.parapet.core.config.ParapetSpec;
+import dev.parapet.core.config.Pricing;
+import dev.parapet.core.config.ProviderSpec;
+import dev.parapet.core.config.ProviderType;
+import dev.parapet.core.config.Route;
 import dev.parapet.core.seal.HydratedConfig;
 import dev.parapet.core.seal.MasterKey;
 import dev.parapet.core.seal.Sealer;
+import dev.parapet.core.seal.SecretValue;
 import dev.parapet.runtime.Gateway;
 import dev.parapet.runtime.testing.ChildMain;
 import dev.parapet.runtime.testing.RecordingTerminal;
 import dev.parapet.runtime.testing.TestConfigs;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.math.BigDecimal;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -29,10 +36,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -182,6 +191,38 @@ class BootTest {
         new Boot.Wiring(opener, TestConfigs.MATCHER, c -> dev.parapet.runtime.Stages.terminalOnly(new RecordingTerminal()::newHandler))));
     assertTrue(e.getMessage().contains("invalid config: services.svc-b"), e.getMessage());
     assertFalse(listening(port));
+  }
+
+  /**
+   * A blob sealed before the build refused such keys: a provider key with a line break or a
+   * non-ASCII character would fail every call of its route at the header encoder, so boot refuses
+   * it, naming the route and the ref, never the value.
+   */
+  @Test
+  void aProviderKeyNoHeaderCanCarryRefusesToBoot() throws Exception {
+    for (String value : new String[] {"sk-old-key-1234\n", "sk-old-k\u00e9y-1234", "sk-old\u0000key-1234"}) {
+      Route legacy = new Route("legacy", "prod",
+          new ProviderSpec(ProviderType.LOCAL, "llama-3", Optional.of("LEGACY_KEY"),
+              Optional.of(URI.create("http://127.0.0.1:9/v1")), List.of(),
+              Optional.of(new Pricing(BigDecimal.ONE, BigDecimal.ONE)), 60_000),
+          CONFIG.spec().routes().get(0).policy());
+      List<Route> routes = new ArrayList<>(CONFIG.spec().routes());
+      routes.add(legacy);
+      ParapetSpec spec = new ParapetSpec(1, CONFIG.spec().tenants(), routes, CONFIG.spec().services(), List.of());
+      HydratedConfig old = new HydratedConfig(spec, Map.of("LEGACY_KEY", SecretValue.of(value)),
+          CONFIG.serviceTokenDigests(), Map.of());
+      Map<String, String> env = env(ChildMain.freePort());
+      env.put("PARAPET_BOOTSTRAP_STATE", Sealer.seal(old, KEY, new SecureRandom()));
+      // Through Boot.start first: Main would serve such a blob until the JVM stops.
+      Boot.Wiring wiring = new Boot.Wiring(new SealedStateOpener(), TestConfigs.MATCHER,
+          c -> dev.parapet.runtime.Stages.terminalOnly(new RecordingTerminal()::newHandler));
+      assertThrows(BootException.class, () -> Boot.start(env, wiring).close(), "booted");
+      String err = failsWith(env);
+      assertTrue(err.contains("invalid config") && err.contains("routes.legacy")
+          && err.contains("LEGACY_KEY") && err.contains("request header"), err);
+      assertFalse(err.contains(value.trim()) || err.contains("sk-old"), err);
+      assertFalse(Files.exists(tmp.resolve("data")), "boot went on past the config check");
+    }
   }
 
   @Test
