@@ -90,6 +90,10 @@ class BudgetEndToEndTest {
       sg.withStore(store -> {
         List<EventRow> events = store.events(Optional.empty(), Optional.of(EventKind.BUDGET_EXCEEDED), 10);
         assertEquals(1, events.size());
+        // Money as /_parapet/usage writes it: a string with nine decimals.
+        assertEquals(Map.of("scope", "route", "cap_usd", BigDecimal.valueOf(cap, 9).toPlainString(),
+            "left_usd", BigDecimal.valueOf(cap - 2 * WORST, 9).toPlainString(),
+            "worst_case_usd", BigDecimal.valueOf(WORST, 9).toPlainString()), events.get(0).details());
       });
       assertEquals(2 * WORST, SealedGateway.route(sg.spendToday(), "remote"));
     }

@@ -183,6 +183,7 @@ class TelemetryEndToEndTest {
       JsonNode recovered = fx.adminJson("/_parapet/events?kind=hold_recovered").get("events");
       assertEquals(1, recovered.size(), recovered.toString());
       assertEquals("writer", recovered.get(0).get("route").asText());
+      assertEquals("0.500000000", recovered.get(0).get("details").get("worst_case_usd").asText(), recovered.toString());
 
       double gauge = -1;
       for (int i = 0; i < 50 && gauge != 3.75; i++) { // the gauges refresh off the event loop

@@ -103,6 +103,15 @@ public final class Cost {
     return BigDecimal.valueOf(nanos, 9);
   }
 
+  /**
+   * Nano-USD as the text every read-only surface writes: {@code /_parapet/usage}, event details,
+   * the verified export. Always nine decimals ({@code 0.000001000}, {@code 500.000000000}), so a
+   * figure reads and compares the same wherever it appears.
+   */
+  public static String toUsdText(long nanos) {
+    return toUsd(nanos).toPlainString();
+  }
+
   /** {@code a + b} for non-negative amounts, saturating at {@link Long#MAX_VALUE}. */
   static long saturatedAdd(long a, long b) {
     long r = a + b;

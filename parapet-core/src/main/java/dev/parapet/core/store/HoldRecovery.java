@@ -1,5 +1,6 @@
 package dev.parapet.core.store;
 
+import dev.parapet.core.budget.Cost;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -38,7 +39,7 @@ final class HoldRecovery {
                     now, h.holdId(), EventKind.HOLD_RECOVERED, h.tenant(), Optional.empty(),
                     Optional.of(h.route()),
                     Map.of(
-                        "worst_case_nano_usd", Long.toString(h.worstCaseNanoUsd()),
+                        "worst_case_usd", Cost.toUsdText(h.worstCaseNanoUsd()),
                         "day", h.day().toString()))));
       }
       chain.writeHead(sql, mac);

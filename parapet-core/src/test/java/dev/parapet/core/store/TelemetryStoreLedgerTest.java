@@ -107,7 +107,7 @@ class TelemetryStoreLedgerTest {
       assertEquals(7_100L, store.spendForDay(DAY).get(SpendKey.tenant("prod")));
       var events = store.events(java.util.Optional.empty(), java.util.Optional.of(EventKind.HOLD_RECOVERED), 10);
       assertEquals(1, events.size());
-      assertEquals("7000", events.get(0).details().get("worst_case_nano_usd"));
+      assertEquals("0.000007000", events.get(0).details().get("worst_case_usd"));
       assertTrue(store.verifyChain().ok());
     }
     try (TelemetryStore store = open(dir)) {

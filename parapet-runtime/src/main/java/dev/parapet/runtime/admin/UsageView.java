@@ -122,7 +122,7 @@ final class UsageView {
   }
 
   static String usd(long nanos) {
-    return Cost.toUsd(nanos).toPlainString();
+    return Cost.toUsdText(nanos);
   }
 
   private static GroupBy groupBy(Optional<String> value) throws BadParameter {

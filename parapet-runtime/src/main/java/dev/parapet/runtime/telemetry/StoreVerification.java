@@ -92,7 +92,7 @@ public final class StoreVerification {
     r.modelReported().ifPresentOrElse(m -> o.put("model_reported", m), () -> o.putNull("model_reported"));
     o.put("tokens_in", r.tokensIn());
     o.put("tokens_out", r.tokensOut());
-    o.put("cost_usd", Cost.toUsd(r.costNanoUsd()).toPlainString()); // as /_parapet/usage writes it
+    o.put("cost_usd", Cost.toUsdText(r.costNanoUsd())); // as /_parapet/usage writes it
     o.put("latency_ms", r.latencyMicros() / 1000.0);
     o.put("status", r.status());
     r.errorCode().ifPresentOrElse(c -> o.put("error_code", c), () -> o.putNull("error_code"));

@@ -155,11 +155,12 @@ public final class BudgetHandler extends ChannelInboundHandlerAdapter {
     String who = route
         ? "route " + request.route().name() + " daily budget"
         : "tenant " + request.route().tenant() + " daily cap";
+    // The event's money reads as /_parapet/usage writes it; the caller's message stays short.
     events.record(request, EventKind.BUDGET_EXCEEDED, Map.of(
         "scope", route ? "route" : "tenant",
-        "cap_usd", usd(refused.capNanos()),
-        "left_usd", usd(left),
-        "worst_case_usd", usd(worst)));
+        "cap_usd", Cost.toUsdText(refused.capNanos()),
+        "left_usd", Cost.toUsdText(left),
+        "worst_case_usd", Cost.toUsdText(worst)));
     PolicyRefusals.refuse(ctx, request, ParapetError.BUDGET_EXCEEDED,
         who + " of $" + usd(refused.capNanos()) + " cannot cover this call's worst case of $" + usd(worst)
             + "; $" + usd(left) + " left today (UTC)");
