@@ -72,6 +72,11 @@ class LocalFieldAllowlistEndToEndTest {
         {"\"id_slot\":0", "id_slot"},
         {"\"response_fields\":[\"content\"]", "response_fields"},
         {"\"grammar\":\"root ::= x*\"", "grammar"},
+        // a server's own answer constraints inside OpenAI's field (vLLM's structural tags)
+        {"\"response_format\":{\"type\":\"structural_tag\",\"structures\":[],\"triggers\":[\"<f\"]}",
+            "response_format.type"},
+        {"\"response_format\":{\"type\":\"grammar\",\"grammar\":\"root ::= x*\"}", "response_format.type"},
+        {"\"response_format\":\"json\"", "response_format"},
         {"\"zz_unheard_of\":1", "zz_unheard_of"},
         {"\"we<ird\\\"name\":1", "we?ird?name"},
         // a message's own fields: a chat template reads them (gpt-oss's message.thinking), Ollama an images list

@@ -111,12 +111,34 @@ public final class LocalRequestFields {
    */
   public static void check(ObjectNode body) throws InvalidRequestException {
     onlyListed(body, FIELDS, "");
+    answerFormat(body.get("response_format"));
     int i = 0;
     for (JsonNode message : body.path("messages")) {
       if (message instanceof ObjectNode fields) {
         onlyListed(fields, MESSAGE_FIELDS, "messages[" + i + "].");
       }
       i++;
+    }
+  }
+
+  /** The answer forms OpenAI defines; a server's own ({@code structural_tag}, ...) are its own languages. */
+  private static final Set<String> ANSWER_FORMATS = Set.of("text", "json_object", "json_schema");
+
+  /**
+   * {@code response_format} holds OpenAI's answer forms only: local servers accept their own
+   * constraint languages in it too (vLLM's {@code structural_tag}, others' grammars), compiled at
+   * a cost no hold covers, as the top-level {@code grammar} and {@code guided_*} fields are.
+   */
+  private static void answerFormat(JsonNode format) throws InvalidRequestException {
+    if (format == null || format.isNull()) {
+      return;
+    }
+    if (!format.isObject()) {
+      throw new InvalidRequestException("response_format: expected an object");
+    }
+    if (!ANSWER_FORMATS.contains(format.path("type").asText(""))) {
+      throw new InvalidRequestException("response_format.type: " + NOT_LISTED
+          + " (text, json_object or json_schema)");
     }
   }
 
