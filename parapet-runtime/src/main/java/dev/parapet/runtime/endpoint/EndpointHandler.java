@@ -27,7 +27,8 @@ import java.util.Optional;
  * the token: nothing here tells a route apart); a known path with another method
  * is 405 {@code method_not_allowed} with {@code Allow} (RFC 9110 §15.5.6); {@code GET
  * /_parapet/health} is answered here, without authentication; the read-only surfaces go on to
- * their basic-auth handler (404 when none is wired); gateway endpoints go on to the bearer check.
+ * their basic-auth handler (404 when none is wired); gateway endpoints, already authenticated, go
+ * on to the body and the route.
  * A body behind a head answered here is dropped unread ({@link EarlyAnswerDrain}). Stateless and
  * shared by every connection.
  */
