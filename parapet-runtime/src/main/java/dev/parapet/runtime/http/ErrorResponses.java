@@ -20,6 +20,11 @@ import java.io.UncheckedIOException;
  */
 public final class ErrorResponses {
   public static final String REQUEST_ID_HEADER = "x-parapet-request-id";
+  /**
+   * Read by the OpenAI SDKs (Python and Node alike) before their automatic retries, which
+   * otherwise repeat every 408, 409, 429 and 5xx twice.
+   */
+  public static final String SHOULD_RETRY_HEADER = "x-should-retry";
   private static final JsonFactory JSON = new JsonFactory();
 
   private ErrorResponses() {}
@@ -36,6 +41,11 @@ public final class ErrorResponses {
         .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
     if (requestId != null) {
       response.headers().set(REQUEST_ID_HEADER, requestId);
+    }
+    if (error == ParapetError.MODEL_DRIFT) {
+      // The provider answered (and billed) as another model than the pinned one; the SDK's
+      // retries would buy two more answers refused the same way.
+      response.headers().set(SHOULD_RETRY_HEADER, "false");
     }
     return response;
   }
