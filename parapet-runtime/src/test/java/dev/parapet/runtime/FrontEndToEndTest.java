@@ -54,6 +54,7 @@ class FrontEndToEndTest {
       Response r = c.send(raw).read();
       assertNotNull(r.header("x-parapet-request-id"), "every response carries a request id");
       assertTrue(r.header("x-parapet-request-id").matches("[0-9a-f]{32}"));
+      assertEquals(r.header("x-parapet-request-id"), r.header("x-request-id"), "where OpenAI SDKs read it");
       return r;
     }
   }

@@ -15,7 +15,8 @@ import java.security.SecureRandom;
  * Names every request, right after the codec's flow control so that it sees each decoded head —
  * the failed ones too — before anything can answer it: a fresh 128-bit random id (32 hex digits)
  * starts the connection's {@link Exchange}, and every response written through here carries it as
- * {@code x-parapet-request-id}, including the codec-error answers of the sanity handler. The
+ * {@code x-parapet-request-id} (and as {@code x-request-id}, where OpenAI SDKs look), including
+ * the codec-error answers of the sanity handler. The
  * exchange ends after the request's {@link RequestCompleted} has passed through the rest of the
  * pipeline (the access log still reads it).
  */
@@ -55,13 +56,23 @@ public final class RequestIdHandler extends ChannelDuplexHandler {
 
   @Override
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-    if (msg instanceof HttpResponse response
-        && !response.headers().contains(ErrorResponses.REQUEST_ID_HEADER)) {
-      String id = Exchange.of(ctx.channel()).map(Exchange::requestId).orElseGet(RequestIdHandler::newId);
-      response.headers().set(ErrorResponses.REQUEST_ID_HEADER, id);
+    if (msg instanceof HttpResponse response) {
+      String id = response.headers().get(ErrorResponses.REQUEST_ID_HEADER);
+      if (id == null) {
+        id = Exchange.of(ctx.channel()).map(Exchange::requestId).orElseGet(RequestIdHandler::newId);
+        response.headers().set(ErrorResponses.REQUEST_ID_HEADER, id);
+      }
+      response.headers().set(OPENAI_REQUEST_ID_HEADER, id);
     }
     ctx.write(msg, promise);
   }
+
+  /**
+   * The same id under the name OpenAI's SDKs read into a response's and an error's request id
+   * ({@code _request_id}, {@code requestID}), so a caller's SDK logs the id Parapet's access log
+   * and telemetry row carry. The provider's own id reaches the caller as {@code x-upstream-request-id}.
+   */
+  static final String OPENAI_REQUEST_ID_HEADER = "x-request-id";
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
