@@ -114,7 +114,7 @@ public final class Hydrator {
     }
     for (String tokenRef : tokenRefs) {
       char[] token = values.get(tokenRef);
-      if (token != null && !TokenDigest.isPresentable(token)) {
+      if (token != null && !TokenDigest.isPresentable(CharBuffer.wrap(token))) {
         out.add(tokenRef + " cannot be sent as a bearer token (expected: 1 to "
             + TokenDigest.MAX_TOKEN_CHARS + " visible ASCII characters, no spaces or control"
             + " characters); the value is not shown");

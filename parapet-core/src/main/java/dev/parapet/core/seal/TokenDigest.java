@@ -31,13 +31,14 @@ public final class TokenDigest {
    * Whether a caller can present {@code token} as {@code Authorization: Bearer <token>}: 1 to
    * {@link #MAX_TOKEN_CHARS} visible ASCII characters (RFC 9110 §5.5: a header value holds no
    * control characters, and its surrounding spaces are not part of it). The gateway reads the
-   * header this way, so any other token would lock its service out.
+   * header this way (this is the rule it applies), so any other token would lock its service out.
    */
-  public static boolean isPresentable(char[] token) {
-    if (token.length < 1 || token.length > MAX_TOKEN_CHARS) {
+  public static boolean isPresentable(CharSequence token) {
+    if (token.length() < 1 || token.length() > MAX_TOKEN_CHARS) {
       return false;
     }
-    for (char c : token) {
+    for (int i = 0; i < token.length(); i++) {
+      char c = token.charAt(i);
       if (c < 0x21 || c > 0x7e) {
         return false;
       }

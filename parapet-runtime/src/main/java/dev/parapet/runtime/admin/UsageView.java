@@ -78,7 +78,7 @@ final class UsageView {
         g.writeNumberField("requests", r.requests());
         g.writeNumberField("tokens_in", r.tokensIn());
         g.writeNumberField("tokens_out", r.tokensOut());
-        g.writeStringField("cost_usd", usd(r.costNanoUsd()));
+        g.writeStringField("cost_usd", Cost.toUsdText(r.costNanoUsd()));
         g.writeNumberField("blocked", r.blocked());
         g.writeEndObject();
       }
@@ -106,7 +106,7 @@ final class UsageView {
       g.writeStartObject();
       g.writeStringField("name", e.getKey().name());
       writeMoney(g, "cap_usd", e.getValue());
-      g.writeStringField("spent_usd", usd(s));
+      g.writeStringField("spent_usd", Cost.toUsdText(s));
       writeMoney(g, "remaining_usd", e.getValue().map(cap -> DailyCaps.remaining(cap, s)));
       g.writeEndObject();
     }
@@ -115,14 +115,10 @@ final class UsageView {
 
   private static void writeMoney(JsonGenerator g, String field, Optional<Long> nanos) throws IOException {
     if (nanos.isPresent()) {
-      g.writeStringField(field, usd(nanos.get()));
+      g.writeStringField(field, Cost.toUsdText(nanos.get()));
     } else {
       g.writeNullField(field);
     }
-  }
-
-  static String usd(long nanos) {
-    return Cost.toUsdText(nanos);
   }
 
   private static GroupBy groupBy(Optional<String> value) throws BadParameter {

@@ -26,7 +26,7 @@ import java.util.Optional;
  * token before anything else), before the body is read (so a caller without a token never has a
  * body collected, nor a {@code 100 Continue}). Exactly one {@code
  * Authorization: Bearer <token>} header (scheme case-insensitive, RFC 9110 §11.1; token 1..512
- * visible ASCII characters) whose token matches a service's stored digest. The token is compared
+ * visible ASCII characters, {@link TokenDigest#isPresentable}, the rule the build seals by) whose token matches a service's stored digest. The token is compared
  * with every service's digest, without stopping at a match, so the time taken does not tell which
  * service (or whether any) matched. Anything else is 401 {@code invalid_token} with {@code
  * WWW-Authenticate: Bearer} (RFC 9110 §11.6.1, RFC 6750 §3), before route, body or policy are
@@ -37,7 +37,6 @@ import java.util.Optional;
  */
 @Sharable
 public final class BearerAuthHandler extends ChannelInboundHandlerAdapter {
-  static final int MAX_TOKEN_CHARS = TokenDigest.MAX_TOKEN_CHARS;
   private static final String SCHEME = "bearer";
 
   private final List<Credential> credentials;
@@ -116,16 +115,7 @@ public final class BearerAuthHandler extends ChannelInboundHandlerAdapter {
     while (start < value.length() && value.charAt(start) == ' ') {
       start++; // RFC 9110 §11.4: 1*SP between scheme and credentials
     }
-    int length = value.length() - start;
-    if (length < 1 || length > MAX_TOKEN_CHARS) {
-      return null;
-    }
-    for (int i = start; i < value.length(); i++) {
-      char c = value.charAt(i);
-      if (c < 0x21 || c > 0x7e) {
-        return null;
-      }
-    }
-    return value.substring(start).getBytes(StandardCharsets.US_ASCII);
+    String token = value.substring(start);
+    return TokenDigest.isPresentable(token) ? token.getBytes(StandardCharsets.US_ASCII) : null;
   }
 }

@@ -12,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Callable;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -63,11 +64,7 @@ final class OffLoopResolver extends InetNameResolver {
     lookUp(promise, () -> Arrays.asList(InetAddress.getAllByName(inetHost)));
   }
 
-  private interface Lookup<T> {
-    T run() throws Exception;
-  }
-
-  private static <T> void lookUp(Promise<T> promise, Lookup<T> lookup) {
+  private static <T> void lookUp(Promise<T> promise, Callable<T> lookup) {
     try {
       LOOKUPS.execute(() -> {
         try {
@@ -75,7 +72,7 @@ final class OffLoopResolver extends InetNameResolver {
           if (hook != null) {
             hook.run();
           }
-          promise.trySuccess(lookup.run());
+          promise.trySuccess(lookup.call());
         } catch (Exception e) {
           promise.tryFailure(e);
         }
