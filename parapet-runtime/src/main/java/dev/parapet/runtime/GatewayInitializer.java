@@ -9,6 +9,7 @@ import dev.parapet.runtime.flow.DrainHandler;
 import dev.parapet.runtime.flow.InFlightGate;
 import dev.parapet.runtime.http1.BoundedAggregator;
 import dev.parapet.runtime.http1.EarlyAnswerDrain;
+import dev.parapet.runtime.http1.LingeringClose;
 import dev.parapet.runtime.http1.Http10Responses;
 import dev.parapet.runtime.http1.RequestSanityHandler;
 import dev.parapet.runtime.http1.StrictHttp1Codec;
@@ -145,6 +146,8 @@ public final class GatewayInitializer extends ChannelInitializer<Channel> {
   }
 
   private void addLimits(ChannelPipeline p) {
+    // First: once a refusal lingers, the caller's bytes stop here, unparsed.
+    p.addLast("lingering-close", new LingeringClose());
     p.addLast("connection-limit", connectionLimit);
     p.addLast("idle", new IdleStateHandler(settings.idleTimeoutMs(), 0, 0, TimeUnit.MILLISECONDS));
     p.addLast("idle-close", idleClose);

@@ -24,7 +24,8 @@ import java.util.Optional;
  * Collects a request body, after the keep-alive handler and before the in-flight gate, bounded by
  * {@code PARAPET_MAX_BODY_BYTES}. A body announced too large ({@code Content-Length}) or growing
  * too large (chunked) is answered 413 {@code request_too_large} in the SPEC shape and the
- * connection closed (RFC 9110 §15.5.14: the rest of the body is not read). {@code Expect:
+ * connection closed (RFC 9110 §15.5.14: the rest of the body is not parsed); that close lingers
+ * ({@link LingeringClose}) so a caller still sending its body reads the 413 instead of a reset. {@code Expect:
  * 100-continue} is Netty's: 100 when the announced length fits, our 413 when it does not (RFC 9110
  * §10.1.1), 417 for expectations we do not know.
  */
@@ -42,6 +43,7 @@ public final class BoundedAggregator extends HttpObjectAggregator {
 
   @Override
   protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+    LingeringClose.arm(ctx.channel());
     Refusals.refuseAndClose(ctx, ParapetError.REQUEST_TOO_LARGE, tooLarge());
   }
 

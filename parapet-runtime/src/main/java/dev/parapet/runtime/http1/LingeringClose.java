@@ -1,0 +1,101 @@
+package dev.parapet.runtime.http1;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * First in the pipeline: closes a connection whose caller may still be sending the way RFC 9112
+ * §9.6 asks, so that the caller can read the answer that ends it. Closing a socket with unread
+ * bytes makes the kernel answer with a reset, which on the caller's side discards the answer
+ * still unread there: an SDK that writes its whole body before reading (every OpenAI, Vercel AI
+ * and LangChain client over Node's fetch) saw {@code ECONNRESET} instead of 413 {@code
+ * request_too_large}, took it for a network failure and sent the same body again, two to six more
+ * times, to be reset each time.
+ *
+ * <p>A refusal that ends its connection before the body is read ({@link #arm}) makes the next close
+ * linger instead: the output is shut down (the caller reads the answer, then end of stream), and
+ * whatever the caller still sends is read and dropped here, never parsed, until it closes its side,
+ * {@link #MAX_DROPPED_BYTES} have been dropped or {@link #LINGER_MS} have passed, whichever comes
+ * first; then the connection closes. Closes asked for meanwhile wait for that one. One instance per
+ * connection.
+ */
+public final class LingeringClose extends ChannelDuplexHandler {
+  /** Long enough for a caller to finish sending a body a few times the body limit over a LAN. */
+  static final long LINGER_MS = 10_000;
+  /** What a lingering connection reads and drops at most. */
+  static final long MAX_DROPPED_BYTES = 64L << 20;
+
+  private boolean armed;
+  private boolean lingering;
+  private long dropped;
+
+  /** The next close of {@code channel} lingers (a no-op on a channel without this handler). */
+  public static void arm(Channel channel) {
+    LingeringClose handler = channel.pipeline().get(LingeringClose.class);
+    if (handler != null) {
+      handler.armed = true;
+    }
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!lingering) {
+      ctx.fireChannelRead(msg);
+      return;
+    }
+    if (msg instanceof ByteBuf bytes) {
+      dropped += bytes.readableBytes();
+    }
+    ReferenceCountUtil.release(msg);
+    if (dropped > MAX_DROPPED_BYTES) {
+      ctx.close();
+    }
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (!lingering) {
+      ctx.fireChannelReadComplete();
+    }
+  }
+
+  @Override
+  public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+    Channel channel = ctx.channel();
+    if (lingering) {
+      whenClosed(channel, promise);
+      return;
+    }
+    if (!armed || !(channel instanceof DuplexChannel duplex) || !channel.isActive()) {
+      ctx.close(promise);
+      return;
+    }
+    armed = false;
+    lingering = true;
+    whenClosed(channel, promise);
+    ScheduledFuture<?> deadline = ctx.executor().schedule(() -> {
+      ctx.close();
+    }, LINGER_MS, TimeUnit.MILLISECONDS);
+    channel.closeFuture().addListener(f -> deadline.cancel(false));
+    duplex.shutdownOutput().addListener(f -> {
+      if (!f.isSuccess()) {
+        ctx.close();
+      }
+    });
+    channel.config().setAutoRead(true);
+    channel.read();
+  }
+
+  private static void whenClosed(Channel channel, ChannelPromise promise) {
+    if (!promise.isVoid()) {
+      channel.closeFuture().addListener(f -> promise.trySuccess());
+    }
+  }
+}
