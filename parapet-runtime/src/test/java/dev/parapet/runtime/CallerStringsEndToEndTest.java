@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Redaction covers every string a caller sends upstream, not only the messages: {@code user}
  * (where services put an end user's e-mail), {@code safety_identifier}, {@code prompt_cache_key},
- * {@code metadata} values, tool definitions, {@code stop} and {@code response_format}'s schema.
+ * tool definitions, {@code stop} and {@code response_format}'s schema. ({@code metadata} is never
+ * sent: {@code ProviderRetentionEndToEndTest}.)
  * Images are not text and go up untouched: a pre-signed image URL carries an
  * {@code AKIA…} id by design. Before, each of these strings left unscanned.
  */
@@ -53,11 +54,12 @@ class CallerStringsEndToEndTest {
     body.put("user", "alice@example.com");
     body.put("safety_identifier", "sid:bob@example.com");
     body.put("prompt_cache_key", "carol@example.com");
-    body.putObject("metadata").put("owner", "dave@example.com").put("erin@example.com", "a field name");
     ObjectNode function = body.putArray("tools").addObject().put("type", "function").putObject("function");
     function.put("name", "notify").put("description", "Mails frank@example.com");
-    ObjectNode to = function.putObject("parameters").put("type", "object").putObject("properties").putObject("to");
+    ObjectNode properties = function.putObject("parameters").put("type", "object").putObject("properties");
+    ObjectNode to = properties.putObject("to");
     to.put("type", "string").putArray("enum").add("grace@example.com").add("ops");
+    properties.putObject("erin@example.com").put("type", "string");
     body.putArray("stop").add("heidi@example.com");
     body.putObject("response_format").put("type", "json_schema").putObject("json_schema").put("name", "answer")
         .putObject("schema").put("type", "object").put("description", "for ivan@example.com");
@@ -79,9 +81,9 @@ class CallerStringsEndToEndTest {
         long offLoop = PolicyThreads.completedTasks();
         HttpResponse<String> r = post(g.port(), "/routes/vision", JSON.writeValueAsString(body));
         assertEquals(200, r.statusCode(), r.body());
-        // user, safety_identifier, prompt_cache_key, a metadata value, the description, the enum
-        // value, the stop sequence and the schema's description
-        assertEquals("8", r.headers().firstValue("x-parapet-redactions").orElse(""));
+        // user, safety_identifier, prompt_cache_key, the description, the enum value, the stop
+        // sequence and the schema's description
+        assertEquals("7", r.headers().firstValue("x-parapet-redactions").orElse(""));
         // Off the loop: the body's parse, its scan and its encoding (the image makes it large).
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (PolicyThreads.completedTasks() - offLoop < 3 && System.nanoTime() < deadline) {
@@ -95,7 +97,6 @@ class CallerStringsEndToEndTest {
       assertEquals(redacted, up.path("user").asText());
       assertEquals("sid:" + redacted, up.path("safety_identifier").asText());
       assertEquals(redacted, up.path("prompt_cache_key").asText());
-      assertEquals(redacted, up.path("metadata").path("owner").asText());
       JsonNode function = up.path("tools").path(0).path("function");
       assertEquals("Mails " + redacted, function.path("description").asText());
       assertEquals(redacted, function.path("parameters").path("properties").path("to").path("enum").path(0).asText());
@@ -108,7 +109,8 @@ class CallerStringsEndToEndTest {
       assertEquals(PRESIGNED, content.path(1).path("image_url").path("url").asText());
       assertEquals(body.path("messages").path(0).path("content").path(2).path("image_url").path("url").asText(),
           content.path(2).path("image_url").path("url").asText());
-      assertEquals("a field name", up.path("metadata").path("erin@example.com").asText(), "field names are kept");
+      assertEquals("string", function.path("parameters").path("properties").path("erin@example.com").path("type").asText(),
+          "field names are kept");
       assertEquals(SealedGateway.MODEL, up.path("model").asText());
     }
     LeakWatch.assertNoLeaks();
@@ -135,10 +137,10 @@ class CallerStringsEndToEndTest {
           assertTrue(error.path("message").asText().contains("EMAIL"), r.body());
           assertFalse(r.body().contains("alice@example.com"), "the match is never echoed");
         }
-        ObjectNode keyInMetadata = JSON.createObjectNode();
-        keyInMetadata.putArray("messages").addObject().put("role", "user").put("content", "hi");
-        keyInMetadata.putObject("metadata").put("note", "uses " + AKIA);
-        HttpResponse<String> key = post(g.port(), "/routes/strict", JSON.writeValueAsString(keyInMetadata));
+        ObjectNode keyInStop = JSON.createObjectNode();
+        keyInStop.putArray("messages").addObject().put("role", "user").put("content", "hi");
+        keyInStop.putArray("stop").add("uses " + AKIA);
+        HttpResponse<String> key = post(g.port(), "/routes/strict", JSON.writeValueAsString(keyInStop));
         assertEquals(422, key.statusCode(), key.body());
         assertTrue(JSON.readTree(key.body()).path("error").path("message").asText().contains("API_KEY"), key.body());
         assertEquals(0, provider.getRequestCount(), "nothing was sent for the refused calls");

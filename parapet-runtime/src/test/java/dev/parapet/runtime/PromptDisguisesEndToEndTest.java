@@ -157,10 +157,10 @@ class PromptDisguisesEndToEndTest {
 
   @Test
   void onlyAnImagePartsImageIsLeftUnscanned() throws Exception {
-    blocked("strict", "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
-        + "\"metadata\":{\"image_url\":\"carol@example.com\"}}", "EMAIL");
-    blocked("strict", "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
-        + "\"metadata\":{\"image_url\":{\"url\":\"dave@example.com\"}}}", "EMAIL");
+    String tool = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"tools\":[{\"type\":\"function\","
+        + "\"function\":{\"name\":\"f\",\"parameters\":{\"type\":\"object\",\"properties\":{\"image_url\":%s}}}}]}";
+    blocked("strict", tool.formatted("\"carol@example.com\""), "EMAIL");
+    blocked("strict", tool.formatted("{\"url\":\"dave@example.com\"}"), "EMAIL");
     // an image part's URL is the image, not text: a pre-signed URL may hold anything
     String image = "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"what is it?\"},"
         + "{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://erin@example.com/i.png\"}}]}]}";

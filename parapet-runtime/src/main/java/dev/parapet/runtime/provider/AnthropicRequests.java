@@ -53,7 +53,10 @@ final class AnthropicRequests {
   /** Anthropic requires {@code max_tokens}; the pipeline always sets it, this is a backstop. */
   static final int DEFAULT_MAX_TOKENS = 4096;
 
-  /** OpenAI fields that change nothing Anthropic could honour or that we handle elsewhere. */
+  /**
+   * OpenAI fields that change nothing Anthropic could honour or that we handle elsewhere ({@code
+   * store: true} and {@code metadata} never get here: the route stage refuses and drops them).
+   */
   private static final Set<String> IGNORED = Set.of(
       "model", "messages", "stream_options", "store", "metadata", "service_tier", "prompt_cache_key");
 

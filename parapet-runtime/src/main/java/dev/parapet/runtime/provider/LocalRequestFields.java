@@ -37,8 +37,8 @@ import java.util.stream.Stream;
  * keep_alive}); answers in a form the stream guard and the output scan do not read ({@code
  * return_tokens}, {@code response_fields}, {@code post_sampling_probs}, {@code echo}, {@code
  * reasoning_format}, {@code skip_special_tokens}); and OpenAI's own fields that mean nothing to a
- * local server ({@code store}, {@code metadata}, {@code prompt_cache_key}, {@code
- * web_search_options}, {@code verbosity}).
+ * local server ({@code prompt_cache_key}, {@code web_search_options}, {@code verbosity}). ({@code
+ * store: false} and {@code metadata} never get here: the route stage drops them on every route.)
  */
 public final class LocalRequestFields {
   private LocalRequestFields() {}

@@ -90,8 +90,8 @@ final class ChatBody {
   }
 
   /**
-   * Checks the shape (on a local route, that it holds only the fields a local route forwards,
-   * {@link LocalRequestFields}), pins {@code model} to the route's provider model and caps the output
+   * Checks the shape (that it asks no provider to keep the call, {@link ProviderRetention}; on a
+   * local route, that it holds only the fields a local route forwards, {@link LocalRequestFields}), pins {@code model} to the route's provider model and caps the output
    * tokens at {@code policy.max_tokens_out} (setting the cap when the caller gave none). The call
    * goes up with one cap, the smaller of the caller's two (as the budget prices it, {@link
    * ChatMessages#maxOutputTokens}). An openai route sends it as {@code max_completion_tokens} alone:
@@ -111,6 +111,7 @@ final class ChatBody {
     checkNoAudioAnswer(body);
     checkNoTemplate(body);
     checkNoOtherModel(body);
+    ProviderRetention.check(body, route.provider().type());
     if (route.provider().type() == ProviderType.LOCAL) {
       try {
         LocalRequestFields.check(body);

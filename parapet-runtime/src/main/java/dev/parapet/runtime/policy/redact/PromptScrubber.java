@@ -22,8 +22,8 @@ import java.util.Optional;
  * each: {@link #firstMatch} for {@code block}, {@link #scrub} (in place) for {@code warn}. That is
  * the messages' texts, the {@code arguments} of earlier turns' tool calls, a tool's answer, a
  * Predicted Outputs {@code prediction}, the tool definitions and {@code response_format}'s schema,
- * {@code stop} sequences, and the caller's identifiers and tags ({@code user}, {@code
- * safety_identifier}, {@code prompt_cache_key}, {@code metadata} values) — services often put an
+ * {@code stop} sequences, and the caller's identifiers ({@code user}, {@code
+ * safety_identifier}, {@code prompt_cache_key}; {@code metadata} is never sent) — services often put an
  * end user's e-mail in {@code user}, and a string the scan skips is a string that leaks.
  *
  * <p>What the provider reads is scanned, not only what the body spells:
@@ -38,7 +38,7 @@ import java.util.Optional;
  *       anthropic route's translation, reads them decoded. Arguments with a backslash that parse as
  *       JSON are scanned in their plain form (Jackson's compact writing, which escapes only what
  *       JSON must), and {@code warn} sends that plain form scrubbed.
- *   <li><b>Numbers.</b> Integers below the top level (in tool schemas, examples, metadata) are
+ *   <li><b>Numbers.</b> Integers below the top level (in tool schemas, examples) are
  *       scanned as their digits: a card number needs no quotes. A match turns the number into the
  *       replacement string. The body's own knobs ({@code seed}, {@code max_tokens}, …) are not: a
  *       random 19-digit {@code seed} passes the card check one time in ten.
