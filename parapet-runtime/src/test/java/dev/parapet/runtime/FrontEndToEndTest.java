@@ -185,7 +185,8 @@ class FrontEndToEndTest {
   void aGatewayEndpointChecksTheTokenBeforeTheMethod() throws Exception {
     String[][] wrong = {{"GET", "/v1/chat/completions", "POST"}, {"PUT", "/routes/x", "POST"},
         {"DELETE", "/routes/summarizer", "POST"}, {"PATCH", "/v1/chat/completions", "POST"},
-        {"OPTIONS", "/routes/summarizer", "POST"}, {"POST", "/v1/models", "GET"}, {"PUT", "/v1/models", "GET"}};
+        {"OPTIONS", "/routes/summarizer", "POST"}, {"POST", "/v1/models", "GET"}, {"PUT", "/v1/models", "GET"},
+        {"DELETE", "/v1/models/summarizer", "GET"}, {"POST", "/v1/models/nope", "GET"}};
     for (String[] w : wrong) {
       for (String token : new String[] {null, "unknown-token"}) {
         Response r = call(w[0] + " " + w[1] + " HTTP/1.1\r\nHost: p\r\n"
@@ -230,6 +231,36 @@ class FrontEndToEndTest {
     assertEquals("writer", c.get("data").get(1).get("id").asText());
     JsonNode b = JSON.readTree(call(get("/v1/models", TOKEN_B)).body());
     assertEquals("elsewhere", b.get("data").get(0).get("id").asText());
+  }
+
+  /**
+   * {@code client.models.retrieve(route)}: the list's entry for a route the token may call; one
+   * identical 404 for a route that does not exist, another tenant's and one not granted, and for a
+   * name written any other way (the path is matched raw, never decoded).
+   */
+  @Test
+  void aModelIsRetrievedAsItsListEntryAndNoOtherRouteIsRevealed() throws Exception {
+    JsonNode list = JSON.readTree(call(get("/v1/models", TOKEN_C)).body()).get("data");
+    for (JsonNode entry : list) {
+      Response r = call(get("/v1/models/" + entry.get("id").asText(), TOKEN_C));
+      assertEquals(200, r.status(), r.body());
+      assertEquals("application/json", r.header("content-type"));
+      assertEquals(entry, JSON.readTree(r.body()));
+    }
+    assertEquals(list.get(0), JSON.readTree(call(get("/v1/models/summarizer?x=1", TOKEN_A)).body()));
+    String message = null;
+    for (String name : new String[] {"writer", "elsewhere", "nope", "%73ummarizer", "summarizer/", "SUMMARIZER",
+        "summarizer%00", "..%2fsummarizer", "x".repeat(3000)}) {
+      Response r = call(get("/v1/models/" + name, TOKEN_A));
+      assertError(r, 404, "not_found");
+      String m = JSON.readTree(r.body()).get("error").get("message").asText();
+      assertEquals(message == null ? m : message, m, name);
+      message = m;
+      assertFalse(r.body().contains(name.length() > 20 ? name.substring(0, 20) : name + "\""), "not echoed: " + r.body());
+    }
+    assertError(call(get("/v1/models/summarizer", null)), 401, "invalid_token");
+    assertError(call(get("/v1/models/summarizer", "unknown-token")), 401, "invalid_token");
+    assertTrue(fx.terminal.received.isEmpty());
   }
 
   @Test

@@ -86,7 +86,10 @@ class HostileRequestsTest {
         Arguments.of("/_parapet/health;x", "GET", null, 404),
         Arguments.of("/_parapet//health", "GET", null, 404),
         Arguments.of("/_parapet/usage", "POST", TOKEN_A, 405),
-        Arguments.of("/v1/models/../chat/completions", "POST", TOKEN_A, 404),
+        // /v1/models/{model} answers GET only, and a name that is not a route this token may call is 404
+        Arguments.of("/v1/models/../chat/completions", "POST", TOKEN_A, 405),
+        Arguments.of("/v1/models/../../routes/summarizer", "GET", TOKEN_A, 404),
+        Arguments.of("/v1/models/summarizer%2f..%2f..%2f_parapet%2fusage", "GET", TOKEN_A, 404),
         Arguments.of("*", "OPTIONS", TOKEN_A, 404),
         Arguments.of("/routes/summarizer", "GET", TOKEN_A, 405),
         Arguments.of("/routes/summarizer", "POST", null, 401),

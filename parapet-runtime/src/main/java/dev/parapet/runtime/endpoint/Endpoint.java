@@ -18,9 +18,12 @@ public enum Endpoint {
   ROUTE_CALL("/routes/{route}", HttpMethod.POST, true),
   CHAT_COMPLETIONS("/v1/chat/completions", HttpMethod.POST, true),
   MODELS("/v1/models", HttpMethod.GET, true),
+  /** One entry of the list ({@code client.models.retrieve(...)} in OpenAI's SDKs). */
+  MODEL("/v1/models/{model}", HttpMethod.GET, true),
   UNKNOWN("unmatched", null, false);
 
   static final String ROUTES_PREFIX = "/routes/";
+  static final String MODELS_PREFIX = "/v1/models/";
   private static final String PARAPET_PREFIX = "/_parapet/";
 
   private final String template;
@@ -72,11 +75,19 @@ public enum Endpoint {
     if (path.equals(MODELS.template)) {
       return MODELS;
     }
+    if (path.startsWith(MODELS_PREFIX) && path.length() > MODELS_PREFIX.length()) {
+      return MODEL; // like a route call's: the name is checked after authentication
+    }
     return UNKNOWN;
   }
 
   /** The raw route segment of a {@link #ROUTE_CALL} path. */
   public static String routeSegment(String path) {
     return path.substring(ROUTES_PREFIX.length());
+  }
+
+  /** The raw model segment of a {@link #MODEL} path: a route name, or nothing this token may see. */
+  public static String modelSegment(String path) {
+    return path.substring(MODELS_PREFIX.length());
   }
 }

@@ -7,8 +7,9 @@ import java.io.IOException;
 import java.util.List;
 
 /**
- * {@code GET /v1/models} in OpenAI's list shape. The ids are route names: what a caller puts in
- * {@code model} on {@code /v1/chat/completions}.
+ * {@code GET /v1/models} in OpenAI's list shape, and {@code GET /v1/models/{model}} as one entry of
+ * it (https://platform.openai.com/docs/api-reference/models/object). The ids are route names: what
+ * a caller puts in {@code model} on {@code /v1/chat/completions}.
  */
 final class ModelList {
   static final JsonFactory JSON = new JsonFactory();
@@ -20,14 +21,18 @@ final class ModelList {
     g.writeStringField("object", "list");
     g.writeArrayFieldStart("data");
     for (Route route : routes) {
-      g.writeStartObject();
-      g.writeStringField("id", route.name());
-      g.writeStringField("object", "model");
-      g.writeNumberField("created", 0);
-      g.writeStringField("owned_by", "parapet");
-      g.writeEndObject();
+      writeOne(g, route);
     }
     g.writeEndArray();
+    g.writeEndObject();
+  }
+
+  static void writeOne(JsonGenerator g, Route route) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("id", route.name());
+    g.writeStringField("object", "model");
+    g.writeNumberField("created", 0);
+    g.writeStringField("owned_by", "parapet");
     g.writeEndObject();
   }
 }

@@ -1,5 +1,6 @@
 package dev.parapet.runtime.route;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parapet.core.config.ParapetSpec;
@@ -40,12 +41,16 @@ import java.util.function.Consumer;
  * The body is then checked and normalised ({@link ChatBody}); a large one is parsed off the event
  * loop. Once the caller has named a route it may call, a refusal (400 {@code invalid_request},
  * 403 {@code model_not_allowed}) carries that route, so usage counts it there. {@code GET /v1/models} is answered
- * here: the routes this token may call, in OpenAI's list shape. The HTTP request is released here;
+ * here: the routes this token may call, in OpenAI's list shape; so is {@code GET /v1/models/{model}},
+ * one of them, or 404 {@code not_found} alike for a route that does not exist and one this token
+ * may not call. The HTTP request is released here;
  * what goes on carries no buffer.
  */
 @Sharable
 public final class RouteHandler extends ChannelInboundHandlerAdapter {
   private static final String FORBIDDEN = "this service may not call this route";
+  /** One answer whether the route is missing or not this service's (no enumeration). */
+  private static final String NO_SUCH_MODEL = "no such model for this token (GET /v1/models lists its routes)";
 
   /** Bodies larger than this are parsed off the event loop. */
   static final int OFF_LOOP_BYTES = PolicyThreads.THRESHOLD;
@@ -79,7 +84,15 @@ public final class RouteHandler extends ChannelInboundHandlerAdapter {
     boolean keepAlive = HttpUtil.isKeepAlive(request);
     try {
       switch (Endpoint.classify(ex.path())) {
-        case MODELS -> answerModels(ctx, service, keepAlive);
+        case MODELS -> answerModels(ctx, keepAlive, g -> ModelList.write(g, access.permittedRoutes(service)));
+        case MODEL -> {
+          Optional<Route> route = access.permitted(service, Endpoint.modelSegment(ex.path()));
+          if (route.isEmpty()) {
+            Refusals.refuse(ctx, ParapetError.NOT_FOUND, NO_SUCH_MODEL, keepAlive);
+          } else {
+            answerModels(ctx, keepAlive, g -> ModelList.writeOne(g, route.get()));
+          }
+        }
         case ROUTE_CALL -> dispatch(ctx, ex, service, request, keepAlive,
             access.permitted(service, Endpoint.routeSegment(ex.path())), true);
         case CHAT_COMPLETIONS -> dispatchByModel(ctx, ex, service, request, keepAlive);
@@ -212,10 +225,15 @@ public final class RouteHandler extends ChannelInboundHandlerAdapter {
         error, why.getMessage());
   }
 
-  private void answerModels(ChannelHandlerContext ctx, Service service, boolean keepAlive) {
+  /** What {@link #answerModels} writes. */
+  private interface ModelsBody {
+    void write(JsonGenerator g) throws IOException;
+  }
+
+  private static void answerModels(ChannelHandlerContext ctx, boolean keepAlive, ModelsBody what) {
     ByteBuf body = ctx.alloc().buffer();
     try (var g = ModelList.JSON.createGenerator((java.io.OutputStream) new ByteBufOutputStream(body))) {
-      ModelList.write(g, access.permittedRoutes(service));
+      what.write(g);
     } catch (IOException e) {
       body.release();
       throw new UncheckedIOException(e);
