@@ -370,8 +370,8 @@ class FrontEndToEndTest {
       c.send("POST /routes/summarizer HTTP/1.1\r\nHost: p\r\nAuthorization: Bearer " + TOKEN_A
           + "\r\nExpect: teapot\r\nContent-Length: " + CHAT.length() + "\r\n\r\n");
       Response r = c.read();
-      assertEquals(417, r.status());
-      assertNotNull(r.header("x-parapet-request-id"));
+      assertError(r, 417, "expectation_failed");
+      assertEquals("application/json", r.header("content-type"));
       assertTrue(c.closedByServer());
     }
   }

@@ -18,6 +18,8 @@ public enum ParapetError {
    * {@code PARAPET_BODY_TIMEOUT_MS} of its head.
    */
   REQUEST_TIMEOUT(HttpResponseStatus.REQUEST_TIMEOUT, "request_timeout"),
+  /** An {@code Expect} other than {@code 100-continue} (RFC 9110 §10.1.1). */
+  EXPECTATION_FAILED(HttpResponseStatus.EXPECTATION_FAILED, "expectation_failed"),
   URI_TOO_LONG(HttpResponseStatus.REQUEST_URI_TOO_LONG, "uri_too_long"),
   HEADERS_TOO_LARGE(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large"),
   REDACTION_BLOCKED(HttpResponseStatus.UNPROCESSABLE_ENTITY, "redaction_blocked"),

@@ -6,10 +6,7 @@ import dev.parapet.runtime.http.ParapetError;
 import dev.parapet.runtime.http.Refusals;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
-import io.netty.buffer.Unpooled;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMessage;
@@ -27,7 +24,7 @@ import java.util.Optional;
  * connection closed (RFC 9110 §15.5.14: the rest of the body is not parsed); that close lingers
  * ({@link LingeringClose}) so a caller still sending its body reads the 413 instead of a reset. {@code Expect:
  * 100-continue} is Netty's: 100 when the announced length fits, our 413 when it does not (RFC 9110
- * §10.1.1), 417 for expectations we do not know.
+ * §10.1.1), 417 {@code expectation_failed} for expectations we do not know; both in the SPEC shape.
  */
 public final class BoundedAggregator extends HttpObjectAggregator {
   private final int maxBytes;
@@ -56,26 +53,17 @@ public final class BoundedAggregator extends HttpObjectAggregator {
     }
     // A refusal: this request ends here (the aggregator closes the connection after the write).
     // Netty's canned answers are replaced so the body has the SPEC shape and the request id.
-    HttpResponseStatus status = http.status();
+    // Netty answers 413 (a 100-continue body announced too large) or 417 (any other expectation).
+    boolean tooLarge = http.status().equals(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
     ReferenceCountUtil.release(response);
     String requestId = Exchange.of(pipeline.channel()).map(Exchange::requestId).orElse(null);
-    boolean tooLarge = status.equals(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
-    FullHttpResponse answer;
-    if (tooLarge) {
-      answer = ErrorResponses.create(
-          pipeline.channel().alloc(), ParapetError.REQUEST_TOO_LARGE, tooLarge(), requestId);
-    } else {
-      answer = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.EMPTY_BUFFER);
-      answer.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
-      if (requestId != null) {
-        answer.headers().set(ErrorResponses.REQUEST_ID_HEADER, requestId);
-      }
-    }
+    ParapetError error = tooLarge ? ParapetError.REQUEST_TOO_LARGE : ParapetError.EXPECTATION_FAILED;
+    FullHttpResponse answer = ErrorResponses.create(pipeline.channel().alloc(), error,
+        tooLarge ? tooLarge() : "Expect: only 100-continue is supported", requestId);
     answer.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     ChannelHandlerContext ctx = pipeline.context(this);
     if (ctx != null) {
-      Refusals.complete(
-          ctx, status.code(), tooLarge ? Optional.of(ParapetError.REQUEST_TOO_LARGE) : Optional.empty());
+      Refusals.complete(ctx, error.status().code(), Optional.of(error));
     }
     return answer;
   }
