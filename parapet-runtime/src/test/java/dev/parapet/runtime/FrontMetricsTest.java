@@ -49,7 +49,7 @@ class FrontMetricsTest {
   }
 
   @Test
-  void aHeadTimeoutAndAnUnknownPathAreCountedRequests() throws Exception {
+  void aHeadTimeoutAnUnknownPathAndARefusedHealthCheckAreCountedRequests() throws Exception {
     LeakWatch.start();
     try (TelemetryFixture fx = new TelemetryFixture(tmp.resolve("data"), URI.create("http://127.0.0.1:9/v1"))) {
       fx.env.put("PARAPET_HEAD_TIMEOUT_MS", "300");
@@ -61,6 +61,9 @@ class FrontMetricsTest {
       try (RawHttp c = new RawHttp(fx.port())) {
         assertEquals(404, c.send("GET /nowhere HTTP/1.1\r\nHost: p\r\n\r\n").read().status());
         assertEquals(404, c.send("GET /_parapet/nowhere HTTP/1.1\r\nHost: p\r\n\r\n").read().status());
+        assertEquals(200, c.send("GET /_parapet/health HTTP/1.1\r\nHost: p\r\n\r\n").read().status());
+        // not a health check: a refusal like any other (a probe set up with the wrong method shows)
+        assertEquals(405, c.send("DELETE /_parapet/health HTTP/1.1\r\nHost: p\r\n\r\n").read().status());
       }
       PrometheusText metrics = null;
       long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
@@ -77,6 +80,8 @@ class FrontMetricsTest {
           "it was never answered: no refusal");
       assertEquals(2.0, metrics.value("parapet_requests_total", "route", "-", "status", "404"));
       assertEquals(2.0, metrics.value("parapet_refusals_total", "code", "not_found"));
+      assertEquals(1.0, metrics.value("parapet_requests_total", "route", "-", "status", "405"));
+      assertEquals(1.0, metrics.value("parapet_refusals_total", "code", "method_not_allowed"));
       assertTrue(!metrics.hasSeries("parapet_requests_total", "status", "200"),
           "health checks and scrapes are still not counted");
     }

@@ -59,18 +59,20 @@ public final class MetricsRecorder extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * Not a health check, not a read-only surface's answer; but a surface's refusal is (401 for a
-   * wrong login, 429 once its address is locked out, 403, …): uncounted, password guessing at
-   * the surfaces would be invisible in the scrape.
+   * Not a health check, not a read-only surface's answer (probes and scrapes every few seconds would
+   * drown the callers' requests); but their refusals are: a surface's (401 for a wrong login, 429
+   * once its address is locked out, 403, …), uncounted, would hide password guessing from the
+   * scrape, and a 405 at {@code /_parapet/health} is no health check (a probe set up with another
+   * method than GET fails every time, and shows here).
    */
   private static boolean counted(ChannelHandlerContext ctx, RequestCompleted c) {
     if (c.request().isPresent()) {
       return true;
     }
     Endpoint endpoint = Exchange.of(ctx.channel()).map(e -> Endpoint.classify(e.path())).orElse(Endpoint.UNKNOWN);
-    if (endpoint.readOnlySurface()) {
+    if (endpoint.readOnlySurface() || endpoint == Endpoint.HEALTH) {
       return c.error().isPresent();
     }
-    return endpoint != Endpoint.HEALTH;
+    return true;
   }
 }
