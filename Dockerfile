@@ -37,7 +37,8 @@ ENV PARAPET_PORT=8000 \
     PARAPET_DATA_DIR=/var/lib/parapet/data
 VOLUME ["/var/lib/parapet"]
 EXPOSE 8000
-# Liveness/readiness: GET /_parapet/health (no auth) answers {"status":"ok","config_sha256":"..."}.
+# Liveness/readiness: GET /_parapet/health (no auth) answers {"status":"ok","config_sha256":"..."},
+# 503 {"status":"draining",...} once SIGTERM has begun the drain (README, Run).
 # G1 with a 10 ms pause goal instead of its 200 ms default: the event loops are the latency, and
 # with thousands of open streams the default lets young pauses reach tens of ms. No class unloading
 # in G1's concurrent cycles: it was ~5 of the remark pause's 5-9 ms, and Parapet loads no classes

@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The listening gateway: one server socket, the {@link GatewayInitializer} pipeline on every
- * connection. {@link #start()} binds and returns the port; {@link #close()} drains: stop
+ * connection. {@link #start()} binds and returns the port; {@link #close()} drains: health turns
+ * 503 {@code draining}, idle keep-alive connections close and every answer closes its connection,
+ * the listener stays open for {@code PARAPET_SHUTDOWN_DELAY_MS} (default 0) then stops
  * accepting, wait (up to {@code PARAPET_SHUTDOWN_GRACE_MS}) until every request begun (its head
  * in, its body perhaps still arriving) has completed and its answer has left for the caller's
  * socket, then close the remaining connections and the event loops. Epoll when available, else
@@ -175,17 +177,14 @@ public final class Gateway implements AutoCloseable {
       return 0;
     }
     if (server != null) {
-      draining = true;
-      server.close().awaitUninterruptibly();
-      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.shutdownGraceMs());
-      while (!drained() && System.nanoTime() < deadline) {
-        try {
-          Thread.sleep(20);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          break;
-        }
+      draining = true; // health answers 503 draining, every answer closes its connection
+      connections.forEach(DrainHandler::closeIfIdle);
+      if (settings.shutdownDelayMs() > 0) {
+        LOG.info("draining: still accepting for {} ms (PARAPET_SHUTDOWN_DELAY_MS)", settings.shutdownDelayMs());
+        pause(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.shutdownDelayMs()), () -> false);
       }
+      server.close().awaitUninterruptibly();
+      pause(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.shutdownGraceMs()), this::drained);
       if (!drained()) {
         LOG.warn("shutdown grace period over: closing {} request(s) still in flight ({} begun),"
             + " {} byte(s) of answers unsent", inFlight.get(), requestsBegun(), unsentBytes());
@@ -207,6 +206,18 @@ public final class Gateway implements AutoCloseable {
     }
     LOG.info("stopped");
     return unwritten;
+  }
+
+  /** Waits until {@code done} or {@code deadline} (a {@link System#nanoTime} value), interrupt included. */
+  private static void pause(long deadline, java.util.function.BooleanSupplier done) {
+    while (!done.getAsBoolean() && System.nanoTime() - deadline < 0) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
   }
 
   /**

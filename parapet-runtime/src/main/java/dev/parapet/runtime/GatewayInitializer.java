@@ -121,7 +121,7 @@ public final class GatewayInitializer extends ChannelInitializer<Channel> {
     this.terminal = stages.terminal();
     this.recorders = stages.recorders();
     this.surfaces = stages.surfaces();
-    this.endpoints = new EndpointHandler(front.configSha256(), surfaces.isPresent(), settings.maxBodyBytes());
+    this.endpoints = new EndpointHandler(front.configSha256(), surfaces.isPresent(), settings.maxBodyBytes(), draining);
     this.auth = new BearerAuthHandler(
         front.spec().services(), front.serviceTokenDigests(), front.tokenMatcher(), settings.maxBodyBytes());
     this.routes = new RouteHandler(front.spec(), settings.maxBodyBytes());

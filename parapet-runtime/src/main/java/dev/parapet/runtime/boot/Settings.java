@@ -23,6 +23,10 @@ import java.util.Set;
  * @param bodyTimeoutMs how long a request body may take, from its head to its last byte ({@code
  *     PARAPET_BODY_TIMEOUT_MS}, default 120 s): the minimum rate alone would let a 4 MiB body hold
  *     its reservation in the body budget for over an hour
+ * @param shutdownDelayMs how long a stop keeps the listener open first, answering health 503
+ *     {@code draining} and closing every connection after its answer ({@code
+ *     PARAPET_SHUTDOWN_DELAY_MS}, default 0): the time a load balancer needs to notice and stop
+ *     sending new connections, before they would be refused
  */
 public record Settings(
     String bind,
@@ -36,7 +40,8 @@ public record Settings(
     long headTimeoutMs,
     long minBodyBytesPerSecond,
     long maxBufferedBodyBytes,
-    long bodyTimeoutMs) {
+    long bodyTimeoutMs,
+    long shutdownDelayMs) {
 
   public static final String BOOTSTRAP_STATE = "PARAPET_BOOTSTRAP_STATE";
   public static final String MASTER_KEY = "PARAPET_MASTER_KEY";
@@ -48,47 +53,53 @@ public record Settings(
   /** Defaults for everything; tests start from here. */
   public static Settings defaults() {
     return new Settings("0.0.0.0", 8000, Path.of("./parapet-data"), 4 << 20, 30_000, 10_000, 60_000,
-        Runtime.getRuntime().availableProcessors(), 10_000, 1024, 256L << 20, 120_000);
+        Runtime.getRuntime().availableProcessors(), 10_000, 1024, 256L << 20, 120_000, 0);
   }
 
   public Settings withMaxBufferedBodyBytes(long bytes) {
     return new Settings(bind, port, dataDir, maxBodyBytes, shutdownGraceMs, maxConnections,
-        idleTimeoutMs, workerThreads, headTimeoutMs, minBodyBytesPerSecond, bytes, bodyTimeoutMs);
+        idleTimeoutMs, workerThreads, headTimeoutMs, minBodyBytesPerSecond, bytes, bodyTimeoutMs, shutdownDelayMs);
   }
 
   public Settings withPort(int newPort) {
     return new Settings(bind, newPort, dataDir, maxBodyBytes, shutdownGraceMs, maxConnections,
         idleTimeoutMs, workerThreads, headTimeoutMs, minBodyBytesPerSecond, maxBufferedBodyBytes,
-        bodyTimeoutMs);
+        bodyTimeoutMs, shutdownDelayMs);
   }
 
   public Settings withBind(String newBind) {
     return new Settings(newBind, port, dataDir, maxBodyBytes, shutdownGraceMs, maxConnections,
         idleTimeoutMs, workerThreads, headTimeoutMs, minBodyBytesPerSecond, maxBufferedBodyBytes,
-        bodyTimeoutMs);
+        bodyTimeoutMs, shutdownDelayMs);
   }
 
   public Settings withMaxBodyBytes(int bytes) {
     return new Settings(bind, port, dataDir, bytes, shutdownGraceMs, maxConnections,
         idleTimeoutMs, workerThreads, headTimeoutMs, minBodyBytesPerSecond, maxBufferedBodyBytes,
-        bodyTimeoutMs);
+        bodyTimeoutMs, shutdownDelayMs);
   }
 
   public Settings withTimeouts(long idleMs, long headMs, long graceMs) {
     return new Settings(bind, port, dataDir, maxBodyBytes, graceMs, maxConnections,
         idleMs, workerThreads, headMs, minBodyBytesPerSecond, maxBufferedBodyBytes,
-        bodyTimeoutMs);
+        bodyTimeoutMs, shutdownDelayMs);
+  }
+
+  public Settings withShutdownDelayMs(long delayMs) {
+    return new Settings(bind, port, dataDir, maxBodyBytes, shutdownGraceMs, maxConnections,
+        idleTimeoutMs, workerThreads, headTimeoutMs, minBodyBytesPerSecond, maxBufferedBodyBytes,
+        bodyTimeoutMs, delayMs);
   }
 
   public Settings withMinBodyRate(long bytesPerSecond) {
     return new Settings(bind, port, dataDir, maxBodyBytes, shutdownGraceMs, maxConnections,
-        idleTimeoutMs, workerThreads, headTimeoutMs, bytesPerSecond, maxBufferedBodyBytes, bodyTimeoutMs);
+        idleTimeoutMs, workerThreads, headTimeoutMs, bytesPerSecond, maxBufferedBodyBytes, bodyTimeoutMs, shutdownDelayMs);
   }
 
   public Settings withMaxConnections(int max) {
     return new Settings(bind, port, dataDir, maxBodyBytes, shutdownGraceMs, max,
         idleTimeoutMs, workerThreads, headTimeoutMs, minBodyBytesPerSecond, maxBufferedBodyBytes,
-        bodyTimeoutMs);
+        bodyTimeoutMs, shutdownDelayMs);
   }
 
   /** Reads every knob; the first bad one is the error. Required variables are checked first. */
@@ -122,10 +133,12 @@ public record Settings(
     long buffered = integer(env, "PARAPET_MAX_BUFFERED_BODY_BYTES",
         Math.max(d.maxBufferedBodyBytes(), maxBody), maxBody, 8L << 30);
     long bodyTimeout = integer(env, "PARAPET_BODY_TIMEOUT_MS", d.bodyTimeoutMs(), 1, 3_600_000);
+    long delay = integer(env, "PARAPET_SHUTDOWN_DELAY_MS", d.shutdownDelayMs(), 0, 600_000);
     oneOf(env, "PARAPET_LOG_FORMAT", LOG_FORMATS, false);
     oneOf(env, "PARAPET_LOG_LEVEL", LOG_LEVELS, true);
     return new Settings(
-        bind, port, dataDir, maxBody, grace, maxConn, idle, workers, head, minBodyRate, buffered, bodyTimeout);
+        bind, port, dataDir, maxBody, grace, maxConn, idle, workers, head, minBodyRate, buffered, bodyTimeout,
+        delay);
   }
 
   private static void required(Map<String, String> env, String name) throws BootException {

@@ -19,6 +19,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 /**
  * Decides from the request's head, before its body is read, what the path names. It sits after the
@@ -26,7 +27,8 @@ import java.util.Optional;
  * anything else without credentials looked at. Unknown paths are 404 {@code not_found} (whatever
  * the token: nothing here tells a route apart); a known path with another method
  * is 405 {@code method_not_allowed} with {@code Allow} (RFC 9110 §15.5.6); {@code GET
- * /_parapet/health} is answered here, without authentication; the read-only surfaces go on to
+ * /_parapet/health} is answered here, without authentication (503 {@code draining} once the
+ * gateway is stopping); the read-only surfaces go on to
  * their basic-auth handler (404 when none is wired); gateway endpoints, already authenticated, go
  * on to the body and the route.
  * A body behind a head answered here is dropped unread ({@link EarlyAnswerDrain}). Stateless and
@@ -35,6 +37,8 @@ import java.util.Optional;
 @Sharable
 public final class EndpointHandler extends ChannelInboundHandlerAdapter {
   private final byte[] healthBody;
+  private final byte[] drainingBody;
+  private final BooleanSupplier draining;
   private final boolean surfacesServed;
   private final int maxBodyBytes;
 
@@ -43,13 +47,20 @@ public final class EndpointHandler extends ChannelInboundHandlerAdapter {
    *     metrics (they go on to it, past this handler's method check)
    * @param maxBodyBytes the body limit: a body announced within it is dropped after an answer
    *     here and the connection kept; a longer one closes it
+   * @param draining whether the gateway is stopping: health then answers 503 {@code draining}, so
+   *     that a load balancer's check on a kept-alive connection takes this instance out
    */
-  public EndpointHandler(String configSha256, boolean surfacesServed, int maxBodyBytes) {
+  public EndpointHandler(String configSha256, boolean surfacesServed, int maxBodyBytes, BooleanSupplier draining) {
     this.surfacesServed = surfacesServed;
     this.maxBodyBytes = maxBodyBytes;
-    this.healthBody =
-        ("{\"status\":\"ok\",\"config_sha256\":\"" + configSha256 + "\"}")
-            .getBytes(StandardCharsets.US_ASCII);
+    this.draining = draining;
+    this.healthBody = healthBody("ok", configSha256);
+    this.drainingBody = healthBody("draining", configSha256);
+  }
+
+  private static byte[] healthBody(String status, String configSha256) {
+    return ("{\"status\":\"" + status + "\",\"config_sha256\":\"" + configSha256 + "\"}")
+        .getBytes(StandardCharsets.US_ASCII);
   }
 
   @Override
@@ -90,16 +101,19 @@ public final class EndpointHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /** 200 {@code ok}, or 503 {@code draining} once the gateway is stopping (its DrainHandler closes the connection). */
   private void answerHealth(ChannelHandlerContext ctx, boolean keepAlive) {
-    ByteBuf body = ctx.alloc().buffer(healthBody.length).writeBytes(healthBody);
-    FullHttpResponse response =
-        new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
+    boolean stopping = draining.getAsBoolean();
+    byte[] bytes = stopping ? drainingBody : healthBody;
+    HttpResponseStatus status = stopping ? HttpResponseStatus.SERVICE_UNAVAILABLE : HttpResponseStatus.OK;
+    ByteBuf body = ctx.alloc().buffer(bytes.length).writeBytes(bytes);
+    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
     response.headers()
         .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
-        .setInt(HttpHeaderNames.CONTENT_LENGTH, healthBody.length)
+        .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length)
         .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
     HttpUtil.setKeepAlive(response, keepAlive);
     ctx.writeAndFlush(response);
-    Refusals.complete(ctx, 200, Optional.empty());
+    Refusals.complete(ctx, status.code(), Optional.empty());
   }
 }

@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -23,7 +24,10 @@ import java.util.function.BooleanSupplier;
  * <p>On the way in it marks a connection as {@linkplain #midRequest(Channel) mid-request} from a
  * request's head to its {@link RequestCompleted}: a request whose body is still arriving, or that
  * waits for room in the body budget, is not dispatched yet, but the drain must wait for it too
- * rather than cut its caller off without an answer.
+ * rather than cut its caller off without an answer. A connection whose last request completed and
+ * whose answer has left is an idle keep-alive connection: the drain closes it at once ({@link
+ * #closeIfIdle}), as nginx and Go's {@code Server.Shutdown} do, so that its caller's next request
+ * opens a connection elsewhere instead of starting a call here that the grace period may cut.
  */
 @Sharable
 public final class DrainHandler extends ChannelDuplexHandler {
@@ -37,6 +41,21 @@ public final class DrainHandler extends ChannelDuplexHandler {
   /** Whether a request's head has come in on {@code channel} and the request has not completed. */
   public static boolean midRequest(Channel channel) {
     return Boolean.TRUE.equals(channel.attr(MID_REQUEST).get());
+  }
+
+  /**
+   * Closes {@code channel}, on its event loop, if it is between requests: one has completed on it,
+   * no other has begun, and nothing of its answer waits to be sent. A connection that has not sent
+   * its first request yet is left alone: its caller is about to, and its answer will close it.
+   */
+  public static void closeIfIdle(Channel channel) {
+    channel.eventLoop().execute(() -> {
+      ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
+      if (Boolean.FALSE.equals(channel.attr(MID_REQUEST).get())
+          && out != null && out.totalPendingWriteBytes() == 0) {
+        channel.close();
+      }
+    });
   }
 
   @Override
