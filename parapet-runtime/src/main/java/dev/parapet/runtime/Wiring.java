@@ -91,7 +91,8 @@ final class Wiring {
     // when a route goes to an https origin, the TLS context.
     List<Runnable> warmUps = needsTls(config) ? List.of(TokenCounter::warmUp, client::warmTls)
         : List.of(TokenCounter::warmUp);
-    return TelemetryStage.start(env, opened, telemetry.store(), policy.charges()).attachTo(stages).withWarmUps(warmUps);
+    return TelemetryStage.start(env, opened, telemetry.store(), policy.charges()).watch(client.poolStats())
+        .attachTo(stages).withWarmUps(warmUps);
   }
 
   /**

@@ -6,6 +6,7 @@ import dev.parapet.runtime.Charges;
 import dev.parapet.runtime.Gateway;
 import dev.parapet.runtime.telemetry.DailyCaps;
 import dev.parapet.runtime.telemetry.RouteCosts;
+import dev.parapet.runtime.upstream.PoolStats;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
@@ -47,6 +48,11 @@ public final class Metrics implements AutoCloseable {
   /** Adds the meters of the listening gateway's front ({@link FrontMeters}). */
   public void watch(Gateway gateway) {
     FrontMeters.register(registry, gateway);
+  }
+
+  /** Adds the provider connection pools' meters ({@link UpstreamMeters}). */
+  public void watch(PoolStats pools) {
+    UpstreamMeters.register(registry, pools);
   }
 
   /** Every meter in the Prometheus text format 0.0.4. */

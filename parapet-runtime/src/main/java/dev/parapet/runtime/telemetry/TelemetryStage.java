@@ -9,6 +9,7 @@ import dev.parapet.runtime.admin.SurfacesHandler;
 import dev.parapet.runtime.boot.BootException;
 import dev.parapet.runtime.boot.OpenedConfig;
 import dev.parapet.runtime.metrics.Metrics;
+import dev.parapet.runtime.upstream.PoolStats;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.List;
 import java.util.Map;
@@ -66,6 +67,12 @@ public final class TelemetryStage implements AutoCloseable {
   /** Checks the stage's knobs without starting anything: call before opening the store. */
   public static void checkEnv(Map<String, String> env) throws BootException {
     retentionDays(env);
+  }
+
+  /** Adds the provider connection pools' meters to the scrape. */
+  public TelemetryStage watch(PoolStats pools) {
+    metrics.watch(pools);
+    return this;
   }
 
   /** {@code stages} with the recorders and the read-only surfaces attached, and this to close. */

@@ -38,13 +38,15 @@ final class OriginPool {
   private final int maxOpen;
   private final int maxWaiting;
   private final long idleMillis;
+  private final PoolStats stats;
   private final Deque<Channel> idle = new ArrayDeque<>();
   private final Deque<Waiter> waiting = new ArrayDeque<>();
   private int open;
 
   OriginPool(EventLoop loop, Origin origin, Supplier<? extends Channel> channels, Supplier<SslContext> tls,
-      int maxOpen, long idleMillis) {
+      int maxOpen, long idleMillis, PoolStats stats) {
     this.loop = loop;
+    this.stats = stats;
     this.origin = origin;
     this.channels = channels;
     this.tls = tls;
@@ -75,7 +77,9 @@ final class OriginPool {
     } else if (waiting.size() < maxWaiting) {
       ScheduledFuture<?> timeout = loop.schedule(() -> giveUp(promise), connectTimeoutMs, TimeUnit.MILLISECONDS);
       waiting.addLast(new Waiter(promise, timeout, connectTimeoutMs));
+      stats.waiting(1);
     } else {
+      stats.refused();
       promise.tryFailure(new PoolExhaustedException());
     }
   }
@@ -104,6 +108,7 @@ final class OriginPool {
     }
     Waiter next;
     while ((next = waiting.pollFirst()) != null) {
+      stats.waiting(-1);
       next.timeout().cancel(false);
       if (next.promise().setUncancellable()) {
         lease(ch);
@@ -133,6 +138,7 @@ final class OriginPool {
 
   private void connect(int connectTimeoutMs, Promise<Lease> promise) {
     open++;
+    stats.opened(1);
     Bootstrap bootstrap = new Bootstrap()
         .group(loop)
         .channelFactory(channels::get)
@@ -174,9 +180,11 @@ final class OriginPool {
 
   private void closed(Channel ch) {
     open--;
+    stats.opened(-1);
     idle.remove(ch);
     Waiter next;
     while (open < maxOpen && (next = waiting.pollFirst()) != null) {
+      stats.waiting(-1);
       next.timeout().cancel(false);
       if (!next.promise().isDone()) {
         connect(next.connectTimeoutMs(), next.promise());
@@ -195,6 +203,8 @@ final class OriginPool {
       Waiter w = it.next();
       if (w.promise() == promise) {
         it.remove();
+        stats.waiting(-1);
+        stats.refused();
         w.timeout().cancel(false);
         promise.tryFailure(new PoolExhaustedException());
         return true;

@@ -35,6 +35,7 @@ public final class UpstreamClient implements AutoCloseable {
   private final int maxPerOrigin;
   private final long idleMillis;
   private final ConcurrentMap<EventLoop, Map<Origin, OriginPool>> pools = new ConcurrentHashMap<>();
+  private final PoolStats stats = new PoolStats();
 
   public UpstreamClient(SslContext tls, int maxPerOrigin, Duration idleTimeout) {
     this(constant(Objects.requireNonNull(tls, "tls")), maxPerOrigin, idleTimeout);
@@ -94,10 +95,15 @@ public final class UpstreamClient implements AutoCloseable {
     return exchange;
   }
 
+  /** The connection pools' totals, for the metrics. */
+  public PoolStats poolStats() {
+    return stats;
+  }
+
   OriginPool pool(EventLoop loop, Origin origin, Channel caller) {
     assert loop.inEventLoop();
     return pools.computeIfAbsent(loop, l -> new HashMap<>())
-        .computeIfAbsent(origin, o -> new OriginPool(loop, o, sameTransportAs(caller), tls, maxPerOrigin, idleMillis));
+        .computeIfAbsent(origin, o -> new OriginPool(loop, o, sameTransportAs(caller), tls, maxPerOrigin, idleMillis, stats));
   }
 
   /**
