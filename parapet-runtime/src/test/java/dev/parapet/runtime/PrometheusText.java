@@ -136,6 +136,12 @@ final class PrometheusText {
     return !matching(name, labelPairs).isEmpty();
   }
 
+  /** Every sample whose name starts with {@code prefix}, as name and labels. */
+  java.util.Set<String> series(String prefix) {
+    return samples.stream().filter(s -> s.name().startsWith(prefix)).map(s -> s.name() + s.labels())
+        .collect(java.util.stream.Collectors.toSet());
+  }
+
   List<String> labelValues(String name, String label) {
     return samples.stream().filter(s -> s.name().equals(name)).map(s -> s.labels().get(label)).toList();
   }
