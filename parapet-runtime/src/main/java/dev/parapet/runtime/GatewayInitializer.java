@@ -6,6 +6,7 @@ import dev.parapet.runtime.boot.Settings;
 import dev.parapet.runtime.endpoint.EndpointHandler;
 import dev.parapet.runtime.failure.UnhandledFailureHandler;
 import dev.parapet.runtime.flow.DrainHandler;
+import dev.parapet.runtime.flow.HangUpWatch;
 import dev.parapet.runtime.flow.InFlightGate;
 import dev.parapet.runtime.http1.BoundedAggregator;
 import dev.parapet.runtime.http1.EarlyAnswerDrain;
@@ -41,7 +42,7 @@ import java.util.function.Supplier;
  *
  * <ol>
  *   <li><b>limits</b> — connection cap, keep-alive idle timeout;
- *   <li><b>http1</b> — strict codec (with the request-head deadline), one-message-per-read flow
+ *   <li><b>http1</b> — the hang-up watch (a caller who leaves mid-call), strict codec (with the request-head deadline), one-message-per-read flow
  *       control, request id, access log, recorders (telemetry rows, metrics), framing sanity,
  *       keep-alive (and the HTTP/1.0 callers' framing), drain, body rate and deadline, the drain of bodies behind heads already answered;
  *   <li><b>identity</b>, on the head before any body is read — bearer-token auth of the gateway
@@ -136,10 +137,11 @@ public final class GatewayInitializer extends ChannelInitializer<Channel> {
   @Override
   protected void initChannel(Channel ch) {
     ChannelPipeline p = ch.pipeline();
+    HangUpWatch hangUps = new HangUpWatch();
     addLimits(p);
-    addHttp1(p);
+    addHttp1(p, hangUps);
     addIdentity(p);
-    addBody(p);
+    addBody(p, hangUps);
     addRoute(p);
     addPolicy(p);
     addUpstream(p);
@@ -153,7 +155,9 @@ public final class GatewayInitializer extends ChannelInitializer<Channel> {
     p.addLast("idle-close", idleClose);
   }
 
-  private void addHttp1(ChannelPipeline p) {
+  private void addHttp1(ChannelPipeline p, HangUpWatch hangUps) {
+    // While a request is in flight (reading paused), one read stays pending here for a hang-up.
+    p.addLast("hang-up-watch", hangUps);
     p.addLast("codec", new StrictHttp1Codec(Duration.ofMillis(settings.headTimeoutMs())));
     // Decoded messages of a pipelined request wait here while the one before is answered.
     p.addLast("flow-control", new FlowControlHandler());
@@ -183,10 +187,10 @@ public final class GatewayInitializer extends ChannelInitializer<Channel> {
     p.addLast("endpoint", endpoints);
   }
 
-  private void addBody(ChannelPipeline p) {
+  private void addBody(ChannelPipeline p, HangUpWatch hangUps) {
     p.addLast("body-budget", new BodyBudgetHandler(bodyBudget, settings.maxBodyBytes()));
     p.addLast("aggregator", new BoundedAggregator(settings.maxBodyBytes()));
-    p.addLast("in-flight-gate", new InFlightGate(inFlight));
+    p.addLast("in-flight-gate", new InFlightGate(inFlight, hangUps));
     // The read-only surfaces use basic auth of users[]; the bearer check let them past.
     surfaces.ifPresent(s -> p.addLast("surfaces", s.get()));
   }

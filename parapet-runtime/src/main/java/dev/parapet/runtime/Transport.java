@@ -10,8 +10,13 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
  * class path (the native artifact brings them), so they are looked up by name.
  */
 record Transport(String name, IoHandlerFactory ioHandlerFactory, Class<? extends ServerChannel> serverChannel) {
+  /** Test hook: NIO even where epoll is available, to test the fallback's behaviour on Linux. */
+  static volatile boolean nioForTest;
 
   static Transport best() {
+    if (nioForTest) {
+      return nio();
+    }
     try {
       Class<?> epoll = Class.forName("io.netty.channel.epoll.Epoll");
       if ((Boolean) epoll.getMethod("isAvailable").invoke(null)) {
@@ -24,6 +29,10 @@ record Transport(String name, IoHandlerFactory ioHandlerFactory, Class<? extends
     } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
       // fall through to NIO
     }
+    return nio();
+  }
+
+  private static Transport nio() {
     return new Transport("nio", NioIoHandler.newFactory(), NioServerSocketChannel.class);
   }
 }

@@ -13,16 +13,20 @@ import java.util.concurrent.atomic.AtomicInteger;
  * already decoded, in the {@code FlowControlHandler} right after the codec) instead of piling up;
  * the request's {@link RequestCompleted} resumes reading. Answers therefore leave in request order
  * (RFC 9112 §9.3.2). It also keeps the gateway-wide count of dispatched, unfinished requests that
- * a graceful shutdown waits for.
+ * a graceful shutdown waits for. While a request is in flight the {@link HangUpWatch} before the
+ * codec keeps one read pending, so that a caller who hangs up meanwhile is noticed at once.
  *
  * <p>Nothing else may turn this connection's autoRead back on while a request is in flight.
  */
 public final class InFlightGate extends ChannelInboundHandlerAdapter {
   private final AtomicInteger inFlight;
+  private final HangUpWatch hangUps;
   private boolean dispatched;
 
-  public InFlightGate(AtomicInteger inFlight) {
+  /** @param hangUps this connection's watch, before the codec */
+  public InFlightGate(AtomicInteger inFlight, HangUpWatch hangUps) {
     this.inFlight = inFlight;
+    this.hangUps = hangUps;
   }
 
   @Override
@@ -31,6 +35,7 @@ public final class InFlightGate extends ChannelInboundHandlerAdapter {
       dispatched = true;
       inFlight.incrementAndGet();
       ctx.channel().config().setAutoRead(false);
+      hangUps.requestInFlight();
     }
     ctx.fireChannelRead(msg);
   }
