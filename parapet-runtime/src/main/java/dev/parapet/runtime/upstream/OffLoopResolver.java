@@ -24,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>At most {@link #MAX_WAITING} lookups wait for a thread. A resolver that hangs (an unreachable
  * DNS server: the system's resolver retries for tens of seconds) would otherwise let every call of
- * a flood leave a lookup behind in memory after its caller got its 504; past the bound a lookup is
+ * a flood leave a lookup behind in memory after its caller got its 502 (the pool's connect deadline
+ * bounds the call and frees its connection slot, not the thread); past the bound a lookup is
  * refused at once ({@link LookupsBusyException}) and its caller gets 503 {@code unavailable}, as
  * when a provider's connection pool and its line are full.
  */

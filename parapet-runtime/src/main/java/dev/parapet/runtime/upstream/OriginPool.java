@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.ssl.SslContext;
@@ -159,7 +160,17 @@ final class OriginPool {
         });
     ChannelFuture connected = bootstrap.connect(origin.host(), origin.port());
     connected.channel().closeFuture().addListener(f -> closed(connected.channel()));
+    // CONNECT_TIMEOUT_MILLIS starts only once the host name is resolved: a lookup that hangs (an
+    // unreachable DNS server) would hold this slot, and its call, for as long as it hangs.
+    ScheduledFuture<?> deadline = loop.schedule(() -> {
+      if (!connected.isDone()) {
+        promise.tryFailure(new ConnectTimeoutException("connection not established within " + connectTimeoutMs + " ms"));
+        connected.cancel(false); // still resolving: the bootstrap closes the channel, and the lookup connects nothing
+        connected.channel().close(); // already connecting: uncancellable
+      }
+    }, connectTimeoutMs, TimeUnit.MILLISECONDS);
     connected.addListener(f -> {
+      deadline.cancel(false);
       Channel ch = connected.channel();
       if (!f.isSuccess()) {
         promise.tryFailure(f.cause());

@@ -341,7 +341,9 @@ final class UpstreamExchange {
       if (channel == null && pool.giveUp(leased)) {
         return; // still in line for a connection: nothing went out; refused as the line refuses (onLease)
       }
-      fail(UpstreamFailure.TIMEOUT);
+      // Still looking the host up or connecting: nothing went out, the provider was not reached
+      // (and is charged nothing), as when the pool's connect deadline, no later than this one, fails it.
+      fail(channel == null ? UpstreamFailure.CONNECT : UpstreamFailure.TIMEOUT);
     } else {
       arm(next - now);
     }

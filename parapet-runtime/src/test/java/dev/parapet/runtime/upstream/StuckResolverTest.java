@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * A resolver that hangs (an unreachable DNS server) while a flood of calls needs lookups: the
  * lookups waiting stay within {@link OffLoopResolver#MAX_WAITING}, those past it are refused at
  * once, and a call that needs one then gets 503 {@code unavailable} at once, not a 504 after its
- * route's timeout.
+ * route's timeout. A lookup that hangs is bounded by the connect timeout like the connect itself.
  */
 class StuckResolverTest {
   private static final int TIMEOUT_MS = 10_000;
@@ -73,5 +73,60 @@ class StuckResolverTest {
       loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
       LeakWatch.assertNoLeaks();
     }
+  }
+
+  /**
+   * A lookup that never returns counts against the connect timeout, as the TCP connect after it
+   * does: the call fails 502 {@code upstream_error} (nothing was sent, so nothing is charged)
+   * within it, not 504 after the route's timeout, and its connection slot comes back at once,
+   * so the next call on the same loop and origin, with a pool of one, is served.
+   */
+  @Test
+  void aLookupThatHangsFailsWithinTheConnectTimeoutAndGivesItsSlotBack() throws Exception {
+    int timeoutMs = 1_500;
+    CountDownLatch stuck = new CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
+    OffLoopResolver.beforeLookupForTest = () -> {
+      if (first.getAndSet(false)) {
+        try {
+          stuck.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    };
+    UpstreamClient onePerOrigin = new UpstreamClient(
+        UpstreamTls.withExtraCa(java.util.Optional.empty()), 1, UpstreamClient.DEFAULT_IDLE_TIMEOUT);
+    try (TestGateway gateway = new TestGateway(onePerOrigin, TestProviders.create(), r -> ExchangeObserver.NONE);
+        FakeProvider provider = new FakeProvider(
+            (req, c) -> c.full(200, "application/json", UpstreamProxyHandlerTest.OPENAI_ANSWER))) {
+      gateway.addRoute("r", URI.create("http://localhost:" + provider.port() + "/v1"), timeoutMs);
+      // One caller connection: both calls on one event loop, so on one pool of one connection.
+      try (dev.parapet.runtime.testing.RawHttp caller = new dev.parapet.runtime.testing.RawHttp(gateway.port())) {
+        long start = System.nanoTime();
+        caller.send(rawPost(UpstreamProxyHandlerTest.ASK));
+        dev.parapet.runtime.testing.RawHttp.Response hung = caller.read();
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertEquals(502, hung.status(), hung.body());
+        assertTrue(hung.body().contains("\"code\":\"upstream_error\""), hung.body());
+        assertTrue(tookMs < timeoutMs + 1_000, "failed within the connect timeout: " + tookMs + " ms");
+        assertEquals(java.util.Optional.of(dev.parapet.runtime.http.ParapetError.UPSTREAM_ERROR),
+            gateway.nextCompleted().error());
+
+        caller.send(rawPost(UpstreamProxyHandlerTest.ASK));
+        dev.parapet.runtime.testing.RawHttp.Response next = caller.read();
+        assertEquals(200, next.status(), "the hung lookup gave its connection slot back: " + next.body());
+        assertEquals(200, gateway.nextCompleted().status());
+      }
+    } finally {
+      stuck.countDown();
+      OffLoopResolver.beforeLookupForTest = null;
+      LeakWatch.assertNoLeaks();
+    }
+  }
+
+  private static String rawPost(String body) {
+    return "POST /routes/r HTTP/1.1\r\nhost: gateway\r\ncontent-type: application/json\r\ncontent-length: "
+        + body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + "\r\n\r\n" + body;
   }
 }
