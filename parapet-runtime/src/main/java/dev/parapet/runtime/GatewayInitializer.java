@@ -25,6 +25,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.flow.FlowControlHandler;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -137,7 +138,8 @@ public final class GatewayInitializer extends ChannelInitializer<Channel> {
   @Override
   protected void initChannel(Channel ch) {
     ChannelPipeline p = ch.pipeline();
-    HangUpWatch hangUps = new HangUpWatch();
+    // Epoll sees a hang-up with reading paused (EPOLLRDHUP); NIO needs the watch's pending read.
+    Optional<HangUpWatch> hangUps = ch instanceof NioSocketChannel ? Optional.of(new HangUpWatch()) : Optional.empty();
     addLimits(p);
     addHttp1(p, hangUps);
     addIdentity(p);
@@ -155,9 +157,9 @@ public final class GatewayInitializer extends ChannelInitializer<Channel> {
     p.addLast("idle-close", idleClose);
   }
 
-  private void addHttp1(ChannelPipeline p, HangUpWatch hangUps) {
-    // While a request is in flight (reading paused), one read stays pending here for a hang-up.
-    p.addLast("hang-up-watch", hangUps);
+  private void addHttp1(ChannelPipeline p, Optional<HangUpWatch> hangUps) {
+    // On NIO, while a request is in flight (reading paused), one read stays pending here for a hang-up.
+    hangUps.ifPresent(w -> p.addLast("hang-up-watch", w));
     p.addLast("codec", new StrictHttp1Codec(Duration.ofMillis(settings.headTimeoutMs())));
     // Decoded messages of a pipelined request wait here while the one before is answered.
     p.addLast("flow-control", new FlowControlHandler());
@@ -187,7 +189,7 @@ public final class GatewayInitializer extends ChannelInitializer<Channel> {
     p.addLast("endpoint", endpoints);
   }
 
-  private void addBody(ChannelPipeline p, HangUpWatch hangUps) {
+  private void addBody(ChannelPipeline p, Optional<HangUpWatch> hangUps) {
     p.addLast("body-budget", new BodyBudgetHandler(bodyBudget, settings.maxBodyBytes()));
     p.addLast("aggregator", new BoundedAggregator(settings.maxBodyBytes()));
     p.addLast("in-flight-gate", new InFlightGate(inFlight, hangUps));

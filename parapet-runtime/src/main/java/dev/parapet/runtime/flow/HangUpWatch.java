@@ -6,15 +6,16 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 
 /**
- * Right before the codec: notices a caller who hangs up while its request is in flight, on every
- * transport. The {@link InFlightGate} stops reading the connection then (autoRead off). On epoll a
+ * Right before the codec, on NIO only: notices a caller who hangs up while its request is in
+ * flight. The {@link InFlightGate} stops reading the connection then (autoRead off). On epoll a
  * hang-up still shows at once (Netty registers EPOLLRDHUP, reads to the end of the stream and
- * closes), but NIO has no read interest left and would see the caller's FIN, or even its reset,
- * only when the answer is next written: a whole answer would be generated (and billed) to its
- * end, a stream until its next event. So while a request is in flight this handler keeps one read
- * pending ({@link #requestInFlight}): the end of the stream or a reset closes the connection
- * (half-closure is off: a caller that shuts down its sending side is gone, as nginx and Envoy treat
- * it), and the call ends as a caller gone (499) with its upstream request closed.
+ * closes), so the gateway installs this handler only on NIO, which has no read interest left and
+ * would see the caller's FIN, or even its reset, only when the answer is next written: a whole
+ * answer would be generated (and billed) to its end, a stream until its next event. So while a
+ * request is in flight this handler keeps one read pending ({@link #requestInFlight}): the end of
+ * the stream or a reset closes the connection (half-closure is off: a caller that shuts down its
+ * sending side is gone, as nginx and Envoy treat it), and the call ends as a caller gone (499)
+ * with its upstream request closed.
  *
  * <p>What that read brings instead (the caller pipelined its next request) is held here, not
  * decoded, until the pipeline asks for input again, and no other read is made meanwhile: a

@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.FullHttpRequest;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -13,18 +14,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * already decoded, in the {@code FlowControlHandler} right after the codec) instead of piling up;
  * the request's {@link RequestCompleted} resumes reading. Answers therefore leave in request order
  * (RFC 9112 §9.3.2). It also keeps the gateway-wide count of dispatched, unfinished requests that
- * a graceful shutdown waits for. While a request is in flight the {@link HangUpWatch} before the
- * codec keeps one read pending, so that a caller who hangs up meanwhile is noticed at once.
+ * a graceful shutdown waits for. While a request is in flight a caller who hangs up is still
+ * noticed at once: on epoll by the transport itself (EPOLLRDHUP is watched with reading paused),
+ * on NIO by the {@link HangUpWatch} before the codec, which keeps one read pending.
  *
  * <p>Nothing else may turn this connection's autoRead back on while a request is in flight.
  */
 public final class InFlightGate extends ChannelInboundHandlerAdapter {
   private final AtomicInteger inFlight;
-  private final HangUpWatch hangUps;
+  private final Optional<HangUpWatch> hangUps;
   private boolean dispatched;
 
-  /** @param hangUps this connection's watch, before the codec */
-  public InFlightGate(AtomicInteger inFlight, HangUpWatch hangUps) {
+  /** @param hangUps this connection's watch, before the codec (NIO only) */
+  public InFlightGate(AtomicInteger inFlight, Optional<HangUpWatch> hangUps) {
     this.inFlight = inFlight;
     this.hangUps = hangUps;
   }
@@ -35,7 +37,7 @@ public final class InFlightGate extends ChannelInboundHandlerAdapter {
       dispatched = true;
       inFlight.incrementAndGet();
       ctx.channel().config().setAutoRead(false);
-      hangUps.requestInFlight();
+      hangUps.ifPresent(HangUpWatch::requestInFlight);
     }
     ctx.fireChannelRead(msg);
   }
