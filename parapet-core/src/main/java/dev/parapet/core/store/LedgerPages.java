@@ -75,8 +75,13 @@ final class LedgerPages {
    * {@code PRAGMA quick_check} of one table and its indexes (every page of them, overflow included):
    * empty if "ok", else its first finding on one line (it names pages and tables, never a value).
    */
-  private static Optional<String> quickCheck(Connection c, String table) throws SQLException {
-    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA quick_check(" + table + ")")) {
+  static Optional<String> quickCheck(Connection c, String table) throws SQLException {
+    return check(c, "PRAGMA quick_check(" + table + ")");
+  }
+
+  /** Runs a check pragma: empty if it answers "ok", else its first finding on one line. */
+  static Optional<String> check(Connection c, String pragma) throws SQLException {
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(pragma)) {
       String first = rs.next() ? rs.getString(1) : "no answer";
       if ("ok".equals(first)) {
         return Optional.empty();
@@ -87,14 +92,19 @@ final class LedgerPages {
   }
 
   /** One more page fetched in the transaction: fails if a page read before it failed its tag. */
-  private static void forceCipherError(Connection c) throws SQLException {
+  static void forceCipherError(Connection c) throws SQLException {
     try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(Schema.SELECT_VERSION)) {
       rs.next();
     }
   }
 
-  private static Optional<String> damagedBy(Connection c, SQLException e, String what) throws SQLException {
-    if ((e.getErrorCode() & 0xff) != SQLiteErrorCode.SQLITE_CORRUPT.code) {
+  /** Whether {@code e} is SQLite's {@code SQLITE_CORRUPT} (a page that failed its tag or its structure). */
+  static boolean corrupt(SQLException e) {
+    return (e.getErrorCode() & 0xff) == SQLiteErrorCode.SQLITE_CORRUPT.code;
+  }
+
+  static Optional<String> damagedBy(Connection c, SQLException e, String what) throws SQLException {
+    if (!corrupt(e)) {
       throw e;
     }
     c.rollback();

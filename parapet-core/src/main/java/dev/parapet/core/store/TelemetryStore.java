@@ -140,6 +140,10 @@ public final class TelemetryStore implements AutoCloseable {
     } catch (SQLException e) {
       closeQuietly(chainKey, writes, reads, maintenance);
       unlock(lock);
+      if (LedgerPages.corrupt(e)) { // the chain's verification read a page that failed its tag
+        throw new StoreException(damagedPage(dataDir, "what the open reads (the schema and the chained rows): "
+            + e.getMessage()), e);
+      }
       throw new StoreException("cannot open the store in " + dataDir + ": " + e.getMessage(), e);
     } catch (StoreException | RuntimeException e) {
       closeQuietly(chainKey, writes, reads, maintenance);
@@ -188,6 +192,12 @@ public final class TelemetryStore implements AutoCloseable {
     } finally {
       c.setAutoCommit(true);
     }
+  }
+
+  /** The one line for a page that does not read back as written, {@code where} saying where and how. */
+  public static String damagedPage(Path dir, String where) {
+    return "the store in " + dir + " has a page that does not read back as written, in " + where
+        + ": the file was altered or damaged; restore the data directory from a backup";
   }
 
   private static String describe(Path dir, VerificationResult v) {
@@ -307,6 +317,16 @@ public final class TelemetryStore implements AutoCloseable {
   public int raiseSpendToRows(LocalDate day) throws StoreException {
     Objects.requireNonNull(day, "day");
     return await(writer.submit((c, mac, chain) -> LedgerTables.raiseSpendToRows(c, day)));
+  }
+
+  /**
+   * Reads every page of the file that holds data in one transaction (see {@link FilePages}): for
+   * {@code verify-store}, not for boot (it reads the whole file).
+   *
+   * @return where a page fails the cipher's tag or SQLite's structure check, or empty
+   */
+  public Optional<String> damagedPage() throws StoreException {
+    return read(maintenance, FilePages::damaged);
   }
 
   /** Recomputes the whole chain from the latest anchor in one read snapshot. */

@@ -29,9 +29,12 @@ import java.util.regex.Pattern;
  * a gateway holds the store's lock: stop it first, or read a copy of the data directory.
  *
  * <ul>
- *   <li>{@code java -jar parapet-runtime.jar verify-store} checks the hash chain. One line: on
- *       stdout {@code telemetry chain intact: N rows checked} and exit 0; on stderr {@code parapet:
- *       verify-store: <where and how it broke, or why it could not be checked>} and exit 1.
+ *   <li>{@code java -jar parapet-runtime.jar verify-store} reads every page of the store that
+ *       holds data, in one transaction (a page altered in the file: its table and SQLite's error),
+ *       then checks the hash chain. One line: on stdout {@code telemetry chain intact: N rows
+ *       checked; every page of the store reads back as written} and exit 0; on stderr {@code
+ *       parapet: verify-store: <what is damaged or where the chain broke, or why it could not be
+ *       checked>} and exit 1.
  *   <li>{@code java -jar parapet-runtime.jar show-request <request-id>} prints one call's row (the
  *       {@code x-parapet-request-id} its answer carried) as one JSON object on stdout, exit 0: who,
  *       which route, models, tokens and cost as charged, latency, status, refusal code and
@@ -50,9 +53,15 @@ public final class StoreVerification {
   /** {@code verify-store}. */
   public static int run(Map<String, String> env, PrintStream out, PrintStream err) {
     return withStore("verify-store", env, err, (store, dataDir) -> {
+      Optional<String> damaged = store.damagedPage();
+      if (damaged.isPresent()) {
+        err.println("parapet: verify-store: " + TelemetryStore.damagedPage(dataDir, damaged.get()));
+        return 1;
+      }
       VerificationResult result = store.verifyChain();
       if (result.ok()) {
-        out.println("telemetry chain intact: " + result.rowsChecked() + " rows checked");
+        out.println("telemetry chain intact: " + result.rowsChecked() + " rows checked;"
+            + " every page of the store reads back as written");
         return 0;
       }
       err.println("parapet: verify-store: telemetry chain in " + dataDir + " is broken at seq "
