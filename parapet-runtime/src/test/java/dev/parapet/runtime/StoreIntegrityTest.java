@@ -400,15 +400,30 @@ class StoreIntegrityTest {
   @Test
   void verifyStoreOnAnIntactStoreAndOnNone() throws Exception {
     TelemetryFixture fx = runAndStop();
+    Path db = fx.dataDir.resolve("parapet.db");
+    Path wal = fx.dataDir.resolve("parapet.db-wal");
+    String files = digest(db, wal);
     Result ok = verifyStore(fx.env);
     assertEquals(0, ok.code(), ok.err());
     assertTrue(ok.out().matches("telemetry chain intact: [0-9]+ rows checked;"
         + " every page of the store reads back as written\\R"), ok.out());
+    assertEquals(files, digest(db, wal), "verify-store changed the store's files");
+    assertFalse(Files.exists(fx.dataDir.resolve("parapet.db-shm")), "verify-store left a -shm behind");
     fx.env.put("PARAPET_DATA_DIR", tmp.resolve("nothing-here").toString());
     Result none = verifyStore(fx.env);
     assertEquals(1, none.code());
     assertTrue(none.err().contains("no telemetry store"), none.err());
     assertFalse(Files.exists(tmp.resolve("nothing-here")), "verify-store created a store");
+    // An empty parapet.db (a failed copy) is no store either: not made into a new one.
+    Path empty = tmp.resolve("empty");
+    Files.createDirectories(empty);
+    Files.createFile(empty.resolve("parapet.db"));
+    fx.env.put("PARAPET_DATA_DIR", empty.toString());
+    for (Result r : List.of(verifyStore(fx.env), showRequest("0".repeat(32), fx.env))) {
+      assertEquals(1, r.code());
+      assertTrue(r.err().contains("no telemetry store"), r.err());
+    }
+    assertEquals(0, Files.size(empty.resolve("parapet.db")), "verify-store wrote to an empty file");
   }
 
   /**
@@ -459,8 +474,7 @@ class StoreIntegrityTest {
       assertTrue(r.err().startsWith("parapet: verify-store: the store in " + copy
           + " has a page that does not read back as written, in "), r.err());
       assertTrue(r.err().strip().endsWith("restore the data directory from a backup"), r.err());
-      // The journal's own pages are read by the chain's verification when the store opens.
-      String named = kind.getKey().equals("journal") ? "chained rows" : kind.getKey().replace("_kind_day", "");
+      String named = kind.getKey().replace("_kind_day", "");
       assertTrue(r.err().contains(named), kind.getKey() + ": " + r.err());
     }
   }
@@ -488,6 +502,196 @@ class StoreIntegrityTest {
         + " (journal, journal_kind_day)"), e.getMessage());
     assertTrue(e.getMessage().endsWith("restore the data directory from a backup"), e.getMessage());
     assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+  }
+
+  /** An old day's spend, on leaf pages of their own, that no boot reads: 120 routes on 2025-01-01. */
+  private static final String OLD_DAY = "day = '2025-01-01' AND scope = 'route'";
+
+  /**
+   * A crash (kill -9) left a committed change in the write-ahead log; someone who can write the data
+   * directory but has no key flips a bit of one of its frames, an old day's spend, and fixes up the
+   * log's checksum (a sum over the frame as stored: no key needed, and certain). A boot must refuse
+   * it, and leave the files as it found them: the connection that could write used to copy the
+   * frame into the file with a valid tag as it closed (the store's checkpointer did within 250 ms
+   * of an open that passed), and the next boot passed with the altered figure. The same log
+   * unaltered boots.
+   */
+  @Test
+  void aPageAlteredInTheWriteAheadLogStopsEveryBootAndIsNeverCopiedIntoTheFile() throws Exception {
+    TelemetryFixture fx = runAndStop();
+    Map<String, byte[]> unaltered = crashWithAnOldDaysSpendInTheLog(fx);
+    Path db = fx.dataDir.resolve("parapet.db");
+    Path wal = fx.dataDir.resolve("parapet.db-wal");
+    String files = forgeAnOldDaysFrame(fx);
+
+    for (int boot = 1; boot <= 2; boot++) {
+      BootException e = assertThrows(BootException.class, () -> fx.boot().close(), "boot " + boot);
+      assertTrue(e.getMessage().contains("has a page that does not read back as written, in spend_day"),
+          e.getMessage());
+      assertTrue(e.getMessage().endsWith("restore the data directory from a backup"), e.getMessage());
+      assertEquals(files, digest(db, wal), "boot " + boot + " changed the store's files");
+    }
+
+    // The log as the crash left it: boots, with its change.
+    Files.write(wal, unaltered.get("parapet.db-wal"));
+    Files.deleteIfExists(fx.dataDir.resolve("parapet.db-shm"));
+    fx.boot().close();
+    assertEquals(120, oldDaysFigures(fx).stream().filter(v -> v == 7_000_000_001L).count());
+    LeakWatch.assertNoLeaks();
+  }
+
+  /**
+   * verify-store on a backup taken after a crash, whose log has a frame altered the same way: found,
+   * every run, and the files are left as they were. It used to open the store read-write: its
+   * close copied the frame into the file with a valid tag and deleted the log, so the second run
+   * passed ("every page of the store reads back as written").
+   */
+  @Test
+  void verifyStoreFindsAPageAlteredInTheWriteAheadLogAndLaundersNothing() throws Exception {
+    TelemetryFixture fx = runAndStop();
+    crashWithAnOldDaysSpendInTheLog(fx);
+    String files = forgeAnOldDaysFrame(fx);
+    for (int run = 1; run <= 2; run++) {
+      Result r = verifyStore(fx.env);
+      assertEquals(1, r.code(), "verify-store " + run + ": " + r.out());
+      assertEquals(1, r.err().lines().count(), r.err());
+      assertTrue(r.err().contains("has a page that does not read back as written, in spend_day"), r.err());
+      assertEquals(files, digest(fx.dataDir.resolve("parapet.db"), fx.dataDir.resolve("parapet.db-wal")),
+          "verify-store " + run + " changed the store's files");
+    }
+  }
+
+  /**
+   * Flips a bit of the old day's first leaf in its log frame (the last byte of its last cell: a
+   * figure's) and fixes up the checksum. Returns the digest of the db and the log.
+   */
+  private static String forgeAnOldDaysFrame(TelemetryFixture fx) throws Exception {
+    Path db = fx.dataDir.resolve("parapet.db");
+    Path wal = fx.dataDir.resolve("parapet.db-wal");
+    forgeWalFrame(wal, firstLeafOfTheOldDay(fx), 1024 - 32 - 1, 0x01);
+    // The premise: SQLite takes the forged frame (an autocommit read returns one figure altered,
+    // without an error), and a read-only connection changes neither file.
+    String files = digest(db, wal);
+    List<Long> figures = oldDaysFigures(fx);
+    assertEquals(119, figures.stream().filter(v -> v == 7_000_000_001L).count(), figures.toString());
+    assertEquals(files, digest(db, wal));
+    return files;
+  }
+
+  /**
+   * Adds an old day's spend to the (cleanly closed) store, then changes it on a connection whose
+   * files are copied while it is open, as a kill -9 leaves them: the change is committed in the
+   * write-ahead log only. Puts that image in the data directory; returns its bytes by file name.
+   */
+  private static Map<String, byte[]> crashWithAnOldDaysSpendInTheLog(TelemetryFixture fx) throws Exception {
+    try (Connection c = fx.openStoreWithKey();
+        java.sql.PreparedStatement ps = c.prepareStatement("INSERT INTO spend_day (day, scope, name, nano_usd)"
+            + " VALUES ('2025-01-01', 'route', ?, 7000000000)")) {
+      for (int i = 0; i < 120; i++) {
+        ps.setString(1, String.format("route-%03d", i));
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+    Map<String, byte[]> image = new java.util.HashMap<>();
+    try (Connection c = fx.openStoreWithKey(); Statement st = c.createStatement()) {
+      st.execute("PRAGMA wal_autocheckpoint=0");
+      assertEquals(120, st.executeUpdate("UPDATE spend_day SET nano_usd = nano_usd + 1 WHERE " + OLD_DAY));
+      for (String f : List.of("parapet.db", "parapet.db-wal")) {
+        image.put(f, Files.readAllBytes(fx.dataDir.resolve(f)));
+      }
+    } // closing checkpoints and deletes the log: put the crash's image back
+    for (Map.Entry<String, byte[]> f : image.entrySet()) {
+      Files.write(fx.dataDir.resolve(f.getKey()), f.getValue());
+    }
+    Files.deleteIfExists(fx.dataDir.resolve("parapet.db-shm"));
+    assertTrue(image.get("parapet.db-wal").length > 32, "the premise: the change is in the log");
+    return image;
+  }
+
+  private static int firstLeafOfTheOldDay(TelemetryFixture fx) throws Exception {
+    try (Connection c = openReadOnly(fx); Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT pageno FROM dbstat WHERE name = 'spend_day' AND pagetype = 'leaf'"
+            + " ORDER BY path LIMIT 1")) {
+      assertTrue(rs.next());
+      return rs.getInt(1);
+    }
+  }
+
+  /** The old day's figures, each read on its own (a read going on past an altered page would fail). */
+  private static List<Long> oldDaysFigures(TelemetryFixture fx) throws Exception {
+    List<Long> out = new ArrayList<>();
+    try (Connection c = openReadOnly(fx);
+        java.sql.PreparedStatement ps = c.prepareStatement("SELECT nano_usd FROM spend_day WHERE " + OLD_DAY
+            + " AND name = ?")) {
+      for (int i = 0; i < 120; i++) {
+        ps.setString(1, String.format("route-%03d", i));
+        try (ResultSet rs = ps.executeQuery()) {
+          assertTrue(rs.next());
+          out.add(rs.getLong(1));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** A keyed connection that cannot write (nor checkpoint) the store. */
+  private static Connection openReadOnly(TelemetryFixture fx) throws Exception {
+    org.sqlite.mc.SQLiteMCConfig config = org.sqlite.mc.SQLiteMCChacha20Config.getDefault()
+        .withHexKey(fx.key.deriveKey(dev.parapet.core.seal.KeyPurpose.STORE)).build();
+    config.setReadOnly(true);
+    return config.createConnection("jdbc:sqlite:" + fx.dataDir.resolve("parapet.db").toAbsolutePath());
+  }
+
+  /**
+   * Flips {@code bit} at {@code offset} of the last frame of page {@code pgno} in the write-ahead
+   * log and fixes up the checksum of that frame and every later one, as SQLite computes it: a sum of
+   * 32-bit words over each frame's first 8 header bytes and its page as stored, chained from the
+   * log header's. No key is involved.
+   */
+  static void forgeWalFrame(Path wal, int pgno, int offset, int bit) throws java.io.IOException {
+    byte[] w = Files.readAllBytes(wal);
+    java.nio.ByteBuffer be = java.nio.ByteBuffer.wrap(w);
+    int pageSize = be.getInt(8);
+    java.nio.ByteBuffer words = java.nio.ByteBuffer.wrap(w).order((be.getInt(0) & 1) == 1
+        ? java.nio.ByteOrder.BIG_ENDIAN : java.nio.ByteOrder.LITTLE_ENDIAN);
+    int frameSize = 24 + pageSize;
+    int frames = (w.length - 32) / frameSize;
+    int target = -1;
+    for (int f = 0; f < frames; f++) {
+      if (be.getInt(32 + f * frameSize) == pgno) {
+        target = f;
+      }
+    }
+    assertTrue(target >= 0, "the premise: page " + pgno + " has a frame in the log");
+    w[32 + target * frameSize + 24 + offset] ^= (byte) bit;
+    int s0 = be.getInt(24);
+    int s1 = be.getInt(28);
+    for (int f = 0; f < frames; f++) {
+      int at = 32 + f * frameSize;
+      s0 += words.getInt(at) + s1;
+      s1 += words.getInt(at + 4) + s0;
+      for (int i = 0; i < pageSize; i += 8) {
+        s0 += words.getInt(at + 24 + i) + s1;
+        s1 += words.getInt(at + 24 + i + 4) + s0;
+      }
+      if (f >= target) {
+        be.putInt(at + 16, s0);
+        be.putInt(at + 20, s1);
+      }
+    }
+    Files.write(wal, w);
+  }
+
+  /** SHA-256 of each file ("absent" for a missing one). */
+  private static String digest(Path... files) throws Exception {
+    StringBuilder out = new StringBuilder();
+    for (Path f : files) {
+      out.append(f.getFileName()).append('=').append(Files.exists(f)
+          ? HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(f)))
+          : "absent").append(' ');
+    }
+    return out.toString();
   }
 
   /**

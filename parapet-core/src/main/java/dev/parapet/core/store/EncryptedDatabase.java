@@ -133,6 +133,34 @@ final class EncryptedDatabase {
    * pages (tests make stores as older builds did).
    */
   static Connection connect(Path db, byte[] storeKey, Duration busyTimeout, int newPageSize) throws SQLException {
+    // The page size first: it takes effect only while the file is empty, and switching to WAL
+    // writes the file's first page. On an existing store both are no-ops (WAL mode persists).
+    return open("jdbc:sqlite:" + db.toAbsolutePath(), storeKey, busyTimeout, false,
+        "PRAGMA page_size=" + newPageSize, "PRAGMA journal_mode=WAL");
+  }
+
+  /**
+   * A keyed connection that cannot write the store: SQLite opens {@code parapet.db} with {@code
+   * SQLITE_OPEN_READONLY} (its descriptor is read-only, so neither a statement nor a checkpoint,
+   * explicit or on close, can write it; a checkpoint fails with an I/O error and the write-ahead
+   * log, whose deletion follows only a checkpoint that succeeded, is left as it is). With a
+   * non-empty {@code -wal} it reads through it, as the gateway would (SQLite may create the
+   * {@code -shm} index, which holds no data); without one the file is opened {@code immutable},
+   * so no empty {@code -wal} or {@code -shm} is left behind. Used before any connection that could
+   * checkpoint opens (a page altered in the log must not be copied into the file with a valid tag)
+   * and by the commands that only read. No pragma that writes (page size, journal mode) is run.
+   * Reads the schema once, so that a wrong key fails here with {@link WrongKeyException}.
+   */
+  static Connection connectReadOnly(Path db, byte[] storeKey, Duration busyTimeout) throws SQLException {
+    Path file = db.toAbsolutePath();
+    // Immutable by a URI parameter (SQLite decodes the path's %-escapes).
+    String url = hasLog(file) ? "jdbc:sqlite:" + file
+        : "jdbc:sqlite:" + file.toUri().toASCIIString() + "?immutable=1";
+    return open(url, storeKey, busyTimeout, true);
+  }
+
+  private static Connection open(String url, byte[] storeKey, Duration busyTimeout, boolean readOnly,
+      String... firstPragmas) throws SQLException {
     SqliteNative.load();
     byte[] key = storeKey.clone();
     SQLiteMCConfig config;
@@ -141,20 +169,20 @@ final class EncryptedDatabase {
     } finally {
       Arrays.fill(key, (byte) 0);
     }
+    config.setReadOnly(readOnly);
     config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
     config.setBusyTimeout((int) busyTimeout.toMillis());
     config.enforceForeignKeys(true);
     Connection c;
     try {
-      c = config.createConnection("jdbc:sqlite:" + db.toAbsolutePath());
+      c = config.createConnection(url);
     } catch (SQLiteException e) {
       throw mapOpenError(e);
     }
     try (Statement st = c.createStatement()) {
-      // The page size first: it takes effect only while the file is empty, and switching to WAL
-      // writes the file's first page. On an existing store both are no-ops (WAL mode persists).
-      st.execute("PRAGMA page_size=" + newPageSize);
-      st.execute("PRAGMA journal_mode=WAL");
+      for (String pragma : firstPragmas) {
+        st.execute(pragma);
+      }
       try (ResultSet rs = st.executeQuery("SELECT count(*) FROM sqlite_master")) {
         rs.next();
       }
@@ -163,6 +191,16 @@ final class EncryptedDatabase {
       throw mapOpenError(e);
     }
     return c;
+  }
+
+  /** Whether {@code db}'s write-ahead log exists and holds anything (after a crash or kill -9). */
+  static boolean hasLog(Path db) {
+    try {
+      Path log = db.resolveSibling(db.getFileName() + "-wal");
+      return Files.exists(log) && Files.size(log) > 0;
+    } catch (IOException e) {
+      return true; // read through it, as SQLite would
+    }
   }
 
   private static SQLException mapOpenError(SQLiteException e) {

@@ -9,13 +9,14 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Reads every page of the store that holds data, for {@code verify-store}: each table and index
+ * Reads every page of the store that holds data: each table and index
  * (old days' spend, {@code daily_rollup}, the journal and its indexes included), their overflow
  * pages and the free list's trunk pages, with SQLite's {@code PRAGMA integrity_check} (which also
  * checks that each index agrees with its table), then one page more, all in one transaction, so
  * that a page failing the cipher's tag surfaces (see {@link LedgerPages} for why a read alone does
- * not). Free pages hold nothing any read returns and are not read. It reads the whole file: a
- * command run with the gateway stopped, not a boot step.
+ * not). Free pages hold nothing any read returns and are not read. It reads the whole file: run
+ * by {@code verify-store}, and at boot only when a crash left a write-ahead log ({@link
+ * BootChecks}).
  */
 final class FilePages {
   private FilePages() {}
@@ -23,11 +24,14 @@ final class FilePages {
   /**
    * Where the file has a page that fails its tag or SQLite's structure check (the tables it
    * belongs to, and SQLite's first finding), or empty. In the caller's transaction; rolls back.
+   *
+   * @param pragma {@code PRAGMA integrity_check} ({@code verify-store}: also each index against its
+   *     table) or {@code PRAGMA quick_check} (the boot: every page read, in half the time)
    */
-  static Optional<String> damaged(Connection c) throws SQLException {
+  static Optional<String> damaged(Connection c, String pragma) throws SQLException {
     String finding;
     try {
-      Optional<String> found = LedgerPages.check(c, "PRAGMA integrity_check");
+      Optional<String> found = LedgerPages.check(c, pragma);
       LedgerPages.forceCipherError(c);
       if (found.isEmpty()) {
         return Optional.empty();

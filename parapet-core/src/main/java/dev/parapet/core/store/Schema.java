@@ -87,6 +87,25 @@ final class Schema {
 
   private Schema() {}
 
+  static String newerThanThisBuild(int version) {
+    return "schema version " + version + " is newer than this build (" + CURRENT_VERSION + ")";
+  }
+
+  /** The store's schema version without creating anything: 0 for a file with no schema yet. */
+  static int version(Connection c) throws SQLException {
+    try (Statement st = c.createStatement()) {
+      try (ResultSet rs = st.executeQuery(
+          "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'")) {
+        if (!rs.next() || rs.getInt(1) == 0) {
+          return 0;
+        }
+      }
+      try (ResultSet rs = st.executeQuery(SELECT_VERSION)) {
+        return rs.next() ? rs.getInt(1) : 0;
+      }
+    }
+  }
+
   /**
    * Brings the schema up to {@link #CURRENT_VERSION} in one transaction.
    *
@@ -104,8 +123,7 @@ final class Schema {
         found = rs.next() ? rs.getInt(1) : 0;
       }
       if (found > CURRENT_VERSION) {
-        throw new SQLException(
-            "schema version " + found + " is newer than this build (" + CURRENT_VERSION + ")");
+        throw new SQLException(newerThanThisBuild(found));
       }
       for (Migration m : MIGRATIONS) {
         if (m.version() > found) {

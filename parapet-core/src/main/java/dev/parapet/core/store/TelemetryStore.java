@@ -32,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * hold up usage and event queries; writes are handed to the writer and awaited) and belongs on a
  * blocking executor or at boot.
  *
- * <p>Boot order for the runtime: {@link #open}, then {@link #damagedLedgerPage} (refuse if it finds
- * one), then {@link #recoverOpenHolds()} once, then {@link #spendForDay} for today, then serve.
+ * <p>Boot order for the runtime: {@link #open} (which reads what may refuse before anything can
+ * write: see {@link BootChecks}), then {@link #recoverOpenHolds()} once, then {@link
+ * #spendBelowRows} and {@link #spendForDay} for today, then serve.
  */
 public final class TelemetryStore implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TelemetryStore.class);
@@ -94,6 +95,20 @@ public final class TelemetryStore implements AutoCloseable {
    */
   public static TelemetryStore open(
       Path dataDir, byte[] storeKey, byte[] macKey, StoreOptions options) throws StoreException {
+    return open(dataDir, storeKey, macKey, options, LocalDate.now(java.time.ZoneOffset.UTC));
+  }
+
+  /**
+   * As {@link #open(Path, byte[], byte[], StoreOptions)}, with the day (UTC) whose eve and later
+   * the ledger's page check reads. An existing store is read first on a connection that cannot
+   * write it ({@link BootChecks}): a damaged page (in the file or in the write-ahead log a crash
+   * left), a damaged ledger page or a broken chain (without the override) refuses here, leaving
+   * {@code parapet.db} and its {@code -wal} byte for byte as they were.
+   */
+  public static TelemetryStore open(
+      Path dataDir, byte[] storeKey, byte[] macKey, StoreOptions options, LocalDate today)
+      throws StoreException {
+    Objects.requireNonNull(today, "today");
     Objects.requireNonNull(dataDir, "dataDir");
     Objects.requireNonNull(storeKey, "storeKey");
     Objects.requireNonNull(macKey, "macKey");
@@ -102,8 +117,9 @@ public final class TelemetryStore implements AutoCloseable {
       throw new IllegalArgumentException("store keys: expected 32 bytes each");
     }
     FileLock lock;
+    boolean fresh;
     try {
-      EncryptedDatabase.prepareFiles(dataDir);
+      fresh = EncryptedDatabase.prepareFiles(dataDir);
       lock =
           EncryptedDatabase.lock(dataDir)
               .orElseThrow(
@@ -119,9 +135,11 @@ public final class TelemetryStore implements AutoCloseable {
     Connection reads = null;
     Connection maintenance = null;
     try {
-      writes = EncryptedDatabase.connect(db, storeKey, options.busyTimeout());
       Mac mac = chainKey.newMac();
-      ChainState chain = openChain(dataDir, writes, mac, Schema.migrate(writes), options);
+      Optional<VerificationResult> verified = fresh ? Optional.empty()
+          : BootChecks.beforeWrites(dataDir, db, storeKey, mac, today, options);
+      writes = EncryptedDatabase.connect(db, storeKey, options.busyTimeout());
+      ChainState chain = openChain(dataDir, writes, mac, Schema.migrate(writes), verified, options);
       reads = EncryptedDatabase.connect(db, storeKey, options.busyTimeout());
       maintenance = EncryptedDatabase.connect(db, storeKey, options.busyTimeout());
       Checkpointer.configureWriter(writes);
@@ -152,17 +170,21 @@ public final class TelemetryStore implements AutoCloseable {
     }
   }
 
-  /** Verifies the chain at boot; on an accepted break, anchors a new segment after it. */
+  /**
+   * Verifies the chain at boot (unless {@code verified} holds {@link BootChecks}'s verification,
+   * of the same snapshot: nothing wrote in between, under the lock); on an accepted break, anchors
+   * a new segment after it.
+   */
   private static ChainState openChain(
-      Path dir, Connection c, Mac mac, int versionBefore, StoreOptions options)
-      throws SQLException, StoreException {
+      Path dir, Connection c, Mac mac, int versionBefore, Optional<VerificationResult> verified,
+      StoreOptions options) throws SQLException, StoreException {
     c.setAutoCommit(false);
     try {
       if (versionBefore == 0) {
         ChainState.genesis().writeHead(c, mac);
         c.commit();
       }
-      VerificationResult v = ChainVerifier.verify(c, mac);
+      VerificationResult v = verified.isPresent() ? verified.get() : ChainVerifier.verify(c, mac);
       if (v.ok()) {
         ChainState head = ChainState.loadHead(c);
         c.commit();
@@ -200,7 +222,7 @@ public final class TelemetryStore implements AutoCloseable {
         + ": the file was altered or damaged; restore the data directory from a backup";
   }
 
-  private static String describe(Path dir, VerificationResult v) {
+  static String describe(Path dir, VerificationResult v) {
     return "telemetry chain in " + dir + " is broken at seq " + v.brokenAtSeq().orElse(0L) + " ("
         + v.problem().map(Enum::name).orElse("?").toLowerCase(java.util.Locale.ROOT) + "): "
         + v.detail();
@@ -272,20 +294,6 @@ public final class TelemetryStore implements AutoCloseable {
     return await(writer.submit(HoldRecovery::run));
   }
 
-  /**
-   * Reads every page of the open holds and of the spend of {@code today}'s eve and later on the
-   * writer, in one transaction, so that a page altered in the file shows whatever figure it now
-   * holds (see {@link LedgerPages}): reads alone return its altered bytes without an error. Call
-   * right after {@link #open}, before {@link #recoverOpenHolds()}. Blocks.
-   *
-   * @return the part of the ledger with a damaged page and SQLite's error, or empty
-   * @throws StoreException if the reads fail for another reason
-   */
-  public Optional<String> damagedLedgerPage(LocalDate today) throws StoreException {
-    Objects.requireNonNull(today, "today");
-    return await(writer.submit((c, mac, chain) -> LedgerPages.damaged(c, today)));
-  }
-
   /** Settled spend of {@code day} (UTC) per route and per tenant; missing keys spent nothing. */
   public Map<SpendKey, Long> spendForDay(LocalDate day) throws StoreException {
     Objects.requireNonNull(day, "day");
@@ -296,7 +304,7 @@ public final class TelemetryStore implements AutoCloseable {
    * Checks the spend ledger of {@code day} against that day's request rows: a route's or tenant's
    * settled spend is never below what its calls' rows were charged (nor negative), unless the
    * spend table was altered. The chain protects the rows but not the ledger; a page altered in the
-   * file is found by {@link #damagedLedgerPage} (a read alone returns its altered bytes), so what
+   * file is found by {@link #open}'s page check (a read alone returns its altered bytes), so what
    * this finds is a spend written low (a crash between a row's commit and its settlement's). Call
    * after {@link #recoverOpenHolds()}.
    *
@@ -331,16 +339,6 @@ public final class TelemetryStore implements AutoCloseable {
   public int raiseSpendToRows(LocalDate day) throws StoreException {
     Objects.requireNonNull(day, "day");
     return await(writer.submit((c, mac, chain) -> LedgerTables.raiseSpendToRows(c, day)));
-  }
-
-  /**
-   * Reads every page of the file that holds data in one transaction (see {@link FilePages}): for
-   * {@code verify-store}, not for boot (it reads the whole file).
-   *
-   * @return where a page fails the cipher's tag or SQLite's structure check, or empty
-   */
-  public Optional<String> damagedPage() throws StoreException {
-    return read(maintenance, FilePages::damaged);
   }
 
   /** Recomputes the whole chain from the latest anchor in one read snapshot. */

@@ -18,8 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Opens the encrypted telemetry store in {@code PARAPET_DATA_DIR} during boot, before any port
- * opens: the chain is verified by {@link TelemetryStore#open}, the ledger's pages are checked
- * (one altered in the file refuses to boot), then every hold a crashed process left open is
+ * opens: {@link TelemetryStore#open} verifies the chain and checks the ledger's pages (and the whole
+ * file after a crash) on a connection that cannot write, so one altered in the file or its
+ * write-ahead log refuses to boot and is left as it was; then every hold a crashed process left open is
  * settled at its worst case, so a crash loop can never reset a cap. A broken chain
  * refuses to boot unless the operator sets {@value #ACCEPT_BROKEN_CHAIN}{@code =yes} after
  * reading the log line that says where it broke.
@@ -42,25 +43,19 @@ public final class StoreBoot {
         .withAcceptBrokenChain(acceptBrokenChain(env));
     byte[] storeKey = opened.storeKey().utf8();
     byte[] macKey = opened.storeMacKey().utf8();
+    // The chain protects the rows, not the ledger; and a page altered in the file reads back
+    // altered, without an error: the open reads every page the caps and the hold recovery start
+    // from (and, after a crash, every page), before anything can write.
+    LocalDate today = LocalDate.now(ZoneOffset.UTC);
     TelemetryStore store;
     try {
-      store = TelemetryStore.open(dataDir, storeKey, macKey, options);
+      store = TelemetryStore.open(dataDir, storeKey, macKey, options, today);
     } catch (StoreException e) {
       // Store messages name the directory and the reason, never key material.
       throw new BootException("telemetry store: " + e.getMessage());
     } finally {
       Arrays.fill(storeKey, (byte) 0);
       Arrays.fill(macKey, (byte) 0);
-    }
-    // The chain protects the rows, not the ledger; and a page altered in the file reads back
-    // altered, without an error (TelemetryStore#damagedLedgerPage): read every page the caps and
-    // the hold recovery start from, before either does.
-    LocalDate today = LocalDate.now(ZoneOffset.UTC);
-    Optional<String> damaged = step(store, "cannot check the ledger's pages", () -> store.damagedLedgerPage(today));
-    if (damaged.isPresent()) {
-      store.close();
-      throw new BootException("telemetry store: the ledger in " + dataDir + " has a page that does not read back as"
-          + " written, in " + damaged.get() + ": the file was altered or damaged; restore the data directory from a backup");
     }
     List<HoldRecord> recovered = step(store, "cannot recover open holds", store::recoverOpenHolds);
     if (!recovered.isEmpty()) {

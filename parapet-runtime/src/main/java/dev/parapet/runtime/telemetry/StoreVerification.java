@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parapet.core.budget.Cost;
 import dev.parapet.core.store.RequestRecord;
+import dev.parapet.core.store.ReadOnlyStore;
 import dev.parapet.core.store.StoreException;
-import dev.parapet.core.store.StoreOptions;
 import dev.parapet.core.store.TelemetryStore;
 import dev.parapet.core.store.VerificationResult;
 import dev.parapet.runtime.boot.BootException;
@@ -24,13 +24,17 @@ import java.util.regex.Pattern;
 
 /**
  * The commands that read the telemetry store with the gateway stopped, with the same two
- * environment variables as the gateway (and {@code PARAPET_DATA_DIR}). Neither repairs anything
- * (the broken-chain override is ignored here), creates a store where there is none, or runs while
- * a gateway holds the store's lock: stop it first, or read a copy of the data directory.
+ * environment variables as the gateway (and {@code PARAPET_DATA_DIR}). Both open the store read-only
+ * ({@link ReadOnlyStore}): neither migrates, repairs (the broken-chain override is ignored here),
+ * checkpoints or writes anything, so {@code parapet.db} and its {@code -wal} are left byte for
+ * byte as they were; neither creates a store where there is none (a missing or empty file is an
+ * error) or runs while a gateway holds the store's lock: stop it first, or read a copy of the data
+ * directory.
  *
  * <ul>
  *   <li>{@code java -jar parapet-runtime.jar verify-store} reads every page of the store that
- *       holds data, in one transaction (a page altered in the file: its table and SQLite's error),
+ *       holds data, through the write-ahead log a crash left if there is one, in one transaction
+ *       (a page altered in the file or the log: its table and SQLite's error),
  *       then checks the hash chain. One line: on stdout {@code telemetry chain intact: N rows
  *       checked; every page of the store reads back as written} and exit 0; on stderr {@code
  *       parapet: verify-store: <what is damaged or where the chain broke, or why it could not be
@@ -116,22 +120,22 @@ public final class StoreVerification {
   /** What a command does with the open store (in {@code dataDir}); returns the exit code. */
   @FunctionalInterface
   private interface StoreCommand {
-    int apply(TelemetryStore store, Path dataDir) throws StoreException, BootException;
+    int apply(ReadOnlyStore store, Path dataDir) throws StoreException, BootException;
   }
 
   private static int withStore(String name, Map<String, String> env, PrintStream err, StoreCommand command) {
     OpenedConfig opened = null;
     try {
       Path dataDir = Settings.fromEnv(env).dataDir();
-      if (!Files.isRegularFile(dataDir.resolve(STORE_FILE))) {
+      Path file = dataDir.resolve(STORE_FILE);
+      if (!Files.isRegularFile(file) || Files.size(file) == 0) {
         err.println("parapet: " + name + ": no telemetry store in " + dataDir);
         return 1;
       }
       opened = new SealedStateOpener().open(env.get(Settings.BOOTSTRAP_STATE), env.get(Settings.MASTER_KEY));
       byte[] storeKey = opened.storeKey().utf8();
       byte[] macKey = opened.storeMacKey().utf8();
-      // Opening verifies the chain too: a break is reported by the open, in the same words.
-      try (TelemetryStore store = TelemetryStore.open(dataDir, storeKey, macKey, StoreOptions.defaults())) {
+      try (ReadOnlyStore store = ReadOnlyStore.open(dataDir, storeKey, macKey)) {
         return command.apply(store, dataDir);
       } catch (StoreException e) {
         throw new BootException(e.getMessage());
@@ -141,6 +145,9 @@ public final class StoreVerification {
       }
     } catch (BootException e) {
       err.println("parapet: " + name + ": " + e.getMessage());
+      return 1;
+    } catch (java.io.IOException e) {
+      err.println("parapet: " + name + ": cannot read " + STORE_FILE + ": " + e.getMessage());
       return 1;
     } catch (RuntimeException e) {
       // Never print an unexpected exception's message: it may quote decrypted bytes.
