@@ -42,9 +42,10 @@ import java.util.function.Supplier;
  * Every caller connection's pipeline, in the order a request meets it:
  *
  * <ol>
- *   <li><b>limits</b> — connection cap, keep-alive idle timeout;
- *   <li><b>http1</b> — the hang-up watch (a caller who leaves mid-call), strict codec (with the request-head deadline), one-message-per-read flow
- *       control, request id, access log, recorders (telemetry rows, metrics), framing sanity,
+ *   <li><b>limits</b> — the lingering close, connection cap, keep-alive idle timeout;
+ *   <li><b>http1</b> — the hang-up watch (NIO only: a caller who leaves mid-call), strict codec
+ *       (with the request-head deadline), one-message-per-read flow control, the lingering
+ *       close's arming, request id, access log, recorders (telemetry rows, metrics), framing sanity,
  *       keep-alive (and the HTTP/1.0 callers' framing), drain, body rate and deadline, the drain of bodies behind heads already answered;
  *   <li><b>identity</b>, on the head before any body is read — bearer-token auth of the gateway
  *       endpoints (401 whatever the method), then endpoint classification (404/405, health);
@@ -163,6 +164,8 @@ public final class GatewayInitializer extends ChannelInitializer<Channel> {
     p.addLast("codec", new StrictHttp1Codec(Duration.ofMillis(settings.headTimeoutMs())));
     // Decoded messages of a pipelined request wait here while the one before is answered.
     p.addLast("flow-control", new FlowControlHandler());
+    // Sees each request, and each answer with its final Connection header: arms the lingering close.
+    p.addLast("lingering-close-arming", new LingeringClose.Arming());
     p.addLast("request-id", new RequestIdHandler());
     p.addLast("access-log", accessLog);
     // Telemetry rows and metrics: they only watch RequestCompleted, which starts at the head.

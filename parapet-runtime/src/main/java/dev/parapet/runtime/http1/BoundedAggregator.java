@@ -40,7 +40,6 @@ public final class BoundedAggregator extends HttpObjectAggregator {
 
   @Override
   protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
-    LingeringClose.arm(ctx.channel());
     Refusals.refuseAndClose(ctx, ParapetError.REQUEST_TOO_LARGE, tooLarge());
   }
 

@@ -17,7 +17,8 @@ import io.netty.handler.codec.http.LastHttpContent;
  * still be read on a connection that stays open (closing on unread bytes would reset it).
  *
  * <p>A head-answered request keeps its connection only when dropping its body is bounded and
- * certain ({@link #keepAliveAfterHeadAnswer}); otherwise the answer says {@code Connection: close}.
+ * certain ({@link #keepAliveAfterHeadAnswer}); otherwise the answer says {@code Connection: close}
+ * and the close lingers ({@link LingeringClose}), so the caller reads it instead of a reset.
  * The body-rate and idle limits ahead of this handler keep applying while the body is dropped.
  * One instance per connection.
  */

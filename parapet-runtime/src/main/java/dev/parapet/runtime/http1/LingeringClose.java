@@ -6,6 +6,12 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -19,8 +25,10 @@ import java.util.concurrent.TimeUnit;
  * request_too_large}, took it for a network failure and sent the same body again, two to six more
  * times, to be reset each time.
  *
- * <p>A refusal that ends its connection before the body is read ({@link #arm}) makes the next close
- * linger instead: the output is shut down (the caller reads the answer, then end of stream), and
+ * <p>An answer that ends its connection while its request's body may still be on its way ({@link
+ * Arming}: a refusal from the head, 401, 404, 405, 417, 413, a 408 for a late body, a 400 for bad
+ * framing, or any answer the drain or the caller's {@code Connection: close} turns into the last)
+ * makes the close that follows it linger: the output is shut down (the caller reads the answer, then end of stream), and
  * whatever the caller still sends is read and dropped here, never parsed, until it closes its side,
  * {@link #MAX_DROPPED_BYTES} have been dropped or {@link #LINGER_MS} have passed, whichever comes
  * first; then the connection closes. Closes asked for meanwhile wait for that one. One instance per
@@ -37,7 +45,7 @@ public final class LingeringClose extends ChannelDuplexHandler {
   private long dropped;
 
   /** The next close of {@code channel} lingers (a no-op on a channel without this handler). */
-  public static void arm(Channel channel) {
+  static void arm(Channel channel) {
     LingeringClose handler = channel.pipeline().get(LingeringClose.class);
     if (handler != null) {
       handler.armed = true;
@@ -96,6 +104,59 @@ public final class LingeringClose extends ChannelDuplexHandler {
   private static void whenClosed(Channel channel, ChannelPromise promise) {
     if (!promise.isVoid()) {
       channel.closeFuture().addListener(f -> promise.trySuccess());
+    }
+  }
+
+  /**
+   * Right after the codec's flow control, where requests pass one at a time and answers pass last,
+   * with their {@code Connection} header final (after the keep-alive handler, the HTTP/1.0 mending
+   * and the drain): arms {@link LingeringClose} when an answer that ends the connection goes out
+   * while the body of the request it answers has not all arrived, so the close after it lingers.
+   * Whatever the caller sent after such an answer is released here unread, so nothing of it is
+   * answered on a connection whose last answer has gone (RFC 9112 §9.6: no further request is
+   * processed), nor counted or logged as a request. One instance per connection.
+   */
+  public static final class Arming extends ChannelDuplexHandler {
+    /** The current request's body may still be arriving (after a framing error: anything may). */
+    private boolean bodyToCome;
+    /** An answer that ends the connection was written: nothing more goes on. */
+    private boolean ending;
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (ending) {
+        ReferenceCountUtil.release(msg);
+        return;
+      }
+      if (msg instanceof HttpObject http && http.decoderResult().isFailure()) {
+        bodyToCome = true; // framing lost: what follows on the wire is unknown
+      } else if (msg instanceof LastHttpContent) {
+        bodyToCome = false;
+      } else if (msg instanceof HttpRequest head) {
+        bodyToCome = announcesBody(head);
+      }
+      ctx.fireChannelRead(msg);
+    }
+
+    private static boolean announcesBody(HttpRequest head) {
+      try {
+        return HttpUtil.isTransferEncodingChunked(head) || HttpUtil.getContentLength(head, 0L) > 0;
+      } catch (NumberFormatException e) {
+        return true; // refused for its framing behind us; its body may still come
+      }
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+      if (msg instanceof HttpResponse response
+          && response.status().codeClass() != HttpStatusClass.INFORMATIONAL
+          && !HttpUtil.isKeepAlive(response)) {
+        ending = true;
+        if (bodyToCome) {
+          arm(ctx.channel());
+        }
+      }
+      ctx.write(msg, promise);
     }
   }
 }

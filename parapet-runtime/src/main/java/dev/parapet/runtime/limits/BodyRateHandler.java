@@ -37,6 +37,14 @@ import java.util.concurrent.TimeUnit;
  * is read and dropped ({@code EarlyAnswerDrain}), and both bounds still apply to that body; but it
  * has had its answer, so a late one closes the connection without a second. One instance per
  * connection.
+ *
+ * <p>The 408 closes lingering ({@code http1.LingeringClose}), like every answer that ends a
+ * connection mid-body: a caller whose body is slow or late still reads why. That gives a slow
+ * caller at most 10 s more on the connection, during which nothing it sends is parsed, its body
+ * budget reservation is already back (the 408 completed the request), and the connection still
+ * counts against {@code PARAPET_MAX_CONNECTIONS}: less than the idle timeout any silent connection
+ * already has, so it is no lever for slow-POST. A late body after a kept-alive answer closes at
+ * once: its answer left long before.
  */
 public final class BodyRateHandler extends ChannelInboundHandlerAdapter {
   static final long GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
