@@ -72,6 +72,7 @@ public final class GatewayInitializer extends ChannelInitializer<Channel> {
   private final AtomicInteger inFlight;
   private final List<Supplier<ChannelHandler>> policy;
   private final DrainHandler drain;
+  private final BooleanSupplier draining;
   private final Supplier<ChannelHandler> terminal;
   private final List<Supplier<ChannelHandler>> recorders;
   private final Optional<Supplier<ChannelHandler>> surfaces;
@@ -120,6 +121,7 @@ public final class GatewayInitializer extends ChannelInitializer<Channel> {
     this.connectionLimit = Objects.requireNonNull(connectionLimit, "connectionLimit");
     this.inFlight = Objects.requireNonNull(inFlight, "inFlight");
     this.drain = new DrainHandler(draining);
+    this.draining = draining;
     this.policy = stages.policy();
     this.terminal = stages.terminal();
     this.recorders = stages.recorders();
@@ -152,7 +154,7 @@ public final class GatewayInitializer extends ChannelInitializer<Channel> {
 
   private void addLimits(ChannelPipeline p) {
     // First: once a refusal lingers, the caller's bytes stop here, unparsed.
-    p.addLast("lingering-close", new LingeringClose());
+    p.addLast("lingering-close", new LingeringClose(draining));
     p.addLast("connection-limit", connectionLimit);
     p.addLast("idle", new IdleStateHandler(settings.idleTimeoutMs(), 0, 0, TimeUnit.MILLISECONDS));
     p.addLast("idle-close", idleClose);

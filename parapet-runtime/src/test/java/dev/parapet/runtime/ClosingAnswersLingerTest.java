@@ -286,6 +286,22 @@ class ClosingAnswersLingerTest {
     }
   }
 
+  @Test
+  void aCallerThatNeverHangsUpDoesNotHoldTheShutdown() throws Exception {
+    GatewayFixture stopping = new GatewayFixture(s -> s.withMaxBodyBytes(LIMIT));
+    try (RawHttp c = stopping.raw()) {
+      c.send(head("POST", "/v1/chat/completions", "not-a-token", "transfer-encoding: chunked\r\n"));
+      c.send(filler(PIECE));
+      assertError(c.read(), 401, "invalid_token"); // lingering now; the caller keeps its socket open
+      long start = System.nanoTime();
+      stopping.close(); // nothing in flight: the drain is over at once
+      long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      assertTrue(tookMs < 5_000, "the shutdown waited " + tookMs + " ms for a linger");
+    } finally {
+      stopping.close();
+    }
+  }
+
   private static Settings withBodyTimeout(Settings s, long ms) {
     return new Settings(s.bind(), s.port(), s.dataDir(), s.maxBodyBytes(), s.shutdownGraceMs(), s.maxConnections(),
         s.idleTimeoutMs(), s.workerThreads(), s.headTimeoutMs(), s.minBodyBytesPerSecond(),

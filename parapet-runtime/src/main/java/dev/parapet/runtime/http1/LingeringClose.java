@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * First in the pipeline: closes a connection whose caller may still be sending the way RFC 9112
@@ -31,8 +32,10 @@ import java.util.concurrent.TimeUnit;
  * makes the close that follows it linger: the output is shut down (the caller reads the answer, then end of stream), and
  * whatever the caller still sends is read and dropped here, never parsed, until it closes its side,
  * {@link #MAX_DROPPED_BYTES} have been dropped or {@link #LINGER_MS} have passed, whichever comes
- * first; then the connection closes. Closes asked for meanwhile wait for that one. One instance per
- * connection.
+ * first; then the connection closes. Closes asked for meanwhile wait for that one, except once the
+ * gateway is shutting down: then the drain's last close of its connections ends a linger at once,
+ * so a caller that never hangs up cannot hold the shutdown past {@code PARAPET_SHUTDOWN_GRACE_MS}.
+ * One instance per connection.
  */
 public final class LingeringClose extends ChannelDuplexHandler {
   /** Long enough for a caller to finish sending a body a few times the body limit over a LAN. */
@@ -40,9 +43,15 @@ public final class LingeringClose extends ChannelDuplexHandler {
   /** What a lingering connection reads and drops at most. */
   static final long MAX_DROPPED_BYTES = 64L << 20;
 
+  private final BooleanSupplier shuttingDown;
   private boolean armed;
   private boolean lingering;
   private long dropped;
+
+  /** @param shuttingDown whether the gateway is draining: a close asked for then is not deferred */
+  public LingeringClose(BooleanSupplier shuttingDown) {
+    this.shuttingDown = shuttingDown;
+  }
 
   /** The next close of {@code channel} lingers (a no-op on a channel without this handler). */
   static void arm(Channel channel) {
@@ -78,7 +87,11 @@ public final class LingeringClose extends ChannelDuplexHandler {
   public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
     Channel channel = ctx.channel();
     if (lingering) {
-      whenClosed(channel, promise);
+      if (shuttingDown.getAsBoolean()) {
+        ctx.close(promise);
+      } else {
+        whenClosed(channel, promise);
+      }
       return;
     }
     if (!armed || !(channel instanceof DuplexChannel duplex) || !channel.isActive()) {
