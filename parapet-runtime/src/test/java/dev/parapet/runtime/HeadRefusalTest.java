@@ -2,6 +2,7 @@ package dev.parapet.runtime;
 
 import static dev.parapet.runtime.testing.TestConfigs.TOKEN_A;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -92,6 +93,27 @@ class HeadRefusalTest {
       c.send("y".repeat(1000));
       c.send(head("POST", "/v1/chat/completions", TOKEN_A, "Content-Length: " + CHAT.length() + "\r\n") + CHAT);
       assertEquals(200, c.read().status());
+    }
+  }
+
+  @Test
+  void theResponsesApiIsToldWhatToCallInstead() throws Exception {
+    // What @ai-sdk/openai's default model sends: OpenAI's Responses API, which Parapet does not serve.
+    String hint = "\"message\":\"no such endpoint: the Responses API is not served; use POST /v1/chat/completions\"";
+    try (RawHttp c = fx.raw()) {
+      for (String path : new String[] {"/v1/responses", "/v1/responses?x=%3Cscript%3E", "/v1/responses/resp_1"}) {
+        c.send(head("POST", path, TOKEN_A, "Content-Length: " + CHAT.length() + "\r\n") + CHAT);
+        RawHttp.Response r = c.read();
+        assertError(r, 404, "not_found");
+        assertTrue(r.body().contains(hint), r.body());
+        assertFalse(r.body().contains("script") || r.body().contains("resp_1"), "nothing of the request echoed");
+      }
+      for (String path : new String[] {"/v1/responsesX", "/v2/responses", "/nowhere"}) {
+        c.send(head("POST", path, TOKEN_A, "Content-Length: " + CHAT.length() + "\r\n") + CHAT);
+        RawHttp.Response r = c.read();
+        assertError(r, 404, "not_found");
+        assertTrue(r.body().contains("\"message\":\"no such endpoint\""), r.body());
+      }
     }
   }
 

@@ -36,6 +36,14 @@ import java.util.function.BooleanSupplier;
  */
 @Sharable
 public final class EndpointHandler extends ChannelInboundHandlerAdapter {
+  /**
+   * The 404 of OpenAI's Responses API ({@code /v1/responses} and below), which the Vercel AI SDK's
+   * default model and newer OpenAI samples call: it names what Parapet serves instead. A constant:
+   * nothing of the request is echoed.
+   */
+  static final String RESPONSES_API_NOT_SERVED =
+      "no such endpoint: the Responses API is not served; use POST /v1/chat/completions";
+  private static final String RESPONSES_API = "/v1/responses";
   private final byte[] healthBody;
   private final byte[] drainingBody;
   private final BooleanSupplier draining;
@@ -75,7 +83,7 @@ public final class EndpointHandler extends ChannelInboundHandlerAdapter {
     boolean keepAlive = EarlyAnswerDrain.keepAliveAfterHeadAnswer(request, maxBodyBytes);
     if (endpoint == Endpoint.UNKNOWN) {
       ReferenceCountUtil.release(request);
-      Refusals.refuse(ctx, ParapetError.NOT_FOUND, "no such endpoint", keepAlive);
+      Refusals.refuse(ctx, ParapetError.NOT_FOUND, notFound(path), keepAlive);
       return;
     }
     if (!endpoint.method().equals(request.method())) {
@@ -99,6 +107,12 @@ public final class EndpointHandler extends ChannelInboundHandlerAdapter {
       }
       default -> ctx.fireChannelRead(request);
     }
+  }
+
+  private static String notFound(String path) {
+    boolean responsesApi = path.startsWith(RESPONSES_API)
+        && (path.length() == RESPONSES_API.length() || path.charAt(RESPONSES_API.length()) == '/');
+    return responsesApi ? RESPONSES_API_NOT_SERVED : "no such endpoint";
   }
 
   /** 200 {@code ok}, or 503 {@code draining} once the gateway is stopping (its DrainHandler closes the connection). */
