@@ -191,6 +191,27 @@ class ClosingAnswersLingerTest {
   }
 
   @Test
+  void aHeadBegunBehindAClosingAnswerDoesNotTimeOutIntoTheLog() throws Exception {
+    ListAppender<ILoggingEvent> lines = new ListAppender<>();
+    lines.start();
+    try (GatewayFixture quick = new GatewayFixture(s -> s.withMaxBodyBytes(LIMIT).withTimeouts(60_000, 300, 5_000))) {
+      ACCESS.addAppender(lines);
+      try (RawHttp c = quick.raw()) {
+        // The start of a next head behind the refused request: its clock would run out mid-linger.
+        c.send(head("POST", "/v1/chat/completions", "not-a-token", "transfer-encoding: chunked\r\n")
+            + "5\r\nhello\r\n0\r\n\r\nPOST /v1/chat/completions HTTP/1.1\r\nHo");
+        assertError(c.read(), 401, "invalid_token");
+        assertTrue(c.closedByServer());
+        Thread.sleep(1_000); // three head timeouts: a line would have been written by now
+      }
+      awaitTrue(() -> quick.gateway.openConnections() == 0);
+    } finally {
+      ACCESS.detachAppender(lines);
+    }
+    assertEquals(1, lines.list.size(), () -> "one access line: " + lines.list);
+  }
+
+  @Test
   void aRequestPipelinedBehindConnectionCloseIsNeverDispatched() throws Exception {
     // RFC 9112 §9.6: after the answer to a request with Connection: close, no further request on
     // that connection is processed; one sent ahead must not be bought upstream, unanswerable.

@@ -127,7 +127,8 @@ public final class LingeringClose extends ChannelDuplexHandler {
    * while the body of the request it answers has not all arrived, so the close after it lingers.
    * Whatever the caller sent after such an answer is released here unread, so nothing of it is
    * answered on a connection whose last answer has gone (RFC 9112 §9.6: no further request is
-   * processed), nor counted or logged as a request. One instance per connection.
+   * processed), nor counted or logged as a request; nor is a head begun after it that times out
+   * while the connection lingers. One instance per connection.
    */
   public static final class Arming extends ChannelDuplexHandler {
     /** The current request's body may still be arriving (after a framing error: anything may). */
@@ -149,6 +150,14 @@ public final class LingeringClose extends ChannelDuplexHandler {
         bodyToCome = announcesBody(head);
       }
       ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      if (ending && evt instanceof HeadTimedOut) {
+        return; // a head begun behind the last answer: no request, no 408 line nor count
+      }
+      ctx.fireUserEventTriggered(evt);
     }
 
     private static boolean announcesBody(HttpRequest head) {
