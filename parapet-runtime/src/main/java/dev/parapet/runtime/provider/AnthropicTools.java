@@ -25,10 +25,12 @@ public final class AnthropicTools {
 
   /**
    * The system prompt Anthropic adds to a call that offers tools, in tokens: the largest its tool
-   * use documentation lists for any model and {@code tool_choice} (Claude 3 Opus, {@code auto}:
-   * 530; the Claude 4 models 313–346). It is billed input that none of the request's texts holds.
+   * use documentation lists for any model and {@code tool_choice} (Claude Opus 4.7, {@code any} or
+   * {@code tool}: 804; Opus, Sonnet and Haiku 4.5 and 4.6 up to 589, Opus 4.8 410, Sonnet 5 474,
+   * Claude 3 Opus 530, Claude 4 and 4.1 315). It is billed input that none of the request's texts
+   * holds.
    */
-  public static final int SYSTEM_PROMPT_TOKENS = 530;
+  public static final int SYSTEM_PROMPT_TOKENS = 804;
 
   private AnthropicTools() {}
 
