@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parapet.core.config.ProviderSpec;
 import dev.parapet.core.config.ProviderType;
 import dev.parapet.core.config.RedactionMode;
@@ -43,7 +44,11 @@ class AnthropicToolsEndToEndTest {
   }
 
   private static Route claude(String name, URI base, RedactionPolicy redaction, int maxTokensIn) {
-    return new Route(name, "prod", new ProviderSpec(ProviderType.ANTHROPIC, MODEL, Optional.of("OPENAI_KEY"),
+    return claude(name, MODEL, base, redaction, maxTokensIn);
+  }
+
+  private static Route claude(String name, String model, URI base, RedactionPolicy redaction, int maxTokensIn) {
+    return new Route(name, "prod", new ProviderSpec(ProviderType.ANTHROPIC, model, Optional.of("OPENAI_KEY"),
         Optional.of(base), List.of(), Optional.of(SealedGateway.ONE_USD_PER_1M), 5_000),
         SealedGateway.policy(maxTokensIn, 200, "5", true, redaction));
   }
@@ -97,8 +102,12 @@ class AnthropicToolsEndToEndTest {
 
   /** A whole Anthropic answer that only calls tool {@code name} with {@code input}. */
   private static MockResponse toolUse(String name, String input, int inputTokens, int outputTokens) {
+    return toolUse(MODEL, name, input, inputTokens, outputTokens);
+  }
+
+  private static MockResponse toolUse(String model, String name, String input, int inputTokens, int outputTokens) {
     return new MockResponse.Builder().addHeader("Content-Type", "application/json").body(
-        "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"" + MODEL + "\","
+        "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"" + model + "\","
         + "\"content\":[{\"type\":\"tool_use\",\"id\":\"toolu_2\",\"name\":\"" + name + "\",\"input\":" + input + "}],"
         + "\"stop_reason\":\"tool_use\",\"usage\":{\"input_tokens\":" + inputTokens + ",\"output_tokens\":" + outputTokens
         + "}}").build();
@@ -294,6 +303,144 @@ class AnthropicToolsEndToEndTest {
         assertEquals("{}", arguments.toString(), r.body());
         assertTrue(r.body().endsWith("data: [DONE]\n\n"), r.body());
       }
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
+  /** A model with Anthropic's structured outputs (strict tool use, generally available). */
+  private static final String STRICT_MODEL = "claude-sonnet-4-5-20250929";
+
+  private static final String STRICT_TOOLS = """
+      {"max_tokens":100,%s"messages":[{"role":"user","content":"weather in Paris?"}],
+       "tools":[{"type":"function","function":{"name":"weather","strict":true,"parameters":{"type":"object",
+           "properties":{"city":{"type":"string"}},"required":["city"],"additionalProperties":false}}},
+         {"type":"function","function":{"name":"clock","strict":false}}],
+       "tool_choice":"required"}""";
+
+  private static final String STRICT_JSON = """
+      {"max_tokens":100,%s"messages":[{"role":"user","content":"who owns it?"}],
+       "response_format":{"type":"json_schema","json_schema":{"name":"owner","strict":true,"schema":
+         {"type":"object","properties":{"owner":{"type":"string"}},"required":["owner"],"additionalProperties":false}}}}""";
+
+  /** An Anthropic stream whose one block is tool {@code name}'s input, {@code input} in two deltas. */
+  private static String toolUseStream(String model, String name, String input) throws Exception {
+    int half = input.length() / 2;
+    return event("message_start", "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_s\",\"type\":\"message\","
+        + "\"role\":\"assistant\",\"model\":\"" + model + "\",\"content\":[],\"usage\":{\"input_tokens\":40,\"output_tokens\":1}}}")
+        + event("content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":"
+        + "{\"type\":\"tool_use\",\"id\":\"toolu_s\",\"name\":\"" + name + "\",\"input\":{}}}")
+        + inputDelta(input.substring(0, half)) + inputDelta(input.substring(half))
+        + event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}")
+        + event("message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\"},\"usage\":{\"output_tokens\":10}}")
+        + event("message_stop", "{\"type\":\"message_stop\"}");
+  }
+
+  /**
+   * {@code strict: true} (what the Vercel AI SDK's generateObject and LangChain's
+   * withStructuredOutput send) on a model with Anthropic's structured outputs: a strict function
+   * becomes a strict tool, a strict JSON answer the forced tool made strict; the answers, whole and
+   * streamed, translate as without it, and settle on the reported usage.
+   */
+  @Test
+  void strictSchemasBecomeStrictToolsOnAModelWithStructuredOutputs() throws Exception {
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.start();
+      provider.enqueue(toolUse(STRICT_MODEL, "weather", "{\"city\":\"Paris\"}", 40, 10));
+      provider.enqueue(new MockResponse.Builder().addHeader("Content-Type", "text/event-stream")
+          .chunkedBody(toolUseStream(STRICT_MODEL, "weather", "{\"city\": \"Paris\"}"), 40).build());
+      provider.enqueue(toolUse(STRICT_MODEL, "parapet_json_answer", "{\"owner\":\"the team\"}", 40, 10));
+      provider.enqueue(new MockResponse.Builder().addHeader("Content-Type", "text/event-stream")
+          .chunkedBody(toolUseStream(STRICT_MODEL, "parapet_json_answer", "{\"owner\": \"the team\"}"), 40).build());
+      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(),
+          List.of(claude("claude", STRICT_MODEL, provider.url("/v1").uri(), RedactionPolicy.OFF, 6000)));
+      try (Gateway g = sg.start()) {
+        HttpResponse<String> call = post(g.port(), "/routes/claude", STRICT_TOOLS.formatted(""));
+        assertEquals(200, call.statusCode(), call.body());
+        JsonNode choice = JSON.readTree(call.body()).path("choices").path(0);
+        assertEquals("tool_calls", choice.path("finish_reason").asText());
+        assertEquals("{\"city\":\"Paris\"}", choice.path("message").path("tool_calls").path(0).path("function")
+            .path("arguments").asText());
+
+        HttpResponse<String> streamedCall = post(g.port(), "/routes/claude", STRICT_TOOLS.formatted("\"stream\":true,"));
+        assertEquals(200, streamedCall.statusCode(), streamedCall.body());
+        assertEquals("{\"city\": \"Paris\"}", streamed(streamedCall.body(), "/delta/tool_calls/0/function/arguments"));
+        assertTrue(streamedCall.body().contains("\"finish_reason\":\"tool_calls\""), streamedCall.body());
+
+        HttpResponse<String> answer = post(g.port(), "/routes/claude", STRICT_JSON.formatted(""));
+        assertEquals(200, answer.statusCode(), answer.body());
+        choice = JSON.readTree(answer.body()).path("choices").path(0);
+        assertEquals("stop", choice.path("finish_reason").asText());
+        assertEquals("{\"owner\":\"the team\"}", choice.path("message").path("content").asText());
+        assertFalse(choice.path("message").has("tool_calls"), answer.body());
+
+        HttpResponse<String> streamedAnswer = post(g.port(), "/routes/claude", STRICT_JSON.formatted("\"stream\":true,"));
+        assertEquals(200, streamedAnswer.statusCode(), streamedAnswer.body());
+        assertEquals("{\"owner\": \"the team\"}", streamed(streamedAnswer.body(), "/delta/content"));
+        assertFalse(streamedAnswer.body().contains("tool_calls") || streamedAnswer.body().contains("parapet_json_answer"));
+      }
+      JsonNode tools = JSON.readTree("""
+          {"model":"%s","max_tokens":100,"messages":[{"role":"user","content":[{"type":"text","text":"weather in Paris?"}]}],
+           "tools":[{"name":"weather","input_schema":{"type":"object","properties":{"city":{"type":"string"}},
+               "required":["city"],"additionalProperties":false},"strict":true},
+             {"name":"clock","input_schema":{"type":"object","properties":{}}}],
+           "tool_choice":{"type":"any"}}""".formatted(STRICT_MODEL));
+      assertEquals(tools, JSON.readTree(provider.takeRequest(5, TimeUnit.SECONDS).getBody().utf8()));
+      assertEquals(((ObjectNode) tools.deepCopy()).put("stream", true),
+          JSON.readTree(provider.takeRequest(5, TimeUnit.SECONDS).getBody().utf8()));
+      JsonNode json = JSON.readTree("""
+          {"model":"%s","max_tokens":100,"messages":[{"role":"user","content":[{"type":"text","text":"who owns it?"}]}],
+           "tools":[{"name":"parapet_json_answer","description":"Give your whole answer as this tool's input, a owner object.",
+             "input_schema":{"type":"object","properties":{"owner":{"type":"string"}},"required":["owner"],
+               "additionalProperties":false},"strict":true}],
+           "tool_choice":{"type":"tool","name":"parapet_json_answer"}}""".formatted(STRICT_MODEL));
+      assertEquals(json, JSON.readTree(provider.takeRequest(5, TimeUnit.SECONDS).getBody().utf8()));
+      assertEquals(((ObjectNode) json.deepCopy()).put("stream", true),
+          JSON.readTree(provider.takeRequest(5, TimeUnit.SECONDS).getBody().utf8()));
+      assertEquals(4 * 50_000L, SealedGateway.route(sg.spendToday(), "claude"), "each settled on its reported usage");
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
+  /** The text of every chunk's {@code choices[0]} at {@code pointer}, joined. */
+  private static String streamed(String body, String pointer) throws Exception {
+    StringBuilder out = new StringBuilder();
+    for (String line : body.split("\n")) {
+      if (line.startsWith("data: {")) {
+        out.append(JSON.readTree(line.substring(6)).path("choices").path(0).at(pointer).asText(""));
+      }
+    }
+    return out.toString();
+  }
+
+  /**
+   * A model without structured outputs (Claude 4, Opus 4.1, 3.x) would take a strict schema as a
+   * hint: {@code strict: true} there is refused before anything is sent, and the refusal says which
+   * models guarantee a schema.
+   */
+  @Test
+  void strictSchemasAreRefusedOnAModelWithoutStructuredOutputs() throws Exception {
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.start();
+      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(), List.of(
+          claude("claude4", MODEL, provider.url("/v1").uri(), RedactionPolicy.OFF, 6000),
+          claude("opus41", "claude-opus-4-1-20250805", provider.url("/v1").uri(), RedactionPolicy.OFF, 6000)));
+      try (Gateway g = sg.start()) {
+        for (String route : List.of("claude4", "opus41")) {
+          for (String ask : List.of(STRICT_TOOLS.formatted(""), STRICT_JSON.formatted("\"stream\":true,"))) {
+            HttpResponse<String> r = post(g.port(), "/routes/" + route, ask);
+            assertEquals(400, r.statusCode(), r.body());
+            JsonNode error = JSON.readTree(r.body()).path("error");
+            assertEquals("invalid_request", error.path("code").asText());
+            String message = error.path("message").asText();
+            assertTrue(message.startsWith(ask.contains("tools") ? "tools[0].function.strict: true is not supported by "
+                + "this route's model" : "response_format.json_schema.strict: true is not supported by this route's model"),
+                message);
+            assertTrue(message.contains("structured outputs are on Claude Opus 4.5 to 4.8, Sonnet 4.5, 4.6 and 5, "
+                + "Haiku 4.5"), message);
+          }
+        }
+      }
+      assertEquals(0, provider.getRequestCount(), "nothing was sent");
     }
     LeakWatch.assertNoLeaks();
   }

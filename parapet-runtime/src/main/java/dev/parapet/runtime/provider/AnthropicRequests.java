@@ -35,7 +35,9 @@ import java.util.function.Predicate;
  *   <li>{@code response_format} {@code json_object} or {@code json_schema}: Anthropic has no JSON
  *       mode every model reads, so the answer is asked for as the input of one forced tool, {@value
  *       AnthropicTools#JSON_TOOL}, whose schema is the caller's; the answer's translation turns
- *       that tool's input back into the message's content.
+ *       that tool's input back into the message's content. {@code strict: true} (the answer's
+ *       schema, or a function's) makes that tool strict where the route's model guarantees a
+ *       schema ({@link AnthropicModels}), and is refused on any other model.
  *   <li>{@code max_tokens}/{@code max_completion_tokens} (the smaller), {@code temperature}
  *       (Anthropic's range is 0..1, OpenAI's 0..2: above 1 is refused, not clamped),
  *       {@code top_p}, {@code stop} (string or list) as {@code stop_sequences}, {@code stream},
@@ -45,9 +47,9 @@ import java.util.function.Predicate;
  * </ul>
  *
  * <p>Anything else that would change the answer ({@code n > 1}, logprobs, penalties, seeds, audio,
- * legacy {@code functions}, strict schemas...) is refused with the field's name rather
- * than silently dropped; so are fields we do not know, as OpenAI itself refuses unknown
- * arguments. Fields without effect on the answer are ignored.
+ * legacy {@code functions}, strict schemas on a model without structured outputs...) is refused
+ * with the field's name rather than silently dropped; so are fields we do not know, as OpenAI
+ * itself refuses unknown arguments. Fields without effect on the answer are ignored.
  */
 final class AnthropicRequests {
   /** Anthropic requires {@code max_tokens}; the pipeline always sets it, this is a backstop. */
@@ -106,7 +108,7 @@ final class AnthropicRequests {
       body.set("top_p", topP);
     }
     translateStop(request.get("stop"), body);
-    AnthropicTools.translate(request, body);
+    AnthropicTools.translate(model, request, body);
     AnthropicThinking.translate(request, body);
     if (Providers.isStreaming(request)) {
       body.put("stream", true);

@@ -11,6 +11,18 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * OpenAI function calling as Anthropic tool use (https://docs.anthropic.com/en/docs/agents-and-tools/tool-use),
  * for {@link AnthropicRequests}. Every shape is checked and a bad one refused with its path, never
  * its value: Anthropic would refuse it too, after a hold and a round trip.
+ *
+ * <p>{@code strict: true} (a function's, or a {@code json_schema} answer's) becomes Anthropic's
+ * strict tool use (https://platform.claude.com/docs/en/agents-and-tools/tool-use/strict-tool-use):
+ * {@code strict: true} on that tool, whose input is then sampled under the schema's grammar. A
+ * JSON answer stays the forced tool, made strict, rather than Anthropic's {@code
+ * output_config.format}: one translation for every JSON answer (a {@code json_object} cannot be a
+ * strict schema), whose answer and stream translation, scanning and settlement are the tool's, and
+ * whose prompt overhead is the documented tool-use system prompt already counted. Only a model
+ * {@link AnthropicModels#structuredOutputs} names gets it; elsewhere {@code strict: true} is
+ * refused, never sent as a guarantee nobody keeps. The schema subset Anthropic compiles (no
+ * recursion, no numeric or length bounds, {@code additionalProperties} only {@code false}...) is
+ * Anthropic's to check: its 400 names what it refused and is passed to the caller.
  */
 public final class AnthropicTools {
   /** Tool-call arguments as JSON: the whole string must be one value. */
@@ -49,9 +61,9 @@ public final class AnthropicTools {
    * {@code tools}, {@code tool_choice}, {@code parallel_tool_calls} and {@code response_format}
    * onto {@code body}.
    */
-  static void translate(ObjectNode request, ObjectNode body) throws InvalidRequestException {
-    ArrayNode tools = tools(request.get("tools"));
-    ObjectNode json = jsonTool(request.get("response_format"));
+  static void translate(String model, ObjectNode request, ObjectNode body) throws InvalidRequestException {
+    ArrayNode tools = tools(model, request.get("tools"));
+    ObjectNode json = jsonTool(model, request.get("response_format"));
     if (json != null) {
       if (!tools.isEmpty() || request.hasNonNull("tool_choice")) {
         throw new InvalidRequestException("response_format: a JSON answer cannot be combined with tools "
@@ -94,7 +106,7 @@ public final class AnthropicTools {
   }
 
   /** OpenAI {@code tools} (functions only) as Anthropic's; empty when absent. */
-  private static ArrayNode tools(JsonNode tools) throws InvalidRequestException {
+  private static ArrayNode tools(String model, JsonNode tools) throws InvalidRequestException {
     ArrayNode out = Json.NODES.arrayNode();
     if (tools == null || tools.isNull()) {
       return out;
@@ -129,27 +141,39 @@ public final class AnthropicTools {
       t.set("input_schema", parameters != null && parameters.isObject()
           ? parameters
           : Json.NODES.objectNode().put("type", "object").set("properties", Json.NODES.objectNode()));
-      checkNotStrict(function.get("strict"), where + ".function.strict");
+      if (strict(model, function.get("strict"), where + ".function.strict")) {
+        t.put("strict", true);
+      }
     }
     return out;
   }
 
   /**
-   * OpenAI's strict mode guarantees the schema; a tool's input schema on Anthropic guides the model
-   * but guarantees nothing, so {@code strict: true} is refused rather than quietly weakened.
+   * Whether the caller asks for OpenAI's strict mode, which guarantees the schema. Anthropic
+   * guarantees it too, with strict tool use, on the models {@link AnthropicModels} names; on any
+   * other the schema guides the model but guarantees nothing, so {@code strict: true} is refused
+   * rather than quietly weakened.
    */
-  private static void checkNotStrict(JsonNode strict, String where) throws InvalidRequestException {
-    if (strict != null && !strict.isNull() && !(strict.isBoolean() && !strict.booleanValue())) {
-      throw new InvalidRequestException(where + ": true is not supported on an anthropic route (it "
-          + "guarantees no schema; send false to accept that)");
+  private static boolean strict(String model, JsonNode strict, String where) throws InvalidRequestException {
+    if (strict == null || strict.isNull()) {
+      return false;
     }
+    if (!strict.isBoolean()) {
+      throw new InvalidRequestException(where + ": expected a boolean");
+    }
+    if (strict.booleanValue() && !AnthropicModels.structuredOutputs(model)) {
+      throw new InvalidRequestException(where + ": true is not supported by this route's model, " + Json.safe(model)
+          + ", which guarantees no schema (Anthropic's structured outputs are on "
+          + AnthropicModels.STRUCTURED_OUTPUTS_NAMES + "); send false to accept that");
+    }
+    return strict.booleanValue();
   }
 
   /**
    * The forced tool that asks for a JSON answer, or null for a text answer: {@code json_object} is
    * any object, {@code json_schema} the caller's schema, which must describe an object.
    */
-  private static ObjectNode jsonTool(JsonNode format) throws InvalidRequestException {
+  private static ObjectNode jsonTool(String model, JsonNode format) throws InvalidRequestException {
     if (format == null || format.isNull()) {
       return null;
     }
@@ -166,7 +190,7 @@ public final class AnthropicTools {
       case "json_schema" -> {
         JsonNode spec = format.path("json_schema");
         nonEmpty(spec.get("name"), "response_format.json_schema.name");
-        checkNotStrict(spec.get("strict"), "response_format.json_schema.strict");
+        boolean strict = strict(model, spec.get("strict"), "response_format.json_schema.strict");
         JsonNode schema = spec.get("schema");
         if (schema == null || !schema.isObject() || !"object".equals(schema.path("type").asText())) {
           throw new InvalidRequestException("response_format.json_schema.schema: expected a JSON Schema of "
@@ -176,6 +200,9 @@ public final class AnthropicTools {
         tool.put("description", "Give your whole answer as this tool's input, a " + spec.get("name").textValue()
             + " object." + (about != null && about.isTextual() ? " " + about.textValue() : ""));
         tool.set("input_schema", schema);
+        if (strict) {
+          tool.put("strict", true);
+        }
       }
       default -> throw new InvalidRequestException("response_format.type: expected text, json_object or json_schema");
     }

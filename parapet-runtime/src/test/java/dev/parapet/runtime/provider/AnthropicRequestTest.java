@@ -212,6 +212,8 @@ class AnthropicRequestTest {
         "{" + msgs + ",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":[]}}]}");
     assertRefused("tools[0].function.strict",
         "{" + msgs + ",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"strict\":true}}]}");
+    assertRefused("tools[0].function.strict: expected a boolean",
+        "{" + msgs + ",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"strict\":\"yes\"}}]}");
     assertRefused("tools: expected an array", "{" + msgs + ",\"tools\":{}}");
     assertRefused("tool_choice: requires tools", "{" + msgs + ",\"tool_choice\":\"required\"}");
     assertRefused("tool_choice: expected", "{" + msgs + "," + tools + ",\"tool_choice\":\"sometimes\"}");

@@ -1,0 +1,24 @@
+package dev.parapet.runtime.provider;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class AnthropicModelsTest {
+  @Test
+  void structuredOutputsAreOnTheModelsAnthropicNamesWhateverTheirIdsForm() {
+    for (String model : new String[] {"claude-sonnet-4-5", "claude-sonnet-4-5-20250929", "claude-sonnet-4-5-latest",
+        "claude-haiku-4-5-20251001", "claude-opus-4-5-20251101", "claude-opus-4-6", "claude-sonnet-4-6",
+        "claude-opus-4-7", "claude-opus-4-8", "claude-sonnet-5", "claude-fable-5", "claude-mythos-5",
+        "claude-mythos-preview"}) {
+      assertTrue(AnthropicModels.structuredOutputs(model), model);
+    }
+    for (String model : new String[] {"claude-opus-4-1", "claude-opus-4-1-20250805", "claude-opus-4-20250514",
+        "claude-sonnet-4-20250514", "claude-sonnet-4-0", "claude-3-7-sonnet-latest", "claude-3-5-haiku-20241022",
+        "claude-sonnet-5-5", "claude-sonnet-4-5-2025092", "claude-sonnet-4-5-2025092x", "claude-sonnet-4-5-preview",
+        "Claude-Sonnet-4-5", "anthropic.claude-sonnet-4-5-20250929-v1:0", ""}) {
+      assertFalse(AnthropicModels.structuredOutputs(model), model);
+    }
+  }
+}
