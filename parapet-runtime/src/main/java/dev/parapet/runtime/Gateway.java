@@ -189,6 +189,7 @@ public final class Gateway implements AutoCloseable {
         LOG.warn("shutdown grace period over: closing {} request(s) still in flight ({} begun),"
             + " {} byte(s) of answers unsent", inFlight.get(), requestsBegun(), unsentBytes());
       }
+      connections.forEach(DrainHandler::cut); // what they cut ends as 503 shutdown, not as 499
       connections.close().awaitUninterruptibly();
     }
     shutdownGroups();

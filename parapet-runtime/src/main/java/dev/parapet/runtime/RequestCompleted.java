@@ -1,7 +1,9 @@
 package dev.parapet.runtime;
 
+import dev.parapet.runtime.flow.DrainHandler;
 import dev.parapet.runtime.http.ParapetError;
 import dev.parapet.runtime.provider.Usage;
+import io.netty.channel.Channel;
 import java.util.Optional;
 
 /**
@@ -27,4 +29,25 @@ public record RequestCompleted(
     long latencyNanos) {
   /** nginx's "client closed request": the caller left before the answer was complete. */
   public static final int CALLER_GONE = 499;
+
+  /**
+   * The status of a request ended because {@code channel} closed under it: {@link #CALLER_GONE} when
+   * its caller closed it, 503 when the shutdown grace period did ({@link DrainHandler#cut}).
+   */
+  public static int goneStatus(Channel channel) {
+    return DrainHandler.cutByShutdown(channel) ? ParapetError.SHUTDOWN.status().code() : CALLER_GONE;
+  }
+
+  /** The error of such a request: {@link ParapetError#SHUTDOWN} when the grace period closed it. */
+  public static Optional<ParapetError> goneError(Channel channel) {
+    return DrainHandler.cutByShutdown(channel) ? Optional.of(ParapetError.SHUTDOWN) : Optional.empty();
+  }
+
+  /**
+   * Ended because its connection closed, by its caller (499) or by the shutdown grace period (503
+   * {@code shutdown}): either way nothing more of the answer was read, and it is settled alike.
+   */
+  public boolean connectionGone() {
+    return status == CALLER_GONE || error.filter(e -> e == ParapetError.SHUTDOWN).isPresent();
+  }
 }

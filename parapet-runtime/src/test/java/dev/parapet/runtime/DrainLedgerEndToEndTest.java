@@ -5,7 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.parapet.core.config.RedactionPolicy;
+import dev.parapet.core.store.RequestRecord;
 import dev.parapet.core.store.UsageRow;
 import dev.parapet.runtime.boot.Boot;
 import dev.parapet.runtime.testing.LeakWatch;
@@ -24,25 +28,39 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * A SIGTERM drain end to end, booted the production way with its store, over real sockets: a whole
  * call in flight finishes within the grace and is answered with {@code Connection: close}; a
  * stream that outlives the grace is cut (its caller sees the chunked body end unfinished, no
- * {@code [DONE]}) and is still settled on what it carried; the exit status is 0; each call is one
- * row, the rows add up to the settled spend, and no hold is left for the next boot to charge at
- * its worst case.
+ * {@code [DONE]}) and is still settled on what it carried; a whole call the provider has not
+ * answered by then is cut too, and charged its worst case, as a caller who left (the provider may
+ * still bill all of it); the exit status is 0; each call is one row, the rows add up to the
+ * settled spend, and no hold is left for the next boot to charge at its worst case.
+ *
+ * <p>A call the grace period cuts is recorded as the gateway's doing, 503 {@code shutdown} in its
+ * row and access line, never as a caller who left (499): after a deploy, that would read as
+ * clients abandoning their calls.
  */
 class DrainLedgerEndToEndTest {
   private static final String STREAM = "{\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
   private static final String WHOLE = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+  private static final String UNANSWERED = "{\"messages\":[{\"role\":\"user\",\"content\":\"hold\"}]}";
+  private static final Logger ACCESS = (Logger) LoggerFactory.getLogger("parapet.access");
   @TempDir Path tmp;
 
   @Test
   void aDrainFinishesWholeCallsCutsALongStreamAndChargesEachCallOnce() throws Exception {
     LeakWatch.start();
+    ListAppender<ILoggingEvent> access = new ListAppender<>();
+    access.start();
+    ACCESS.addAppender(access);
     try (FakeProvider provider = new FakeProvider((req, c) -> {
-      if (req.body().contains("\"stream\":true")) {
+      if (req.body().contains("hold")) {
+        c.awaitPeerClose(); // answers nothing within the grace (the route's timeout is 5 s)
+        c.close = true;
+      } else if (req.body().contains("\"stream\":true")) {
         c.sseHead();
         c.chunk(AnswerPolicyEndToEndTest.chunk(SealedGateway.MODEL, "fp_1", " first"));
         c.awaitPeerClose(); // never ends by itself: the grace period has to cut it
@@ -58,15 +76,21 @@ class DrainLedgerEndToEndTest {
       Map<String, String> env = sg.env();
       env.put("PARAPET_SHUTDOWN_GRACE_MS", "1000");
       Gateway g = Boot.start(env, Wiring.production(env));
+      String streamId;
       try (Socket stream = SealedGateway.postRaw(g.port(), "/routes/remote", STREAM);
-          RawHttp whole = new RawHttp(g.port())) {
+          RawHttp whole = new RawHttp(g.port());
+          Socket unanswered = SealedGateway.postRaw(g.port(), "/routes/remote", UNANSWERED)) {
         stream.setSoTimeout(20_000);
+        unanswered.setSoTimeout(20_000);
         InputStream in = stream.getInputStream();
         String head = readUntil(in, "first");
         assertTrue(head.startsWith("HTTP/1.1 200"), head);
+        streamId = head.replaceAll("(?s).*x-parapet-request-id: ([0-9a-f]{32}).*", "$1");
+        assertTrue(streamId.matches("[0-9a-f]{32}"), head);
         whole.send(dev.parapet.runtime.testing.GatewayFixture.post("/routes/remote", TestConfigs.TOKEN_A, WHOLE));
-        assertNotNull(provider.received.poll(10, TimeUnit.SECONDS));
-        assertNotNull(provider.received.poll(10, TimeUnit.SECONDS));
+        for (int i = 0; i < 3; i++) {
+          assertNotNull(provider.received.poll(10, TimeUnit.SECONDS));
+        }
 
         long t0 = System.nanoTime();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -80,14 +104,41 @@ class DrainLedgerEndToEndTest {
         assertTrue(r.body().contains("\"ok\""), r.body());
         String rest = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         assertFalse(rest.contains("[DONE]") || rest.endsWith("0\r\n\r\n"), "the stream was cut unfinished: " + rest);
+        assertEquals(-1, unanswered.getInputStream().read(), "the unanswered call's connection closed, nothing sent");
       } finally {
         g.close();
+        ACCESS.detachAppender(access);
       }
+      List<String> lines = List.copyOf(access.list).stream().map(ILoggingEvent::getFormattedMessage).toList();
+      assertEquals(3, lines.size(), lines.toString());
+      assertEquals(1, lines.stream().filter(l -> l.startsWith("POST /routes/{route} 200 code=- route=remote")).count(),
+          lines.toString());
+      List<String> cut = lines.stream().filter(l -> l.startsWith("POST /routes/{route} 503 code=shutdown route=remote")).toList();
+      assertEquals(2, cut.size(), "both cut calls are the shutdown's, not callers who left: " + lines);
+      assertEquals(1, cut.stream().filter(l -> l.endsWith("request_id=" + streamId)).count(), lines.toString());
+      String unansweredId = cut.stream().filter(l -> !l.endsWith(streamId)).findFirst().orElseThrow()
+          .replaceAll(".* request_id=", "");
+
       UsageRow rows = sg.usageToday("remote");
-      assertEquals(2, rows.requests(), "one row per call");
+      assertEquals(3, rows.requests(), "one row per call");
       long spend = SealedGateway.route(sg.spendToday(), "remote");
-      assertTrue(spend > 0 && spend < 100_000, "charged as counted, not at a worst case: " + spend);
       assertEquals(spend, rows.costNanoUsd(), "rows' cost against settled spend: nothing charged twice or lost");
+      RequestRecord[] row = new RequestRecord[2];
+      sg.withStore(store -> {
+        row[0] = store.request(streamId).orElseThrow();
+        row[1] = store.request(unansweredId).orElseThrow();
+      });
+      RequestRecord streamRow = row[0];
+      assertEquals(503, streamRow.status(), "the cut stream's row: " + streamRow);
+      assertEquals(Optional.of("shutdown"), streamRow.errorCode());
+      assertEquals(List.of("usage:counted"), streamRow.notes(), "charged as counted, not at a worst case");
+      assertTrue(streamRow.tokensOut() >= 1 && streamRow.costNanoUsd() > 0 && streamRow.costNanoUsd() < 100_000,
+          streamRow.toString());
+      RequestRecord unansweredRow = row[1];
+      assertEquals(503, unansweredRow.status(), "the cut whole call's row: " + unansweredRow);
+      assertEquals(Optional.of("shutdown"), unansweredRow.errorCode());
+      assertEquals(List.of("usage:worst_case"), unansweredRow.notes(),
+          "nothing of the answer seen: its worst case, as for a caller who left");
     }
     LeakWatch.assertNoLeaks();
   }

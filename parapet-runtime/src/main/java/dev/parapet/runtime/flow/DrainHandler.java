@@ -32,6 +32,7 @@ import java.util.function.BooleanSupplier;
 @Sharable
 public final class DrainHandler extends ChannelDuplexHandler {
   private static final AttributeKey<Boolean> MID_REQUEST = AttributeKey.valueOf(DrainHandler.class, "midRequest");
+  private static final AttributeKey<Boolean> CUT = AttributeKey.valueOf(DrainHandler.class, "cut");
   private final BooleanSupplier draining;
 
   public DrainHandler(BooleanSupplier draining) {
@@ -56,6 +57,26 @@ public final class DrainHandler extends ChannelDuplexHandler {
         channel.close();
       }
     });
+  }
+
+  /**
+   * At the end of the shutdown grace period: closes {@code channel}, on its event loop, marked as
+   * {@linkplain #cutByShutdown cut} first, so that the request it cuts short ends as {@link
+   * dev.parapet.runtime.http.ParapetError#SHUTDOWN}, not as a caller who left (499). A channel its
+   * caller has already closed is left as it is: that request's caller did leave.
+   */
+  public static void cut(Channel channel) {
+    channel.eventLoop().execute(() -> {
+      if (channel.isActive()) {
+        channel.attr(CUT).set(Boolean.TRUE);
+        channel.close();
+      }
+    });
+  }
+
+  /** Whether the shutdown grace period closed {@code channel} ({@link #cut}), not its caller. */
+  public static boolean cutByShutdown(Channel channel) {
+    return Boolean.TRUE.equals(channel.attr(CUT).get());
   }
 
   @Override

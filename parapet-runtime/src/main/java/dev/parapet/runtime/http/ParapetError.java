@@ -31,6 +31,12 @@ public enum ParapetError {
   TOO_MANY_REQUESTS(HttpResponseStatus.TOO_MANY_REQUESTS, "too_many_requests"),
   SERVICE_UNAVAILABLE(HttpResponseStatus.SERVICE_UNAVAILABLE, "unavailable"),
   INTERNAL_ERROR(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal_error"),
+  /**
+   * Never sent to a caller: a request the shutdown grace period ({@code PARAPET_SHUTDOWN_GRACE_MS}) cut by
+   * closing its connection (a stream's caller saw its body end without {@code [DONE]}). Its row,
+   * access line and metrics say 503 {@code shutdown}, not 499: the gateway closed it, not its caller.
+   */
+  SHUTDOWN(HttpResponseStatus.SERVICE_UNAVAILABLE, "shutdown"),
   /** Not a response status: the one SSE event that ends a stream a guard cut short. */
   STREAM_TRUNCATED(HttpResponseStatus.OK, "stream_truncated");
 

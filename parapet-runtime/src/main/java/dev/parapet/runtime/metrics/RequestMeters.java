@@ -171,10 +171,11 @@ final class RequestMeters {
   /**
    * Answered by a provider, or failed talking to one; not refused by policy before the call, and
    * not a caller who left (499): it may have left before its call went out (its hold still being
-   * written, its prompt in the policy line), and either way its latency is when it gave up.
+   * written, its prompt in the policy line), and either way its latency is when it gave up; nor a
+   * call the shutdown grace period cut (its latency is the grace's end).
    */
   private static boolean reachedUpstream(RequestCompleted c) {
-    return c.status() != RequestCompleted.CALLER_GONE && c.error()
+    return !c.connectionGone() && c.error()
         .map(e -> e == ParapetError.UPSTREAM_ERROR || e == ParapetError.UPSTREAM_TIMEOUT
             || e == ParapetError.MODEL_DRIFT || e == ParapetError.STREAM_TRUNCATED)
         .orElse(true);

@@ -4,7 +4,6 @@ import dev.parapet.runtime.GatewayRequest;
 import dev.parapet.runtime.PolicyThreads;
 import dev.parapet.runtime.RequestCompleted;
 import io.netty.channel.ChannelHandlerContext;
-import java.util.Optional;
 
 /**
  * Policy work on a large prompt, done on the {@link PolicyThreads} so that one request never holds
@@ -33,7 +32,8 @@ public final class OffLoop {
       work.run();
       return Boolean.TRUE;
     }, done -> then.run(),
-        () -> PolicyRefusals.complete(ctx, request, RequestCompleted.CALLER_GONE, Optional.empty()), () -> {});
+        () -> PolicyRefusals.complete(ctx, request, RequestCompleted.goneStatus(ctx.channel()),
+            RequestCompleted.goneError(ctx.channel())), () -> {});
   }
 
   /** Tasks the pool has finished since start (tests: the work did go off the loop). */

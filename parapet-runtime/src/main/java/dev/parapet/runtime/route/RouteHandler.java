@@ -176,7 +176,8 @@ public final class RouteHandler extends ChannelInboundHandlerAdapter {
           held.release();
         }
       }, parsed -> proceed(parsed, invalid, next),
-          () -> Refusals.complete(ctx, RequestCompleted.CALLER_GONE, Optional.empty()), held::release);
+          () -> Refusals.complete(ctx, RequestCompleted.goneStatus(ctx.channel()),
+              RequestCompleted.goneError(ctx.channel())), held::release);
       if (went) {
         return;
       }

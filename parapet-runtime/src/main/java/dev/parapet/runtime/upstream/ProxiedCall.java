@@ -360,13 +360,17 @@ final class ProxiedCall {
         request.requestId(), Optional.of(request), status, error, usage, model, latency));
   }
 
-  /** The caller's connection went away (or our handler was removed): stop everything. */
+  /**
+   * The caller's connection went away (or our handler was removed): stop everything. Closed by the
+   * shutdown grace period, not by the caller, it ends as 503 {@code shutdown}, else as 499.
+   */
   void callerGone() {
     if (completed) {
       return;
     }
     abortUpstream();
-    complete(null, RequestCompleted.CALLER_GONE, Optional.empty(), answerUsage(), answerModel());
+    complete(null, RequestCompleted.goneStatus(ctx.channel()), RequestCompleted.goneError(ctx.channel()),
+        answerUsage(), answerModel());
   }
 
   private Optional<Usage> answerUsage() {

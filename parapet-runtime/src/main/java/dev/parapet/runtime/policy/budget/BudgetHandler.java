@@ -185,9 +185,10 @@ public final class BudgetHandler extends ChannelInboundHandlerAdapter {
     Call call = current;
     if (call != null) {
       current = null;
-      close(call, gone(call));
+      close(call, gone(ctx, call));
       if (call.tally == null) {
-        PolicyRefusals.complete(ctx, call.request, RequestCompleted.CALLER_GONE, Optional.empty());
+        PolicyRefusals.complete(ctx, call.request, RequestCompleted.goneStatus(ctx.channel()),
+            RequestCompleted.goneError(ctx.channel()));
       }
     }
   }
@@ -197,13 +198,14 @@ public final class BudgetHandler extends ChannelInboundHandlerAdapter {
     Call call = current;
     if (call != null) {
       current = null;
-      close(call, gone(call));
+      close(call, gone(ctx, call));
     }
   }
 
-  private static RequestCompleted gone(Call call) {
-    return new RequestCompleted(call.request.requestId(), Optional.of(call.request), RequestCompleted.CALLER_GONE,
-        Optional.empty(), Optional.empty(), Optional.empty(), 0);
+  private static RequestCompleted gone(ChannelHandlerContext ctx, Call call) {
+    return new RequestCompleted(call.request.requestId(), Optional.of(call.request),
+        RequestCompleted.goneStatus(ctx.channel()), RequestCompleted.goneError(ctx.channel()),
+        Optional.empty(), Optional.empty(), 0);
   }
 
   private void close(Call call, RequestCompleted completed) {

@@ -31,10 +31,12 @@ import java.util.Optional;
  *       or streamed): the worst case, though the caller gets a 502. The
  *       provider billed it and nothing of what it billed is known; releasing the hold would make an
  *       answer the caller can inflate past the bound ({@code n} × {@code top_logprobs}) free.
- *   <li><b>A caller who left before a whole (non-streamed) answer arrived</b>: the worst case. The
+ *   <li><b>A caller who left before a whole (non-streamed) answer arrived</b> (or whose connection
+ *       the shutdown grace period closed): the worst case. The
  *       provider may still generate and bill the whole answer, and nothing of it was seen; charging
  *       the prompt alone would let a caller who always hangs up spend past every cap.
- *   <li><b>Everything else</b> — a stream cut by a guard, a caller gone (499), a stream the
+ *   <li><b>Everything else</b> — a stream cut by a guard, a caller gone (499) or a call the
+ *       shutdown grace period cut (503 {@code shutdown}: settled as a caller gone), a stream the
  *       provider dropped or ended with an error of its own (an error event: readable, so not an
  *       unreadable answer; also before any delta, and a whole 2xx answer that is such an error),
  *       a drift refusal (the provider charged it): the tokens actually seen,
@@ -83,15 +85,15 @@ final class Settlement {
           Cost.actual(pricing, u.promptTokens(), u.cachedPromptTokens(), cachedInputPer1mUsd, u.completionTokens()));
     }
     boolean timeout = status == 504 && error.equals(Optional.of(ParapetError.UPSTREAM_TIMEOUT));
-    if (!timeout && nothingCharged(status, error, usage, tally)) {
+    if (!timeout && !c.connectionGone() && nothingCharged(status, error, usage, tally)) {
       return Charge.NOTHING;
     }
     long prompt = Math.max(promptTokens, usage.map(Usage::promptTokens).orElse(0L));
     long output = Math.max(tally.outputTokens(), usage.map(Usage::completionTokens).orElse(0L));
-    // A caller who left before a whole answer arrived: the provider may still generate and bill
-    // all of it, and nothing of it was seen. (A stream's provider stops when Parapet hangs up; an
+    // A caller who left (or whose connection the shutdown closed) before a whole answer arrived:
+    // the provider may still generate and bill all of it, and nothing of it was seen. (A stream's provider stops when Parapet hangs up; an
     // answer read off the loop after the caller left has its output in the tally.)
-    boolean wholeAbandoned = status == RequestCompleted.CALLER_GONE && usage.isEmpty() && output == 0
+    boolean wholeAbandoned = c.connectionGone() && usage.isEmpty() && output == 0
         && !tally.sawAnswer() && c.request().map(r -> !r.stream()).orElse(false);
     // Output billed but never shown (reasoning, a prediction's rejected tokens) is unknown without
     // the usage, which carries it. Anthropic's thinking, encrypted or summarized, and a 2xx answer we
@@ -111,7 +113,7 @@ final class Settlement {
 
   private static boolean nothingCharged(
       int status, Optional<ParapetError> error, Optional<Usage> usage, OutputTally tally) {
-    if (usage.isPresent() || tally.sawAnswer() || status == RequestCompleted.CALLER_GONE || status == 200) {
+    if (usage.isPresent() || tally.sawAnswer() || status == 200) {
       return false;
     }
     if (status >= 400 && status < 500 && error.isEmpty()) {
