@@ -210,7 +210,7 @@ class AnswerPolicyEndToEndTest {
   /**
    * An address the model puts into a tool call's arguments reaches the caller as surely as one in
    * its text: under scan_output it cuts the stream like one in the text, also split across deltas.
-   * The arguments are billed output too: a stream without usage is charged for them.
+   * The arguments are billed output too, as is the call's name: a stream without usage is charged for them.
    */
   @Test
   void toolCallArgumentsAreScannedAndCountedLikeText() throws Exception {
@@ -243,9 +243,10 @@ class AnswerPolicyEndToEndTest {
         assertEquals(200, ok.statusCode());
         assertTrue(ok.body().contains("quarterly") && ok.body().endsWith("data: [DONE]\n\n"), ok.body());
       }
-      long seen = COUNTER.count(String.join("", pieces.subList(0, 4)));
+      // The call's name is billed output too, streamed once in its first delta: counted with the arguments.
+      long seen = COUNTER.count("send_mail" + String.join("", pieces.subList(0, 4)));
       assertEquals((PROMPT + seen) * 1000L, SealedGateway.route(sg.spendToday(), "scan"));
-      assertEquals((PROMPT + COUNTER.count(args)) * 1000L, SealedGateway.route(sg.spendToday(), "loose"));
+      assertEquals((PROMPT + COUNTER.count("send_mail" + args)) * 1000L, SealedGateway.route(sg.spendToday(), "loose"));
       List<EventRow> truncated = events(sg, EventKind.STREAM_TRUNCATED);
       assertEquals(1, truncated.size());
       assertTrue(truncated.get(0).toString().contains("EMAIL"), truncated.get(0).toString());
@@ -253,7 +254,7 @@ class AnswerPolicyEndToEndTest {
     LeakWatch.assertNoLeaks();
   }
 
-  /** A whole answer's tool-call arguments and refusal: scrubbed in warn, refused in block, counted without usage. */
+  /** A whole answer's tool-call arguments: scrubbed in warn, refused in block, counted with the call's name without usage. */
   @Test
   void wholeAnswersToolCallArgumentsAreScrubbedOrRefusedAndCounted() throws Exception {
     String args = "{\"to\":\"" + EMAIL + "\",\"subject\":\"report\"}";
@@ -284,8 +285,9 @@ class AnswerPolicyEndToEndTest {
         assertEquals(422, block.statusCode());
         assertFalse(block.body().contains(EMAIL));
       }
-      assertEquals((PROMPT + COUNTER.count(args)) * 1000L, SealedGateway.route(sg.spendToday(), "scan"));
-      assertEquals((PROMPT + COUNTER.count(args)) * 1000L, SealedGateway.route(sg.spendToday(), "scanblock"));
+      long output = COUNTER.count("send_mail") + COUNTER.count(args); // the call's name is billed output too
+      assertEquals((PROMPT + output) * 1000L, SealedGateway.route(sg.spendToday(), "scan"));
+      assertEquals((PROMPT + output) * 1000L, SealedGateway.route(sg.spendToday(), "scanblock"));
     }
     LeakWatch.assertNoLeaks();
   }

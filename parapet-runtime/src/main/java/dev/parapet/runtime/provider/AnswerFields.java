@@ -30,8 +30,8 @@ public final class AnswerFields {
   /**
    * A message's or delta's fields the guard reads as output text, and {@code role}. In {@code
    * tool_calls} and {@code function_call} every string but the billed text ({@code
-   * function.arguments}, {@code custom.input}) and a call's {@code id}, {@code type} and {@code
-   * index} is scanned still.
+   * function.name} and {@code .arguments}, {@code custom.name} and {@code .input}) and a call's
+   * {@code id}, {@code type} and {@code index} is scanned still.
    */
   public static final Set<String> MESSAGE = Set.of(
       "role", "content", "reasoning_content", "reasoning", "refusal", "tool_calls", "function_call");

@@ -17,10 +17,11 @@ import java.util.Optional;
  *       "assistant", content: ""}};
  *   <li>{@code content_block_delta} of type {@code text_delta}: a chunk with {@code delta.content};
  *   <li>{@code content_block_start} of a {@code tool_use} block: a chunk opening the next entry
- *       of {@code delta.tool_calls} (its id, name and empty arguments), and each {@code
- *       input_json_delta} of that block a chunk extending its {@code arguments}, as OpenAI
- *       streams a tool call; the JSON answer's forced tool ({@link AnthropicTools#JSON_TOOL})
- *       streams its input as {@code delta.content} instead; a {@code thinking_delta} is billed
+ *       of {@code delta.tool_calls} (its id, name and empty arguments; the name is billed output,
+ *       counted), and each {@code input_json_delta} of that block a chunk extending its {@code
+ *       arguments}, as OpenAI streams a tool call; the JSON answer's forced tool ({@link
+ *       AnthropicTools#JSON_TOOL}) streams its input as {@code delta.content} instead (its name, which
+ *       the caller never sees, a hidden chunk: counted); a {@code thinking_delta} is billed
  *       output the caller does not receive: a {@linkplain StreamChunk#hidden hidden} chunk, so that
  *       the stream guard counts it (toward {@code max_tokens_out}, and for a settlement that never
  *       saw the final usage); other deltas (signatures, citations) are skipped; a {@code
@@ -143,7 +144,7 @@ final class AnthropicStreamTranslator implements StreamTranslator {
     }
     if (AnthropicTools.JSON_TOOL.equals(name.textValue())) {
       toolCallOfBlock[index] = JSON_ANSWER; // its input is the answer's text
-      return List.of();
+      return List.of(chunks.hidden(name.textValue())); // the model wrote and billed the name: counted, not sent
     }
     toolCallOfBlock[index] = toolCalls++;
     return List.of(chunks.toolCallStart(toolCallOfBlock[index], id.textValue(), name.textValue()));

@@ -51,17 +51,19 @@ public record ChunkSummary(
    *     every string but a {@code type} field's, joined with nothing between), the reasoning an
    *     OpenAI-compatible server streams ({@code reasoning_content}, {@code reasoning}), its {@code
    *     refusal} (each a string, or parts read so) and every {@code
-   *     tool_calls[].function.arguments} and {@code tool_calls[].custom.input} (a custom tool's free
-   *     text; or legacy {@code function_call.arguments}) string, concatenated; empty when none. The stream guard counts
+   *     tool_calls[].function.name} then {@code .arguments} and {@code tool_calls[].custom.name}
+   *     then {@code .input} (a custom tool's free text; or legacy {@code function_call.name} then
+   *     {@code .arguments}) string, concatenated; empty when none. The stream guard counts
    *     and scans it like content: a secret in a tool call's arguments or a local model's reasoning
-   *     reaches the caller as surely as one in the text.
+   *     reaches the caller as surely as one in the text, and a call's name is output the provider
+   *     bills.
    * @param hiddenText billed output the caller never receives (an anthropic route's thinking): the
    *     stream guard counts it toward {@code max_tokens_out} and the settlement, and does not scan
    *     it; empty when none
    * @param unknownText every string the choice carries in fields Parapet does not know, in order,
    *     one per line: first the delta's (say, a server's {@code reasoning_details}; {@code role}
    *     aside; and every string under {@code tool_calls} or {@code function_call} but their billed
-   *     text and a call's {@code id}, {@code type} and {@code index}: a tool's name too), then the
+   *     text and a call's {@code id}, {@code type} and {@code index}), then the
    *     choice's own beside {@code delta} (say, {@code logprobs} a server sends
    *     unasked). It reaches the caller, so the guard scans it under {@code scan_output}; it may not
    *     be billed, so it is never counted. Empty when none

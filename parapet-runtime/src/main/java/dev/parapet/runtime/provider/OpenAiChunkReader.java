@@ -314,7 +314,10 @@ final class OpenAiChunkReader {
     String reasoningContent;
     String reasoning;
     String refusal;
-    /** Each tool call's {@code function.arguments}, then its {@code custom.input}. */
+    /**
+     * Each tool call's {@code function} name and arguments, then its {@code custom} name and input
+     * ({@link #billed}).
+     */
     List<String> toolArguments;
     String functionArguments;
     /**
@@ -323,8 +326,8 @@ final class OpenAiChunkReader {
      */
     StringBuilder rest;
     /**
-     * Content parts, reasoning, refusal, tool-call arguments, legacy function-call arguments, in
-     * that order; null when none.
+     * Content parts, reasoning, refusal, tool calls' names and arguments, a legacy function call's
+     * name and arguments, in that order; null when none.
      */
     String other;
     /** The strings of each field nobody reads ({@code role} aside). */
@@ -378,7 +381,7 @@ final class OpenAiChunkReader {
         }
         case "function_call" -> {
           d.rest = null;
-          d.functionArguments = billed(p, v, "arguments", d);
+          d.functionArguments = billed(p, v, "arguments", d); // its name too
           d.unknown.put(name, d.rest == null ? null : d.rest.toString());
         }
         case "role" -> p.skipChildren();
@@ -463,11 +466,10 @@ final class OpenAiChunkReader {
   }
 
   /**
-   * A delta's {@code tool_calls}: every call's {@code function.arguments} and {@code custom.input}
-   * (a custom tool's free-text input) strings, in order; null when not an array. Every other
-   * string under it goes to {@link Delta#rest} (the names too: a model may invent one, and the
-   * caller receives it), but for a call's {@code id}, {@code type} and {@code index} (a scalar
-   * there: an identifier, no text).
+   * A delta's {@code tool_calls}: every call's {@code function} and {@code custom} (a custom tool's
+   * free-text input) billed text ({@link #billed}: its name, then its arguments or input), in
+   * order; null when not an array. Every other string under it goes to {@link Delta#rest}, but for
+   * a call's {@code id}, {@code type} and {@code index} (a scalar there: an identifier, no text).
    */
   private static List<String> toolArguments(JsonParser p, JsonToken v, Delta d) throws IOException {
     if (v != JsonToken.START_ARRAY) {
@@ -507,27 +509,37 @@ final class OpenAiChunkReader {
   }
 
   /**
-   * An object's billed {@code key} string ({@code function.arguments}, {@code custom.input}), or
-   * null; every other string in the value goes to {@link Delta#rest}.
+   * A tool call object's billed text: its {@code name} string then its {@code key} string ({@code
+   * function.arguments}, {@code custom.input}), either alone when the other is not a string, or
+   * null when neither is. The name is billed output as the arguments are (the model writes it; a
+   * provider streams it once, in a call's first delta, so it is counted once). Every other string in
+   * the value goes to {@link Delta#rest}.
    */
   private static String billed(JsonParser p, JsonToken v, String key, Delta d) throws IOException {
     if (v != JsonToken.START_OBJECT) {
       d.rest = allStrings(p, v, d.rest);
       return null;
     }
+    String callName = null;
     String text = null;
     for (JsonToken a = p.nextToken(); a == JsonToken.FIELD_NAME; a = p.nextToken()) {
       String name = p.currentName();
       JsonToken av = p.nextToken();
-      if (name.equals(key) && av == JsonToken.VALUE_STRING) {
+      boolean isName = name.equals("name");
+      if (isName && av == JsonToken.VALUE_STRING) {
+        callName = p.getText();
+      } else if (name.equals(key) && av == JsonToken.VALUE_STRING) {
         text = p.getText();
       } else {
-        if (name.equals(key)) {
-          text = null; // a later value replaces the string, as in a tree
+        // a later value replaces the string, as in a tree
+        if (isName) {
+          callName = null;
+        } else if (name.equals(key)) {
+          text = null;
         }
         d.rest = allStrings(p, av, d.rest);
       }
     }
-    return text;
+    return callName == null ? text : text == null ? callName : callName + text;
   }
 }

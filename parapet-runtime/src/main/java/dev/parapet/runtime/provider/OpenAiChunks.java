@@ -28,13 +28,13 @@ final class OpenAiChunks {
     ObjectNode delta = Json.NODES.objectNode();
     delta.put("role", "assistant");
     delta.put("content", "");
-    return choiceChunk(delta, null, Optional.of(""), "", "");
+    return choiceChunk(delta, null, Optional.of(""), "");
   }
 
   StreamChunk content(String text) {
     ObjectNode delta = Json.NODES.objectNode();
     delta.put("content", text);
-    return choiceChunk(delta, null, Optional.of(text), "", "");
+    return choiceChunk(delta, null, Optional.of(text), "");
   }
 
   /** Billed output the caller does not receive (thinking): nothing is sent, the policies count it. */
@@ -46,13 +46,13 @@ final class OpenAiChunks {
   /**
    * The chunk that opens tool call {@code index} of the answer: its id and name, and empty
    * arguments, which {@link #toolArguments} chunks then extend (as OpenAI streams them). The name
-   * is the model's and reaches the caller: scanned under {@code scan_output}, as the chunk reader
-   * reads it.
+   * is the model's billed output and reaches the caller: counted, and scanned under {@code
+   * scan_output}, as the chunk reader reads it.
    */
   StreamChunk toolCallStart(int index, String callId, String name) {
     ObjectNode call = Json.NODES.objectNode().put("index", index);
     call.setAll(toolCall(callId, name, ""));
-    return toolCallChunk(call, "", name);
+    return toolCallChunk(call, name);
   }
 
   /** More of tool call {@code index}'s arguments. */
@@ -60,13 +60,14 @@ final class OpenAiChunks {
     ObjectNode call = Json.NODES.objectNode();
     call.put("index", index);
     call.putObject("function").put("arguments", arguments);
-    return toolCallChunk(call, arguments, "");
+    return toolCallChunk(call, arguments);
   }
 
-  private StreamChunk toolCallChunk(ObjectNode call, String arguments, String unknownText) {
+  /** A chunk of one tool call, {@code billed} its name or arguments. */
+  private StreamChunk toolCallChunk(ObjectNode call, String billed) {
     ObjectNode delta = Json.NODES.objectNode();
     delta.putArray("tool_calls").add(call);
-    return choiceChunk(delta, null, Optional.empty(), arguments, unknownText);
+    return choiceChunk(delta, null, Optional.empty(), billed);
   }
 
   /** One OpenAI {@code tool_calls} entry: {@code {id, type: function, function: {name, arguments}}}. */
@@ -80,7 +81,7 @@ final class OpenAiChunks {
 
   /** The chunk carrying the finish reason, with an empty delta as OpenAI sends it. */
   StreamChunk finish(String finishReason) {
-    return choiceChunk(Json.NODES.objectNode(), finishReason, Optional.empty(), "", "");
+    return choiceChunk(Json.NODES.objectNode(), finishReason, Optional.empty(), "");
   }
 
   /** The usage-only chunk OpenAI sends for {@code stream_options.include_usage}. */
@@ -92,11 +93,10 @@ final class OpenAiChunks {
   }
 
   /**
-   * One choice's chunk; {@code content}, {@code otherText} and {@code unknownText} as {@link
-   * ChunkSummary.Choice} reads them.
+   * One choice's chunk; {@code content} and {@code otherText} as {@link ChunkSummary.Choice} reads
+   * them (these chunks carry no text in fields nobody reads).
    */
-  private StreamChunk choiceChunk(ObjectNode delta, String finishReason, Optional<String> content, String otherText,
-      String unknownText) {
+  private StreamChunk choiceChunk(ObjectNode delta, String finishReason, Optional<String> content, String otherText) {
     ObjectNode chunk = base();
     ArrayNode choices = chunk.putArray("choices");
     ObjectNode choice = choices.addObject();
@@ -108,7 +108,7 @@ final class OpenAiChunks {
       choice.put("finish_reason", finishReason);
     }
     return StreamChunk.of(chunk, summary(Optional.empty(), 1,
-        List.of(new ChunkSummary.Choice(0, content, finishReason != null, otherText, "", unknownText))));
+        List.of(new ChunkSummary.Choice(0, content, finishReason != null, otherText))));
   }
 
   private ChunkSummary summary(Optional<Usage> usage, int choiceCount, List<ChunkSummary.Choice> choices) {

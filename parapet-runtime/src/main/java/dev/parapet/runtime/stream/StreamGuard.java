@@ -451,9 +451,9 @@ public final class StreamGuard implements ExchangeObserver {
 
   /**
    * The strings of a message's {@code tool_calls} and {@code function_call} that are not billed
-   * text ({@link #outputTexts}): the names (a model may invent one, and the caller receives it) and
-   * whatever else a server puts there; a call's {@code id}, {@code type} and {@code index} aside
-   * when they are no object or array (identifiers, no text).
+   * text ({@link #outputTexts}: the names and arguments): whatever else a server puts there; a
+   * call's {@code id}, {@code type} and {@code index} aside when they are no object or array
+   * (identifiers, no text).
    */
   private static void toolCallStrings(ObjectNode message, List<TextAt> out) {
     JsonNode calls = message.get("tool_calls");
@@ -486,7 +486,7 @@ public final class StreamGuard implements ExchangeObserver {
     }
   }
 
-  /** Every string at or under {@code holder.field} but its object's billed {@code key} string. */
+  /** Every string at or under {@code holder.field} but its object's billed {@code name} and {@code key} strings. */
   private static void stringsBeside(ObjectNode holder, String field, String key, List<TextAt> out) {
     JsonNode value = holder.get(field);
     if (!(value instanceof ObjectNode object)) {
@@ -495,7 +495,7 @@ public final class StreamGuard implements ExchangeObserver {
     }
     for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> f = it.next();
-      if (!(f.getKey().equals(key) && f.getValue().isTextual())) {
+      if (!((f.getKey().equals(key) || f.getKey().equals("name")) && f.getValue().isTextual())) {
         strings(object, f.getKey(), -1, f.getValue(), out);
       }
     }
@@ -529,10 +529,11 @@ public final class StreamGuard implements ExchangeObserver {
    * Every billed output text of a whole answer, in order: per choice, the message's {@code
    * content} (or the text of its parts: {@link #addTexts}), the reasoning an OpenAI-compatible server returns beside it ({@code
    * reasoning_content}: DeepSeek, llama.cpp, older vLLM; {@code reasoning}: newer vLLM, Ollama,
-   * OpenRouter), its {@code refusal}, each {@code tool_calls[].function.arguments} or {@code
-   * tool_calls[].custom.input} (a custom tool's free text) and a legacy {@code
-   * function_call.arguments}. All are output the provider charges and the caller receives, so all
-   * are counted and scanned.
+   * OpenRouter), its {@code refusal}, each {@code tool_calls[].function} name and arguments or
+   * {@code tool_calls[].custom} name and input (a custom tool's free text) and a legacy {@code
+   * function_call}'s name and arguments. All are output the provider charges and the caller
+   * receives (a model writes a call's name as it writes its arguments), so all are counted and
+   * scanned.
    */
   private static List<TextAt> outputTexts(Translated answer) {
     List<TextAt> out = new ArrayList<>(1);
@@ -547,14 +548,17 @@ public final class StreamGuard implements ExchangeObserver {
       if (message.path("tool_calls") instanceof ArrayNode calls) {
         for (JsonNode call : calls) {
           if (call.path("function") instanceof ObjectNode function) {
+            addText(out, function, "name");
             addText(out, function, "arguments");
           }
           if (call.path("custom") instanceof ObjectNode custom) {
+            addText(out, custom, "name");
             addText(out, custom, "input"); // a custom tool's free-text input
           }
         }
       }
       if (message.path("function_call") instanceof ObjectNode function) {
+        addText(out, function, "name");
         addText(out, function, "arguments");
       }
     }

@@ -280,11 +280,27 @@ class AnthropicResponseTest {
         head + "{\"tool_calls\":[{\"index\":1,\"function\":{\"arguments\":\"{}\"}}]},\"finish_reason\":null}]}",
         head + "{},\"finish_reason\":\"tool_calls\"}]}",
         "[DONE]"), out);
-    // what the stream guard reads: the arguments are billed output, scanned and counted like text
-    StringBuilder arguments = new StringBuilder();
-    chunks.forEach(c -> c.summary().choices().forEach(ch -> arguments.append(ch.otherText())));
-    assertEquals("{\"city\": \"Paris\"}{}", arguments.toString());
+    // what the stream guard reads: each call's name and arguments are billed output, scanned and counted like text
+    StringBuilder billed = new StringBuilder();
+    chunks.forEach(c -> c.summary().choices().forEach(ch -> billed.append(ch.otherText())));
+    assertEquals("weather{\"city\": \"Paris\"}clock{}", billed.toString());
     assertEquals(Optional.of(new Usage(50, 40)), t.usage());
+  }
+
+  /**
+   * The JSON answer's forced tool streams its input as content; its name, which the model wrote and
+   * Anthropic bills, never reaches the caller: a hidden chunk, counted and not sent.
+   */
+  @Test
+  void theJsonAnswersToolNameIsCountedNotSent() throws Exception {
+    String stream = TOOL_STREAM.replace("\"name\":\"weather\"", "\"name\":\"" + AnthropicTools.JSON_TOOL + "\"");
+    List<StreamChunk> chunks = chunks(anthropic.newStreamTranslator(route, false), stream);
+    StringBuilder hidden = new StringBuilder();
+    chunks.forEach(c -> c.summary().choices().forEach(ch -> hidden.append(ch.hiddenText())));
+    assertEquals(AnthropicTools.JSON_TOOL, hidden.toString());
+    for (String json : StreamChunks.jsonOf(chunks)) {
+      assertFalse(json.contains(AnthropicTools.JSON_TOOL), json);
+    }
   }
 
   @Test

@@ -63,11 +63,14 @@ class OpenAiChunkReaderTest {
           if (delta.path("tool_calls").isArray()) {
             for (JsonNode call : delta.path("tool_calls")) {
               if (call.isObject()) {
+                billed(call.get("function"), "name").ifPresent(other::append);
                 billed(call.get("function"), "arguments").ifPresent(other::append);
+                billed(call.get("custom"), "name").ifPresent(other::append);
                 billed(call.get("custom"), "input").ifPresent(other::append);
               }
             }
           }
+          billed(delta.get("function_call"), "name").ifPresent(other::append);
           billed(delta.get("function_call"), "arguments").ifPresent(other::append);
         }
         unknownStrings(c, AnswerFields.CHUNK_CHOICE, unknown);
@@ -104,7 +107,7 @@ class OpenAiChunkReaderTest {
     return object != null && object.isObject() ? Json.text(object, key) : Optional.empty();
   }
 
-  /** The strings of a delta's tool_calls but the calls' billed texts, ids, types and indexes (these when scalars). */
+  /** The strings of a delta's tool_calls but the calls' billed names and texts, ids, types and indexes (these when scalars). */
   private static void toolCallStrings(JsonNode calls, StringBuilder out) {
     if (!calls.isArray()) {
       strings(calls, out);
@@ -130,14 +133,14 @@ class OpenAiChunkReaderTest {
     }
   }
 
-  /** Every string at or under {@code node} but an object's {@code key} string. */
+  /** Every string at or under {@code node} but an object's {@code name} and {@code key} strings. */
   private static void stringsBeside(JsonNode node, String key, StringBuilder out) {
     if (!node.isObject()) {
       strings(node, out);
       return;
     }
     node.fields().forEachRemaining(f -> {
-      if (!(f.getKey().equals(key) && f.getValue().isTextual())) {
+      if (!((f.getKey().equals(key) || f.getKey().equals("name")) && f.getValue().isTextual())) {
         strings(f.getValue(), out);
       }
     });
@@ -240,15 +243,15 @@ class OpenAiChunkReaderTest {
     ChunkSummary.Choice c = OpenAiChunkReader.read("{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":["
         + "{\"index\":0,\"id\":\"call_1\",\"function\":{\"name\":\"send\",\"arguments\":\"{\\\"to\\\":\"}},"
         + "{\"index\":1,\"function\":{\"arguments\":\"bob@x.io\"}}],\"refusal\":\"r\"}}]}", "c").choices().get(0);
-    assertEquals("r{\"to\":bob@x.io", c.otherText(), "refusal first, then each call's arguments in order");
+    assertEquals("rsend{\"to\":bob@x.io", c.otherText(), "refusal first, then each call's name and arguments in order");
     assertEquals(Optional.empty(), c.content());
-    assertEquals("send", c.unknownText(), "a call's name is scanned, its id and index are not");
+    assertEquals("", c.unknownText(), "a call's name is billed text (counted and scanned), its id and index are not text");
     ChunkSummary.Choice custom = OpenAiChunkReader.read("{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":["
         + "{\"index\":0,\"id\":\"call_1\",\"type\":\"custom\",\"custom\":{\"name\":\"shell\",\"input\":\"ls ~\"},"
         + "\"x_note\":[\"n\",1]}],\"function_call\":{\"name\":\"f\",\"arguments\":\"{}\",\"x\":{\"y\":\"z\"}}}}]}", "c")
         .choices().get(0);
-    assertEquals("ls ~{}", custom.otherText(), "a custom tool's input is billed text, as arguments are");
-    assertEquals("shell\nn\nf\nz", custom.unknownText(), "every other string under a call is scanned");
+    assertEquals("shellls ~f{}", custom.otherText(), "a custom tool's name and input are billed text, as a function's are");
+    assertEquals("n\nz", custom.unknownText(), "every other string under a call is scanned");
     ChunkSummary.Choice parts = OpenAiChunkReader.read("{\"choices\":[{\"index\":0,\"delta\":{\"content\":["
         + "{\"type\":\"thinking\",\"thinking\":[{\"type\":\"text\",\"text\":\"hm, \"}]},{\"type\":\"text\",\"text\":\"a@\"},"
         + "{\"type\":\"text\",\"text\":\"b.io\"}],\"refusal\":{\"text\":\" no\"}}}]}", "c").choices().get(0);
