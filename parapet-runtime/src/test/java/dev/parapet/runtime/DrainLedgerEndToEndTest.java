@@ -76,6 +76,7 @@ class DrainLedgerEndToEndTest {
       Map<String, String> env = sg.env();
       env.put("PARAPET_SHUTDOWN_GRACE_MS", "1000");
       Gateway g = Boot.start(env, Wiring.production(env));
+      dev.parapet.runtime.metrics.Metrics metrics = metricsOf(g);
       String streamId;
       try (Socket stream = SealedGateway.postRaw(g.port(), "/routes/remote", STREAM);
           RawHttp whole = new RawHttp(g.port());
@@ -109,6 +110,11 @@ class DrainLedgerEndToEndTest {
         g.close();
         ACCESS.detachAppender(access);
       }
+      PrometheusText m = PrometheusText.parse(metrics.scrape()); // what the last scrape before the exit would say
+      assertEquals(2.0, m.value("parapet_refusals_total", "code", "shutdown"), "the cut calls' own code");
+      assertEquals(2.0, m.value("parapet_requests_total", "route", "remote", "status", "503"));
+      assertFalse(m.hasSeries("parapet_requests_total", "route", "remote", "status", "499"), "no caller left");
+      assertEquals(1.0, m.value("parapet_upstream_latency_seconds_count"), "only the whole call's latency: a cut one's is the grace");
       List<String> lines = List.copyOf(access.list).stream().map(ILoggingEvent::getFormattedMessage).toList();
       assertEquals(3, lines.size(), lines.toString());
       assertEquals(1, lines.stream().filter(l -> l.startsWith("POST /routes/{route} 200 code=- route=remote")).count(),
@@ -141,6 +147,17 @@ class DrainLedgerEndToEndTest {
           "nothing of the answer seen: its worst case, as for a caller who left");
     }
     LeakWatch.assertNoLeaks();
+  }
+
+  /** The booted gateway's meters (its telemetry stage's), read again once it has stopped. */
+  private static dev.parapet.runtime.metrics.Metrics metricsOf(Gateway g) throws ReflectiveOperationException {
+    java.lang.reflect.Field stages = Gateway.class.getDeclaredField("stages");
+    stages.setAccessible(true);
+    Object stage = ((Stages) stages.get(g)).resources().stream()
+        .filter(dev.parapet.runtime.telemetry.TelemetryStage.class::isInstance).findFirst().orElseThrow();
+    java.lang.reflect.Field metrics = stage.getClass().getDeclaredField("metrics");
+    metrics.setAccessible(true);
+    return (dev.parapet.runtime.metrics.Metrics) metrics.get(stage);
   }
 
   private static String readUntil(InputStream in, String marker) throws java.io.IOException {
