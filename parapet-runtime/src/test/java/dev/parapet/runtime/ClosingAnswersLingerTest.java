@@ -10,7 +10,6 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.parapet.runtime.boot.Settings;
 import dev.parapet.runtime.testing.GatewayFixture;
 import dev.parapet.runtime.testing.LeakWatch;
 import dev.parapet.runtime.testing.RawHttp;
@@ -262,7 +261,7 @@ class ClosingAnswersLingerTest {
   @Test
   void aBodyPastItsDeadlineReadsThe408AndTheLingerHoldsNoBudget() throws Exception {
     int max = 8 << 20;
-    try (GatewayFixture deadline = new GatewayFixture(s -> withBodyTimeout(s.withMaxBodyBytes(max), 1_000))) {
+    try (GatewayFixture deadline = new GatewayFixture(s -> s.withMaxBodyBytes(max).withBodyTimeoutMs(1_000))) {
       byte[] body = filler(6 << 20); // 24 pieces, one every 100 ms: whole only after ~2.4 s
       try (RawHttp c = deadline.raw()) {
         c.send(head("POST", "/routes/summarizer", TOKEN_A, "content-length: " + body.length + "\r\n"));
@@ -321,12 +320,6 @@ class ClosingAnswersLingerTest {
     } finally {
       stopping.close();
     }
-  }
-
-  private static Settings withBodyTimeout(Settings s, long ms) {
-    return new Settings(s.bind(), s.port(), s.dataDir(), s.maxBodyBytes(), s.shutdownGraceMs(), s.maxConnections(),
-        s.idleTimeoutMs(), s.workerThreads(), s.headTimeoutMs(), s.minBodyBytesPerSecond(),
-        s.maxBufferedBodyBytes(), ms, s.shutdownDelayMs());
   }
 
   private static boolean refusesConnections(int port) {

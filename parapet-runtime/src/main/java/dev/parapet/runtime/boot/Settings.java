@@ -91,6 +91,12 @@ public record Settings(
         bodyTimeoutMs, delayMs);
   }
 
+  public Settings withBodyTimeoutMs(long ms) {
+    return new Settings(bind, port, dataDir, maxBodyBytes, shutdownGraceMs, maxConnections,
+        idleTimeoutMs, workerThreads, headTimeoutMs, minBodyBytesPerSecond, maxBufferedBodyBytes,
+        ms, shutdownDelayMs);
+  }
+
   public Settings withMinBodyRate(long bytesPerSecond) {
     return new Settings(bind, port, dataDir, maxBodyBytes, shutdownGraceMs, maxConnections,
         idleTimeoutMs, workerThreads, headTimeoutMs, bytesPerSecond, maxBufferedBodyBytes, bodyTimeoutMs, shutdownDelayMs);
