@@ -15,15 +15,19 @@ import dev.parapet.runtime.policy.PolicyStages;
 import dev.parapet.runtime.telemetry.OpenedStore;
 import dev.parapet.runtime.telemetry.StoreBoot;
 import dev.parapet.runtime.telemetry.TelemetryStage;
+import dev.parapet.runtime.upstream.EgressProxy;
 import dev.parapet.runtime.upstream.UpstreamClient;
 import dev.parapet.runtime.upstream.UpstreamProviders;
 import dev.parapet.runtime.upstream.UpstreamProxyHandler;
+import java.net.URI;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
+import org.slf4j.LoggerFactory;
 
 /**
  * The production collaborators of the boot sequence: the sealed-state opener, token digests, and
@@ -59,19 +63,21 @@ final class Wiring {
 
   private static Stages stages(Map<String, String> env, OpenedConfig opened, Clock clock) throws BootException {
     TelemetryStage.checkEnv(env); // before the store opens: a bad knob leaves nothing to close
+    Optional<EgressProxy> proxy = egressProxy(env);
     Settings settings = Settings.fromEnv(env);
     // One request in flight per connection, so at most one open budget hold per connection.
     int maxOpenHolds = settings.maxConnections();
     OpenedStore telemetry = StoreBoot.open(settings.dataDir(), maxOpenHolds, opened, env);
     UpstreamClient client;
     try {
-      client = upstreamClient(env);
+      client = upstreamClient(env, proxy);
     } catch (BootException e) {
       telemetry.store().close();
       throw e;
     }
     UpstreamProviders providers = UpstreamProviders.builtIn();
     HydratedConfig config = opened.config();
+    logEgress(proxy, config, client);
     PolicyStages policy;
     try {
       policy = PolicyStages.open(config, telemetry.store(), clock, maxOpenHolds);
@@ -106,11 +112,44 @@ final class Wiring {
         .anyMatch(r -> r.provider().baseUrl().map(u -> "https".equalsIgnoreCase(u.getScheme())).orElse(true));
   }
 
-  private static UpstreamClient upstreamClient(Map<String, String> env) throws BootException {
+  /**
+   * With an egress proxy set, one boot line naming it (never its credentials) and which provider
+   * origins go through it and which connect directly: host names and ports only.
+   */
+  private static void logEgress(Optional<EgressProxy> proxy, HydratedConfig config, UpstreamClient client) {
+    if (proxy.isEmpty()) {
+      return;
+    }
+    TreeSet<String> through = new TreeSet<>();
+    TreeSet<String> direct = new TreeSet<>();
+    for (var route : config.spec().routes()) {
+      if (route.provider().type() == ProviderType.ECHO) {
+        continue;
+      }
+      Optional<URI> base = route.provider().baseUrl().or(() -> route.provider().type().defaultBaseUrl().map(URI::create));
+      base.ifPresent(u -> (client.proxies(u) ? through : direct).add(u.getScheme() + "://" + u.getHost()
+          + (u.getPort() == -1 ? "" : ":" + u.getPort())));
+    }
+    LoggerFactory.getLogger("parapet.boot").info("egress proxy {}: through it {}; direct {}",
+        proxy.get(), through.isEmpty() ? "(none)" : String.join(", ", through),
+        direct.isEmpty() ? "(none)" : String.join(", ", direct));
+  }
+
+  /** {@value EgressProxy#PROXY_ENV} and {@value EgressProxy#NO_PROXY_ENV}; a bad value refuses boot. */
+  static Optional<EgressProxy> egressProxy(Map<String, String> env) throws BootException {
+    try {
+      return EgressProxy.parse(env.get(EgressProxy.PROXY_ENV), env.get(EgressProxy.NO_PROXY_ENV));
+    } catch (IllegalArgumentException e) {
+      throw new BootException(e.getMessage()); // names the variable and the fault, never the password
+    }
+  }
+
+  private static UpstreamClient upstreamClient(Map<String, String> env, Optional<EgressProxy> proxy)
+      throws BootException {
     String caFile = env.get(UPSTREAM_CA_FILE);
     try {
       Optional<Path> ca = caFile == null || caFile.isEmpty() ? Optional.empty() : Optional.of(Path.of(caFile));
-      return UpstreamClient.withExtraCa(ca, maxPerOrigin(env), UpstreamClient.DEFAULT_IDLE_TIMEOUT);
+      return UpstreamClient.withExtraCa(ca, proxy, maxPerOrigin(env), UpstreamClient.DEFAULT_IDLE_TIMEOUT);
     } catch (InvalidPathException e) {
       throw new BootException(UPSTREAM_CA_FILE + ": not a file path");
     } catch (IllegalStateException e) {

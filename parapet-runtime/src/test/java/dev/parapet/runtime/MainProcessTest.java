@@ -94,4 +94,23 @@ class MainProcessTest {
       assertFalse(read("out.txt").contains("listening"), read("out.txt"));
     }
   }
+
+  @Test
+  void aBadEgressProxyRefusesToBootWithOneLineAndNoPassword() throws Exception {
+    HydratedConfig config = TestConfigs.config();
+    MasterKey key = MasterKey.generate(new SecureRandom());
+    Process p = launch(Map.of(
+        "PARAPET_BOOTSTRAP_STATE", Sealer.seal(config, key, new SecureRandom()),
+        "PARAPET_MASTER_KEY", key.toBase64(),
+        "PARAPET_PORT", "0",
+        "PARAPET_BIND", "127.0.0.1",
+        "PARAPET_DATA_DIR", tmp.resolve("data").toString(),
+        "PARAPET_UPSTREAM_PROXY", "socks5://ops:S3CRET-PW@proxy.corp:1080"));
+    assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+    assertEquals(1, p.exitValue());
+    assertEquals(List.of("parapet: PARAPET_UPSTREAM_PROXY: scheme \"socks5\" is not supported"
+        + " (expected: http://[user:password@]host[:port])"), read("err.txt").lines().toList());
+    assertFalse(read("out.txt").contains("S3CRET-PW"), read("out.txt"));
+    assertFalse(read("out.txt").contains("listening"), read("out.txt"));
+  }
 }

@@ -38,6 +38,20 @@ class WiringTest {
   }
 
   @Test
+  void aBadEgressProxyIsABootErrorNamingTheVariableNeverThePassword() throws Exception {
+    assertEquals(Optional.empty(), Wiring.egressProxy(Map.of()));
+    assertEquals("http://proxy.corp:3128 (basic auth)",
+        Wiring.egressProxy(Map.of("PARAPET_UPSTREAM_PROXY", "http://ops:pw@proxy.corp:3128")).orElseThrow().toString());
+    BootException e = assertThrows(BootException.class,
+        () -> Wiring.egressProxy(Map.of("PARAPET_UPSTREAM_PROXY", "https://ops:S3CRET-PW@proxy.corp:3128")));
+    assertEquals("PARAPET_UPSTREAM_PROXY: scheme \"https\" is not supported"
+        + " (expected: http://[user:password@]host[:port])", e.getMessage());
+    e = assertThrows(BootException.class, () -> Wiring.egressProxy(
+        Map.of("PARAPET_UPSTREAM_PROXY", "http://proxy.corp:3128", "PARAPET_UPSTREAM_NO_PROXY", "10.0.0.0/8")));
+    assertTrue(e.getMessage().startsWith("PARAPET_UPSTREAM_NO_PROXY: \"10.0.0.0/8\""), e.getMessage());
+  }
+
+  @Test
   void theTlsContextIsWarmedOnlyWhenARouteCallsAnHttpsOrigin() {
     HydratedConfig echoOnly = TestConfigs.config();
     assertFalse(Wiring.needsTls(echoOnly));

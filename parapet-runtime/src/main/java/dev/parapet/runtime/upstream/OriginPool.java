@@ -3,19 +3,26 @@ package dev.parapet.runtime.upstream;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.proxy.HttpProxyHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -25,6 +32,11 @@ import java.util.function.Supplier;
  * {@code maxOpen} connections exist at once; callers beyond that wait in a bounded line for a
  * connection to come back or close, and beyond the line are refused at once ({@link
  * UpstreamFailure#OVERLOADED}) rather than queueing without bound.
+ *
+ * <p>Through an {@link EgressProxy} a connection is established once its tunnel is: the proxy's
+ * host name looked up, TCP to the proxy, its 200 to our CONNECT, all within the one connect
+ * deadline. A proxy that refuses, resets, hangs or answers garbage fails the connect, as a
+ * provider refusing connections does.
  */
 final class OriginPool {
   /** A connection handed to one exchange; {@code reused} when it served an exchange before. */
@@ -36,6 +48,7 @@ final class OriginPool {
   private final Origin origin;
   private final Supplier<? extends Channel> channels;
   private final Supplier<SslContext> tls;
+  private final Optional<EgressProxy> proxy;
   private final int maxOpen;
   private final int maxWaiting;
   private final long idleMillis;
@@ -46,7 +59,14 @@ final class OriginPool {
 
   OriginPool(EventLoop loop, Origin origin, Supplier<? extends Channel> channels, Supplier<SslContext> tls,
       int maxOpen, long idleMillis, PoolStats stats) {
+    this(loop, origin, channels, tls, Optional.empty(), maxOpen, idleMillis, stats);
+  }
+
+  /** {@code proxy}: the proxy this origin's connections go through, if any (it {@link EgressProxy#carries} it). */
+  OriginPool(EventLoop loop, Origin origin, Supplier<? extends Channel> channels, Supplier<SslContext> tls,
+      Optional<EgressProxy> proxy, int maxOpen, long idleMillis, PoolStats stats) {
     this.loop = loop;
+    this.proxy = proxy;
     this.stats = stats;
     this.origin = origin;
     this.channels = channels;
@@ -149,6 +169,7 @@ final class OriginPool {
         .handler(new ChannelInitializer<>() {
           @Override
           protected void initChannel(Channel ch) {
+            proxy.ifPresent(p -> ch.pipeline().addLast(Tunnel.NAME, new Tunnel(p, connectTimeoutMs)));
             if (origin.tls()) {
               ch.pipeline().addLast("tls", UpstreamTls.newHandler(tls.get(), ch.alloc(), origin, connectTimeoutMs));
             }
@@ -158,31 +179,82 @@ final class OriginPool {
                 .addLast(IdleConnectionGuard.NAME, new IdleConnectionGuard());
           }
         });
-    ChannelFuture connected = bootstrap.connect(origin.host(), origin.port());
-    connected.channel().closeFuture().addListener(f -> closed(connected.channel()));
+    // Through a proxy the bootstrap looks up and connects to the proxy, never the origin: the
+    // proxy resolves the origin's name (Parapet's own DNS may not see the internet's).
+    ChannelFuture connected = proxy.isPresent()
+        ? bootstrap.connect(proxy.get().host(), proxy.get().port())
+        : bootstrap.connect(origin.host(), origin.port());
+    Channel channel = connected.channel();
+    channel.closeFuture().addListener(f -> closed(channel));
+    Promise<Channel> established = loop.newPromise();
     // CONNECT_TIMEOUT_MILLIS starts only once the host name is resolved: a lookup that hangs (an
-    // unreachable DNS server) would hold this slot, and its call, for as long as it hangs.
+    // unreachable DNS server) would hold this slot, and its call, for as long as it hangs. The same
+    // deadline covers a proxy's answer to our CONNECT.
     ScheduledFuture<?> deadline = loop.schedule(() -> {
-      if (!connected.isDone()) {
+      if (!established.isDone()) {
         promise.tryFailure(new ConnectTimeoutException("connection not established within " + connectTimeoutMs + " ms"));
         connected.cancel(false); // still resolving: the bootstrap closes the channel, and the lookup connects nothing
-        connected.channel().close(); // already connecting: uncancellable
+        channel.close(); // already connecting or tunnelling: uncancellable
       }
     }, connectTimeoutMs, TimeUnit.MILLISECONDS);
     connected.addListener(f -> {
-      deadline.cancel(false);
-      Channel ch = connected.channel();
       if (!f.isSuccess()) {
-        promise.tryFailure(f.cause());
-      } else if (!promise.isCancelled()) {
-        lease(ch);
-        if (!promise.trySuccess(new Lease(ch, false))) {
-          ch.close();
-        }
+        established.tryFailure(f.cause());
+        return;
+      }
+      HttpProxyHandler tunnel = channel.pipeline().get(HttpProxyHandler.class);
+      if (tunnel == null) {
+        established.trySuccess(channel);
       } else {
-        ch.close();
+        tunnel.connectFuture().addListener(t -> {
+          if (t.isSuccess()) {
+            established.trySuccess(channel);
+          } else {
+            established.tryFailure(t.cause()); // the handler closes the connection
+          }
+        });
       }
     });
+    established.addListener(f -> {
+      deadline.cancel(false);
+      if (!f.isSuccess()) {
+        promise.tryFailure(f.cause());
+        channel.close();
+      } else if (!promise.isCancelled()) {
+        lease(channel);
+        if (!promise.trySuccess(new Lease(channel, false))) {
+          channel.close();
+        }
+      } else {
+        channel.close();
+      }
+    });
+  }
+
+  /**
+   * First on a proxied connection, until it connects: the bootstrap's connect arrives here with
+   * the proxy's address, looked up off the loop ({@link OffLoopResolver}); it puts Netty's {@link
+   * HttpProxyHandler} in its place, before TLS, and asks it for a tunnel to the origin by name
+   * (an unresolved address: the CONNECT line names the host, RFC 9110 §9.3.6). TLS then runs
+   * inside the tunnel, with SNI and host name verification against the origin, as when direct.
+   */
+  private final class Tunnel extends ChannelOutboundHandlerAdapter {
+    static final String NAME = "tunnel";
+    private final EgressProxy proxy;
+    private final int connectTimeoutMs;
+
+    Tunnel(EgressProxy proxy, int connectTimeoutMs) {
+      this.proxy = proxy;
+      this.connectTimeoutMs = connectTimeoutMs;
+    }
+
+    @Override
+    public void connect(ChannelHandlerContext ctx, SocketAddress proxyAddress, SocketAddress localAddress,
+        ChannelPromise promise) {
+      ctx.pipeline().addBefore(NAME, "proxy", proxy.newHandler(proxyAddress, connectTimeoutMs));
+      ctx.connect(InetSocketAddress.createUnresolved(origin.host(), origin.port()), localAddress, promise);
+      ctx.pipeline().remove(this);
+    }
   }
 
   private void lease(Channel ch) {

@@ -7,6 +7,7 @@ import io.netty.channel.ReflectiveChannelFactory;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -25,6 +26,9 @@ import java.util.function.Supplier;
  *
  * <p>TLS: JDK trust anchors plus an optional extra CA file ({@code PARAPET_UPSTREAM_CA_FILE}, a
  * PEM bundle), SNI, and host name verification always on.
+ *
+ * <p>Egress: optionally through a forward proxy ({@link EgressProxy}: {@code PARAPET_UPSTREAM_PROXY},
+ * {@code PARAPET_UPSTREAM_NO_PROXY}) for the https origins it {@linkplain EgressProxy#carries carries}.
  */
 public final class UpstreamClient implements AutoCloseable {
   public static final int DEFAULT_MAX_PER_ORIGIN = 64;
@@ -32,17 +36,24 @@ public final class UpstreamClient implements AutoCloseable {
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
 
   private final Supplier<SslContext> tls;
+  private final Optional<EgressProxy> proxy;
   private final int maxPerOrigin;
   private final long idleMillis;
   private final ConcurrentMap<EventLoop, Map<Origin, OriginPool>> pools = new ConcurrentHashMap<>();
   private final PoolStats stats = new PoolStats();
 
   public UpstreamClient(SslContext tls, int maxPerOrigin, Duration idleTimeout) {
-    this(constant(Objects.requireNonNull(tls, "tls")), maxPerOrigin, idleTimeout);
+    this(constant(Objects.requireNonNull(tls, "tls")), Optional.empty(), maxPerOrigin, idleTimeout);
   }
 
-  private UpstreamClient(Supplier<SslContext> tls, int maxPerOrigin, Duration idleTimeout) {
+  /** A client whose https origins go through {@code proxy} where it {@linkplain EgressProxy#carries carries} them. */
+  public UpstreamClient(SslContext tls, Optional<EgressProxy> proxy, int maxPerOrigin, Duration idleTimeout) {
+    this(constant(Objects.requireNonNull(tls, "tls")), proxy, maxPerOrigin, idleTimeout);
+  }
+
+  private UpstreamClient(Supplier<SslContext> tls, Optional<EgressProxy> proxy, int maxPerOrigin, Duration idleTimeout) {
     this.tls = tls;
+    this.proxy = Objects.requireNonNull(proxy, "proxy");
     if (maxPerOrigin < 1) {
       throw new IllegalArgumentException("maxPerOrigin: " + maxPerOrigin + " (expected: >= 1)");
     }
@@ -64,8 +75,19 @@ public final class UpstreamClient implements AutoCloseable {
    * TLS context itself is built on first need: the first https connection, or {@link #warmTls}.
    */
   public static UpstreamClient withExtraCa(Optional<Path> caFile, int maxPerOrigin, Duration idleTimeout) {
+    return withExtraCa(caFile, Optional.empty(), maxPerOrigin, idleTimeout);
+  }
+
+  /** {@link #withExtraCa(Optional, int, Duration)}, its https origins through {@code proxy} where it carries them. */
+  public static UpstreamClient withExtraCa(Optional<Path> caFile, Optional<EgressProxy> proxy, int maxPerOrigin,
+      Duration idleTimeout) {
     UpstreamTls.Lazy lazy = UpstreamTls.lazy(caFile);
-    return new UpstreamClient(lazy::get, maxPerOrigin, idleTimeout);
+    return new UpstreamClient(lazy::get, proxy, maxPerOrigin, idleTimeout);
+  }
+
+  /** Whether calls to {@code baseUrl} go through the egress proxy (http(s) URLs with a host). */
+  public boolean proxies(URI baseUrl) {
+    return proxy.isPresent() && proxy.get().carries(Origin.of(baseUrl));
   }
 
   /**
@@ -103,7 +125,8 @@ public final class UpstreamClient implements AutoCloseable {
   OriginPool pool(EventLoop loop, Origin origin, Channel caller) {
     assert loop.inEventLoop();
     return pools.computeIfAbsent(loop, l -> new HashMap<>())
-        .computeIfAbsent(origin, o -> new OriginPool(loop, o, sameTransportAs(caller), tls, maxPerOrigin, idleMillis, stats));
+        .computeIfAbsent(origin, o -> new OriginPool(loop, o, sameTransportAs(caller), tls,
+            proxy.filter(p -> p.carries(o)), maxPerOrigin, idleMillis, stats));
   }
 
   /**
