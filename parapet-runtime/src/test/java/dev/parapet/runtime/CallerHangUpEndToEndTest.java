@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.parapet.runtime.testing.GatewayFixture;
 import dev.parapet.runtime.testing.LeakWatch;
 import dev.parapet.runtime.testing.RawHttp;
@@ -19,6 +22,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -26,6 +30,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.slf4j.LoggerFactory;
 
 /**
  * A caller who leaves while its call is in flight, on the production wiring, on both transports
@@ -113,6 +118,39 @@ class CallerHangUpEndToEndTest {
           assertEquals("499 null " + cost + " 0", lastRow(fx, rows), scenario + ": row status, code, cost, open holds");
         }
       }
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
+  /**
+   * A caller who sends a whole head and leaves mid-body: its request had a request id, but never got
+   * whole, so nothing behind the body's aggregation knew of it and it went unrecorded. It is one
+   * request like any other: one row (499, no route: it never got that far, nothing held or sent)
+   * and one access line.
+   */
+  @ParameterizedTest(name = "nio={0}")
+  @ValueSource(booleans = {true, false})
+  void aCallerWhoLeavesMidBodyIsOneRowAndOneAccessLine(boolean nio) throws Exception {
+    Transport.nioForTest = nio;
+    LeakWatch.start();
+    Logger accessLog = (Logger) LoggerFactory.getLogger("parapet.access");
+    ListAppender<ILoggingEvent> access = new ListAppender<>();
+    access.start();
+    accessLog.addAppender(access);
+    try (FakeProvider provider = new FakeProvider((r, c) -> c.close = true);
+        TelemetryFixture fx = new TelemetryFixture(tmp.resolve("data"), provider.baseUrl("http", "127.0.0.1")).boot()) {
+      String request = post("/routes/remote", TestConfigs.TOKEN_A, WHOLE);
+      try (Socket caller = new Socket("127.0.0.1", fx.port())) {
+        caller.getOutputStream().write(request.substring(0, request.length() - 10).getBytes(StandardCharsets.ISO_8859_1));
+        caller.getOutputStream().flush();
+      }
+      assertEquals("499 null 0 0", lastRow(fx, 1), "row status, code, cost, open holds");
+      List<String> lines = access.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+      assertEquals(1, lines.size(), lines.toString());
+      assertTrue(lines.get(0).startsWith("POST /routes/{route} 499 code=- route=- service=svc-a "), lines.toString());
+      assertEquals(0, provider.connections.get(), "nothing was sent upstream");
+    } finally {
+      accessLog.detachAppender(access);
     }
     LeakWatch.assertNoLeaks();
   }

@@ -1,6 +1,8 @@
 package dev.parapet.runtime.flow;
 
 import dev.parapet.runtime.RequestCompleted;
+import dev.parapet.runtime.http.Exchange;
+import dev.parapet.runtime.http.Refusals;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -16,7 +18,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (RFC 9112 §9.3.2). It also keeps the gateway-wide count of dispatched, unfinished requests that
  * a graceful shutdown waits for. While a request is in flight a caller who hangs up is still
  * noticed at once: on epoll by the transport itself (EPOLLRDHUP is watched with reading paused),
- * on NIO by the {@link HangUpWatch} before the codec, which keeps one read pending.
+ * on NIO by the {@link HangUpWatch} before the codec, which keeps one read pending. A caller who
+ * leaves before its request got here whole (mid-body) ends that request here (499).
  *
  * <p>Nothing else may turn this connection's autoRead back on while a request is in flight.
  */
@@ -58,6 +61,12 @@ public final class InFlightGate extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    if (!dispatched && Exchange.of(ctx.channel()).isPresent()) {
+      // Its head was read (it has a request id) but it never got whole here: the caller left mid-body,
+      // or while its body waited for room. Nothing behind us knows of it, so it ends here, as a caller
+      // gone, for its access line and its row like any other request (nginx logs such a one too).
+      Refusals.complete(ctx, RequestCompleted.goneStatus(ctx.channel()), RequestCompleted.goneError(ctx.channel()));
+    }
     finish();
     ctx.fireChannelInactive();
   }
