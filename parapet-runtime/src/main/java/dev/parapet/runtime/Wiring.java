@@ -16,6 +16,7 @@ import dev.parapet.runtime.telemetry.OpenedStore;
 import dev.parapet.runtime.telemetry.StoreBoot;
 import dev.parapet.runtime.telemetry.TelemetryStage;
 import dev.parapet.runtime.upstream.EgressProxy;
+import dev.parapet.runtime.upstream.PoolStats;
 import dev.parapet.runtime.upstream.UpstreamClient;
 import dev.parapet.runtime.upstream.UpstreamProviders;
 import dev.parapet.runtime.upstream.UpstreamProxyHandler;
@@ -78,6 +79,7 @@ final class Wiring {
     UpstreamProviders providers = UpstreamProviders.builtIn();
     HydratedConfig config = opened.config();
     logEgress(proxy, config, client);
+    expectOrigins(config, client.poolStats());
     PolicyStages policy;
     try {
       policy = PolicyStages.open(config, telemetry.store(), clock, maxOpenHolds);
@@ -99,6 +101,23 @@ final class Wiring {
         : List.of(TokenCounter::warmUp);
     return TelemetryStage.start(env, opened, telemetry.store(), policy.charges()).watch(client.poolStats())
         .attachTo(stages).withWarmUps(warmUps);
+  }
+
+  /**
+   * Makes every route's provider origin known to the pool metrics, so each series reads 0 from
+   * boot. Echo routes call nothing.
+   */
+  static void expectOrigins(HydratedConfig config, PoolStats pools) {
+    config.spec().routes().stream()
+        .filter(r -> r.provider().type() != ProviderType.ECHO)
+        .forEach(r -> r.provider().baseUrl().or(() -> r.provider().type().defaultBaseUrl().map(URI::create))
+            .ifPresent(base -> {
+              try {
+                pools.expect(base);
+              } catch (IllegalArgumentException e) {
+                // Not an http(s) URL with a host (validation refuses those): its calls fail as before.
+              }
+            }));
   }
 
   /**

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Caller input never mints a metric series: after a barrage of unknown routes, models, paths,
  * methods and tokens, a second barrage with other names adds no series at all, and every route
- * label is a configured route, {@code -} or {@code other}.
+ * label is a configured route, {@code -} or {@code other}, and every origin label a configured
+ * provider's.
  */
 class MetricsCardinalityTest {
   @TempDir Path tmp;
@@ -38,6 +39,10 @@ class MetricsCardinalityTest {
       for (String family : List.of("parapet_requests_total", "parapet_stream_truncations_total",
           "parapet_tokens_total", "parapet_cost_usd_total")) {
         assertTrue(allowed.containsAll(m.labelValues(family, "route")), family + ": " + m.labelValues(family, "route"));
+      }
+      for (String family : List.of("parapet_upstream_connections_open", "parapet_upstream_connections_waiting",
+          "parapet_upstream_pool_exhausted_total")) {
+        assertEquals(List.of("http://127.0.0.1:9"), m.labelValues(family, "origin"), family + ": the one configured origin");
       }
     }
     LeakWatch.assertNoLeaks();

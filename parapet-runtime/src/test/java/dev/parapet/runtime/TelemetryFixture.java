@@ -44,9 +44,10 @@ import org.sqlite.mc.SQLiteMCChacha20Config;
  * data directory, with priced echo routes (so cost is deterministic), one OpenAI-compatible route
  * to a fake provider, and two users: {@value #ADMIN} (admin) and {@value #VIEWER} (viewer).
  *
- * <p>tenant prod (cap $10): summarizer (echo, $2/$4 per 1M), writer (echo, $1/$1), remote
- * (openai at the fake provider, $1/$1); tenant other (no cap): elsewhere (echo, $3/$5). svc-a
- * (prod) may call summarizer, writer, remote; svc-b (other) may call elsewhere.
+ * <p>tenant prod (cap $10): summarizer (echo, $2/$4 per 1M), writer (echo, $1/$1; or openai at a
+ * second fake provider), remote (openai at the fake provider, $1/$1); tenant other (no cap):
+ * elsewhere (echo, $3/$5). svc-a (prod) may call summarizer, writer, remote; svc-b (other) may
+ * call elsewhere.
  */
 final class TelemetryFixture implements AutoCloseable {
   static final String ADMIN = "alice";
@@ -92,16 +93,29 @@ final class TelemetryFixture implements AutoCloseable {
         new Policy(6000, 200, new BigDecimal(budget), true, RedactionPolicy.OFF));
   }
 
-  static HydratedConfig config(URI providerBase) {
-    Route remote = new Route("remote", "prod",
+  private static Route openAi(String name, URI providerBase, String budget) {
+    return new Route(name, "prod",
         new ProviderSpec(ProviderType.OPENAI, "gpt-4o-2024-08-06", Optional.of("OPENAI_KEY"),
             Optional.of(providerBase), List.of(), Optional.of(price("1", "1")), 5_000),
-        new Policy(6000, 100, new BigDecimal("5"), true, RedactionPolicy.OFF));
+        new Policy(6000, 100, new BigDecimal(budget), true, RedactionPolicy.OFF));
+  }
+
+  static HydratedConfig config(URI providerBase) {
+    return config(providerBase, echo("writer", "prod", price("1", "1"), "3"));
+  }
+
+  /** {@link #config(URI)} with writer an OpenAI route too, to a second provider. */
+  static HydratedConfig config(URI providerBase, URI writerBase) {
+    return config(providerBase, openAi("writer", writerBase, "3"));
+  }
+
+  private static HydratedConfig config(URI providerBase, Route writer) {
+    Route remote = openAi("remote", providerBase, "5");
     ParapetSpec spec = new ParapetSpec(1,
         List.of(new Tenant("prod", Optional.of(new BigDecimal("10")), Optional.empty()),
             new Tenant("other", Optional.empty(), Optional.empty())),
         List.of(echo("summarizer", "prod", price("2", "4"), "5"),
-            echo("writer", "prod", price("1", "1"), "3"),
+            writer,
             echo("elsewhere", "other", price("3", "5"), "7"),
             remote),
         List.of(new Service("svc-a", "prod", List.of("summarizer", "writer", "remote"), "SVC_A_TOKEN"),

@@ -40,6 +40,14 @@ record Origin(String scheme, String host, int port) {
     return defaultPort ? h : h + ":" + port;
   }
 
+  /**
+   * {@code scheme://host:port}, the port always written: the {@code origin} label of the pool
+   * metrics. Nothing of the base URL's path or user info.
+   */
+  String label() {
+    return scheme + "://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+  }
+
   @Override
   public String toString() {
     return scheme + "://" + hostHeader();

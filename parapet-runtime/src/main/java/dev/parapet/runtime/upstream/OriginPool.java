@@ -52,19 +52,14 @@ final class OriginPool {
   private final int maxOpen;
   private final int maxWaiting;
   private final long idleMillis;
-  private final PoolStats stats;
+  private final PoolStats.OfOrigin stats;
   private final Deque<Channel> idle = new ArrayDeque<>();
   private final Deque<Waiter> waiting = new ArrayDeque<>();
   private int open;
 
-  OriginPool(EventLoop loop, Origin origin, Supplier<? extends Channel> channels, Supplier<SslContext> tls,
-      int maxOpen, long idleMillis, PoolStats stats) {
-    this(loop, origin, channels, tls, Optional.empty(), maxOpen, idleMillis, stats);
-  }
-
   /** {@code proxy}: the proxy this origin's connections go through, if any (it {@link EgressProxy#carries} it). */
   OriginPool(EventLoop loop, Origin origin, Supplier<? extends Channel> channels, Supplier<SslContext> tls,
-      Optional<EgressProxy> proxy, int maxOpen, long idleMillis, PoolStats stats) {
+      Optional<EgressProxy> proxy, int maxOpen, long idleMillis, PoolStats.OfOrigin stats) {
     this.loop = loop;
     this.proxy = proxy;
     this.stats = stats;

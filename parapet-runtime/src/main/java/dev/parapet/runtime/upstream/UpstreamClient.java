@@ -117,7 +117,7 @@ public final class UpstreamClient implements AutoCloseable {
     return exchange;
   }
 
-  /** The connection pools' totals, for the metrics. */
+  /** The connection pools' figures per origin, for the metrics. */
   public PoolStats poolStats() {
     return stats;
   }
@@ -126,7 +126,7 @@ public final class UpstreamClient implements AutoCloseable {
     assert loop.inEventLoop();
     return pools.computeIfAbsent(loop, l -> new HashMap<>())
         .computeIfAbsent(origin, o -> new OriginPool(loop, o, sameTransportAs(caller), tls,
-            proxy.filter(p -> p.carries(o)), maxPerOrigin, idleMillis, stats));
+            proxy.filter(p -> p.carries(o)), maxPerOrigin, idleMillis, stats.of(o)));
   }
 
   /**

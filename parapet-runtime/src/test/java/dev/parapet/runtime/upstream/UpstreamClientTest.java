@@ -251,4 +251,17 @@ class UpstreamClientTest {
       assertEquals(2, provider.connections.get());
     }
   }
+
+  /** The pool metrics' origin label: scheme://host:port, the port always written, nothing of the path. */
+  @Test
+  void originLabelIsSchemeHostAndPort() {
+    assertEquals("https://api.openai.com:443", Origin.of(URI.create("https://API.openai.com/v1")).label());
+    assertEquals("http://127.0.0.1:8080", Origin.of(URI.create("http://127.0.0.1:8080/v1/")).label());
+    assertEquals("http://[::1]:80", Origin.of(URI.create("http://[::1]/x")).label());
+    PoolStats stats = new PoolStats();
+    stats.expect(URI.create("https://api.anthropic.com"));
+    stats.expect(URI.create("https://api.anthropic.com:443/other"));
+    assertEquals(List.of("https://api.anthropic.com:443"), stats.origins().stream().map(PoolStats.OfOrigin::origin).toList(),
+        "two routes on one origin share its series");
+  }
 }
