@@ -178,7 +178,8 @@ public final class GatewayInitializer extends ChannelInitializer<Channel> {
     p.addLast("keep-alive", new HttpServerKeepAliveHandler());
     p.addLast("http10", new Http10Responses());
     p.addLast("drain", drain);
-    p.addLast("body-rate", new BodyRateHandler(settings.minBodyBytesPerSecond(), settings.bodyTimeoutMs()));
+    p.addLast("body-rate", new BodyRateHandler(settings.minBodyBytesPerSecond(), settings.bodyTimeoutMs(),
+        settings.bodyRateGraceMs()));
     p.addLast("early-answer-drain", new EarlyAnswerDrain());
   }
 

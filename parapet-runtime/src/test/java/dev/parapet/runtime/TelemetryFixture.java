@@ -22,6 +22,7 @@ import dev.parapet.core.seal.SecretValue;
 import dev.parapet.core.store.TelemetryStore;
 import dev.parapet.runtime.boot.Boot;
 import dev.parapet.runtime.boot.BootException;
+import dev.parapet.runtime.boot.Settings;
 import dev.parapet.runtime.testing.TestConfigs;
 import java.math.BigDecimal;
 import java.net.URI;
@@ -37,6 +38,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import org.sqlite.mc.SQLiteMCChacha20Config;
 
 /**
@@ -64,6 +66,8 @@ final class TelemetryFixture implements AutoCloseable {
   final Map<String, String> env = new HashMap<>();
   final Path dataDir;
   final HydratedConfig config;
+  /** What no variable sets (the body-rate grace), over what {@link #env} sets. */
+  UnaryOperator<Settings> settings = s -> s;
   private final HttpClient http = HttpClient.newHttpClient();
   Gateway gateway;
 
@@ -127,7 +131,8 @@ final class TelemetryFixture implements AutoCloseable {
   }
 
   TelemetryFixture boot() throws BootException {
-    gateway = Boot.start(env, Wiring.production(env));
+    Boot.Wiring wiring = Wiring.production(env);
+    gateway = Boot.start(settings.apply(Settings.fromEnv(env)), env, wiring);
     return this;
   }
 

@@ -53,7 +53,14 @@ public final class Boot {
 
   /** Boots and returns the listening gateway; the caller closes it. */
   public static Gateway start(Map<String, String> env, Wiring wiring) throws BootException {
-    Settings settings = Settings.fromEnv(env);
+    return start(Settings.fromEnv(env), env, wiring);
+  }
+
+  /**
+   * {@link #start(Map, Wiring)} with {@code settings} in place of the ones {@code env} gives: for
+   * tests, to set what no variable sets ({@link Settings#bodyRateGraceMs}).
+   */
+  public static Gateway start(Settings settings, Map<String, String> env, Wiring wiring) throws BootException {
     OpenedConfig opened;
     try {
       opened = wiring.opener().open(env.get(Settings.BOOTSTRAP_STATE), env.get(Settings.MASTER_KEY));

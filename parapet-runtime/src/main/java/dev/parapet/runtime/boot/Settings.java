@@ -27,6 +27,9 @@ import java.util.Set;
  *     {@code draining} and closing every connection after its answer ({@code
  *     PARAPET_SHUTDOWN_DELAY_MS}, default 0): the time a load balancer needs to notice and stop
  *     sending new connections, before they would be refused
+ * @param bodyRateGraceMs how long a request body may arrive at any rate before {@code
+ *     minBodyBytesPerSecond} applies (5 s: a slow start, TLS offload or a busy client, is not
+ *     punished). Not read from the environment: a seam for tests, which cannot wait 5 s per case
  */
 public record Settings(
     String bind,
@@ -41,7 +44,8 @@ public record Settings(
     long minBodyBytesPerSecond,
     long maxBufferedBodyBytes,
     long bodyTimeoutMs,
-    long shutdownDelayMs) {
+    long shutdownDelayMs,
+    long bodyRateGraceMs) {
 
   public static final String BOOTSTRAP_STATE = "PARAPET_BOOTSTRAP_STATE";
   public static final String MASTER_KEY = "PARAPET_MASTER_KEY";
@@ -53,59 +57,66 @@ public record Settings(
   /** Defaults for everything; tests start from here. */
   public static Settings defaults() {
     return new Settings("0.0.0.0", 8000, Path.of("./parapet-data"), 4 << 20, 30_000, 10_000, 60_000,
-        Runtime.getRuntime().availableProcessors(), 10_000, 1024, 256L << 20, 120_000, 0);
+        Runtime.getRuntime().availableProcessors(), 10_000, 1024, 256L << 20, 120_000, 0, 5_000);
   }
 
   public Settings withMaxBufferedBodyBytes(long bytes) {
     return new Settings(bind, port, dataDir, maxBodyBytes, shutdownGraceMs, maxConnections,
-        idleTimeoutMs, workerThreads, headTimeoutMs, minBodyBytesPerSecond, bytes, bodyTimeoutMs, shutdownDelayMs);
+        idleTimeoutMs, workerThreads, headTimeoutMs, minBodyBytesPerSecond, bytes, bodyTimeoutMs, shutdownDelayMs, bodyRateGraceMs);
   }
 
   public Settings withPort(int newPort) {
     return new Settings(bind, newPort, dataDir, maxBodyBytes, shutdownGraceMs, maxConnections,
         idleTimeoutMs, workerThreads, headTimeoutMs, minBodyBytesPerSecond, maxBufferedBodyBytes,
-        bodyTimeoutMs, shutdownDelayMs);
+        bodyTimeoutMs, shutdownDelayMs, bodyRateGraceMs);
   }
 
   public Settings withBind(String newBind) {
     return new Settings(newBind, port, dataDir, maxBodyBytes, shutdownGraceMs, maxConnections,
         idleTimeoutMs, workerThreads, headTimeoutMs, minBodyBytesPerSecond, maxBufferedBodyBytes,
-        bodyTimeoutMs, shutdownDelayMs);
+        bodyTimeoutMs, shutdownDelayMs, bodyRateGraceMs);
   }
 
   public Settings withMaxBodyBytes(int bytes) {
     return new Settings(bind, port, dataDir, bytes, shutdownGraceMs, maxConnections,
         idleTimeoutMs, workerThreads, headTimeoutMs, minBodyBytesPerSecond, maxBufferedBodyBytes,
-        bodyTimeoutMs, shutdownDelayMs);
+        bodyTimeoutMs, shutdownDelayMs, bodyRateGraceMs);
   }
 
   public Settings withTimeouts(long idleMs, long headMs, long graceMs) {
     return new Settings(bind, port, dataDir, maxBodyBytes, graceMs, maxConnections,
         idleMs, workerThreads, headMs, minBodyBytesPerSecond, maxBufferedBodyBytes,
-        bodyTimeoutMs, shutdownDelayMs);
+        bodyTimeoutMs, shutdownDelayMs, bodyRateGraceMs);
   }
 
   public Settings withShutdownDelayMs(long delayMs) {
     return new Settings(bind, port, dataDir, maxBodyBytes, shutdownGraceMs, maxConnections,
         idleTimeoutMs, workerThreads, headTimeoutMs, minBodyBytesPerSecond, maxBufferedBodyBytes,
-        bodyTimeoutMs, delayMs);
+        bodyTimeoutMs, delayMs, bodyRateGraceMs);
   }
 
   public Settings withBodyTimeoutMs(long ms) {
     return new Settings(bind, port, dataDir, maxBodyBytes, shutdownGraceMs, maxConnections,
         idleTimeoutMs, workerThreads, headTimeoutMs, minBodyBytesPerSecond, maxBufferedBodyBytes,
-        ms, shutdownDelayMs);
+        ms, shutdownDelayMs, bodyRateGraceMs);
   }
 
   public Settings withMinBodyRate(long bytesPerSecond) {
     return new Settings(bind, port, dataDir, maxBodyBytes, shutdownGraceMs, maxConnections,
-        idleTimeoutMs, workerThreads, headTimeoutMs, bytesPerSecond, maxBufferedBodyBytes, bodyTimeoutMs, shutdownDelayMs);
+        idleTimeoutMs, workerThreads, headTimeoutMs, bytesPerSecond, maxBufferedBodyBytes, bodyTimeoutMs, shutdownDelayMs, bodyRateGraceMs);
+  }
+
+  /** Tests only: there is no variable for it. */
+  public Settings withBodyRateGraceMs(long ms) {
+    return new Settings(bind, port, dataDir, maxBodyBytes, shutdownGraceMs, maxConnections,
+        idleTimeoutMs, workerThreads, headTimeoutMs, minBodyBytesPerSecond, maxBufferedBodyBytes,
+        bodyTimeoutMs, shutdownDelayMs, ms);
   }
 
   public Settings withMaxConnections(int max) {
     return new Settings(bind, port, dataDir, maxBodyBytes, shutdownGraceMs, max,
         idleTimeoutMs, workerThreads, headTimeoutMs, minBodyBytesPerSecond, maxBufferedBodyBytes,
-        bodyTimeoutMs, shutdownDelayMs);
+        bodyTimeoutMs, shutdownDelayMs, bodyRateGraceMs);
   }
 
   /** Reads every knob; the first bad one is the error. Required variables are checked first. */
@@ -144,7 +155,7 @@ public record Settings(
     oneOf(env, "PARAPET_LOG_LEVEL", LOG_LEVELS, true);
     return new Settings(
         bind, port, dataDir, maxBody, grace, maxConn, idle, workers, head, minBodyRate, buffered, bodyTimeout,
-        delay);
+        delay, d.bodyRateGraceMs());
   }
 
   private static void required(Map<String, String> env, String name) throws BootException {

@@ -20,8 +20,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <ul>
  *   <li>The rate: slower than {@code PARAPET_MIN_BODY_RATE} bytes per second on average
- *       (slow-POST). The first {@link #GRACE_NANOS} are free, so a slow start (TLS offload, a busy
- *       client) is not punished.
+ *       (slow-POST). The first 5 s are free ({@code Settings.bodyRateGraceMs}), so a slow start
+ *       (TLS offload, a busy client) is not punished.
  *   <li>The deadline: not whole within {@code PARAPET_BODY_TIMEOUT_MS} of its head. The rate
  *       alone lets a body take as long as its size allows (4 MiB at 1 KiB/s: 68 minutes), and all
  *       that time it holds its reservation in the body budget ({@link BodyBudgetHandler}), so a
@@ -47,7 +47,6 @@ import java.util.concurrent.TimeUnit;
  * once: its answer left long before.
  */
 public final class BodyRateHandler extends ChannelInboundHandlerAdapter {
-  static final long GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
   private static final long CHECK_EVERY_MS = 1_000;
 
   private final long minBytesPerSecond;
@@ -64,18 +63,18 @@ public final class BodyRateHandler extends ChannelInboundHandlerAdapter {
   /**
    * @param minBytesPerSecond the slowest average rate once the grace is over; 0 turns it off
    * @param bodyTimeoutMs the longest a body may take from its head to its last byte
+   * @param graceMs how long a body may arrive at any rate before {@code minBytesPerSecond} applies
    */
-  public BodyRateHandler(long minBytesPerSecond, long bodyTimeoutMs) {
-    this(minBytesPerSecond, bodyTimeoutMs, GRACE_NANOS);
-  }
-
-  BodyRateHandler(long minBytesPerSecond, long bodyTimeoutMs, long graceNanos) {
+  public BodyRateHandler(long minBytesPerSecond, long bodyTimeoutMs, long graceMs) {
     if (bodyTimeoutMs < 1) {
-      throw new IllegalArgumentException("bodyTimeoutMs must be positive");
+      throw new IllegalArgumentException("bodyTimeoutMs: " + bodyTimeoutMs + " (expected: >= 1)");
+    }
+    if (graceMs < 0) {
+      throw new IllegalArgumentException("graceMs: " + graceMs + " (expected: >= 0)");
     }
     this.minBytesPerSecond = minBytesPerSecond;
     this.bodyTimeoutMs = bodyTimeoutMs;
-    this.graceNanos = graceNanos;
+    this.graceNanos = TimeUnit.MILLISECONDS.toNanos(graceMs);
   }
 
   @Override
