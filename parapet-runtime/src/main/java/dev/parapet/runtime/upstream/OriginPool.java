@@ -10,7 +10,6 @@ import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.proxy.HttpProxyHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -80,7 +79,7 @@ final class OriginPool {
     if (!fresh) {
       Channel ch;
       while ((ch = idle.pollFirst()) != null) {
-        if (ch.isActive()) {
+        if (reusable(ch)) {
           lease(ch);
           promise.setSuccess(new Lease(ch, true));
           return;
@@ -105,7 +104,9 @@ final class OriginPool {
    * loop's next task before it serves anyone: bytes the provider sent past the answer's end (a
    * Content-Length counted short, a second answer) were read with its last piece and are decoded
    * right after it, and must reach the {@link IdleConnectionGuard}, which closes the connection,
-   * not the exchange of a call waiting for it, which would take them for its own answer.
+   * not the exchange of a call waiting for it, which would take them for its own answer. Such
+   * bytes that form no whole message stay in the decoder instead: {@link #reusable} closes the
+   * connection then.
    */
   void release(Channel ch) {
     assert loop.inEventLoop();
@@ -122,6 +123,10 @@ final class OriginPool {
     if (!ch.isActive()) {
       return; // the guard closed it, or the provider did: its close listener gave back the slot
     }
+    if (!reusable(ch)) {
+      ch.close(); // its close listener gives back the slot, and a waiter gets a new connection
+      return;
+    }
     Waiter next;
     while ((next = waiting.pollFirst()) != null) {
       stats.waiting(-1);
@@ -133,6 +138,15 @@ final class OriginPool {
       }
     }
     idle.addFirst(ch); // most recently used first: the others age out
+  }
+
+  /**
+   * Whether {@code ch} may serve another exchange: open, and its decoder between answers (bytes
+   * the provider sent past an answer that form no whole message are held there, not seen by the
+   * {@link IdleConnectionGuard}; see {@link ProviderCodec}).
+   */
+  private static boolean reusable(Channel ch) {
+    return ch.isActive() && ch.pipeline().get(ProviderCodec.class).betweenAnswers();
   }
 
   /** Closes every resting connection; for shutdown. */
@@ -169,7 +183,7 @@ final class OriginPool {
               ch.pipeline().addLast("tls", UpstreamTls.newHandler(tls.get(), ch.alloc(), origin, connectTimeoutMs));
             }
             ch.pipeline()
-                .addLast("http", new HttpClientCodec())
+                .addLast("http", new ProviderCodec())
                 .addLast("idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS))
                 .addLast(IdleConnectionGuard.NAME, new IdleConnectionGuard());
           }

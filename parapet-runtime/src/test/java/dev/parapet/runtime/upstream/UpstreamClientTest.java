@@ -209,6 +209,52 @@ class UpstreamClientTest {
   }
 
   /**
+   * Bytes past an answer that form no whole message (a Content-Length counted short, a 204 with a
+   * body) stay in the connection's decoder, where the idle guard never sees them: the connection
+   * must not serve another call, neither the next one in line nor a later one, which would read
+   * them as the start of its own answer.
+   */
+  @Test
+  void partOfAMessagePastAnAnswerRetiresTheConnection() throws Exception {
+    try (FakeProvider provider = new FakeProvider((req, c) -> {
+      switch (req.connection()) {
+        case 1 -> c.write("HTTP/1.1 200 X\r\ncontent-type: text/plain\r\ncontent-length: 3\r\n\r\nok1xyz");
+        case 2 -> c.write("HTTP/1.1 204 X\r\ncontent-length: 5\r\n\r\nhello");
+        case 3 -> c.write("HTTP/1.1 200 X\r\ncontent-type: text/plain\r\ncontent-length: 3\r\n\r\nok3"
+            + "HTTP/1.1 200 X\r\ncontent-length: 5\r\n");
+        default -> c.full(200, "text/plain", "ok" + req.connection());
+      }
+    });
+        UpstreamClient client = new UpstreamClient(UpstreamTls.withExtraCa(Optional.empty()), 1, Duration.ofSeconds(30))) {
+      assertEquals("200:ok1", send(client, call(provider), 5_000).await()); // then at rest, "xyz" in its decoder
+      assertEquals("204:", send(client, call(provider), 5_000).await());
+      assertEquals("200:ok3", send(client, call(provider), 5_000).await());
+      assertEquals("200:ok4", send(client, call(provider), 5_000).await());
+      assertEquals(List.of(1, 2, 3, 4), provider.drain().stream().map(FakeProvider.Recorded::connection).toList());
+    }
+  }
+
+  /** The same, for the call waiting in line for the connection (it gets a new one). */
+  @Test
+  void partOfAMessagePastAnAnswerNeverReachesTheCallWaitingForItsConnection() throws Exception {
+    try (FakeProvider provider = new FakeProvider((req, c) -> {
+      if (req.connection() == 1) {
+        Thread.sleep(300); // the second call is in line for this connection meanwhile
+        c.write("HTTP/1.1 200 X\r\ncontent-type: text/plain\r\ncontent-length: 3\r\n\r\nok1xyz");
+      } else {
+        c.full(200, "text/plain", "ok" + req.connection());
+      }
+    });
+        UpstreamClient client = new UpstreamClient(UpstreamTls.withExtraCa(Optional.empty()), 1, Duration.ofSeconds(30))) {
+      Result first = send(client, call(provider), 5_000);
+      Result second = send(client, call(provider), 5_000);
+      assertEquals("200:ok1", first.await());
+      assertEquals("200:ok2", second.await());
+      assertEquals(List.of(1, 2), provider.drain().stream().map(FakeProvider.Recorded::connection).toList());
+    }
+  }
+
+  /**
    * A call whose timeout passes while it waits in line for a connection sent nothing: it is refused
    * as the line refuses (503 unavailable, nothing charged), not timed out as if the provider were
    * slow (504, charged its worst case), whichever of the two deadlines comes first.

@@ -1,0 +1,97 @@
+package dev.parapet.runtime.upstream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.parapet.core.config.ProviderType;
+import dev.parapet.runtime.RequestCompleted;
+import dev.parapet.runtime.provider.Usage;
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * A provider (or local model server) that breaks HTTP/1.1 in the ways a buggy or hostile one does,
+ * behind the gateway, over real sockets: the caller gets SPEC's code, and the next call on the
+ * same pooled connection or origin gets its own answer, charged as its own. One connection per
+ * origin, so a connection the pool kept would serve that next call.
+ */
+class HostileProviderEndToEndTest {
+  private static final String ANSWER = UpstreamProxyHandlerTest.OPENAI_ANSWER;
+  private static final String CHUNK = "data: " + UpstreamStreamingTest.chunk("par") + "\n\ndata: [DONE]\n\n";
+
+  private TestGateway gateway;
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  @BeforeEach
+  void start() throws Exception {
+    gateway = new TestGateway(new UpstreamClient(UpstreamTls.withExtraCa(Optional.empty()), 1,
+        UpstreamClient.DEFAULT_IDLE_TIMEOUT), TestProviders.create(), r -> ExchangeObserver.NONE);
+  }
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    gateway.close();
+    LeakWatch.assertNoLeaks();
+  }
+
+  static List<Arguments> routes() {
+    return List.of(Arguments.of(ProviderType.OPENAI, false), Arguments.of(ProviderType.OPENAI, true),
+        Arguments.of(ProviderType.LOCAL, false), Arguments.of(ProviderType.LOCAL, true));
+  }
+
+  private HttpResponse<String> post(String content, boolean stream) throws Exception {
+    return http.send(gateway.request("r", "{\"stream\":" + stream + ",\"messages\":[{\"role\":\"user\",\"content\":\""
+        + content + "\"}]}"), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private FakeProvider provider(ProviderType type, FakeProvider.Script fault) throws Exception {
+    FakeProvider provider = new FakeProvider((req, c) -> {
+      if (req.body().contains("FAULT")) {
+        fault.answer(req, c);
+      } else {
+        c.full(200, "application/json", ANSWER.replace("\"hi\"", "\"ok" + req.connection() + "\""));
+      }
+    });
+    gateway.routes.put("r", TestGateway.route("r", type, Optional.of(provider.baseUrl("http", "127.0.0.1")), 5_000));
+    return provider;
+  }
+
+  /** The next, well-behaved call gets its own answer, on a connection of its own, charged its own usage. */
+  private void assertNextCallIsItsOwn(FakeProvider provider) throws Exception {
+    HttpResponse<String> next = post("next", false);
+    assertEquals(200, next.statusCode(), next.body());
+    assertTrue(next.body().contains("\"ok2\""), next.body());
+    RequestCompleted done = gateway.nextCompleted();
+    assertEquals(200, done.status());
+    assertEquals(Optional.of(new Usage(7, 1)), done.usage());
+    assertEquals(2, provider.connections.get());
+  }
+
+  /** Bytes past the answer's end that are no whole message: a short Content-Length, a stray half head. */
+  @ParameterizedTest(name = "{0} stream={1}")
+  @MethodSource("routes")
+  void bytesPastAnAnswerDoNotReachTheNextCall(ProviderType type, boolean stream) throws Exception {
+    try (FakeProvider provider = provider(type, (req, c) -> {
+      if (stream) {
+        c.sseHead();
+        c.chunk(CHUNK);
+        c.write("0\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 300\r\n");
+      } else {
+        c.write("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: " + ANSWER.length() + "\r\n\r\n"
+            + ANSWER + "xyz");
+      }
+    })) {
+      HttpResponse<String> res = post("FAULT", stream);
+      assertEquals(200, res.statusCode(), res.body());
+      assertEquals(200, gateway.nextCompleted().status());
+      assertNextCallIsItsOwn(provider);
+    }
+  }
+}
