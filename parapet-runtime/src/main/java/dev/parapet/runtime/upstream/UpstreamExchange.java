@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
@@ -225,7 +226,17 @@ final class UpstreamExchange {
       fail(UpstreamFailure.PROTOCOL);
       return;
     }
+    if (!(msg instanceof HttpObject)) {
+      fail(UpstreamFailure.PROTOCOL); // raw bytes: the decoder gave up on HTTP (it does after a 101)
+      return;
+    }
     if (msg instanceof HttpResponse response) {
+      if (response.status().code() == HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
+        // We never ask to upgrade, and a server must not switch unasked (RFC 9110 §15.2.2); what
+        // follows is no HTTP answer to read, and the connection is out of step.
+        fail(UpstreamFailure.PROTOCOL);
+        return;
+      }
       if (response.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
         informational = true; // 1xx (RFC 9110 §15.2): a final answer follows
         return;

@@ -94,4 +94,48 @@ class HostileProviderEndToEndTest {
       assertNextCallIsItsOwn(provider);
     }
   }
+
+  /**
+   * A 101 Switching Protocols we never asked for (RFC 9110 §15.2.2): what follows is no HTTP answer
+   * to wait for. A 502 at once, not a 504 once timeout_ms has passed; the connection is closed.
+   */
+  @ParameterizedTest(name = "{0} stream={1}")
+  @MethodSource("routes")
+  void anUnaskedSwitchOfProtocolsIs502AtOnce(ProviderType type, boolean stream) throws Exception {
+    try (FakeProvider provider = provider(type, (req, c) -> {
+      c.write("HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: upgrade\r\n\r\n");
+      c.full(200, "application/json", ANSWER);
+    })) {
+      HttpResponse<String> res = post("FAULT", stream);
+      assertEquals(502, res.statusCode(), res.body());
+      assertEquals("upstream_error", TestProviders.JSON.readTree(res.body()).at("/error/code").asText());
+      assertEquals(502, gateway.nextCompleted().status());
+      assertNextCallIsItsOwn(provider);
+    }
+  }
+
+  /** Informational answers (100, 103 with its Link fields, several) before the answer are skipped. */
+  @ParameterizedTest(name = "{0} stream={1}")
+  @MethodSource("routes")
+  void informationalAnswersBeforeTheAnswerAreSkipped(ProviderType type, boolean stream) throws Exception {
+    try (FakeProvider provider = provider(type, (req, c) -> {
+      c.write("HTTP/1.1 100 Continue\r\n\r\n" + "HTTP/1.1 103 Early Hints\r\nlink: </a.css>; rel=preload\r\n\r\n".repeat(3));
+      if (stream) {
+        c.sseHead();
+        c.chunk(CHUNK);
+        c.endChunks();
+      } else {
+        c.full(200, "application/json", ANSWER);
+      }
+    })) {
+      HttpResponse<String> res = post("FAULT", stream);
+      assertEquals(200, res.statusCode(), res.body());
+      assertTrue(res.body().contains(stream ? "\"par\"" : "\"hi\""), res.body());
+      assertEquals(Optional.empty(), res.headers().firstValue("link"));
+      assertEquals(200, gateway.nextCompleted().status());
+      HttpResponse<String> next = post("next", false);
+      assertTrue(next.body().contains("\"ok1\""), "the connection is reused: " + next.body());
+      gateway.nextCompleted();
+    }
+  }
 }
