@@ -14,6 +14,7 @@ import dev.parapet.runtime.provider.Translated;
 import dev.parapet.runtime.provider.Usage;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpStatusClass;
@@ -72,8 +73,43 @@ final class BufferedAnswer implements Answer {
       call.fail(kind == HttpStatusClass.SERVER_ERROR ? UpstreamFailure.SERVER_ERROR : UpstreamFailure.PROTOCOL);
       return;
     }
+    if (kind == HttpStatusClass.CLIENT_ERROR && coded(head.headers())) {
+      // We asked for identity: a body in another coding is not what it says, and the key could not
+      // be scrubbed from it, yet the caller could decode it. Not passed through.
+      call.abortUpstream();
+      call.fail(UpstreamFailure.PROTOCOL);
+      return;
+    }
     this.head = head;
     body = call.ctx.alloc().buffer();
+  }
+
+  /**
+   * Whether the body comes in a content or transfer coding other than identity and chunked (the
+   * one framing the decoder undoes): gzip, br, deflate, anything unknown.
+   */
+  static boolean coded(HttpHeaders headers) {
+    for (String value : headers.getAll(HttpHeaderNames.CONTENT_ENCODING)) {
+      if (hasCodingOtherThan(value, "identity", "identity")) {
+        return true;
+      }
+    }
+    for (String value : headers.getAll(HttpHeaderNames.TRANSFER_ENCODING)) {
+      if (hasCodingOtherThan(value, "chunked", "identity")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean hasCodingOtherThan(String list, String allowed, String alsoAllowed) {
+    for (String coding : list.split(",")) {
+      String c = coding.trim();
+      if (!c.isEmpty() && !c.equalsIgnoreCase(allowed) && !c.equalsIgnoreCase(alsoAllowed)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.parapet.core.config.ProviderType;
 import dev.parapet.runtime.RequestCompleted;
+import dev.parapet.runtime.http.ParapetError;
 import dev.parapet.runtime.provider.Usage;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
@@ -137,5 +138,40 @@ class HostileProviderEndToEndTest {
       assertTrue(next.body().contains("\"ok1\""), "the connection is reused: " + next.body());
       gateway.nextCompleted();
     }
+  }
+
+  /**
+   * A 4xx passes through with the key scrubbed; one in a coding we did not accept (gzip, despite
+   * our {@code Accept-Encoding: identity}) cannot be scrubbed, yet the caller could decode it: not
+   * passed through, whether the coding is named as a content or as a transfer coding.
+   */
+  @ParameterizedTest(name = "{0} stream={1}")
+  @MethodSource("routes")
+  void aCompressedRefusalIsNotPassedThrough(ProviderType type, boolean stream) throws Exception {
+    byte[] gzipped = gzip("{\"error\":{\"message\":\"Incorrect API key provided: " + TestGateway.PROVIDER_KEY + "\"}}");
+    for (String coding : List.of("content-encoding: gzip", "transfer-encoding: gzip")) {
+      try (FakeProvider provider = provider(type, (req, c) -> {
+        c.write("HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\n" + coding + "\r\ncontent-length: "
+            + gzipped.length + "\r\n\r\n");
+        c.out.write(gzipped);
+        c.out.flush();
+      })) {
+        HttpResponse<byte[]> res = http.send(gateway.request("r", "{\"stream\":" + stream
+            + ",\"messages\":[{\"role\":\"user\",\"content\":\"FAULT\"}]}"), HttpResponse.BodyHandlers.ofByteArray());
+        String body = new String(res.body(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(502, res.statusCode(), coding + ": " + body);
+        assertEquals("upstream_error", TestProviders.JSON.readTree(body).at("/error/code").asText());
+        assertEquals(Optional.of(ParapetError.UPSTREAM_ERROR), gateway.nextCompleted().error());
+        assertNextCallIsItsOwn(provider);
+      }
+    }
+  }
+
+  static byte[] gzip(String s) throws java.io.IOException {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.GZIPOutputStream g = new java.util.zip.GZIPOutputStream(out)) {
+      g.write(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    return out.toByteArray();
   }
 }
