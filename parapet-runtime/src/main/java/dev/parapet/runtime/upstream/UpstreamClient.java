@@ -106,13 +106,15 @@ public final class UpstreamClient implements AutoCloseable {
    * Starts one exchange for {@code caller}'s request on {@code caller}'s event loop; must be called
    * from that loop. {@code listener} hears back on the same loop.
    *
+   * @param whole the answer is read whole before the caller sees any of it (not a stream): it must
+   *     end within {@code timeoutMs}, not only start
    * @throws IllegalArgumentException when the call's URI is not http(s) with a host
    */
-  UpstreamExchange send(Channel caller, UpstreamCall call, int timeoutMs, ExchangeListener listener) {
+  UpstreamExchange send(Channel caller, UpstreamCall call, int timeoutMs, boolean whole, ExchangeListener listener) {
     EventLoop loop = caller.eventLoop();
     Origin origin = Origin.of(call.uri());
     UpstreamExchange exchange =
-        new UpstreamExchange(pool(loop, origin, caller), origin, call, timeoutMs, listener, loop);
+        new UpstreamExchange(pool(loop, origin, caller), origin, call, timeoutMs, whole, listener, loop);
     exchange.start();
     return exchange;
   }

@@ -39,7 +39,9 @@ import javax.net.ssl.SSLException;
  * complete exchange whose request went out whole and whose answer allows persistence (RFC 9112
  * §9.3), closed otherwise. Owns the timeouts too: the answer must start within {@code timeoutMs},
  * no gap between body pieces may exceed it (unless the caller is the slow side and we stopped
- * reading), and nothing runs longer than {@link #TOTAL_CAP_FACTOR} times it.
+ * reading), and nothing runs longer than {@link #TOTAL_CAP_FACTOR} times it. A whole answer, which
+ * the caller sees nothing of until its last byte, must end within {@code timeoutMs}: a provider
+ * that drips it byte by byte is slower than that, however short its gaps.
  *
  * <p>Retries: a reused connection that turns out closed before any byte of the request left
  * (the write fails with the channel already closed or shut down for output) is replaced once by
@@ -63,6 +65,8 @@ final class UpstreamExchange {
   private final Origin origin;
   private UpstreamCall call; // dropped with the answer's head: no retry can need the body after it
   private final long timeoutNanos;
+  /** From the start to the answer's last byte. */
+  private final long totalNanos;
   private final ExchangeListener listener;
   private final EventLoop loop;
 
@@ -80,11 +84,14 @@ final class UpstreamExchange {
   private long lastActivityNanos;
   private ScheduledFuture<?> timer;
 
-  UpstreamExchange(OriginPool pool, Origin origin, UpstreamCall call, int timeoutMs, ExchangeListener listener, EventLoop loop) {
+  /** @param whole whether the answer is read whole before the caller sees any of it */
+  UpstreamExchange(OriginPool pool, Origin origin, UpstreamCall call, int timeoutMs, boolean whole,
+      ExchangeListener listener, EventLoop loop) {
     this.pool = pool;
     this.origin = origin;
     this.call = call;
     this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    this.totalNanos = whole ? timeoutNanos : TOTAL_CAP_FACTOR * timeoutNanos;
     this.listener = listener;
     this.loop = loop;
   }
@@ -342,7 +349,7 @@ final class UpstreamExchange {
       return;
     }
     long now = System.nanoTime();
-    long total = startNanos + TOTAL_CAP_FACTOR * timeoutNanos;
+    long total = startNanos + totalNanos;
     long next = head == null ? startNanos + timeoutNanos : lastActivityNanos + timeoutNanos;
     if (paused && head != null) {
       next = now + timeoutNanos;

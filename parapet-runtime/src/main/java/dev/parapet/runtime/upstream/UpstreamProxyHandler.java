@@ -151,7 +151,8 @@ public final class UpstreamProxyHandler extends ChannelInboundHandlerAdapter {
         : new BufferedAnswer(call, adapter);
     UpstreamExchange exchange;
     try {
-      exchange = client.send(call.ctx.channel(), upstream, request.route().provider().timeoutMs(), answer);
+      exchange = client.send(
+          call.ctx.channel(), upstream, request.route().provider().timeoutMs(), !request.stream(), answer);
     } catch (IllegalArgumentException e) {
       call.fail(ParapetError.UPSTREAM_ERROR, "route " + request.route().name() + " has no usable base_url");
       return;

@@ -53,6 +53,10 @@ class HostileProviderEndToEndTest {
   }
 
   private FakeProvider provider(ProviderType type, FakeProvider.Script fault) throws Exception {
+    return provider(type, 5_000, fault);
+  }
+
+  private FakeProvider provider(ProviderType type, int timeoutMs, FakeProvider.Script fault) throws Exception {
     FakeProvider provider = new FakeProvider((req, c) -> {
       if (req.body().contains("FAULT")) {
         fault.answer(req, c);
@@ -60,7 +64,7 @@ class HostileProviderEndToEndTest {
         c.full(200, "application/json", ANSWER.replace("\"hi\"", "\"ok" + req.connection() + "\""));
       }
     });
-    gateway.routes.put("r", TestGateway.route("r", type, Optional.of(provider.baseUrl("http", "127.0.0.1")), 5_000));
+    gateway.routes.put("r", TestGateway.route("r", type, Optional.of(provider.baseUrl("http", "127.0.0.1")), timeoutMs));
     return provider;
   }
 
@@ -164,6 +168,32 @@ class HostileProviderEndToEndTest {
         assertEquals(Optional.of(ParapetError.UPSTREAM_ERROR), gateway.nextCompleted().error());
         assertNextCallIsItsOwn(provider);
       }
+    }
+  }
+
+  /**
+   * A whole answer dripped in pieces, each gap well inside timeout_ms, the whole well past it (and
+   * well inside the 10 x timeout_ms that bounds a stream): the caller, who sees nothing of a whole
+   * answer until its end, gets 504 once timeout_ms has passed, settled as a timeout (its worst case).
+   */
+  @ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.EnumSource(value = ProviderType.class, names = {"OPENAI", "LOCAL"})
+  void aWholeAnswerDrippedPastTimeoutMsIs504(ProviderType type) throws Exception {
+    try (FakeProvider provider = provider(type, 500, (req, c) -> {
+      c.write("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: " + ANSWER.length() + "\r\n\r\n");
+      int piece = ANSWER.length() / 20 + 1;
+      for (int i = 0; i < ANSWER.length(); i += piece) {
+        Thread.sleep(100); // the provider's pace, what is tested: 20 gaps of 100 ms, 2 s in all
+        c.write(ANSWER.substring(i, Math.min(ANSWER.length(), i + piece)));
+      }
+    })) {
+      HttpResponse<String> res = post("FAULT", false);
+      assertEquals(504, res.statusCode(), res.body());
+      assertEquals("upstream_timeout", TestProviders.JSON.readTree(res.body()).at("/error/code").asText());
+      RequestCompleted done = gateway.nextCompleted();
+      assertEquals(504, done.status());
+      assertEquals(Optional.of(ParapetError.UPSTREAM_TIMEOUT), done.error());
+      assertNextCallIsItsOwn(provider);
     }
   }
 

@@ -85,7 +85,7 @@ class UpstreamClientTest {
 
   Result send(UpstreamClient client, UpstreamCall call, int timeoutMs) throws Exception {
     Result r = new Result();
-    loop.submit(() -> client.send(caller, call, timeoutMs, r)).get();
+    loop.submit(() -> client.send(caller, call, timeoutMs, true, r)).get();
     return r;
   }
 
@@ -101,7 +101,7 @@ class UpstreamClientTest {
         OriginPool pool = client.pool(loop, Origin.of(call.uri()), caller);
         Channel pooled = pool.idleChannels().get(0);
         ((SocketChannel) pooled).shutdownOutput(); // dead for writing, and we do not know it yet
-        client.send(caller, call, 5_000, second);
+        client.send(caller, call, 5_000, true, second);
       }).get();
 
       assertEquals("200:ok2", second.await());
@@ -126,7 +126,7 @@ class UpstreamClientTest {
       loop.submit(() -> {
         Channel pooled = client.pool(loop, Origin.of(call.uri()), caller).idleChannels().get(0);
         ((SocketChannel) pooled).shutdownOutput();
-        client.send(caller, call, 5_000, second);
+        client.send(caller, call, 5_000, true, second);
       }).get();
 
       assertEquals("200:ok2", second.await());
@@ -276,7 +276,7 @@ class UpstreamClientTest {
     try (FakeProvider provider = slowProvider(500); UpstreamClient client = poolOfOne()) {
       Result first = send(client, call(provider), 5_000);
       for (int i = 0; i < 4; i++) { // fill the line of four, each caller gone before its turn
-        loop.submit(() -> client.send(caller, call(provider), 5_000, new Result()).abort()).get();
+        loop.submit(() -> client.send(caller, call(provider), 5_000, true, new Result()).abort()).get();
       }
       Result next = send(client, call(provider), 5_000);
       assertEquals("200:ok", first.await());
