@@ -2,8 +2,11 @@ package dev.parapet.runtime.upstream;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Sits on every upstream connection after the HTTP client codec, before the exchange of the
@@ -15,10 +18,56 @@ import io.netty.util.ReferenceCountUtil;
  */
 final class IdleConnectionGuard extends ChannelInboundHandlerAdapter {
   static final String NAME = "idle-guard";
+  /** Rest no longer than this: the server's own idle timeout, less a second for the network. */
+  static final long KEEP_ALIVE_MARGIN_MILLIS = 1_000;
   private boolean leased;
+  /** When the server may close the resting connection; meaningful while {@link #restLimited}. */
+  private long restEndNanos;
+  private boolean restLimited;
 
   void leased(boolean leased) {
     this.leased = leased;
+  }
+
+  /**
+   * The connection rests from now, for at most {@code maxRestMillis} ({@link Long#MAX_VALUE}: the
+   * server set no limit; the pool's idle timeout applies).
+   */
+  void rest(long maxRestMillis) {
+    leased = false;
+    restLimited = maxRestMillis != Long.MAX_VALUE;
+    restEndNanos = restLimited ? System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxRestMillis) : 0;
+  }
+
+  /** Whether the connection rested past what the server said it keeps an idle connection. */
+  boolean restedTooLong() {
+    return restLimited && System.nanoTime() - restEndNanos >= 0;
+  }
+
+  /**
+   * How long a connection may rest after an answer whose {@code Keep-Alive} field says how long the
+   * server keeps an idle one ({@code timeout=5}; RFC 2068 §19.7.1.1, sent by Apache httpd and by
+   * cpp-httplib, llama.cpp's server): {@link #KEEP_ALIVE_MARGIN_MILLIS} less, so that we do not
+   * write a call into a connection the server is closing at that moment (RFC 9112 §9.3.1), which
+   * would fail it without a retry. At most zero: do not keep it. {@link Long#MAX_VALUE} when the
+   * field says nothing usable: the pool's own idle timeout applies.
+   */
+  static long maxRestMillis(HttpHeaders headers) {
+    String value = headers.get(HttpHeaderNames.KEEP_ALIVE);
+    if (value == null) {
+      return Long.MAX_VALUE;
+    }
+    for (String parameter : value.split(",")) {
+      String p = parameter.trim();
+      if (p.regionMatches(true, 0, "timeout=", 0, "timeout=".length())) {
+        String seconds = p.substring("timeout=".length()).trim();
+        if (seconds.isEmpty() || seconds.length() > 9 || !seconds.chars().allMatch(c -> c >= '0' && c <= '9')) {
+          return Long.MAX_VALUE;
+        }
+        return Long.parseLong(seconds) * 1_000 - KEEP_ALIVE_MARGIN_MILLIS;
+      }
+    }
+    return Long.MAX_VALUE;
   }
 
   @Override

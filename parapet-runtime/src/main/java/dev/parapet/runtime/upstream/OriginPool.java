@@ -109,12 +109,25 @@ final class OriginPool {
    * connection then.
    */
   void release(Channel ch) {
+    release(ch, Long.MAX_VALUE);
+  }
+
+  /**
+   * {@link #release(Channel)} after an answer whose server keeps an idle connection for a limited
+   * time ({@link IdleConnectionGuard#maxRestMillis}): it is not lent again once that passed, and
+   * not kept at all if it is zero.
+   */
+  void release(Channel ch, long maxRestMillis) {
     assert loop.inEventLoop();
     if (!ch.isActive()) {
       return; // its close listener already gave back the slot
     }
+    if (maxRestMillis <= 0) {
+      ch.close();
+      return;
+    }
     ch.config().setAutoRead(true);
-    ch.pipeline().get(IdleConnectionGuard.class).leased(false);
+    ch.pipeline().get(IdleConnectionGuard.class).rest(maxRestMillis);
     loop.execute(() -> rested(ch));
   }
 
@@ -141,12 +154,14 @@ final class OriginPool {
   }
 
   /**
-   * Whether {@code ch} may serve another exchange: open, and its decoder between answers (bytes
-   * the provider sent past an answer that form no whole message are held there, not seen by the
-   * {@link IdleConnectionGuard}; see {@link ProviderCodec}).
+   * Whether {@code ch} may serve another exchange: open, its decoder between answers (bytes the
+   * provider sent past an answer that form no whole message are held there, not seen by the
+   * {@link IdleConnectionGuard}; see {@link ProviderCodec}), and not rested past the idle time its
+   * server announced.
    */
   private static boolean reusable(Channel ch) {
-    return ch.isActive() && ch.pipeline().get(ProviderCodec.class).betweenAnswers();
+    return ch.isActive() && ch.pipeline().get(ProviderCodec.class).betweenAnswers()
+        && !ch.pipeline().get(IdleConnectionGuard.class).restedTooLong();
   }
 
   /** Closes every resting connection; for shutdown. */

@@ -279,7 +279,7 @@ final class UpstreamExchange {
     detach(ch);
     boolean reusable = ch.isActive() && HttpUtil.isKeepAlive(head) && write != null && write.isSuccess();
     if (reusable) {
-      pool.release(ch);
+      pool.release(ch, IdleConnectionGuard.maxRestMillis(head.headers()));
     } else {
       ch.close();
     }

@@ -197,6 +197,28 @@ class HostileProviderEndToEndTest {
     }
   }
 
+  /**
+   * A server that keeps idle connections one second ({@code Keep-Alive: timeout=1}) could close this
+   * one as the next call is written into it: the next call gets a connection of its own.
+   */
+  @ParameterizedTest(name = "{0} stream={1}")
+  @MethodSource("routes")
+  void aConnectionItsServerKeepsASecondIsNotReused(ProviderType type, boolean stream) throws Exception {
+    try (FakeProvider provider = provider(type, (req, c) -> {
+      if (stream) {
+        c.sseHead("keep-alive: timeout=1");
+        c.chunk(CHUNK);
+        c.endChunks();
+      } else {
+        c.full(200, "application/json", ANSWER, "keep-alive: timeout=1");
+      }
+    })) {
+      assertEquals(200, post("FAULT", stream).statusCode());
+      assertEquals(200, gateway.nextCompleted().status());
+      assertNextCallIsItsOwn(provider);
+    }
+  }
+
   static byte[] gzip(String s) throws java.io.IOException {
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
     try (java.util.zip.GZIPOutputStream g = new java.util.zip.GZIPOutputStream(out)) {

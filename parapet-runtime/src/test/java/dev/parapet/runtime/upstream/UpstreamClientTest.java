@@ -285,6 +285,36 @@ class UpstreamClientTest {
     }
   }
 
+  /**
+   * A server that says how long it keeps an idle connection ({@code Keep-Alive: timeout=N}, as
+   * llama.cpp's server and Apache httpd do) closes it then, perhaps as our next call is written
+   * into it, which fails that call: the connection is not lent once N less a second has passed, and
+   * not kept at all when that leaves nothing. A longer timeout keeps it.
+   */
+  @Test
+  void aConnectionIsNotLentPastTheIdleTimeItsServerAnnounced() throws Exception {
+    try (FakeProvider provider = new FakeProvider((req, c) -> c.full(200, "text/plain", "ok" + req.connection(),
+        req.target().endsWith("/one") ? "keep-alive: timeout=1"
+            : req.target().endsWith("/two") ? "Keep-Alive: max=100, timeout=2"
+            : req.target().endsWith("/eleven") ? "keep-alive: timeout=11" : "keep-alive: timeout=60, max=100"));
+        UpstreamClient client = new UpstreamClient(UpstreamTls.withExtraCa(Optional.empty()), 4, Duration.ofSeconds(30))) {
+      String base = "http://127.0.0.1:" + provider.port() + "/v1/";
+      UpstreamCall sixty = new UpstreamCall(URI.create(base + "sixty"), Map.of(), "{}".getBytes(StandardCharsets.UTF_8));
+      UpstreamCall one = new UpstreamCall(URI.create(base + "one"), Map.of(), "{}".getBytes(StandardCharsets.UTF_8));
+      UpstreamCall two = new UpstreamCall(URI.create(base + "two"), Map.of(), "{}".getBytes(StandardCharsets.UTF_8));
+      UpstreamCall eleven = new UpstreamCall(URI.create(base + "eleven"), Map.of(), "{}".getBytes(StandardCharsets.UTF_8));
+
+      assertEquals("200:ok1", send(client, sixty, 5_000).await());
+      assertEquals("200:ok1", send(client, one, 5_000).await()); // kept 60 s: reused
+      assertEquals("200:ok2", send(client, eleven, 5_000).await()); // 1 s less a second: closed at once
+      assertEquals("200:ok2", send(client, sixty, 5_000).await()); // within the 10 s of timeout=11
+      assertEquals("200:ok2", send(client, two, 5_000).await());
+      Thread.sleep(1_100); // the clock under test: past timeout=2 less the margin
+      assertEquals("200:ok3", send(client, sixty, 5_000).await());
+      assertEquals(3, provider.connections.get());
+    }
+  }
+
   @Test
   void anAnswerWithoutKeepAliveIsNotPooled() throws Exception {
     try (FakeProvider provider = new FakeProvider((req, c) -> {
