@@ -219,6 +219,48 @@ class HostileProviderEndToEndTest {
     }
   }
 
+  /**
+   * Of the provider's fields only the documented few reach the caller (README); one that would split
+   * the caller's response (a bare CR, a NUL, another control character) or a head past the decoder's
+   * bounds (a 1 MB field, thousands of fields) makes the answer a 502, and its connection is closed.
+   */
+  @ParameterizedTest(name = "{0} stream={1}")
+  @MethodSource("routes")
+  void providerFieldsReachTheCallerOnlyFromTheAllowList(ProviderType type, boolean stream) throws Exception {
+    String[] extra = {"set-cookie: session=provider", "openai-organization: org-secret", "openai-project: proj_secret",
+        "cf-ray: 8a1b2c", "server: vllm", "via: 1.1 lb", "x-request-id: prov-1", "retry-after: 2",
+        "x-ratelimit-remaining-requests: 9", "link: </a>; rel=preload"};
+    try (FakeProvider provider = provider(type, (req, c) -> {
+      if (stream) {
+        c.sseHead(extra);
+        c.chunk(CHUNK);
+        c.endChunks();
+      } else {
+        c.full(200, "application/json", ANSWER, extra);
+      }
+    })) {
+      HttpResponse<String> res = post("FAULT", stream);
+      assertEquals(200, res.statusCode(), res.body());
+      java.util.Set<String> names = new java.util.TreeSet<>(res.headers().map().keySet());
+      names.removeAll(List.of("content-length", "transfer-encoding", "content-type", "cache-control",
+          "x-parapet-request-id", "x-request-id"));
+      assertEquals(new java.util.TreeSet<>(List.of("retry-after", "x-ratelimit-remaining-requests",
+          CallerHeaders.UPSTREAM_REQUEST_ID)), names);
+      assertEquals("prov-1", res.headers().firstValue(CallerHeaders.UPSTREAM_REQUEST_ID).orElseThrow());
+      gateway.nextCompleted();
+    }
+    for (String bad : List.of("x-request-id: a\rset-cookie: b=c", "x-request-id: a\u0000b", "retry-after: 1\u0001",
+        "x-big: " + "a".repeat(1 << 20), ("x-h: v\r\n").repeat(5_000).trim())) {
+      try (FakeProvider provider = provider(type, (req, c) -> c.full(200, "application/json", ANSWER, bad))) {
+        HttpResponse<String> res = post("FAULT", stream);
+        assertEquals(502, res.statusCode(), res.body());
+        assertEquals("upstream_error", TestProviders.JSON.readTree(res.body()).at("/error/code").asText());
+        gateway.nextCompleted();
+        assertNextCallIsItsOwn(provider);
+      }
+    }
+  }
+
   static byte[] gzip(String s) throws java.io.IOException {
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
     try (java.util.zip.GZIPOutputStream g = new java.util.zip.GZIPOutputStream(out)) {
