@@ -24,6 +24,7 @@ import dev.parapet.core.seal.HydratedConfig;
 import dev.parapet.core.seal.SecretValue;
 import dev.parapet.core.store.SpendKey;
 import dev.parapet.runtime.testing.LeakWatch;
+import dev.parapet.runtime.testing.RawHttp;
 import dev.parapet.runtime.testing.TestConfigs;
 import dev.parapet.runtime.upstream.FakeProvider;
 import java.io.ByteArrayOutputStream;
@@ -478,7 +479,7 @@ class ChaosLedgerEndToEndTest {
   private static Outcome read(Session s, Call call, InputStream in) throws IOException {
     String status;
     try {
-      status = line(in);
+      status = RawHttp.line(in);
     } catch (SocketTimeoutException e) {
       throw new AssertionError("call " + call + " of " + s.caller() + ": no answer within 30 s");
     }
@@ -486,7 +487,7 @@ class ChaosLedgerEndToEndTest {
       return new Outcome(s, call, true, true, -1, Map.of(), "");
     }
     Map<String, String> headers = new LinkedHashMap<>();
-    for (String l = line(in); l != null && !l.isEmpty(); l = line(in)) {
+    for (String l = RawHttp.line(in); l != null && !l.isEmpty(); l = RawHttp.line(in)) {
       int colon = l.indexOf(':');
       headers.merge(l.substring(0, colon).trim().toLowerCase(Locale.ROOT), l.substring(colon + 1).trim(),
           (a, b) -> a + "," + b);
@@ -495,34 +496,21 @@ class ChaosLedgerEndToEndTest {
     if (headers.containsKey("content-length")) {
       body.write(in.readNBytes(Integer.parseInt(headers.get("content-length"))));
     } else if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
-      for (String size = line(in); size != null; size = line(in)) {
+      for (String size = RawHttp.line(in); size != null; size = RawHttp.line(in)) {
         int n = Integer.parseInt(size.trim(), 16);
         if (n == 0) {
-          line(in);
+          RawHttp.line(in);
           headers.put("x-chaos-chunked-end", "yes");
           break;
         }
         body.write(in.readNBytes(n));
-        line(in);
+        RawHttp.line(in);
       }
     } else {
       body.write(in.readAllBytes());
     }
     return new Outcome(s, call, true, true, Integer.parseInt(status.split(" ")[1]), headers,
         body.toString(StandardCharsets.UTF_8));
-  }
-
-  private static String line(InputStream in) throws IOException {
-    ByteArrayOutputStream b = new ByteArrayOutputStream();
-    int c;
-    while ((c = in.read()) != -1) {
-      if (c == '\n') {
-        String s = b.toString(StandardCharsets.ISO_8859_1);
-        return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
-      }
-      b.write(c);
-    }
-    return b.size() == 0 ? null : b.toString(StandardCharsets.ISO_8859_1);
   }
 
   // ---------------------------------------------------------------- the invariants

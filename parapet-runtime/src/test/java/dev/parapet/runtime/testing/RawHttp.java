@@ -81,6 +81,11 @@ public final class RawHttp implements AutoCloseable {
   }
 
   private String line() throws IOException {
+    return line(in);
+  }
+
+  /** One line of an HTTP head, its CRLF or LF taken off; null at the end of the stream with nothing read. */
+  public static String line(InputStream in) throws IOException {
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     int c;
     while ((c = in.read()) != -1) {
