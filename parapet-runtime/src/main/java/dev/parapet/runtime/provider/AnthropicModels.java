@@ -23,6 +23,19 @@ final class AnthropicModels {
   static final String STRUCTURED_OUTPUTS_NAMES = "Claude Opus 4.5 to 4.8, Sonnet 4.5, 4.6 and 5, Haiku 4.5, "
       + "Fable 5, Mythos 5 and Mythos Preview";
 
+  /**
+   * The models that refuse extended thinking with a budget ({@code thinking: {type: "enabled",
+   * budget_tokens: N}} is a 400) and think only adaptively, steered by {@code output_config.effort}
+   * (https://platform.claude.com/docs/en/build-with-claude/thinking, the troubleshooting page's
+   * table of thinking types by model; the Claude 4.7 and later migration guides). Claude Opus 4.6
+   * and Sonnet 4.6 still accept a budget (deprecated), and older models have only that. Claude
+   * Mythos Preview is left out: Anthropic's table lists it with both modes, Amazon Bedrock's page
+   * with adaptive only, so it keeps the budget until the two agree.
+   */
+  private static final List<String> ADAPTIVE_THINKING_ONLY = List.of(
+      "claude-opus-4-7", "claude-opus-4-8", "claude-opus-5", "claude-sonnet-5",
+      "claude-fable-5", "claude-fable-5-1", "claude-mythos-5", "claude-mythos-5-1");
+
   private AnthropicModels() {}
 
   /**
@@ -31,7 +44,19 @@ final class AnthropicModels {
    * {@code -latest} alias. A prefix is not enough: {@code claude-sonnet-5-5} is another model.
    */
   static boolean structuredOutputs(String model) {
-    for (String id : STRUCTURED_OUTPUTS) {
+    return named(STRUCTURED_OUTPUTS, model);
+  }
+
+  /**
+   * Whether {@code model} thinks only adaptively (one of {@link #ADAPTIVE_THINKING_ONLY}, its
+   * ids formed as for {@link #structuredOutputs}).
+   */
+  static boolean adaptiveThinkingOnly(String model) {
+    return named(ADAPTIVE_THINKING_ONLY, model);
+  }
+
+  private static boolean named(List<String> ids, String model) {
+    for (String id : ids) {
       if (model.startsWith(id)) {
         String rest = model.substring(id.length());
         if (rest.isEmpty() || rest.equals("-latest") || isDate(rest)) {

@@ -43,7 +43,8 @@ import java.util.function.Predicate;
  *       {@code top_p}, {@code stop} (string or list) as {@code stop_sequences}, {@code stream},
  *       and {@code user} (or, without it, {@code safety_identifier}, OpenAI's successor to it) as
  *       {@code metadata.user_id}.
- *   <li>{@code reasoning_effort} as extended thinking with a token budget ({@link AnthropicThinking}).
+ *   <li>{@code reasoning_effort} as extended thinking with a token budget, or on the models that
+ *       think only adaptively as adaptive thinking with an effort ({@link AnthropicThinking}).
  * </ul>
  *
  * <p>Anything else that would change the answer ({@code n > 1}, logprobs, penalties, seeds, audio,
@@ -109,7 +110,7 @@ final class AnthropicRequests {
     }
     translateStop(request.get("stop"), body);
     AnthropicTools.translate(model, request, body);
-    AnthropicThinking.translate(request, body);
+    AnthropicThinking.translate(model, request, body);
     if (Providers.isStreaming(request)) {
       body.put("stream", true);
     }

@@ -5,10 +5,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Map;
 
 /**
- * OpenAI's {@code reasoning_effort} as Anthropic's extended thinking
- * (https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking), for {@link
- * AnthropicRequests}: {@code none} asks for no thinking; {@code minimal} and {@code low} think with
- * a budget of 1,024 tokens (Anthropic's least), {@code medium} 2,048, {@code high} 4,096.
+ * OpenAI's {@code reasoning_effort} as Anthropic's thinking, for {@link AnthropicRequests}: {@code
+ * none} asks for no thinking. On a model that still takes a budget
+ * (https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking), {@code minimal} and
+ * {@code low} think with a budget of 1,024 tokens (Anthropic's least), {@code medium} 2,048, {@code
+ * high} 4,096. On a model that refuses a budget and thinks only adaptively ({@link
+ * AnthropicModels#adaptiveThinkingOnly}: Claude Opus 4.7 and later, Sonnet 5, Fable and Mythos 5),
+ * the call asks for {@code thinking: {type: "adaptive"}} with the effort as {@code
+ * output_config.effort} (https://platform.claude.com/docs/en/build-with-claude/effort): {@code
+ * minimal} and {@code low} as {@code low}, {@code medium}, {@code high} and {@code xhigh} as
+ * themselves; {@code xhigh}, which Anthropic has only with adaptive thinking, is refused elsewhere.
  *
  * <p>What Anthropic refuses with thinking is refused here, before a hold and a round trip, by
  * name: a budget not below {@code max_tokens} (thinking is part of the output, so the cap, at most
@@ -19,27 +25,39 @@ import java.util.Map;
  * OpenAI message shape cannot carry. The answer's thinking is not sent to the caller (as OpenAI's
  * reasoning models keep theirs), but it is billed output: a stream counts it toward {@code
  * max_tokens_out} (see {@link AnthropicStreamTranslator}); and as Claude 4 models stream only a
- * summary of their thinking and bill all of it, a call that thinks and ends short of a complete
- * answer's usage is settled at its worst case.
+ * summary of their thinking (the newest, by default, not even that) and bill all of it, a call that
+ * thinks and ends short of a complete answer's usage is settled at its worst case. Adaptive thinking
+ * has no budget: the call's {@code max_tokens} bounds thinking and answer together.
  */
 final class AnthropicThinking {
   private static final Map<String, Integer> BUDGETS =
       Map.of("minimal", 1_024, "low", 1_024, "medium", 2_048, "high", 4_096);
 
+  /** OpenAI's efforts as Anthropic's, on a model that thinks only adaptively. */
+  private static final Map<String, String> EFFORTS =
+      Map.of("minimal", "low", "low", "low", "medium", "medium", "high", "high", "xhigh", "xhigh");
+
   private AnthropicThinking() {}
 
   /** Adds {@code thinking} to {@code body} when {@code request} asks for reasoning; after the rest is translated. */
-  static void translate(ObjectNode request, ObjectNode body) throws InvalidRequestException {
+  static void translate(String model, ObjectNode request, ObjectNode body) throws InvalidRequestException {
     if (!ChatMessages.asksForReasoning(request)) {
       return;
     }
     JsonNode effort = request.get("reasoning_effort");
-    Integer budget = effort.isTextual() ? BUDGETS.get(effort.textValue()) : null;
-    if (budget == null) {
-      throw new InvalidRequestException("reasoning_effort: expected none, minimal, low, medium or high");
+    boolean adaptive = AnthropicModels.adaptiveThinkingOnly(model);
+    String level = effort.isTextual() ? EFFORTS.get(effort.textValue()) : null;
+    if (level == null) {
+      throw new InvalidRequestException("reasoning_effort: expected none, minimal, low, medium, high or xhigh");
+    }
+    Integer budget = adaptive ? null : BUDGETS.get(effort.textValue());
+    if (!adaptive && budget == null) {
+      throw new InvalidRequestException("reasoning_effort: " + effort.textValue() + " is only for a model with "
+          + "adaptive thinking (Claude Opus 4.7 and later, Sonnet 5, Fable and Mythos 5); on " + model
+          + " expected none, minimal, low, medium or high");
     }
     int maxTokens = body.path("max_tokens").asInt();
-    if (budget >= maxTokens) {
+    if (budget != null && budget >= maxTokens) {
       throw new InvalidRequestException("reasoning_effort: " + effort.textValue() + " thinks with a budget of "
           + budget + " tokens on an anthropic route, which must be below max_tokens (" + maxTokens
           + " here, at most the route's max_tokens_out): ask for more max_tokens or less effort");
@@ -65,7 +83,12 @@ final class AnthropicThinking {
           + "then requires that turn's thinking back, which an OpenAI message cannot carry; continue "
           + "this tool loop without reasoning_effort");
     }
-    body.putObject("thinking").put("type", "enabled").put("budget_tokens", budget);
+    if (adaptive) {
+      body.putObject("thinking").put("type", "adaptive");
+      body.putObject("output_config").put("effort", level);
+    } else {
+      body.putObject("thinking").put("type", "enabled").put("budget_tokens", budget);
+    }
   }
 
   private static boolean lastAssistantCalledTools(JsonNode messages) {

@@ -263,7 +263,11 @@ class AnthropicRequestTest {
     assertTrue(translate(ask.formatted(",\"reasoning_effort\":\"low\",\"tools\":[{\"type\":\"function\","
         + "\"function\":{\"name\":\"clock\"}}],\"tool_choice\":\"auto\"")).has("thinking"));
 
-    assertRefused("reasoning_effort: expected none, minimal, low, medium or high", ask.formatted(",\"reasoning_effort\":\"max\""));
+    assertRefused("reasoning_effort: expected none, minimal, low, medium, high or xhigh",
+        ask.formatted(",\"reasoning_effort\":\"max\""));
+    // xhigh is Anthropic's only with adaptive thinking: on a model with a budget it has none
+    assertRefused("reasoning_effort: xhigh is only for a model with adaptive thinking",
+        ask.formatted(",\"reasoning_effort\":\"xhigh\""));
     assertRefused("reasoning_effort: expected", ask.formatted(",\"reasoning_effort\":3"));
     assertRefused("below max_tokens (4096 here", ask.replace("5000", "4096").formatted(",\"reasoning_effort\":\"high\""));
     assertRefused("temperature: only 1 with reasoning_effort", ask.formatted(",\"reasoning_effort\":\"low\",\"temperature\":0.2"));
