@@ -6,7 +6,7 @@ import java.util.List;
  * What an anthropic route's pinned model can do, by its Claude API id: the model is pinned when
  * the route is built, so each answer here holds for every call of the route.
  */
-final class AnthropicModels {
+public final class AnthropicModels {
   /**
    * The models on which Anthropic's structured outputs are generally available on the Claude API
    * (https://platform.claude.com/docs/en/build-with-claude/structured-outputs: strict tool use and
@@ -36,7 +36,26 @@ final class AnthropicModels {
       "claude-opus-4-7", "claude-opus-4-8", "claude-opus-5", "claude-sonnet-5",
       "claude-fable-5", "claude-fable-5-1", "claude-mythos-5", "claude-mythos-5-1");
 
+  /**
+   * The models that think when a call does not ask them to (no {@code thinking} field): Claude
+   * Opus 5 and Sonnet 5 by default, Fable and Mythos 5 and 5.1 and Mythos Preview always (the
+   * "Default" column of the thinking troubleshooting table). Opus 4.7 and 4.8 and older models do
+   * not.
+   */
+  private static final List<String> THINKS_UNASKED = List.of(
+      "claude-opus-5", "claude-sonnet-5", "claude-fable-5", "claude-fable-5-1", "claude-mythos-5",
+      "claude-mythos-5-1", "claude-mythos-preview");
+
   private AnthropicModels() {}
+
+  /**
+   * Whether {@code model} thinks, and bills its thinking as output, on a call that did not ask it
+   * to (one of {@link #THINKS_UNASKED}, its ids formed as for {@link #structuredOutputs}): such a
+   * call is settled as one that asked (see {@code BudgetHandler}).
+   */
+  public static boolean thinksUnasked(String model) {
+    return named(THINKS_UNASKED, model);
+  }
 
   /**
    * Whether {@code model} guarantees a schema ({@code strict: true}): one of {@link

@@ -23,6 +23,7 @@ import dev.parapet.runtime.policy.OutputTallies;
 import dev.parapet.runtime.policy.OutputTally;
 import dev.parapet.runtime.policy.PolicyRefusals;
 import dev.parapet.runtime.policy.tokens.TokenLimitHandler;
+import dev.parapet.runtime.provider.AnthropicModels;
 import dev.parapet.runtime.provider.ChatMessages;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -237,13 +238,16 @@ public final class BudgetHandler extends ChannelInboundHandlerAdapter {
   /**
    * What output {@code request} may be billed for and never show: OpenAI's reasoning models and a
    * prediction's rejected tokens until the provider's usage tells it; an anthropic call that thinks
-   * ({@code reasoning_effort}) until a complete answer's does ({@link UnseenOutput#summarizesThinking}).
+   * ({@code reasoning_effort}, or on a model that thinks unasked: {@link
+   * AnthropicModels#thinksUnasked}) until a complete answer's does ({@link
+   * UnseenOutput#summarizesThinking}).
    */
   private static Settlement.Unseen unseen(Route route, GatewayRequest request, long predicted) {
     if (UnseenOutput.billedBy(route.provider()) || predicted > 0) {
       return Settlement.Unseen.UNTIL_USAGE;
     }
-    if (UnseenOutput.summarizesThinking(route.provider()) && ChatMessages.asksForReasoning(request.body())) {
+    if (UnseenOutput.summarizesThinking(route.provider()) && (ChatMessages.asksForReasoning(request.body())
+        || AnthropicModels.thinksUnasked(route.provider().model()))) {
       return Settlement.Unseen.UNTIL_COMPLETE;
     }
     return Settlement.Unseen.NONE;
