@@ -64,11 +64,6 @@ public final class UpstreamClient implements AutoCloseable {
     this.idleMillis = idleTimeout.toMillis();
   }
 
-  /** The production client: defaults, and the extra CA from {@code PARAPET_UPSTREAM_CA_FILE} if set. */
-  public static UpstreamClient fromEnvironment() {
-    return new UpstreamClient(UpstreamTls.fromEnvironment(), DEFAULT_MAX_PER_ORIGIN, DEFAULT_IDLE_TIMEOUT);
-  }
-
   /**
    * A client trusting the JDK anchors and, if given, the CA certificates in {@code caFile} (PEM).
    * The file is read and checked now ({@link IllegalStateException} naming it when unusable); the

@@ -33,12 +33,6 @@ final class UpstreamTls {
 
   private UpstreamTls() {}
 
-  /** The client context for this process, reading {@value #CA_FILE_ENV} if set. */
-  static SslContext fromEnvironment() {
-    String file = System.getenv(CA_FILE_ENV);
-    return withExtraCa(file == null || file.isBlank() ? Optional.empty() : Optional.of(Path.of(file)));
-  }
-
   static SslContext withExtraCa(Optional<Path> caFile) {
     return lazy(caFile).get();
   }

@@ -2,9 +2,10 @@
  * The back of the gateway: calling the provider and answering the caller.
  *
  * <p>Wiring (the front's side). One {@link dev.parapet.runtime.upstream.UpstreamClient} per
- * process ({@code UpstreamClient.fromEnvironment()}: 64 connections per event loop and origin, 30
- * s idle close, JDK trust anchors plus {@code PARAPET_UPSTREAM_CA_FILE}; production wiring adds the
- * {@link dev.parapet.runtime.upstream.EgressProxy} of {@code PARAPET_UPSTREAM_PROXY}), closed at shutdown. One
+ * process, built by {@code Wiring} from the deployment knobs ({@code UpstreamClient.withExtraCa}: JDK
+ * trust anchors plus {@code PARAPET_UPSTREAM_CA_FILE}, {@code PARAPET_UPSTREAM_MAX_PER_ORIGIN}
+ * connections per event loop and origin (default 64), 30 s idle close, and the {@link
+ * dev.parapet.runtime.upstream.EgressProxy} of {@code PARAPET_UPSTREAM_PROXY}), closed at shutdown. One
  * {@link dev.parapet.runtime.upstream.UpstreamProxyHandler} per caller connection, last in the
  * pipeline: {@code new UpstreamProxyHandler(client, hydratedConfig, UpstreamProviders.builtIn(),
  * request -> observer)}. The front fires one {@link dev.parapet.runtime.GatewayRequest} at a
