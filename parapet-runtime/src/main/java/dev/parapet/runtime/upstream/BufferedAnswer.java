@@ -70,14 +70,19 @@ final class BufferedAnswer implements Answer {
     if (kind != HttpStatusClass.SUCCESS && kind != HttpStatusClass.CLIENT_ERROR) {
       // 5xx, or a redirect we will not follow: the provider's words stay with the provider.
       call.abortUpstream();
-      call.fail(kind == HttpStatusClass.SERVER_ERROR ? UpstreamFailure.SERVER_ERROR : UpstreamFailure.PROTOCOL);
+      int status = head.status().code();
+      if (kind == HttpStatusClass.SERVER_ERROR) {
+        call.fail(UpstreamFailure.SERVER_ERROR, FailureReason.serverError(status));
+      } else {
+        call.fail(UpstreamFailure.PROTOCOL, FailureReason.unexpectedStatus(status));
+      }
       return;
     }
     if (kind == HttpStatusClass.CLIENT_ERROR && coded(head.headers())) {
       // We asked for identity: a body in another coding is not what it says, and the key could not
       // be scrubbed from it, yet the caller could decode it. Not passed through.
       call.abortUpstream();
-      call.fail(UpstreamFailure.PROTOCOL);
+      call.fail(UpstreamFailure.PROTOCOL, FailureReason.UNACCEPTED_CODING);
       return;
     }
     this.head = head;
@@ -116,7 +121,7 @@ final class BufferedAnswer implements Answer {
   public void onContent(ByteBuf content) {
     if (body.readableBytes() + content.readableBytes() > MAX_BODY_BYTES) {
       call.abortUpstream();
-      failAfterHead(UpstreamFailure.TOO_LARGE);
+      failAfterHead(UpstreamFailure.TOO_LARGE, FailureReason.ANSWER_TOO_LARGE);
       return;
     }
     body.writeBytes(content);
@@ -139,15 +144,15 @@ final class BufferedAnswer implements Answer {
   }
 
   @Override
-  public void onFailure(UpstreamFailure failure) {
+  public void onFailure(UpstreamFailure failure, FailureReason reason) {
     if (head == null && failure == UpstreamFailure.PROTOCOL) {
       // Bytes that are no HTTP head, for a request the provider received: perhaps a 2xx we cannot
       // read (a whole answer's head comes once all of it is written). Settled as one, as a stream is.
-      call.failUnreadable(failure);
+      call.failUnreadable(failure, reason);
     } else if (head == null) {
-      call.fail(failure);
+      call.fail(failure, reason);
     } else {
-      failAfterHead(failure);
+      failAfterHead(failure, reason);
     }
   }
 
@@ -155,11 +160,11 @@ final class BufferedAnswer implements Answer {
    * The answer failed after its head: a 2xx one the provider billed, which we cannot read, is
    * settled at the worst case ({@link ProxiedCall#failUnreadable}); a refusal (4xx) billed nothing.
    */
-  private void failAfterHead(UpstreamFailure failure) {
+  private void failAfterHead(UpstreamFailure failure, FailureReason reason) {
     if (head.status().codeClass() == HttpStatusClass.SUCCESS) {
-      call.failUnreadable(failure);
+      call.failUnreadable(failure, reason);
     } else {
-      call.fail(failure);
+      call.fail(failure, reason);
     }
   }
 
@@ -235,7 +240,7 @@ final class BufferedAnswer implements Answer {
 
   private void deliver(Read read) {
     if (read == null) {
-      call.failUnreadable(UpstreamFailure.PROTOCOL); // a 2xx the provider billed
+      call.failUnreadable(UpstreamFailure.PROTOCOL, FailureReason.MALFORMED_ANSWER); // a 2xx the provider billed
       return;
     }
     if (read.translated() == null) {

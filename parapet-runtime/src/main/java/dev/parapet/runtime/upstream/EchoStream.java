@@ -132,7 +132,7 @@ final class EchoStream implements Answer {
   }
 
   @Override
-  public void onFailure(UpstreamFailure failure) {
+  public void onFailure(UpstreamFailure failure, FailureReason reason) {
     throw new IllegalStateException("an echo has no provider");
   }
 }

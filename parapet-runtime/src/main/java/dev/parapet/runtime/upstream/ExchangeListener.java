@@ -21,6 +21,9 @@ interface ExchangeListener {
   /** The body ended cleanly; the connection is already back in the pool or closed. */
   void onEnd();
 
-  /** The exchange failed; the connection is closed, never pooled. */
-  void onFailure(UpstreamFailure failure);
+  /**
+   * The exchange failed; the connection is closed, never pooled. {@code reason} says why, for the
+   * log only.
+   */
+  void onFailure(UpstreamFailure failure, FailureReason reason);
 }

@@ -19,8 +19,10 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -54,6 +56,8 @@ final class OriginPool {
   private final PoolStats.OfOrigin stats;
   private final Deque<Channel> idle = new ArrayDeque<>();
   private final Deque<Waiter> waiting = new ArrayDeque<>();
+  /** The connections being opened, by the promise they are for: at most {@code maxOpen}. */
+  private final Map<Promise<Lease>, Channel> connecting = new IdentityHashMap<>();
   private int open;
 
   /** {@code proxy}: the proxy this origin's connections go through, if any (it {@link EgressProxy#carries} it). */
@@ -176,6 +180,24 @@ final class OriginPool {
     return open;
   }
 
+  /** Whether this origin's connections go through the egress proxy. */
+  boolean proxied() {
+    return proxy.isPresent();
+  }
+
+  /**
+   * Why the connection asked for with {@code promise} is not there yet, for the log of an exchange
+   * whose deadline came first: still connecting (or looking up the name), or, through a proxy,
+   * connected to it and waiting for its answer to our CONNECT.
+   */
+  FailureReason stillConnecting(Promise<Lease> promise) {
+    if (proxy.isEmpty()) {
+      return FailureReason.CONNECT_TIMEOUT;
+    }
+    Channel ch = connecting.get(promise);
+    return ch != null && ch.isActive() ? FailureReason.PROXY_TIMEOUT : FailureReason.PROXY_CONNECT_TIMEOUT;
+  }
+
   /** The resting connections, most recently used first; for tests. */
   List<Channel> idleChannels() {
     return List.copyOf(idle);
@@ -210,13 +232,16 @@ final class OriginPool {
         : bootstrap.connect(origin.host(), origin.port());
     Channel channel = connected.channel();
     channel.closeFuture().addListener(f -> closed(channel));
+    connecting.put(promise, channel);
     Promise<Channel> established = loop.newPromise();
     // CONNECT_TIMEOUT_MILLIS starts only once the host name is resolved: a lookup that hangs (an
     // unreachable DNS server) would hold this slot, and its call, for as long as it hangs. The same
     // deadline covers a proxy's answer to our CONNECT.
     ScheduledFuture<?> deadline = loop.schedule(() -> {
       if (!established.isDone()) {
-        promise.tryFailure(new ConnectTimeoutException("connection not established within " + connectTimeoutMs + " ms"));
+        String why = "connection not established within " + connectTimeoutMs + " ms";
+        promise.tryFailure(proxy.isPresent() && connected.isSuccess()
+            ? new TunnelTimeoutException(why) : new ConnectTimeoutException(why));
         connected.cancel(false); // still resolving: the bootstrap closes the channel, and the lookup connects nothing
         channel.close(); // already connecting or tunnelling: uncancellable
       }
@@ -240,6 +265,7 @@ final class OriginPool {
       }
     });
     established.addListener(f -> {
+      connecting.remove(promise, channel);
       deadline.cancel(false);
       if (!f.isSuccess()) {
         promise.tryFailure(f.cause());
@@ -318,6 +344,15 @@ final class OriginPool {
       }
     }
     return false;
+  }
+
+  /** Through a proxy: connected to it, and its answer to our CONNECT did not come in time. */
+  static final class TunnelTimeoutException extends ConnectTimeoutException {
+    private static final long serialVersionUID = 1L;
+
+    TunnelTimeoutException(String message) {
+      super(message);
+    }
   }
 
   /** The pool and its waiting line are full. */

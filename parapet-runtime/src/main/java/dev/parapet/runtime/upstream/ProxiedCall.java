@@ -126,6 +126,23 @@ final class ProxiedCall {
       return;
     }
     LOG.info("route={} request_id={} answered {}: {}", request.route().name(), request.requestId(), error.code(), message);
+    respondError(error, message, usage, model);
+  }
+
+  /**
+   * A failure of the provider call before any byte of the answer was sent: the caller gets the
+   * fixed {@code message}; the log line adds {@code reason} (docs/telemetry.md), for the operator.
+   */
+  private void fail(ParapetError error, String message, FailureReason reason) {
+    if (completed) {
+      return;
+    }
+    LOG.info("route={} request_id={} answered {}: {} reason={}", request.route().name(), request.requestId(),
+        error.code(), message, reason);
+    respondError(error, message, answerUsage(), answerModel());
+  }
+
+  private void respondError(ParapetError error, String message, Optional<Usage> usage, Optional<String> model) {
     FullHttpResponse response = ErrorResponses.create(ctx.alloc(), error, message, request.requestId());
     send(response, Optional.of(error), usage, model);
   }
@@ -218,8 +235,8 @@ final class ProxiedCall {
     fail(ParapetError.INTERNAL_ERROR, message);
   }
 
-  void fail(UpstreamFailure failure) {
-    fail(failure.error(), failure.message());
+  void fail(UpstreamFailure failure, FailureReason reason) {
+    fail(failure.error(), failure.message(), reason);
   }
 
   /**
@@ -227,11 +244,11 @@ final class ProxiedCall {
    * that could not be read: the observers are told first ({@link
    * ExchangeObserver#onUnreadableAnswer}), so the settlement charges the worst case, not nothing.
    */
-  void failUnreadable(UpstreamFailure failure) {
+  void failUnreadable(UpstreamFailure failure, FailureReason reason) {
     if (!completed) {
       observer.onUnreadableAnswer();
     }
-    fail(failure);
+    fail(failure, reason);
   }
 
   /**
@@ -243,7 +260,7 @@ final class ProxiedCall {
     if (!completed) {
       observer.onProviderError();
     }
-    fail(ParapetError.UPSTREAM_ERROR, providerErrorMessage(errorType));
+    fail(ParapetError.UPSTREAM_ERROR, providerErrorMessage(errorType), FailureReason.PROVIDER_ERROR_EVENT);
   }
 
   /** What the caller is told of the provider's own error: its type, the route's key masked. */

@@ -58,6 +58,9 @@ final class StreamedAnswer implements Answer {
   /** In the backlog: the provider's body ended cleanly. */
   private static final Object END = new Object();
 
+  /** In the backlog: the exchange failed. */
+  private record Failed(UpstreamFailure failure, FailureReason reason) {}
+
   private final ProxiedCall call;
   private final ProviderAdapter adapter;
   private final SseParser parser = new SseParser();
@@ -110,7 +113,8 @@ final class StreamedAnswer implements Answer {
     String type = head.headers().get(HttpHeaderNames.CONTENT_TYPE, "").toLowerCase(Locale.ROOT);
     if (!type.startsWith("text/event-stream")) {
       call.abortUpstream();
-      call.failUnreadable(UpstreamFailure.PROTOCOL); // a 2xx (a whole answer?) the provider billed
+      // a 2xx (a whole answer?) the provider billed
+      call.failUnreadable(UpstreamFailure.PROTOCOL, FailureReason.NOT_EVENT_STREAM);
       return;
     }
     headers = call.stamp(CallerHeaders.from(head.headers(), false, call.providerKey));
@@ -170,7 +174,7 @@ final class StreamedAnswer implements Answer {
     next = 0;
     if (pieceBroken) {
       pieceBroken = false;
-      failMidStream(UpstreamFailure.PROTOCOL);
+      failMidStream(UpstreamFailure.PROTOCOL, FailureReason.MALFORMED_EVENT);
       return;
     }
     if (translator.finished()) {
@@ -261,7 +265,7 @@ final class StreamedAnswer implements Answer {
     if (broken) {
       broken = false;
       decided.clear();
-      failMidStream(UpstreamFailure.PROTOCOL);
+      failMidStream(UpstreamFailure.PROTOCOL, FailureReason.MALFORMED_EVENT);
       return false;
     }
     if (providerError != null) {
@@ -357,7 +361,8 @@ final class StreamedAnswer implements Answer {
       } else if (waited == END) {
         onEnd();
       } else {
-        onFailure((UpstreamFailure) waited);
+        Failed failed = (Failed) waited;
+        onFailure(failed.failure(), failed.reason());
       }
     }
     if (!away && !call.completed() && call.ctx.channel().isWritable()) {
@@ -400,35 +405,35 @@ final class StreamedAnswer implements Answer {
       startIfNeeded();
       end(sse.end(), null);
     } else {
-      failMidStream(UpstreamFailure.RESET);
+      failMidStream(UpstreamFailure.RESET, FailureReason.STREAM_INCOMPLETE);
     }
   }
 
   @Override
-  public void onFailure(UpstreamFailure failure) {
+  public void onFailure(UpstreamFailure failure, FailureReason reason) {
     if (refusal != null) {
-      refusal.onFailure(failure);
+      refusal.onFailure(failure, reason);
     } else if (call.completed()) {
       return;
     } else if (away) {
-      backlog().add(failure);
+      backlog().add(new Failed(failure, reason));
     } else if (sse.started() && translator.finished()) {
       end(sse.end(), null); // everything the caller needs arrived; only the connection broke
     } else {
-      failMidStream(failure);
+      failMidStream(failure, reason);
     }
   }
 
-  private void failMidStream(UpstreamFailure failure) {
+  private void failMidStream(UpstreamFailure failure, FailureReason reason) {
     call.abortUpstream();
     if (!sse.started()) {
       if (headers != null || failure == UpstreamFailure.PROTOCOL) {
         // After a 2xx head the provider began an answer it may bill, and nothing of it is known:
         // settled as a whole answer cut off after its head is, at its worst case. So are bytes that
         // are no HTTP head (PROTOCOL before one): perhaps a 2xx we cannot read (BufferedAnswer too).
-        call.failUnreadable(failure);
+        call.failUnreadable(failure, reason);
       } else {
-        call.fail(failure); // no answer began: connect, TLS, a timeout before the head (charged as such)
+        call.fail(failure, reason); // no answer began: connect, TLS, a timeout before the head (charged as such)
       }
       return;
     }
@@ -437,6 +442,8 @@ final class StreamedAnswer implements Answer {
     }
     // In the stream every provider failure reads as upstream_error (SPEC §4); the completion
     // event keeps the precise kind (a gap timeout stays upstream_timeout for telemetry).
+    LOG.info("route={} request_id={} stream ended upstream_error: {} reason={}", call.request.route().name(),
+        call.request.requestId(), failure.message(), reason);
     call.complete(sse.fail(ParapetError.UPSTREAM_ERROR, failure.message(), call.request.requestId()),
         200, Optional.of(failure.error()), translator.usage(), translator.reportedModel());
   }
@@ -456,8 +463,8 @@ final class StreamedAnswer implements Answer {
     }
     call.observer.onProviderError();
     String message = call.providerErrorMessage(type);
-    LOG.info("route={} request_id={} stream ended upstream_error: {}", call.request.route().name(),
-        call.request.requestId(), message);
+    LOG.info("route={} request_id={} stream ended upstream_error: {} reason={}", call.request.route().name(),
+        call.request.requestId(), message, FailureReason.PROVIDER_ERROR_EVENT);
     call.complete(sse.fail(ParapetError.UPSTREAM_ERROR, message, call.request.requestId()),
         200, Optional.of(ParapetError.UPSTREAM_ERROR), translator.usage(), translator.reportedModel());
   }

@@ -9,6 +9,7 @@ import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.ChannelOutputShutdownException;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
@@ -153,7 +154,7 @@ final class UpstreamExchange {
 
   private void onLease(Future<? super OriginPool.Lease> f) {
     if (!f.isSuccess()) {
-      fail(classify(f.cause()));
+      fail(classify(f.cause()), FailureReason.of(f.cause(), false, pool.proxied()));
       return;
     }
     OriginPool.Lease lease = (OriginPool.Lease) f.getNow();
@@ -172,7 +173,8 @@ final class UpstreamExchange {
     try {
       req = request();
     } catch (RuntimeException e) {
-      fail(UpstreamFailure.PROTOCOL); // unreachable for a tree we parsed; never leave the caller waiting
+      // unreachable for a tree we parsed; never leave the caller waiting
+      fail(UpstreamFailure.PROTOCOL, FailureReason.REQUEST_NOT_ENCODED);
       return;
     }
     write = ch.writeAndFlush(req);
@@ -225,23 +227,23 @@ final class UpstreamExchange {
       acquire(true);
       return;
     }
-    fail(classify(cause));
+    fail(classify(cause), FailureReason.of(cause, true, pool.proxied()));
   }
 
   private void onRead(Object msg) {
     if (msg instanceof HttpObject o && o.decoderResult().isFailure()) {
-      fail(UpstreamFailure.PROTOCOL);
+      fail(UpstreamFailure.PROTOCOL, decoderFailure(o));
       return;
     }
     if (!(msg instanceof HttpObject)) {
-      fail(UpstreamFailure.PROTOCOL); // raw bytes: the decoder gave up on HTTP (it does after a 101)
+      fail(UpstreamFailure.PROTOCOL, FailureReason.NOT_HTTP); // raw bytes: the decoder gave up on HTTP (it does after a 101)
       return;
     }
     if (msg instanceof HttpResponse response) {
       if (response.status().code() == HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
         // We never ask to upgrade, and a server must not switch unasked (RFC 9110 §15.2.2); what
         // follows is no HTTP answer to read, and the connection is out of step.
-        fail(UpstreamFailure.PROTOCOL);
+        fail(UpstreamFailure.PROTOCOL, FailureReason.UNASKED_UPGRADE);
         return;
       }
       if (response.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
@@ -259,7 +261,7 @@ final class UpstreamExchange {
         return;
       }
       if (head == null) {
-        fail(UpstreamFailure.PROTOCOL);
+        fail(UpstreamFailure.PROTOCOL, FailureReason.MALFORMED_HEAD);
         return;
       }
       lastActivityNanos = System.nanoTime();
@@ -286,7 +288,19 @@ final class UpstreamExchange {
     listener.onEnd();
   }
 
-  private void fail(UpstreamFailure failure) {
+  /**
+   * Why the decoder could not read {@code o}: by the type of its failure (a line or head past the
+   * decoder's limits) and by where it was, never by the failure's text, which quotes what the
+   * provider sent.
+   */
+  private static FailureReason decoderFailure(HttpObject o) {
+    if (o.decoderResult().cause() instanceof TooLongFrameException) {
+      return FailureReason.HEAD_TOO_LARGE;
+    }
+    return o instanceof HttpResponse ? FailureReason.MALFORMED_HEAD : FailureReason.MALFORMED_FRAMING;
+  }
+
+  private void fail(UpstreamFailure failure, FailureReason reason) {
     if (done) {
       return;
     }
@@ -296,7 +310,7 @@ final class UpstreamExchange {
       detach(channel);
       channel.close();
     }
-    listener.onFailure(failure);
+    listener.onFailure(failure, reason);
   }
 
   private void onInactive(Channel ch) {
@@ -306,7 +320,7 @@ final class UpstreamExchange {
     if (write != null && !write.isDone()) {
       return; // the pending write fails next and decides whether nothing was sent
     }
-    fail(UpstreamFailure.RESET);
+    fail(UpstreamFailure.RESET, FailureReason.CLOSED);
   }
 
   private UpstreamFailure classify(Throwable cause) {
@@ -361,7 +375,12 @@ final class UpstreamExchange {
       }
       // Still looking the host up or connecting: nothing went out, the provider was not reached
       // (and is charged nothing), as when the pool's connect deadline, no later than this one, fails it.
-      fail(channel == null ? UpstreamFailure.CONNECT : UpstreamFailure.TIMEOUT);
+      if (channel == null) {
+        fail(UpstreamFailure.CONNECT, pool.stillConnecting(leased));
+      } else {
+        fail(UpstreamFailure.TIMEOUT, head == null ? FailureReason.HEAD_TIMEOUT
+            : now - total >= 0 ? FailureReason.TOTAL_TIMEOUT : FailureReason.IDLE_TIMEOUT);
+      }
     } else {
       arm(next - now);
     }
@@ -394,7 +413,7 @@ final class UpstreamExchange {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       if (!done && ch == channel) {
-        fail(classify(cause));
+        fail(classify(cause), FailureReason.of(cause, true, pool.proxied()));
       } else {
         ctx.close();
       }

@@ -26,7 +26,12 @@ public final class ConnectProxy implements AutoCloseable {
   /** In every refusal this proxy writes (headers and body): must never reach a caller. */
   public static final String MARKER = "PROXY-ANSWER-MARKER-7f3a";
 
-  public enum Mode { TUNNEL, REFUSE_407, RESET, HANG, GARBAGE }
+  /**
+   * {@code ECHO_407} refuses as {@code REFUSE_407} does, its status line's reason phrase and a
+   * header echoing the Proxy-Authorization it received, encoded and decoded (a proxy that quotes
+   * what it refused): those bytes must reach no caller and no log line.
+   */
+  public enum Mode { TUNNEL, REFUSE_407, ECHO_407, RESET, HANG, GARBAGE }
 
   public record Connect(String requestLine, String proxyAuthorization) {}
 
@@ -93,6 +98,14 @@ public final class ConnectProxy implements AutoCloseable {
           out.write(("HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"" + MARKER
               + "\"\r\nX-Squid-Error: ERR_CACHE_ACCESS_DENIED " + MARKER + "\r\nContent-Type: text/html\r\nContent-Length: "
               + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII));
+          out.flush();
+          client.close();
+        }
+        case ECHO_407 -> {
+          String echoed = auth + " = " + new String(java.util.Base64.getDecoder().decode(
+              auth.substring(auth.indexOf(' ') + 1)), StandardCharsets.UTF_8) + " " + MARKER;
+          out.write(("HTTP/1.1 407 denied " + echoed + "\r\nX-Echo: " + echoed
+              + "\r\nContent-Length: 0\r\n\r\n").getBytes(StandardCharsets.UTF_8));
           out.flush();
           client.close();
         }

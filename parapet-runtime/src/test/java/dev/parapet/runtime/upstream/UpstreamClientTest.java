@@ -70,7 +70,7 @@ class UpstreamClientTest {
     }
 
     @Override
-    public void onFailure(UpstreamFailure failure) {
+    public void onFailure(UpstreamFailure failure, FailureReason reason) {
       done.complete("failure:" + failure);
     }
 

@@ -1,0 +1,293 @@
+package dev.parapet.runtime.upstream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.IThrowableProxy;
+import ch.qos.logback.core.read.ListAppender;
+import dev.parapet.runtime.http.ParapetError;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The log line of a failed provider call says why ({@code reason=…}, docs/telemetry.md) in a fixed
+ * word, over real sockets: DNS, refused and timed-out connects, each TLS verdict, each way an
+ * egress proxy fails the tunnel, a garbage head, a reset, a 5xx, a stream cut off. The caller's
+ * answer keeps its fixed message, and what a provider or proxy sent (a key echoed in a garbage
+ * head, credentials echoed in a 407's reason phrase) reaches no log line, Netty's own included.
+ */
+class FailureReasonTest {
+  private static final String WHOLE_MESSAGE_UNREACHABLE = "the provider could not be reached";
+
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+  private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+  private TestGateway gateway;
+
+  @BeforeEach
+  void capture() {
+    logs.start();
+    root.addAppender(logs);
+  }
+
+  /** After the gateway stopped, so a line Netty logs late (an exception at a pipeline's tail) is in. */
+  @AfterEach
+  void stop() throws InterruptedException {
+    try {
+      if (gateway != null) {
+        gateway.close();
+      }
+    } finally {
+      root.detachAppender(logs);
+    }
+    for (String line : lines()) {
+      for (String secret : List.of(TestGateway.PROVIDER_KEY, "PROVIDERKEY", UpstreamEgressProxyTest.PASSWORD,
+          "PROXY-PW", ConnectProxy.MARKER, "cHJveHkgdXNlcjpQUk9YWS1QVzpzM2NyZXRANDIveA")) {
+        assertFalse(line.contains(secret), "a secret in a log line: " + line);
+      }
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
+  /** Every captured line: its message and every exception text in it, causes and suppressed too. */
+  private List<String> lines() {
+    List<String> all = new ArrayList<>();
+    synchronized (logs) {
+      for (ILoggingEvent e : logs.list) {
+        StringBuilder b = new StringBuilder(e.getFormattedMessage());
+        throwable(e.getThrowableProxy(), b, 0);
+        all.add(b.toString());
+      }
+    }
+    return all;
+  }
+
+  private static void throwable(IThrowableProxy t, StringBuilder b, int depth) {
+    if (t == null || depth > 16) {
+      return;
+    }
+    b.append(" | ").append(t.getClassName()).append(": ").append(t.getMessage());
+    throwable(t.getCause(), b, depth + 1);
+    for (IThrowableProxy s : t.getSuppressed()) {
+      throwable(s, b, depth + 1);
+    }
+  }
+
+  /** The one line that tells how request {@code id} of {@code route} failed upstream (ids restart per gateway). */
+  private String failureLine(String route, String id) {
+    List<String> found = lines().stream()
+        .filter(l -> l.startsWith("route=" + route + " request_id=" + id + " ") && l.contains("upstream_"))
+        .toList();
+    assertEquals(1, found.size(), lines().toString());
+    return found.get(0);
+  }
+
+  private void startGateway(Optional<Path> ca, Optional<EgressProxy> proxy) throws Exception {
+    gateway = new TestGateway(UpstreamClient.withExtraCa(ca, proxy, 8, Duration.ofSeconds(30)),
+        TestProviders.create(), r -> ExchangeObserver.NONE);
+  }
+
+  private void startGateway() throws Exception {
+    startGateway(Optional.of(UpstreamTlsTest.fixture("ca.pem")), Optional.empty());
+  }
+
+  private void startProxiedGateway(int proxyPort) throws Exception {
+    startGateway(Optional.of(UpstreamTlsTest.fixture("ca.pem")), EgressProxy.parse(
+        "http://" + UpstreamEgressProxyTest.USER_INFO + "@127.0.0.1:" + proxyPort, null));
+  }
+
+  /**
+   * Calls {@code route} (whole, or streamed), expects the fixed refusal {@code status}/{@code code}
+   * and returns the log line's {@code reason=} value.
+   */
+  private String reasonOf(String route, int status, String code, String message) throws Exception {
+    HttpResponse<String> res = http.send(gateway.request(route, UpstreamProxyHandlerTest.ASK),
+        HttpResponse.BodyHandlers.ofString());
+    UpstreamProxyHandlerTest.assertRefusal(res, status, code);
+    // the caller's answer is as it always was: the fixed message, no reason
+    assertEquals(message, TestProviders.JSON.readTree(res.body()).at("/error/message").asText());
+    assertFalse(res.body().contains("reason"), res.body());
+    String id = res.headers().firstValue("x-parapet-request-id").orElseThrow();
+    gateway.nextCompleted(); // logged before the completion: the line is in
+    String line = failureLine(route, id);
+    assertTrue(line.contains(": " + message + " reason="), line);
+    return line.substring(line.indexOf(" reason=") + " reason=".length());
+  }
+
+  private String unreachable(String route) throws Exception {
+    return reasonOf(route, 502, "upstream_error", WHOLE_MESSAGE_UNREACHABLE);
+  }
+
+  @Test
+  void aRefusedConnectionAndAnUnknownHostNameAreNamed() throws Exception {
+    startGateway();
+    int closed;
+    try (ServerSocket s = new ServerSocket(0)) {
+      closed = s.getLocalPort();
+    }
+    gateway.addRoute("refused", URI.create("http://127.0.0.1:" + closed + "/v1"), 5_000);
+    assertEquals("connection_refused", unreachable("refused"));
+    gateway.addRoute("nxdomain", URI.create("http://no-such-provider.invalid:" + closed + "/v1"), 5_000);
+    assertEquals("dns_not_found", unreachable("nxdomain"));
+  }
+
+  @Test
+  void aConnectThatDoesNotFinishInTimeIsAConnectTimeout() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    OffLoopResolver.beforeLookupForTest = () -> {
+      try {
+        release.await(30, TimeUnit.SECONDS); // a resolver that hangs: the exchange's deadline comes first
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    };
+    try (ServerSocket provider = new ServerSocket(0)) {
+      startGateway();
+      gateway.addRoute("r", URI.create("http://localhost:" + provider.getLocalPort() + "/v1"), 300);
+      assertEquals("connect_timeout", unreachable("r"));
+    } finally {
+      OffLoopResolver.beforeLookupForTest = null;
+      release.countDown();
+    }
+  }
+
+  @Test
+  void eachTlsVerdictHasItsWord() throws Exception {
+    try (FakeProvider other = new FakeProvider(UpstreamTlsTest.serverTls("other"), (r, c) -> c.close = true);
+        FakeProvider localhost = new FakeProvider(UpstreamTlsTest.serverTls("localhost"), (r, c) -> c.close = true);
+        FakeProvider expired = new FakeProvider(UpstreamTlsTest.serverTls("expired"), (r, c) -> c.close = true);
+        ServerSocket plain = new ServerSocket(0)) {
+      Thread plainServer = new Thread(() -> answerInPlainHttp(plain), "plain-http-server");
+      plainServer.setDaemon(true);
+      plainServer.start();
+      startGateway(Optional.of(UpstreamTlsTest.fixture("ca.pem")), Optional.empty());
+      gateway.addRoute("other", URI.create("https://localhost:" + other.port() + "/v1"), 5_000);
+      gateway.addRoute("plain", URI.create("https://localhost:" + plain.getLocalPort() + "/v1"), 5_000);
+      String tlsMessage = UpstreamFailure.TLS.message();
+      assertEquals("tls_name_mismatch", reasonOf("other", 502, "upstream_error", tlsMessage));
+      assertEquals("tls_not_tls", reasonOf("plain", 502, "upstream_error", tlsMessage));
+      gateway.close();
+
+      startGateway(Optional.empty(), Optional.empty()); // the test CA not trusted
+      gateway.addRoute("unknown-ca", URI.create("https://localhost:" + localhost.port() + "/v1"), 5_000);
+      assertEquals("tls_untrusted", reasonOf("unknown-ca", 502, "upstream_error", tlsMessage));
+      gateway.close();
+
+      startGateway(Optional.of(UpstreamTlsTest.fixture("expired-ca.pem")), Optional.empty());
+      gateway.addRoute("expired", URI.create("https://localhost:" + expired.port() + "/v1"), 5_000);
+      assertEquals("tls_certificate_expired", reasonOf("expired", 502, "upstream_error", tlsMessage));
+      assertEquals(0, other.received.size() + localhost.received.size() + expired.received.size());
+    }
+  }
+
+  @Test
+  void eachWayAProxyFailsTheTunnelHasItsWordAndItsEchoReachesNoLog() throws Exception {
+    try (ConnectProxy proxy = new ConnectProxy(ConnectProxy.Mode.ECHO_407)) {
+      startProxiedGateway(proxy.port());
+      gateway.addRoute("r", URI.create("https://other.example:443/v1"), 1_000);
+      assertEquals("proxy_refused status=407", unreachable("r"));
+      proxy.mode(ConnectProxy.Mode.REFUSE_407);
+      assertEquals("proxy_refused status=407", unreachable("r"));
+      proxy.mode(ConnectProxy.Mode.RESET);
+      assertEquals("proxy_reset", unreachable("r"));
+      proxy.mode(ConnectProxy.Mode.GARBAGE);
+      assertEquals("proxy_malformed", unreachable("r"));
+      proxy.mode(ConnectProxy.Mode.HANG);
+      assertEquals("proxy_timeout", unreachable("r"));
+      assertEquals(List.of(), proxy.errors);
+    }
+  }
+
+  @Test
+  void aProxyThatCannotBeReachedIsNamedAsTheProxy() throws Exception {
+    int closed;
+    try (ServerSocket s = new ServerSocket(0)) {
+      closed = s.getLocalPort();
+    }
+    startProxiedGateway(closed);
+    gateway.addRoute("r", URI.create("https://other.example:443/v1"), 2_000);
+    assertEquals("proxy_connection_refused", unreachable("r"));
+  }
+
+  @Test
+  void whatTheProviderSaidWrongIsNamedAndAnEchoedKeyReachesNoLog() throws Exception {
+    try (FakeProvider provider = new FakeProvider((r, c) -> {
+      String fault = TestProviders.JSON.readTree(r.body()).at("/messages/0/content").asText();
+      c.close = true;
+      switch (fault) {
+        // what a provider might send: our own key back, in a head no HTTP decoder can read
+        case "garbage" -> c.write("HTTP/1.1 2x0 " + r.headers().get("authorization") + "\r\n\r\n");
+        case "reset" -> c.reset();
+        case "server-error" -> c.full(503, "application/json", "{\"error\":\"" + r.headers().get("authorization") + "\"}");
+        case "cut-stream" -> { // the connection ends mid-stream, with no last chunk
+          c.sseHead();
+          c.chunk("data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\""
+              + TestGateway.MODEL + "\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"par\"}}]}\n\n");
+        }
+        default -> throw new IllegalStateException(fault);
+      }
+    })) {
+      startGateway();
+      gateway.addRoute("r", provider.baseUrl("http", "127.0.0.1"), 5_000);
+      assertEquals("malformed_head", reasonFor("garbage", 502, UpstreamFailure.PROTOCOL.message()));
+      assertEquals("reset", reasonFor("reset", 502, UpstreamFailure.RESET.message()));
+      assertEquals("server_error status=503", reasonFor("server-error", 502, UpstreamFailure.SERVER_ERROR.message()));
+
+      // a stream that began and was cut: the SSE error event, and its line in the log
+      HttpResponse<String> res = http.send(gateway.request("r",
+          "{\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"cut-stream\"}]}"),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, res.statusCode());
+      assertTrue(res.body().contains("\"code\":\"upstream_error\""), res.body());
+      assertFalse(res.body().contains("reason"), res.body());
+      String id = res.headers().firstValue("x-parapet-request-id").orElseThrow();
+      assertEquals(Optional.of(ParapetError.UPSTREAM_ERROR), gateway.nextCompleted().error());
+      String line = failureLine("r", id);
+      assertTrue(line.endsWith("stream ended upstream_error: " + UpstreamFailure.RESET.message() + " reason=closed"), line);
+      assertEquals(List.of(), provider.scriptErrors);
+    }
+  }
+
+  /** A plain-HTTP server where an https one was expected: answers any connection's first bytes with a 400. */
+  private static void answerInPlainHttp(ServerSocket server) {
+    while (!server.isClosed()) {
+      try (java.net.Socket s = server.accept()) {
+        s.getInputStream().read(new byte[512]);
+        s.getOutputStream().write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"
+            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        s.getOutputStream().flush();
+        s.getInputStream().read(new byte[512]); // until the client gives up
+      } catch (java.io.IOException e) {
+        // closed: the test is over, or the client hung up
+      }
+    }
+  }
+
+  private String reasonFor(String fault, int status, String message) throws Exception {
+    String ask = "{\"messages\":[{\"role\":\"user\",\"content\":\"" + fault + "\"}]}";
+    HttpResponse<String> res = http.send(gateway.request("r", ask), HttpResponse.BodyHandlers.ofString());
+    UpstreamProxyHandlerTest.assertRefusal(res, status, "upstream_error");
+    assertEquals(message, TestProviders.JSON.readTree(res.body()).at("/error/message").asText());
+    String id = res.headers().firstValue("x-parapet-request-id").orElseThrow();
+    gateway.nextCompleted();
+    String line = failureLine("r", id);
+    assertTrue(line.contains(": " + message + " reason="), line);
+    return line.substring(line.indexOf(" reason=") + " reason=".length());
+  }
+}
