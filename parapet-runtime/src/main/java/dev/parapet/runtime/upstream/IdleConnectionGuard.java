@@ -91,9 +91,16 @@ final class IdleConnectionGuard extends ChannelInboundHandlerAdapter {
     ctx.fireUserEventTriggered(evt);
   }
 
+  /**
+   * Passed on to the exchange while one reads this connection; otherwise the connection just
+   * closes. Never to the pipeline's tail, where Netty would log the exception whole: a decoder's or
+   * the TLS handler's text can carry the provider's bytes (a plain-HTTP server's answer to our TLS
+   * hello arrives hex-dumped in {@code NotSslRecordException}), and an exchange that has already
+   * failed has left the connection leased but without its reader.
+   */
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (leased) {
+    if (leased && ctx.pipeline().last() != this) {
       ctx.fireExceptionCaught(cause);
     } else {
       ctx.close();

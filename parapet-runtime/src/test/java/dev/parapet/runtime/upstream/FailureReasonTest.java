@@ -9,10 +9,12 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.core.read.ListAppender;
 import dev.parapet.runtime.http.ParapetError;
+import io.netty.buffer.ByteBufUtil;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,7 +60,8 @@ class FailureReasonTest {
     }
     for (String line : lines()) {
       for (String secret : List.of(TestGateway.PROVIDER_KEY, "PROVIDERKEY", UpstreamEgressProxyTest.PASSWORD,
-          "PROXY-PW", ConnectProxy.MARKER, "cHJveHkgdXNlcjpQUk9YWS1QVzpzM2NyZXRANDIveA")) {
+          "PROXY-PW", ConnectProxy.MARKER, "cHJveHkgdXNlcjpQUk9YWS1QVzpzM2NyZXRANDIveA", PLAIN_MARKER,
+          ByteBufUtil.hexDump(PLAIN_MARKER.getBytes(StandardCharsets.US_ASCII)))) {
         assertFalse(line.contains(secret), "a secret in a log line: " + line);
       }
     }
@@ -264,12 +267,15 @@ class FailureReasonTest {
     }
   }
 
+  /** What the plain-HTTP server's answer carries: neither it nor its hex dump may reach a log line. */
+  private static final String PLAIN_MARKER = "PLAIN-SERVER-ECHO-7Q";
+
   /** A plain-HTTP server where an https one was expected: answers any connection's first bytes with a 400. */
   private static void answerInPlainHttp(ServerSocket server) {
     while (!server.isClosed()) {
       try (java.net.Socket s = server.accept()) {
         s.getInputStream().read(new byte[512]);
-        s.getOutputStream().write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"
+        s.getOutputStream().write(("HTTP/1.1 400 Bad Request\r\nx-echo: " + PLAIN_MARKER + "\r\nContent-Length: 0\r\n\r\n")
             .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         s.getOutputStream().flush();
         s.getInputStream().read(new byte[512]); // until the client gives up
