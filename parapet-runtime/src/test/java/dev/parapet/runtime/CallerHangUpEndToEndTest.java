@@ -156,6 +156,44 @@ class CallerHangUpEndToEndTest {
   }
 
   /**
+   * A body that stops arriving while its caller stays connected is closed by the idle timeout, from
+   * our side: that is no caller who left. Its row and access line say 408, as nginx logs a client
+   * body timeout (and as a head that timed out is logged), not 499; nothing is answered, as for such
+   * a head, and nothing was held or sent.
+   */
+  @ParameterizedTest(name = "nio={0}")
+  @ValueSource(booleans = {true, false})
+  void aBodyStalledPastTheIdleTimeoutIsA408RowNotACallerWhoLeft(boolean nio) throws Exception {
+    Transport.nioForTest = nio;
+    LeakWatch.start();
+    Logger accessLog = (Logger) LoggerFactory.getLogger("parapet.access");
+    ListAppender<ILoggingEvent> access = new ListAppender<>();
+    access.start();
+    accessLog.addAppender(access);
+    try (FakeProvider provider = new FakeProvider((r, c) -> c.close = true);
+        TelemetryFixture fx = new TelemetryFixture(tmp.resolve("data"), provider.baseUrl("http", "127.0.0.1"))) {
+      // Idle well inside the body-rate grace (5 s), so that it is the idle timeout that closes.
+      fx.env.put("PARAPET_IDLE_TIMEOUT_MS", "300");
+      fx.boot();
+      String request = post("/routes/remote", TestConfigs.TOKEN_A, WHOLE);
+      try (Socket caller = new Socket("127.0.0.1", fx.port())) {
+        caller.setSoTimeout(10_000);
+        caller.getOutputStream().write(request.substring(0, request.length() - 10).getBytes(StandardCharsets.ISO_8859_1));
+        caller.getOutputStream().flush();
+        assertEquals(-1, caller.getInputStream().read(), "closed by the gateway, unanswered");
+      }
+      assertEquals("408 null 0 0", lastRow(fx, 1), "row status, code, cost, open holds");
+      List<String> lines = access.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+      assertEquals(1, lines.size(), lines.toString());
+      assertTrue(lines.get(0).startsWith("POST /routes/{route} 408 code=- route=- service=svc-a "), lines.toString());
+      assertEquals(0, provider.connections.get(), "nothing was sent upstream");
+    } finally {
+      accessLog.detachAppender(access);
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
+  /**
    * The read kept pending for a hang-up brings the caller's next requests instead when it pipelines
    * them mid-call: they are held, not decoded, until the call before completes, then answered one
    * at a time, in order; bytes held when the caller leaves are released.
