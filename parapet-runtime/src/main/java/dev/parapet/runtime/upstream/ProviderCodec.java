@@ -37,13 +37,29 @@ final class ProviderCodec extends CombinedChannelDuplexHandler<ProviderCodec.Dec
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
       int before = buffer.readableBytes();
+      int start = buffer.readerIndex();
       int decoded = out.size();
       super.decode(ctx, buffer, out);
       if (out.size() > decoded) {
         ended = out.get(out.size() - 1) instanceof LastHttpContent;
-      } else if (buffer.readableBytes() != before) {
+      } else if (buffer.readableBytes() != before && !(ended && blank(buffer, start, buffer.readerIndex()))) {
         ended = false; // taken into a message not yet complete (its line, its head)
       }
+    }
+
+    /**
+     * Whether {@code buffer} from {@code from} to {@code to} holds only what the decoder skips
+     * before a status line (white space and control characters, as a CRLF some servers send after
+     * a body): dropped, it is no part of any message, and the connection stays between answers.
+     */
+    private static boolean blank(ByteBuf buffer, int from, int to) {
+      for (int i = from; i < to; i++) {
+        char c = (char) buffer.getUnsignedByte(i);
+        if (!Character.isISOControl(c) && !Character.isWhitespace(c)) {
+          return false;
+        }
+      }
+      return true;
     }
 
     boolean betweenAnswers() {

@@ -101,6 +101,25 @@ class HostileProviderEndToEndTest {
   }
 
   /**
+   * A blank line after an answer (a CRLF past its Content-Length, which some servers send): the
+   * decoder skips it before any next status line, so it is no stray part of a message and the
+   * connection is reused, as it was before the pool checked for held bytes.
+   */
+  @ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.EnumSource(value = ProviderType.class, names = {"OPENAI", "LOCAL"})
+  void aBlankLineAfterAnAnswerKeepsItsConnection(ProviderType type) throws Exception {
+    try (FakeProvider provider = provider(type, (req, c) -> c.write("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+        + "content-length: " + ANSWER.length() + "\r\n\r\n" + ANSWER + "\r\n"))) {
+      for (int i = 0; i < 3; i++) {
+        HttpResponse<String> res = post("FAULT", false);
+        assertEquals(200, res.statusCode(), res.body());
+        assertEquals(200, gateway.nextCompleted().status());
+      }
+      assertEquals(1, provider.connections.get());
+    }
+  }
+
+  /**
    * A 101 Switching Protocols we never asked for (RFC 9110 §15.2.2): what follows is no HTTP answer
    * to wait for. A 502 at once, not a 504 once timeout_ms has passed; the connection is closed.
    */
