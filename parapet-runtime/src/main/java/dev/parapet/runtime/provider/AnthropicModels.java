@@ -11,17 +11,29 @@ public final class AnthropicModels {
    * The models on which Anthropic's structured outputs are generally available on the Claude API
    * (https://platform.claude.com/docs/en/build-with-claude/structured-outputs: strict tool use and
    * JSON outputs, without a beta header). Claude Opus 4.1 had them only in the beta, and Claude 4,
-   * 3.7 and 3.x never. A model not named here is refused {@code strict: true} until Anthropic's
-   * documentation names it: a guarantee is never assumed.
+   * 3.7 and 3.x never. Claude Fable 5.1 and Mythos 5.1 have them too: their migration guide and
+   * the Claude API skill point callers who forced a tool for JSON to {@code output_config.format}
+   * and to {@code strict: true} tools. A model not named here is refused {@code strict: true}
+   * until Anthropic's documentation names it: a guarantee is never assumed.
    */
   private static final List<String> STRUCTURED_OUTPUTS = List.of(
       "claude-opus-4-5", "claude-opus-4-6", "claude-opus-4-7", "claude-opus-4-8",
       "claude-sonnet-4-5", "claude-sonnet-4-6", "claude-sonnet-5", "claude-haiku-4-5",
-      "claude-fable-5", "claude-mythos-5", "claude-mythos-preview");
+      "claude-fable-5", "claude-fable-5-1", "claude-mythos-5", "claude-mythos-5-1", "claude-mythos-preview");
 
   /** The same, as a caller reads it in a refusal. */
   static final String STRUCTURED_OUTPUTS_NAMES = "Claude Opus 4.5 to 4.8, Sonnet 4.5, 4.6 and 5, Haiku 4.5, "
-      + "Fable 5, Mythos 5 and Mythos Preview";
+      + "Fable 5 and 5.1, Mythos 5 and 5.1 and Mythos Preview";
+
+  /**
+   * The models that refuse forced tool use: {@code tool_choice} {@code any} or {@code tool} is a
+   * 400 ({@code tool_choice: type "tool" and "any" are not supported for this model.}), only
+   * {@code auto} and {@code none} are accepted
+   * (https://platform.claude.com/docs/en/models/fable-5-1/whats-new-fable-5-1#forced-tool-use-is-not-supported
+   * and the Fable 5.1 migration guide's baseline settings). A JSON answer goes there as
+   * Anthropic's structured outputs ({@code output_config.format}) instead of a forced tool.
+   */
+  private static final List<String> FORCED_TOOLS_REFUSED = List.of("claude-fable-5-1", "claude-mythos-5-1");
 
   /**
    * The models that refuse extended thinking with a budget ({@code thinking: {type: "enabled",
@@ -64,6 +76,14 @@ public final class AnthropicModels {
    */
   static boolean structuredOutputs(String model) {
     return named(STRUCTURED_OUTPUTS, model);
+  }
+
+  /**
+   * Whether {@code model} refuses a forced tool (one of {@link #FORCED_TOOLS_REFUSED}, its ids
+   * formed as for {@link #structuredOutputs}).
+   */
+  static boolean refusesForcedTools(String model) {
+    return named(FORCED_TOOLS_REFUSED, model);
   }
 
   /**

@@ -37,7 +37,10 @@ import java.util.function.Predicate;
  *       AnthropicTools#JSON_TOOL}, whose schema is the caller's; the answer's translation turns
  *       that tool's input back into the message's content. {@code strict: true} (the answer's
  *       schema, or a function's) makes that tool strict where the route's model guarantees a
- *       schema ({@link AnthropicModels}), and is refused on any other model.
+ *       schema ({@link AnthropicModels}), and is refused on any other model. On the models that
+ *       refuse forced tools (Claude Fable 5.1, Mythos 5.1) a {@code json_schema} answer is
+ *       Anthropic's {@code output_config.format} instead, answered as text; {@code json_object}
+ *       and a forced {@code tool_choice} are refused there.
  *   <li>{@code max_tokens}/{@code max_completion_tokens} (the smaller), {@code temperature}
  *       (Anthropic's range is 0..1, OpenAI's 0..2: above 1 is refused, not clamped),
  *       {@code top_p}, {@code stop} (string or list) as {@code stop_sequences}, {@code stream},

@@ -85,7 +85,9 @@ final class AnthropicThinking {
     }
     if (adaptive) {
       body.putObject("thinking").put("type", "adaptive");
-      body.putObject("output_config").put("effort", level);
+      // beside a JSON answer's output_config.format, on the models that refuse forced tools
+      JsonNode config = body.get("output_config");
+      (config instanceof ObjectNode o ? o : body.putObject("output_config")).put("effort", level);
     } else {
       body.putObject("thinking").put("type", "enabled").put("budget_tokens", budget);
     }

@@ -18,7 +18,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * JSON answer stays the forced tool, made strict, rather than Anthropic's {@code
  * output_config.format}: one translation for every JSON answer (a {@code json_object} cannot be a
  * strict schema), whose answer and stream translation, scanning and settlement are the tool's, and
- * whose prompt overhead is the documented tool-use system prompt already counted. Only a model
+ * whose prompt overhead is the documented tool-use system prompt already counted. On the models
+ * that refuse a forced tool ({@link AnthropicModels#refusesForcedTools}: Claude Fable 5.1 and
+ * Mythos 5.1), a {@code json_schema} answer is {@code output_config: {format: {type:
+ * "json_schema", schema}}} instead (https://platform.claude.com/docs/en/build-with-claude/structured-outputs),
+ * whose answer is plain text, translated and scanned as such; its format prompt, of a size
+ * Anthropic does not publish, is counted as the tool-use system prompt. There {@code json_object}
+ * and a forced {@code tool_choice} are refused: nothing can make Anthropic force a tool. Only a model
  * {@link AnthropicModels#structuredOutputs} names gets it; elsewhere {@code strict: true} is
  * refused, never sent as a guarantee nobody keeps. The schema subset Anthropic compiles (no
  * recursion, no numeric or length bounds, {@code additionalProperties} only {@code false}...) is
@@ -48,7 +54,10 @@ public final class AnthropicTools {
 
   /**
    * Prompt tokens an anthropic route's call gets beyond its texts: the tool-use system prompt when
-   * the translated call offers tools (the caller's, or a JSON answer's forced tool), else none.
+   * the translated call offers tools (the caller's, or a JSON answer's forced tool), else none. A
+   * JSON answer sent as structured outputs (on the models that refuse forced tools) gets a format
+   * system prompt of a size Anthropic does not publish: the same allowance stands for it, so the
+   * hold never counts less than the tool path would.
    */
   public static int promptOverhead(JsonNode request) {
     JsonNode tools = request.get("tools");
@@ -63,17 +72,30 @@ public final class AnthropicTools {
    */
   static void translate(String model, ObjectNode request, ObjectNode body) throws InvalidRequestException {
     ArrayNode tools = tools(model, request.get("tools"));
-    ObjectNode json = jsonTool(model, request.get("response_format"));
+    boolean unforced = AnthropicModels.refusesForcedTools(model);
+    ObjectNode json = jsonTool(model, request.get("response_format"), unforced);
     if (json != null) {
       if (!tools.isEmpty() || request.hasNonNull("tool_choice")) {
         throw new InvalidRequestException("response_format: a JSON answer cannot be combined with tools "
-            + "on an anthropic route (it is asked for as a forced tool call)");
+            + (unforced ? "on an anthropic route" : "on an anthropic route (it is asked for as a forced tool call)"));
+      }
+      if (unforced) {
+        // structured outputs: the answer is the text, constrained to the schema
+        body.putObject("output_config").putObject("format").put("type", "json_schema")
+            .set("schema", json.get("input_schema"));
+        return;
       }
       body.putArray("tools").add(json);
       body.putObject("tool_choice").put("type", "tool").put("name", JSON_TOOL);
       return;
     }
     ObjectNode choice = choice(request.get("tool_choice"));
+    String forced = choice == null ? "" : choice.path("type").asText();
+    if (unforced && (forced.equals("any") || forced.equals("tool"))) {
+      throw new InvalidRequestException("tool_choice: " + (forced.equals("any") ? "required" : "a named function")
+          + " is not supported by this route's model, " + Json.safe(model) + ", which refuses forced tool use "
+          + "(Anthropic allows only auto and none there); send auto, and name the tool in the prompt");
+    }
     JsonNode parallel = request.get("parallel_tool_calls");
     if (parallel != null && !parallel.isNull() && !parallel.isBoolean()) {
       throw new InvalidRequestException("parallel_tool_calls: expected a boolean");
@@ -171,9 +193,13 @@ public final class AnthropicTools {
 
   /**
    * The forced tool that asks for a JSON answer, or null for a text answer: {@code json_object} is
-   * any object, {@code json_schema} the caller's schema, which must describe an object.
+   * any object, {@code json_schema} the caller's schema, which must describe an object. On a model
+   * that refuses forced tools ({@code unforced}) only its {@code input_schema} is used, as {@code
+   * output_config.format}'s schema; {@code json_object} is refused there, since Anthropic's
+   * structured outputs take only a schema, and a schema of any object ({@code additionalProperties}
+   * other than {@code false}) is one their grammar does not compile.
    */
-  private static ObjectNode jsonTool(String model, JsonNode format) throws InvalidRequestException {
+  private static ObjectNode jsonTool(String model, JsonNode format, boolean unforced) throws InvalidRequestException {
     if (format == null || format.isNull()) {
       return null;
     }
@@ -184,6 +210,11 @@ public final class AnthropicTools {
         return null;
       }
       case "json_object" -> {
+        if (unforced) {
+          throw new InvalidRequestException("response_format.type: json_object is not supported by this route's "
+              + "model, " + Json.safe(model) + ", which refuses forced tool use and has no schema-less JSON mode; "
+              + "send json_schema with the answer's schema");
+        }
         tool.put("description", "Give your whole answer as this tool's input: a JSON object.");
         tool.putObject("input_schema").put("type", "object");
       }

@@ -11,7 +11,7 @@ class AnthropicModelsTest {
     for (String model : new String[] {"claude-sonnet-4-5", "claude-sonnet-4-5-20250929", "claude-sonnet-4-5-latest",
         "claude-haiku-4-5-20251001", "claude-opus-4-5-20251101", "claude-opus-4-6", "claude-sonnet-4-6",
         "claude-opus-4-7", "claude-opus-4-8", "claude-sonnet-5", "claude-fable-5", "claude-mythos-5",
-        "claude-mythos-preview"}) {
+        "claude-mythos-preview", "claude-fable-5-1", "claude-mythos-5-1-20260901"}) {
       assertTrue(AnthropicModels.structuredOutputs(model), model);
     }
     for (String model : new String[] {"claude-opus-4-1", "claude-opus-4-1-20250805", "claude-opus-4-20250514",
@@ -46,6 +46,19 @@ class AnthropicModelsTest {
     for (String model : new String[] {"claude-opus-4-8", "claude-opus-4-7", "claude-opus-4-6", "claude-sonnet-4-6",
         "claude-haiku-4-5-20251001", "claude-opus-5-5", "claude-sonnet-5-preview", ""}) {
       assertFalse(AnthropicModels.thinksUnasked(model), model);
+    }
+  }
+
+  @Test
+  void forcedToolsAreRefusedOnTheModelsAnthropicNamesWhateverTheirIdsForm() {
+    for (String model : new String[] {"claude-fable-5-1", "claude-fable-5-1-20260901", "claude-fable-5-1-latest",
+        "claude-mythos-5-1", "claude-mythos-5-1-20260901"}) {
+      assertTrue(AnthropicModels.refusesForcedTools(model), model);
+    }
+    // Fable and Mythos 5 still take a forced tool; a prefix is not the model
+    for (String model : new String[] {"claude-fable-5", "claude-mythos-5", "claude-mythos-preview", "claude-opus-5",
+        "claude-sonnet-5", "claude-fable-5-10", "claude-fable-5-1-fast", "Claude-Fable-5-1", ""}) {
+      assertFalse(AnthropicModels.refusesForcedTools(model), model);
     }
   }
 }
