@@ -24,6 +24,7 @@ import java.net.URI;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -44,6 +45,16 @@ final class Wiring {
    * one provider at that times the worker threads; a deployment holding thousands raises it.
    */
   static final String UPSTREAM_MAX_PER_ORIGIN = "PARAPET_UPSTREAM_MAX_PER_ORIGIN";
+  /**
+   * How long an idle provider connection rests in its pool before Parapet closes it, for every
+   * origin. It must stay below the server's own idle timeout: a call written into a connection the
+   * server is closing at that instant fails without a retry. Servers that announce theirs
+   * ({@code Keep-Alive: timeout=N}) shorten it per connection; those that do not (uvicorn, vLLM's
+   * OpenAI server: 5 s) need it set below theirs.
+   */
+  static final String UPSTREAM_IDLE_MS = "PARAPET_UPSTREAM_IDLE_MS";
+  static final long MIN_UPSTREAM_IDLE_MS = 100;
+  static final long MAX_UPSTREAM_IDLE_MS = 600_000;
 
   private Wiring() {}
 
@@ -168,7 +179,7 @@ final class Wiring {
     String caFile = env.get(UPSTREAM_CA_FILE);
     try {
       Optional<Path> ca = caFile == null || caFile.isEmpty() ? Optional.empty() : Optional.of(Path.of(caFile));
-      return UpstreamClient.withExtraCa(ca, proxy, maxPerOrigin(env), UpstreamClient.DEFAULT_IDLE_TIMEOUT);
+      return UpstreamClient.withExtraCa(ca, proxy, maxPerOrigin(env), upstreamIdle(env));
     } catch (InvalidPathException e) {
       throw new BootException(UPSTREAM_CA_FILE + ": not a file path");
     } catch (IllegalStateException e) {
@@ -186,5 +197,18 @@ final class Wiring {
           + " (expected: an integer 1..999999)");
     }
     return Integer.parseInt(v);
+  }
+
+  /** {@value #UPSTREAM_IDLE_MS}: {@link UpstreamClient#DEFAULT_IDLE_TIMEOUT} when unset. */
+  static Duration upstreamIdle(Map<String, String> env) throws BootException {
+    String v = env.get(UPSTREAM_IDLE_MS);
+    if (v == null) {
+      return UpstreamClient.DEFAULT_IDLE_TIMEOUT;
+    }
+    if (!v.matches("[0-9]{1,6}") || Long.parseLong(v) < MIN_UPSTREAM_IDLE_MS || Long.parseLong(v) > MAX_UPSTREAM_IDLE_MS) {
+      throw new BootException(UPSTREAM_IDLE_MS + ": " + Quoting.quote(v)
+          + " (expected: an integer " + MIN_UPSTREAM_IDLE_MS + ".." + MAX_UPSTREAM_IDLE_MS + ")");
+    }
+    return Duration.ofMillis(Long.parseLong(v));
   }
 }

@@ -14,6 +14,7 @@ import dev.parapet.runtime.boot.BootException;
 import dev.parapet.runtime.testing.TestConfigs;
 import dev.parapet.runtime.upstream.UpstreamClient;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +35,23 @@ class WiringTest {
           () -> Wiring.maxPerOrigin(Map.of(Wiring.UPSTREAM_MAX_PER_ORIGIN, bad)), bad);
       assertEquals("PARAPET_UPSTREAM_MAX_PER_ORIGIN: \"" + bad + "\" (expected: an integer 1..999999)",
           e.getMessage());
+    }
+  }
+
+  @Test
+  void upstreamIdleTimeDefaultsAndCanBeSet() throws Exception {
+    assertEquals(UpstreamClient.DEFAULT_IDLE_TIMEOUT, Wiring.upstreamIdle(Map.of()));
+    assertEquals(Duration.ofMillis(4000), Wiring.upstreamIdle(Map.of(Wiring.UPSTREAM_IDLE_MS, "4000")));
+    assertEquals(Duration.ofMillis(100), Wiring.upstreamIdle(Map.of(Wiring.UPSTREAM_IDLE_MS, "100")));
+    assertEquals(Duration.ofMinutes(10), Wiring.upstreamIdle(Map.of(Wiring.UPSTREAM_IDLE_MS, "600000")));
+  }
+
+  @Test
+  void aBadUpstreamIdleTimeIsABootErrorNamingTheVariableAndTheRange() {
+    for (String bad : new String[] {"0", "99", "600001", "-1", "4s", " 4000", "", "1e3", "99999999999999999999"}) {
+      BootException e = assertThrows(BootException.class,
+          () -> Wiring.upstreamIdle(Map.of(Wiring.UPSTREAM_IDLE_MS, bad)), bad);
+      assertEquals("PARAPET_UPSTREAM_IDLE_MS: \"" + bad + "\" (expected: an integer 100..600000)", e.getMessage());
     }
   }
 

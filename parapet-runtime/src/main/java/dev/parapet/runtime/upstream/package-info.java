@@ -4,7 +4,7 @@
  * <p>Wiring (the front's side). One {@link dev.parapet.runtime.upstream.UpstreamClient} per
  * process, built by {@code Wiring} from the deployment knobs ({@code UpstreamClient.withExtraCa}: JDK
  * trust anchors plus {@code PARAPET_UPSTREAM_CA_FILE}, {@code PARAPET_UPSTREAM_MAX_PER_ORIGIN}
- * connections per event loop and origin (default 64), 30 s idle close, and the {@link
+ * connections per event loop and origin (default 64), {@code PARAPET_UPSTREAM_IDLE_MS} idle close (default 30 s), and the {@link
  * dev.parapet.runtime.upstream.EgressProxy} of {@code PARAPET_UPSTREAM_PROXY}), closed at shutdown. One
  * {@link dev.parapet.runtime.upstream.UpstreamProxyHandler} per caller connection, last in the
  * pipeline: {@code new UpstreamProxyHandler(client, hydratedConfig, UpstreamProviders.builtIn(),

@@ -133,7 +133,7 @@ class BootTest {
         {"PARAPET_MAX_BUFFERED_BODY_BYTES", "1048576"}, {"PARAPET_MAX_BUFFERED_BODY_BYTES", "64GiB"},
         {"PARAPET_BODY_TIMEOUT_MS", "0"}, {"PARAPET_BODY_TIMEOUT_MS", "2m"},
         {"PARAPET_BODY_TIMEOUT_MS", "3600001"}, {"PARAPET_SHUTDOWN_DELAY_MS", "5s"},
-        {"PARAPET_SHUTDOWN_DELAY_MS", "600001"}};
+        {"PARAPET_SHUTDOWN_DELAY_MS", "600001"}, {"PARAPET_UPSTREAM_IDLE_MS", "99"}};
     for (String[] c : cases) {
       Map<String, String> env = env(ChildMain.freePort());
       env.put(c[0], c[1]);

@@ -105,6 +105,8 @@ public final class FakeProvider implements AutoCloseable {
 
   public final BlockingQueue<Recorded> received = new LinkedBlockingQueue<>();
   public final AtomicInteger connections = new AtomicInteger();
+  /** Connections the gateway closed between requests (EOF where a request line would start). */
+  public final AtomicInteger closedBetweenRequests = new AtomicInteger();
   public final List<Throwable> scriptErrors = new CopyOnWriteArrayList<>();
   private final ServerSocket server;
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
@@ -156,6 +158,7 @@ public final class FakeProvider implements AutoCloseable {
       while (!conn.close) {
         Recorded r = read(index, in);
         if (r == null) {
+          closedBetweenRequests.incrementAndGet();
           return;
         }
         received.add(r);
