@@ -21,12 +21,19 @@ final class IdleConnectionGuard extends ChannelInboundHandlerAdapter {
   /** Rest no longer than this: the server's own idle timeout, less a second for the network. */
   static final long KEEP_ALIVE_MARGIN_MILLIS = 1_000;
   private boolean leased;
+  /**
+   * Rests in the pool between exchanges: only then does idleness close it. Not while it is being
+   * opened (a proxy's answer to our CONNECT, a TLS handshake), which the connect deadline bounds: a
+   * pool idle time shorter than that would otherwise cut a slow handshake.
+   */
+  private boolean resting;
   /** When the server may close the resting connection; meaningful while {@link #restLimited}. */
   private long restEndNanos;
   private boolean restLimited;
 
   void leased(boolean leased) {
     this.leased = leased;
+    resting = resting && !leased;
   }
 
   /**
@@ -35,6 +42,7 @@ final class IdleConnectionGuard extends ChannelInboundHandlerAdapter {
    */
   void rest(long maxRestMillis) {
     leased = false;
+    resting = true;
     restLimited = maxRestMillis != Long.MAX_VALUE;
     restEndNanos = restLimited ? System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxRestMillis) : 0;
   }
@@ -83,7 +91,7 @@ final class IdleConnectionGuard extends ChannelInboundHandlerAdapter {
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt instanceof IdleStateEvent) {
-      if (!leased) {
+      if (resting) {
         ctx.close();
       }
       return;

@@ -41,6 +41,8 @@ public final class ConnectProxy implements AutoCloseable {
   private final ServerSocket server;
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
   private volatile Mode mode;
+  /** How long {@code TUNNEL} takes to answer a CONNECT (a slow proxy); 0 by default. */
+  public volatile long answerDelayMillis;
 
   public ConnectProxy(Mode mode) throws IOException {
     this.mode = mode;
@@ -143,6 +145,14 @@ public final class ConnectProxy implements AutoCloseable {
     int port = Integer.parseInt(parts[1].substring(parts[1].lastIndexOf(':') + 1));
     Socket origin = new Socket(InetAddress.getLoopbackAddress(), port);
     sockets.add(origin);
+    if (answerDelayMillis > 0) {
+      try {
+        Thread.sleep(answerDelayMillis); // the slowness under test, not synchronisation
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException(e);
+      }
+    }
     client.getOutputStream().write("HTTP/1.1 200 Connection established\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
     client.getOutputStream().flush();
     start(() -> pump(origin, client), "connect-proxy-down");

@@ -41,9 +41,13 @@ class UpstreamEgressProxyTest {
   }
 
   private void startGateway(ConnectProxy proxy, String noProxy, int maxPerOrigin) throws Exception {
+    startGateway(proxy, noProxy, maxPerOrigin, Duration.ofSeconds(30));
+  }
+
+  private void startGateway(ConnectProxy proxy, String noProxy, int maxPerOrigin, Duration idle) throws Exception {
     Optional<EgressProxy> egress = EgressProxy.parse("http://" + USER_INFO + "@127.0.0.1:" + proxy.port(), noProxy);
     gateway = new TestGateway(UpstreamClient.withExtraCa(Optional.of(UpstreamTlsTest.fixture("ca.pem")), egress,
-        maxPerOrigin, Duration.ofSeconds(30)), TestProviders.create(), r -> ExchangeObserver.NONE);
+        maxPerOrigin, idle), TestProviders.create(), r -> ExchangeObserver.NONE);
   }
 
   private HttpResponse<String> call(String route) throws Exception {
@@ -79,6 +83,25 @@ class UpstreamEgressProxyTest {
       assertEquals("Bearer " + TestGateway.PROVIDER_KEY, first.headers().get("authorization"));
       assertFalse(first.headers().containsKey("proxy-authorization"), "proxy credentials sent to the provider");
       assertEquals(1, provider.received.size());
+      assertEquals(java.util.List.of(), proxy.errors);
+    }
+  }
+
+  /**
+   * The pool's idle time ({@code PARAPET_UPSTREAM_IDLE_MS}) is how long a connection may rest
+   * between exchanges, not a deadline on opening one: a proxy slower to answer our CONNECT than a
+   * short idle time (below the connect timeout) still gives a tunnel that carries the call.
+   */
+  @Test
+  void aTunnelSlowerToOpenThanThePoolsIdleTimeStillCarriesTheCall() throws Exception {
+    try (ConnectProxy proxy = new ConnectProxy(ConnectProxy.Mode.TUNNEL); FakeProvider provider = provider("other")) {
+      proxy.answerDelayMillis = 1_000; // ten times the idle time, well within the 5 s connect timeout
+      startGateway(proxy, null, 8, Duration.ofMillis(100));
+      gateway.addRoute("r", URI.create("https://other.example:" + provider.port() + "/v1"), 5_000);
+      HttpResponse<String> res = call("r");
+      assertEquals(200, res.statusCode(), res.body());
+      assertEquals(200, gateway.nextCompleted().status());
+      assertEquals(1, proxy.connections.get());
       assertEquals(java.util.List.of(), proxy.errors);
     }
   }
