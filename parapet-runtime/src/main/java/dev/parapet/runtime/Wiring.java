@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
+import java.util.stream.Stream;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -119,16 +120,20 @@ final class Wiring {
    * boot. Echo routes call nothing.
    */
   static void expectOrigins(HydratedConfig config, PoolStats pools) {
-    config.spec().routes().stream()
+    providerBases(config).forEach(base -> {
+      try {
+        pools.expect(base);
+      } catch (IllegalArgumentException e) {
+        // Not an http(s) URL with a host (validation refuses those): its calls fail as before.
+      }
+    });
+  }
+
+  /** Each route's provider base URL (its {@code base_url}, else its type's default); echo routes call nothing. */
+  private static Stream<URI> providerBases(HydratedConfig config) {
+    return config.spec().routes().stream()
         .filter(r -> r.provider().type() != ProviderType.ECHO)
-        .forEach(r -> r.provider().baseUrl().or(() -> r.provider().type().defaultBaseUrl().map(URI::create))
-            .ifPresent(base -> {
-              try {
-                pools.expect(base);
-              } catch (IllegalArgumentException e) {
-                // Not an http(s) URL with a host (validation refuses those): its calls fail as before.
-              }
-            }));
+        .flatMap(r -> r.provider().baseUrl().or(() -> r.provider().type().defaultBaseUrl().map(URI::create)).stream());
   }
 
   /**
@@ -152,14 +157,8 @@ final class Wiring {
     }
     TreeSet<String> through = new TreeSet<>();
     TreeSet<String> direct = new TreeSet<>();
-    for (var route : config.spec().routes()) {
-      if (route.provider().type() == ProviderType.ECHO) {
-        continue;
-      }
-      Optional<URI> base = route.provider().baseUrl().or(() -> route.provider().type().defaultBaseUrl().map(URI::create));
-      base.ifPresent(u -> (client.proxies(u) ? through : direct).add(u.getScheme() + "://" + u.getHost()
-          + (u.getPort() == -1 ? "" : ":" + u.getPort())));
-    }
+    providerBases(config).forEach(u -> (client.proxies(u) ? through : direct).add(u.getScheme() + "://" + u.getHost()
+        + (u.getPort() == -1 ? "" : ":" + u.getPort())));
     LoggerFactory.getLogger("parapet.boot").info("egress proxy {}: through it {}; direct {}",
         proxy.get(), through.isEmpty() ? "(none)" : String.join(", ", through),
         direct.isEmpty() ? "(none)" : String.join(", ", direct));
@@ -188,27 +187,30 @@ final class Wiring {
   }
 
   static int maxPerOrigin(Map<String, String> env) throws BootException {
-    String v = env.get(UPSTREAM_MAX_PER_ORIGIN);
-    if (v == null) {
-      return UpstreamClient.DEFAULT_MAX_PER_ORIGIN;
-    }
-    if (!v.matches("[0-9]{1,6}") || Integer.parseInt(v) < 1) {
-      throw new BootException(UPSTREAM_MAX_PER_ORIGIN + ": " + Quoting.quote(v)
-          + " (expected: an integer 1..999999)");
-    }
-    return Integer.parseInt(v);
+    return (int) boundedInteger(env, UPSTREAM_MAX_PER_ORIGIN, UpstreamClient.DEFAULT_MAX_PER_ORIGIN, 1, 999_999);
   }
 
   /** {@value #UPSTREAM_IDLE_MS}: {@link UpstreamClient#DEFAULT_IDLE_TIMEOUT} when unset. */
   static Duration upstreamIdle(Map<String, String> env) throws BootException {
-    String v = env.get(UPSTREAM_IDLE_MS);
+    return Duration.ofMillis(boundedInteger(env, UPSTREAM_IDLE_MS, UpstreamClient.DEFAULT_IDLE_TIMEOUT.toMillis(),
+        MIN_UPSTREAM_IDLE_MS, MAX_UPSTREAM_IDLE_MS));
+  }
+
+  /**
+   * {@code name}'s value, {@code dflt} when unset: digits only, no more of them than {@code max}
+   * has (no sign, space, unit or run of leading zeros), within {@code min..max}; else boot is
+   * refused with one line naming the variable and the range.
+   */
+  private static long boundedInteger(Map<String, String> env, String name, long dflt, long min, long max)
+      throws BootException {
+    String v = env.get(name);
     if (v == null) {
-      return UpstreamClient.DEFAULT_IDLE_TIMEOUT;
+      return dflt;
     }
-    if (!v.matches("[0-9]{1,6}") || Long.parseLong(v) < MIN_UPSTREAM_IDLE_MS || Long.parseLong(v) > MAX_UPSTREAM_IDLE_MS) {
-      throw new BootException(UPSTREAM_IDLE_MS + ": " + Quoting.quote(v)
-          + " (expected: an integer " + MIN_UPSTREAM_IDLE_MS + ".." + MAX_UPSTREAM_IDLE_MS + ")");
+    if (!v.matches("[0-9]{1," + Long.toString(max).length() + "}")
+        || Long.parseLong(v) < min || Long.parseLong(v) > max) {
+      throw new BootException(name + ": " + Quoting.quote(v) + " (expected: an integer " + min + ".." + max + ")");
     }
-    return Duration.ofMillis(Long.parseLong(v));
+    return Long.parseLong(v);
   }
 }
