@@ -154,7 +154,7 @@ final class UpstreamExchange {
 
   private void onLease(Future<? super OriginPool.Lease> f) {
     if (!f.isSuccess()) {
-      fail(classify(f.cause()), FailureReason.of(f.cause(), false, pool.proxied()));
+      failOn(f.cause(), false);
       return;
     }
     OriginPool.Lease lease = (OriginPool.Lease) f.getNow();
@@ -227,7 +227,7 @@ final class UpstreamExchange {
       acquire(true);
       return;
     }
-    fail(classify(cause), FailureReason.of(cause, true, pool.proxied()));
+    failOn(cause, true);
   }
 
   private void onRead(Object msg) {
@@ -298,6 +298,11 @@ final class UpstreamExchange {
       return FailureReason.HEAD_TOO_LARGE;
     }
     return o instanceof HttpResponse ? FailureReason.MALFORMED_HEAD : FailureReason.MALFORMED_FRAMING;
+  }
+
+  /** Fails on {@code cause}: its kind for the caller, its reason for the log ({@code connected}: after a connection was had). */
+  private void failOn(Throwable cause, boolean connected) {
+    fail(classify(cause), FailureReason.of(cause, connected, pool.proxied()));
   }
 
   private void fail(UpstreamFailure failure, FailureReason reason) {
@@ -413,7 +418,7 @@ final class UpstreamExchange {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       if (!done && ch == channel) {
-        fail(classify(cause), FailureReason.of(cause, true, pool.proxied()));
+        failOn(cause, true);
       } else {
         ctx.close();
       }
