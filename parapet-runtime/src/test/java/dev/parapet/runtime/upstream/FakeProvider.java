@@ -56,6 +56,11 @@ public final class FakeProvider implements AutoCloseable {
       close = true;
     }
 
+    /** Sends each write at once (no Nagle): for scripts that cut an answer into many small writes. */
+    public void noDelay() throws IOException {
+      socket.setTcpNoDelay(true);
+    }
+
     public void write(String s) throws IOException {
       out.write(s.getBytes(StandardCharsets.UTF_8));
       out.flush();
