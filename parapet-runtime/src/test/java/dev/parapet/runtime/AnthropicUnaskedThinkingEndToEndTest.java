@@ -24,8 +24,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Claude Opus 5 and Sonnet 5 think by default, Fable and Mythos 5 and 5.1 and Mythos Preview
- * always: a call without reasoning_effort thinks there, billed as output, and streams none of it
+ * Claude Opus 5, Sonnet 5 and the 5.5 models (Opus, Sonnet, Haiku) think by default, Fable and
+ * Mythos 5 and 5.1 and Mythos Preview always: a call without reasoning_effort thinks there, billed as output, and streams none of it
  * (their thinking blocks come without text by default). A stream cut before its final usage was
  * settled on what was seen, a few words, leaving the thinking uncharged: a caller could make every
  * call end so and spend past the cap. It is now settled at its worst case, as a call that asked to
@@ -68,7 +68,7 @@ class AnthropicUnaskedThinkingEndToEndTest {
   @Test
   void aCutStreamOnAModelThatThinksUnaskedIsChargedItsWorstCase() throws Exception {
     List<String> thinking = List.of("claude-opus-5", "claude-sonnet-5", "claude-fable-5-1", "claude-mythos-5",
-        "claude-mythos-preview");
+        "claude-mythos-preview", "claude-opus-5-5", "claude-sonnet-5-5", "claude-haiku-5-5");
     String plain = "claude-opus-4-8";
     try (MockWebServer provider = new MockWebServer()) {
       provider.start();

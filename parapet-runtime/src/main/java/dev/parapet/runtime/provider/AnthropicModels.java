@@ -50,13 +50,15 @@ public final class AnthropicModels {
 
   /**
    * The models that think when a call does not ask them to (no {@code thinking} field): Claude
-   * Opus 5 and Sonnet 5 by default, Fable and Mythos 5 and 5.1 and Mythos Preview always (the
-   * "Default" column of the thinking troubleshooting table). Opus 4.7 and 4.8 and older models do
-   * not.
+   * Opus 5 and Sonnet 5 and the 5.5 models (Opus, Sonnet, Haiku) by default, Fable and Mythos 5
+   * and 5.1, Mythos Preview and Opus 5.5 always (the "Default" column of the thinking
+   * troubleshooting table; each 5.5 model's overview lists its thinking as adaptive, on by
+   * default, and https://platform.claude.com/docs/en/models/opus-5-5/whats-new-opus-5-5 says Opus
+   * 5.5's cannot be disabled). Opus 4.7 and 4.8 and older models do not.
    */
   private static final List<String> THINKS_UNASKED = List.of(
       "claude-opus-5", "claude-sonnet-5", "claude-fable-5", "claude-fable-5-1", "claude-mythos-5",
-      "claude-mythos-5-1", "claude-mythos-preview");
+      "claude-mythos-5-1", "claude-mythos-preview", "claude-opus-5-5", "claude-sonnet-5-5", "claude-haiku-5-5");
 
   private AnthropicModels() {}
 

@@ -40,11 +40,12 @@ class AnthropicModelsTest {
   @Test
   void thinkingUnaskedIsOnTheModelsAnthropicNamesWhateverTheirIdsForm() {
     for (String model : new String[] {"claude-opus-5", "claude-opus-5-latest", "claude-sonnet-5", "claude-fable-5",
-        "claude-fable-5-1", "claude-mythos-5", "claude-mythos-5-1", "claude-mythos-preview"}) {
+        "claude-fable-5-1", "claude-mythos-5", "claude-mythos-5-1", "claude-mythos-preview", "claude-opus-5-5",
+        "claude-sonnet-5-5", "claude-haiku-5-5", "claude-haiku-5-5-20261001"}) {
       assertTrue(AnthropicModels.thinksUnasked(model), model);
     }
     for (String model : new String[] {"claude-opus-4-8", "claude-opus-4-7", "claude-opus-4-6", "claude-sonnet-4-6",
-        "claude-haiku-4-5-20251001", "claude-opus-5-5", "claude-sonnet-5-preview", ""}) {
+        "claude-haiku-4-5-20251001", "claude-opus-5-50", "claude-haiku-5", "claude-sonnet-5-preview", ""}) {
       assertFalse(AnthropicModels.thinksUnasked(model), model);
     }
   }
