@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Claude Opus 4.7 and later, Sonnet 5, Fable and Mythos 5 refuse extended thinking with a budget
+ * Claude Opus 4.7 and later, Sonnet 5 and 5.5, Haiku 5.5, Fable and Mythos 5 refuse extended thinking with a budget
  * (a 400) and think only adaptively, steered by {@code output_config.effort}. An OpenAI caller's
  * reasoning_effort reaches them as that, whole and streamed; their thinking is billed output as on
  * any thinking call, and older models keep their budget.
@@ -39,7 +39,7 @@ class AnthropicAdaptiveThinkingEndToEndTest {
   /** The adaptive-only models, by their ids (the other forms of an id: AnthropicModelsTest). */
   private static final List<String> ADAPTIVE = List.of("claude-opus-4-7", "claude-opus-4-8",
       "claude-opus-5", "claude-sonnet-5", "claude-fable-5", "claude-fable-5-1", "claude-mythos-5",
-      "claude-mythos-5-1");
+      "claude-mythos-5-1", "claude-opus-5-5", "claude-sonnet-5-5", "claude-haiku-5-5");
 
   @TempDir Path tmp;
 

@@ -41,12 +41,15 @@ public final class AnthropicModels {
    * (https://platform.claude.com/docs/en/build-with-claude/thinking, the troubleshooting page's
    * table of thinking types by model; the Claude 4.7 and later migration guides). Claude Opus 4.6
    * and Sonnet 4.6 still accept a budget (deprecated), and older models have only that. Claude
-   * Mythos Preview is left out: Anthropic's table lists it with both modes, Amazon Bedrock's page
-   * with adaptive only, so it keeps the budget until the two agree.
+   * Opus, Sonnet and Haiku 5.5 think only adaptively too (each one's overview lists its thinking
+   * as adaptive; Opus 5.5's What's new page quotes the 400 for a budget). Claude Mythos Preview is
+   * left out: Anthropic's table lists it with both modes, Amazon Bedrock's page with adaptive only,
+   * so it keeps the budget until the two agree.
    */
   private static final List<String> ADAPTIVE_THINKING_ONLY = List.of(
       "claude-opus-4-7", "claude-opus-4-8", "claude-opus-5", "claude-sonnet-5",
-      "claude-fable-5", "claude-fable-5-1", "claude-mythos-5", "claude-mythos-5-1");
+      "claude-fable-5", "claude-fable-5-1", "claude-mythos-5", "claude-mythos-5-1",
+      "claude-opus-5-5", "claude-sonnet-5-5", "claude-haiku-5-5");
 
   /**
    * The models that think when a call does not ask them to (no {@code thinking} field): Claude

@@ -10,7 +10,8 @@ import java.util.Map;
  * (https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking), {@code minimal} and
  * {@code low} think with a budget of 1,024 tokens (Anthropic's least), {@code medium} 2,048, {@code
  * high} 4,096. On a model that refuses a budget and thinks only adaptively ({@link
- * AnthropicModels#adaptiveThinkingOnly}: Claude Opus 4.7 and later, Sonnet 5, Fable and Mythos 5),
+ * AnthropicModels#adaptiveThinkingOnly}: Claude Opus 4.7 and later, Sonnet 5 and 5.5, Haiku 5.5,
+ * Fable and Mythos 5),
  * the call asks for {@code thinking: {type: "adaptive"}} with the effort as {@code
  * output_config.effort} (https://platform.claude.com/docs/en/build-with-claude/effort): {@code
  * minimal} and {@code low} as {@code low}, {@code medium}, {@code high} and {@code xhigh} as
@@ -53,7 +54,7 @@ final class AnthropicThinking {
     Integer budget = adaptive ? null : BUDGETS.get(effort.textValue());
     if (!adaptive && budget == null) {
       throw new InvalidRequestException("reasoning_effort: " + effort.textValue() + " is only for a model with "
-          + "adaptive thinking (Claude Opus 4.7 and later, Sonnet 5, Fable and Mythos 5); on " + model
+          + "adaptive thinking (Claude Opus 4.7 and later, Sonnet 5 and 5.5, Haiku 5.5, Fable and Mythos 5); on " + model
           + " expected none, minimal, low, medium or high");
     }
     int maxTokens = body.path("max_tokens").asInt();

@@ -26,12 +26,12 @@ class AnthropicModelsTest {
   void adaptiveOnlyThinkingIsOnTheModelsAnthropicNamesWhateverTheirIdsForm() {
     for (String model : new String[] {"claude-opus-4-7", "claude-opus-4-8", "claude-opus-4-8-latest", "claude-opus-5",
         "claude-opus-5-20261001", "claude-sonnet-5", "claude-fable-5", "claude-fable-5-1", "claude-mythos-5",
-        "claude-mythos-5-1"}) {
+        "claude-mythos-5-1", "claude-opus-5-5", "claude-sonnet-5-5-latest", "claude-haiku-5-5"}) {
       assertTrue(AnthropicModels.adaptiveThinkingOnly(model), model);
     }
     // a budget still works on 4.6 (deprecated) and is the only mode before; Mythos Preview: sources disagree
     for (String model : new String[] {"claude-opus-4-6", "claude-sonnet-4-6", "claude-sonnet-4-5-20250929",
-        "claude-haiku-4-5", "claude-opus-4-1", "claude-mythos-preview", "claude-opus-5-5", "claude-fable-5-2",
+        "claude-haiku-4-5", "claude-opus-4-1", "claude-mythos-preview", "claude-opus-5-50", "claude-fable-5-2",
         "claude-opus-4-7-fast", "Claude-Opus-4-7", "anthropic.claude-opus-4-7", ""}) {
       assertFalse(AnthropicModels.adaptiveThinkingOnly(model), model);
     }
