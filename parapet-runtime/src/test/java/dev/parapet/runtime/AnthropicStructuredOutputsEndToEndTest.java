@@ -16,7 +16,9 @@ import dev.parapet.runtime.testing.LeakWatch;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
@@ -35,6 +37,9 @@ class AnthropicStructuredOutputsEndToEndTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String FABLE = "claude-fable-5-1";
   private static final String MYTHOS = "claude-mythos-5-1-20260901";
+  /** The 5.5 models that refuse forced tools as Fable 5.1 does. */
+  private static final String OPUS_55 = "claude-opus-5-5";
+  private static final String SONNET_55 = "claude-sonnet-5-5";
 
   @TempDir Path tmp;
 
@@ -173,8 +178,8 @@ class AnthropicStructuredOutputsEndToEndTest {
   /**
    * What Anthropic would refuse with a 400 after a hold and a round trip is refused up front, naming
    * the model and the field: a forced tool_choice (required, a named function) and a json_object
-   * answer, which structured outputs cannot express without a schema. tool_choice auto still
-   * passes as it did.
+   * answer, which structured outputs cannot express without a schema; on Claude Opus and Sonnet 5.5
+   * too, which refuse forced tools as Fable 5.1 does. tool_choice auto still passes as it did.
    */
   @Test
   void aForcedToolOrASchemalessJsonAnswerIsRefusedOnAModelThatRefusesForcedTools() throws Exception {
@@ -182,12 +187,13 @@ class AnthropicStructuredOutputsEndToEndTest {
     String ask = "{\"max_tokens\":100,\"messages\":[{\"role\":\"user\",\"content\":\"what time is it?\"}]%s}";
     try (MockWebServer provider = new MockWebServer()) {
       provider.start();
-      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(), List.of(
-          claude("fable", FABLE, provider.url("/v1").uri(), 6000),
-          claude("mythos", MYTHOS, provider.url("/v1").uri(), 6000)));
+      Map<String, String> models = Map.of("fable", FABLE, "mythos", MYTHOS, "opus55", OPUS_55, "sonnet55", SONNET_55);
+      List<Route> routes = new ArrayList<>();
+      models.forEach((route, model) -> routes.add(claude(route, model, provider.url("/v1").uri(), 6000)));
+      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(), routes);
       try (Gateway g = sg.start()) {
-        for (String route : List.of("fable", "mythos")) {
-          String model = route.equals("fable") ? FABLE : MYTHOS;
+        for (String route : models.keySet()) {
+          String model = models.get(route);
           for (String[] refused : new String[][] {
               {tools + ",\"tool_choice\":\"required\"", "tool_choice: required is not supported by this route's model, "},
               {tools + ",\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"clock\"}}",
@@ -212,6 +218,15 @@ class AnthropicStructuredOutputsEndToEndTest {
         JsonNode sent = JSON.readTree(provider.takeRequest(5, TimeUnit.SECONDS).getBody().utf8());
         assertEquals(JSON.readTree("{\"type\":\"auto\"}"), sent.path("tool_choice"), sent.toString());
         assertEquals("clock", sent.path("tools").path(0).path("name").asText(), sent.toString());
+
+        // and a JSON answer goes there as structured outputs, as on Fable 5.1
+        provider.enqueue(whole(OPUS_55, "{\"owner\":\"ops\"}", 30, 5));
+        HttpResponse<String> json = post(g.port(), "/routes/opus55", ASK.formatted("", ""));
+        assertEquals(200, json.statusCode(), json.body());
+        JsonNode format = JSON.readTree(provider.takeRequest(5, TimeUnit.SECONDS).getBody().utf8());
+        assertEquals(JSON.readTree("{\"format\":{\"type\":\"json_schema\",\"schema\":" + SCHEMA + "}}"),
+            format.path("output_config"), format.toString());
+        assertFalse(format.has("tools") || format.has("tool_choice"), format.toString());
       }
     }
     LeakWatch.assertNoLeaks();

@@ -30,10 +30,13 @@ public final class AnthropicModels {
    * 400 ({@code tool_choice: type "tool" and "any" are not supported for this model.}), only
    * {@code auto} and {@code none} are accepted
    * (https://platform.claude.com/docs/en/models/fable-5-1/whats-new-fable-5-1#forced-tool-use-is-not-supported
-   * and the Fable 5.1 migration guide's baseline settings). A JSON answer goes there as
-   * Anthropic's structured outputs ({@code output_config.format}) instead of a forced tool.
+   * and the Fable 5.1 migration guide's baseline settings); so do Claude Opus 5.5 and Sonnet 5.5
+   * (https://platform.claude.com/docs/en/models/opus-5-5/whats-new-opus-5-5#forced-tool-use-is-not-supported,
+   * the Sonnet 5.5 overview's breaking changes). A JSON answer goes there as Anthropic's structured
+   * outputs ({@code output_config.format}) instead of a forced tool.
    */
-  private static final List<String> FORCED_TOOLS_REFUSED = List.of("claude-fable-5-1", "claude-mythos-5-1");
+  private static final List<String> FORCED_TOOLS_REFUSED =
+      List.of("claude-fable-5-1", "claude-mythos-5-1", "claude-opus-5-5", "claude-sonnet-5-5");
 
   /**
    * The models that refuse extended thinking with a budget ({@code thinking: {type: "enabled",

@@ -38,7 +38,7 @@ import java.util.function.Predicate;
  *       that tool's input back into the message's content. {@code strict: true} (the answer's
  *       schema, or a function's) makes that tool strict where the route's model guarantees a
  *       schema ({@link AnthropicModels}), and is refused on any other model. On the models that
- *       refuse forced tools (Claude Fable 5.1, Mythos 5.1) a {@code json_schema} answer is
+ *       refuse forced tools (Claude Fable 5.1, Mythos 5.1, Opus and Sonnet 5.5) a {@code json_schema} answer is
  *       Anthropic's {@code output_config.format} instead, answered as text; {@code json_object}
  *       and a forced {@code tool_choice} are refused there.
  *   <li>{@code max_tokens}/{@code max_completion_tokens} (the smaller), {@code temperature}

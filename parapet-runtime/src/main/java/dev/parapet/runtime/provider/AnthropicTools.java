@@ -19,8 +19,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * output_config.format}: one translation for every JSON answer (a {@code json_object} cannot be a
  * strict schema), whose answer and stream translation, scanning and settlement are the tool's, and
  * whose prompt overhead is the documented tool-use system prompt already counted. On the models
- * that refuse a forced tool ({@link AnthropicModels#refusesForcedTools}: Claude Fable 5.1 and
- * Mythos 5.1), a {@code json_schema} answer is {@code output_config: {format: {type:
+ * that refuse a forced tool ({@link AnthropicModels#refusesForcedTools}: Claude Fable 5.1, Mythos
+ * 5.1, Opus 5.5 and Sonnet 5.5), a {@code json_schema} answer is {@code output_config: {format: {type:
  * "json_schema", schema}}} instead (https://platform.claude.com/docs/en/build-with-claude/structured-outputs),
  * whose answer is plain text, translated and scanned as such; its format prompt, of a size
  * Anthropic does not publish, is counted as the tool-use system prompt. There {@code json_object}

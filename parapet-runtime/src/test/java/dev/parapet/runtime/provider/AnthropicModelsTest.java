@@ -53,7 +53,7 @@ class AnthropicModelsTest {
   @Test
   void forcedToolsAreRefusedOnTheModelsAnthropicNamesWhateverTheirIdsForm() {
     for (String model : new String[] {"claude-fable-5-1", "claude-fable-5-1-20260901", "claude-fable-5-1-latest",
-        "claude-mythos-5-1", "claude-mythos-5-1-20260901"}) {
+        "claude-mythos-5-1", "claude-mythos-5-1-20260901", "claude-opus-5-5", "claude-sonnet-5-5"}) {
       assertTrue(AnthropicModels.refusesForcedTools(model), model);
     }
     // Fable and Mythos 5 still take a forced tool; a prefix is not the model
