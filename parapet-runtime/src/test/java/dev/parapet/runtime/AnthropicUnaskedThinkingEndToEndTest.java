@@ -11,6 +11,7 @@ import dev.parapet.core.config.RedactionMode;
 import dev.parapet.core.config.RedactionPattern;
 import dev.parapet.core.config.RedactionPolicy;
 import dev.parapet.core.config.Route;
+import dev.parapet.runtime.testing.AllLogs;
 import dev.parapet.runtime.testing.LeakWatch;
 import java.net.URI;
 import java.net.http.HttpResponse;
@@ -97,6 +98,44 @@ class AnthropicUnaskedThinkingEndToEndTest {
       long seen = SealedGateway.route(spend, "plain");
       assertTrue(seen > 0 && seen < 100 * 1_000L, plain + " thinks only when asked: what was seen, " + seen);
     }
+    LeakWatch.assertNoLeaks();
+  }
+
+  /**
+   * A model no list names (one Anthropic released after them) fails closed: a stream cut before its
+   * usage is charged its worst case, and boot says so once for its route; a listed older model that
+   * thinks only when asked keeps being charged what was seen, and draws no warning.
+   */
+  @Test
+  void aCutStreamOnAModelParapetDoesNotKnowIsChargedItsWorstCaseAndBootSaysSo() throws Exception {
+    String invented = "claude-opus-9";
+    String old = "claude-sonnet-4-5";
+    List<String> warnings;
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.start();
+      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(), List.of(
+          claude("invented", invented, provider.url("/v1").uri()), claude("old", old, provider.url("/v1").uri())));
+      try (AllLogs logs = AllLogs.capture()) {
+        try (Gateway g = sg.start()) {
+          for (String route : List.of("invented", "old")) {
+            provider.enqueue(leaking(route.equals("old") ? old : invented));
+            HttpResponse<String> r = post(g.port(), "/routes/" + route, ASK);
+            assertEquals(200, r.statusCode(), r.body());
+            assertTrue(r.body().contains("\"code\":\"stream_truncated\""), r.body());
+          }
+        }
+        warnings = logs.messages().stream().filter(m -> m.contains("not a Claude model Parapet knows")).toList();
+      }
+      var spend = sg.withStore(s -> {});
+      long charged = SealedGateway.route(spend, "invented");
+      assertTrue(charged >= MAX_OUT * 1_000L, invented + ": charged " + charged
+          + " nano-USD, the thinking it may do unasked went uncharged");
+      long seen = SealedGateway.route(spend, "old");
+      assertTrue(seen > 0 && seen < 100 * 1_000L, old + " thinks only when asked: what was seen, " + seen);
+    }
+    assertEquals(1, warnings.size(), warnings.toString());
+    assertTrue(warnings.get(0).startsWith("route=invented model=" + invented + ": ")
+        && warnings.get(0).contains("worst case"), warnings.get(0));
     LeakWatch.assertNoLeaks();
   }
 }

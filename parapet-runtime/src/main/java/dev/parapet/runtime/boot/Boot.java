@@ -1,10 +1,13 @@
 package dev.parapet.runtime.boot;
 
+import dev.parapet.core.config.ProviderType;
+import dev.parapet.core.config.Route;
 import dev.parapet.core.seal.HydratedConfig;
 import dev.parapet.runtime.FrontConfig;
 import dev.parapet.runtime.Gateway;
 import dev.parapet.runtime.Stages;
 import dev.parapet.runtime.auth.TokenMatcher;
+import dev.parapet.runtime.provider.AnthropicModels;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -82,6 +85,7 @@ public final class Boot {
       log.info("booted config_sha256={} port={} tenants={} routes={} services={}",
           opened.configSha256(), settings.port(), config.spec().tenants().size(),
           config.spec().routes().size(), config.spec().services().size());
+      warnOfUnknownModels(config, log);
       FrontConfig front =
           new FrontConfig(config.spec(), opened.configSha256(), config.serviceTokenDigests(), wiring.tokenMatcher());
       Stages stages = wiring.stages().build(opened);
@@ -99,6 +103,20 @@ public final class Boot {
         throw b;
       }
       throw new BootException("boot failed (" + e.getClass().getSimpleName() + ")");
+    }
+  }
+
+  /**
+   * One warning line per anthropic route whose model Parapet does not know ({@link
+   * AnthropicModels#known}): its cut streams are settled at their worst case, which an operator
+   * reading the usage should be able to explain. Not a refusal: Anthropic releases models faster
+   * than Parapet's lists follow.
+   */
+  private static void warnOfUnknownModels(HydratedConfig config, Logger log) {
+    for (Route route : config.spec().routes()) {
+      if (route.provider().type() == ProviderType.ANTHROPIC) {
+        AnthropicModels.unknownModelWarning(route.name(), route.provider().model()).ifPresent(log::warn);
+      }
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.parapet.runtime.provider;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What an anthropic route's pinned model can do, by its Claude API id: the model is pinned when
@@ -60,21 +61,63 @@ public final class AnthropicModels {
    * and 5.1, Mythos Preview and Opus 5.5 always (the "Default" column of the thinking
    * troubleshooting table; each 5.5 model's overview lists its thinking as adaptive, on by
    * default, and https://platform.claude.com/docs/en/models/opus-5-5/whats-new-opus-5-5 says Opus
-   * 5.5's cannot be disabled). Opus 4.7 and 4.8 and older models do not.
+   * 5.5's cannot be disabled). Kept so that they are {@link #known}; {@link #thinksUnasked} reads
+   * the other list.
    */
   private static final List<String> THINKS_UNASKED = List.of(
       "claude-opus-5", "claude-sonnet-5", "claude-fable-5", "claude-fable-5-1", "claude-mythos-5",
       "claude-mythos-5-1", "claude-mythos-preview", "claude-opus-5-5", "claude-sonnet-5-5", "claude-haiku-5-5");
 
+  /**
+   * The models known to think only when a call asks them to: every other Claude model Parapet
+   * knows (its built-in prices, and the lists above), Claude 3 to Opus 4.8 (Opus 4.8 runs "without
+   * thinking" when a request has no thinking field: the Opus 5 migration guide). The list is the
+   * exception, not the rule: a model named nowhere here (one Anthropic released after this list,
+   * or a typo) is taken to think unasked, so that a stream cut before its final usage is charged
+   * its worst case rather than letting its thinking go unbilled; boot warns of each such route.
+   * Ids without an alias of their own ({@code claude-3-haiku}) are matched, as everywhere here, by
+   * their dated snapshots.
+   */
+  private static final List<String> THINKS_ONLY_WHEN_ASKED = List.of(
+      "claude-3-haiku", "claude-3-opus", "claude-3-5-sonnet", "claude-3-5-haiku", "claude-3-7-sonnet",
+      "claude-sonnet-4", "claude-sonnet-4-0", "claude-opus-4", "claude-opus-4-0", "claude-opus-4-1",
+      "claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-5", "claude-opus-4-6", "claude-sonnet-4-6",
+      "claude-opus-4-7", "claude-opus-4-8");
+
   private AnthropicModels() {}
 
   /**
-   * Whether {@code model} thinks, and bills its thinking as output, on a call that did not ask it
-   * to (one of {@link #THINKS_UNASKED}, its ids formed as for {@link #structuredOutputs}): such a
-   * call is settled as one that asked (see {@code BudgetHandler}).
+   * Whether {@code model} may think, and bill its thinking as output, on a call that did not ask
+   * it to: every model but those known not to ({@link #THINKS_ONLY_WHEN_ASKED}, their ids formed
+   * as for {@link #structuredOutputs}). Such a call is settled as one that asked (see {@code
+   * BudgetHandler}). An unknown model fails closed: the lists lag Anthropic's releases, and a model
+   * that thinks unasked but is taken not to would let a caller who cuts every stream before its
+   * usage go unbilled for all of its thinking.
    */
   public static boolean thinksUnasked(String model) {
-    return named(THINKS_UNASKED, model);
+    return !named(THINKS_ONLY_WHEN_ASKED, model);
+  }
+
+  /**
+   * Whether Parapet knows {@code model}: one of {@link #THINKS_UNASKED} or {@link
+   * #THINKS_ONLY_WHEN_ASKED}, its ids formed as for {@link #structuredOutputs}.
+   */
+  public static boolean known(String model) {
+    return named(THINKS_UNASKED, model) || named(THINKS_ONLY_WHEN_ASKED, model);
+  }
+
+  /**
+   * The boot warning for an anthropic route on {@code model}, which Parapet does not know (empty
+   * when it does): what that means for the route's bill.
+   */
+  public static Optional<String> unknownModelWarning(String route, String model) {
+    if (known(model)) {
+      return Optional.empty();
+    }
+    return Optional.of("route=" + route + " model=" + model + ": not a Claude model Parapet knows; it is "
+        + "taken to think unasked, so a stream cut before its final usage is charged its worst case (max_tokens at "
+        + "the output price), not what was seen; other model-specific handling (structured outputs, adaptive "
+        + "thinking, forced tools) falls back to that of older models");
   }
 
   /**

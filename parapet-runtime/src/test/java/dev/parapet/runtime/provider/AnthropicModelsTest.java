@@ -45,9 +45,26 @@ class AnthropicModelsTest {
       assertTrue(AnthropicModels.thinksUnasked(model), model);
     }
     for (String model : new String[] {"claude-opus-4-8", "claude-opus-4-7", "claude-opus-4-6", "claude-sonnet-4-6",
-        "claude-haiku-4-5-20251001", "claude-opus-5-50", "claude-haiku-5", "claude-sonnet-5-preview", ""}) {
+        "claude-haiku-4-5-20251001", "claude-sonnet-4-5-latest", "claude-opus-4-5-20251101", "claude-opus-4-1",
+        "claude-opus-4-20250514", "claude-opus-4-0", "claude-sonnet-4-20250514", "claude-3-7-sonnet-20250219",
+        "claude-3-7-sonnet-latest", "claude-3-5-haiku-20241022", "claude-3-5-sonnet-20240620", "claude-3-opus-20240229",
+        "claude-3-haiku-20240307"}) {
       assertFalse(AnthropicModels.thinksUnasked(model), model);
+      assertTrue(AnthropicModels.known(model), model);
     }
+  }
+
+  /** The lists lag Anthropic: a model they do not name is settled as one that thinks unasked. */
+  @Test
+  void aModelNoListNamesIsTakenToThinkUnasked() {
+    for (String model : new String[] {"claude-opus-9", "claude-opus-5-50", "claude-haiku-5", "claude-sonnet-5-preview",
+        "claude-opus-4-8-fast", "claude-sonnet-4-5-2025092", "Claude-Opus-4-8", "anthropic.claude-opus-4-8", ""}) {
+      assertTrue(AnthropicModels.thinksUnasked(model), model);
+      assertFalse(AnthropicModels.known(model), model);
+      assertTrue(AnthropicModels.unknownModelWarning("r", model).orElseThrow().contains("model=" + model + ":"), model);
+    }
+    assertTrue(AnthropicModels.unknownModelWarning("r", "claude-opus-5-5").isEmpty());
+    assertTrue(AnthropicModels.unknownModelWarning("r", "claude-sonnet-4-5").isEmpty());
   }
 
   @Test
