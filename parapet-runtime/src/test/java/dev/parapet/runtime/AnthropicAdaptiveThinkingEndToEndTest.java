@@ -225,4 +225,73 @@ class AnthropicAdaptiveThinkingEndToEndTest {
     }
     LeakWatch.assertNoLeaks();
   }
+
+  /**
+   * reasoning_effort none on the models that think unasked: thinking disabled where Anthropic takes
+   * it (Opus 5, Haiku 5.5, at their default effort); refused by name, nothing sent and nothing held,
+   * where thinking cannot be turned off (Opus 5.5, Fable and Mythos 5 and 5.1), since the call would
+   * think and be billed for it anyway. Sonnet 5 and 5.5 and Mythos Preview, whose sources do not
+   * settle it, and the models that think only when asked, are sent no thinking field, as before.
+   */
+  @Test
+  void noneTurnsThinkingOffWhereAnthropicAllowsItAndIsRefusedWhereItCannot() throws Exception {
+    List<String> disabled = List.of("claude-opus-5", "claude-haiku-5-5");
+    List<String> alwaysOn = List.of("claude-opus-5-5", "claude-fable-5", "claude-fable-5-1", "claude-mythos-5",
+        "claude-mythos-5-1-20260901");
+    List<String> unchanged = List.of("claude-sonnet-5", "claude-sonnet-5-5", "claude-mythos-preview", "claude-opus-4-8");
+    List<String> all = new ArrayList<>(disabled);
+    all.addAll(alwaysOn);
+    all.addAll(unchanged);
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.start();
+      List<Route> routes = new ArrayList<>();
+      for (int i = 0; i < all.size(); i++) {
+        routes.add(claude("n" + i, all.get(i), provider.url("/v1").uri()));
+      }
+      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(), routes);
+      int sent = 0;
+      try (Gateway g = sg.start()) {
+        for (int i = 0; i < all.size(); i++) {
+          String model = all.get(i);
+          if (alwaysOn.contains(model)) {
+            HttpResponse<String> r = post(g.port(), "/routes/n" + i, ASK.formatted("none"));
+            assertEquals(400, r.statusCode(), model + ": " + r.body());
+            JsonNode error = JSON.readTree(r.body()).path("error");
+            assertEquals("parapet_error", error.path("type").asText(), r.body());
+            assertEquals("invalid_request", error.path("code").asText(), r.body());
+            assertTrue(error.path("message").asText().startsWith("reasoning_effort: none is not possible on " + model
+                + ", whose thinking cannot be turned off"), r.body());
+            assertFalse(error.path("request_id").asText().isEmpty(), r.body());
+            continue;
+          }
+          provider.enqueue(whole(model, 7));
+          HttpResponse<String> r = post(g.port(), "/routes/n" + i, ASK.formatted("none"));
+          assertEquals(200, r.statusCode(), model + ": " + r.body());
+          sent++;
+          JsonNode body = JSON.readTree(provider.takeRequest(5, TimeUnit.SECONDS).getBody().utf8());
+          if (disabled.contains(model)) {
+            assertEquals(JSON.readTree("{\"type\":\"disabled\"}"), body.path("thinking"), model + ": " + body);
+          } else {
+            assertFalse(body.has("thinking"), model + ": " + body);
+          }
+          assertFalse(body.has("output_config") || body.has("reasoning_effort"), model + ": " + body);
+        }
+        // streamed too
+        provider.enqueue(sse(stream("claude-haiku-5-5", "Go to Lisbon.", true)));
+        HttpResponse<String> s = post(g.port(), "/routes/n1", streamed(ASK.formatted("none")));
+        assertEquals(200, s.statusCode(), s.body());
+        sent++;
+        JsonNode body = JSON.readTree(provider.takeRequest(5, TimeUnit.SECONDS).getBody().utf8());
+        assertTrue(body.path("stream").asBoolean(), body.toString());
+        assertEquals(JSON.readTree("{\"type\":\"disabled\"}"), body.path("thinking"), body.toString());
+        assertEquals(sent, provider.getRequestCount(), "nothing was sent for the refused calls");
+      }
+      var spend = sg.withStore(x -> {});
+      for (int i = 0; i < all.size(); i++) {
+        long spent = SealedGateway.route(spend, "n" + i);
+        assertEquals(alwaysOn.contains(all.get(i)), spent == 0, all.get(i) + ": spent " + spent);
+      }
+    }
+    LeakWatch.assertNoLeaks();
+  }
 }

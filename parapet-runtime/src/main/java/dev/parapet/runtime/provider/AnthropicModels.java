@@ -69,6 +69,25 @@ public final class AnthropicModels {
       "claude-mythos-5-1", "claude-mythos-preview", "claude-opus-5-5", "claude-sonnet-5-5", "claude-haiku-5-5");
 
   /**
+   * The models that think unasked and accept {@code thinking: {type: "disabled"}} at the effort a
+   * call without {@code output_config.effort} runs at: Claude Opus 5 accepts it at effort high or
+   * below, its default high (https://platform.claude.com/docs/en/models/opus-5/migration-guide,
+   * the Opus 5.5 What's new page); Haiku 5.5 at low, medium and high, its default medium (Prompting
+   * Claude Haiku 5.5, "Use effort to control thinking"). OpenAI's {@code reasoning_effort: "none"}
+   * is sent there as that.
+   */
+  private static final List<String> THINKING_CAN_BE_DISABLED = List.of("claude-opus-5", "claude-haiku-5-5");
+
+  /**
+   * The models whose thinking cannot be turned off: {@code thinking: {type: "disabled"}} is a 400
+   * (Opus 5.5: its What's new page, "Thinking can't be disabled"; Fable and Mythos 5: their
+   * migration guide's baseline settings; Fable and Mythos 5.1: theirs). {@code reasoning_effort:
+   * "none"} is refused there, before a hold: the call would think, and bill it, anyway.
+   */
+  private static final List<String> THINKING_ALWAYS_ON = List.of(
+      "claude-opus-5-5", "claude-fable-5", "claude-fable-5-1", "claude-mythos-5", "claude-mythos-5-1");
+
+  /**
    * The models known to think only when a call asks them to: every other Claude model Parapet
    * knows (its built-in prices, and the lists above), Claude 3 to Opus 4.8 (Opus 4.8 runs "without
    * thinking" when a request has no thinking field: the Opus 5 migration guide). The list is the
@@ -96,6 +115,16 @@ public final class AnthropicModels {
    */
   public static boolean thinksUnasked(String model) {
     return !named(THINKS_ONLY_WHEN_ASKED, model);
+  }
+
+  /** Whether {@code model} takes {@code thinking: {type: "disabled"}} ({@link #THINKING_CAN_BE_DISABLED}). */
+  static boolean thinkingCanBeDisabled(String model) {
+    return named(THINKING_CAN_BE_DISABLED, model);
+  }
+
+  /** Whether {@code model}'s thinking cannot be turned off ({@link #THINKING_ALWAYS_ON}). */
+  static boolean thinkingAlwaysOn(String model) {
+    return named(THINKING_ALWAYS_ON, model);
   }
 
   /**

@@ -6,7 +6,8 @@ import java.util.Map;
 
 /**
  * OpenAI's {@code reasoning_effort} as Anthropic's thinking, for {@link AnthropicRequests}: {@code
- * none} asks for no thinking. On a model that still takes a budget
+ * none} asks for no thinking ({@code thinking: {type: "disabled"}} on the models that think unasked
+ * and take it, refused on those whose thinking cannot be turned off: see {@link #none}). On a model that still takes a budget
  * (https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking), {@code minimal} and
  * {@code low} think with a budget of 1,024 tokens (Anthropic's least), {@code medium} 2,048, {@code
  * high} 4,096. On a model that refuses a budget and thinks only adaptively ({@link
@@ -43,6 +44,9 @@ final class AnthropicThinking {
   /** Adds {@code thinking} to {@code body} when {@code request} asks for reasoning; after the rest is translated. */
   static void translate(String model, ObjectNode request, ObjectNode body) throws InvalidRequestException {
     if (!ChatMessages.asksForReasoning(request)) {
+      if ("none".equals(request.path("reasoning_effort").textValue())) {
+        none(model, body);
+      }
       return;
     }
     JsonNode effort = request.get("reasoning_effort");
@@ -91,6 +95,23 @@ final class AnthropicThinking {
       (config instanceof ObjectNode o ? o : body.putObject("output_config")).put("effort", level);
     } else {
       body.putObject("thinking").put("type", "enabled").put("budget_tokens", budget);
+    }
+  }
+
+  /**
+   * {@code reasoning_effort: "none"}: nothing on a model that thinks only when asked; {@code
+   * thinking: {type: "disabled"}} where a model that thinks unasked takes it; refused where thinking
+   * cannot be turned off, since the call would think and bill it anyway. Elsewhere (Claude Sonnet 5
+   * and 5.5, Mythos Preview, a model Parapet does not know) nothing is sent, as before.
+   */
+  private static void none(String model, ObjectNode body) throws InvalidRequestException {
+    if (AnthropicModels.thinkingAlwaysOn(model)) {
+      throw new InvalidRequestException("reasoning_effort: none is not possible on " + model
+          + ", whose thinking cannot be turned off (it would think, billed as output, anyway); leave "
+          + "reasoning_effort out or ask for low");
+    }
+    if (AnthropicModels.thinkingCanBeDisabled(model)) {
+      body.putObject("thinking").put("type", "disabled");
     }
   }
 

@@ -79,4 +79,22 @@ class AnthropicModelsTest {
       assertFalse(AnthropicModels.refusesForcedTools(model), model);
     }
   }
+
+  @Test
+  void thinkingIsDisabledOrAlwaysOnOnTheModelsAnthropicNames() {
+    for (String model : new String[] {"claude-opus-5", "claude-opus-5-latest", "claude-haiku-5-5-20261001"}) {
+      assertTrue(AnthropicModels.thinkingCanBeDisabled(model), model);
+      assertFalse(AnthropicModels.thinkingAlwaysOn(model), model);
+    }
+    for (String model : new String[] {"claude-opus-5-5", "claude-fable-5", "claude-fable-5-1", "claude-mythos-5",
+        "claude-mythos-5-1-20260901"}) {
+      assertTrue(AnthropicModels.thinkingAlwaysOn(model), model);
+      assertFalse(AnthropicModels.thinkingCanBeDisabled(model), model);
+    }
+    // Sonnet 5.5 takes between_tools instead, Sonnet 5 and Mythos Preview: sources do not settle it
+    for (String model : new String[] {"claude-sonnet-5", "claude-sonnet-5-5", "claude-mythos-preview", "claude-opus-4-8",
+        "claude-opus-9", "claude-opus-5-50", ""}) {
+      assertFalse(AnthropicModels.thinkingAlwaysOn(model) || AnthropicModels.thinkingCanBeDisabled(model), model);
+    }
+  }
 }
