@@ -14,19 +14,22 @@ import dev.parapet.runtime.provider.Translated;
 import dev.parapet.runtime.provider.Usage;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
+import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpStatusClass;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.List;
 import java.util.Optional;
 
 /**
  * A provider answer read whole before anything reaches the caller: every non-streaming call, and
  * a streaming call the provider refused before its stream began. The body is bounded ({@link
  * #MAX_BODY_BYTES}). 2xx is translated to OpenAI shape; 4xx passes through with the provider's
- * status and body (SPEC §4) after the route's key is scrubbed from it; anything else is our 502.
+ * status and body (SPEC §4) after the route's key is scrubbed from it (a gzip or deflate body
+ * decoded first, {@link BodyCodings}, and sent as identity); anything else is our 502.
  * So is a 2xx answer that cannot be read (past the bound, malformed, cut off after its head); the
  * provider billed it, so its hold is settled at the worst case ({@link ProxiedCall#failUnreadable}).
  * A 2xx answer that is the provider's own error object (some local servers answer errors so) is
@@ -55,6 +58,8 @@ final class BufferedAnswer implements Answer {
   private final ProxiedCall call;
   private final ProviderAdapter adapter;
   private HttpResponse head;
+  /** A refusal's codings, to undo before it is scrubbed ({@link BodyCodings}); empty: identity. */
+  private List<BodyCodings.Coding> codings = List.of();
   private ByteBuf body;
   private Optional<Translated> translated = Optional.empty();
 
@@ -78,12 +83,16 @@ final class BufferedAnswer implements Answer {
       }
       return;
     }
-    if (kind == HttpStatusClass.CLIENT_ERROR && coded(head.headers())) {
-      // We asked for identity: a body in another coding is not what it says, and the key could not
-      // be scrubbed from it, yet the caller could decode it. Not passed through.
-      call.abortUpstream();
-      call.fail(UpstreamFailure.PROTOCOL, FailureReason.UNACCEPTED_CODING);
-      return;
+    if (kind == HttpStatusClass.CLIENT_ERROR) {
+      Optional<List<BodyCodings.Coding>> undone = BodyCodings.of(head.headers());
+      if (undone.isEmpty()) {
+        // We asked for identity and got a coding we cannot undo (br, zstd, ...): the key could not
+        // be scrubbed from the body, yet the caller could decode it. Not passed through.
+        call.abortUpstream();
+        call.fail(UpstreamFailure.PROTOCOL, FailureReason.UNACCEPTED_CODING);
+        return;
+      }
+      codings = undone.get();
     }
     this.head = head;
     body = call.ctx.alloc().buffer();
@@ -272,9 +281,54 @@ final class BufferedAnswer implements Answer {
   }
 
   private void passThrough() {
-    ByteBuf scrubbed = KeyScrubber.scrub(call.ctx.alloc(), body, call.providerKey);
     HttpHeaders headers = CallerHeaders.from(head.headers(), true, call.providerKey);
-    call.respond(head.status(), headers, scrubbed, Optional.empty(), Optional.empty(), Optional.empty());
+    if (codings.isEmpty() || !body.isReadable()) {
+      // Identity, or no body at all (a refusal labelled gzip with nothing in it: nothing to hide).
+      ByteBuf scrubbed = KeyScrubber.scrub(call.ctx.alloc(), body, call.providerKey);
+      call.respond(head.status(), headers, scrubbed, Optional.empty(), Optional.empty(), Optional.empty());
+      return;
+    }
+    // Inflating runs at ~100-500 MB/s on a shared core: the whole bound (16 MiB a layer) would hold
+    // this loop for tens of milliseconds, its first OFF_LOOP_BYTES for microseconds. A body whose
+    // decoding goes past that is decoded and scrubbed on the policy threads, as a large answer is
+    // read there. A refusal is not billed: a caller who leaves meanwhile drops the work.
+    BodyCodings.Decoded small = BodyCodings.decode(body.nioBuffer(), codings, OFF_LOOP_BYTES);
+    if (small.outcome() != BodyCodings.Outcome.TOO_LARGE) {
+      passDecoded(headers, scrubbed(small));
+      return;
+    }
+    ByteBuf input = body.retainedDuplicate(); // dispose() may release the body meanwhile
+    boolean went = call.offLoop(PROCESSING_FAILED, () -> {
+      try {
+        return scrubbed(BodyCodings.decode(input.nioBuffer(), codings, MAX_BODY_BYTES));
+      } finally {
+        input.release();
+      }
+    }, decoded -> passDecoded(headers, decoded), input::release);
+    if (went) {
+      return;
+    }
+    input.release(); // the pool refused it: decoded here
+    passDecoded(headers, scrubbed(BodyCodings.decode(body.nioBuffer(), codings, MAX_BODY_BYTES)));
+  }
+
+  /** The decoded refusal with the key masked, in an array of its own (nothing to release). */
+  private BodyCodings.Decoded scrubbed(BodyCodings.Decoded decoded) {
+    if (decoded.outcome() != BodyCodings.Outcome.DECODED) {
+      return decoded;
+    }
+    byte[] bytes = KeyScrubber.scrub(decoded.bytes(), decoded.length(), call.providerKey);
+    return new BodyCodings.Decoded(BodyCodings.Outcome.DECODED, bytes, bytes.length);
+  }
+
+  /** A decoded refusal passes through as identity; one past the bound or corrupt is our 502. */
+  private void passDecoded(HttpHeaders headers, BodyCodings.Decoded decoded) {
+    switch (decoded.outcome()) {
+      case TOO_LARGE -> call.fail(UpstreamFailure.TOO_LARGE, FailureReason.ANSWER_TOO_LARGE);
+      case MALFORMED -> call.fail(UpstreamFailure.PROTOCOL, FailureReason.MALFORMED_CODING);
+      case DECODED -> call.respond(head.status(), headers, Unpooled.wrappedBuffer(decoded.bytes(), 0, decoded.length()),
+          Optional.empty(), Optional.empty(), Optional.empty());
+    }
   }
 
   @Override

@@ -76,6 +76,7 @@ final class FailureReason {
   // What the answer said.
   static final FailureReason ANSWER_TOO_LARGE = new FailureReason("answer_too_large");
   static final FailureReason UNACCEPTED_CODING = new FailureReason("unaccepted_coding");
+  static final FailureReason MALFORMED_CODING = new FailureReason("malformed_coding");
   static final FailureReason NOT_EVENT_STREAM = new FailureReason("not_event_stream");
   static final FailureReason MALFORMED_ANSWER = new FailureReason("malformed_answer");
   static final FailureReason MALFORMED_EVENT = new FailureReason("malformed_event");

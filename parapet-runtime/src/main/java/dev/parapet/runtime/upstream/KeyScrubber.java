@@ -43,13 +43,41 @@ final class KeyScrubber {
     if (key.isEmpty() || key.get().isEmpty()) {
       return body.retainedDuplicate();
     }
-    byte[] secret = key.get().utf8();
+    byte[] in = ByteBufUtil.getBytes(body);
+    ByteBuf out = alloc.buffer(in.length);
     try {
-      byte[] in = ByteBufUtil.getBytes(body);
-      ByteBuf out = alloc.buffer(in.length);
+      scrub(in, in.length, key.get(), out);
+    } catch (RuntimeException e) {
+      out.release();
+      throw e;
+    }
+    return out;
+  }
+
+  /**
+   * The first {@code length} bytes of {@code body} with the key masked, as an array of their own
+   * (nothing to release: what work off the event loop may hand back, {@link
+   * dev.parapet.runtime.PolicyThreads#run}).
+   */
+  static byte[] scrub(byte[] body, int length, Optional<SecretValue> key) {
+    if (key.isEmpty() || key.get().isEmpty()) {
+      return Arrays.copyOf(body, length);
+    }
+    ByteBuf out = UnpooledByteBufAllocator.DEFAULT.heapBuffer(length);
+    try {
+      scrub(body, length, key.get(), out);
+      return ByteBufUtil.getBytes(out);
+    } finally {
+      out.release();
+    }
+  }
+
+  private static void scrub(byte[] in, int end, SecretValue key, ByteBuf out) {
+    byte[] secret = key.utf8();
+    try {
       int from = 0;
-      for (int i = 0; i < in.length; ) {
-        int length = in[i] == secret[0] || in[i] == '\\' ? matchAt(in, i, secret) : -1;
+      for (int i = 0; i < end; ) {
+        int length = in[i] == secret[0] || in[i] == '\\' ? matchAt(in, end, i, secret) : -1;
         if (length < 0) {
           i++;
           continue;
@@ -58,27 +86,26 @@ final class KeyScrubber {
         i += length;
         from = i;
       }
-      out.writeBytes(in, from, in.length - from);
-      return out;
+      out.writeBytes(in, from, end - from);
     } finally {
       Arrays.fill(secret, (byte) 0);
     }
   }
 
   /**
-   * The length of the key's occurrence at {@code i} of {@code hay}, each of its characters written
-   * plain or escaped; -1 when there is none.
+   * The length of the key's occurrence at {@code i} of {@code hay} (up to {@code end}), each of its
+   * characters written plain or escaped; -1 when there is none.
    */
-  private static int matchAt(byte[] hay, int i, byte[] key) {
+  private static int matchAt(byte[] hay, int end, int i, byte[] key) {
     int k = i;
     for (byte c : key) {
       // A backslash in JSON starts an escape: tried before the plain character (a key's own
       // backslash is written as two).
-      if (k + 1 < hay.length && hay[k] == '\\' && hay[k + 1] == c && (c == '/' || c == '"' || c == '\\')) {
+      if (k + 1 < end && hay[k] == '\\' && hay[k + 1] == c && (c == '/' || c == '"' || c == '\\')) {
         k += 2;
-      } else if (c >= 0 && k + 5 < hay.length && hay[k] == '\\' && hay[k + 1] == 'u' && hex4(hay, k + 2) == c) {
+      } else if (c >= 0 && k + 5 < end && hay[k] == '\\' && hay[k + 1] == 'u' && hex4(hay, k + 2) == c) {
         k += 6; // an ASCII character as \\uXXXX (a key's multi-byte character is matched plain only)
-      } else if (k < hay.length && hay[k] == c) {
+      } else if (k < end && hay[k] == c) {
         k++;
       } else {
         return -1;

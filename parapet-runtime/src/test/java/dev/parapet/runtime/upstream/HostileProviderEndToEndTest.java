@@ -1,16 +1,25 @@
 package dev.parapet.runtime.upstream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.parapet.core.config.ProviderType;
 import dev.parapet.runtime.RequestCompleted;
 import dev.parapet.runtime.http.ParapetError;
 import dev.parapet.runtime.provider.Usage;
+import dev.parapet.runtime.testing.AllLogs;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.zip.Deflater;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -163,31 +172,196 @@ class HostileProviderEndToEndTest {
     }
   }
 
+  private static final String REFUSAL = "{\"error\":{\"message\":\"Incorrect API key provided: "
+      + TestGateway.PROVIDER_KEY + "\",\"type\":\"invalid_request_error\"}}";
+  /** A refusal whose decoding runs past what the loop decodes itself: decoded on a policy thread. */
+  private static final String LARGE_REFUSAL = "{\"error\":{\"message\":\"" + ("key " + TestGateway.PROVIDER_KEY
+      + " ").repeat(5_000) + "\"}}";
+
+  /** One refusal as a provider that ignores our Accept-Encoding: identity sends it: its fields, its body. */
+  private record Coded(String fields, byte[] body) {
+    @Override
+    public String toString() {
+      return fields.replace("\r\n", " | ");
+    }
+  }
+
+  /** Writes a 401 with {@code coded}'s fields, framed by its length unless they name chunked. */
+  private static FakeProvider.Script refusal(Coded coded) {
+    return (req, c) -> {
+      if (coded.fields().contains("chunked")) {
+        c.write("HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\n" + coded.fields() + "\r\n\r\n");
+        int half = coded.body().length / 2;
+        for (int[] piece : new int[][] {{0, half}, {half, coded.body().length}}) {
+          c.out.write((Integer.toHexString(piece[1] - piece[0]) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+          c.out.write(coded.body(), piece[0], piece[1] - piece[0]);
+          c.out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+        }
+        c.endChunks();
+      } else {
+        c.write("HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\n" + coded.fields()
+            + "\r\ncontent-length: " + coded.body().length + "\r\n\r\n");
+        c.out.write(coded.body());
+        c.out.flush();
+      }
+    };
+  }
+
+  private HttpResponse<String> postFault(boolean stream) throws Exception {
+    return http.send(gateway.request("r", "{\"stream\":" + stream
+        + ",\"messages\":[{\"role\":\"user\",\"content\":\"FAULT\"}]}"), HttpResponse.BodyHandlers.ofString());
+  }
+
   /**
-   * A 4xx passes through with the key scrubbed; one in a coding we did not accept (gzip, despite
-   * our {@code Accept-Encoding: identity}) cannot be scrubbed, yet the caller could decode it: not
-   * passed through, whether the coding is named as a content or as a transfer coding.
+   * SPEC §4: provider error bodies pass through for 4xx. A provider that compresses its refusal
+   * despite our {@code Accept-Encoding: identity} (gzip, x-gzip, deflate as zlib or raw; as a
+   * content coding, a transfer coding under chunked, or two layers) still refused the call: the
+   * caller gets its status and its body decoded, the key scrubbed from it, as identity (no
+   * Content-Encoding, its own Content-Length). A large one is decoded off the loop, the same.
    */
   @ParameterizedTest(name = "{0} stream={1}")
   @MethodSource("routes")
-  void aCompressedRefusalIsNotPassedThrough(ProviderType type, boolean stream) throws Exception {
-    byte[] gzipped = gzip("{\"error\":{\"message\":\"Incorrect API key provided: " + TestGateway.PROVIDER_KEY + "\"}}");
-    for (String coding : List.of("content-encoding: gzip", "transfer-encoding: gzip")) {
-      try (FakeProvider provider = provider(type, (req, c) -> {
-        c.write("HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\n" + coding + "\r\ncontent-length: "
-            + gzipped.length + "\r\n\r\n");
-        c.out.write(gzipped);
-        c.out.flush();
-      })) {
-        HttpResponse<byte[]> res = http.send(gateway.request("r", "{\"stream\":" + stream
-            + ",\"messages\":[{\"role\":\"user\",\"content\":\"FAULT\"}]}"), HttpResponse.BodyHandlers.ofByteArray());
-        String body = new String(res.body(), java.nio.charset.StandardCharsets.UTF_8);
-        assertEquals(502, res.statusCode(), coding + ": " + body);
-        assertEquals("upstream_error", TestProviders.JSON.readTree(body).at("/error/code").asText());
-        assertEquals(Optional.of(ParapetError.UPSTREAM_ERROR), gateway.nextCompleted().error());
-        assertNextCallIsItsOwn(provider);
+  void aCompressedRefusalPassesThroughDecodedWithTheKeyScrubbed(ProviderType type, boolean stream) throws Exception {
+    byte[] plain = REFUSAL.getBytes(StandardCharsets.UTF_8);
+    byte[] large = LARGE_REFUSAL.getBytes(StandardCharsets.UTF_8);
+    for (var sent : List.of(
+        Map.entry(new Coded("content-encoding: gzip", gzip(plain)), REFUSAL),
+        Map.entry(new Coded("Content-Encoding: X-GZIP", gzip(plain)), REFUSAL),
+        Map.entry(new Coded("content-encoding: deflate", zlib(plain, false)), REFUSAL),
+        Map.entry(new Coded("content-encoding: deflate", zlib(plain, true)), REFUSAL),
+        Map.entry(new Coded("transfer-encoding: gzip, chunked", gzip(plain)), REFUSAL),
+        Map.entry(new Coded("content-encoding: gzip, gzip", gzip(gzip(plain))), REFUSAL),
+        Map.entry(new Coded("content-encoding: identity\r\ncontent-encoding: deflate\r\ntransfer-encoding: gzip, chunked",
+            gzip(zlib(plain, false))), REFUSAL),
+        Map.entry(new Coded("content-encoding: gzip", new byte[0]), ""),
+        Map.entry(new Coded("content-encoding: gzip", gzip(large)), LARGE_REFUSAL),
+        Map.entry(new Coded("content-encoding: gzip, deflate", zlib(gzip(large), false)), LARGE_REFUSAL))) {
+      try (FakeProvider provider = provider(type, refusal(sent.getKey()))) {
+        HttpResponse<String> res = postFault(stream);
+        assertEquals(401, res.statusCode(), sent.getKey() + ": " + res.body());
+        assertEquals(sent.getValue().replace(TestGateway.PROVIDER_KEY, "[REDACTED]"), res.body(), sent.getKey().toString());
+        assertEquals(Optional.empty(), res.headers().firstValue("content-encoding"));
+        assertEquals(Optional.empty(), res.headers().firstValue("transfer-encoding"));
+        assertEquals(String.valueOf(res.body().getBytes(StandardCharsets.UTF_8).length),
+            res.headers().firstValue("content-length").orElseThrow());
+        assertEquals("application/json", res.headers().firstValue("content-type").orElseThrow());
+        RequestCompleted done = gateway.nextCompleted();
+        assertEquals(401, done.status());
+        assertEquals(Optional.empty(), done.error());
+        HttpResponse<String> next = post("next", false);
+        assertEquals(200, next.statusCode(), next.body());
+        gateway.nextCompleted();
       }
     }
+  }
+
+  /**
+   * What cannot be decoded is not passed through: a coding we have no decoder for (br, zstd,
+   * compress, an unknown one, more than two layers), or gzip/deflate that does not decode (corrupt,
+   * cut short, bytes after its end, a wrong CRC or length, not gzip at all). 502 {@code
+   * upstream_error} as for any provider failure, nothing charged (a refusal), nothing of the body
+   * in the answer, and the log line's reason says which.
+   */
+  @ParameterizedTest(name = "{0} stream={1}")
+  @MethodSource("routes")
+  void aRefusalWhoseCodingCannotBeUndoneIs502(ProviderType type, boolean stream) throws Exception {
+    byte[] plain = REFUSAL.getBytes(StandardCharsets.UTF_8);
+    byte[] gzipped = gzip(plain);
+    byte[] corrupt = gzipped.clone();
+    for (int i = 12; i < corrupt.length - 8; i++) {
+      corrupt[i] ^= 0x55;
+    }
+    byte[] badCrc = gzipped.clone();
+    badCrc[badCrc.length - 6] ^= 1;
+    byte[] badLength = gzipped.clone();
+    badLength[badLength.length - 3] ^= 1;
+    byte[] zlibBadCheck = zlib(plain, false);
+    zlibBadCheck[zlibBadCheck.length - 1] ^= 1;
+    for (var sent : List.of(
+        Map.entry(new Coded("content-encoding: br", gzipped), "unaccepted_coding"),
+        Map.entry(new Coded("content-encoding: zstd", gzipped), "unaccepted_coding"),
+        Map.entry(new Coded("content-encoding: compress", gzipped), "unaccepted_coding"),
+        Map.entry(new Coded("content-encoding: gzip;q=1", gzipped), "unaccepted_coding"),
+        Map.entry(new Coded("content-encoding: gzip, br", gzipped), "unaccepted_coding"),
+        Map.entry(new Coded("content-encoding: gzip, gzip, gzip", gzip(gzip(gzipped))), "unaccepted_coding"),
+        Map.entry(new Coded("content-encoding: gzip, gzip\r\ntransfer-encoding: gzip, chunked", gzip(gzip(gzipped))),
+            "unaccepted_coding"),
+        Map.entry(new Coded("content-encoding: gzip", corrupt), "malformed_coding"),
+        Map.entry(new Coded("content-encoding: gzip", Arrays.copyOf(gzipped, gzipped.length - 12)), "malformed_coding"),
+        Map.entry(new Coded("content-encoding: gzip", Arrays.copyOf(gzipped, gzipped.length - 3)), "malformed_coding"),
+        Map.entry(new Coded("content-encoding: gzip", concat(gzipped, "xyz".getBytes(StandardCharsets.US_ASCII))),
+            "malformed_coding"),
+        Map.entry(new Coded("content-encoding: gzip", concat(gzipped, gzipped)), "malformed_coding"),
+        Map.entry(new Coded("content-encoding: gzip", badCrc), "malformed_coding"),
+        Map.entry(new Coded("content-encoding: gzip", badLength), "malformed_coding"),
+        Map.entry(new Coded("content-encoding: gzip", plain), "malformed_coding"),
+        Map.entry(new Coded("content-encoding: deflate", zlibBadCheck), "malformed_coding"),
+        Map.entry(new Coded("content-encoding: deflate", concat(zlib(plain, false), new byte[] {0})), "malformed_coding"),
+        Map.entry(new Coded("transfer-encoding: gzip, chunked", Arrays.copyOf(gzipped, 15)), "malformed_coding"))) {
+      try (FakeProvider provider = provider(type, refusal(sent.getKey())); AllLogs logs = AllLogs.capture()) {
+        HttpResponse<String> res = postFault(stream);
+        assertEquals(502, res.statusCode(), sent.getKey() + ": " + res.body());
+        assertEquals("upstream_error", TestProviders.JSON.readTree(res.body()).at("/error/code").asText());
+        assertFalse(res.body().contains("Incorrect"), res.body());
+        assertEquals(Optional.of(ParapetError.UPSTREAM_ERROR), gateway.nextCompleted().error());
+        assertEquals(List.of(sent.getValue()), reasons(logs), sent.getKey().toString());
+        HttpResponse<String> next = post("next", false);
+        assertEquals(200, next.statusCode(), next.body());
+        gateway.nextCompleted();
+      }
+    }
+  }
+
+  /**
+   * A zip bomb: 1 GiB of zeros gzipped to ~1 MB (and that gzipped again to a few KB, two layers).
+   * Decoding stops at the bound a refusal has (16 MiB) — 502 {@code upstream_error}, {@code
+   * reason=answer_too_large} — and the gateway stays up for the next call.
+   */
+  @ParameterizedTest(name = "{0} stream={1}")
+  @MethodSource("routes")
+  void aRefusalThatInflatesPastTheBoundIs502(ProviderType type, boolean stream) throws Exception {
+    for (Coded bomb : List.of(new Coded("content-encoding: gzip", Bomb.GZIP),
+        new Coded("content-encoding: gzip\r\ntransfer-encoding: gzip, chunked", Bomb.TWICE))) {
+      try (FakeProvider provider = provider(type, refusal(bomb)); AllLogs logs = AllLogs.capture()) {
+        HttpResponse<String> res = postFault(stream);
+        assertEquals(502, res.statusCode(), res.body());
+        assertEquals("upstream_error", TestProviders.JSON.readTree(res.body()).at("/error/code").asText());
+        assertEquals(Optional.of(ParapetError.UPSTREAM_ERROR), gateway.nextCompleted().error());
+        assertEquals(List.of("answer_too_large"), reasons(logs), bomb.toString());
+        HttpResponse<String> next = post("next", false);
+        assertEquals(200, next.statusCode(), next.body());
+        gateway.nextCompleted();
+      }
+    }
+  }
+
+  /** 1 GiB of zeros, gzipped as it is generated (never held), once for every test. */
+  static final class Bomb {
+    static final long DECODED = 1L << 30;
+    static final byte[] GZIP;
+    static final byte[] TWICE;
+
+    static {
+      try {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(2 << 20);
+        try (GZIPOutputStream g = new GZIPOutputStream(out, 1 << 16)) {
+          byte[] zeros = new byte[1 << 20];
+          for (long n = 0; n < DECODED; n += zeros.length) {
+            g.write(zeros);
+          }
+        }
+        GZIP = out.toByteArray();
+        TWICE = gzip(GZIP);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+  }
+
+  /** The {@code reason=} words of the provider failures logged, in order. */
+  static List<String> reasons(AllLogs logs) {
+    return logs.messages().stream().filter(m -> m.contains(" reason="))
+        .map(m -> m.substring(m.indexOf(" reason=") + " reason=".length())).toList();
   }
 
   /**
@@ -280,11 +454,34 @@ class HostileProviderEndToEndTest {
     }
   }
 
-  static byte[] gzip(String s) throws java.io.IOException {
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-    try (java.util.zip.GZIPOutputStream g = new java.util.zip.GZIPOutputStream(out)) {
-      g.write(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  static byte[] gzip(byte[] b) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (GZIPOutputStream g = new GZIPOutputStream(out)) {
+      g.write(b);
     }
     return out.toByteArray();
+  }
+
+  /** HTTP's deflate: a zlib stream (RFC 1950), or the raw deflate some servers send under that name. */
+  static byte[] zlib(byte[] b, boolean raw) {
+    Deflater deflater = new Deflater(Deflater.DEFAULT_COMPRESSION, raw);
+    try {
+      deflater.setInput(b);
+      deflater.finish();
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      byte[] buf = new byte[8192];
+      while (!deflater.finished()) {
+        out.write(buf, 0, deflater.deflate(buf));
+      }
+      return out.toByteArray();
+    } finally {
+      deflater.end();
+    }
+  }
+
+  static byte[] concat(byte[] a, byte[] b) {
+    byte[] c = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, c, a.length, b.length);
+    return c;
   }
 }
