@@ -93,6 +93,13 @@ final class BufferedAnswer implements Answer {
         return;
       }
       codings = undone.get();
+    } else if (coded(head.headers())) {
+      // A 2xx in a coding we did not accept is no JSON we can read, however much of it comes: it
+      // fails now, at its head, rather than once up to MAX_BODY_BYTES of it are in. Billed, it is
+      // settled at the worst case, as a 2xx we could not read always was.
+      call.abortUpstream();
+      call.failUnreadable(UpstreamFailure.PROTOCOL, FailureReason.UNACCEPTED_CODING);
+      return;
     }
     this.head = head;
     body = call.ctx.alloc().buffer();

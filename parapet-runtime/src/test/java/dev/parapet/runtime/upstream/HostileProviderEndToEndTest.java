@@ -18,6 +18,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
@@ -37,12 +41,19 @@ class HostileProviderEndToEndTest {
   private static final String CHUNK = "data: " + UpstreamStreamingTest.chunk("par") + "\n\ndata: [DONE]\n\n";
 
   private TestGateway gateway;
+  /** Calls settled at their worst case ({@link ExchangeObserver#onUnreadableAnswer}). */
+  private final AtomicInteger unreadable = new AtomicInteger();
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   @BeforeEach
   void start() throws Exception {
     gateway = new TestGateway(new UpstreamClient(UpstreamTls.withExtraCa(Optional.empty()), 1,
-        UpstreamClient.DEFAULT_IDLE_TIMEOUT), TestProviders.create(), r -> ExchangeObserver.NONE);
+        UpstreamClient.DEFAULT_IDLE_TIMEOUT), TestProviders.create(), r -> new ExchangeObserver() {
+          @Override
+          public void onUnreadableAnswer() {
+            unreadable.incrementAndGet();
+          }
+        });
   }
 
   @AfterEach
@@ -331,6 +342,47 @@ class HostileProviderEndToEndTest {
         HttpResponse<String> next = post("next", false);
         assertEquals(200, next.statusCode(), next.body());
         gateway.nextCompleted();
+      }
+    }
+  }
+
+  /**
+   * A 2xx whole answer in a coding we did not accept (any: gzip we could decode, br we could not;
+   * a content or a transfer coding) is no JSON we can read: 502 {@code upstream_error}, settled at
+   * its worst case as an unreadable 2xx always was, and now refused at its head ({@code
+   * reason=unaccepted_coding}), not once up to 16 MiB of it are read. The provider announces 16 MiB
+   * and sends 1 KiB of it: the gateway hangs up on it without waiting for the rest.
+   */
+  @ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.EnumSource(value = ProviderType.class, names = {"OPENAI", "LOCAL"})
+  void aCompressedWholeAnswerIsRefusedAtItsHead(ProviderType type) throws Exception {
+    for (String coding : List.of("content-encoding: gzip", "content-encoding: br", "transfer-encoding: gzip")) {
+      AtomicBoolean hungUpMidBody = new AtomicBoolean();
+      CountDownLatch answered = new CountDownLatch(1);
+      try (FakeProvider provider = provider(type, 2_000, (req, c) -> {
+        try {
+          c.write("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n" + coding + "\r\ncontent-length: "
+              + BufferedAnswer.MAX_BODY_BYTES + "\r\n\r\n");
+          c.out.write(Bomb.GZIP, 0, 1024);
+          c.out.flush();
+          hungUpMidBody.set(c.awaitPeerClose());
+        } catch (IOException e) {
+          hungUpMidBody.set(true); // the gateway closed (or reset) the connection while we wrote
+        } finally {
+          c.close = true;
+          answered.countDown();
+        }
+      }); AllLogs logs = AllLogs.capture()) {
+        int before = unreadable.get();
+        HttpResponse<String> res = post("FAULT", false);
+        assertEquals(502, res.statusCode(), coding + ": " + res.body());
+        assertEquals("upstream_error", TestProviders.JSON.readTree(res.body()).at("/error/code").asText());
+        assertEquals(Optional.of(ParapetError.UPSTREAM_ERROR), gateway.nextCompleted().error());
+        assertEquals(List.of("unaccepted_coding"), reasons(logs), coding);
+        assertEquals(before + 1, unreadable.get(), "settled at its worst case: " + coding);
+        assertTrue(answered.await(10, TimeUnit.SECONDS));
+        assertTrue(hungUpMidBody.get(), "the gateway closed the connection with 16 MiB announced and 1 KiB sent");
+        assertNextCallIsItsOwn(provider);
       }
     }
   }
