@@ -117,6 +117,14 @@ final class StreamedAnswer implements Answer {
       call.failUnreadable(UpstreamFailure.PROTOCOL, FailureReason.NOT_EVENT_STREAM);
       return;
     }
+    if (BufferedAnswer.coded(head.headers())) {
+      // We asked for identity: a compressed stream has no event we can read. Said so at its head,
+      // not as a stream that "closed before it was complete" once the provider ends it; billed, it
+      // is settled at the worst case as before.
+      call.abortUpstream();
+      call.failUnreadable(UpstreamFailure.PROTOCOL, FailureReason.UNACCEPTED_CODING);
+      return;
+    }
     headers = call.stamp(CallerHeaders.from(head.headers(), false, call.providerKey));
   }
 

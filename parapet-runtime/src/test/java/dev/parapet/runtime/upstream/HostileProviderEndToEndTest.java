@@ -387,6 +387,78 @@ class HostileProviderEndToEndTest {
     }
   }
 
+  /**
+   * A 2xx stream in a coding we did not accept has no event we can read: 502 {@code
+   * upstream_error}, settled at its worst case, as before; but told as what it is, at its head
+   * ({@code reason=unaccepted_coding}, "a malformed answer"), not as a provider that closed the
+   * connection before the answer was complete once the stream ended. The provider sends one
+   * compressed event and waits: the gateway hangs up on it.
+   */
+  @ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.EnumSource(value = ProviderType.class, names = {"OPENAI", "LOCAL"})
+  void aCompressedStreamIsRefusedAtItsHead(ProviderType type) throws Exception {
+    for (String coding : List.of("content-encoding: gzip", "content-encoding: br", "transfer-encoding: gzip, chunked")) {
+      AtomicBoolean hungUp = new AtomicBoolean();
+      CountDownLatch answered = new CountDownLatch(1);
+      byte[] event = gzip(CHUNK.getBytes(StandardCharsets.UTF_8));
+      try (FakeProvider provider = provider(type, 2_000, (req, c) -> {
+        try {
+          c.write("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n" + coding
+              + (coding.contains("chunked") ? "" : "\r\ntransfer-encoding: chunked") + "\r\n\r\n");
+          c.out.write((Integer.toHexString(event.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+          c.out.write(event);
+          c.out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+          c.out.flush();
+          hungUp.set(c.awaitPeerClose());
+        } catch (IOException e) {
+          hungUp.set(true); // the gateway closed (or reset) the connection while we wrote
+        } finally {
+          c.close = true;
+          answered.countDown();
+        }
+      }); AllLogs logs = AllLogs.capture()) {
+        int before = unreadable.get();
+        HttpResponse<String> res = post("FAULT", true);
+        assertEquals(502, res.statusCode(), coding + ": " + res.body());
+        assertEquals("upstream_error", TestProviders.JSON.readTree(res.body()).at("/error/code").asText());
+        assertEquals(UpstreamFailure.PROTOCOL.message(),
+            TestProviders.JSON.readTree(res.body()).at("/error/message").asText());
+        assertEquals(Optional.of(ParapetError.UPSTREAM_ERROR), gateway.nextCompleted().error());
+        assertEquals(List.of("unaccepted_coding"), reasons(logs), coding);
+        assertEquals(before + 1, unreadable.get(), "settled at its worst case: " + coding);
+        assertTrue(answered.await(10, TimeUnit.SECONDS));
+        assertTrue(hungUp.get(), "the gateway closed the connection at the stream's head");
+        assertNextCallIsItsOwn(provider);
+      }
+    }
+  }
+
+  /**
+   * The same stream sent whole (the provider ends it): before, it was told as a provider that
+   * "closed the connection before the answer was complete" ({@code reason=stream_incomplete}); it
+   * is a malformed answer in a coding we did not accept, same code, same charge.
+   */
+  @ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.EnumSource(value = ProviderType.class, names = {"OPENAI", "LOCAL"})
+  void aCompressedStreamSentWholeIsToldAsWhatItIs(ProviderType type) throws Exception {
+    byte[] event = gzip(CHUNK.getBytes(StandardCharsets.UTF_8));
+    try (FakeProvider provider = provider(type, (req, c) -> {
+      c.write("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-encoding: gzip\r\ncontent-length: "
+          + event.length + "\r\n\r\n");
+      c.out.write(event);
+      c.out.flush();
+    }); AllLogs logs = AllLogs.capture()) {
+      int before = unreadable.get();
+      HttpResponse<String> res = post("FAULT", true);
+      assertEquals(502, res.statusCode(), res.body());
+      assertEquals(UpstreamFailure.PROTOCOL.message(), TestProviders.JSON.readTree(res.body()).at("/error/message").asText());
+      assertEquals(Optional.of(ParapetError.UPSTREAM_ERROR), gateway.nextCompleted().error());
+      assertEquals(List.of("unaccepted_coding"), reasons(logs));
+      assertEquals(before + 1, unreadable.get(), "settled at its worst case");
+      assertNextCallIsItsOwn(provider);
+    }
+  }
+
   /** 1 GiB of zeros, gzipped as it is generated (never held), once for every test. */
   static final class Bomb {
     static final long DECODED = 1L << 30;
