@@ -1,13 +1,13 @@
 package dev.parapet.runtime;
 
 import dev.parapet.core.config.ProviderType;
-import dev.parapet.core.config.Quoting;
 import dev.parapet.core.seal.HydratedConfig;
 import dev.parapet.core.seal.TokenDigest;
 import dev.parapet.core.store.StoreException;
 import dev.parapet.core.tokens.TokenCounter;
 import dev.parapet.runtime.boot.Boot;
 import dev.parapet.runtime.boot.BootException;
+import dev.parapet.runtime.boot.IntegerKnob;
 import dev.parapet.runtime.boot.OpenedConfig;
 import dev.parapet.runtime.boot.SealedStateOpener;
 import dev.parapet.runtime.boot.Settings;
@@ -187,30 +187,12 @@ final class Wiring {
   }
 
   static int maxPerOrigin(Map<String, String> env) throws BootException {
-    return (int) boundedInteger(env, UPSTREAM_MAX_PER_ORIGIN, UpstreamClient.DEFAULT_MAX_PER_ORIGIN, 1, 999_999);
+    return (int) IntegerKnob.read(env, UPSTREAM_MAX_PER_ORIGIN, UpstreamClient.DEFAULT_MAX_PER_ORIGIN, 1, 999_999);
   }
 
   /** {@value #UPSTREAM_IDLE_MS}: {@link UpstreamClient#DEFAULT_IDLE_TIMEOUT} when unset. */
   static Duration upstreamIdle(Map<String, String> env) throws BootException {
-    return Duration.ofMillis(boundedInteger(env, UPSTREAM_IDLE_MS, UpstreamClient.DEFAULT_IDLE_TIMEOUT.toMillis(),
+    return Duration.ofMillis(IntegerKnob.read(env, UPSTREAM_IDLE_MS, UpstreamClient.DEFAULT_IDLE_TIMEOUT.toMillis(),
         MIN_UPSTREAM_IDLE_MS, MAX_UPSTREAM_IDLE_MS));
-  }
-
-  /**
-   * {@code name}'s value, {@code dflt} when unset: digits only, no more of them than {@code max}
-   * has (no sign, space, unit or run of leading zeros), within {@code min..max}; else boot is
-   * refused with one line naming the variable and the range.
-   */
-  private static long boundedInteger(Map<String, String> env, String name, long dflt, long min, long max)
-      throws BootException {
-    String v = env.get(name);
-    if (v == null) {
-      return dflt;
-    }
-    if (!v.matches("[0-9]{1," + Long.toString(max).length() + "}")
-        || Long.parseLong(v) < min || Long.parseLong(v) > max) {
-      throw new BootException(name + ": " + Quoting.quote(v) + " (expected: an integer " + min + ".." + max + ")");
-    }
-    return Long.parseLong(v);
   }
 }

@@ -30,7 +30,7 @@ class WiringTest {
 
   @Test
   void aBadUpstreamPoolSizeIsABootErrorNamingTheVariable() {
-    for (String bad : new String[] {"0", "-1", "64k", " 64", "", "1234567"}) {
+    for (String bad : new String[] {"0", "-1", "64k", " 64", "", "1234567", "064", "+64", "0000064"}) {
       BootException e = assertThrows(BootException.class,
           () -> Wiring.maxPerOrigin(Map.of(Wiring.UPSTREAM_MAX_PER_ORIGIN, bad)), bad);
       assertEquals("PARAPET_UPSTREAM_MAX_PER_ORIGIN: \"" + bad + "\" (expected: an integer 1..999999)",
@@ -48,7 +48,7 @@ class WiringTest {
 
   @Test
   void aBadUpstreamIdleTimeIsABootErrorNamingTheVariableAndTheRange() {
-    for (String bad : new String[] {"0", "99", "600001", "-1", "4s", " 4000", "", "1e3", "99999999999999999999"}) {
+    for (String bad : new String[] {"0", "99", "600001", "-1", "4s", " 4000", "", "1e3", "99999999999999999999", "04000"}) {
       BootException e = assertThrows(BootException.class,
           () -> Wiring.upstreamIdle(Map.of(Wiring.UPSTREAM_IDLE_MS, bad)), bad);
       assertEquals("PARAPET_UPSTREAM_IDLE_MS: \"" + bad + "\" (expected: an integer 100..600000)", e.getMessage());

@@ -128,7 +128,7 @@ public record Settings(
     if (bind.isEmpty() || !bind.matches("[A-Za-z0-9.:\\-\\[\\]%]{1,253}")) {
       throw bad("PARAPET_BIND", bind, "an IP address or host name");
     }
-    int port = (int) integer(env, "PARAPET_PORT", d.port(), 0, 65_535);
+    int port = (int) IntegerKnob.read(env, "PARAPET_PORT", d.port(), 0, 65_535);
     Path dataDir;
     String dir = env.getOrDefault("PARAPET_DATA_DIR", d.dataDir().toString());
     try {
@@ -139,18 +139,18 @@ public record Settings(
     } catch (InvalidPathException e) {
       throw bad("PARAPET_DATA_DIR", dir, "a directory path");
     }
-    int maxBody = (int) integer(env, "PARAPET_MAX_BODY_BYTES", d.maxBodyBytes(), 1, 256L << 20);
-    long grace = integer(env, "PARAPET_SHUTDOWN_GRACE_MS", d.shutdownGraceMs(), 0, 3_600_000);
-    int maxConn = (int) integer(env, "PARAPET_MAX_CONNECTIONS", d.maxConnections(), 1, MAX_CONNECTIONS_LIMIT);
-    long idle = integer(env, "PARAPET_IDLE_TIMEOUT_MS", d.idleTimeoutMs(), 1, 86_400_000);
-    int workers = (int) integer(env, "PARAPET_WORKER_THREADS", d.workerThreads(), 1, 1024);
-    long head = integer(env, "PARAPET_HEAD_TIMEOUT_MS", d.headTimeoutMs(), 1, 3_600_000);
+    int maxBody = (int) IntegerKnob.read(env, "PARAPET_MAX_BODY_BYTES", d.maxBodyBytes(), 1, 256L << 20);
+    long grace = IntegerKnob.read(env, "PARAPET_SHUTDOWN_GRACE_MS", d.shutdownGraceMs(), 0, 3_600_000);
+    int maxConn = (int) IntegerKnob.read(env, "PARAPET_MAX_CONNECTIONS", d.maxConnections(), 1, MAX_CONNECTIONS_LIMIT);
+    long idle = IntegerKnob.read(env, "PARAPET_IDLE_TIMEOUT_MS", d.idleTimeoutMs(), 1, 86_400_000);
+    int workers = (int) IntegerKnob.read(env, "PARAPET_WORKER_THREADS", d.workerThreads(), 1, 1024);
+    long head = IntegerKnob.read(env, "PARAPET_HEAD_TIMEOUT_MS", d.headTimeoutMs(), 1, 3_600_000);
     long minBodyRate =
-        integer(env, "PARAPET_MIN_BODY_RATE", d.minBodyBytesPerSecond(), 0, 1_000_000_000);
-    long buffered = integer(env, "PARAPET_MAX_BUFFERED_BODY_BYTES",
+        IntegerKnob.read(env, "PARAPET_MIN_BODY_RATE", d.minBodyBytesPerSecond(), 0, 1_000_000_000);
+    long buffered = IntegerKnob.read(env, "PARAPET_MAX_BUFFERED_BODY_BYTES",
         Math.max(d.maxBufferedBodyBytes(), maxBody), maxBody, 8L << 30);
-    long bodyTimeout = integer(env, "PARAPET_BODY_TIMEOUT_MS", d.bodyTimeoutMs(), 1, 3_600_000);
-    long delay = integer(env, "PARAPET_SHUTDOWN_DELAY_MS", d.shutdownDelayMs(), 0, 600_000);
+    long bodyTimeout = IntegerKnob.read(env, "PARAPET_BODY_TIMEOUT_MS", d.bodyTimeoutMs(), 1, 3_600_000);
+    long delay = IntegerKnob.read(env, "PARAPET_SHUTDOWN_DELAY_MS", d.shutdownDelayMs(), 0, 600_000);
     oneOf(env, "PARAPET_LOG_FORMAT", LOG_FORMATS, false);
     oneOf(env, "PARAPET_LOG_LEVEL", LOG_LEVELS, true);
     return new Settings(
@@ -163,24 +163,6 @@ public record Settings(
     if (v == null || v.isBlank()) {
       throw new BootException(name + ": required (not set)");
     }
-  }
-
-  /** Digits only, no sign, no spaces, no unit suffix. */
-  private static long integer(Map<String, String> env, String name, long dflt, long min, long max)
-      throws BootException {
-    String v = env.get(name);
-    if (v == null) {
-      return dflt;
-    }
-    String expected = "an integer " + min + ".." + max;
-    if (!v.matches("[0-9]{1,10}")) {
-      throw bad(name, v, expected);
-    }
-    long n = Long.parseLong(v);
-    if (n < min || n > max) {
-      throw bad(name, v, expected);
-    }
-    return n;
   }
 
   private static void oneOf(Map<String, String> env, String name, Set<String> allowed, boolean upper)

@@ -1,12 +1,12 @@
 package dev.parapet.runtime.telemetry;
 
 import dev.parapet.core.config.ParapetSpec;
-import dev.parapet.core.config.Quoting;
 import dev.parapet.core.store.TelemetryStore;
 import dev.parapet.runtime.Charges;
 import dev.parapet.runtime.Stages;
 import dev.parapet.runtime.admin.SurfacesHandler;
 import dev.parapet.runtime.boot.BootException;
+import dev.parapet.runtime.boot.IntegerKnob;
 import dev.parapet.runtime.boot.OpenedConfig;
 import dev.parapet.runtime.metrics.Metrics;
 import dev.parapet.runtime.upstream.PoolStats;
@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
  * Closed after the drain, before the store.
  *
  * <p>{@value #RETENTION_DAYS}: days of per-request rows to keep before they are rolled up into
- * daily aggregates; digits only, 1 to 36500, default {@value TelemetryStore#DEFAULT_RETENTION_DAYS};
+ * daily aggregates; an integer 1 to 36500 ({@link IntegerKnob}), default {@value TelemetryStore#DEFAULT_RETENTION_DAYS};
  * anything else refuses to boot.
  */
 public final class TelemetryStage implements AutoCloseable {
@@ -81,17 +81,7 @@ public final class TelemetryStage implements AutoCloseable {
   }
 
   static int retentionDays(Map<String, String> env) throws BootException {
-    String v = env.get(RETENTION_DAYS);
-    if (v == null) {
-      return TelemetryStore.DEFAULT_RETENTION_DAYS;
-    }
-    if (v.matches("[0-9]{1,5}")) {
-      int n = Integer.parseInt(v);
-      if (n >= 1 && n <= 36_500) {
-        return n;
-      }
-    }
-    throw new BootException(RETENTION_DAYS + ": " + Quoting.quote(v) + " (expected: an integer 1..36500)");
+    return (int) IntegerKnob.read(env, RETENTION_DAYS, TelemetryStore.DEFAULT_RETENTION_DAYS, 1, 36_500);
   }
 
   /** Applies retention now (tests and operators' tooling); the rows deleted, -1 on failure. */

@@ -125,7 +125,7 @@ class BootTest {
   @Timeout(60) // a knob the gateway does not read would boot, and serve until interrupted
   void badKnobsNameTheVariable() throws Exception {
     String[][] cases = {{"PARAPET_PORT", "abc"}, {"PARAPET_PORT", "70000"}, {"PARAPET_PORT", "-1"},
-        {"PARAPET_PORT", " 80"}, {"PARAPET_MAX_BODY_BYTES", "4MiB"}, {"PARAPET_MAX_BODY_BYTES", "0"},
+        {"PARAPET_PORT", " 80"}, {"PARAPET_PORT", "08000"}, {"PARAPET_MAX_BODY_BYTES", "4MiB"}, {"PARAPET_MAX_BODY_BYTES", "0"},
         {"PARAPET_SHUTDOWN_GRACE_MS", "1e3"}, {"PARAPET_MAX_CONNECTIONS", ""},
         {"PARAPET_IDLE_TIMEOUT_MS", "0"}, {"PARAPET_WORKER_THREADS", "two"},
         {"PARAPET_LOG_FORMAT", "xml"}, {"PARAPET_LOG_LEVEL", "loud"}, {"PARAPET_BIND", "a b"},
