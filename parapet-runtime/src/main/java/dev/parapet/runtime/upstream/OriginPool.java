@@ -13,16 +13,15 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.proxy.HttpProxyHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.DefaultPromise;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -43,7 +42,20 @@ final class OriginPool {
   /** A connection handed to one exchange; {@code reused} when it served an exchange before. */
   record Lease(Channel channel, boolean reused) {}
 
-  private record Waiter(Promise<Lease> promise, ScheduledFuture<?> timeout, int connectTimeoutMs) {}
+  /**
+   * A lease asked for: the promise of a connection, which knows the connection being opened for it
+   * until that is established or fails, so that an exchange whose own deadline comes first can
+   * tell how far it got ({@link #stillConnecting}). Touched only from the pool's event loop.
+   */
+  static final class Pending extends DefaultPromise<Lease> {
+    private Channel opening;
+
+    Pending(EventLoop loop) {
+      super(loop);
+    }
+  }
+
+  private record Waiter(Pending promise, ScheduledFuture<?> timeout, int connectTimeoutMs) {}
 
   private final EventLoop loop;
   private final Origin origin;
@@ -56,8 +68,6 @@ final class OriginPool {
   private final PoolStats.OfOrigin stats;
   private final Deque<Channel> idle = new ArrayDeque<>();
   private final Deque<Waiter> waiting = new ArrayDeque<>();
-  /** The connections being opened, by the promise they are for: at most {@code maxOpen}. */
-  private final Map<Promise<Lease>, Channel> connecting = new IdentityHashMap<>();
   private int open;
 
   /** {@code proxy}: the proxy this origin's connections go through, if any (it {@link EgressProxy#carries} it). */
@@ -78,7 +88,7 @@ final class OriginPool {
    * A connection for one exchange: a live idle one unless {@code fresh}, else a new one while
    * under the limit, else a place in line for up to {@code connectTimeoutMs}.
    */
-  void acquire(boolean fresh, int connectTimeoutMs, Promise<Lease> promise) {
+  void acquire(boolean fresh, int connectTimeoutMs, Pending promise) {
     assert loop.inEventLoop();
     if (!fresh) {
       Channel ch;
@@ -190,11 +200,11 @@ final class OriginPool {
    * whose deadline came first: still connecting (or looking up the name), or, through a proxy,
    * connected to it and waiting for its answer to our CONNECT.
    */
-  FailureReason stillConnecting(Promise<Lease> promise) {
+  FailureReason stillConnecting(Pending promise) {
     if (proxy.isEmpty()) {
       return FailureReason.CONNECT_TIMEOUT;
     }
-    Channel ch = connecting.get(promise);
+    Channel ch = promise.opening;
     return ch != null && ch.isActive() ? FailureReason.PROXY_TIMEOUT : FailureReason.PROXY_CONNECT_TIMEOUT;
   }
 
@@ -203,7 +213,7 @@ final class OriginPool {
     return List.copyOf(idle);
   }
 
-  private void connect(int connectTimeoutMs, Promise<Lease> promise) {
+  private void connect(int connectTimeoutMs, Pending promise) {
     open++;
     stats.opened(1);
     Bootstrap bootstrap = new Bootstrap()
@@ -232,7 +242,7 @@ final class OriginPool {
         : bootstrap.connect(origin.host(), origin.port());
     Channel channel = connected.channel();
     channel.closeFuture().addListener(f -> closed(channel));
-    connecting.put(promise, channel);
+    promise.opening = channel;
     Promise<Channel> established = loop.newPromise();
     // CONNECT_TIMEOUT_MILLIS starts only once the host name is resolved: a lookup that hangs (an
     // unreachable DNS server) would hold this slot, and its call, for as long as it hangs. The same
@@ -265,7 +275,7 @@ final class OriginPool {
       }
     });
     established.addListener(f -> {
-      connecting.remove(promise, channel);
+      promise.opening = null;
       deadline.cancel(false);
       if (!f.isSuccess()) {
         promise.tryFailure(f.cause());
@@ -331,7 +341,7 @@ final class OriginPool {
    * timed out, or when its exchange's own deadline came first. False if it was not waiting (it has
    * a connection, or one is being opened for it).
    */
-  boolean giveUp(Promise<Lease> promise) {
+  boolean giveUp(Pending promise) {
     for (Iterator<Waiter> it = waiting.iterator(); it.hasNext(); ) {
       Waiter w = it.next();
       if (w.promise() == promise) {

@@ -25,7 +25,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
@@ -74,7 +73,7 @@ final class UpstreamExchange {
   private Channel channel;
   private ChannelFuture write;
   /** The connection asked of the pool, until it comes: in line for one, or being opened. */
-  private Promise<OriginPool.Lease> leased;
+  private OriginPool.Pending leased;
   private HttpResponse head;
   private boolean reused;
   private boolean retried;
@@ -146,7 +145,7 @@ final class UpstreamExchange {
   }
 
   private void acquire(boolean fresh) {
-    Promise<OriginPool.Lease> promise = loop.newPromise();
+    OriginPool.Pending promise = new OriginPool.Pending(loop);
     leased = promise;
     promise.addListener(this::onLease);
     pool.acquire(fresh, connectTimeoutMs(), promise);
