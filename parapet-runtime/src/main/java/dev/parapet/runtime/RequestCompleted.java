@@ -3,6 +3,7 @@ package dev.parapet.runtime;
 import dev.parapet.runtime.flow.DrainHandler;
 import dev.parapet.runtime.http.ParapetError;
 import dev.parapet.runtime.provider.Usage;
+import dev.parapet.runtime.upstream.FailureReason;
 import io.netty.channel.Channel;
 import java.util.Optional;
 
@@ -18,6 +19,8 @@ import java.util.Optional;
  * @param usage tokens the provider reported, or counted for a stream cut short
  * @param reportedModel the model the provider said answered
  * @param latencyNanos from the request head to the last byte written
+ * @param upstreamReason why the provider call failed, in {@link FailureReason}'s fixed words, when
+ *     it did (for the {@code upstream_error} event; never the caller's answer nor the row)
  */
 public record RequestCompleted(
     String requestId,
@@ -26,7 +29,14 @@ public record RequestCompleted(
     Optional<ParapetError> error,
     Optional<Usage> usage,
     Optional<String> reportedModel,
-    long latencyNanos) {
+    long latencyNanos,
+    Optional<FailureReason> upstreamReason) {
+  /** A request that did not end in a failed provider call. */
+  public RequestCompleted(String requestId, Optional<GatewayRequest> request, int status,
+      Optional<ParapetError> error, Optional<Usage> usage, Optional<String> reportedModel, long latencyNanos) {
+    this(requestId, request, status, error, usage, reportedModel, latencyNanos, Optional.empty());
+  }
+
   /** nginx's "client closed request": the caller left before the answer was complete. */
   public static final int CALLER_GONE = 499;
 

@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
@@ -254,6 +255,50 @@ class SurfacesEndToEndTest {
       }
     }
     LeakWatch.assertNoLeaks();
+  }
+
+  /**
+   * An {@code upstream_error} event says why the provider call failed, in the log line's fixed word
+   * (docs/telemetry.md): a refused connection and a provider's 503, over real sockets.
+   */
+  @Test
+  void anUpstreamErrorEventNamesTheFailuresFixedReason() throws Exception {
+    int closed;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      closed = s.getLocalPort();
+    }
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.start();
+      URI base = URI.create("http://127.0.0.1:" + provider.getPort() + "/v1");
+      URI refusing = URI.create("http://127.0.0.1:" + closed + "/v1");
+      try (TelemetryFixture fx = new TelemetryFixture(tmp.resolve("data"), TelemetryFixture.config(base, refusing)).boot()) {
+        assertEquals(502, fx.call(TestConfigs.TOKEN_A, "writer", "hi").statusCode());
+        TelemetryEndToEndTest.awaitRequests(fx, 1);
+        provider.enqueue(new MockResponse.Builder().code(503).body("{\"error\":\"" + TelemetryFixture.PROVIDER_KEY
+            + " overloaded\"}").build());
+        assertEquals(502, fx.call(TestConfigs.TOKEN_A, "remote", "hi").statusCode());
+        TelemetryEndToEndTest.awaitRequests(fx, 2);
+
+        JsonNode events = fx.adminJson("/_parapet/events?kind=upstream_error").get("events");
+        assertEquals(2, events.size(), events.toString());
+        JsonNode serverError = events.get(0); // newest first
+        assertEquals("remote", serverError.get("route").asText());
+        assertEquals(Map.of("status", "502", "code", "upstream_error", "reason", "server_error",
+            "reason_status", "503"), details(serverError));
+        JsonNode refused = events.get(1);
+        assertEquals("writer", refused.get("route").asText());
+        assertEquals(Map.of("status", "502", "code", "upstream_error", "reason", "connection_refused"),
+            details(refused));
+        assertFalse(events.toString().contains(TelemetryFixture.PROVIDER_KEY), events.toString());
+      }
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
+  private static Map<String, String> details(JsonNode event) {
+    Map<String, String> out = new java.util.HashMap<>();
+    event.get("details").fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+    return out;
   }
 
   private static double checks(TelemetryFixture fx) throws Exception {

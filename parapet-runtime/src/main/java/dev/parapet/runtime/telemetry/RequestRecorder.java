@@ -17,6 +17,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,8 +34,8 @@ import org.slf4j.LoggerFactory;
  * once the settlement is known, so a day's rows add up to the day's settled spend. Refusals before identity are recorded with tenant and service {@code -}, and a
  * route the caller was refused with {@code -} too (the caller chose that name: no enumeration, no
  * caller bytes in the store). It also records the enforcement events that are not a policy's:
- * {@code denied} for 401/403 and {@code upstream_error} for 502/504 failures; the policy handlers
- * record their own.
+ * {@code denied} for 401/403 and {@code upstream_error} for 502/504 failures (with the failure's
+ * fixed {@code reason} word, when the provider call failed); the policy handlers record their own.
  *
  * <p>Only gateway endpoints are recorded: health checks and scrapes of the read-only surfaces are
  * not calls. {@link TelemetryStore#offerRequest} only enqueues; when the queue is full the row is
@@ -156,8 +157,16 @@ public final class RequestRecorder extends ChannelInboundHandlerAdapter {
   private static EventRecord event(
       Instant now, EventKind kind, RequestCompleted c, Optional<Exchange> exchange) {
     Optional<Service> service = caller(c, exchange);
-    int status = c.status();
-    String code = c.error().map(ParapetError::code).orElse("unknown");
+    Map<String, String> details = new HashMap<>();
+    details.put("status", Integer.toString(c.status()));
+    details.put("code", c.error().map(ParapetError::code).orElse("unknown"));
+    if (kind == EventKind.UPSTREAM_ERROR) {
+      // The log line's fixed word (and number), never an exception's or the provider's text.
+      c.upstreamReason().ifPresent(r -> {
+        details.put("reason", r.word());
+        r.status().ifPresent(s -> details.put("reason_status", Integer.toString(s)));
+      });
+    }
     return new EventRecord(
         now,
         c.requestId(),
@@ -165,6 +174,6 @@ public final class RequestRecorder extends ChannelInboundHandlerAdapter {
         service.map(Service::tenant).orElse(NONE),
         service.map(Service::label),
         c.request().map(r -> r.route().name()),
-        Map.of("status", Integer.toString(status), "code", code));
+        details);
   }
 }

@@ -17,6 +17,7 @@ import java.security.cert.CertificateException;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.PKIXReason;
+import java.util.OptionalInt;
 import javax.net.ssl.SSLException;
 
 /**
@@ -30,9 +31,10 @@ import javax.net.ssl.SSLException;
  * key, a 407 reason phrase echoing the proxy's credentials). The one text read is the status
  * Netty's {@link HttpProxyHandler} writes after our own prefix, and of it only three digits. The
  * caller's answer and the telemetry row never carry a reason: they stay the fixed {@link
- * UpstreamFailure} message.
+ * UpstreamFailure} message; the {@code upstream_error} event's details carry the word and the
+ * number ({@code reason}, {@code reason_status}), as the log line does.
  */
-final class FailureReason {
+public final class FailureReason {
   // Reaching the provider (or, through an egress proxy, the proxy).
   static final FailureReason DNS_NOT_FOUND = new FailureReason("dns_not_found");
   static final FailureReason CONNECTION_REFUSED = new FailureReason("connection_refused");
@@ -280,6 +282,16 @@ final class FailureReason {
       return -1; // four digits or more: not a status
     }
     return status >= 100 && status <= 599 ? status : -1;
+  }
+
+  /** The word of the fixed vocabulary ({@code server_error}, {@code proxy_refused}, …). */
+  public String word() {
+    return word;
+  }
+
+  /** The status number the provider or the proxy answered, for the words that have one. */
+  public OptionalInt status() {
+    return status == 0 ? OptionalInt.empty() : OptionalInt.of(status);
   }
 
   /** The log form: the word, then {@code status=N} when it has one. */

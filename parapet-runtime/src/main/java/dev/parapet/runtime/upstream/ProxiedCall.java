@@ -56,6 +56,8 @@ final class ProxiedCall {
   private UpstreamExchange exchange;
   private Answer answer;
   private boolean completed;
+  /** Why the provider call failed, once it did: for the completion event only. */
+  private FailureReason failureReason;
 
   ProxiedCall(ChannelHandlerContext ctx, GatewayRequest request, ExchangeObserver observer,
       Optional<SecretValue> providerKey, Runnable onComplete) {
@@ -139,6 +141,7 @@ final class ProxiedCall {
     }
     LOG.info("route={} request_id={} answered {}: {} reason={}", request.route().name(), request.requestId(),
         error.code(), message, reason);
+    failedBecause(reason);
     respondError(error, message, answerUsage(), answerModel());
   }
 
@@ -374,7 +377,13 @@ final class ProxiedCall {
     onComplete.run();
     long latency = System.nanoTime() - request.startNanos();
     ctx.pipeline().fireUserEventTriggered(new RequestCompleted(
-        request.requestId(), Optional.of(request), status, error, usage, model, latency));
+        request.requestId(), Optional.of(request), status, error, usage, model, latency,
+        Optional.ofNullable(failureReason)));
+  }
+
+  /** Why the provider call failed, for the completion event (its {@code upstream_error} event). */
+  void failedBecause(FailureReason reason) {
+    failureReason = reason;
   }
 
   /**

@@ -452,6 +452,7 @@ final class StreamedAnswer implements Answer {
     // event keeps the precise kind (a gap timeout stays upstream_timeout for telemetry).
     LOG.info("route={} request_id={} stream ended upstream_error: {} reason={}", call.request.route().name(),
         call.request.requestId(), failure.message(), reason);
+    call.failedBecause(reason);
     call.complete(sse.fail(ParapetError.UPSTREAM_ERROR, failure.message(), call.request.requestId()),
         200, Optional.of(failure.error()), translator.usage(), translator.reportedModel());
   }
@@ -473,6 +474,7 @@ final class StreamedAnswer implements Answer {
     String message = call.providerErrorMessage(type);
     LOG.info("route={} request_id={} stream ended upstream_error: {} reason={}", call.request.route().name(),
         call.request.requestId(), message, FailureReason.PROVIDER_ERROR_EVENT);
+    call.failedBecause(FailureReason.PROVIDER_ERROR_EVENT);
     call.complete(sse.fail(ParapetError.UPSTREAM_ERROR, message, call.request.requestId()),
         200, Optional.of(ParapetError.UPSTREAM_ERROR), translator.usage(), translator.reportedModel());
   }
