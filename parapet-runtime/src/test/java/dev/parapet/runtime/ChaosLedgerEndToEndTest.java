@@ -27,7 +27,6 @@ import dev.parapet.runtime.testing.LeakWatch;
 import dev.parapet.runtime.testing.RawHttp;
 import dev.parapet.runtime.testing.TestConfigs;
 import dev.parapet.runtime.upstream.FakeProvider;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -357,9 +356,7 @@ class ChaosLedgerEndToEndTest {
                 .timeout(Duration.ofSeconds(30))
                 .POST(HttpRequest.BodyPublishers.ofString(first.body())).build(),
             HttpResponse.BodyHandlers.ofString());
-        Map<String, String> headers = new HashMap<>();
-        r.headers().map().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), String.join(",", v)));
-        out.add(new Outcome(s, first, true, true, r.statusCode(), headers, r.body()));
+        out.add(new Outcome(s, first, true, true, r.statusCode(), joined(r.headers().map()), r.body()));
       }
       case KEEP_ALIVE -> {
         Socket socket = connect(port);
@@ -475,42 +472,25 @@ class ChaosLedgerEndToEndTest {
     return s;
   }
 
-  /** One HTTP/1.1 answer: content-length, chunked (de-chunked here) or until the server closes. */
+  /** One HTTP/1.1 answer, as {@link RawHttp#readFramed} reads it; status -1 when none came. */
   private static Outcome read(Session s, Call call, InputStream in) throws IOException {
-    String status;
+    RawHttp.Response r;
     try {
-      status = RawHttp.line(in);
+      r = RawHttp.readFramed(in);
     } catch (SocketTimeoutException e) {
       throw new AssertionError("call " + call + " of " + s.caller() + ": no answer within 30 s");
     }
-    if (status == null) {
+    if (r == null) {
       return new Outcome(s, call, true, true, -1, Map.of(), "");
     }
+    return new Outcome(s, call, true, true, r.status(), joined(r.headers()), r.body());
+  }
+
+  /** Header fields by lower-cased name, repeated ones joined with commas (RFC 9110 §5.3). */
+  private static Map<String, String> joined(Map<String, List<String>> fields) {
     Map<String, String> headers = new LinkedHashMap<>();
-    for (String l = RawHttp.line(in); l != null && !l.isEmpty(); l = RawHttp.line(in)) {
-      int colon = l.indexOf(':');
-      headers.merge(l.substring(0, colon).trim().toLowerCase(Locale.ROOT), l.substring(colon + 1).trim(),
-          (a, b) -> a + "," + b);
-    }
-    ByteArrayOutputStream body = new ByteArrayOutputStream();
-    if (headers.containsKey("content-length")) {
-      body.write(in.readNBytes(Integer.parseInt(headers.get("content-length"))));
-    } else if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
-      for (String size = RawHttp.line(in); size != null; size = RawHttp.line(in)) {
-        int n = Integer.parseInt(size.trim(), 16);
-        if (n == 0) {
-          RawHttp.line(in);
-          headers.put("x-chaos-chunked-end", "yes");
-          break;
-        }
-        body.write(in.readNBytes(n));
-        RawHttp.line(in);
-      }
-    } else {
-      body.write(in.readAllBytes());
-    }
-    return new Outcome(s, call, true, true, Integer.parseInt(status.split(" ")[1]), headers,
-        body.toString(StandardCharsets.UTF_8));
+    fields.forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), String.join(",", v)));
+    return headers;
   }
 
   // ---------------------------------------------------------------- the invariants
