@@ -37,13 +37,45 @@ public final class Json {
     return cut.replaceAll("[^A-Za-z0-9_.-]", "?");
   }
 
-  /** Compact serialization; cannot fail for trees we built or parsed. */
+  /**
+   * Compact serialization; cannot fail for trees we built or parsed. A lone surrogate in a string
+   * (a provider may send one escaped, RFC 8259 §8.2: Anthropic's deltas can split an emoji's pair
+   * between two events) is written escaped, as the provider sent it: Jackson writes it to a
+   * {@code String} as it is, and the UTF-8 encoding of the caller's bytes would make it {@code ?},
+   * so a pair split across two deltas would reach the caller as two {@code ?}.
+   */
   static String write(JsonNode node) {
     try {
-      return MAPPER.writeValueAsString(node);
+      return escapeLoneSurrogates(MAPPER.writeValueAsString(node));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot serialize a JSON tree", e);
     }
+  }
+
+  /**
+   * {@code json} with each surrogate that is not half of a pair as a {@code \}{@code uXXXX}
+   * escape. Jackson's output holds characters only inside string literals, where the escape reads
+   * back as the same character. Unchanged (the same instance) when there is none, the usual case.
+   */
+  static String escapeLoneSurrogates(String json) {
+    StringBuilder out = null;
+    int copied = 0;
+    for (int i = 0; i < json.length(); i++) {
+      char ch = json.charAt(i);
+      if (!Character.isSurrogate(ch)) {
+        continue;
+      }
+      if (Character.isHighSurrogate(ch) && i + 1 < json.length() && Character.isLowSurrogate(json.charAt(i + 1))) {
+        i++; // a pair: UTF-8 has it
+        continue;
+      }
+      if (out == null) {
+        out = new StringBuilder(json.length() + 16);
+      }
+      out.append(json, copied, i).append("\\u").append(Integer.toHexString(ch));
+      copied = i + 1;
+    }
+    return out == null ? json : out.append(json, copied, json.length()).toString();
   }
 
   static byte[] writeBytes(JsonNode node) {
