@@ -91,7 +91,26 @@ import org.junit.jupiter.api.io.TempDir;
  *       split anywhere, pings) translated: the caller's chunks are the role chunk, then per
  *       delta the text or tool call in order, no thinking, the mapped finish_reason, the usage
  *       chunk when asked, {@code [DONE]}; the row holds Anthropic's usage.
+ *   <li>{@code ANTHROPIC_WHOLE}: a whole Anthropic message (text, thinking, redacted thinking and
+ *       tool_use blocks, every stop reason, cache tokens): the text blocks joined (null content when
+ *       only tools were called), each tool input as JSON-equal arguments, the stop reason mapped,
+ *       prompt tokens the input plus cache tokens, on the answer and the row.
+ *   <li>{@code OPENAI_SCAN_TOOL}: the planted secret inside a tool call's arguments, split across
+ *       argument deltas: cut at the delta that completes its shortest match, arguments before it exact.
+ *   <li>{@code OPENAI_N}, {@code OPENAI_SCAN_N}: {@code n} = 2, the choices' chunks interleaved,
+ *       each reassembled apart, a finish per choice, usage at the end; on the scanning route a secret
+ *       in one choice is cut at its completing delta whatever the other choice sends between its
+ *       pieces, and a secret's halves ending one choice and opening the other (side by side in the
+ *       stream) cut nothing.
+ *   <li>{@code OPENAI_CAP_N}: {@code n} = 2 on the capped route: the cap is per choice, so only the
+ *       choice that passes it cuts the stream; the row counts both choices' tokens.
+ *   <li>{@code WHOLE_N}: whole answers of 2 or 3 choices, on the scanning route with secrets in any
+ *       choice's text and tool arguments, each replaced by its mask.
  * </ul>
+ *
+ * <p>Text may hold lone surrogates, always escaped (RFC 8259 §8.2), and a third of the cases cut
+ * deltas at chars rather than code points, so that a surrogate pair's halves travel escaped in two
+ * deltas: reassembled, the caller's text is the provider's on every family.
  *
  * <p>Every answer is checked for the provider key (planted or not, it must never reach the caller
  * on a scanning route; on the others no generated text holds it). Seeds: a fixed list, or
@@ -103,13 +122,16 @@ class StreamFidelityEndToEndTest {
   private static final String CLAUDE = "claude-sonnet-4-20250514";
   private static final String PROVIDER_KEY = "sk-fidelity-provider-key-0123456789abcdef";
   private static final long[] SEEDS = {1, 7, 42, 2026, 31337};
-  private static final int CASES_PER_SEED = 50;
+  private static final int CASES_PER_SEED = 56;
   private static final int CAP = 12;
   private static final Pattern CASE_ID = Pattern.compile("fidelity-case-(\\d+)");
 
   @TempDir Path tmp;
 
-  enum Family { OPENAI, OPENAI_SCAN, OPENAI_CAP, OPENAI_DRIFT, OPENAI_BROKEN, WHOLE, WHOLE_SCAN, ANTHROPIC }
+  enum Family {
+    OPENAI, OPENAI_SCAN, OPENAI_CAP, OPENAI_DRIFT, OPENAI_BROKEN, WHOLE, WHOLE_SCAN, ANTHROPIC,
+    ANTHROPIC_WHOLE, OPENAI_SCAN_TOOL, OPENAI_N, OPENAI_SCAN_N, OPENAI_CAP_N, WHOLE_N
+  }
 
   /** What a caller must receive; filled by the generator, checked against the answer. */
   static final class Case {
@@ -141,6 +163,14 @@ class StreamFidelityEndToEndTest {
     final List<String> chunks = new ArrayList<>();
     /** OPENAI_CAP: output tokens the row must carry. */
     long countedOut = -1;
+    /** The choices asked for; with more than one, {@link #texts} and {@link #finishes} hold them. */
+    int n = 1;
+    final Map<Integer, String> texts = new LinkedHashMap<>();
+    final Map<Integer, String> finishes = new LinkedHashMap<>();
+    /** Tool arguments compared as JSON (a translated answer's are written anew), not as strings. */
+    boolean argsAsJson;
+    /** A whole answer's content is JSON null (Anthropic: only tool calls). */
+    boolean nullContent;
 
     Case(int id, Family family, long seed) {
       this.id = id;
@@ -230,6 +260,7 @@ class StreamFidelityEndToEndTest {
   private static HttpRequest request(TelemetryFixture fx, Case c) {
     String body = "{" + (c.stream ? "\"stream\":true," : "")
         + (c.includeUsage ? "\"stream_options\":{\"include_usage\":true}," : "")
+        + (c.n > 1 ? "\"n\":" + c.n + "," : "")
         + "\"messages\":[{\"role\":\"user\",\"content\":\"" + c.prompt() + "\"}]}";
     return HttpRequest.newBuilder(fx.uri("/routes/" + c.route))
         .header("Authorization", "Bearer " + TestConfigs.TOKEN_A)
@@ -281,6 +312,11 @@ class StreamFidelityEndToEndTest {
     if (c.secret != null) {
       assertFalse(body.contains(c.secret), what + ": the planted secret reached the caller whole");
     }
+    if (c.route.equals("scanned")) {
+      for (String email : Generator.EMAILS) {
+        assertFalse(body.contains(email), what + ": a planted address reached the caller whole");
+      }
+    }
     if (c.refusedStatus != 0) {
       assertEquals(c.refusedStatus, response.statusCode(), what);
       JsonNode error = JSON.readTree(body).get("error");
@@ -313,53 +349,83 @@ class StreamFidelityEndToEndTest {
       for (String p : payloads) {
         got.addAll(Generator.describeOpenAiChunk(JSON.readTree(p)));
       }
-      assertEquals(c.chunks, got, what);
+      assertEquals(c.chunks, got, what + firstDifference(c.chunks, got));
     } else {
       assertEquals(c.payloads, payloads, what + ": the payloads differ from the provider's");
     }
-    // Reassembled from what the caller got, against the generator's own strings.
-    StringBuilder text = new StringBuilder();
+    // Reassembled from what the caller got, against the generator's own strings; per choice.
+    Map<Integer, StringBuilder> texts = new LinkedHashMap<>();
     Map<Integer, String> args = new LinkedHashMap<>();
     Map<Integer, String> names = new LinkedHashMap<>();
-    String finish = null;
+    Map<Integer, String> finishes = new LinkedHashMap<>();
     for (String p : payloads) {
       for (JsonNode choice : JSON.readTree(p).path("choices")) {
+        int at = choice.path("index").asInt();
         JsonNode delta = choice.path("delta");
         if (delta.path("content").isTextual()) {
-          text.append(delta.path("content").textValue());
+          texts.computeIfAbsent(at, i -> new StringBuilder()).append(delta.path("content").textValue());
         }
         for (JsonNode call : delta.path("tool_calls")) {
-          int index = call.path("index").asInt();
+          int index = at * 100 + call.path("index").asInt();
           if (call.path("function").path("name").isTextual()) {
             names.put(index, call.path("function").path("name").textValue());
           }
           args.merge(index, call.path("function").path("arguments").asText(""), String::concat);
         }
         if (choice.path("finish_reason").isTextual()) {
-          assertEquals(null, finish, what + ": two finish reasons");
-          finish = choice.path("finish_reason").textValue();
+          assertEquals(null, finishes.get(at), what + ": two finish reasons for choice " + at);
+          finishes.put(at, choice.path("finish_reason").textValue());
         }
       }
     }
-    assertEquals(c.text, text.toString(), what + ": the text differs");
+    if (c.n == 1) {
+      assertEquals(c.text, texts.getOrDefault(0, new StringBuilder()).toString(), what + ": the text differs");
+      assertEquals(c.finish, finishes.get(0), what + ": the finish_reason differs");
+    } else {
+      Map<Integer, String> got = new LinkedHashMap<>();
+      texts.forEach((i, t) -> {
+        if (t.length() > 0) {
+          got.put(i, t.toString());
+        }
+      });
+      assertEquals(c.texts, got, what + ": the choices' texts differ");
+      assertEquals(c.finishes, finishes, what + ": the choices' finish_reasons differ");
+    }
     assertEquals(c.toolArgs, args, what + ": the tool arguments differ");
     assertEquals(c.toolNames, names, what + ": the tool names differ");
-    assertEquals(c.finish, finish, what + ": the finish_reason differs");
   }
 
-  private static void checkWhole(Case c, JsonNode answer, String what) {
-    JsonNode message = answer.path("choices").path(0).path("message");
-    assertEquals(c.text, message.path("content").asText(""), what + ": the text differs");
+  private static void checkWhole(Case c, JsonNode answer, String what) throws IOException {
+    assertEquals(c.n, answer.path("choices").size(), what + ": the number of choices");
     Map<Integer, String> args = new LinkedHashMap<>();
     Map<Integer, String> names = new LinkedHashMap<>();
-    int i = 0;
-    for (JsonNode call : message.path("tool_calls")) {
-      names.put(i, call.path("function").path("name").textValue());
-      args.put(i++, call.path("function").path("arguments").textValue());
+    for (JsonNode choice : answer.path("choices")) {
+      int at = choice.path("index").asInt();
+      JsonNode message = choice.path("message");
+      String text = c.n == 1 ? c.text : c.texts.getOrDefault(at, "");
+      String finish = c.n == 1 ? c.finish : c.finishes.get(at);
+      if (c.nullContent) {
+        assertTrue(message.path("content").isNull(), what + ": content is not null");
+      } else {
+        assertTrue(message.path("content").isTextual(), what + ": content is no string");
+        assertEquals(text, message.path("content").textValue(), what + ": the text of choice " + at + " differs");
+      }
+      int i = 0;
+      for (JsonNode call : message.path("tool_calls")) {
+        names.put(at * 100 + i, call.path("function").path("name").textValue());
+        args.put(at * 100 + i++, call.path("function").path("arguments").textValue());
+      }
+      assertEquals(finish, choice.path("finish_reason").asText(), what + ": the finish_reason of choice " + at);
     }
-    assertEquals(c.toolArgs, args, what);
+    if (c.argsAsJson) {
+      assertEquals(c.toolArgs.keySet(), args.keySet(), what);
+      for (Map.Entry<Integer, String> e : c.toolArgs.entrySet()) {
+        assertEquals(JSON.readTree(e.getValue()), JSON.readTree(args.get(e.getKey())), what + ": tool arguments");
+      }
+    } else {
+      assertEquals(c.toolArgs, args, what);
+    }
     assertEquals(c.toolNames, names, what);
-    assertEquals(c.finish, answer.path("choices").path(0).path("finish_reason").asText(), what);
     assertEquals(c.promptTokens, answer.path("usage").path("prompt_tokens").asLong(), what);
     assertEquals(c.completionTokens, answer.path("usage").path("completion_tokens").asLong(), what);
   }
@@ -432,6 +498,24 @@ class StreamFidelityEndToEndTest {
     assertEquals(byRequestId.size(), seen);
   }
 
+  /** Where two lists first part, each side's element with its non-ASCII chars escaped: a failure's pointer. */
+  private static String firstDifference(List<String> expected, List<String> got) {
+    for (int i = 0; i < Math.max(expected.size(), got.size()); i++) {
+      String e = i < expected.size() ? expected.get(i) : "(none)";
+      String g = i < got.size() ? got.get(i) : "(none)";
+      if (!e.equals(g)) {
+        return ": first difference at " + i + ": expected " + escaped(e) + " got " + escaped(g);
+      }
+    }
+    return "";
+  }
+
+  private static String escaped(String s) {
+    StringBuilder b = new StringBuilder();
+    s.chars().forEach(ch -> b.append(ch >= 0x20 && ch < 0x7f ? String.valueOf((char) ch) : String.format("\\u%04x", ch)));
+    return b.toString();
+  }
+
   private static String abbreviate(String s) {
     return s.length() <= 2000 ? s : s.substring(0, 1000) + " … " + s.substring(s.length() - 1000);
   }
@@ -444,6 +528,7 @@ class StreamFidelityEndToEndTest {
     private static final String[] PIECES = {
       "hello", " world", "漢字", "かなカナ", "한국어", "😀", "👩‍💻", "🇵🇹", "e\u0301", "n\u0303", "\"", "\\", "\n", "\t",
       "\u2028", "\u2029", "\u0000", "/", "\u007f", "\r", " ", "ä", "€", "𝄞", ",", "{", "}", ":", "data: x", "[DONE]",
+      "\uD800", "\uDFFF", // lone surrogates: JSON can carry them escaped (RFC 8259 §8.2), some models send them
     };
     private static final String[] EMAILS = {"bob@example.com", "ana.lima@mail.example.org", "x_y+z@corp.io"};
 
@@ -453,12 +538,15 @@ class StreamFidelityEndToEndTest {
     private String eol;
     private String lastEol = "";
     private final boolean multiLine;
+    /** Deltas cut at chars, not code points: surrogate pairs split across deltas. */
+    private final boolean pairsApart;
 
     private Generator(Random r, Case c) {
       this.r = r;
       this.c = c;
       this.eol = new String[] {"\n", "\r\n", "\r", null}[r.nextInt(4)]; // null: mixed
       this.multiLine = r.nextInt(4) == 0;
+      this.pairsApart = r.nextInt(3) == 0;
     }
 
     static Case generate(int id, long seed, Random random) {
@@ -471,9 +559,18 @@ class StreamFidelityEndToEndTest {
         case OPENAI_CAP -> g.capped();
         case OPENAI_DRIFT -> g.drift();
         case OPENAI_BROKEN -> g.broken();
-        case WHOLE -> g.whole("plain", false);
-        case WHOLE_SCAN -> g.whole("scanned", true);
+        case WHOLE -> g.whole("plain", false, 1);
+        case WHOLE_SCAN -> g.whole("scanned", true, 1);
         case ANTHROPIC -> g.anthropic();
+        case ANTHROPIC_WHOLE -> g.anthropicWhole();
+        case OPENAI_SCAN_TOOL -> g.scanTool();
+        case OPENAI_N -> g.openAiN("plain", false);
+        case OPENAI_SCAN_N -> g.openAiN("scanned", true);
+        case OPENAI_CAP_N -> g.cappedN();
+        case WHOLE_N -> {
+          boolean scanned = random.nextBoolean();
+          g.whole(scanned ? "scanned" : "plain", scanned, 2 + random.nextInt(2));
+        }
       }
       return c;
     }
@@ -496,6 +593,9 @@ class StreamFidelityEndToEndTest {
 
     /** {@code s} cut at random code point boundaries into pieces, some of them empty. */
     private List<String> split(String s, int maxPieces) {
+      if (pairsApart) {
+        return splitChars(s, maxPieces);
+      }
       List<String> out = new ArrayList<>();
       int[] cps = s.codePoints().toArray();
       int at = 0;
@@ -503,6 +603,29 @@ class StreamFidelityEndToEndTest {
         int n = r.nextInt(6) == 0 ? 0 : 1 + r.nextInt(Math.max(1, Math.min(cps.length - at, 1 + cps.length / maxPieces)));
         n = Math.min(n, cps.length - at);
         out.add(new String(cps, at, n));
+        at += n;
+      }
+      if (out.isEmpty() || r.nextInt(5) == 0) {
+        out.add(r.nextInt(out.size() + 1), "");
+      }
+      return out;
+    }
+
+    /**
+     * {@code s} cut at random chars, a surrogate pair's halves apart when the cut falls between them:
+     * each half then travels as a lone surrogate, escaped, in its own delta.
+     */
+    private List<String> splitChars(String s, int maxPieces) {
+      List<String> out = new ArrayList<>();
+      int at = 0;
+      while (at < s.length()) {
+        int n = r.nextInt(6) == 0 ? 0 : 1 + r.nextInt(Math.max(1, Math.min(s.length() - at, 1 + s.length() / maxPieces)));
+        n = Math.min(n, s.length() - at);
+        if (n > 0 && at + n < s.length() && Character.isHighSurrogate(s.charAt(at + n - 1))
+            && Character.isLowSurrogate(s.charAt(at + n)) && r.nextBoolean()) {
+          n--; // sometimes the other side of the pair: the low half opens the next delta
+        }
+        out.add(s.substring(at, at + n));
         at += n;
       }
       if (out.isEmpty() || r.nextInt(5) == 0) {
@@ -523,8 +646,8 @@ class StreamFidelityEndToEndTest {
           case '\r' -> b.append(r.nextBoolean() ? "\\r" : "\\u000D");
           case '\t' -> b.append("\\t");
           default -> {
-            if (cp < 0x20) {
-              b.append(String.format("\\u%04x", cp));
+            if (cp < 0x20 || (cp >= 0xD800 && cp <= 0xDFFF)) { // a lone surrogate has no UTF-8: escaped
+              b.append(String.format(r.nextBoolean() ? "\\u%04x" : "\\u%04X", cp));
             } else if (cp >= 0x80 && r.nextInt(3) == 0) {
               for (char ch : Character.toChars(cp)) {
                 b.append(String.format(r.nextBoolean() ? "\\u%04x" : "\\u%04X", (int) ch));
@@ -611,9 +734,13 @@ class StreamFidelityEndToEndTest {
     // ------------------------------------------------------------ OpenAI streams
 
     private String chunk(String model, String delta, String finish, String usage) {
+      return chunk(model, 0, delta, finish, usage);
+    }
+
+    private String chunk(String model, int index, String delta, String finish, String usage) {
       List<String> m = new ArrayList<>(List.of("\"id\":\"chatcmpl-f\"", "\"object\":\"chat.completion.chunk\"",
           "\"created\":1", "\"model\":\"" + model + "\""));
-      m.add("\"choices\":[" + obj("\"index\":0", "\"delta\":" + delta, "\"logprobs\":null",
+      m.add("\"choices\":[" + obj("\"index\":" + index, "\"delta\":" + delta, "\"logprobs\":null",
           "\"finish_reason\":" + (finish == null ? "null" : "\"" + finish + "\"")) + "]");
       if (usage != null) {
         m.add("\"usage\":" + usage);
@@ -704,10 +831,26 @@ class StreamFidelityEndToEndTest {
     /** A JSON string for text inside arguments, the way a model writes it (Jackson: escapes only what it must). */
     private static String jsonString(String s) {
       try {
-        return JSON.writeValueAsString(s);
+        return escapeLoneSurrogates(JSON.writeValueAsString(s));
       } catch (IOException e) {
         throw new AssertionError(e);
       }
+    }
+
+    /** Jackson writes a lone surrogate as it is, which has no UTF-8: escaped, as a model would. */
+    static String escapeLoneSurrogates(String s) {
+      StringBuilder b = new StringBuilder(s.length());
+      for (int i = 0; i < s.length(); i++) {
+        char ch = s.charAt(i);
+        boolean paired = Character.isHighSurrogate(ch) ? i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))
+            : Character.isLowSurrogate(ch) && i > 0 && Character.isHighSurrogate(s.charAt(i - 1));
+        if (Character.isSurrogate(ch) && !paired) {
+          b.append(String.format("\\u%04x", (int) ch));
+        } else {
+          b.append(ch);
+        }
+      }
+      return b.toString();
     }
 
     /** The finish chunk, usage in it or in a usage-only chunk, then [DONE]. */
@@ -793,47 +936,379 @@ class StreamFidelityEndToEndTest {
       sseAnswer();
     }
 
+    /** The pattern's shortest match in {@code secret}: an API key's "sk-" and 20 chars; an address to two TLD letters. */
+    private static int minMatch(String secret) {
+      return secret.startsWith("sk-") ? 23 : secret.indexOf('.', secret.indexOf('@')) + 3;
+    }
+
+    /**
+     * A secret planted in a tool call's arguments, split across argument deltas, on the scanning
+     * route: cut at the delta that completes the shortest match, as in the text (docs/redaction.md:
+     * names and arguments are scanned as one text of their own); arguments before it exact.
+     */
+    private void scanTool() {
+      c.route = "scanned";
+      c.includeUsage = r.nextBoolean();
+      send(chunk(MODEL, obj("\"role\":\"assistant\"", "\"content\":\"\""), null, null));
+      String text = text();
+      for (String d : split(text, 1 + r.nextInt(10))) {
+        send(chunk(MODEL, obj("\"content\":" + str(d)), null, null));
+      }
+      c.text = text;
+      int calls = 1 + r.nextInt(2);
+      c.secret = r.nextBoolean() ? PROVIDER_KEY : EMAILS[r.nextInt(EMAILS.length)];
+      for (int i = 0; i < calls; i++) {
+        boolean planted = i == calls - 1;
+        String args = planted ? "{\"q\":" + jsonString(text() + " " + c.secret + " " + text()) + "}"
+            : "{\"q\":" + jsonString(text()) + ",\"n\":" + r.nextInt(100) + "}";
+        int completes = planted ? args.indexOf(" " + c.secret) + 1 + minMatch(c.secret) : Integer.MAX_VALUE;
+        send(chunk(MODEL, obj("\"tool_calls\":[" + obj("\"index\":" + i, "\"id\":\"call_" + i + "\"",
+            "\"type\":\"function\"", "\"function\":" + obj("\"name\":\"tool_" + i + "\"", "\"arguments\":\"\"")) + "]"),
+            null, null));
+        c.toolNames.put(i, "tool_" + i);
+        StringBuilder seen = new StringBuilder();
+        for (String piece : split(args, 1 + r.nextInt(20))) {
+          String payload = chunk(MODEL, obj("\"tool_calls\":[" + obj("\"index\":" + i,
+              "\"function\":" + obj("\"arguments\":" + str(piece))) + "]"), null, null);
+          if (seen.length() + piece.length() >= completes) {
+            event(null, payload);
+            c.toolArgs.put(i, seen.toString());
+            c.cutCode = "stream_truncated";
+            line("data: [DONE]");
+            line("");
+            sseAnswer();
+            return;
+          }
+          send(payload);
+          seen.append(piece);
+        }
+        c.toolArgs.put(i, args);
+      }
+      throw new AssertionError("the planted secret was never completed");
+    }
+
+    /** One queued payload of an n > 1 stream: its choice, the text it adds, whether it completes a planted match. */
+    private record Item(int choice, String payload, String content, int call, String args, String name, String finish,
+        boolean completes) {}
+
+    /**
+     * {@code n} = 2, the choices' chunks interleaved at random (a choice's own in order), each with
+     * its role chunk, text, maybe a tool call, its finish; one usage chunk at the end. On the
+     * scanning route a secret planted in one choice's text, the other's deltas between its pieces,
+     * is cut exactly at the delta that completes it in that choice; or (a decoy) a secret's first
+     * half ends choice 0's text and its second half opens choice 1's, the one right after the other:
+     * a match made of two choices' texts, which must not cut.
+     */
+    private void openAiN(String route, boolean plant) {
+      c.route = route;
+      c.n = 2;
+      c.includeUsage = r.nextBoolean();
+      int secretIn = plant && r.nextInt(3) != 0 ? r.nextInt(2) : -1;
+      boolean decoy = plant && secretIn < 0 && r.nextBoolean();
+      String secret = plant ? (r.nextBoolean() ? PROVIDER_KEY : EMAILS[r.nextInt(EMAILS.length)]) : null;
+      c.secret = secret;
+      String half1 = decoy ? secret.substring(0, secret.startsWith("sk-") ? 12 : secret.indexOf('@') + 4) : null;
+      List<List<Item>> queues = new ArrayList<>();
+      for (int ch = 0; ch < 2; ch++) {
+        List<Item> q = new ArrayList<>();
+        q.add(new Item(ch, chunk(MODEL, ch, obj("\"role\":\"assistant\"", "\"content\":\"\""), null, null), "", -1,
+            null, null, null, false));
+        String text = text();
+        int completes = Integer.MAX_VALUE;
+        if (ch == secretIn) {
+          int cut = r.nextInt(text.length() + 1);
+          while (cut > 0 && cut < text.length() && Character.isLowSurrogate(text.charAt(cut))) {
+            cut--;
+          }
+          text = text.substring(0, cut) + " " + secret + " " + text.substring(cut);
+          completes = cut + 1 + minMatch(secret);
+        } else if (decoy) {
+          text = ch == 0 ? text + " " + half1 : secret.substring(half1.length()) + " " + text;
+        }
+        int sent = 0;
+        for (String d : split(text, 1 + r.nextInt(20))) {
+          sent += d.length();
+          q.add(new Item(ch, chunk(MODEL, ch, obj("\"content\":" + str(d)), null, null), d, -1, null, null, null,
+              sent >= completes && sent - d.length() < completes));
+        }
+        boolean tool = r.nextInt(4) == 0;
+        if (tool) {
+          q.add(new Item(ch, chunk(MODEL, ch, obj("\"tool_calls\":[" + obj("\"index\":0", "\"id\":\"call_" + ch + "\"",
+              "\"type\":\"function\"", "\"function\":" + obj("\"name\":\"tool_" + ch + "\"", "\"arguments\":\"\"")) + "]"),
+              null, null), "", 0, "", "tool_" + ch, null, false));
+          String args = "{\"q\":" + jsonString(text()) + "}";
+          for (String piece : split(args, 1 + r.nextInt(10))) {
+            q.add(new Item(ch, chunk(MODEL, ch, obj("\"tool_calls\":[" + obj("\"index\":0",
+                "\"function\":" + obj("\"arguments\":" + str(piece))) + "]"), null, null), "", 0, piece, null, null, false));
+          }
+        }
+        String finish = tool ? "tool_calls" : new String[] {"stop", "length"}[r.nextInt(2)];
+        q.add(new Item(ch, chunk(MODEL, ch, r.nextBoolean() ? "{}" : obj("\"content\":null"), finish, null), "", -1, null,
+            null, finish, false));
+        queues.add(q);
+      }
+      List<Item> order = new ArrayList<>();
+      if (decoy) { // choice 0's text, then choice 1's at once: the halves side by side
+        order.add(queues.get(0).remove(0));
+        order.add(queues.get(1).remove(0));
+        for (int ch = 0; ch < 2; ch++) {
+          while (!queues.get(ch).isEmpty() && queues.get(ch).get(0).content() != null
+              && queues.get(ch).get(0).call() < 0 && queues.get(ch).get(0).finish() == null) {
+            order.add(queues.get(ch).remove(0));
+          }
+        }
+      }
+      while (!queues.get(0).isEmpty() || !queues.get(1).isEmpty()) {
+        int ch = queues.get(0).isEmpty() ? 1 : queues.get(1).isEmpty() ? 0 : r.nextInt(2);
+        order.add(queues.get(ch).remove(0));
+      }
+      Map<Integer, StringBuilder> texts = new LinkedHashMap<>();
+      for (Item it : order) {
+        if (it.completes()) {
+          event(null, it.payload());
+          c.cutCode = "stream_truncated";
+          break;
+        }
+        send(it.payload());
+        texts.computeIfAbsent(it.choice(), i -> new StringBuilder()).append(it.content());
+        if (it.name() != null) {
+          c.toolNames.put(it.choice() * 100, it.name());
+        }
+        if (it.args() != null) {
+          c.toolArgs.merge(it.choice() * 100, it.args(), String::concat);
+        }
+        if (it.finish() != null) {
+          c.finishes.put(it.choice(), it.finish());
+        }
+      }
+      texts.forEach((i, t) -> {
+        if (t.length() > 0) {
+          c.texts.put(i, t.toString());
+        }
+      });
+      if (c.cutCode != null) {
+        line("data: [DONE]");
+        line("");
+        sseAnswer();
+        return;
+      }
+      String usageOnly = obj("\"id\":\"chatcmpl-f\"", "\"object\":\"chat.completion.chunk\"", "\"created\":1",
+          "\"model\":\"" + MODEL + "\"", "\"choices\":[]", "\"usage\":" + usage());
+      if (c.includeUsage) {
+        send(usageOnly);
+      } else {
+        event(null, usageOnly);
+      }
+      event(null, "[DONE]");
+      sseAnswer();
+    }
+
+    /**
+     * {@code n} = 2 on the capped route, a provider ignoring the cap: one choice stays within {@value
+     * #CAP} one-token words, the other passes it. The cap is per choice (docs/enforcement.md), so
+     * the stream is cut at the long choice's word CAP + 1 and not before, though the two together
+     * pass the cap long before; the row carries every token counted, both choices'.
+     */
+    private void cappedN() {
+      c.route = "capped";
+      c.n = 2;
+      int big = r.nextInt(2);
+      List<List<Item>> queues = new ArrayList<>();
+      for (int ch = 0; ch < 2; ch++) {
+        List<Item> q = new ArrayList<>();
+        q.add(new Item(ch, chunk(MODEL, ch, obj("\"role\":\"assistant\"", "\"content\":\"\""), null, null), "", -1,
+            null, null, null, false));
+        int words = ch == big ? CAP + 1 + r.nextInt(5) : 1 + r.nextInt(CAP);
+        for (int i = 0; i < words; i++) {
+          String w = WORDS[r.nextInt(WORDS.length)];
+          q.add(new Item(ch, chunk(MODEL, ch, obj("\"content\":" + str(w)), null, null), w, -1, null, null, null,
+              ch == big && i == CAP));
+          if (r.nextInt(4) == 0) {
+            q.add(new Item(ch, chunk(MODEL, ch, "{}", null, null), "", -1, null, null, null, false));
+          }
+        }
+        if (ch != big) {
+          q.add(new Item(ch, chunk(MODEL, ch, "{}", "stop", null), "", -1, null, null, "stop", false));
+        }
+        queues.add(q);
+      }
+      Map<Integer, StringBuilder> texts = new LinkedHashMap<>();
+      while (true) {
+        int ch = queues.get(0).isEmpty() ? 1 : queues.get(1).isEmpty() ? 0 : r.nextInt(2);
+        Item it = queues.get(ch).remove(0);
+        if (it.completes()) {
+          event(null, it.payload());
+          break;
+        }
+        send(it.payload());
+        texts.computeIfAbsent(ch, i -> new StringBuilder()).append(it.content());
+        if (it.finish() != null) {
+          c.finishes.put(ch, it.finish());
+        }
+      }
+      TokenCounter counter = TokenCounter.forModel(ProviderType.OPENAI, MODEL);
+      long small = 0;
+      for (Map.Entry<Integer, StringBuilder> e : texts.entrySet()) {
+        String t = e.getValue().toString();
+        long words = t.chars().filter(ch -> ch == ' ').count();
+        if (counter.count(t) != words) {
+          throw new AssertionError("the oracle's premise: each word is one token: " + t);
+        }
+        if (e.getKey() != big) {
+          small = words;
+        }
+        if (!t.isEmpty()) {
+          c.texts.put(e.getKey(), t);
+        }
+      }
+      c.cutCode = "stream_truncated";
+      c.countedOut = small + CAP + 1;
+      line("data: [DONE]");
+      line("");
+      sseAnswer();
+    }
+
     // ------------------------------------------------------------ whole answers
 
-    private void whole(String route, boolean plant) {
+    /**
+     * A whole answer of {@code n} choices; planted secrets (on a scanning route) in a choice's text
+     * and in tool-call arguments, each of which must come back as its {@code [REDACTED:<PATTERN>]}.
+     */
+    private void whole(String route, boolean plant, int n) {
       c.route = route;
       c.stream = false;
-      String text = text();
-      String expected = text;
-      if (plant) {
-        int secrets = r.nextInt(3);
-        for (int i = 0; i < secrets; i++) {
-          boolean key = r.nextBoolean();
-          String secret = key ? PROVIDER_KEY : EMAILS[r.nextInt(EMAILS.length)];
-          String mask = key ? "[REDACTED:API_KEY]" : "[REDACTED:EMAIL]";
-          text = text + " " + secret + " " + (i == 0 ? "漢字" : "");
-          expected = expected + " " + mask + " " + (i == 0 ? "漢字" : "");
+      c.n = n;
+      List<String> choices = new ArrayList<>();
+      int callId = 0;
+      for (int ch = 0; ch < n; ch++) {
+        String text = text();
+        String expected = text;
+        if (plant) {
+          int secrets = r.nextInt(3);
+          for (int i = 0; i < secrets; i++) {
+            String[] planted = plant();
+            text = text + " " + planted[0] + " " + (i == 0 ? "漢字" : "");
+            expected = expected + " " + planted[1] + " " + (i == 0 ? "漢字" : "");
+          }
         }
-        c.secret = secrets > 0 ? "sk-fidelity-provider-key" : null;
+        if (n == 1) {
+          c.text = expected;
+        } else {
+          c.texts.put(ch, expected);
+        }
+        List<String> calls = new ArrayList<>();
+        int k = r.nextInt(3) == 0 ? 1 + r.nextInt(2) : 0;
+        for (int i = 0; i < k; i++) {
+          String q = text();
+          String qExpected = q;
+          if (plant && r.nextBoolean()) { // a secret inside the arguments string
+            String[] planted = plant();
+            q = q + " " + planted[0] + " " + text();
+            qExpected = qExpected + " " + planted[1] + q.substring(q.lastIndexOf(planted[0]) + planted[0].length());
+          }
+          String args = "{\"q\":" + jsonString(q) + "}";
+          c.toolNames.put(ch * 100 + i, "tool_" + i);
+          c.toolArgs.put(ch * 100 + i, "{\"q\":" + jsonString(qExpected) + "}");
+          calls.add(obj("\"id\":\"call_" + callId++ + "\"", "\"type\":\"function\"",
+              "\"function\":" + obj("\"name\":\"tool_" + i + "\"", "\"arguments\":" + str(args))));
+        }
+        String finish = k > 0 ? "tool_calls" : new String[] {"stop", "length", "content_filter"}[r.nextInt(3)];
+        if (n == 1) {
+          c.finish = finish;
+        } else {
+          c.finishes.put(ch, finish);
+        }
+        String message = calls.isEmpty()
+            ? obj("\"role\":\"assistant\"", "\"content\":" + str(text))
+            : obj("\"role\":\"assistant\"", "\"content\":" + str(text), "\"tool_calls\":[" + String.join(",", calls) + "]");
+        choices.add(obj("\"index\":" + ch, "\"message\":" + message, "\"logprobs\":null",
+            "\"finish_reason\":\"" + finish + "\""));
       }
-      c.text = expected;
-      List<String> calls = new ArrayList<>();
-      int n = r.nextInt(3) == 0 ? 1 + r.nextInt(2) : 0;
-      for (int i = 0; i < n; i++) {
-        String args = "{\"q\":" + jsonString(text()) + "}";
-        c.toolNames.put(i, "tool_" + i);
-        c.toolArgs.put(i, args);
-        calls.add(obj("\"id\":\"call_" + i + "\"", "\"type\":\"function\"",
-            "\"function\":" + obj("\"name\":\"tool_" + i + "\"", "\"arguments\":" + str(args))));
-      }
-      c.finish = n > 0 ? "tool_calls" : "stop";
-      String message = calls.isEmpty()
-          ? obj("\"role\":\"assistant\"", "\"content\":" + str(text))
-          : obj("\"role\":\"assistant\"", "\"content\":" + str(text), "\"tool_calls\":[" + String.join(",", calls) + "]");
       String body = obj("\"id\":\"chatcmpl-w\"", "\"object\":\"chat.completion\"", "\"created\":1",
-          "\"model\":\"" + MODEL + "\"",
-          "\"choices\":[" + obj("\"index\":0", "\"message\":" + message, "\"finish_reason\":\"" + c.finish + "\"") + "]",
-          "\"usage\":" + usage());
+          "\"model\":\"" + MODEL + "\"", "\"choices\":[" + String.join(",", choices) + "]", "\"usage\":" + usage());
+      wholeAnswer(body);
+    }
+
+    /** A secret to plant and what a scrubbing route puts in its place. */
+    private String[] plant() {
+      boolean key = r.nextBoolean();
+      String secret = key ? PROVIDER_KEY : EMAILS[r.nextInt(EMAILS.length)];
+      c.secret = c.secret == null ? secret : c.secret;
+      return new String[] {secret, key ? "[REDACTED:API_KEY]" : "[REDACTED:EMAIL]"};
+    }
+
+    private void wholeAnswer(String body) {
       byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
       c.chunked = r.nextBoolean();
       c.head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
           + (c.chunked ? "transfer-encoding: chunked\r\n" : "content-length: " + bytes.length + "\r\n") + "\r\n";
       cut(bytes);
+    }
+
+    // ------------------------------------------------------------ Anthropic whole answers
+
+    /**
+     * An Anthropic {@code message}: text, thinking, redacted thinking and tool_use blocks, any stop
+     * reason, usage with cache tokens: one OpenAI choice of the text blocks joined (null when only
+     * tools were called), each tool_use a call whose arguments are its input (as JSON: written anew),
+     * the stop reason mapped, prompt tokens the input plus cache tokens.
+     */
+    private void anthropicWhole() {
+      c.route = "claude";
+      c.stream = false;
+      c.argsAsJson = true;
+      List<String> blocks = new ArrayList<>();
+      StringBuilder text = new StringBuilder();
+      int calls = 0;
+      int n = r.nextInt(5);
+      for (int b = 0; b < n; b++) {
+        switch (r.nextInt(4)) {
+          case 0, 1 -> {
+            String t = text();
+            blocks.add(obj("\"type\":\"text\"", "\"text\":" + str(t)));
+            text.append(t);
+          }
+          case 2 -> blocks.add(r.nextBoolean()
+              ? obj("\"type\":\"thinking\"", "\"thinking\":" + str(text()), "\"signature\":\"EqQBCgIYAh\"")
+              : obj("\"type\":\"redacted_thinking\"", "\"data\":\"EmwKAhgBEgy3va3pzix\""));
+          default -> {
+            String input = r.nextInt(5) == 0 ? "{}" : "{\"q\":" + jsonString(text()) + ",\"n\":" + r.nextInt(100)
+                + ",\"deep\":{\"list\":[1,2.5,true,null,\"x\"]}}";
+            blocks.add(obj("\"type\":\"tool_use\"", "\"id\":\"toolu_" + calls + "\"", "\"name\":\"tool_" + calls + "\"",
+                "\"input\":" + input));
+            c.toolNames.put(calls, "tool_" + calls);
+            c.toolArgs.put(calls, input);
+            calls++;
+          }
+        }
+      }
+      c.text = text.toString();
+      c.nullContent = text.length() == 0 && calls > 0;
+      String stop = calls > 0 ? "tool_use"
+          : new String[] {"end_turn", "max_tokens", "stop_sequence", "refusal", "pause_turn"}[r.nextInt(5)];
+      c.finish = switch (stop) {
+        case "tool_use" -> "tool_calls";
+        case "max_tokens" -> "length";
+        case "refusal" -> "content_filter";
+        default -> "stop";
+      };
+      long input = 1 + r.nextInt(3000);
+      long write = r.nextBoolean() ? r.nextInt(2000) : -1;
+      long read = r.nextBoolean() ? r.nextInt(2000) : -1;
+      c.promptTokens = input + Math.max(0, write) + Math.max(0, read);
+      c.completionTokens = r.nextInt(3000);
+      List<String> usage = new ArrayList<>(List.of("\"input_tokens\":" + input));
+      if (write >= 0) {
+        usage.add("\"cache_creation_input_tokens\":" + write);
+      }
+      if (read >= 0) {
+        usage.add("\"cache_read_input_tokens\":" + read);
+      }
+      usage.add("\"output_tokens\":" + c.completionTokens);
+      String body = obj("\"id\":\"msg_w\"", "\"type\":\"message\"", "\"role\":\"assistant\"",
+          "\"model\":\"" + CLAUDE + "\"", "\"content\":[" + String.join(",", blocks) + "]",
+          "\"stop_reason\":\"" + stop + "\"", "\"stop_sequence\":null", "\"usage\":" + obj(usage.toArray(String[]::new)));
+      wholeAnswer(body);
     }
 
     // ------------------------------------------------------------ Anthropic streams
