@@ -1,5 +1,6 @@
 package dev.parapet.runtime;
 
+import dev.parapet.core.seal.CanonicalJson;
 import dev.parapet.core.store.TelemetryStore;
 import java.lang.management.ManagementFactory;
 import java.util.List;
@@ -8,7 +9,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Boot work that does not depend on the blob, done on a second thread while the main thread
- * decrypts and checks it: initialising logging (Logback reading {@code logback.xml}), loading
+ * decrypts and checks it: initialising the blob reader's JSON mapper (Jackson's classes, needed
+ * first), then logging (Logback reading {@code logback.xml}), loading
  * SQLite's native library, then initialising what the metrics and the listener need first (the
  * JVM's management beans, Netty's platform probes, allocator and epoll library, the Prometheus
  * registry's classes). Each is a process-wide, thread-safe initialisation (class initialisers run
@@ -36,6 +38,7 @@ final class BootPrep {
   }
 
   private void run() {
+    CanonicalJson.loadReader(); // never throws; first: the blob's open needs it soonest
     try {
       LoggerFactory.getILoggerFactory();
     } catch (RuntimeException | LinkageError e) {

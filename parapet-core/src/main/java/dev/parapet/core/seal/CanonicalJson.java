@@ -73,6 +73,21 @@ public final class CanonicalJson {
     return ConfigJsonReader.read(canonical);
   }
 
+  /**
+   * Initialises the reader's JSON mapper now, if nothing has yet: Jackson's class initialisation
+   * (its default date format's calendar and locale data among it) is a sixth of a 100-route blob's
+   * open on a cold JVM. Boot calls this on a second thread while the blob is decrypted; a call to
+   * {@link #read} meanwhile waits for it (class initialisation runs once, under the JVM's lock).
+   * Never throws: a failure is left to {@link #read}, which meets it again.
+   */
+  public static void loadReader() {
+    try {
+      ConfigJsonReader.load();
+    } catch (RuntimeException | LinkageError e) {
+      // Left to the first read.
+    }
+  }
+
   /** Lower-case hex SHA-256 of {@code canonical}: the {@code config_sha256}. */
   public static String sha256Hex(byte[] canonical) {
     return HexFormat.of().formatHex(TokenDigest.sha256().digest(canonical));

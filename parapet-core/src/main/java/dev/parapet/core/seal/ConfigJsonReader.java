@@ -53,6 +53,9 @@ final class ConfigJsonReader {
 
   private ConfigJsonReader() {}
 
+  /** Does nothing; calling it initialises this class, and with it {@link #MAPPER}. */
+  static void load() {}
+
   /** Thrown inside the reader; becomes a {@link SealException} at the edge. */
   private static final class Invalid extends RuntimeException {
     Invalid(String message) {

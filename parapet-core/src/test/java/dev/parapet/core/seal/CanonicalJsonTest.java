@@ -49,6 +49,18 @@ class CanonicalJsonTest {
   }
 
   @Test
+  void loadingTheReaderOnAnotherThreadWhileReadingChangesNothing() throws Exception {
+    // What boot does: BootPrep loads the reader while the main thread decrypts, then reads.
+    byte[] bytes = CanonicalJson.write(BASE);
+    Thread prep = new Thread(CanonicalJson::loadReader, "prep");
+    prep.start();
+    HydratedConfig back = CanonicalJson.read(bytes);
+    prep.join();
+    CanonicalJson.loadReader(); // again: a no-op
+    assertArrayEquals(bytes, CanonicalJson.write(back));
+  }
+
+  @Test
   void orderOfTheInputDoesNotChangeTheBytes() {
     ParapetSpec reordered = Fixtures.spec(true);
     Map<String, SecretValue> keys = new LinkedHashMap<>();
