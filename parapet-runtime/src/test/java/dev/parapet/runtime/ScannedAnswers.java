@@ -101,6 +101,22 @@ final class ScannedAnswers {
     }
   }
 
+  /** {@code stream}, an SSE answer, as the {@code warn} route answers it (a stream is cut, whatever the mode). */
+  HttpResponse<String> streamedOnTheWarnRoute(String stream) throws Exception {
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.start();
+      provider.enqueue(new MockResponse.Builder().addHeader("Content-Type", "text/event-stream").chunkedBody(stream, 48).build());
+      SealedGateway sg = new SealedGateway(dir.resolve("data-" + gateways++), Optional.empty(),
+          List.of(local("scrubbed", provider.url("/v1").uri(), RedactionMode.WARN)));
+      try (Gateway g = sg.start()) {
+        return post(g.port(), "/routes/scrubbed",
+            "{\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"who do I ask?\"}]}");
+      }
+    } finally {
+      LeakWatch.assertNoLeaks();
+    }
+  }
+
   Answers get(String stream, String whole) throws Exception {
     return get(stream, whole, "");
   }

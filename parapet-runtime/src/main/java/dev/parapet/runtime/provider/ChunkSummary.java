@@ -67,14 +67,25 @@ public record ChunkSummary(
    *     choice's own beside {@code delta} (say, {@code logprobs} a server sends
    *     unasked). It reaches the caller, so the guard scans it under {@code scan_output}; it may not
    *     be billed, so it is never counted. Empty when none
+   * @param arguments the pieces of {@code otherText} that are a tool call's {@code arguments} (a
+   *     custom tool's {@code input}, a legacy {@code function_call}'s arguments), in order, each
+   *     with its call: the stream guard also scans them as their reader sees them, decoded (their
+   *     JSON escapes can hide a match: {@code dev.parapet.core.redact.ArgumentsDecoder})
    */
   public record Choice(int index, Optional<String> content, boolean finished, String otherText, String hiddenText,
-      String unknownText) {
+      String unknownText, List<Arguments> arguments) {
     public Choice {
       Objects.requireNonNull(content, "content");
       Objects.requireNonNull(otherText, "otherText");
       Objects.requireNonNull(hiddenText, "hiddenText");
       Objects.requireNonNull(unknownText, "unknownText");
+      arguments = List.copyOf(arguments);
+    }
+
+    /** A choice whose other text holds no tool call's arguments. */
+    public Choice(int index, Optional<String> content, boolean finished, String otherText, String hiddenText,
+        String unknownText) {
+      this(index, content, finished, otherText, hiddenText, unknownText, List.of());
     }
 
     /** A choice with no text in unknown fields. */
@@ -90,6 +101,21 @@ public record ChunkSummary(
     /** A choice whose billed output is its content only. */
     public Choice(int index, Optional<String> content, boolean finished) {
       this(index, content, finished, "", "", "");
+    }
+  }
+
+  /**
+   * A piece of one tool call's {@code arguments} (or a custom tool's {@code input}) in a delta.
+   *
+   * @param call the call's {@code index} in {@code tool_calls} (0 when absent or not an int), or
+   *     {@link #FUNCTION_CALL} for a legacy {@code function_call}
+   * @param text the piece, as written
+   */
+  public record Arguments(int call, String text) {
+    public static final int FUNCTION_CALL = -1;
+
+    public Arguments {
+      Objects.requireNonNull(text, "text");
     }
   }
 }

@@ -217,6 +217,7 @@ final class OpenAiChunkReader {
     int index = 0;
     Optional<String> content = Optional.empty();
     String other = "";
+    List<ChunkSummary.Arguments> arguments = List.of();
     String deltaUnknown = "";
     Unknown unknown = new Unknown(); // the choice's own fields beside the delta
     boolean finished = false;
@@ -231,11 +232,13 @@ final class OpenAiChunkReader {
         case "delta" -> {
           content = Optional.empty();
           other = "";
+          arguments = List.of();
           deltaUnknown = "";
           if (v == JsonToken.START_OBJECT) {
             Delta d = delta(p);
             content = d.content;
             other = d.other == null ? "" : d.other;
+            arguments = d.arguments();
             deltaUnknown = d.unknown.text();
           } else {
             p.skipChildren();
@@ -250,7 +253,7 @@ final class OpenAiChunkReader {
     }
     String own = unknown.text();
     return new ChunkSummary.Choice(index, content, finished, other, "",
-        own.isEmpty() ? deltaUnknown : deltaUnknown.isEmpty() ? own : deltaUnknown + "\n" + own);
+        own.isEmpty() ? deltaUnknown : deltaUnknown.isEmpty() ? own : deltaUnknown + "\n" + own, arguments);
   }
 
   /**
@@ -320,6 +323,12 @@ final class OpenAiChunkReader {
      */
     List<String> toolArguments;
     String functionArguments;
+    /** The arguments (or input) strings among {@code toolArguments}, with their call's index. */
+    List<ChunkSummary.Arguments> toolArgumentPieces;
+    /** {@code function_call.arguments}, when a string. */
+    String functionArgumentsOnly;
+    /** Set by {@link #billed}: its {@code key} string, null when none. */
+    String billedKey;
     /**
      * The strings of the field being read ({@code tool_calls}, {@code function_call}) that are not
      * its billed text, one per line; made with the first.
@@ -332,6 +341,16 @@ final class OpenAiChunkReader {
     String other;
     /** The strings of each field nobody reads ({@code role} aside). */
     final Unknown unknown = new Unknown();
+
+    /** The pieces of {@link #other} that are arguments, in its order. */
+    List<ChunkSummary.Arguments> arguments() {
+      if (functionArgumentsOnly == null) {
+        return toolArgumentPieces == null ? List.of() : toolArgumentPieces;
+      }
+      List<ChunkSummary.Arguments> all = new ArrayList<>(toolArgumentPieces == null ? List.of() : toolArgumentPieces);
+      all.add(new ChunkSummary.Arguments(ChunkSummary.Arguments.FUNCTION_CALL, functionArgumentsOnly));
+      return all;
+    }
 
     void finish() {
       if (contentParts == null && reasoningContent == null && reasoning == null && refusal == null
@@ -376,12 +395,14 @@ final class OpenAiChunkReader {
         case "reasoning" -> d.reasoning = text(p, v);
         case "tool_calls" -> {
           d.rest = null;
+          d.toolArgumentPieces = null;
           d.toolArguments = toolArguments(p, v, d);
           d.unknown.put(name, d.rest == null ? null : d.rest.toString());
         }
         case "function_call" -> {
           d.rest = null;
           d.functionArguments = billed(p, v, "arguments", d); // its name too
+          d.functionArgumentsOnly = d.billedKey;
           d.unknown.put(name, d.rest == null ? null : d.rest.toString());
         }
         case "role" -> p.skipChildren();
@@ -484,13 +505,25 @@ final class OpenAiChunkReader {
       }
       String args = null;
       String input = null;
+      String argsOnly = null;
+      String inputOnly = null;
+      int index = 0;
       for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
         String name = p.currentName();
         JsonToken f = p.nextToken();
         switch (name) {
-          case "function" -> args = billed(p, f, "arguments", d);
-          case "custom" -> input = billed(p, f, "input", d);
+          case "function" -> {
+            args = billed(p, f, "arguments", d);
+            argsOnly = d.billedKey;
+          }
+          case "custom" -> {
+            input = billed(p, f, "input", d);
+            inputOnly = d.billedKey;
+          }
           case "id", "type", "index" -> {
+            if (name.equals("index")) {
+              index = f == JsonToken.VALUE_NUMBER_INT && p.getNumberType() == JsonParser.NumberType.INT ? p.getIntValue() : 0;
+            }
             if (f == JsonToken.START_OBJECT || f == JsonToken.START_ARRAY) {
               d.rest = allStrings(p, f, d.rest);
             }
@@ -504,6 +537,14 @@ final class OpenAiChunkReader {
       if (input != null) {
         out.add(input);
       }
+      for (String piece : new String[] {argsOnly, inputOnly}) {
+        if (piece != null && !piece.isEmpty()) {
+          if (d.toolArgumentPieces == null) {
+            d.toolArgumentPieces = new ArrayList<>(1);
+          }
+          d.toolArgumentPieces.add(new ChunkSummary.Arguments(index, piece));
+        }
+      }
     }
     return out;
   }
@@ -516,6 +557,7 @@ final class OpenAiChunkReader {
    * the value goes to {@link Delta#rest}.
    */
   private static String billed(JsonParser p, JsonToken v, String key, Delta d) throws IOException {
+    d.billedKey = null;
     if (v != JsonToken.START_OBJECT) {
       d.rest = allStrings(p, v, d.rest);
       return null;
@@ -540,6 +582,7 @@ final class OpenAiChunkReader {
         d.rest = allStrings(p, av, d.rest);
       }
     }
+    d.billedKey = text;
     return callName == null ? text : text == null ? callName : callName + text;
   }
 }

@@ -52,7 +52,7 @@ final class OpenAiChunks {
   StreamChunk toolCallStart(int index, String callId, String name) {
     ObjectNode call = Json.NODES.objectNode().put("index", index);
     call.setAll(toolCall(callId, name, ""));
-    return toolCallChunk(call, name);
+    return toolCallChunk(call, name, List.of());
   }
 
   /** More of tool call {@code index}'s arguments. */
@@ -60,14 +60,14 @@ final class OpenAiChunks {
     ObjectNode call = Json.NODES.objectNode();
     call.put("index", index);
     call.putObject("function").put("arguments", arguments);
-    return toolCallChunk(call, arguments);
+    return toolCallChunk(call, arguments, List.of(new ChunkSummary.Arguments(index, arguments)));
   }
 
-  /** A chunk of one tool call, {@code billed} its name or arguments. */
-  private StreamChunk toolCallChunk(ObjectNode call, String billed) {
+  /** A chunk of one tool call, {@code billed} its name or arguments, of which {@code pieces} are arguments. */
+  private StreamChunk toolCallChunk(ObjectNode call, String billed, List<ChunkSummary.Arguments> pieces) {
     ObjectNode delta = Json.NODES.objectNode();
     delta.putArray("tool_calls").add(call);
-    return choiceChunk(delta, null, Optional.empty(), billed);
+    return choiceChunk(delta, null, Optional.empty(), billed, pieces);
   }
 
   /** One OpenAI {@code tool_calls} entry: {@code {id, type: function, function: {name, arguments}}}. */
@@ -97,6 +97,11 @@ final class OpenAiChunks {
    * them (these chunks carry no text in fields nobody reads).
    */
   private StreamChunk choiceChunk(ObjectNode delta, String finishReason, Optional<String> content, String otherText) {
+    return choiceChunk(delta, finishReason, content, otherText, List.of());
+  }
+
+  private StreamChunk choiceChunk(ObjectNode delta, String finishReason, Optional<String> content, String otherText,
+      List<ChunkSummary.Arguments> arguments) {
     ObjectNode chunk = base();
     ArrayNode choices = chunk.putArray("choices");
     ObjectNode choice = choices.addObject();
@@ -108,7 +113,7 @@ final class OpenAiChunks {
       choice.put("finish_reason", finishReason);
     }
     return StreamChunk.of(chunk, summary(Optional.empty(), 1,
-        List.of(new ChunkSummary.Choice(0, content, finishReason != null, otherText))));
+        List.of(new ChunkSummary.Choice(0, content, finishReason != null, otherText, "", "", arguments))));
   }
 
   private ChunkSummary summary(Optional<Usage> usage, int choiceCount, List<ChunkSummary.Choice> choices) {

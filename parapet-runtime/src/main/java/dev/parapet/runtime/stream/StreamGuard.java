@@ -8,10 +8,12 @@ import dev.parapet.core.config.RedactionMode;
 import dev.parapet.core.config.RedactionPattern;
 import dev.parapet.core.config.RedactionPolicy;
 import dev.parapet.core.config.Route;
+import dev.parapet.core.redact.ArgumentsDecoder;
 import dev.parapet.core.redact.OutputScanner;
 import dev.parapet.core.redact.Redacted;
 import dev.parapet.core.redact.Redactor;
 import dev.parapet.core.redact.ScanResult;
+import dev.parapet.core.redact.ToolArguments;
 import dev.parapet.core.store.EventKind;
 import dev.parapet.core.text.Utf8;
 import dev.parapet.core.tokens.TokenCounter;
@@ -187,6 +189,9 @@ public final class StreamGuard implements ExchangeObserver {
           if (match.isEmpty() && !other.isEmpty()) {
             match = c.otherScanner().feed(other);
           }
+          if (match.isEmpty() && !choice.arguments().isEmpty()) {
+            match = c.feedDecoded(choice.arguments());
+          }
           if (match.isPresent()) {
             return Optional.of(cutOnPattern(match.get()));
           }
@@ -201,7 +206,7 @@ public final class StreamGuard implements ExchangeObserver {
       }
       Choice ended = choice.finished() && choices != null ? choices.get(choice.index()) : null;
       if (ended != null) {
-        for (OutputScanner s : new OutputScanner[] {ended.text, ended.other, ended.unknown}) {
+        for (OutputScanner s : new OutputScanner[] {ended.text, ended.other, ended.decoded, ended.unknown}) {
           Optional<RedactionPattern> held = s == null ? Optional.empty() : s.finish(); // a match at the very end
           if (held.isPresent()) {
             return Optional.of(cutOnPattern(held.get()));
@@ -267,6 +272,32 @@ public final class StreamGuard implements ExchangeObserver {
     OutputScanner other;
     /** Text in fields nobody reads ({@link ChunkSummary.Choice#unknownText}); made with the first. */
     OutputScanner unknown;
+    /**
+     * The tool calls' arguments as their reader sees them, decoded ({@link ArgumentsDecoder}, one
+     * per call: an escape split across deltas is held until it is whole), scanned as one text like
+     * {@link #other}, which goes on scanning them as written: <code>dave&#92;u0040example.com</code> is
+     * caught on the delta that completes it decoded, and arguments that are no JSON, which the
+     * decoder may read wrongly, are still scanned as they are. Made with the first.
+     */
+    OutputScanner decoded;
+    /** One per tool call index; constant state each. */
+    Map<Integer, ArgumentsDecoder> decoders;
+
+    /** Feeds these pieces of arguments, decoded, to {@link #decoded}; the first match, if any. */
+    Optional<RedactionPattern> feedDecoded(List<ChunkSummary.Arguments> pieces) {
+      if (decoders == null) {
+        decoders = new HashMap<>(2);
+        decoded = made(decoded);
+      }
+      for (ChunkSummary.Arguments piece : pieces) {
+        String text = decoders.computeIfAbsent(piece.call(), i -> new ArgumentsDecoder()).decode(piece.text());
+        Optional<RedactionPattern> match = decoded.feed(text);
+        if (match.isPresent()) {
+          return match;
+        }
+      }
+      return Optional.empty();
+    }
 
     OutputScanner textScanner() {
       return text = made(text);
@@ -397,7 +428,11 @@ public final class StreamGuard implements ExchangeObserver {
    * One output text of a whole answer, where it stands in the answer: an object's field, or an
    * array's element ({@code field} null).
    */
-  private record TextAt(JsonNode holder, String field, int index) {
+  private record TextAt(JsonNode holder, String field, int index, boolean arguments) {
+    TextAt(JsonNode holder, String field, int index) {
+      this(holder, field, index, false);
+    }
+
     TextAt(ObjectNode holder, String field) {
       this(holder, field, -1);
     }
@@ -549,17 +584,17 @@ public final class StreamGuard implements ExchangeObserver {
         for (JsonNode call : calls) {
           if (call.path("function") instanceof ObjectNode function) {
             addText(out, function, "name");
-            addText(out, function, "arguments");
+            addArguments(out, function, "arguments");
           }
           if (call.path("custom") instanceof ObjectNode custom) {
             addText(out, custom, "name");
-            addText(out, custom, "input"); // a custom tool's free-text input
+            addArguments(out, custom, "input"); // a custom tool's free-text input: read as JSON when it is
           }
         }
       }
       if (message.path("function_call") instanceof ObjectNode function) {
         addText(out, function, "name");
-        addText(out, function, "arguments");
+        addArguments(out, function, "arguments");
       }
     }
     return out;
@@ -583,11 +618,22 @@ public final class StreamGuard implements ExchangeObserver {
     }
   }
 
+  /**
+   * A tool call's arguments (a custom tool's input), scanned and scrubbed as their reader reads
+   * them: decoded, when they are JSON ({@link ToolArguments}).
+   */
+  private static void addArguments(List<TextAt> out, ObjectNode holder, String field) {
+    if (holder.path(field).isTextual()) {
+      out.add(new TextAt(holder, field, -1, true));
+    }
+  }
+
   private static Optional<String> firstMatch(Redactor redactor, List<TextAt> texts) {
     for (TextAt at : texts) {
-      ScanResult found = redactor.scan(at.text());
-      if (found.matched()) {
-        return Optional.of(found.first().orElseThrow().name());
+      Optional<RedactionPattern> found = at.arguments()
+          ? ToolArguments.firstMatch(redactor, at.text()) : redactor.scan(at.text()).first();
+      if (found.isPresent()) {
+        return Optional.of(found.get().name());
       }
     }
     return Optional.empty();
@@ -655,7 +701,7 @@ public final class StreamGuard implements ExchangeObserver {
   private static Map<String, Integer> scrub(Redactor redactor, Translated answer, List<TextAt> texts,
       Map<String, Integer> counts) {
     for (TextAt at : texts) {
-      Redacted r = redactor.redact(at.text());
+      Redacted r = at.arguments() ? ToolArguments.redact(redactor, at.text()) : redactor.redact(at.text());
       if (!r.counts().isEmpty()) {
         at.set(answer, r.text());
         r.counts().forEach((p, n) -> counts.merge(p.name(), n, Integer::sum));

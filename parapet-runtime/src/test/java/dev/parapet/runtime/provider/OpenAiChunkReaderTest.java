@@ -39,6 +39,7 @@ class OpenAiChunkReaderTest {
         JsonNode delta = c.get("delta");
         Optional<String> content = Optional.empty();
         StringBuilder other = new StringBuilder();
+        List<ChunkSummary.Arguments> arguments = new ArrayList<>();
         List<String> unknown = new ArrayList<>();
         if (delta != null && delta.isObject()) {
           delta.fields().forEachRemaining(f -> {
@@ -63,20 +64,28 @@ class OpenAiChunkReaderTest {
           if (delta.path("tool_calls").isArray()) {
             for (JsonNode call : delta.path("tool_calls")) {
               if (call.isObject()) {
+                JsonNode callIndex = call.get("index");
+                int at = callIndex != null && callIndex.isInt() ? callIndex.intValue() : 0;
                 billed(call.get("function"), "name").ifPresent(other::append);
                 billed(call.get("function"), "arguments").ifPresent(other::append);
                 billed(call.get("custom"), "name").ifPresent(other::append);
                 billed(call.get("custom"), "input").ifPresent(other::append);
+                billed(call.get("function"), "arguments").filter(a -> !a.isEmpty())
+                    .ifPresent(a -> arguments.add(new ChunkSummary.Arguments(at, a)));
+                billed(call.get("custom"), "input").filter(a -> !a.isEmpty())
+                    .ifPresent(a -> arguments.add(new ChunkSummary.Arguments(at, a)));
               }
             }
           }
           billed(delta.get("function_call"), "name").ifPresent(other::append);
           billed(delta.get("function_call"), "arguments").ifPresent(other::append);
+          billed(delta.get("function_call"), "arguments").ifPresent(
+              a -> arguments.add(new ChunkSummary.Arguments(ChunkSummary.Arguments.FUNCTION_CALL, a)));
         }
         unknownStrings(c, AnswerFields.CHUNK_CHOICE, unknown);
         JsonNode finish = c.get("finish_reason");
         read.add(new ChunkSummary.Choice(i, content, finish != null && !finish.isNull(), other.toString(), "",
-            String.join("\n", unknown)));
+            String.join("\n", unknown), arguments));
       }
     }
     List<String> top = new ArrayList<>();

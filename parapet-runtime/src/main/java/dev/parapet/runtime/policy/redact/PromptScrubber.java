@@ -1,8 +1,5 @@
 package dev.parapet.runtime.policy.redact;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -10,8 +7,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import dev.parapet.core.config.RedactionPattern;
 import dev.parapet.core.redact.Redacted;
 import dev.parapet.core.redact.Redactor;
-import java.io.IOException;
-import java.io.StringWriter;
+import dev.parapet.core.redact.ToolArguments;
 import java.util.EnumMap;
 import java.util.Iterator;
 import java.util.Map;
@@ -36,8 +32,9 @@ import java.util.Optional;
  *   <li><b>Escaped arguments.</b> A tool call's {@code arguments} is JSON in a string; its escapes
  *       ({@code \u0040} for {@code @}) hide a match from a scan of the string, and the model, or an
  *       anthropic route's translation, reads them decoded. Arguments with a backslash that parse as
- *       JSON are scanned in their plain form (Jackson's compact writing, which escapes only what
- *       JSON must), and {@code warn} sends that plain form scrubbed.
+ *       JSON are scanned decoded, string by string, and {@code warn} sends them scrubbed in their
+ *       plain form (Jackson's compact writing, which escapes only what JSON must): {@link
+ *       ToolArguments}, which the answer side shares.
  *   <li><b>Numbers.</b> Integers below the top level (in tool schemas, examples) are
  *       scanned as their digits: a card number needs no quotes. A match turns the number into the
  *       replacement string. The body's own knobs ({@code seed}, {@code max_tokens}, …) are not: a
@@ -63,8 +60,17 @@ final class PromptScrubber {
     Walk<Optional<RedactionPattern>> walk = new Walk<>(Optional.empty()) {
       @Override
       String visit(String text) {
-        result = redactor.scan(text).first();
-        done = result.isPresent();
+        return found(redactor.scan(text).first());
+      }
+
+      @Override
+      String visitArguments(String arguments) {
+        return found(ToolArguments.firstMatch(redactor, arguments));
+      }
+
+      private String found(Optional<RedactionPattern> match) {
+        result = match;
+        done = match.isPresent();
         return null;
       }
     };
@@ -78,7 +84,15 @@ final class PromptScrubber {
     Walk<Map<RedactionPattern, Integer>> walk = new Walk<>(new EnumMap<>(RedactionPattern.class)) {
       @Override
       String visit(String text) {
-        Redacted r = redactor.redact(text);
+        return scrubbed(redactor.redact(text));
+      }
+
+      @Override
+      String visitArguments(String arguments) {
+        return scrubbed(ToolArguments.redact(redactor, arguments));
+      }
+
+      private String scrubbed(Redacted r) {
         if (r.counts().isEmpty()) {
           return null;
         }
@@ -134,35 +148,6 @@ final class PromptScrubber {
     return part instanceof ObjectNode && "text".equals(part.path("type").textValue()) && part.path("text").isTextual();
   }
 
-  private static final JsonFactory JSON = new JsonFactory();
-
-  /**
-   * Tool-call arguments with escapes, in the plain form their reader sees: every token copied, in
-   * order, through Jackson's compact writer, which escapes only quotes, backslashes and control
-   * characters. Token by token, so a key given twice keeps both values (a tree would keep the last,
-   * and the first could hide there). Null when {@code arguments} has no backslash (its strings
-   * stand in it as they read) or is not one JSON value (it is then text to every reader, scanned
-   * as it is).
-   */
-  private static String plainArguments(String arguments) {
-    if (arguments.indexOf('\\') < 0) {
-      return null;
-    }
-    StringWriter plain = new StringWriter(arguments.length());
-    try (JsonParser p = JSON.createParser(arguments); JsonGenerator g = JSON.createGenerator(plain)) {
-      if (p.nextToken() == null) {
-        return null;
-      }
-      g.copyCurrentStructure(p);
-      if (p.nextToken() != null) {
-        return null; // more than one value
-      }
-    } catch (IOException e) {
-      return null;
-    }
-    return plain.toString();
-  }
-
   /** One walk over a body's scanned strings, gathering a {@code result}. */
   private abstract static class Walk<R> {
     R result;
@@ -175,6 +160,9 @@ final class PromptScrubber {
 
     /** Sees one scanned string; returns the string to put in its place, or null to keep it. */
     abstract String visit(String text);
+
+    /** {@link #visit} for a tool call's {@code arguments}, which its reader parses ({@link ToolArguments}). */
+    abstract String visitArguments(String arguments);
 
     /**
      * Depth first; JSON's nesting is bounded by the parser (Jackson's default: 1,000 levels).
@@ -211,15 +199,13 @@ final class PromptScrubber {
       }
     }
 
-    /** A string, an integer's digits, or a tool call's arguments in their plain form. */
+    /** A string, an integer's digits, or a tool call's arguments as their reader reads them. */
     private String visitValue(JsonNode value, String parent, String name) {
       if (!value.isTextual()) {
         return visit(value.asText());
       }
-      String text = value.textValue();
-      String plain = "arguments".equals(name) && ("function".equals(parent) || "function_call".equals(parent))
-          ? plainArguments(text) : null;
-      return visit(plain != null ? plain : text);
+      boolean arguments = "arguments".equals(name) && ("function".equals(parent) || "function_call".equals(parent));
+      return arguments ? visitArguments(value.textValue()) : visit(value.textValue());
     }
   }
 
