@@ -77,6 +77,13 @@ import java.util.Set;
  * AnswerFields}) or in a tool call beside its arguments (its name: a model may invent one) with {@code
  * [REDACTED:<PATTERN>]}. Both record an event with
  * pattern names and counts only.
+ *
+ * <p><b>JSON answers.</b> Tool-call arguments are JSON the caller's SDK parses, so their escapes
+ * (<code>&#92;u0040</code>) are read as it reads them, decoded ({@code ToolArguments} whole,
+ * {@code ArgumentsDecoder} streamed). A call that asked for a JSON answer ({@link #asksForJson})
+ * gets the same reading of its {@code content}: a whole answer's is scanned decoded and under
+ * {@code warn} scrubbed in its plain form; a stream's is scanned as written and decoded. Other
+ * answers' content is text, scanned as written, once.
  */
 public final class StreamGuard implements ExchangeObserver {
   private final GatewayRequest request;
@@ -85,6 +92,12 @@ public final class StreamGuard implements ExchangeObserver {
   private final TokenCounter counter;
   /** The route's output patterns, or null when its answers are not scanned. */
   private final Redactor outputRedactor;
+  /**
+   * Whether the call asked for a JSON answer ({@link #asksForJson}): its {@code content} is JSON
+   * text the caller parses, so under {@code scan_output} it is also scanned decoded, as tool-call
+   * arguments are. Other answers' content is text, scanned as written, once.
+   */
+  private final boolean jsonAnswer;
   /**
    * Made with the first text beside a chunk's choices ({@link ChunkSummary#unknownText}); a
    * choice's own texts have scanners of their own ({@link Choice}).
@@ -113,8 +126,20 @@ public final class StreamGuard implements ExchangeObserver {
     this.counter = TokenCounter.forModel(route.provider().type(), route.provider().model());
     RedactionPolicy redaction = route.policy().redaction();
     this.outputRedactor = redaction.scansAnswers() ? Redactor.forPatterns(redaction.patterns()) : null;
+    this.jsonAnswer = outputRedactor != null && request.hasBody() && asksForJson(request.body());
     this.maxTokensOut = route.policy().maxTokensOut();
     this.cutAbove = counter.isEstimate() ? (long) ESTIMATE_SLACK * maxTokensOut : maxTokensOut;
+  }
+
+  /**
+   * Whether {@code body} asks for a JSON answer: a {@code response_format} other than {@code
+   * text} ({@code json_object}, {@code json_schema}; an anthropic route asks for it with a forced
+   * tool or {@code output_config.format} and translates the answer back into {@code content}).
+   * A type Parapet does not know counts too (fail closed: it costs a second scan, no more).
+   */
+  static boolean asksForJson(JsonNode body) {
+    JsonNode format = body.get("response_format");
+    return format != null && !format.isNull() && !"text".equals(format.path("type").asText());
   }
 
   @Override
@@ -186,6 +211,9 @@ public final class StreamGuard implements ExchangeObserver {
         longest = Math.max(longest, c.counted);
         if (outputRedactor != null) {
           Optional<RedactionPattern> match = delta.isEmpty() ? Optional.empty() : c.textScanner().feed(delta);
+          if (match.isEmpty() && jsonAnswer && !delta.isEmpty()) {
+            match = c.feedDecodedText(delta);
+          }
           if (match.isEmpty() && !other.isEmpty()) {
             match = c.otherScanner().feed(other);
           }
@@ -206,7 +234,8 @@ public final class StreamGuard implements ExchangeObserver {
       }
       Choice ended = choice.finished() && choices != null ? choices.get(choice.index()) : null;
       if (ended != null) {
-        for (OutputScanner s : new OutputScanner[] {ended.text, ended.other, ended.decoded, ended.unknown}) {
+        OutputScanner[] scanners = {ended.text, ended.decodedText, ended.other, ended.decoded, ended.unknown};
+        for (OutputScanner s : scanners) {
           Optional<RedactionPattern> held = s == null ? Optional.empty() : s.finish(); // a match at the very end
           if (held.isPresent()) {
             return Optional.of(cutOnPattern(held.get()));
@@ -282,6 +311,23 @@ public final class StreamGuard implements ExchangeObserver {
     OutputScanner decoded;
     /** One per tool call index; constant state each. */
     Map<Integer, ArgumentsDecoder> decoders;
+    /**
+     * A JSON answer's text ({@link #jsonAnswer}) as the caller's parser reads it, decoded by {@link
+     * #textDecoder}, scanned beside {@link #text}, which goes on scanning it as written (text that is
+     * no JSON, which the decoder may read wrongly, included). Made with the first.
+     */
+    OutputScanner decodedText;
+    ArgumentsDecoder textDecoder;
+
+    /** Feeds a JSON answer's text delta, decoded, to {@link #decodedText}; the match, if any. */
+    Optional<RedactionPattern> feedDecodedText(String delta) {
+      if (textDecoder == null) {
+        textDecoder = new ArgumentsDecoder();
+        decodedText = made(decodedText);
+      }
+      String text = textDecoder.decode(delta);
+      return text.isEmpty() ? Optional.empty() : decodedText.feed(text);
+    }
 
     /** Feeds these pieces of arguments, decoded, to {@link #decoded}; the first match, if any. */
     Optional<RedactionPattern> feedDecoded(List<ChunkSummary.Arguments> pieces) {
@@ -368,7 +414,7 @@ public final class StreamGuard implements ExchangeObserver {
    */
   @Override
   public void prepareAnswer(GatewayRequest r, Translated answer) {
-    List<TextAt> texts = outputTexts(answer);
+    List<TextAt> texts = outputTexts(answer, jsonAnswer);
     long tokens = 0;
     if (answer.usage().isEmpty()) { // before any scrub: the provider's text is what it charges
       for (TextAt at : texts) {
@@ -381,10 +427,10 @@ public final class StreamGuard implements ExchangeObserver {
       // what the caller also receives in fields nobody reads: scanned with the texts, not counted
       texts.addAll(unknownTexts(answer));
       if (request.route().policy().redaction().mode() == RedactionMode.BLOCK) {
-        blockedBy = splitParts(outputRedactor, answer, null).or(() -> firstMatch(outputRedactor, texts));
+        blockedBy = splitParts(outputRedactor, answer, null, jsonAnswer).or(() -> firstMatch(outputRedactor, texts));
       } else {
         Map<String, Integer> counts = new LinkedHashMap<>();
-        splitParts(outputRedactor, answer, counts); // first: it empties the strings it joins
+        splitParts(outputRedactor, answer, counts, jsonAnswer); // first: it empties the strings it joins
         redacted = scrub(outputRedactor, answer, texts, counts);
       }
     }
@@ -568,15 +614,20 @@ public final class StreamGuard implements ExchangeObserver {
    * {@code tool_calls[].custom} name and input (a custom tool's free text) and a legacy {@code
    * function_call}'s name and arguments. All are output the provider charges and the caller
    * receives (a model writes a call's name as it writes its arguments), so all are counted and
-   * scanned.
+   * scanned. {@code jsonAnswer}: the call asked for JSON, so a {@code content} string is read as
+   * the caller's parser reads it, like arguments ({@link ToolArguments}).
    */
-  private static List<TextAt> outputTexts(Translated answer) {
+  private static List<TextAt> outputTexts(Translated answer, boolean jsonAnswer) {
     List<TextAt> out = new ArrayList<>(1);
     for (JsonNode choice : answer.body().path("choices")) {
       if (!(choice.path("message") instanceof ObjectNode message)) {
         continue;
       }
-      addTexts(out, message, "content");
+      if (jsonAnswer && message.path("content").isTextual()) {
+        addArguments(out, message, "content");
+      } else {
+        addTexts(out, message, "content");
+      }
       addTexts(out, message, "reasoning_content");
       addTexts(out, message, "reasoning");
       addTexts(out, message, "refusal");
@@ -650,8 +701,12 @@ public final class StreamGuard implements ExchangeObserver {
    * holds more matches than its parts do one by one (a match across parts), its first string gets
    * the whole text scrubbed and the others are emptied (the parts and their types stay), and the
    * replacements are added to {@code counts}; otherwise the parts are scrubbed where they stand.
+   * {@code jsonAnswer}: the content's parts, one or more, are JSON text the caller parses joined,
+   * so they are also read so ({@link ToolArguments}); under {@code warn}, where that finds a match,
+   * the first part gets the plain form scrubbed (JSON stays JSON) and the others are emptied.
    */
-  private static Optional<String> splitParts(Redactor redactor, Translated answer, Map<String, Integer> counts) {
+  private static Optional<String> splitParts(Redactor redactor, Translated answer, Map<String, Integer> counts,
+      boolean jsonAnswer) {
     for (JsonNode choice : answer.body().path("choices")) {
       if (!(choice.path("message") instanceof ObjectNode message)) {
         continue;
@@ -663,6 +718,24 @@ public final class StreamGuard implements ExchangeObserver {
         }
         List<TextAt> parts = new ArrayList<>();
         strings(message, field, -1, value, "type", parts);
+        if (jsonAnswer && field.equals("content") && !parts.isEmpty()) {
+          StringBuilder json = new StringBuilder();
+          parts.forEach(at -> json.append(at.text()));
+          if (counts == null) {
+            Optional<RedactionPattern> found = ToolArguments.firstMatch(redactor, json.toString());
+            if (found.isPresent()) {
+              return Optional.of(found.get().name());
+            }
+          } else {
+            Redacted r = ToolArguments.redact(redactor, json.toString());
+            if (!r.counts().isEmpty()) {
+              parts.get(0).set(answer, r.text());
+              parts.subList(1, parts.size()).forEach(at -> at.set(answer, ""));
+              r.counts().forEach((p, n) -> counts.merge(p.name(), n, Integer::sum));
+              continue;
+            }
+          }
+        }
         if (parts.size() < 2) {
           continue; // one string: the scan of the texts reads it whole
         }
