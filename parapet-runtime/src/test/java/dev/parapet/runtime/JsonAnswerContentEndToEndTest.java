@@ -129,6 +129,24 @@ class JsonAnswerContentEndToEndTest {
         scrubbed.toString());
   }
 
+  /**
+   * JSON cut short (the answer stopped at max_tokens, which a route caps) is no JSON to a strict
+   * parser, yet a partial-JSON reader (a streaming SDK's, a repair) decodes its strings: read so too.
+   */
+  @Test
+  void aJsonAnswerCutShortIsScannedDecoded() throws Exception {
+    String[][] cases = {
+      {"{\"to\":\"dave" + BS + "u0040example.com", "{\"to\":\"[REDACTED:EMAIL]"},
+      {"{\"to\":\"dave" + BS + "u0040example.com\",\"body\":\"secret pl", "{\"to\":\"[REDACTED:EMAIL]\",\"body\":\"secret pl"},
+    };
+    for (String[] c : cases) {
+      String answer = whole("\"content\":" + JSON.writeValueAsString(c[0]));
+      assertRefused(ask(ProviderType.OPENAI, SealedGateway.MODEL, RedactionMode.BLOCK, json(answer), SCHEMA));
+      assertEquals(c[1], message(ask(ProviderType.OPENAI, SealedGateway.MODEL, RedactionMode.WARN, json(answer), SCHEMA))
+          .path("content").asText(), c[0]);
+    }
+  }
+
   @Test
   void aStreamedJsonAnswerIsCutWhereTheDecodedSecretCompletesOnAnOpenAiRoute() throws Exception {
     String split = openAiStream("{\"to\":\"da", "ve" + BS + "u00", "40exa", "mple.com\",", "\"body\":\"secret plans\"}");

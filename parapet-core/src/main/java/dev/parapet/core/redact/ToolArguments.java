@@ -26,8 +26,10 @@ import java.util.Optional;
  * anew in its plain form (Jackson's compact writing: only quotes, backslashes and control
  * characters escaped, and lone surrogates, which have no UTF-8), each match replaced where it
  * stands: JSON stays JSON, and a number that matched becomes the replacement string. Arguments
- * that are not one JSON value are text to every reader: scanned as they are. Without a backslash
- * a string reads as it stands, so the common case is one plain scan of the text.
+ * that are not one JSON value are scanned as they are, and also as {@link ArgumentsDecoder} reads
+ * them: JSON cut short at {@code max_tokens} is no JSON to Jackson, yet a partial-JSON reader
+ * decodes it (a match there is scrubbed in that decoded reading). Without a backslash a string
+ * reads as it stands, so the common case is one plain scan of the text.
  */
 public final class ToolArguments {
   private static final JsonFactory JSON = new JsonFactory();
@@ -41,7 +43,7 @@ public final class ToolArguments {
     }
     try (JsonParser p = JSON.createParser(arguments)) {
       if (p.nextToken() == null) {
-        return redactor.scan(arguments).first();
+        return firstInText(redactor, arguments);
       }
       int depth = 0;
       do {
@@ -55,12 +57,33 @@ public final class ToolArguments {
         depth += t.isStructStart() ? 1 : t.isStructEnd() ? -1 : 0;
       } while (depth > 0 && p.nextToken() != null);
       if (p.nextToken() != null) {
-        return redactor.scan(arguments).first(); // more than one value: text
+        return firstInText(redactor, arguments); // more than one value: text
       }
       return Optional.empty();
     } catch (IOException e) {
-      return redactor.scan(arguments).first(); // not JSON: text
+      return firstInText(redactor, arguments); // not JSON: text
     }
+  }
+
+  /**
+   * Text with a backslash that is not one JSON value: as it is, and as {@link ArgumentsDecoder}
+   * reads it. JSON cut short (an answer stopped at its {@code max_tokens}, which a route caps) is
+   * no JSON to Jackson, yet a partial-JSON reader (a streaming SDK's, a repair) decodes its strings,
+   * the last one unterminated included: <code>{"to":"dave&#92;u0040example.com</code>.
+   */
+  private static Optional<RedactionPattern> firstInText(Redactor redactor, String text) {
+    return redactor.scan(text).first().or(() -> redactor.scan(new ArgumentsDecoder().decode(text)).first());
+  }
+
+  /**
+   * {@link #firstInText}'s reading, scrubbed: the text as it is, unless its decoded reading holds
+   * more matches; then that reading, scrubbed (the text is rewritten anyway, and a scrub as written
+   * would leave the escaped match to the reader).
+   */
+  private static Redacted redactText(Redactor redactor, String text) {
+    Redacted raw = redactor.redact(text);
+    Redacted decoded = redactor.redact(new ArgumentsDecoder().decode(text));
+    return decoded.total() > raw.total() ? decoded : raw;
   }
 
   /**
@@ -75,7 +98,7 @@ public final class ToolArguments {
     StringWriter plain = new StringWriter(arguments.length() + 32);
     try (JsonParser p = JSON.createParser(arguments); JsonGenerator g = JSON.createGenerator(plain)) {
       if (p.nextToken() == null) {
-        return redactor.redact(arguments);
+        return redactText(redactor, arguments);
       }
       int depth = 0;
       do {
@@ -98,10 +121,10 @@ public final class ToolArguments {
         depth += t.isStructStart() ? 1 : t.isStructEnd() ? -1 : 0;
       } while (depth > 0 && p.nextToken() != null);
       if (p.nextToken() != null) {
-        return redactor.redact(arguments); // more than one value: text
+        return redactText(redactor, arguments); // more than one value: text
       }
     } catch (IOException e) {
-      return redactor.redact(arguments); // not JSON: text
+      return redactText(redactor, arguments); // not JSON: text
     }
     return counts.isEmpty() ? new Redacted(arguments, Map.of()) : new Redacted(escapeLoneSurrogates(plain), counts);
   }

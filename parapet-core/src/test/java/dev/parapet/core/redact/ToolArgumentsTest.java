@@ -42,6 +42,19 @@ class ToolArgumentsTest {
     assertTrue(ToolArguments.firstMatch(ALL, clean).isEmpty());
   }
 
+  /** JSON cut short at max_tokens is no JSON to Jackson, yet a partial-JSON reader decodes it. */
+  @Test
+  void jsonCutShortIsAlsoReadDecoded() {
+    String unterminated = "{\"to\":\"dave\\u0040example.com";
+    assertEquals(Optional.of(RedactionPattern.EMAIL), ToolArguments.firstMatch(ALL, unterminated));
+    assertEquals("{\"to\":\"[REDACTED:EMAIL]", ToolArguments.redact(ALL, unterminated).text());
+    String cut = "{\"to\":\"dave\\u0040example.com\",\"body\":\"caf\\u00e9 \\\"x";
+    assertEquals("{\"to\":\"[REDACTED:EMAIL]\",\"body\":\"caf\u00e9 \"x", ToolArguments.redact(ALL, cut).text());
+    // as written where decoding reveals nothing more
+    String both = "mail dave@example.com \\q \"a\\u0041\"";
+    assertEquals("mail [REDACTED:EMAIL] \\q \"a\\u0041\"", ToolArguments.redact(ALL, both).text());
+  }
+
   @Test
   void theDecoderReadsLikeJacksonWhereverTheDeltasSplit() {
     String args = "{\"k\\u0041\":\"a\\\"b\\\\c\\/d\\n\\u00e9\\ud83d\\ude00\",\"n\":[1,true,null]} \\x \"\\u12G4\"";
