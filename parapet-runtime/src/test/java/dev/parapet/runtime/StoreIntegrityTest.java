@@ -286,6 +286,69 @@ class StoreIntegrityTest {
     assertLedgerPageRefused(fx, "(open_hold)");
   }
 
+  /** A store this build creates derives its cipher's key with one PBKDF2 iteration, not 64,007. */
+  @Test
+  void aStoreThisBuildCreatesIsKeyedWithOneIteration() throws Exception {
+    TelemetryFixture fx = runAndStop();
+    assertEquals("ok", integrityCheck(fx));
+    fx.olderBuildsStore = true;
+    assertTrue(integrityCheck(fx).contains("not a database"), integrityCheck(fx));
+  }
+
+  /**
+   * A data directory an older build created (the store's key derived with SQLite3MC's default
+   * iterations, which the file does not record): the gateway boots on it and serves, writes it
+   * with that derivation only, boots on it again (the ledger's pages, today's index and the chain
+   * read at boot pass), and still refuses, with the lines it always did, another master key and a
+   * figure altered in the file.
+   */
+  @Test
+  void aStoreAnOlderBuildCreatedServesAndStillRefusesTampering() throws Exception {
+    TelemetryFixture fx = new TelemetryFixture(tmp.resolve("data"), URI.create("http://127.0.0.1:9/v1"))
+        .createStoreAsAnOlderBuild();
+    try (fx) {
+      fx.boot();
+      for (int i = 0; i < 3; i++) {
+        assertEquals(200, fx.call(TestConfigs.TOKEN_A, "summarizer", "hello " + i).statusCode());
+      }
+      TelemetryEndToEndTest.awaitRequests(fx, 3);
+    }
+    assertEquals("ok", integrityCheck(fx), "every page still under the older derivation");
+    fx.olderBuildsStore = false;
+    assertTrue(integrityCheck(fx).contains("not a database"), integrityCheck(fx));
+    fx.olderBuildsStore = true;
+    try (fx) {
+      fx.boot();
+      assertEquals(200, fx.call(TestConfigs.TOKEN_A, "summarizer", "again").statusCode());
+      TelemetryEndToEndTest.awaitRequests(fx, 4); // the first boot's three rows read back, and a new one
+    }
+    Result verified = verifyStore(fx.env);
+    assertEquals(0, verified.code(), verified.err());
+
+    TelemetryFixture otherKey = new TelemetryFixture(fx.dataDir, URI.create("http://127.0.0.1:9/v1"));
+    BootException wrong = assertThrows(BootException.class, () -> otherKey.boot().close());
+    assertEquals("telemetry store: the store in " + fx.dataDir + " was not written with this master key"
+        + " (or is not an encrypted Parapet store); it was left untouched", wrong.getMessage());
+
+    String spendSql = "SELECT nano_usd FROM spend_day WHERE " + SUMMARIZER_TODAY;
+    long spent = readLong(fx, spendSql);
+    assertTrue(spent > 0, "the premise: the calls were charged today");
+    alterFigure(fx, "spend_day", spendSql, v -> v >= 0 && v < spent);
+    assertLedgerPageRefused(fx, "(spend_day)");
+  }
+
+  private static String integrityCheck(TelemetryFixture fx) {
+    org.sqlite.mc.SQLiteMCConfig config = fx.storeKeying();
+    config.setReadOnly(true);
+    try (Connection c = config.createConnection("jdbc:sqlite:" + fx.dataDir.resolve("parapet.db").toAbsolutePath());
+        Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA integrity_check")) {
+      rs.next();
+      return rs.getString(1);
+    } catch (SQLException e) {
+      return e.getMessage();
+    }
+  }
+
   private static void assertLedgerPageRefused(TelemetryFixture fx, String table) {
     BootException e = assertThrows(BootException.class, () -> fx.boot().close(), "a boot over an altered page");
     assertTrue(e.getMessage().startsWith("telemetry store: the ledger in ") && e.getMessage().contains(table),
@@ -637,8 +700,7 @@ class StoreIntegrityTest {
 
   /** A keyed connection that cannot write (nor checkpoint) the store. */
   private static Connection openReadOnly(TelemetryFixture fx) throws Exception {
-    org.sqlite.mc.SQLiteMCConfig config = org.sqlite.mc.SQLiteMCChacha20Config.getDefault()
-        .withHexKey(fx.key.deriveKey(dev.parapet.core.seal.KeyPurpose.STORE)).build();
+    org.sqlite.mc.SQLiteMCConfig config = fx.storeKeying();
     config.setReadOnly(true);
     return config.createConnection("jdbc:sqlite:" + fx.dataDir.resolve("parapet.db").toAbsolutePath());
   }

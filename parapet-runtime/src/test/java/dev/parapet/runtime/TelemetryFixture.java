@@ -184,11 +184,42 @@ final class TelemetryFixture implements AutoCloseable {
     return URI.create("http://127.0.0.1:" + port() + path);
   }
 
+  /**
+   * Whether the store in {@link #dataDir} was created as builds before one KDF iteration did:
+   * its cipher's key derived with SQLite3MC's default iterations ({@link #createStoreAsAnOlderBuild}).
+   */
+  boolean olderBuildsStore;
+
   /** A keyed connection to the store file, as someone holding the master key could open it. */
   Connection openStoreWithKey() throws Exception {
+    return storeKeying().createConnection("jdbc:sqlite:" + dataDir.resolve("parapet.db").toAbsolutePath());
+  }
+
+  /** The store's keying: one PBKDF2 iteration, or SQLite3MC's defaults for an older build's store. */
+  org.sqlite.mc.SQLiteMCConfig storeKeying() {
     byte[] storeKey = key.deriveKey(KeyPurpose.STORE);
-    return SQLiteMCChacha20Config.getDefault().withHexKey(storeKey).build()
-        .createConnection("jdbc:sqlite:" + dataDir.resolve("parapet.db").toAbsolutePath());
+    SQLiteMCChacha20Config keying = SQLiteMCChacha20Config.getDefault();
+    if (!olderBuildsStore) {
+      keying.setKdfIter(1);
+    }
+    return keying.withHexKey(storeKey).build();
+  }
+
+  /**
+   * Creates {@link #dataDir} and the file an older build's first boot left in it (1 KiB pages, WAL),
+   * keyed exactly as that build keyed every connection: SQLite3MC's chacha20 defaults.
+   */
+  TelemetryFixture createStoreAsAnOlderBuild() throws Exception {
+    java.nio.file.Files.createDirectories(dataDir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+    try (Connection c = SQLiteMCChacha20Config.getDefault().withHexKey(key.deriveKey(KeyPurpose.STORE)).build()
+            .createConnection("jdbc:sqlite:" + dataDir.resolve("parapet.db").toAbsolutePath());
+        java.sql.Statement st = c.createStatement()) {
+      st.execute("PRAGMA page_size=1024");
+      st.execute("PRAGMA journal_mode=WAL");
+    }
+    olderBuildsStore = true;
+    return this;
   }
 
   /** The booted gateway's telemetry store, for the store's test hooks ({@code StoreFaults}). */

@@ -35,66 +35,79 @@ final class BootChecks {
   private BootChecks() {}
 
   /**
-   * @return the chain's verification, for the writer to start from (broken only when {@code
-   *     options} accepts it), or empty when the store still needs a migration
+   * What the checks found: the key derivation the store was created with (for every other
+   * connection of this open) and the chain's verification, for the writer to start from (broken
+   * only when the options accept it), or empty when the store still needs a migration.
+   */
+  record Checked(EncryptedDatabase.Kdf kdf, Optional<VerificationResult> verified) {}
+
+  /**
    * @throws StoreException naming what refused: a damaged page, a broken chain, a newer schema
    * @throws SQLException if the reads fail otherwise ({@code SQLITE_CORRUPT}: a page of what the
-   *     chain's verification reads)
+   *     chain's verification reads; {@link EncryptedDatabase.WrongKeyException}: the first page
+   *     decrypts with neither key derivation)
    */
-  static Optional<VerificationResult> beforeWrites(
+  static Checked beforeWrites(
       Path dir, Path db, byte[] storeKey, Mac mac, LocalDate today, StoreOptions options)
       throws SQLException, StoreException {
-    try (Connection c = EncryptedDatabase.connectReadOnly(db, storeKey, options.busyTimeout())) {
-      c.setAutoCommit(false);
-      int version = Schema.version(c);
-      c.rollback();
-      if (version > Schema.CURRENT_VERSION) {
-        throw new SQLException(Schema.newerThanThisBuild(version));
-      }
-      if (version == 0) {
-        return Optional.empty(); // a file a first open left before its schema: no data to check
-      }
-      if (version < Schema.CURRENT_VERSION || EncryptedDatabase.hasLog(db)) {
-        Optional<String> found = FilePages.damaged(c, "PRAGMA quick_check");
-        if (found.isPresent()) {
-          throw new StoreException(TelemetryStore.damagedPage(dir, found.get()));
-        }
-      }
-      if (version < Schema.CURRENT_VERSION) {
-        return Optional.empty();
-      }
-      Optional<String> ledger = LedgerPages.damaged(c, today);
-      c.rollback();
-      if (ledger.isPresent()) {
-        throw new StoreException("the ledger in " + dir + " has a page that does not read back as written, in "
-            + ledger.get() + ": the file was altered or damaged; restore the data directory from a backup");
-      }
-      try (PreparedStatement ps = c.prepareStatement(TODAYS_INDEX)) {
-        // The part of journal_kind_day that TelemetryStore#spendBelowRows reads after the hold
-        // recovery has written (the rows themselves the chain's verification reads): a page of it
-        // failing its tag refuses here, before that.
-        ps.setString(1, today.toString());
-        try (ResultSet rs = ps.executeQuery()) {
-          rs.next();
-        }
-        LedgerPages.forceCipherError(c);
-      } catch (SQLException e) {
-        if (LedgerPages.corrupt(e)) {
-          throw new StoreException(TelemetryStore.damagedPage(dir,
-              "today's request rows (journal, journal_kind_day): " + e.getMessage()), e);
-        }
-        throw e;
-      } finally {
-        c.rollback();
-      }
-      VerificationResult v = ChainVerifier.verify(c, mac);
-      LedgerPages.forceCipherError(c);
-      c.rollback();
-      if (!v.ok() && !options.acceptBrokenChain()) {
-        throw new StoreException(
-            TelemetryStore.describe(dir, v) + "; refusing to start (an operator override can accept it)");
-      }
-      return Optional.of(v);
+    EncryptedDatabase.Keyed keyed = EncryptedDatabase.connectExistingReadOnly(db, storeKey, options.busyTimeout());
+    try (Connection c = keyed.connection()) {
+      return new Checked(keyed.kdf(), check(dir, db, c, mac, today, options));
     }
+  }
+
+  private static Optional<VerificationResult> check(
+      Path dir, Path db, Connection c, Mac mac, LocalDate today, StoreOptions options)
+      throws SQLException, StoreException {
+    c.setAutoCommit(false);
+    int version = Schema.version(c);
+    c.rollback();
+    if (version > Schema.CURRENT_VERSION) {
+      throw new SQLException(Schema.newerThanThisBuild(version));
+    }
+    if (version == 0) {
+      return Optional.empty(); // a file a first open left before its schema: no data to check
+    }
+    if (version < Schema.CURRENT_VERSION || EncryptedDatabase.hasLog(db)) {
+      Optional<String> found = FilePages.damaged(c, "PRAGMA quick_check");
+      if (found.isPresent()) {
+        throw new StoreException(TelemetryStore.damagedPage(dir, found.get()));
+      }
+    }
+    if (version < Schema.CURRENT_VERSION) {
+      return Optional.empty();
+    }
+    Optional<String> ledger = LedgerPages.damaged(c, today);
+    c.rollback();
+    if (ledger.isPresent()) {
+      throw new StoreException("the ledger in " + dir + " has a page that does not read back as written, in "
+          + ledger.get() + ": the file was altered or damaged; restore the data directory from a backup");
+    }
+    try (PreparedStatement ps = c.prepareStatement(TODAYS_INDEX)) {
+      // The part of journal_kind_day that TelemetryStore#spendBelowRows reads after the hold
+      // recovery has written (the rows themselves the chain's verification reads): a page of it
+      // failing its tag refuses here, before that.
+      ps.setString(1, today.toString());
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+      }
+      LedgerPages.forceCipherError(c);
+    } catch (SQLException e) {
+      if (LedgerPages.corrupt(e)) {
+        throw new StoreException(TelemetryStore.damagedPage(dir,
+            "today's request rows (journal, journal_kind_day): " + e.getMessage()), e);
+      }
+      throw e;
+    } finally {
+      c.rollback();
+    }
+    VerificationResult v = ChainVerifier.verify(c, mac);
+    LedgerPages.forceCipherError(c);
+    c.rollback();
+    if (!v.ok() && !options.acceptBrokenChain()) {
+      throw new StoreException(
+          TelemetryStore.describe(dir, v) + "; refusing to start (an operator override can accept it)");
+    }
+    return Optional.of(v);
   }
 }

@@ -46,14 +46,17 @@ final class Checkpointer implements Runnable {
   private final Path db;
   private final byte[] key;
   private final Duration busyTimeout;
+  /** The open's key derivation: the store's file opens only with the one it was created with. */
+  private final EncryptedDatabase.Kdf kdf;
   private final Thread thread;
   private volatile boolean stopping;
   private final AtomicLong runs = new AtomicLong();
   private volatile long logFrames = -1;
   private volatile long checkpointedFrames = -1;
 
-  Checkpointer(Path db, byte[] storeKey, Duration busyTimeout) {
+  Checkpointer(Path db, byte[] storeKey, Duration busyTimeout, EncryptedDatabase.Kdf kdf) {
     this.db = db;
+    this.kdf = kdf;
     this.key = storeKey.clone();
     this.busyTimeout = busyTimeout;
     this.thread = new Thread(this, THREAD_NAME);
@@ -75,7 +78,7 @@ final class Checkpointer implements Runnable {
   public void run() {
     Connection c;
     try {
-      c = EncryptedDatabase.connect(db, key, busyTimeout);
+      c = EncryptedDatabase.connect(db, key, busyTimeout, kdf);
     } catch (SQLException e) {
       LOG.warn("telemetry store: no background checkpoints ({}); the writer checkpoints past {} pages",
           e.getMessage(), WRITER_BACKSTOP_PAGES);

@@ -34,10 +34,29 @@ import org.sqlite.mc.SQLiteMCConfig;
  * autocommit read never sees it. What guards the figures is therefore how they are read: the
  * journal is hash-chained ({@link ChainVerifier}), the ledger's pages are read whole at boot
  * inside one transaction ({@link LedgerPages}), and today's spend is checked against the chained
- * rows ({@link TelemetryStore#spendBelowRows}). The 32-byte store key (an
- * HKDF sub-key of the master key) is given as a raw binary key ({@code PRAGMA hexkey}), never as
- * text; SQLite3MC still runs its KDF over it, which costs a few milliseconds per connection and
- * nothing in strength. The WAL is encrypted with the same key.
+ * rows ({@link TelemetryStore#spendBelowRows}). The WAL is encrypted with the same key.
+ *
+ * <p>Key: the 32-byte store key (an HKDF-SHA256 sub-key of the master key, so 256 uniformly random
+ * bits to anyone without the master key) is given as binary ({@code PRAGMA hexkey}), never as text.
+ * SQLite3MC's chacha20 scheme treats it as a passphrase: the cipher's key is PBKDF2-HMAC-SHA256 of
+ * it and a random 16-byte salt that the file keeps in its first 16 bytes, with {@code kdf_iter}
+ * iterations, a setting the file does not record (a store opens only with the one it was created
+ * with). A store created now uses one iteration ({@link Kdf#SINGLE_ITERATION}): the cipher's key is
+ * then HMAC-SHA256 keyed with the store key over the salt, a PRF output as unpredictable as the
+ * key itself. Iterations multiply the cost of each guess at a passphrase, which matters when the
+ * passphrase could be guessed; nobody can enumerate 2^256 store keys, at one iteration or at
+ * 64,007, so they added nothing in strength, and cost 25-40 ms of CPU per connection (four or five
+ * per boot; bench/profile-notes.md, twentieth round). The salt still gives each file its own key
+ * (SQLite3MC's raw-key form, {@code 'raw:'} and the key in hex, would skip PBKDF2 as cheaply, but
+ * use the one key for every file).
+ * A store created before this build keeps SQLite3MC's default of 64,007 ({@link Kdf#LEGACY}) and its
+ * cost: it is not re-keyed, because {@code PRAGMA rekey} cannot run in WAL mode and rewrites every
+ * page in one transaction whose recovery after a crash this build does not test. An existing store
+ * is first opened read-only with one iteration, then, if its first page does not decrypt, with
+ * 64,007 ({@link #connectExistingReadOnly}); the setting found is used by every connection of that
+ * open. A first page that fails both (another key, or a damaged or altered first page) is refused
+ * as before ({@link WrongKeyException}); a page that decrypts under the wrong one of two keys would
+ * need a forged Poly1305 tag.
  *
  * <p>Pages: a new store is created with 1 KiB pages ({@value #NEW_PAGE_SIZE} bytes, not SQLite's
  * 4 KiB). Every commit re-encrypts and writes each page it touched, whole: a call's hold, its
@@ -124,18 +143,19 @@ final class EncryptedDatabase {
    * A keyed connection in WAL mode. Reads the schema once so that a wrong key fails here, with
    * {@link WrongKeyException}, not at the first write.
    */
-  static Connection connect(Path db, byte[] storeKey, Duration busyTimeout) throws SQLException {
-    return connect(db, storeKey, busyTimeout, NEW_PAGE_SIZE);
+  static Connection connect(Path db, byte[] storeKey, Duration busyTimeout, Kdf kdf) throws SQLException {
+    return connect(db, storeKey, busyTimeout, kdf, NEW_PAGE_SIZE);
   }
 
   /**
-   * As {@link #connect(Path, byte[], Duration)}, creating an empty file with {@code newPageSize}
-   * pages (tests make stores as older builds did).
+   * As {@link #connect(Path, byte[], Duration, Kdf)}, creating an empty file with {@code
+   * newPageSize} pages (tests make stores as older builds did).
    */
-  static Connection connect(Path db, byte[] storeKey, Duration busyTimeout, int newPageSize) throws SQLException {
+  static Connection connect(Path db, byte[] storeKey, Duration busyTimeout, Kdf kdf, int newPageSize)
+      throws SQLException {
     // The page size first: it takes effect only while the file is empty, and switching to WAL
     // writes the file's first page. On an existing store both are no-ops (WAL mode persists).
-    return open("jdbc:sqlite:" + db.toAbsolutePath(), storeKey, busyTimeout, false,
+    return open("jdbc:sqlite:" + db.toAbsolutePath(), storeKey, busyTimeout, kdf, false,
         "PRAGMA page_size=" + newPageSize, "PRAGMA journal_mode=WAL");
   }
 
@@ -151,21 +171,59 @@ final class EncryptedDatabase {
    * and by the commands that only read. No pragma that writes (page size, journal mode) is run.
    * Reads the schema once, so that a wrong key fails here with {@link WrongKeyException}.
    */
-  static Connection connectReadOnly(Path db, byte[] storeKey, Duration busyTimeout) throws SQLException {
+  static Connection connectReadOnly(Path db, byte[] storeKey, Duration busyTimeout, Kdf kdf) throws SQLException {
     Path file = db.toAbsolutePath();
     // Immutable by a URI parameter (SQLite decodes the path's %-escapes).
     String url = hasLog(file) ? "jdbc:sqlite:" + file
         : "jdbc:sqlite:" + file.toUri().toASCIIString() + "?immutable=1";
-    return open(url, storeKey, busyTimeout, true);
+    return open(url, storeKey, busyTimeout, kdf, true);
   }
 
-  private static Connection open(String url, byte[] storeKey, Duration busyTimeout, boolean readOnly,
+  /**
+   * As {@link #connectReadOnly}, for a store that exists, whichever setting it was created with:
+   * one iteration first, then (only on {@link WrongKeyException}, i.e. {@code SQLITE_NOTADB}: the
+   * first page did not decrypt) SQLite3MC's default. Neither attempt can write the file. Any other
+   * error is thrown as it is.
+   *
+   * @throws WrongKeyException if the first page decrypts with neither: another key, or a first
+   *     page altered or damaged
+   */
+  static Keyed connectExistingReadOnly(Path db, byte[] storeKey, Duration busyTimeout) throws SQLException {
+    try {
+      return new Keyed(connectReadOnly(db, storeKey, busyTimeout, Kdf.SINGLE_ITERATION), Kdf.SINGLE_ITERATION);
+    } catch (WrongKeyException e) {
+      return new Keyed(connectReadOnly(db, storeKey, busyTimeout, Kdf.LEGACY), Kdf.LEGACY);
+    }
+  }
+
+  /** A read-only connection and the key derivation it opened with, for the open's other connections. */
+  record Keyed(Connection connection, Kdf kdf) {}
+
+  /**
+   * How many PBKDF2-HMAC-SHA256 iterations turn the store key into the cipher's key (see the class
+   * comment). The file does not record it: each open finds it once and passes it to every
+   * connection it makes.
+   */
+  enum Kdf {
+    /** A store created by this build or a later one. */
+    SINGLE_ITERATION(1),
+    /** A store created by an older build: SQLite3MC's default for chacha20. */
+    LEGACY(64_007);
+
+    final int iterations;
+
+    Kdf(int iterations) {
+      this.iterations = iterations;
+    }
+  }
+
+  private static Connection open(String url, byte[] storeKey, Duration busyTimeout, Kdf kdf, boolean readOnly,
       String... firstPragmas) throws SQLException {
     SqliteNative.load();
     byte[] key = storeKey.clone();
     SQLiteMCConfig config;
     try {
-      config = SQLiteMCChacha20Config.getDefault().withHexKey(key).build();
+      config = SQLiteMCChacha20Config.getDefault().setKdfIter(kdf.iterations).withHexKey(key).build();
     } finally {
       Arrays.fill(key, (byte) 0);
     }

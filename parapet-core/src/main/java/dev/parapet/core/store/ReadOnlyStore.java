@@ -62,7 +62,7 @@ public final class ReadOnlyStore implements AutoCloseable {
     Connection c = null;
     ChainKey chainKey = null;
     try {
-      c = EncryptedDatabase.connectReadOnly(db, storeKey, StoreOptions.DEFAULT_BUSY_TIMEOUT);
+      c = EncryptedDatabase.connectExistingReadOnly(db, storeKey, StoreOptions.DEFAULT_BUSY_TIMEOUT).connection();
       c.setAutoCommit(false);
       int version = Schema.version(c);
       c.rollback();

@@ -136,15 +136,19 @@ public final class TelemetryStore implements AutoCloseable {
     Connection maintenance = null;
     try {
       Mac mac = chainKey.newMac();
-      Optional<VerificationResult> verified = fresh ? Optional.empty()
+      // An empty file is created with one KDF iteration; an existing one is opened with the
+      // setting it was created with, found once here and used by every connection below.
+      BootChecks.Checked checked = fresh
+          ? new BootChecks.Checked(EncryptedDatabase.Kdf.SINGLE_ITERATION, Optional.empty())
           : BootChecks.beforeWrites(dataDir, db, storeKey, mac, today, options);
-      writes = EncryptedDatabase.connect(db, storeKey, options.busyTimeout());
-      ChainState chain = openChain(dataDir, writes, mac, Schema.migrate(writes), verified, options);
-      reads = EncryptedDatabase.connect(db, storeKey, options.busyTimeout());
-      maintenance = EncryptedDatabase.connect(db, storeKey, options.busyTimeout());
+      EncryptedDatabase.Kdf kdf = checked.kdf();
+      writes = EncryptedDatabase.connect(db, storeKey, options.busyTimeout(), kdf);
+      ChainState chain = openChain(dataDir, writes, mac, Schema.migrate(writes), checked.verified(), options);
+      reads = EncryptedDatabase.connect(db, storeKey, options.busyTimeout(), kdf);
+      maintenance = EncryptedDatabase.connect(db, storeKey, options.busyTimeout(), kdf);
       Checkpointer.configureWriter(writes);
       StoreWriter writer = new StoreWriter(writes, mac, chain, options);
-      Checkpointer checkpointer = new Checkpointer(db, storeKey, options.busyTimeout());
+      Checkpointer checkpointer = new Checkpointer(db, storeKey, options.busyTimeout(), kdf);
       TelemetryStore store = new TelemetryStore(dataDir, lock, chainKey, writer, reads, maintenance, checkpointer);
       writer.start();
       checkpointer.start();

@@ -31,7 +31,8 @@ class SqliteNativeTest {
     System.out.println("left=" + left);
     System.out.println("props=" + System.getProperty("org.sqlite.lib.path") + "," + System.getProperty("org.sqlite.lib.name"));
     byte[] key = new byte[32];
-    try (var c = EncryptedDatabase.connect(Path.of(args[0]), key, Duration.ofSeconds(1))) {
+    try (var c = EncryptedDatabase.connect(Path.of(args[0]), key, Duration.ofSeconds(1),
+        EncryptedDatabase.Kdf.SINGLE_ITERATION)) {
       System.out.println("connected=" + !c.isClosed());
     }
     System.out.flush();

@@ -70,7 +70,8 @@ final class StoreFixtures {
   /** A keyed connection for editing rows by hand, as an attacker holding the key could. */
   static Connection raw(Path dir) throws SQLException {
     return EncryptedDatabase.connect(
-        dir.resolve(EncryptedDatabase.FILE_NAME), STORE_KEY, Duration.ofSeconds(5));
+        dir.resolve(EncryptedDatabase.FILE_NAME), STORE_KEY, Duration.ofSeconds(5),
+        EncryptedDatabase.Kdf.SINGLE_ITERATION);
   }
 
   static void exec(Path dir, String... sql) throws SQLException {
