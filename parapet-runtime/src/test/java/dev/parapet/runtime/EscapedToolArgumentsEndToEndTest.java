@@ -98,6 +98,36 @@ class EscapedToolArgumentsEndToEndTest {
     LeakWatch.assertNoLeaks();
   }
 
+  /**
+   * Arguments that are no JSON (cut short at {@code max_tokens}) are read by a partial-JSON reader,
+   * which decodes them. {@code warn} used to send either the text as written, scrubbed, or its
+   * decoded reading, scrubbed, whichever held more matches: with as many matches each way the
+   * escaped address went as written ({@code ops\\u0000@…} matches only as written), and a decoded
+   * reading sent on turned an escaped backslash's {@code \\u0040} into an escape the reader
+   * decodes again. Both readings are now scrubbed in the text as written, escapes whole.
+   */
+  @Test
+  void argumentsThatAreNoJsonAreScrubbedForTheReaderThatDecodesThem() throws Exception {
+    String clean = chunk(0, "{\"content\":\"fine\"}") + finish(0) + DONE;
+    String[][] cases = {
+      // a match only as written, then one only decoded
+      {"{\"cc\":\"ops" + BS + "u0000@example.com\",\"to\":\"dave" + BS + "u0040example.com",
+          "{\"cc\":\"ops[REDACTED:EMAIL]\",\"to\":\"[REDACTED:EMAIL]"},
+      // a match only decoded, then an escaped backslash before u0040: six characters to the reader
+      {"{\"a\":\"x" + BS + "u0040y.com\",\"e\":\"dave" + BS + BS + "u0040example.com",
+          "{\"a\":\"[REDACTED:EMAIL]\",\"e\":\"dave" + BS + BS + "u0040example.com"},
+    };
+    for (String[] c : cases) {
+      Answers a = gateway.get(clean, call(c[0]));
+      String args = a.scrubbedMessage().path("tool_calls").path(0).path("function").path("arguments").asText();
+      assertEquals(c[1], args, c[0]);
+      // the reader completes the cut JSON and decodes it: no address reaches it
+      JsonNode read = JSON.readTree(args + "\"}");
+      read.fields().forEachRemaining(f -> assertFalse(f.getValue().asText().contains("@example.com"), args));
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
   @Test
   void aStreamIsCutWhereTheDecodedSecretCompletes() throws Exception {
     String ok = whole("\"content\":\"fine\"");

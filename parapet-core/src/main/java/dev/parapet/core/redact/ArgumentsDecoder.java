@@ -29,65 +29,99 @@ public final class ArgumentsDecoder {
   /** Inside <code>&#92;u</code>: the hex digits read so far, and their value. */
   private int digits;
   private int code;
+  /** Where the escape being read started, in a whole text ({@link #decode(String, int[], int[])}). */
+  private int escapeAt;
 
   /** The decoded text of {@code delta}, the next piece of the arguments; empty when all of it is held. */
   public String decode(String delta) {
-    StringBuilder out = new StringBuilder(delta.length());
-    for (int i = 0; i < delta.length(); i++) {
-      char c = delta.charAt(i);
-      switch (state) {
-        case OUTSIDE -> {
-          out.append(c);
-          if (c == '"') {
-            state = STRING;
-          }
+    return decode(delta, null, null);
+  }
+
+  /**
+   * A whole text's decoded reading (call it on a new decoder), and for each of its characters the
+   * span of {@code text} it was read from, {@code [from[k], to[k])}: the character itself, or its
+   * whole escape, so that a match in the reading can be scrubbed in the text as written without
+   * splitting an escape. {@code from} and {@code to} hold {@code text.length()} entries at least:
+   * a reading is never longer than its text.
+   */
+  String decode(String text, int[] from, int[] to) {
+    StringBuilder out = new StringBuilder(text.length());
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (state == STRING && c == '\\') {
+        escapeAt = i;
+      }
+      int unitStart = state == OUTSIDE || state == STRING ? i : escapeAt;
+      int written = out.length();
+      boolean readAgain = step(c, out);
+      if (from != null) {
+        int unitEnd = readAgain ? i : i + 1; // an escape not JSON's ends before the character read again
+        for (int k = written; k < out.length(); k++) {
+          from[k] = unitStart;
+          to[k] = unitEnd;
         }
-        case STRING -> {
-          if (c == '\\') {
-            state = ESCAPE;
-          } else {
-            out.append(c);
-            if (c == '"') {
-              state = OUTSIDE;
-            }
-          }
-        }
-        case ESCAPE -> {
-          state = STRING;
-          switch (c) {
-            case '"', '\\', '/' -> out.append(c);
-            case 'b' -> out.append('\b');
-            case 'f' -> out.append('\f');
-            case 'n' -> out.append('\n');
-            case 'r' -> out.append('\r');
-            case 't' -> out.append('\t');
-            case 'u' -> {
-              state = UNICODE;
-              digits = 0;
-              code = 0;
-            }
-            default -> out.append('\\').append(c); // not JSON: as written
-          }
-        }
-        default -> { // UNICODE
-          int hex = Character.digit(c, 16);
-          if (hex >= 0 && c < 128) {
-            code = code * 16 + hex;
-            if (++digits == 4) {
-              out.append((char) code);
-              state = STRING;
-            }
-          } else { // not JSON: as written, and the character read as in a string
-            out.append("\\u");
-            for (int d = digits - 1; d >= 0; d--) {
-              out.append(Character.forDigit((code >> (4 * d)) & 0xf, 16));
-            }
-            state = STRING;
-            i--;
-          }
-        }
+      }
+      if (readAgain) {
+        i--;
       }
     }
     return out.toString();
+  }
+
+  /** Reads one character; true when it ended an escape that is not JSON's and is to be read again. */
+  private boolean step(char c, StringBuilder out) {
+    switch (state) {
+      case OUTSIDE -> {
+        out.append(c);
+        if (c == '"') {
+          state = STRING;
+        }
+      }
+      case STRING -> {
+        if (c == '\\') {
+          state = ESCAPE;
+        } else {
+          out.append(c);
+          if (c == '"') {
+            state = OUTSIDE;
+          }
+        }
+      }
+      case ESCAPE -> {
+        state = STRING;
+        switch (c) {
+          case '"', '\\', '/' -> out.append(c);
+          case 'b' -> out.append('\b');
+          case 'f' -> out.append('\f');
+          case 'n' -> out.append('\n');
+          case 'r' -> out.append('\r');
+          case 't' -> out.append('\t');
+          case 'u' -> {
+            state = UNICODE;
+            digits = 0;
+            code = 0;
+          }
+          default -> out.append('\\').append(c); // not JSON: as written
+        }
+      }
+      default -> { // UNICODE
+        int hex = Character.digit(c, 16);
+        if (hex >= 0 && c < 128) {
+          code = code * 16 + hex;
+          if (++digits == 4) {
+            out.append((char) code);
+            state = STRING;
+          }
+        } else { // not JSON: as written, and the character read as in a string
+          out.append("\\u");
+          for (int d = digits - 1; d >= 0; d--) {
+            out.append(Character.forDigit((code >> (4 * d)) & 0xf, 16));
+          }
+          state = STRING;
+          return true;
+        }
+      }
+    }
+    return false;
   }
 }

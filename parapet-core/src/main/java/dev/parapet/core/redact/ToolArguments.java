@@ -7,7 +7,10 @@ import com.fasterxml.jackson.core.JsonToken;
 import dev.parapet.core.config.RedactionPattern;
 import java.io.IOException;
 import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -28,7 +31,7 @@ import java.util.Optional;
  * stands: JSON stays JSON, and a number that matched becomes the replacement string. Arguments
  * that are not one JSON value are scanned as they are, and also as {@link ArgumentsDecoder} reads
  * them: JSON cut short at {@code max_tokens} is no JSON to Jackson, yet a partial-JSON reader
- * decodes it (a match there is scrubbed in that decoded reading). Without a backslash a string
+ * decodes it (a match either way is scrubbed in the text as written, escapes kept). Without a backslash a string
  * reads as it stands, so the common case is one plain scan of the text.
  */
 public final class ToolArguments {
@@ -76,14 +79,56 @@ public final class ToolArguments {
   }
 
   /**
-   * {@link #firstInText}'s reading, scrubbed: the text as it is, unless its decoded reading holds
-   * more matches; then that reading, scrubbed (the text is rewritten anyway, and a scrub as written
-   * would leave the escaped match to the reader).
+   * {@link #firstInText}'s two readings, scrubbed in the text as written: each match the text holds
+   * as it is or in its decoded reading is replaced there, an escape it touches whole, and matches
+   * that overlap (the same secret seen both ways) are replaced, and counted, once. So the text keeps
+   * its escapes: a reader that decodes it reads what the scan read (a decoded reading sent on
+   * would turn an escaped backslash's <code>&#92;&#92;u0040</code> into an escape it decodes again),
+   * and a match seen only one way is scrubbed whatever the other way holds.
    */
   private static Redacted redactText(Redactor redactor, String text) {
-    Redacted raw = redactor.redact(text);
-    Redacted decoded = redactor.redact(new ArgumentsDecoder().decode(text));
-    return decoded.total() > raw.total() ? decoded : raw;
+    int[] from = new int[text.length()];
+    int[] to = new int[text.length()];
+    String decoded = new ArgumentsDecoder().decode(text, from, to);
+    // each character of the text as written stands in the escape that holds it
+    int[] unitFrom = new int[text.length()];
+    int[] unitTo = new int[text.length()];
+    for (int i = 0; i < text.length(); i++) {
+      unitFrom[i] = i;
+      unitTo[i] = i + 1;
+    }
+    for (int k = 0; k < decoded.length(); k++) {
+      for (int i = from[k]; i < to[k]; i++) {
+        unitFrom[i] = from[k];
+        unitTo[i] = to[k];
+      }
+    }
+    List<Match> spans = new ArrayList<>();
+    for (Match m : redactor.matches(text)) {
+      spans.add(new Match(m.pattern(), unitFrom[m.start()], unitTo[m.end() - 1]));
+    }
+    for (Match m : redactor.matches(decoded)) {
+      spans.add(new Match(m.pattern(), from[m.start()], to[m.end() - 1]));
+    }
+    if (spans.isEmpty()) {
+      return new Redacted(text, Map.of());
+    }
+    spans.sort(Comparator.comparingInt(Match::start));
+    Map<RedactionPattern, Integer> counts = new EnumMap<>(RedactionPattern.class);
+    StringBuilder out = new StringBuilder(text.length() + 32);
+    int copied = 0;
+    for (Match m : spans) {
+      if (m.start() < copied) { // overlaps the one replaced last: that replacement covers it too
+        if (m.end() > copied) {
+          copied = m.end();
+        }
+        continue;
+      }
+      out.append(text, copied, m.start()).append("[REDACTED:").append(m.pattern().name()).append(']');
+      counts.merge(m.pattern(), 1, Integer::sum);
+      copied = m.end();
+    }
+    return new Redacted(out.append(text, copied, text.length()).toString(), counts);
   }
 
   /**

@@ -49,7 +49,14 @@ class ToolArgumentsTest {
     assertEquals(Optional.of(RedactionPattern.EMAIL), ToolArguments.firstMatch(ALL, unterminated));
     assertEquals("{\"to\":\"[REDACTED:EMAIL]", ToolArguments.redact(ALL, unterminated).text());
     String cut = "{\"to\":\"dave\\u0040example.com\",\"body\":\"caf\\u00e9 \\\"x";
-    assertEquals("{\"to\":\"[REDACTED:EMAIL]\",\"body\":\"caf\u00e9 \"x", ToolArguments.redact(ALL, cut).text());
+    // scrubbed as written: the escapes the reader decodes stay escapes
+    assertEquals("{\"to\":\"[REDACTED:EMAIL]\",\"body\":\"caf\\u00e9 \\\"x", ToolArguments.redact(ALL, cut).text());
+    // a match seen only as written, one seen only decoded: both scrubbed, escapes whole
+    String each = "{\"cc\":\"ops\\u0000@example.com\",\"to\":\"dave\\u0040example.com";
+    assertEquals(new Redacted("{\"cc\":\"ops[REDACTED:EMAIL]\",\"to\":\"[REDACTED:EMAIL]",
+        Map.of(RedactionPattern.EMAIL, 2)), ToolArguments.redact(ALL, each));
+    String odd = "{\"a\":\"\\u12G \\\\u0040x dave\\u0040example.com";
+    assertEquals("{\"a\":\"\\u12G \\\\u0040x [REDACTED:EMAIL]", ToolArguments.redact(ALL, odd).text());
     // as written where decoding reveals nothing more
     String both = "mail dave@example.com \\q \"a\\u0041\"";
     assertEquals("mail [REDACTED:EMAIL] \\q \"a\\u0041\"", ToolArguments.redact(ALL, both).text());
