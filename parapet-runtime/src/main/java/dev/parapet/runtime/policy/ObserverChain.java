@@ -82,4 +82,15 @@ final class ObserverChain implements ExchangeObserver {
     }
     return Optional.empty();
   }
+
+  @Override
+  public Optional<Veto> onStreamEnd(GatewayRequest request) {
+    for (ExchangeObserver o : observers) {
+      Optional<Veto> v = o.onStreamEnd(request);
+      if (v.isPresent()) {
+        return v;
+      }
+    }
+    return Optional.empty();
+  }
 }

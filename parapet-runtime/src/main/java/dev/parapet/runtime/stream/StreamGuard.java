@@ -234,12 +234,9 @@ public final class StreamGuard implements ExchangeObserver {
       }
       Choice ended = choice.finished() && choices != null ? choices.get(choice.index()) : null;
       if (ended != null) {
-        OutputScanner[] scanners = {ended.text, ended.decodedText, ended.other, ended.decoded, ended.unknown};
-        for (OutputScanner s : scanners) {
-          Optional<RedactionPattern> held = s == null ? Optional.empty() : s.finish(); // a match at the very end
-          if (held.isPresent()) {
-            return Optional.of(cutOnPattern(held.get()));
-          }
+        Optional<RedactionPattern> held = ended.finish();
+        if (held.isPresent()) {
+          return Optional.of(cutOnPattern(held.get()));
         }
       }
     }
@@ -250,6 +247,27 @@ public final class StreamGuard implements ExchangeObserver {
           "the answer passed max_tokens_out " + maxTokensOut + " of route " + request.route().name()
               + (counter.isEstimate() ? " (an estimated " + longest + " tokens: more than " + ESTIMATE_SLACK
                   + " times the cap)" : "")));
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The stream ends ({@code [DONE]}, or the provider broke it off): every choice is finished as its
+   * {@code finish_reason} finishes it, for a stream may end without one ({@code [DONE]} right
+   * after the last delta, a usage-only chunk then {@code [DONE]}): a CREDIT_CARD or IPV4 match
+   * held at the very end is reported, the stream cut before its {@code [DONE]}. A choice that was
+   * finished already reports nothing new.
+   */
+  @Override
+  public Optional<Veto> onStreamEnd(GatewayRequest r) {
+    if (outputRedactor == null || choices == null) {
+      return Optional.empty();
+    }
+    for (Choice c : choices.values()) {
+      Optional<RedactionPattern> held = c.finish();
+      if (held.isPresent()) {
+        return Optional.of(cutOnPattern(held.get()));
+      }
     }
     return Optional.empty();
   }
@@ -340,6 +358,20 @@ public final class StreamGuard implements ExchangeObserver {
         Optional<RedactionPattern> match = decoded.feed(text);
         if (match.isPresent()) {
           return match;
+        }
+      }
+      return Optional.empty();
+    }
+
+    /**
+     * The choice ended: a match held back because more text could have changed it (a card number
+     * at the very end), in any of its texts, if any.
+     */
+    Optional<RedactionPattern> finish() {
+      for (OutputScanner s : new OutputScanner[] {text, decodedText, other, decoded, unknown}) {
+        Optional<RedactionPattern> held = s == null ? Optional.empty() : s.finish();
+        if (held.isPresent()) {
+          return held;
         }
       }
       return Optional.empty();

@@ -61,14 +61,13 @@ final class EchoStream implements Answer {
       int end = Math.min(payloads.size(), next + BATCH);
       while (next < end) {
         StreamChunk payload = payloads.get(next++);
-        if (!payload.isDone()) {
-          Optional<ExchangeObserver.Veto> veto = call.observer.onStreamPayload(call.request, payload);
-          if (veto.isPresent()) {
-            ExchangeObserver.Veto v = veto.get();
-            call.complete(sse.fail(v.error(), v.message(), call.request.requestId()), 200, Optional.of(v.error()),
-                usage, model);
-            return;
-          }
+        Optional<ExchangeObserver.Veto> veto = payload.isDone() ? call.observer.onStreamEnd(call.request)
+            : call.observer.onStreamPayload(call.request, payload);
+        if (veto.isPresent()) {
+          ExchangeObserver.Veto v = veto.get();
+          call.complete(sse.fail(v.error(), v.message(), call.request.requestId()), 200, Optional.of(v.error()),
+              usage, model);
+          return;
         }
         sse.event(payload.json());
       }

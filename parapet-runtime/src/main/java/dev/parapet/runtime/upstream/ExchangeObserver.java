@@ -98,4 +98,16 @@ public interface ExchangeObserver {
   default Optional<Veto> onStreamPayload(GatewayRequest request, StreamChunk payload) {
     return Optional.empty();
   }
+
+  /**
+   * The stream ends: its {@code [DONE]} is about to be written (a veto is written instead, as by
+   * {@link #onStreamPayload}), or the provider broke it off (closed, timed out, sent an error) after
+   * it started, when the caller is told {@code upstream_error} whatever this returns. Where an
+   * observer held back a verdict until a choice's {@code finish_reason} (a match more text could
+   * change), every choice still open ends here: a stream may end without one. Called once at most,
+   * where {@link #onStreamPayload} is.
+   */
+  default Optional<Veto> onStreamEnd(GatewayRequest request) {
+    return Optional.empty();
+  }
 }

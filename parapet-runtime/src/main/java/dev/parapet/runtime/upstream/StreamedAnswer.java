@@ -231,12 +231,12 @@ final class StreamedAnswer implements Answer {
       if (!approve()) {
         return;
       }
-      if (!payload.isDone()) {
-        Optional<ExchangeObserver.Veto> veto = call.observer.onStreamPayload(call.request, payload);
-        if (veto.isPresent()) {
-          cut = veto.get();
-          return;
-        }
+      // [DONE] is no chunk: it ends every choice still open (a held match is decided before it goes)
+      Optional<ExchangeObserver.Veto> veto = payload.isDone() ? call.observer.onStreamEnd(call.request)
+          : call.observer.onStreamPayload(call.request, payload);
+      if (veto.isPresent()) {
+        cut = veto.get();
+        return;
       }
       if (!payload.isHidden()) {
         decided.add(payload.json());
@@ -448,6 +448,7 @@ final class StreamedAnswer implements Answer {
     if (failure == UpstreamFailure.PROTOCOL) {
       call.observer.onUnreadableAnswer(); // an event we cannot read: what it billed is unknown
     }
+    endObservedStream();
     // In the stream every provider failure reads as upstream_error (SPEC §4); the completion
     // event keeps the precise kind (a gap timeout stays upstream_timeout for telemetry).
     LOG.info("route={} request_id={} stream ended upstream_error: {} reason={}", call.request.route().name(),
@@ -471,12 +472,29 @@ final class StreamedAnswer implements Answer {
       return;
     }
     call.observer.onProviderError();
+    endObservedStream();
     String message = call.providerErrorMessage(type);
     LOG.info("route={} request_id={} stream ended upstream_error: {} reason={}", call.request.route().name(),
         call.request.requestId(), message, FailureReason.PROVIDER_ERROR_EVENT);
     call.failedBecause(FailureReason.PROVIDER_ERROR_EVENT);
     call.complete(sse.fail(ParapetError.UPSTREAM_ERROR, message, call.request.requestId()),
         200, Optional.of(ParapetError.UPSTREAM_ERROR), translator.usage(), translator.reportedModel());
+  }
+
+  /**
+   * The provider broke off a started stream: what the caller received up to here may end in a match
+   * the observers held back for a {@code finish_reason} that will not come (a card number's last
+   * digits); they decide it now and record it. The caller is told the stream broke ({@code
+   * upstream_error}, its event kept for the operator), whatever they found: one error event ends a
+   * stream, and it was the provider that ended this one.
+   */
+  private void endObservedStream() {
+    try {
+      call.observer.onStreamEnd(call.request);
+    } catch (RuntimeException e) { // the stream is failing already: logged by class (the message could quote the answer)
+      LOG.error("route={} request_id={}: the end of a broken stream could not be checked ({})",
+          call.request.route().name(), call.request.requestId(), e.getClass().getName());
+    }
   }
 
   private void end(ChannelFuture last, ParapetError error) {

@@ -1,0 +1,193 @@
+package dev.parapet.runtime;
+
+import static dev.parapet.runtime.ScannedAnswers.DONE;
+import static dev.parapet.runtime.ScannedAnswers.MODEL;
+import static dev.parapet.runtime.ScannedAnswers.chunk;
+import static dev.parapet.runtime.ScannedAnswers.finish;
+import static dev.parapet.runtime.SealedGateway.post;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.parapet.core.config.ProviderSpec;
+import dev.parapet.core.config.ProviderType;
+import dev.parapet.core.config.RedactionMode;
+import dev.parapet.core.config.RedactionPattern;
+import dev.parapet.core.config.RedactionPolicy;
+import dev.parapet.core.config.Route;
+import dev.parapet.core.store.EventKind;
+import dev.parapet.core.store.EventRow;
+import dev.parapet.runtime.testing.LeakWatch;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Under {@code scan_output} a CREDIT_CARD or IPV4 match at the very end of a choice's text is held
+ * back (more digits could make it an order number) and decided when the choice's {@code
+ * finish_reason} arrives. A review found that a stream may end without one ({@code [DONE]} right
+ * after the last delta, a usage-only chunk then {@code [DONE]}, the provider closing): the held
+ * match was never decided, so it went unreported (no event, no cut) while its bytes had reached
+ * the caller. The end of a stream now decides it for every choice still open, as a {@code
+ * finish_reason} does: the stream is cut ({@code stream_truncated}) before its {@code [DONE]},
+ * and the event recorded; a stream the provider broke off records the event and ends as the
+ * broken stream it is ({@code upstream_error}).
+ */
+class StreamEndScanEndToEndTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String BS = "\\";
+  private static final String CARD = "4111 1111 1111 1111";
+  @TempDir Path tmp;
+
+  private static String usageOnly() {
+    return "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"" + MODEL
+        + "\",\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":7,\"total_tokens\":16}}\n\n";
+  }
+
+  private static String start(int index) {
+    return chunk(index, "{\"role\":\"assistant\",\"content\":\"\"}");
+  }
+
+  private static String text(int index, String text) throws Exception {
+    return chunk(index, "{\"content\":" + JSON.writeValueAsString(text) + "}");
+  }
+
+  private static String arguments(String arguments) throws Exception {
+    return chunk(0, "{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":" + JSON.writeValueAsString(arguments)
+        + "}}]}");
+  }
+
+  /** A case: the provider's stream, what the call adds to its body, and the pattern the end decides (null: none). */
+  private record Case(String what, String stream, String extra, String pattern) {}
+
+  @Test
+  void aMatchHeldAtTheEndOfAStreamIsDecidedAtItsEnd() throws Exception {
+    String toolStart = chunk(0, "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"index\":0,"
+        + "\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"ping\",\"arguments\":\"\"}}]}");
+    List<Case> cases = List.of(
+        new Case("a card, then [DONE]", start(0) + text(0, "Charge ") + text(0, CARD) + DONE, "", "CREDIT_CARD"),
+        new Case("an address, a usage-only chunk, [DONE]", start(0) + text(0, "ping 10.1.2.3") + usageOnly() + DONE,
+            ",\"stream_options\":{\"include_usage\":true}", "IPV4"),
+        // only decoded is it an address: 10.0.0.\u0031 as written is none
+        new Case("tool arguments, decoded", toolStart + arguments("{\"host\":\"10.0.0.") + arguments(BS + "u0031") + DONE,
+            "", "IPV4"),
+        new Case("a JSON answer's content, decoded", start(0) + text(0, "{\"ip\":\"10.0.0.") + text(0, BS + "u0031") + DONE,
+            ",\"response_format\":{\"type\":\"json_object\"}", "IPV4"),
+        new Case("choice 0 open, choice 1 finished", start(0) + start(1) + text(1, "fine") + text(0, "card " + CARD)
+            + finish(1) + DONE, ",\"n\":2", "CREDIT_CARD"),
+        new Case("with its finish_reason, as before", start(0) + text(0, "card " + CARD) + finish(0) + DONE, "",
+            "CREDIT_CARD"),
+        new Case("a number that is no card", start(0) + text(0, "order 1234 5678") + DONE, "", null));
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.start();
+      for (Case c : cases) {
+        provider.enqueue(sse(c.stream()));
+      }
+      provider.enqueue(sse(start(0) + text(0, "Charge " + CARD))); // then the provider closes: no [DONE]
+      SealedGateway sg = gateway(provider);
+      Map<String, Case> ids = new LinkedHashMap<>();
+      String broken;
+      try (Gateway g = sg.start()) {
+        for (Case c : cases) {
+          HttpResponse<String> r = post(g.port(), "/routes/scanned", streamed(c.extra()));
+          assertEquals(200, r.statusCode(), c.what() + ": " + r.body());
+          String body = r.body();
+          assertTrue(body.endsWith(DONE), c.what() + ": " + body);
+          if (c.pattern() == null) {
+            assertFalse(body.contains("parapet_error"), c.what() + ": " + body);
+          } else {
+            // cut before [DONE]: one error event, then the only [DONE]
+            assertTrue(body.endsWith("\"code\":\"stream_truncated\",\"message\":\"the answer matched output pattern "
+                + c.pattern() + "\",\"request_id\":\"" + requestId(r) + "\"}}\n\n" + DONE), c.what() + ": " + body);
+            assertEquals(body.indexOf(DONE), body.lastIndexOf(DONE), c.what() + ": " + body);
+          }
+          ids.put(requestId(r), c);
+        }
+        HttpResponse<String> r = post(g.port(), "/routes/scanned", streamed(""));
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(r.body().contains("\"code\":\"upstream_error\""), r.body());
+        assertTrue(r.body().endsWith(DONE), r.body());
+        broken = requestId(r);
+      }
+      Map<String, List<String>> truncated = new LinkedHashMap<>();
+      for (EventRow e : events(sg, EventKind.STREAM_TRUNCATED)) {
+        assertEquals("scan_output", e.details().get("reason"), e.toString());
+        truncated.computeIfAbsent(e.requestId(), k -> new ArrayList<>()).add(e.details().get("pattern"));
+      }
+      for (Map.Entry<String, Case> id : ids.entrySet()) {
+        Case c = id.getValue();
+        assertEquals(c.pattern() == null ? null : List.of(c.pattern()), truncated.get(id.getKey()), c.what());
+      }
+      assertEquals(List.of("CREDIT_CARD"), truncated.get(broken), "a stream the provider broke off: " + truncated);
+      // ...which still ends as the broken stream it is, for the operator too
+      assertTrue(events(sg, EventKind.UPSTREAM_ERROR).stream().anyMatch(e -> e.requestId().equals(broken)));
+    } finally {
+      LeakWatch.assertNoLeaks();
+    }
+  }
+
+  /** A whole answer has no held text: a card at its very end is found with or without its finish_reason. */
+  @Test
+  void aWholeAnswerWithoutFinishReasonIsScannedToItsEnd() throws Exception {
+    String answer = "{\"id\":\"c2\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"" + MODEL + "\","
+        + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Charge " + CARD + "\"}}],"
+        + "\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":12,\"total_tokens\":21}}";
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.start();
+      provider.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/json").body(answer).build());
+      provider.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/json").body(answer).build());
+      SealedGateway sg = gateway(provider);
+      try (Gateway g = sg.start()) {
+        String ask = "{\"messages\":[{\"role\":\"user\",\"content\":\"pay\"}]}";
+        HttpResponse<String> refused = post(g.port(), "/routes/scanned", ask);
+        assertEquals(422, refused.statusCode(), refused.body());
+        assertTrue(refused.body().contains("CREDIT_CARD"), refused.body());
+        HttpResponse<String> scrubbed = post(g.port(), "/routes/scrubbed", ask);
+        assertEquals(200, scrubbed.statusCode(), scrubbed.body());
+        assertEquals("Charge [REDACTED:CREDIT_CARD]",
+            JSON.readTree(scrubbed.body()).path("choices").path(0).path("message").path("content").asText());
+      }
+    } finally {
+      LeakWatch.assertNoLeaks();
+    }
+  }
+
+  private SealedGateway gateway(MockWebServer provider) {
+    return new SealedGateway(tmp.resolve("data"), Optional.empty(), List.of(
+        route("scanned", provider, RedactionMode.BLOCK), route("scrubbed", provider, RedactionMode.WARN)));
+  }
+
+  private static Route route(String name, MockWebServer provider, RedactionMode mode) {
+    return new Route(name, "prod", new ProviderSpec(ProviderType.LOCAL, MODEL, Optional.of("OPENAI_KEY"),
+        Optional.of(provider.url("/v1").uri()), List.of(), Optional.of(SealedGateway.ONE_USD_PER_1M), 5_000),
+        SealedGateway.policy(6000, 500, "5", false, new RedactionPolicy(mode,
+            List.of(RedactionPattern.EMAIL, RedactionPattern.CREDIT_CARD, RedactionPattern.IPV4), true)));
+  }
+
+  private static MockResponse sse(String stream) {
+    return new MockResponse.Builder().addHeader("Content-Type", "text/event-stream").chunkedBody(stream, 48).build();
+  }
+
+  private static String streamed(String extra) {
+    return "{\"stream\":true" + extra + ",\"messages\":[{\"role\":\"user\",\"content\":\"go\"}]}";
+  }
+
+  private static String requestId(HttpResponse<String> r) {
+    return r.headers().firstValue("x-parapet-request-id").orElseThrow();
+  }
+
+  private static List<EventRow> events(SealedGateway sg, EventKind kind) throws Exception {
+    List<List<EventRow>> out = new ArrayList<>();
+    sg.withStore(store -> out.add(store.events(Optional.empty(), Optional.of(kind), 100)));
+    return out.get(0);
+  }
+}
