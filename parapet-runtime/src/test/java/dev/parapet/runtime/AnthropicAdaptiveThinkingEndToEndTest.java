@@ -1,5 +1,7 @@
 package dev.parapet.runtime;
 
+import static dev.parapet.runtime.testing.AnthropicSse.event;
+import static dev.parapet.runtime.testing.AnthropicSse.delta;
 import static dev.parapet.runtime.SealedGateway.post;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -50,14 +52,7 @@ class AnthropicAdaptiveThinkingEndToEndTest {
             new RedactionPolicy(RedactionMode.BLOCK, List.of(RedactionPattern.EMAIL), true)));
   }
 
-  private static String event(String type, String data) {
-    return "event: " + type + "\ndata: " + data + "\n\n";
-  }
 
-  private static String delta(int index, String type, String field, String text) throws Exception {
-    return event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":" + index + ",\"delta\":{\"type\":\""
-        + type + "\",\"" + field + "\":" + JSON.writeValueAsString(text) + "}}");
-  }
 
   /**
    * As the newest models stream by default ({@code display: "omitted"}): a thinking block without

@@ -1,5 +1,6 @@
 package dev.parapet.runtime;
 
+import static dev.parapet.runtime.testing.AnthropicSse.event;
 import static dev.parapet.runtime.SealedGateway.post;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -66,9 +67,6 @@ class AnthropicStructuredOutputsEndToEndTest {
         + "\"stop_reason\":\"end_turn\",\"usage\":{\"input_tokens\":" + in + ",\"output_tokens\":" + out + "}}").build();
   }
 
-  private static String event(String type, String data) {
-    return "event: " + type + "\ndata: " + data + "\n\n";
-  }
 
   private static String textDelta(int index, String text) throws Exception {
     return event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":" + index

@@ -1,5 +1,6 @@
 package dev.parapet.runtime;
 
+import static dev.parapet.runtime.testing.AnthropicSse.event;
 import static dev.parapet.runtime.SealedGateway.post;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -45,9 +46,6 @@ class AnthropicSurrogatesEndToEndTest {
         SealedGateway.policy(6000, 3000, "5", true, redaction));
   }
 
-  private static String event(String type, String data) {
-    return "event: " + type + "\ndata: " + data + "\n\n";
-  }
 
   private static String delta(int index, String type, String field, String escapedText) {
     return event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":" + index + ",\"delta\":{\"type\":\""

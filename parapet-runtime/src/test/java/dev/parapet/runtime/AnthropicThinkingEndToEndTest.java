@@ -1,5 +1,7 @@
 package dev.parapet.runtime;
 
+import static dev.parapet.runtime.testing.AnthropicSse.event;
+import static dev.parapet.runtime.testing.AnthropicSse.delta;
 import static dev.parapet.runtime.SealedGateway.post;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -47,14 +49,7 @@ class AnthropicThinkingEndToEndTest {
         SealedGateway.policy(6000, 3000, "5", true, new RedactionPolicy(mode, List.of(RedactionPattern.EMAIL), true)));
   }
 
-  private static String event(String type, String data) {
-    return "event: " + type + "\ndata: " + data + "\n\n";
-  }
 
-  private static String delta(int index, String type, String field, String text) throws Exception {
-    return event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":" + index + ",\"delta\":{\"type\":\""
-        + type + "\",\"" + field + "\":" + JSON.writeValueAsString(text) + "}}");
-  }
 
   /** Thinking {@code thinking}, then the answer {@code text}; with Anthropic's final usage when {@code end}. */
   private static String stream(String thinking, String text, boolean end) throws Exception {

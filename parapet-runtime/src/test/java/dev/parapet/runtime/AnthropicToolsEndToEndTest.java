@@ -1,5 +1,6 @@
 package dev.parapet.runtime;
 
+import static dev.parapet.runtime.testing.AnthropicSse.event;
 import static dev.parapet.runtime.SealedGateway.post;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -203,9 +204,6 @@ class AnthropicToolsEndToEndTest {
     LeakWatch.assertNoLeaks();
   }
 
-  private static String event(String type, String data) {
-    return "event: " + type + "\ndata: " + data + "\n\n";
-  }
 
   private static String inputDelta(String partial) throws Exception {
     return event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":"

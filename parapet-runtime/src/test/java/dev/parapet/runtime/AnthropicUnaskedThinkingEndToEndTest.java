@@ -1,5 +1,6 @@
 package dev.parapet.runtime;
 
+import static dev.parapet.runtime.testing.AnthropicSse.event;
 import static dev.parapet.runtime.SealedGateway.post;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -44,9 +45,6 @@ class AnthropicUnaskedThinkingEndToEndTest {
             new RedactionPolicy(RedactionMode.BLOCK, List.of(RedactionPattern.EMAIL), true)));
   }
 
-  private static String event(String type, String data) {
-    return "event: " + type + "\ndata: " + data + "\n\n";
-  }
 
   /** A thinking block without its text, then an answer that leaks an address: the guard cuts it. */
   private static MockResponse leaking(String model) {

@@ -1,5 +1,6 @@
 package dev.parapet.runtime;
 
+import static dev.parapet.runtime.testing.AnthropicSse.event;
 import static dev.parapet.runtime.ScannedAnswers.DONE;
 import static dev.parapet.runtime.ScannedAnswers.chunk;
 import static dev.parapet.runtime.ScannedAnswers.finish;
@@ -148,9 +149,6 @@ class EscapedToolArgumentsEndToEndTest {
     LeakWatch.assertNoLeaks();
   }
 
-  private static String event(String type, String data) {
-    return "event: " + type + "\ndata: " + data + "\n\n";
-  }
 
   @Test
   void anAnthropicStreamIsCutWhereTheDecodedSecretCompletes() throws Exception {

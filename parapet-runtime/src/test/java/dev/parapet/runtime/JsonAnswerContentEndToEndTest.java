@@ -1,5 +1,6 @@
 package dev.parapet.runtime;
 
+import static dev.parapet.runtime.testing.AnthropicSse.event;
 import static dev.parapet.runtime.ScannedAnswers.DONE;
 import static dev.parapet.runtime.ScannedAnswers.chunk;
 import static dev.parapet.runtime.ScannedAnswers.finish;
@@ -176,9 +177,6 @@ class JsonAnswerContentEndToEndTest {
     assertTrue(passed.body().contains("secret plans") && passed.body().endsWith(DONE), passed.body());
   }
 
-  private static String event(String type, String data) {
-    return "event: " + type + "\ndata: " + data + "\n\n";
-  }
 
   /** An anthropic stream: message_start, one content block with these deltas, the end. */
   private static String anthropicStream(String model, String block, String deltaType, String field, String... deltas)
