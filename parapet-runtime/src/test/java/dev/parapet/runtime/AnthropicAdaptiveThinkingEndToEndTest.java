@@ -223,18 +223,21 @@ class AnthropicAdaptiveThinkingEndToEndTest {
 
   /**
    * reasoning_effort none on the models that think unasked: thinking disabled where Anthropic takes
-   * it (Opus 5, Haiku 5.5, at their default effort); refused by name, nothing sent and nothing held,
-   * where thinking cannot be turned off (Opus 5.5, Fable and Mythos 5 and 5.1), since the call would
-   * think and be billed for it anyway. Sonnet 5 and 5.5 and Mythos Preview, whose sources do not
-   * settle it, and the models that think only when asked, are sent no thinking field, as before.
+   * it (Opus 5, Sonnet 5, Haiku 5.5, at their default effort); between_tools, its lowest setting, on
+   * Sonnet 5.5, which refuses disabled; refused by name, nothing sent and nothing held, where thinking
+   * cannot be turned off (Opus 5.5, Fable and Mythos 5 and 5.1), since the call would think and be
+   * billed for it anyway. Mythos Preview, whose sources do not settle it, and the models that think
+   * only when asked, are sent no thinking field.
    */
   @Test
   void noneTurnsThinkingOffWhereAnthropicAllowsItAndIsRefusedWhereItCannot() throws Exception {
-    List<String> disabled = List.of("claude-opus-5", "claude-haiku-5-5");
+    List<String> disabled = List.of("claude-opus-5", "claude-haiku-5-5", "claude-sonnet-5");
+    List<String> betweenTools = List.of("claude-sonnet-5-5", "claude-sonnet-5-5-20260928");
     List<String> alwaysOn = List.of("claude-opus-5-5", "claude-fable-5", "claude-fable-5-1", "claude-mythos-5",
         "claude-mythos-5-1-20260901");
-    List<String> unchanged = List.of("claude-sonnet-5", "claude-sonnet-5-5", "claude-mythos-preview", "claude-opus-4-8");
+    List<String> unchanged = List.of("claude-mythos-preview", "claude-opus-4-8");
     List<String> all = new ArrayList<>(disabled);
+    all.addAll(betweenTools);
     all.addAll(alwaysOn);
     all.addAll(unchanged);
     try (MockWebServer provider = new MockWebServer()) {
@@ -266,6 +269,8 @@ class AnthropicAdaptiveThinkingEndToEndTest {
           JsonNode body = JSON.readTree(provider.takeRequest(5, TimeUnit.SECONDS).getBody().utf8());
           if (disabled.contains(model)) {
             assertEquals(JSON.readTree("{\"type\":\"disabled\"}"), body.path("thinking"), model + ": " + body);
+          } else if (betweenTools.contains(model)) {
+            assertEquals(JSON.readTree("{\"type\":\"between_tools\"}"), body.path("thinking"), model + ": " + body);
           } else {
             assertFalse(body.has("thinking"), model + ": " + body);
           }

@@ -73,10 +73,23 @@ public final class AnthropicModels {
    * call without {@code output_config.effort} runs at: Claude Opus 5 accepts it at effort high or
    * below, its default high (https://platform.claude.com/docs/en/models/opus-5/migration-guide,
    * the Opus 5.5 What's new page); Haiku 5.5 at low, medium and high, its default medium (Prompting
-   * Claude Haiku 5.5, "Use effort to control thinking"). OpenAI's {@code reasoning_effort: "none"}
-   * is sent there as that.
+   * Claude Haiku 5.5, "Use effort to control thinking"); Sonnet 5 (the Sonnet 5.5 What's new page:
+   * {@code between_tools} on a call without tools answers "the same as {@code disabled} on Claude
+   * Sonnet 5"; its overview names no effort limit). OpenAI's {@code reasoning_effort: "none"} is sent
+   * there as that.
    */
-  private static final List<String> THINKING_CAN_BE_DISABLED = List.of("claude-opus-5", "claude-haiku-5-5");
+  private static final List<String> THINKING_CAN_BE_DISABLED = List.of("claude-opus-5", "claude-sonnet-5",
+      "claude-haiku-5-5");
+
+  /**
+   * The models that think unasked, answer {@code thinking: {type: "disabled"}} with a 400, and take
+   * {@code thinking: {type: "between_tools"}} as their lowest setting instead: Claude Sonnet 5.5
+   * (https://platform.claude.com/docs/en/models/sonnet-5-5/whats-new-sonnet-5-5, "Turn off up-front
+   * thinking with between_tools": no thinking before the answer, only short progress notes between
+   * tool calls; accepted at effort low, medium and high, its default high). OpenAI's {@code
+   * reasoning_effort: "none"} is sent there as that.
+   */
+  private static final List<String> THINKING_BETWEEN_TOOLS_ONLY = List.of("claude-sonnet-5-5");
 
   /**
    * The models whose thinking cannot be turned off: {@code thinking: {type: "disabled"}} is a 400
@@ -120,6 +133,11 @@ public final class AnthropicModels {
   /** Whether {@code model} takes {@code thinking: {type: "disabled"}} ({@link #THINKING_CAN_BE_DISABLED}). */
   static boolean thinkingCanBeDisabled(String model) {
     return named(THINKING_CAN_BE_DISABLED, model);
+  }
+
+  /** Whether {@code model} turns up-front thinking off with {@code between_tools} ({@link #THINKING_BETWEEN_TOOLS_ONLY}). */
+  static boolean thinkingOffIsBetweenTools(String model) {
+    return named(THINKING_BETWEEN_TOOLS_ONLY, model);
   }
 
   /** Whether {@code model}'s thinking cannot be turned off ({@link #THINKING_ALWAYS_ON}). */

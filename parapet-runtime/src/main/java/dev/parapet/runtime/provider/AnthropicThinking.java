@@ -101,8 +101,10 @@ final class AnthropicThinking {
   /**
    * {@code reasoning_effort: "none"}: nothing on a model that thinks only when asked; {@code
    * thinking: {type: "disabled"}} where a model that thinks unasked takes it; refused where thinking
-   * cannot be turned off, since the call would think and bill it anyway. Elsewhere (Claude Sonnet 5
-   * and 5.5, Mythos Preview, a model Parapet does not know) nothing is sent, as before.
+   * cannot be turned off, since the call would think and bill it anyway; {@code thinking: {type:
+   * "between_tools"}} on Claude Sonnet 5.5, which refuses {@code disabled} and has that as its
+   * lowest setting (a call with tools may still think briefly between them: billed, and settled as
+   * thinking). Elsewhere (Mythos Preview, a model Parapet does not know) nothing is sent.
    */
   private static void none(String model, ObjectNode body) throws InvalidRequestException {
     if (AnthropicModels.thinkingAlwaysOn(model)) {
@@ -112,6 +114,8 @@ final class AnthropicThinking {
     }
     if (AnthropicModels.thinkingCanBeDisabled(model)) {
       body.putObject("thinking").put("type", "disabled");
+    } else if (AnthropicModels.thinkingOffIsBetweenTools(model)) {
+      body.putObject("thinking").put("type", "between_tools");
     }
   }
 

@@ -82,19 +82,25 @@ class AnthropicModelsTest {
 
   @Test
   void thinkingIsDisabledOrAlwaysOnOnTheModelsAnthropicNames() {
-    for (String model : new String[] {"claude-opus-5", "claude-opus-5-latest", "claude-haiku-5-5-20261001"}) {
+    for (String model : new String[] {"claude-opus-5", "claude-opus-5-latest", "claude-haiku-5-5-20261001",
+        "claude-sonnet-5"}) {
       assertTrue(AnthropicModels.thinkingCanBeDisabled(model), model);
-      assertFalse(AnthropicModels.thinkingAlwaysOn(model), model);
+      assertFalse(AnthropicModels.thinkingAlwaysOn(model) || AnthropicModels.thinkingOffIsBetweenTools(model), model);
+    }
+    for (String model : new String[] {"claude-sonnet-5-5", "claude-sonnet-5-5-latest"}) {
+      assertTrue(AnthropicModels.thinkingOffIsBetweenTools(model), model);
+      assertFalse(AnthropicModels.thinkingAlwaysOn(model) || AnthropicModels.thinkingCanBeDisabled(model), model);
     }
     for (String model : new String[] {"claude-opus-5-5", "claude-fable-5", "claude-fable-5-1", "claude-mythos-5",
         "claude-mythos-5-1-20260901"}) {
       assertTrue(AnthropicModels.thinkingAlwaysOn(model), model);
-      assertFalse(AnthropicModels.thinkingCanBeDisabled(model), model);
+      assertFalse(AnthropicModels.thinkingCanBeDisabled(model) || AnthropicModels.thinkingOffIsBetweenTools(model), model);
     }
-    // Sonnet 5.5 takes between_tools instead, Sonnet 5 and Mythos Preview: sources do not settle it
-    for (String model : new String[] {"claude-sonnet-5", "claude-sonnet-5-5", "claude-mythos-preview", "claude-opus-4-8",
-        "claude-opus-9", "claude-opus-5-50", ""}) {
-      assertFalse(AnthropicModels.thinkingAlwaysOn(model) || AnthropicModels.thinkingCanBeDisabled(model), model);
+    // Mythos Preview: sources do not settle it; the rest think only when asked, or are unknown
+    for (String model : new String[] {"claude-mythos-preview", "claude-opus-4-8", "claude-opus-9", "claude-opus-5-50",
+        "claude-sonnet-5-50", ""}) {
+      assertFalse(AnthropicModels.thinkingAlwaysOn(model) || AnthropicModels.thinkingCanBeDisabled(model)
+          || AnthropicModels.thinkingOffIsBetweenTools(model), model);
     }
   }
 }
