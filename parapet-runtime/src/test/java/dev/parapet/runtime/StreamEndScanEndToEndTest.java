@@ -7,6 +7,7 @@ import static dev.parapet.runtime.ScannedAnswers.finish;
 import static dev.parapet.runtime.SealedGateway.post;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -18,18 +19,34 @@ import dev.parapet.core.config.RedactionPolicy;
 import dev.parapet.core.config.Route;
 import dev.parapet.core.store.EventKind;
 import dev.parapet.core.store.EventRow;
+import dev.parapet.core.store.RequestRecord;
+import dev.parapet.runtime.boot.Boot;
 import dev.parapet.runtime.testing.LeakWatch;
+import dev.parapet.runtime.upstream.FakeProvider;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.net.URI;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Under {@code scan_output} a CREDIT_CARD or IPV4 match at the very end of a choice's text is held
@@ -40,13 +57,21 @@ import org.junit.jupiter.api.io.TempDir;
  * the caller. The end of a stream now decides it for every choice still open, as a {@code
  * finish_reason} does: the stream is cut ({@code stream_truncated}) before its {@code [DONE]},
  * and the event recorded; a stream the provider broke off records the event and ends as the
- * broken stream it is ({@code upstream_error}).
+ * broken stream it is ({@code upstream_error}). So does a stream its caller leaves: a caller who
+ * hung up right after a card number's last digits had them, and the call went unnoted (a 499 row
+ * without the match); it is decided as the caller leaves, nothing written to it.
  */
 class StreamEndScanEndToEndTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String BS = "\\";
   private static final String CARD = "4111 1111 1111 1111";
+  private static final Pattern REQUEST_ID = Pattern.compile("(?i)x-parapet-request-id: ([^\\r\\n]+)\\r\\n");
   @TempDir Path tmp;
+
+  @AfterEach
+  void transportBack() {
+    Transport.nioForTest = false;
+  }
 
   private static String usageOnly() {
     return "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"" + MODEL
@@ -135,6 +160,123 @@ class StreamEndScanEndToEndTest {
     }
   }
 
+  /** A case of a caller who leaves: the deltas it reads, and the pattern held at their end (null: none). */
+  private record Left(String what, List<String> deltas, String pattern) {}
+
+  /**
+   * The caller reads the stream up to a delta, then hangs up while the provider is still
+   * generating: what it received is decided as it leaves. A card number or an address at the
+   * very end is recorded (the event, and the note on the 499 row); nothing held, or held text the
+   * next delta made no match, records nothing. The shutdown grace period closing a stream (503
+   * {@code shutdown}) decides it the same way.
+   */
+  @ParameterizedTest(name = "nio={0}")
+  @ValueSource(booleans = {true, false})
+  void aCallerWhoLeavesAfterAHeldMatchHasItDecided(boolean nio) throws Exception {
+    Transport.nioForTest = nio;
+    LeakWatch.start();
+    List<Left> cases = List.of(
+        new Left("a card", List.of("Charge ", CARD), "CREDIT_CARD"),
+        new Left("an address", List.of("ping 10.1.2.3"), "IPV4"),
+        new Left("nothing held", List.of("hello ", "there"), null),
+        new Left("a card the next digits made an order number", List.of("order " + CARD, "2345"), null),
+        new Left("a number that is no card", List.of("order 1234 5678"), null));
+    BlockingQueue<List<String>> streams = new LinkedBlockingQueue<>();
+    BlockingQueue<Boolean> upstreamClosed = new LinkedBlockingQueue<>();
+    try (FakeProvider provider = new FakeProvider((r, c) -> {
+      c.sseHead();
+      for (String delta : streams.take()) {
+        c.chunk(delta);
+      }
+      upstreamClosed.add(c.awaitPeerClose()); // the model generates until the gateway hangs up
+      c.close = true;
+    })) {
+      URI base = provider.baseUrl("http", "127.0.0.1");
+      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(),
+          List.of(route("scanned", base, RedactionMode.BLOCK)));
+      Map<String, Left> ids = new LinkedHashMap<>();
+      try (Gateway g = sg.start()) {
+        for (Left c : cases) {
+          List<String> deltas = new ArrayList<>();
+          deltas.add(start(0));
+          for (String d : c.deltas()) {
+            deltas.add(text(0, d));
+          }
+          streams.add(deltas);
+          try (Socket caller = SealedGateway.postRaw(g.port(), "/routes/scanned", streamed(""))) {
+            caller.setSoTimeout(10_000);
+            String got = readUntil(caller.getInputStream(), deltas.get(deltas.size() - 1));
+            assertFalse(got.contains("parapet_error"), c.what() + ": " + got);
+            ids.put(requestId(got), c);
+          } // FIN
+          assertEquals(Boolean.TRUE, upstreamClosed.poll(10, TimeUnit.SECONDS), c.what() + ": the call ended");
+        }
+      }
+      // The grace period closes a stream still open at shutdown: its caller had the card too.
+      Map<String, String> env = sg.env();
+      env.put("PARAPET_SHUTDOWN_GRACE_MS", "0");
+      String cutId;
+      streams.add(List.of(start(0), text(0, "Charge " + CARD)));
+      try (Gateway g = Boot.start(env, Wiring.production(env));
+          Socket caller = SealedGateway.postRaw(g.port(), "/routes/scanned", streamed(""))) {
+        caller.setSoTimeout(10_000);
+        cutId = requestId(readUntil(caller.getInputStream(), text(0, "Charge " + CARD)));
+        g.close();
+        assertNotNull(upstreamClosed.poll(10, TimeUnit.SECONDS), "the cut call ended upstream");
+      }
+      Map<String, List<String>> truncated = new LinkedHashMap<>();
+      for (EventRow e : events(sg, EventKind.STREAM_TRUNCATED)) {
+        assertEquals("scan_output", e.details().get("reason"), e.toString());
+        truncated.computeIfAbsent(e.requestId(), k -> new ArrayList<>()).add(e.details().get("pattern"));
+      }
+      Map<String, RequestRecord> rows = new LinkedHashMap<>();
+      sg.withStore(store -> {
+        for (String id : ids.keySet()) {
+          rows.put(id, store.request(id).orElseThrow());
+        }
+        rows.put(cutId, store.request(cutId).orElseThrow());
+      });
+      for (Map.Entry<String, Left> id : ids.entrySet()) {
+        Left c = id.getValue();
+        RequestRecord row = rows.get(id.getKey());
+        assertEquals(499, row.status(), c.what() + ": " + row);
+        if (c.pattern() == null) {
+          assertEquals(null, truncated.get(id.getKey()), c.what());
+          assertTrue(row.notes().stream().noneMatch(n -> n.startsWith("stream_truncated")), c.what() + ": " + row);
+        } else {
+          assertEquals(List.of(c.pattern()), truncated.get(id.getKey()), c.what());
+          assertTrue(row.notes().contains("stream_truncated:scan_output:" + c.pattern()), c.what() + ": " + row);
+        }
+      }
+      RequestRecord cut = rows.get(cutId);
+      assertEquals(503, cut.status(), cut.toString());
+      assertEquals(List.of("CREDIT_CARD"), truncated.get(cutId), "a stream the shutdown cut: " + truncated);
+      assertTrue(cut.notes().contains("stream_truncated:scan_output:CREDIT_CARD"), cut.toString());
+    } finally {
+      LeakWatch.assertNoLeaks();
+    }
+  }
+
+  /** Reads the caller's bytes until {@code marker} is among them; all read so far. */
+  private static String readUntil(InputStream in, String marker) throws IOException {
+    StringBuilder got = new StringBuilder();
+    byte[] buf = new byte[4096];
+    while (got.indexOf(marker) < 0) {
+      int n = in.read(buf);
+      if (n < 0) {
+        throw new IOException("closed before " + marker + ": " + got);
+      }
+      got.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+    }
+    return got.toString();
+  }
+
+  private static String requestId(String head) {
+    Matcher m = REQUEST_ID.matcher(head);
+    assertTrue(m.find(), head);
+    return m.group(1);
+  }
+
   /** A whole answer has no held text: a card at its very end is found with or without its finish_reason. */
   @Test
   void aWholeAnswerWithoutFinishReasonIsScannedToItsEnd() throws Exception {
@@ -167,8 +309,12 @@ class StreamEndScanEndToEndTest {
   }
 
   private static Route route(String name, MockWebServer provider, RedactionMode mode) {
+    return route(name, provider.url("/v1").uri(), mode);
+  }
+
+  private static Route route(String name, URI base, RedactionMode mode) {
     return new Route(name, "prod", new ProviderSpec(ProviderType.LOCAL, MODEL, Optional.of("OPENAI_KEY"),
-        Optional.of(provider.url("/v1").uri()), List.of(), Optional.of(SealedGateway.ONE_USD_PER_1M), 5_000),
+        Optional.of(base), List.of(), Optional.of(SealedGateway.ONE_USD_PER_1M), 5_000),
         SealedGateway.policy(6000, 500, "5", false, new RedactionPolicy(mode,
             List.of(RedactionPattern.EMAIL, RedactionPattern.CREDIT_CARD, RedactionPattern.IPV4), true)));
   }

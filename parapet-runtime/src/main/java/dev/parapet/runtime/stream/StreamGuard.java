@@ -252,7 +252,7 @@ public final class StreamGuard implements ExchangeObserver {
   }
 
   /**
-   * The stream ends ({@code [DONE]}, or the provider broke it off): every choice is finished as its
+   * The stream ends ({@code [DONE]}, the provider broke it off, or the caller left): every choice is finished as its
    * {@code finish_reason} finishes it, for a stream may end without one ({@code [DONE]} right
    * after the last delta, a usage-only chunk then {@code [DONE]}): a CREDIT_CARD or IPV4 match
    * held at the very end is reported, the stream cut before its {@code [DONE]}. A choice that was

@@ -90,6 +90,12 @@ final class EchoStream implements Answer {
     }
   }
 
+  /** The caller left between batches: what it received may end in a held match, decided now. */
+  @Override
+  public void callerLeft() {
+    call.endObservedStream();
+  }
+
   @Override
   public void writabilityChanged(boolean writable) {
     if (writable && waitingForWritable) {

@@ -102,7 +102,9 @@ public interface ExchangeObserver {
   /**
    * The stream ends: its {@code [DONE]} is about to be written (a veto is written instead, as by
    * {@link #onStreamPayload}), or the provider broke it off (closed, timed out, sent an error) after
-   * it started, when the caller is told {@code upstream_error} whatever this returns. Where an
+   * it started, when the caller is told {@code upstream_error} whatever this returns, or the caller
+   * left mid-stream (its connection closed: 499, or 503 {@code shutdown} when the grace period
+   * closed it), when nothing more is written and a veto is only recorded. Where an
    * observer held back a verdict until a choice's {@code finish_reason} (a match more text could
    * change), every choice still open ends here: a stream may end without one. Called once at most,
    * where {@link #onStreamPayload} is.

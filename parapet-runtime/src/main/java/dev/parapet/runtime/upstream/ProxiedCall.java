@@ -395,8 +395,28 @@ final class ProxiedCall {
       return;
     }
     abortUpstream();
+    if (answer != null) {
+      answer.callerLeft(); // before complete(): what it decides is noted on the row
+    }
     complete(null, RequestCompleted.goneStatus(ctx.channel()), RequestCompleted.goneError(ctx.channel()),
         answerUsage(), answerModel());
+  }
+
+  /**
+   * A started stream ends otherwise than at its {@code [DONE]} (the provider broke it off, the
+   * caller left): what the caller received up to here may end in a match the observers held back
+   * for a {@code finish_reason} that will not come (a card number's last digits); they decide it
+   * now and record it ({@link ExchangeObserver#onStreamEnd}). Their veto is not written: the
+   * stream already ends another way. Never throws: whatever an observer throws is logged by its
+   * class only (its message could quote the answer).
+   */
+  void endObservedStream() {
+    try {
+      observer.onStreamEnd(request);
+    } catch (RuntimeException e) {
+      LOG.error("route={} request_id={}: the end of a broken stream could not be checked ({})",
+          request.route().name(), request.requestId(), e.getClass().getName());
+    }
   }
 
   private Optional<Usage> answerUsage() {

@@ -448,7 +448,7 @@ final class StreamedAnswer implements Answer {
     if (failure == UpstreamFailure.PROTOCOL) {
       call.observer.onUnreadableAnswer(); // an event we cannot read: what it billed is unknown
     }
-    endObservedStream();
+    call.endObservedStream(); // what reached the caller may end in a held match
     // In the stream every provider failure reads as upstream_error (SPEC §4); the completion
     // event keeps the precise kind (a gap timeout stays upstream_timeout for telemetry).
     LOG.info("route={} request_id={} stream ended upstream_error: {} reason={}", call.request.route().name(),
@@ -472,7 +472,7 @@ final class StreamedAnswer implements Answer {
       return;
     }
     call.observer.onProviderError();
-    endObservedStream();
+    call.endObservedStream(); // what reached the caller may end in a held match
     String message = call.providerErrorMessage(type);
     LOG.info("route={} request_id={} stream ended upstream_error: {} reason={}", call.request.route().name(),
         call.request.requestId(), message, FailureReason.PROVIDER_ERROR_EVENT);
@@ -481,24 +481,20 @@ final class StreamedAnswer implements Answer {
         200, Optional.of(ParapetError.UPSTREAM_ERROR), translator.usage(), translator.reportedModel());
   }
 
-  /**
-   * The provider broke off a started stream: what the caller received up to here may end in a match
-   * the observers held back for a {@code finish_reason} that will not come (a card number's last
-   * digits); they decide it now and record it. The caller is told the stream broke ({@code
-   * upstream_error}, its event kept for the operator), whatever they found: one error event ends a
-   * stream, and it was the provider that ended this one.
-   */
-  private void endObservedStream() {
-    try {
-      call.observer.onStreamEnd(call.request);
-    } catch (RuntimeException e) { // the stream is failing already: logged by class (the message could quote the answer)
-      LOG.error("route={} request_id={}: the end of a broken stream could not be checked ({})",
-          call.request.route().name(), call.request.requestId(), e.getClass().getName());
-    }
-  }
-
   private void end(ChannelFuture last, ParapetError error) {
     call.complete(last, 200, Optional.ofNullable(error), translator.usage(), translator.reportedModel());
+  }
+
+  /**
+   * The caller left a started stream: what it received may end in a held match, decided now as at
+   * the stream's end. Not while an event is away: the observers are the policy thread's until it
+   * is back (and the event it works on never reached the caller).
+   */
+  @Override
+  public void callerLeft() {
+    if (refusal == null && sse.started() && !away) {
+      call.endObservedStream();
+    }
   }
 
   @Override
