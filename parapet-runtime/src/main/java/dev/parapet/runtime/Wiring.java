@@ -80,14 +80,11 @@ final class Wiring {
     Settings settings = Settings.fromEnv(env);
     // One request in flight per connection, so at most one open budget hold per connection.
     int maxOpenHolds = settings.maxConnections();
+    // Its knobs and CA file are read here, before the store opens (which creates, migrates and
+    // settles it): a bad one refuses the boot with the data directory as it was. It holds nothing
+    // until its first call.
+    UpstreamClient client = upstreamClient(env, proxy);
     OpenedStore telemetry = StoreBoot.open(settings.dataDir(), maxOpenHolds, opened, env);
-    UpstreamClient client;
-    try {
-      client = upstreamClient(env, proxy);
-    } catch (BootException e) {
-      telemetry.store().close();
-      throw e;
-    }
     UpstreamProviders providers = UpstreamProviders.builtIn();
     HydratedConfig config = opened.config();
     logEgress(proxy, config, client);

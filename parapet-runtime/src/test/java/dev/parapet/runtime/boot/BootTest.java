@@ -142,6 +142,26 @@ class BootTest {
     }
   }
 
+  /**
+   * Every knob is read before the store opens: a bad one leaves no store behind (a first boot) and
+   * changes none (an upgrade's migration, the recovery of crashed holds). The provider client's
+   * knobs and CA file were read after it.
+   */
+  @Test
+  @Timeout(60)
+  void aBadKnobLeavesTheDataDirectoryAsItWas() throws Exception {
+    String[][] cases = {{"PARAPET_UPSTREAM_IDLE_MS", "99"}, {"PARAPET_UPSTREAM_IDLE_MS", "030000"},
+        {"PARAPET_UPSTREAM_MAX_PER_ORIGIN", "0"}, {"PARAPET_UPSTREAM_CA_FILE", tmp.resolve("no-such-ca.pem").toString()},
+        {"PARAPET_RETENTION_DAYS", "0"}, {"PARAPET_PORT", "08000"}};
+    for (String[] c : cases) {
+      Map<String, String> env = env(ChildMain.freePort());
+      env.put(c[0], c[1]);
+      String err = failsWith(env);
+      assertTrue(err.contains(c[0]), err);
+      assertFalse(Files.exists(tmp.resolve("data").resolve("parapet.db")), c[0] + "=" + c[1] + ": the store was created");
+    }
+  }
+
   @Test
   void aStoreWrittenUnderAnotherMasterKeyRefusesToBoot() throws Exception {
     try (MasterKey other = MasterKey.generate(new SecureRandom())) {
