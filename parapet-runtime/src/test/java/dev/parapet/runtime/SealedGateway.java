@@ -55,10 +55,17 @@ final class SealedGateway {
   final HydratedConfig config;
 
   SealedGateway(Path dataDir, Optional<BigDecimal> tenantCap, List<Route> routes) {
+    this(dataDir, tenantCap, routes, Map.of());
+  }
+
+  /** With {@code keys}, by ref, besides {@code OPENAI_KEY} ({@link #PROVIDER_KEY}). */
+  SealedGateway(Path dataDir, Optional<BigDecimal> tenantCap, List<Route> routes, Map<String, String> keys) {
     this.dataDir = dataDir;
+    Map<String, SecretValue> secrets = new HashMap<>(Map.of("OPENAI_KEY", SecretValue.of(PROVIDER_KEY)));
+    keys.forEach((ref, value) -> secrets.put(ref, SecretValue.of(value)));
     ParapetSpec spec = new ParapetSpec(1, List.of(new Tenant("prod", tenantCap, Optional.empty())), routes,
         List.of(new Service("svc-a", "prod", routes.stream().map(Route::name).toList(), "SVC_A_TOKEN")), List.of());
-    this.config = new HydratedConfig(spec, Map.of("OPENAI_KEY", SecretValue.of(PROVIDER_KEY)),
+    this.config = new HydratedConfig(spec, secrets,
         Map.of("svc-a", TestConfigs.digest(TestConfigs.TOKEN_A)), Map.of());
   }
 

@@ -55,6 +55,15 @@ public final class SecretValue {
     return new String(utf8, StandardCharsets.UTF_8);
   }
 
+  /**
+   * The UTF-8 byte at {@code index}: for a matcher that looks for the secret in every answer and
+   * must not copy it for each one (the runtime's key scrubber). Never log or keep the result.
+   */
+  public byte byteAt(int index) {
+    checkLive();
+    return utf8[index];
+  }
+
   public int length() {
     return utf8.length;
   }

@@ -19,6 +19,16 @@ public final class SseWriter {
   private SseWriter() {}
 
   /**
+   * Rewrites, in place, payload bytes just framed: {@code out}'s bytes from {@code from} to its
+   * writer index, never a line break among them (each line of a payload is given alone), moving
+   * the writer index by what it changed. The runtime masks the route's provider key so.
+   */
+  @FunctionalInterface
+  public interface Filter {
+    void apply(ByteBuf out, int from);
+  }
+
+  /**
    * {@code data: <payload>\n\n}, newly allocated (the caller writes and thereby releases it).
    *
    * <p>Payloads are single-line JSON in practice. Should one contain a line break (JSON allows
@@ -58,24 +68,41 @@ public final class SseWriter {
    * to the bytes {@code 0x0D} and {@code 0x0A} in UTF-8, so the encoded bytes can be split on them.
    */
   public static void frameInto(ByteBuf out, String payload) {
+    frameInto(out, payload, null);
+  }
+
+  /**
+   * {@link #frameInto(ByteBuf, String)}, each line of the payload passed through {@code filter}
+   * (if not null) once it is in {@code out}, before the frame goes on: the framing is never
+   * filtered, so a filter cannot break it.
+   */
+  public static void frameInto(ByteBuf out, String payload, Filter filter) {
     byte[] utf8 = payload.getBytes(StandardCharsets.UTF_8);
     out.ensureWritable(DATA_PREFIX.length + utf8.length + 2);
     out.writeBytes(DATA_PREFIX);
     if (payload.indexOf('\n') < 0 && payload.indexOf('\r') < 0) {
-      out.writeBytes(utf8);
+      writeLine(out, utf8, 0, utf8.length, filter);
     } else {
-      writeLines(out, utf8);
+      writeLines(out, utf8, filter);
     }
     out.writeByte('\n').writeByte('\n');
   }
 
+  private static void writeLine(ByteBuf out, byte[] utf8, int start, int length, Filter filter) {
+    int from = out.writerIndex();
+    out.writeBytes(utf8, start, length);
+    if (filter != null) {
+      filter.apply(out, from);
+    }
+  }
+
   /** {@code utf8} with each CRLF, CR or LF written as a new {@code data:} line. */
-  private static void writeLines(ByteBuf out, byte[] utf8) {
+  private static void writeLines(ByteBuf out, byte[] utf8, Filter filter) {
     int start = 0;
     for (int i = 0; i < utf8.length; i++) {
       byte b = utf8[i];
       if (b == '\n' || b == '\r') {
-        out.writeBytes(utf8, start, i - start);
+        writeLine(out, utf8, start, i - start, filter);
         out.writeByte('\n');
         out.writeBytes(DATA_PREFIX);
         if (b == '\r' && i + 1 < utf8.length && utf8[i + 1] == '\n') {
@@ -84,6 +111,6 @@ public final class SseWriter {
         start = i + 1;
       }
     }
-    out.writeBytes(utf8, start, utf8.length - start);
+    writeLine(out, utf8, start, utf8.length - start, filter);
   }
 }

@@ -32,6 +32,8 @@ import java.util.Optional;
  * decoded first, {@link BodyCodings}, and sent as identity); anything else is our 502.
  * So is a 2xx answer that cannot be read (past the bound, malformed, cut off after its head); the
  * provider billed it, so its hold is settled at the worst case ({@link ProxiedCall#failUnreadable}).
+ * A 2xx answer goes out with the route's key masked too, should the provider have echoed it
+ * ({@link ProxiedCall#answerWhole}), checked where it was read.
  * A 2xx answer that is the provider's own error object (some local servers answer errors so) is
  * read: a 502 naming its type, settled on the prompt ({@link ProxiedCall#failOnProviderError}).
  */
@@ -223,7 +225,7 @@ final class BufferedAnswer implements Answer {
    * translation null, the type of the error the provider answered with ({@link
    * ProviderErrorException}). Null for a provider that broke the protocol.
    */
-  private record Read(Translated translated, boolean asReceived, String providerError) {}
+  private record Read(Translated translated, boolean asReceived, KeyCheck keyCheck, String providerError) {}
 
   private Read read(ByteBuf json) {
     boolean exact = utf8(json);
@@ -245,10 +247,10 @@ final class BufferedAnswer implements Answer {
       Translated t = adapter.translateResponse(call.request.route(), object);
       // The adapter passed the provider's tree through (OpenAI shape already): the bytes are the answer.
       boolean asReceived = exact && t.body() == object;
-      call.prepareWhole(t, asReceived);
-      return new Read(t, asReceived, null);
+      KeyCheck keyCheck = call.prepareWhole(t, asReceived ? json : null);
+      return new Read(t, asReceived, keyCheck, null);
     } catch (ProviderErrorException e) {
-      return new Read(null, false, e.errorType());
+      return new Read(null, false, null, e.errorType());
     } catch (IOException | ProviderProtocolException e) {
       return null;
     }
@@ -265,7 +267,7 @@ final class BufferedAnswer implements Answer {
     }
     translated = Optional.of(read.translated());
     call.answerWhole(read.translated(), CallerHeaders.from(head.headers(), false, call.providerKey),
-        read.asReceived() ? body : null);
+        read.asReceived() ? body : null, read.keyCheck());
   }
 
   private static JsonNode read(ByteBuf json, ObjectReader reader) throws IOException {

@@ -274,33 +274,45 @@ final class ProxiedCall {
   /**
    * The work on a whole answer that may run off the event loop, where the answer was read: the
    * observers' text work ({@link ExchangeObserver#prepareAnswer}), then the answer's encoding, when
-   * it will not go out as the provider's bytes. Touches only {@code t} and the observer's own
-   * state; the caller may leave meanwhile.
+   * it will not go out as the provider's bytes, then the check of the bytes it will go out as for
+   * the route's key (a pass over up to 16 MiB, so it is done here too). Touches only {@code t}, the
+   * observer's own state and {@code received} (read only); the caller may leave meanwhile.
    *
-   * @param asReceived whether the provider's bytes are exactly {@code t}'s body as read
+   * @param received the provider's bytes when they are exactly {@code t}'s body as read, else null
+   * @return what the key check found, or null when nothing was checked (the encoding failed)
    */
-  void prepareWhole(Translated t, boolean asReceived) {
+  KeyCheck prepareWhole(Translated t, ByteBuf received) {
     observer.prepareAnswer(request, t);
-    if (!asReceived || t.rewritten()) {
+    if (received != null && !t.rewritten()) {
+      return KeyCheck.of(null, KeyScrubber.maskedOrNull(received, providerKey));
+    }
+    try {
+      byte[] encoded = t.encoded(); // kept in t for answerWhole
+      ByteBuf json = Unpooled.wrappedBuffer(encoded);
       try {
-        t.encoded(); // kept in t for answerWhole
-      } catch (IOException e) {
-        // Nothing kept: answerWhole encodes again, fails the same way and answers 500.
+        return KeyCheck.of(encoded, KeyScrubber.maskedOrNull(json, providerKey));
+      } finally {
+        json.release();
       }
+    } catch (IOException e) {
+      return null; // nothing kept: answerWhole encodes again, fails the same way and answers 500
     }
   }
 
   /**
    * A whole translated answer that went through {@link #prepareWhole}: the observer may still
    * refuse it (drift, output policy); otherwise it goes out as 200 JSON with {@code headers} (the
-   * provider's safe ones, or none for echo). The one place both the proxied and the local answer
-   * take this path.
+   * provider's safe ones, or none for echo), the route's key masked in it wherever it appears
+   * ({@link KeyScrubber}: a provider that echoes its request). The one place both the proxied and
+   * the local answer take this path.
    *
    * @param asReceived the provider's bytes when {@code t}'s body is exactly their parse (not taken
    *     over; a retained duplicate is sent if nobody rewrote the answer), or null: send {@code t}'s
    *     encoding
+   * @param checked what {@link #prepareWhole} found of the key, used when the bytes sent are the
+   *     ones it checked (else they are checked here), or null
    */
-  void answerWhole(Translated t, HttpHeaders headers, ByteBuf asReceived) {
+  void answerWhole(Translated t, HttpHeaders headers, ByteBuf asReceived, KeyCheck checked) {
     Optional<ExchangeObserver.Veto> veto = observer.beforeAnswer(request, t.reportedModel())
         .or(() -> observer.onAnswer(request, t));
     if (veto.isPresent()) {
@@ -316,18 +328,37 @@ final class ProxiedCall {
       verbatim = false;
     }
     ByteBuf json;
+    byte[] encoded = null;
     if (verbatim) {
       json = asReceived.retainedDuplicate();
     } else {
       try {
-        json = Unpooled.wrappedBuffer(t.encoded());
+        encoded = t.encoded();
       } catch (IOException e) {
         fail(ParapetError.INTERNAL_ERROR, "the answer could not be encoded");
         return;
       }
+      json = Unpooled.wrappedBuffer(encoded);
+    }
+    byte[] masked = checked != null && checked.encoded() == encoded ? checked.masked()
+        : KeyScrubber.maskedOrNull(json, providerKey);
+    if (masked != null) {
+      json.release();
+      json = Unpooled.wrappedBuffer(masked);
+      keyMasked("answer");
     }
     headers.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
     respond(HttpResponseStatus.OK, headers, json, Optional.empty(), t.usage(), t.reportedModel());
+  }
+
+  /**
+   * Logs that the provider's 2xx {@code what} quoted the route's key, masked before the caller saw
+   * it: a provider (or whatever answers at {@code base_url}) that echoes its request. By route and
+   * request id, never the key; the operator should look at that provider.
+   */
+  void keyMasked(String what) {
+    LOG.warn("route={} request_id={}: the provider's {} quoted the route's provider key; masked before it reached"
+        + " the caller (check what answers at the route's base_url)", request.route().name(), request.requestId(), what);
   }
 
   /** Whether the provider's bytes still parse to {@code t}'s body. */

@@ -7,6 +7,7 @@ import dev.parapet.runtime.provider.ProviderErrorException;
 import dev.parapet.runtime.provider.ProviderProtocolException;
 import dev.parapet.runtime.provider.SseEvent;
 import dev.parapet.runtime.provider.SseParser;
+import dev.parapet.runtime.provider.SseWriter;
 import dev.parapet.runtime.provider.StreamChunk;
 import dev.parapet.runtime.provider.StreamTranslator;
 import dev.parapet.runtime.provider.Usage;
@@ -29,9 +30,10 @@ import org.slf4j.LoggerFactory;
 /**
  * A provider's SSE answer relayed event by event: upstream bytes → {@link SseParser} → the
  * adapter's {@link StreamTranslator} → one {@code data:} frame per payload, flushed once per
- * piece of upstream body (so after each event that arrives alone), never the whole answer held. The caller's head waits for the first translated
- * payload so the drift lock can still refuse with a plain 502 (SPEC §4: checked before any byte
- * reaches the caller, streaming too).
+ * piece of upstream body (so after each event that arrives alone), never the whole answer held,
+ * each payload with the route's key masked should the provider have echoed it ({@link #maskKey}).
+ * The caller's head waits for the first translated payload so the drift lock can still refuse with
+ * a plain 502 (SPEC §4: checked before any byte reaches the caller, streaming too).
  *
  * <p>Backpressure: when the caller's connection stops being writable (its outbound buffer passed
  * the high water mark) we stop reading the provider, and resume when it drains, so a slow reader
@@ -84,6 +86,13 @@ final class StreamedAnswer implements Answer {
   private boolean broken;
   /** The provider's own error ended the stream: its type ({@link ProviderErrorException}). */
   private String providerError;
+  /**
+   * Masks the route's key in each payload as it is framed ({@link KeyScrubber}); null for a route
+   * without a key.
+   */
+  private final SseWriter.Filter keyMask;
+  /** Whether the key was masked in this stream (logged once). */
+  private boolean keyMasked;
   /** The observers let the answer start (beforeAnswer, asked once). */
   private boolean approved;
 
@@ -100,6 +109,18 @@ final class StreamedAnswer implements Answer {
     this.adapter = adapter;
     this.translator = translator;
     this.sse = new SseResponse(call.ctx);
+    this.keyMask = call.providerKey.isPresent() && !call.providerKey.get().isEmpty() ? this::maskKey : null;
+  }
+
+  /**
+   * Masks the key in one payload line just framed. Each event is checked alone: a key the provider
+   * split across two events is not (docs/security-model.md says why).
+   */
+  private void maskKey(ByteBuf out, int from) {
+    if (KeyScrubber.maskTail(out, from, call.providerKey) > 0 && !keyMasked) {
+      keyMasked = true;
+      call.keyMasked("stream");
+    }
   }
 
   @Override
@@ -295,7 +316,7 @@ final class StreamedAnswer implements Answer {
     }
     startIfNeeded();
     for (String json : decided) {
-      sse.event(json);
+      sse.event(json, keyMask);
     }
     decided.clear();
     unflushed = true; // flushed at the end of this piece of upstream body (work)

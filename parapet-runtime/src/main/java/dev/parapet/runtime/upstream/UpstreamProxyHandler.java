@@ -178,7 +178,7 @@ public final class UpstreamProxyHandler extends ChannelInboundHandlerAdapter {
     GatewayRequest request = call.request;
     if (!request.stream()) {
       Translated t = providers.echo().answer(request.route(), request.body());
-      call.prepareWhole(t, false);
+      call.prepareWhole(t, null); // the echo holds no key: nothing to check
       return new Echo(t, null);
     }
     return new Echo(null, providers.echo().stream(request.route(), request.body(),
@@ -187,7 +187,7 @@ public final class UpstreamProxyHandler extends ChannelInboundHandlerAdapter {
 
   private void answerEcho(ProxiedCall call, Echo echo) {
     if (echo.stream() == null) {
-      call.answerWhole(echo.whole(), new DefaultHttpHeaders(), null);
+      call.answerWhole(echo.whole(), new DefaultHttpHeaders(), null, null);
       return;
     }
     new EchoStream(call, echo.stream()).start();

@@ -1,8 +1,10 @@
 package dev.parapet.runtime.upstream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.parapet.core.seal.SecretValue;
+import dev.parapet.runtime.provider.SseWriter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
@@ -28,6 +30,8 @@ class KeyScrubberTest {
     String key = "loc/al+k\"ey\\9";
     assertEquals("[REDACTED]", scrub(key, key));
     assertEquals("\"[REDACTED]\"", scrub("\"loc\\/al\\u002Bk\\\"ey\\\\9\"", key), "PHP's \\/, .NET's \\u002B");
+    assertEquals("[REDACTED] [REDACTED] [REDACTED]", scrub("\\abc \\\\abc \\u005cabc", "\\abc"), "a key that begins with a backslash");
+    assertEquals("[REDACTED]", scrub("x", "x"));
     assertEquals("x[REDACTED]y[REDACTED]", scrub("x\\u006C\\u006f\\u0063/al+k\\u0022ey\\u005c9y" + key, key));
   }
 
@@ -38,5 +42,39 @@ class KeyScrubberTest {
       assertEquals(body, scrub(body, key));
     }
     assertEquals("a\\u002d[REDACTED]", scrub("a\\u002d" + key, key));
+  }
+
+  @Test
+  void aWholeAnswerWithoutTheKeyIsNotCopied() {
+    Optional<SecretValue> key = Optional.of(SecretValue.of("sk-abc/def"));
+    ByteBuf answer = Unpooled.copiedBuffer("{\"content\":\"sk-abc/de \\u0073k\"}", StandardCharsets.UTF_8);
+    try {
+      assertNull(KeyScrubber.maskedOrNull(answer, key));
+      answer.writeCharSequence(" sk-abc\\/def", StandardCharsets.UTF_8);
+      assertEquals("{\"content\":\"sk-abc/de \\u0073k\"} [REDACTED]",
+          new String(KeyScrubber.maskedOrNull(answer, key), StandardCharsets.UTF_8));
+      assertEquals(0, answer.readerIndex(), "read, not consumed");
+    } finally {
+      answer.release();
+    }
+  }
+
+  /** Framed for a stream, a payload's lines are masked one by one; the framing is never touched. */
+  @Test
+  void aStreamedPayloadIsMaskedInItsFrame() {
+    Optional<SecretValue> key = Optional.of(SecretValue.of("sk-abc/def"));
+    int[] masks = {0};
+    SseWriter.Filter mask = (out, from) -> masks[0] += KeyScrubber.maskTail(out, from, key);
+    ByteBuf out = Unpooled.buffer();
+    try {
+      SseWriter.frameInto(out, "{\"a\":\"sk-abc/def\"}", mask);
+      SseWriter.frameInto(out, "{\"b\":\"clean\"}", mask);
+      SseWriter.frameInto(out, "{\r\n\"c\":\"sk-abc\\/def\",\n\"d\":\"sk-abc/def\"}", mask);
+      assertEquals("data: {\"a\":\"[REDACTED]\"}\n\ndata: {\"b\":\"clean\"}\n\n"
+          + "data: {\ndata: \"c\":\"[REDACTED]\",\ndata: \"d\":\"[REDACTED]\"}\n\n", out.toString(StandardCharsets.UTF_8));
+      assertEquals(3, masks[0]);
+    } finally {
+      out.release();
+    }
   }
 }
