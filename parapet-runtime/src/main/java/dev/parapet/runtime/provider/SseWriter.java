@@ -19,13 +19,14 @@ public final class SseWriter {
   private SseWriter() {}
 
   /**
-   * Rewrites, in place, payload bytes just framed: {@code out}'s bytes from {@code from} to its
-   * writer index, never a line break among them (each line of a payload is given alone), moving
-   * the writer index by what it changed. The runtime masks the route's provider key so.
+   * Rewrites a payload's UTF-8 bytes before they are framed: returns {@code utf8} itself when
+   * nothing changes (the common case: nothing copied), else new bytes. It must neither add nor
+   * remove a CR or LF byte, so the payload's lines, which the framing follows, stay as they are.
+   * The runtime masks the route's provider key so.
    */
   @FunctionalInterface
   public interface Filter {
-    void apply(ByteBuf out, int from);
+    byte[] apply(byte[] utf8);
   }
 
   /**
@@ -72,37 +73,31 @@ public final class SseWriter {
   }
 
   /**
-   * {@link #frameInto(ByteBuf, String)}, each line of the payload passed through {@code filter}
-   * (if not null) once it is in {@code out}, before the frame goes on: the framing is never
-   * filtered, so a filter cannot break it.
+   * {@link #frameInto(ByteBuf, String)}, the payload's bytes passed through {@code filter} (if not
+   * null) before they are framed: the framing itself is never filtered, so a filter cannot break it.
    */
   public static void frameInto(ByteBuf out, String payload, Filter filter) {
     byte[] utf8 = payload.getBytes(StandardCharsets.UTF_8);
+    if (filter != null) {
+      utf8 = filter.apply(utf8);
+    }
     out.ensureWritable(DATA_PREFIX.length + utf8.length + 2);
     out.writeBytes(DATA_PREFIX);
-    if (payload.indexOf('\n') < 0 && payload.indexOf('\r') < 0) {
-      writeLine(out, utf8, 0, utf8.length, filter);
+    if (payload.indexOf('\n') < 0 && payload.indexOf('\r') < 0) { // a filter keeps CR and LF as they were
+      out.writeBytes(utf8);
     } else {
-      writeLines(out, utf8, filter);
+      writeLines(out, utf8);
     }
     out.writeByte('\n').writeByte('\n');
   }
 
-  private static void writeLine(ByteBuf out, byte[] utf8, int start, int length, Filter filter) {
-    int from = out.writerIndex();
-    out.writeBytes(utf8, start, length);
-    if (filter != null) {
-      filter.apply(out, from);
-    }
-  }
-
   /** {@code utf8} with each CRLF, CR or LF written as a new {@code data:} line. */
-  private static void writeLines(ByteBuf out, byte[] utf8, Filter filter) {
+  private static void writeLines(ByteBuf out, byte[] utf8) {
     int start = 0;
     for (int i = 0; i < utf8.length; i++) {
       byte b = utf8[i];
       if (b == '\n' || b == '\r') {
-        writeLine(out, utf8, start, i - start, filter);
+        out.writeBytes(utf8, start, i - start);
         out.writeByte('\n');
         out.writeBytes(DATA_PREFIX);
         if (b == '\r' && i + 1 < utf8.length && utf8[i + 1] == '\n') {
@@ -111,6 +106,6 @@ public final class SseWriter {
         start = i + 1;
       }
     }
-    writeLine(out, utf8, start, utf8.length - start, filter);
+    out.writeBytes(utf8, start, utf8.length - start);
   }
 }

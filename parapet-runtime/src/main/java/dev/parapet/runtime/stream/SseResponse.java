@@ -79,17 +79,11 @@ public final class SseResponse {
     event(payload, null);
   }
 
-  /**
-   * {@link #event(String)}, the payload's bytes passed through {@code filter} ({@link
-   * SseWriter.Filter}). The events are then framed into a heap buffer, which a filter scans
-   * several times faster than a direct one (its array, not a bounds-checked read per byte); the
-   * transport copies it out once when it is written.
-   */
+  /** {@link #event(String)}, the payload's bytes passed through {@code filter} ({@link SseWriter.Filter}). */
   public void event(String payload, SseWriter.Filter filter) {
     checkOpen();
     if (pending == null) {
-      int size = Math.max(256, SseWriter.maxFrameBytes(payload));
-      pending = filter != null ? ctx.alloc().heapBuffer(size) : ctx.alloc().buffer(size);
+      pending = ctx.alloc().buffer(Math.max(256, SseWriter.maxFrameBytes(payload)));
     }
     SseWriter.frameInto(pending, payload, filter);
   }

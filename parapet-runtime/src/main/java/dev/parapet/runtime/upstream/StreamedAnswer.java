@@ -113,14 +113,16 @@ final class StreamedAnswer implements Answer {
   }
 
   /**
-   * Masks the key in one payload line just framed. Each event is checked alone: a key the provider
-   * split across two events is not (docs/security-model.md says why).
+   * One payload's bytes with the key masked, before they are framed. Each event is checked alone: a
+   * key the provider split across two events is not (docs/security-model.md says why).
    */
-  private void maskKey(ByteBuf out, int from) {
-    if (KeyScrubber.maskTail(out, from, call.providerKey) > 0 && !keyMasked) {
+  private byte[] maskKey(byte[] utf8) {
+    byte[] masked = KeyScrubber.maskedOrSame(utf8, call.providerKey);
+    if (masked != utf8 && !keyMasked) {
       keyMasked = true;
       call.keyMasked("stream");
     }
+    return masked;
   }
 
   @Override
