@@ -6,6 +6,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.util.ByteProcessor;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Optional;
@@ -137,11 +138,17 @@ final class KeyScrubber {
       return find(hay.array(), hay.arrayOffset(), from, end, key, hay);
     }
     byte first = key.byteAt(0);
-    for (int i = from; i < end; i++) {
-      byte b = hay.getByte(i);
-      if ((b == first || b == '\\') && matchAt(hay, end, i, key) >= 0) {
-        return i;
+    // A direct buffer (a pass-through answer): forEachByte reads without getByte's per-byte checks.
+    ByteProcessor notACandidate = b -> b != first && b != '\\';
+    for (int i = from; i < end; ) {
+      int at = hay.forEachByte(i, end - i, notACandidate);
+      if (at < 0) {
+        return -1;
       }
+      if (matchAt(hay, end, at, key) >= 0) {
+        return at;
+      }
+      i = at + 1;
     }
     return -1;
   }
