@@ -13,8 +13,6 @@ import dev.parapet.runtime.testing.LeakWatch;
 import dev.parapet.runtime.testing.RawHttp;
 import dev.parapet.runtime.testing.TestConfigs;
 import dev.parapet.runtime.upstream.FakeProvider;
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -96,7 +94,7 @@ class CallerHangUpEndToEndTest {
                 answer == Answer.STREAM_STARTED ? STREAM : WHOLE).getBytes(StandardCharsets.ISO_8859_1));
             assertNotNull(provider.received.poll(10, TimeUnit.SECONDS), scenario + ": the call went out");
             if (answer == Answer.STREAM_STARTED) {
-              readUntil(caller.getInputStream(), "\"hi\"");
+              RawHttp.readUntil(caller.getInputStream(), "\"hi\"");
             }
             long left = System.nanoTime();
             switch (leave) {
@@ -218,18 +216,6 @@ class CallerHangUpEndToEndTest {
       }
     }
     LeakWatch.assertNoLeaks();
-  }
-
-  private static void readUntil(InputStream in, String marker) throws IOException {
-    StringBuilder got = new StringBuilder();
-    byte[] buf = new byte[4096];
-    while (got.indexOf(marker) < 0) {
-      int n = in.read(buf);
-      if (n < 0) {
-        throw new IOException("closed before " + marker + ": " + got);
-      }
-      got.append(new String(buf, 0, n, StandardCharsets.UTF_8));
-    }
   }
 
   /** The newest request row once there are {@code rows}: status, error code, cost; and the holds still open. */

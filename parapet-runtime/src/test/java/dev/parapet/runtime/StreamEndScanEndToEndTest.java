@@ -22,13 +22,11 @@ import dev.parapet.core.store.EventRow;
 import dev.parapet.core.store.RequestRecord;
 import dev.parapet.runtime.boot.Boot;
 import dev.parapet.runtime.testing.LeakWatch;
+import dev.parapet.runtime.testing.RawHttp;
 import dev.parapet.runtime.upstream.FakeProvider;
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -205,7 +203,7 @@ class StreamEndScanEndToEndTest {
           streams.add(deltas);
           try (Socket caller = SealedGateway.postRaw(g.port(), "/routes/scanned", streamed(""))) {
             caller.setSoTimeout(10_000);
-            String got = readUntil(caller.getInputStream(), deltas.get(deltas.size() - 1));
+            String got = RawHttp.readUntil(caller.getInputStream(), deltas.get(deltas.size() - 1));
             assertFalse(got.contains("parapet_error"), c.what() + ": " + got);
             ids.put(requestId(got), c);
           } // FIN
@@ -220,7 +218,7 @@ class StreamEndScanEndToEndTest {
       try (Gateway g = Boot.start(env, Wiring.production(env));
           Socket caller = SealedGateway.postRaw(g.port(), "/routes/scanned", streamed(""))) {
         caller.setSoTimeout(10_000);
-        cutId = requestId(readUntil(caller.getInputStream(), text(0, "Charge " + CARD)));
+        cutId = requestId(RawHttp.readUntil(caller.getInputStream(), text(0, "Charge " + CARD)));
         g.close();
         assertNotNull(upstreamClosed.poll(10, TimeUnit.SECONDS), "the cut call ended upstream");
       }
@@ -255,20 +253,6 @@ class StreamEndScanEndToEndTest {
     } finally {
       LeakWatch.assertNoLeaks();
     }
-  }
-
-  /** Reads the caller's bytes until {@code marker} is among them; all read so far. */
-  private static String readUntil(InputStream in, String marker) throws IOException {
-    StringBuilder got = new StringBuilder();
-    byte[] buf = new byte[4096];
-    while (got.indexOf(marker) < 0) {
-      int n = in.read(buf);
-      if (n < 0) {
-        throw new IOException("closed before " + marker + ": " + got);
-      }
-      got.append(new String(buf, 0, n, StandardCharsets.UTF_8));
-    }
-    return got.toString();
   }
 
   private static String requestId(String head) {

@@ -265,6 +265,24 @@ public final class RawHttp implements AutoCloseable {
   }
 
   /**
+   * Reads {@code in} (as UTF-8) until {@code marker} is among what was read, framing and all: a raw
+   * look at a stream under way. All read so far; an {@link IOException} if the connection closes
+   * first.
+   */
+  public static String readUntil(InputStream in, String marker) throws IOException {
+    StringBuilder got = new StringBuilder();
+    byte[] buf = new byte[4096];
+    while (got.indexOf(marker) < 0) {
+      int n = in.read(buf);
+      if (n < 0) {
+        throw new IOException("closed before " + marker + ": " + got);
+      }
+      got.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+    }
+    return got.toString();
+  }
+
+  /**
    * One line of an HTTP head, its CRLF or LF taken off; null at the end of the stream with nothing
    * read. A line over 64 KiB is an {@link IOException}.
    */
