@@ -109,6 +109,12 @@ public final class GatewayRequest {
   }
 
   /**
+   * The row note of a call whose provider quoted the route's key in a 2xx answer, masked before the
+   * caller saw it (also counted: {@code parapet_provider_key_masked_total}).
+   */
+  public static final String PROVIDER_KEY_MASKED = "provider_key_masked";
+
+  /**
    * Notes what a policy enforced on this call ({@code redacted}, {@code stream_truncated:max_tokens_out}
    * …): its telemetry row's enforcement notes. A repeated note is kept once; beyond {@value
    * #MAX_NOTES} notes the rest are dropped (the events keep every detail). Thread-safe: a policy
@@ -122,6 +128,11 @@ public final class GatewayRequest {
     if (notes.size() < MAX_NOTES && !notes.contains(note)) {
       notes.add(note);
     }
+  }
+
+  /** Whether {@code note} was made ({@link #note}). */
+  public synchronized boolean noted(String note) {
+    return notes != null && notes.contains(note);
   }
 
   /** The notes so far, in the order they were made. */

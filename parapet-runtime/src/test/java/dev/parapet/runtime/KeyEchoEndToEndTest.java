@@ -164,6 +164,11 @@ class KeyEchoEndToEndTest {
       assertEquals(200, res.statusCode(), res.body());
       assertEquals(clean, res.body(), "passed through as sent");
       assertFalse(logs.lines().stream().anyMatch(l -> l.contains("provider key")), "nothing masked, nothing said");
+      String id = res.headers().firstValue("x-parapet-request-id").orElseThrow();
+      sg.withStore(store -> {
+        RequestRecord row = store.request(id).orElseThrow();
+        assertFalse(row.notes().contains("provider_key_masked"), row.toString());
+      });
     }
     LeakWatch.assertNoLeaks();
   }
@@ -178,6 +183,7 @@ class KeyEchoEndToEndTest {
     sg.withStore(store -> {
       RequestRecord row = store.request(id).orElseThrow();
       assertEquals(200, row.status(), row.toString());
+      assertTrue(row.notes().contains("provider_key_masked"), "the row notes the mask: " + row);
       KEYS.stream().filter(k -> row.toString().contains(k)).forEach(k -> leaks.add("row: " + row));
       String events = store.events(Optional.empty(), Optional.empty(), 100).toString();
       KEYS.stream().filter(events::contains).forEach(k -> leaks.add("events: " + events));

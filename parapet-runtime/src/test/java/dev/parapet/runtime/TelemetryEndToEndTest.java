@@ -6,6 +6,7 @@ import static dev.parapet.runtime.TelemetryFixture.JSON;
 import static dev.parapet.runtime.TelemetryFixture.VIEWER;
 import static dev.parapet.runtime.TelemetryFixture.VIEWER_PASSWORD;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -195,6 +196,39 @@ class TelemetryEndToEndTest {
       PrometheusText metrics = PrometheusText.parse(fx.admin("/_parapet/metrics").body());
       assertEquals(2.5, metrics.value("parapet_budget_remaining_usd", "scope", "route", "name", "writer"));
       assertEquals(8.25, metrics.value("parapet_budget_remaining_usd", "scope", "tenant", "name", "prod"));
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
+  /**
+   * A provider that quotes the route's key in a 200 answer: the caller reads it masked, and the
+   * metric an operator alerts on counts that route's call (every route's series is there from boot,
+   * at 0), not a clean answer's.
+   */
+  @Test
+  void aProviderQuotingTheKeyInAnAnswerIsCounted() throws Exception {
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.start();
+      provider.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/json")
+          .body(SealedGateway.completion("gpt-4o-2024-08-06", "your key is " + TelemetryFixture.PROVIDER_KEY, 7, 2))
+          .build());
+      provider.enqueue(new MockResponse.Builder().addHeader("Content-Type", "application/json")
+          .body(SealedGateway.completion("gpt-4o-2024-08-06", "ok", 7, 2)).build());
+      URI base = URI.create("http://127.0.0.1:" + provider.getPort() + "/v1");
+      try (TelemetryFixture fx = new TelemetryFixture(tmp.resolve("data"), base).boot()) {
+        PrometheusText before = PrometheusText.parse(fx.admin("/_parapet/metrics").body());
+        assertEquals(0.0, before.value("parapet_provider_key_masked_total", "route", "remote"));
+        assertEquals(0.0, before.value("parapet_provider_key_masked_total", "route", "summarizer"));
+        HttpResponse<String> echoed = fx.call(TestConfigs.TOKEN_A, "remote", "hi");
+        assertEquals(200, echoed.statusCode(), echoed.body());
+        assertFalse(echoed.body().contains(TelemetryFixture.PROVIDER_KEY), echoed.body());
+        assertTrue(echoed.body().contains("your key is [REDACTED]"), echoed.body());
+        assertEquals(200, fx.call(TestConfigs.TOKEN_A, "remote", "hi").statusCode());
+        awaitRequests(fx, 2);
+        PrometheusText after = PrometheusText.parse(fx.admin("/_parapet/metrics").body());
+        assertEquals(1.0, after.value("parapet_provider_key_masked_total", "route", "remote"));
+        assertEquals(0.0, after.value("parapet_provider_key_masked_total", "route", "summarizer"));
+      }
     }
     LeakWatch.assertNoLeaks();
   }

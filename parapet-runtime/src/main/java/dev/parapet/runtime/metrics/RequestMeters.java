@@ -33,6 +33,8 @@ import java.util.stream.Collectors;
  *       for a head that timed out, closed unanswered;
  *   <li>{@code parapet_refusals_total{code}} — answers with a Parapet error code;
  *   <li>{@code parapet_stream_truncations_total{route}} — streams a guard cut short;
+ *   <li>{@code parapet_provider_key_masked_total{route}} — calls whose provider quoted the route's
+ *       key in a 2xx answer, masked before the caller saw it (alert on any);
  *   <li>{@code parapet_upstream_latency_seconds} — histogram, calls that went to a provider (not
  *       echo) and were answered to the end (not a caller who left), from the request head to the
  *       last byte;
@@ -49,6 +51,9 @@ final class RequestMeters {
     Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10),
     Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(120)
   };
+
+  private static final String KEY_MASKED = "parapet.provider.key.masked";
+  private static final String KEY_MASKED_HELP = "Calls whose provider quoted the route's key in a 2xx answer (masked)";
 
   private final MeterRegistry registry;
   private final Set<String> routes;
@@ -70,6 +75,7 @@ final class RequestMeters {
     // Zero-valued series for every configured route, so dashboards see them before traffic.
     for (String route : routes) {
       counter("parapet.stream.truncations", "Streams a guard cut short", "route", route);
+      counter(KEY_MASKED, KEY_MASKED_HELP, "route", route);
     }
   }
 
@@ -95,6 +101,9 @@ final class RequestMeters {
   private void recordCall(RequestCompleted c, GatewayRequest r, Series series) {
     if (r.route().provider().type() != ProviderType.ECHO && reachedUpstream(c)) {
       upstreamLatency.record(c.latencyNanos(), TimeUnit.NANOSECONDS);
+    }
+    if (r.noted(GatewayRequest.PROVIDER_KEY_MASKED)) {
+      counter(KEY_MASKED, KEY_MASKED_HELP, "route", series.route).increment();
     }
   }
 

@@ -357,6 +357,7 @@ final class ProxiedCall {
    * request id, never the key; the operator should look at that provider.
    */
   void keyMasked(String what) {
+    request.note(GatewayRequest.PROVIDER_KEY_MASKED);
     LOG.warn("route={} request_id={}: the provider's {} quoted the route's provider key; masked before it reached"
         + " the caller (check what answers at the route's base_url)", request.route().name(), request.requestId(), what);
   }
