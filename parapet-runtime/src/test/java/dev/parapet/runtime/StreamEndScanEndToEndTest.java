@@ -255,6 +255,104 @@ class StreamEndScanEndToEndTest {
     }
   }
 
+  /** A chunk carrying a text delta for two choices at once (a server may batch them). */
+  private static String texts(String text0, String text1) throws Exception {
+    return "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"" + MODEL
+        + "\",\"choices\":[{\"index\":0,\"delta\":{\"content\":" + JSON.writeValueAsString(text0)
+        + "},\"finish_reason\":null},{\"index\":1,\"delta\":{\"content\":" + JSON.writeValueAsString(text1)
+        + "},\"finish_reason\":null}]}\n\n";
+  }
+
+  /**
+   * A cut: the route, the provider's stream, what the call adds, the error the caller is told, the
+   * stream_truncated events ("reason:pattern") and the scan notes its row must and must not have.
+   */
+  private record Cut(String what, String route, String stream, String extra, String code, List<String> events,
+      List<String> noted, List<String> notNoted) {}
+
+  /**
+   * The guard cuts a stream (a match in one choice, max_tokens_out) or the drift lock does: a card
+   * number held at the end of another choice's text, or of another text of the same choice, had
+   * reached the caller whole and was left undecided. It is decided now, on what the caller received:
+   * the text before the chunk the stream was cut on (that chunk is never sent, so digits it adds to
+   * the card change nothing; digits sent before it do). The stream keeps its one stream_truncated
+   * event (the first veto's); the held match is noted on the row, or is the event when the cut
+   * recorded none (drift).
+   */
+  @Test
+  void aCutDecidesTheMatchesHeldInWhatTheCallerReceived() throws Exception {
+    String email = "write to dave@example.com";
+    String reasoning = chunk(0, "{\"reasoning_content\":" + JSON.writeValueAsString("card " + CARD) + "}");
+    String drifted = "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\""
+        + "deepseek-r1:70b\",\"choices\":[{\"index\":1,\"delta\":{\"content\":\"more\"},\"finish_reason\":null}]}\n\n";
+    String card = "stream_truncated:scan_output:CREDIT_CARD";
+    String mail = "stream_truncated:scan_output:EMAIL";
+    List<Cut> cuts = List.of(
+        new Cut("another choice holds a card", "scanned", start(0) + start(1) + text(0, "card " + CARD)
+            + text(1, email) + DONE, ",\"n\":2", "stream_truncated", List.of("scan_output:EMAIL"),
+            List.of(mail, card), List.of()),
+        new Cut("the cut chunk's digits never reached the caller", "scanned", start(0) + start(1)
+            + text(0, "card " + CARD) + texts("2345", email) + DONE, ",\"n\":2", "stream_truncated",
+            List.of("scan_output:EMAIL"), List.of(mail, card), List.of()),
+        new Cut("digits sent before the cut made it an order number", "scanned", start(0) + start(1)
+            + text(0, "card " + CARD) + text(0, "2345") + text(1, email) + DONE, ",\"n\":2", "stream_truncated",
+            List.of("scan_output:EMAIL"), List.of(mail), List.of(card)),
+        new Cut("the same choice's reasoning holds a card", "scanned", start(0) + reasoning + text(0, email) + DONE,
+            "", "stream_truncated", List.of("scan_output:EMAIL"), List.of(mail, card), List.of()),
+        new Cut("max_tokens_out", "capped", start(0) + start(1) + text(0, "card " + CARD)
+            + text(1, "word ".repeat(120)) + DONE, ",\"n\":2", "stream_truncated",
+            List.of("max_tokens_out:null"), List.of("stream_truncated:max_tokens_out", card), List.of()),
+        new Cut("drift", "strict", start(0) + start(1) + text(0, "card " + CARD) + drifted + DONE, ",\"n\":2",
+            "model_drift", List.of("scan_output:CREDIT_CARD"), List.of(card), List.of()));
+    try (MockWebServer provider = new MockWebServer()) {
+      provider.start();
+      for (Cut c : cuts) {
+        provider.enqueue(sse(c.stream()));
+      }
+      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(), List.of(
+          route("scanned", provider, RedactionMode.BLOCK),
+          route("capped", provider.url("/v1").uri(), RedactionMode.BLOCK, 20, false),
+          route("strict", provider.url("/v1").uri(), RedactionMode.BLOCK, 500, true)));
+      Map<String, Cut> ids = new LinkedHashMap<>();
+      try (Gateway g = sg.start()) {
+        for (Cut c : cuts) {
+          HttpResponse<String> r = post(g.port(), "/routes/" + c.route(), streamed(c.extra()));
+          assertEquals(200, r.statusCode(), c.what() + ": " + r.body());
+          assertTrue(r.body().contains("\"code\":\"" + c.code() + "\""), c.what() + ": " + r.body());
+          assertTrue(r.body().endsWith(DONE), c.what() + ": " + r.body());
+          if (c.stream().contains(texts("2345", email))) {
+            assertFalse(r.body().contains("2345"), c.what() + ": the cut chunk was sent: " + r.body());
+          }
+          ids.put(requestId(r), c);
+        }
+      }
+      Map<String, List<String>> truncated = new LinkedHashMap<>();
+      for (EventRow e : events(sg, EventKind.STREAM_TRUNCATED)) {
+        truncated.computeIfAbsent(e.requestId(), k -> new ArrayList<>())
+            .add(e.details().get("reason") + ":" + e.details().get("pattern"));
+      }
+      Map<String, RequestRecord> rows = new LinkedHashMap<>();
+      sg.withStore(store -> {
+        for (String id : ids.keySet()) {
+          rows.put(id, store.request(id).orElseThrow());
+        }
+      });
+      for (Map.Entry<String, Cut> id : ids.entrySet()) {
+        Cut c = id.getValue();
+        RequestRecord row = rows.get(id.getKey());
+        assertEquals(c.events(), truncated.get(id.getKey()), c.what());
+        for (String note : c.noted()) {
+          assertTrue(row.notes().contains(note), c.what() + ": " + note + " missing: " + row.notes());
+        }
+        for (String note : c.notNoted()) {
+          assertFalse(row.notes().contains(note), c.what() + ": " + note + " noted: " + row.notes());
+        }
+      }
+    } finally {
+      LeakWatch.assertNoLeaks();
+    }
+  }
+
   private static String requestId(String head) {
     Matcher m = REQUEST_ID.matcher(head);
     assertTrue(m.find(), head);
@@ -297,9 +395,13 @@ class StreamEndScanEndToEndTest {
   }
 
   private static Route route(String name, URI base, RedactionMode mode) {
+    return route(name, base, mode, 500, false);
+  }
+
+  private static Route route(String name, URI base, RedactionMode mode, int maxTokensOut, boolean driftStrict) {
     return new Route(name, "prod", new ProviderSpec(ProviderType.LOCAL, MODEL, Optional.of("OPENAI_KEY"),
         Optional.of(base), List.of(), Optional.of(SealedGateway.ONE_USD_PER_1M), 5_000),
-        SealedGateway.policy(6000, 500, "5", false, new RedactionPolicy(mode,
+        SealedGateway.policy(6000, maxTokensOut, "5", driftStrict, new RedactionPolicy(mode,
             List.of(RedactionPattern.EMAIL, RedactionPattern.CREDIT_CARD, RedactionPattern.IPV4), true)));
   }
 

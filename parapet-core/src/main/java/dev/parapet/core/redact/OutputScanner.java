@@ -52,6 +52,8 @@ public final class OutputScanner {
   private long reportedUpTo; // end of the last reported match
   // No trigger starts in [scanFrom, quietUpTo), as seen when the text ended at quietUpTo.
   private long quietUpTo;
+  /** The match the last scan held back for the next characters ({@link #mayGrow}), or null. */
+  private RedactionPattern held;
   private final boolean incremental;
 
   public OutputScanner(Redactor redactor) {
@@ -97,8 +99,19 @@ public final class OutputScanner {
     return scan(true);
   }
 
+  /**
+   * The match the last {@link #feed} held back because more text could have changed it (a card
+   * number at the very end of the text so far), if any: what {@link #finish()} would report were
+   * the text to end here. Decides nothing and scans nothing, so it can be asked before each feed
+   * (what a reader of the text so far has) at no cost.
+   */
+  public Optional<RedactionPattern> held() {
+    return Optional.ofNullable(held);
+  }
+
   private Optional<RedactionPattern> scan(boolean atEnd) {
     RedactionPattern[] hit = new RedactionPattern[1];
+    held = null;
     long end = bufStart + buf.length();
     int from = (int) (Math.max(scanFrom, bufStart) - bufStart);
     int quiet = incremental ? (int) Math.max(from, Math.min(quietUpTo - bufStart, buf.length())) : from;
@@ -107,6 +120,7 @@ public final class OutputScanner {
     } else {
       redactor.forEachMatch(buf, from, m -> {
         if (!atEnd && mayGrow(m)) {
+          held = m.pattern();
           return false; // decided on the next feed
         }
         hit[0] = m.pattern();

@@ -90,6 +90,38 @@ class OutputScannerTest {
     assertEquals(Optional.of(RedactionPattern.IPV4), last.finish());
   }
 
+  /** held(): the match a reader of the text so far has at its end, asked without deciding it. */
+  @Test
+  void heldIsWhatTheEndWouldReportAndDecidesNothing() {
+    OutputScanner s = new OutputScanner(ALL);
+    assertEquals(Optional.empty(), s.feed("card 4111 1111 1111 1111"));
+    assertEquals(Optional.of(RedactionPattern.CREDIT_CARD), s.held());
+    assertEquals(Optional.of(RedactionPattern.CREDIT_CARD), s.held()); // asking decides nothing
+    assertEquals(Optional.empty(), s.feed("2345")); // 20 digits: an order number after all
+    assertEquals(Optional.empty(), s.held());
+    assertEquals(Optional.empty(), s.feed(" then 10.1.2.3"));
+    assertEquals(Optional.of(RedactionPattern.IPV4), s.held());
+    assertEquals(Optional.of(RedactionPattern.IPV4), s.feed(" ok")); // reported, so no longer held
+    assertEquals(Optional.empty(), s.held());
+    assertEquals(Optional.empty(), s.finish());
+
+    // Cut anywhere, in any delta size: after the feeds (their reports drained), held() is what finish() reports.
+    String text = "ping 10.1.2.3, card 4111-1111-1111-1111 or order 4111111111111111 2222, v1.2.3.4.5 at 192.168.0.7";
+    for (int size : new int[] {1, 3, 7}) {
+      for (int cut = 1; cut <= text.length(); cut++) {
+        OutputScanner t = new OutputScanner(ALL);
+        for (int i = 0; i < cut; i += size) {
+          for (Optional<RedactionPattern> r = t.feed(text.substring(i, Math.min(cut, i + size))); r.isPresent();
+              r = t.feed("")) {
+            // drained: every match that needs no more text is reported
+          }
+        }
+        Optional<RedactionPattern> held = t.held();
+        assertEquals(t.finish(), held, "size " + size + ", cut at " + cut);
+      }
+    }
+  }
+
   @Test
   void findsAKeyAfterALongRunWithNoBreakCharacter() {
     // 10 000 characters that could all be inside a match, then a key: the window bounds the

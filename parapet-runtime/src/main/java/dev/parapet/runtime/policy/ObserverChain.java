@@ -93,4 +93,11 @@ final class ObserverChain implements ExchangeObserver {
     }
     return Optional.empty();
   }
+
+  @Override
+  public void onStreamCut(GatewayRequest request) {
+    for (ExchangeObserver o : observers) {
+      o.onStreamCut(request);
+    }
+  }
 }

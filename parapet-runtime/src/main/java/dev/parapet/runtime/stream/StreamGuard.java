@@ -117,6 +117,16 @@ public final class StreamGuard implements ExchangeObserver {
 
   // Output per choice index: max_tokens applies to each of n choices, the bill to all.
   private Map<Integer, Choice> choices;
+  /**
+   * The chunks shown so far ({@link #onStreamPayload}): each scanned text remembers what it held
+   * back as the latest came ({@link Scanned}), for a chunk the stream is cut on never reaches the
+   * caller.
+   */
+  private long chunks;
+  /** A chunk is being checked: true until its check returns (an observer's bug may leave it unsent). */
+  private boolean checking;
+  /** This stream's {@code stream_truncated} event is recorded: one per stream, later matches are noted. */
+  private boolean truncationRecorded;
 
   public StreamGuard(GatewayRequest request, OutputTally tally, EnforcementEvents events) {
     this.request = Objects.requireNonNull(request, "request");
@@ -179,6 +189,14 @@ public final class StreamGuard implements ExchangeObserver {
 
   @Override
   public Optional<Veto> onStreamPayload(GatewayRequest r, StreamChunk payload) {
+    chunks++;
+    checking = true;
+    Optional<Veto> veto = check(payload);
+    checking = false;
+    return veto;
+  }
+
+  private Optional<Veto> check(StreamChunk payload) {
     if (payload.isUncountedOutput()) {
       tally.uncountedOutput();
       return Optional.empty();
@@ -241,6 +259,7 @@ public final class StreamGuard implements ExchangeObserver {
       }
     }
     if (longest > cutAbove) {
+      truncationRecorded = true;
       events.record(request, EventKind.STREAM_TRUNCATED,
           Map.of("reason", "max_tokens_out", "output_tokens", Long.toString(longest)));
       return Optional.of(new Veto(ParapetError.STREAM_TRUNCATED,
@@ -256,20 +275,59 @@ public final class StreamGuard implements ExchangeObserver {
    * {@code finish_reason} finishes it, for a stream may end without one ({@code [DONE]} right
    * after the last delta, a usage-only chunk then {@code [DONE]}): a CREDIT_CARD or IPV4 match
    * held at the very end is reported, the stream cut before its {@code [DONE]}. A choice that was
-   * finished already reports nothing new.
+   * finished already reports nothing new. Every text of every choice is decided, not only the
+   * first that holds a match: the first match is the stream's event (and veto), the others, which
+   * reached the caller too, are noted on its row. Should the last chunk's check have thrown (an
+   * observer's bug: that chunk was never sent), what is decided is the text before it.
    */
   @Override
   public Optional<Veto> onStreamEnd(GatewayRequest r) {
     if (outputRedactor == null || choices == null) {
       return Optional.empty();
     }
+    List<RedactionPattern> held = new ArrayList<>(0);
     for (Choice c : choices.values()) {
-      Optional<RedactionPattern> held = c.finish();
-      if (held.isPresent()) {
-        return Optional.of(cutOnPattern(held.get()));
-      }
+      c.decide(checking, held);
     }
-    return Optional.empty();
+    if (held.isEmpty()) {
+      return Optional.empty();
+    }
+    held.forEach(this::noteHeld); // the first is the stream's event, unless one was recorded
+    return Optional.of(patternVeto(held.get(0)));
+  }
+
+  /**
+   * The stream is cut on the chunk last shown ({@link ExchangeObserver#onStreamCut}): that chunk never
+   * reaches the caller, what came before it did. A match held back at the end of any text as it
+   * stood before that chunk (a card number in another choice, or in this choice's reasoning) was
+   * received whole and is decided now: noted on the row. The cut's own event is the stream's one
+   * {@code stream_truncated} event (the first veto); a chunk's text changes nothing here — digits
+   * that would have made the held card an order number never reached the caller either.
+   */
+  @Override
+  public void onStreamCut(GatewayRequest r) {
+    if (outputRedactor == null || choices == null) {
+      return;
+    }
+    List<RedactionPattern> held = new ArrayList<>(0);
+    for (Choice c : choices.values()) {
+      c.decide(true, held);
+    }
+    held.forEach(this::noteHeld);
+  }
+
+  /**
+   * A held match decided after this stream's event: noted on the row as the event would note it
+   * ({@link EnforcementEvents#note}), kept once; no second event (one {@code stream_truncated}
+   * per stream), unless none was recorded yet.
+   */
+  private void noteHeld(RedactionPattern pattern) {
+    if (!truncationRecorded) {
+      cutOnPattern(pattern);
+      return;
+    }
+    request.note(EnforcementEvents.note(EventKind.STREAM_TRUNCATED,
+        Map.of("reason", "scan_output", "pattern", pattern.name())));
   }
 
   private Choice choice(int index) {
@@ -309,16 +367,16 @@ public final class StreamGuard implements ExchangeObserver {
     long pendingBytes;
     long counted;
     /** The choice's text ({@code content}); made with its first delta that has any. */
-    OutputScanner text;
+    Scanned text;
     /**
      * Reasoning, refusals and tool-call arguments, scanned apart from the text, so that a match
      * cannot be made of the end of one and the start of the other; the arguments of the choice's
      * parallel calls, which arrive interleaved, are scanned as one text (a false match there cuts:
      * fail closed). Made with the first.
      */
-    OutputScanner other;
+    Scanned other;
     /** Text in fields nobody reads ({@link ChunkSummary.Choice#unknownText}); made with the first. */
-    OutputScanner unknown;
+    Scanned unknown;
     /**
      * The tool calls' arguments as their reader sees them, decoded ({@link ArgumentsDecoder}, one
      * per call: an escape split across deltas is held until it is whole), scanned as one text like
@@ -326,7 +384,7 @@ public final class StreamGuard implements ExchangeObserver {
      * caught on the delta that completes it decoded, and arguments that are no JSON, which the
      * decoder may read wrongly, are still scanned as they are. Made with the first.
      */
-    OutputScanner decoded;
+    Scanned decoded;
     /** One per tool call index; constant state each. */
     Map<Integer, ArgumentsDecoder> decoders;
     /**
@@ -334,7 +392,7 @@ public final class StreamGuard implements ExchangeObserver {
      * #textDecoder}, scanned beside {@link #text}, which goes on scanning it as written (text that is
      * no JSON, which the decoder may read wrongly, included). Made with the first.
      */
-    OutputScanner decodedText;
+    Scanned decodedText;
     ArgumentsDecoder textDecoder;
 
     /** Feeds a JSON answer's text delta, decoded, to {@link #decodedText}; the match, if any. */
@@ -368,7 +426,7 @@ public final class StreamGuard implements ExchangeObserver {
      * at the very end), in any of its texts, if any.
      */
     Optional<RedactionPattern> finish() {
-      for (OutputScanner s : new OutputScanner[] {text, decodedText, other, decoded, unknown}) {
+      for (Scanned s : new Scanned[] {text, decodedText, other, decoded, unknown}) {
         Optional<RedactionPattern> held = s == null ? Optional.empty() : s.finish();
         if (held.isPresent()) {
           return held;
@@ -377,20 +435,33 @@ public final class StreamGuard implements ExchangeObserver {
       return Optional.empty();
     }
 
-    OutputScanner textScanner() {
+    /**
+     * The stream ends: adds the match each of the choice's texts holds at its end, if any, to
+     * {@code into}. {@code beforeChunk}: the chunk last shown was not sent, so each text is decided
+     * as it stood before it ({@link Scanned#heldBeforeChunk}), and left as it is.
+     */
+    void decide(boolean beforeChunk, List<RedactionPattern> into) {
+      for (Scanned s : new Scanned[] {text, decodedText, other, decoded, unknown}) {
+        if (s != null) {
+          (beforeChunk ? s.heldBeforeChunk() : s.finish()).ifPresent(into::add);
+        }
+      }
+    }
+
+    Scanned textScanner() {
       return text = made(text);
     }
 
-    OutputScanner otherScanner() {
+    Scanned otherScanner() {
       return other = made(other);
     }
 
-    OutputScanner unknownScanner() {
+    Scanned unknownScanner() {
       return unknown = made(unknown);
     }
 
-    private OutputScanner made(OutputScanner scanner) {
-      return scanner != null ? scanner : new OutputScanner(outputRedactor);
+    private Scanned made(Scanned scanner) {
+      return scanner != null ? scanner : new Scanned();
     }
 
     void append(String delta) {
@@ -415,8 +486,48 @@ public final class StreamGuard implements ExchangeObserver {
     }
   }
 
+  /**
+   * One of a choice's texts, scanned as it comes ({@link OutputScanner}), that remembers what it
+   * held back (a card number at its very end) as the chunk being checked came: should the stream be
+   * cut on that chunk, what its caller has of this text is the text before it ({@link
+   * #heldBeforeChunk}). Asking costs nothing ({@link OutputScanner#held}).
+   */
+  private final class Scanned {
+    private final OutputScanner scanner = new OutputScanner(outputRedactor);
+    /** The chunk that last fed this text, and what the text held as that chunk came. */
+    private long fedIn = -1;
+    private RedactionPattern heldBefore;
+
+    Optional<RedactionPattern> feed(String delta) {
+      mark();
+      return scanner.feed(delta);
+    }
+
+    Optional<RedactionPattern> finish() {
+      mark();
+      return scanner.finish();
+    }
+
+    private void mark() {
+      if (fedIn != chunks) {
+        fedIn = chunks;
+        heldBefore = scanner.held().orElse(null);
+      }
+    }
+
+    /** The match held at the end of this text as it stood before the chunk last shown, if any. */
+    Optional<RedactionPattern> heldBeforeChunk() {
+      return fedIn == chunks ? Optional.ofNullable(heldBefore) : scanner.held();
+    }
+  }
+
   private Veto cutOnPattern(RedactionPattern pattern) {
+    truncationRecorded = true;
     events.record(request, EventKind.STREAM_TRUNCATED, Map.of("reason", "scan_output", "pattern", pattern.name()));
+    return patternVeto(pattern);
+  }
+
+  private static Veto patternVeto(RedactionPattern pattern) {
     return new Veto(ParapetError.STREAM_TRUNCATED, "the answer matched output pattern " + pattern.name());
   }
 

@@ -65,6 +65,9 @@ final class EchoStream implements Answer {
             : call.observer.onStreamPayload(call.request, payload);
         if (veto.isPresent()) {
           ExchangeObserver.Veto v = veto.get();
+          if (!payload.isDone()) {
+            call.cutObservedStream(); // this payload is not written: what came before it is decided
+          }
           call.complete(sse.fail(v.error(), v.message(), call.request.requestId()), 200, Optional.of(v.error()),
               usage, model);
           return;

@@ -451,6 +451,20 @@ final class ProxiedCall {
     }
   }
 
+  /**
+   * A started stream is cut by a veto, written instead of the chunk last checked: the observers
+   * decide what the caller received before that chunk ({@link ExchangeObserver#onStreamCut}).
+   * Never throws, as {@link #endObservedStream}: the veto is written whatever they find.
+   */
+  void cutObservedStream() {
+    try {
+      observer.onStreamCut(request);
+    } catch (RuntimeException e) {
+      LOG.error("route={} request_id={}: the text before a cut could not be checked ({})",
+          request.route().name(), request.requestId(), e.getClass().getName());
+    }
+  }
+
   private Optional<Usage> answerUsage() {
     return answer == null ? Optional.empty() : answer.usage();
   }

@@ -83,6 +83,8 @@ final class StreamedAnswer implements Answer {
   private final ArrayList<String> decided = new ArrayList<>(2);
   private ExchangeObserver.Veto refused;
   private ExchangeObserver.Veto cut;
+  /** {@link #cut} vetoes a chunk (not the {@code [DONE]}, whose end the observers decided already). */
+  private boolean cutChunk;
   private boolean broken;
   /** The provider's own error ended the stream: its type ({@link ProviderErrorException}). */
   private String providerError;
@@ -259,6 +261,7 @@ final class StreamedAnswer implements Answer {
           : call.observer.onStreamPayload(call.request, payload);
       if (veto.isPresent()) {
         cut = veto.get();
+        cutChunk = !payload.isDone();
         return;
       }
       if (!payload.isHidden()) {
@@ -325,6 +328,10 @@ final class StreamedAnswer implements Answer {
     if (cut != null) {
       ExchangeObserver.Veto veto = cut;
       cut = null;
+      if (cutChunk) {
+        cutChunk = false;
+        call.cutObservedStream(); // the chunk vetoed is not written: what came before it is decided
+      }
       call.abortUpstream();
       end(sse.fail(veto.error(), veto.message(), call.request.requestId()), veto.error());
       return false;
@@ -416,6 +423,7 @@ final class StreamedAnswer implements Answer {
     decided.clear();
     refused = null;
     cut = null;
+    cutChunk = false;
     broken = false;
     providerError = null;
   }
