@@ -77,6 +77,11 @@ final class EchoStream implements Answer {
     } catch (RuntimeException e) { // a policy's bug: told in the stream, which has begun
       LOG.error("route={} request_id={}: the echo could not be streamed ({})", call.request.route().name(),
           call.request.requestId(), e.getClass().getName());
+      if (!payloads.get(next - 1).isDone()) {
+        // What the caller received may end in a held match: decided on the payloads before the one
+        // that failed, which is not written. (At [DONE] the observers were deciding the end already.)
+        call.cutObservedStream();
+      }
       call.complete(sse.fail(ParapetError.INTERNAL_ERROR, "the answer could not be processed",
           call.request.requestId()), 200, Optional.of(ParapetError.INTERNAL_ERROR), usage, model);
       return;

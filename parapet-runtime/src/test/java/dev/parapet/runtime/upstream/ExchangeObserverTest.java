@@ -1,8 +1,10 @@
 package dev.parapet.runtime.upstream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.parapet.core.config.ProviderType;
 import dev.parapet.runtime.GatewayRequest;
 import dev.parapet.runtime.http.ParapetError;
 import dev.parapet.runtime.provider.StreamChunk;
@@ -10,7 +12,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -117,5 +121,51 @@ class ExchangeObserverTest {
       assertEquals("data: [DONE]", events[3]);
       assertEquals(Optional.of(ParapetError.STREAM_TRUNCATED), gateway.nextCompleted().error());
     }
+  }
+
+  /**
+   * An echo stream whose observer throws (a policy's bug) ends with internal_error, and the
+   * observers were not asked to decide what its caller had received: a card number held at its
+   * end by the stream guard (first in the chain, so it saw the payload that failed) went unrecorded.
+   * They are now told the stream is cut on that payload, which is not written, before the call
+   * completes (the guard's decision itself: StreamEndScanEndToEndTest). No real policy throws on
+   * demand, so a test observer does, over the real echo stream and sockets.
+   */
+  @Test
+  void anEchoStreamAnObserverFailsOnIsCutForItsObservers() throws Exception {
+    List<String> calls = new CopyOnWriteArrayList<>();
+    gateway = new TestGateway(TestGateway.plainClient(), TestProviders.create(), r -> new ExchangeObserver() {
+      @Override
+      public Optional<Veto> onStreamPayload(GatewayRequest request, StreamChunk payload) {
+        calls.add("payload");
+        if (payload.json().contains("third")) {
+          throw new IllegalStateException("a policy's bug");
+        }
+        return Optional.empty();
+      }
+
+      @Override
+      public Optional<Veto> onStreamEnd(GatewayRequest request) {
+        calls.add("end");
+        return Optional.empty();
+      }
+
+      @Override
+      public void onStreamCut(GatewayRequest request) {
+        calls.add("cut");
+      }
+    });
+    gateway.routes.put("echo", TestGateway.route("echo", ProviderType.ECHO, Optional.empty(), 1_000));
+    HttpResponse<String> r = http.send(gateway.request("echo",
+        "{\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"first second third fourth\"}]}"),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode(), r.body());
+    assertTrue(r.body().contains("second"), r.body());
+    assertFalse(r.body().contains("third"), "the payload that failed is not written: " + r.body());
+    assertTrue(r.body().contains("\"code\":\"internal_error\""), r.body());
+    assertTrue(r.body().endsWith("data: [DONE]\n\n"), r.body());
+    assertEquals(Optional.of(ParapetError.INTERNAL_ERROR), gateway.nextCompleted().error());
+    // role, first, second, third (which failed), then the cut, before the call completed
+    assertEquals(List.of("payload", "payload", "payload", "payload", "cut"), calls);
   }
 }
