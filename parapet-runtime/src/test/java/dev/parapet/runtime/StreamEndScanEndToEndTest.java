@@ -21,9 +21,11 @@ import dev.parapet.core.store.EventKind;
 import dev.parapet.core.store.EventRow;
 import dev.parapet.core.store.RequestRecord;
 import dev.parapet.runtime.boot.Boot;
+import dev.parapet.runtime.testing.HeldWork;
 import dev.parapet.runtime.testing.LeakWatch;
 import dev.parapet.runtime.testing.RawHttp;
 import dev.parapet.runtime.upstream.FakeProvider;
+import dev.parapet.runtime.upstream.OffLoopHooks;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpResponse;
@@ -348,6 +350,65 @@ class StreamEndScanEndToEndTest {
           assertFalse(row.notes().contains(note), c.what() + ": " + note + " noted: " + row.notes());
         }
       }
+    } finally {
+      LeakWatch.assertNoLeaks();
+    }
+  }
+
+  /**
+   * A caller who hangs up while a large event (over 16 K chars) is read on a policy thread: the
+   * observers were that thread's, so what the caller received went undecided (a card number at its
+   * end unrecorded). Once the event is back, before the 499 row is written, the stream is decided as
+   * it stood when the event left: the event's digits, which would make the card an order number,
+   * never reached the caller.
+   */
+  @Test
+  void aCallerWhoLeavesWhileALargeEventIsReadHasWhatItReceivedDecided() throws Exception {
+    LeakWatch.start();
+    String big = "2345" + " word".repeat(4_000);
+    assertTrue(big.length() > PolicyThreads.THRESHOLD);
+    HeldWork events = new HeldWork().hold();
+    BlockingQueue<Boolean> upstreamClosed = new LinkedBlockingQueue<>();
+    OffLoopHooks.beforeLargeEvent(events);
+    try (FakeProvider provider = new FakeProvider((r, c) -> {
+      c.sseHead();
+      c.chunk(start(0));
+      c.chunk(text(0, "Charge " + CARD));
+      c.chunk(text(0, big));
+      upstreamClosed.add(c.awaitPeerClose());
+      c.close = true;
+    })) {
+      SealedGateway sg = new SealedGateway(tmp.resolve("data"), Optional.empty(),
+          List.of(route("scanned", provider.baseUrl("http", "127.0.0.1"), RedactionMode.BLOCK, 100_000, false)));
+      String id;
+      try (Gateway g = sg.start()) {
+        long before = PolicyThreads.completedTasks();
+        try (Socket caller = SealedGateway.postRaw(g.port(), "/routes/scanned", streamed(""))) {
+          caller.setSoTimeout(10_000);
+          id = requestId(RawHttp.readUntil(caller.getInputStream(), text(0, "Charge " + CARD)));
+          assertTrue(events.awaitHeld(), "the large event went to a policy thread");
+        } // FIN while the policy thread holds the event
+        assertEquals(Boolean.TRUE, upstreamClosed.poll(10, TimeUnit.SECONDS), "the call ended");
+        events.release();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (PolicyThreads.completedTasks() == before && System.nanoTime() < deadline) {
+          Thread.sleep(5); // until the event is handed back to its loop, which settles and writes the row before it stops
+        }
+      } finally {
+        OffLoopHooks.beforeLargeEvent(null);
+        events.release();
+      }
+      List<String> truncated = new ArrayList<>();
+      for (EventRow e : events(sg, EventKind.STREAM_TRUNCATED)) {
+        if (e.requestId().equals(id)) {
+          truncated.add(e.details().get("reason") + ":" + e.details().get("pattern"));
+        }
+      }
+      assertEquals(List.of("scan_output:CREDIT_CARD"), truncated);
+      List<RequestRecord> row = new ArrayList<>();
+      sg.withStore(store -> row.add(store.request(id).orElseThrow()));
+      assertEquals(499, row.get(0).status(), row.toString());
+      assertTrue(row.get(0).notes().contains("stream_truncated:scan_output:CREDIT_CARD"), row.toString());
     } finally {
       LeakWatch.assertNoLeaks();
     }

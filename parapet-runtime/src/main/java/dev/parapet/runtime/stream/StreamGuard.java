@@ -127,6 +127,9 @@ public final class StreamGuard implements ExchangeObserver {
   private boolean checking;
   /** This stream's {@code stream_truncated} event is recorded: one per stream, later matches are noted. */
   private boolean truncationRecorded;
+  /** Between {@link #onAway} and {@link #onBack}; and the matches held then (null: none). */
+  private boolean lentAway;
+  private List<RedactionPattern> heldWhenAway;
 
   public StreamGuard(GatewayRequest request, OutputTally tally, EnforcementEvents events) {
     this.request = Objects.requireNonNull(request, "request");
@@ -158,14 +161,28 @@ public final class StreamGuard implements ExchangeObserver {
     return Optional.empty();
   }
 
-  /** The tally is counted into on a policy thread: a settlement waits for it (see OutputTally#lend). */
+  /**
+   * The tally is counted into on a policy thread: a settlement waits for it (see OutputTally#lend).
+   * A stream's caller has received every chunk shown so far: what its texts hold at their end is
+   * kept, for a caller who leaves while the event that went away never reaches it ({@link
+   * #onStreamEnd} before {@link #onBack}).
+   */
   @Override
   public void onAway() {
     tally.lend();
+    lentAway = true;
+    heldWhenAway = null;
+    if (outputRedactor != null && choices != null) {
+      for (Choice c : choices.values()) {
+        heldWhenAway = c.held(heldWhenAway);
+      }
+    }
   }
 
   @Override
   public void onBack() {
+    lentAway = false;
+    heldWhenAway = null;
     tally.giveBack();
   }
 
@@ -286,8 +303,14 @@ public final class StreamGuard implements ExchangeObserver {
       return Optional.empty();
     }
     List<RedactionPattern> held = new ArrayList<>(0);
-    for (Choice c : choices.values()) {
-      c.decide(checking, held);
+    if (lentAway) { // the caller left while the event that went away was worked on: it never got it
+      if (heldWhenAway != null) {
+        held.addAll(heldWhenAway);
+      }
+    } else {
+      for (Choice c : choices.values()) {
+        c.decide(checking, held);
+      }
     }
     if (held.isEmpty()) {
       return Optional.empty();
@@ -446,6 +469,18 @@ public final class StreamGuard implements ExchangeObserver {
           (beforeChunk ? s.heldBeforeChunk() : s.finish()).ifPresent(into::add);
         }
       }
+    }
+
+    /** Adds what each of the choice's texts holds at its end now to {@code into} (made if null); returns it. */
+    List<RedactionPattern> held(List<RedactionPattern> into) {
+      for (Scanned s : new Scanned[] {text, decodedText, other, decoded, unknown}) {
+        Optional<RedactionPattern> held = s == null ? Optional.empty() : s.scanner.held();
+        if (held.isPresent()) {
+          into = into == null ? new ArrayList<>(2) : into;
+          into.add(held.get());
+        }
+      }
+      return into;
     }
 
     Scanned textScanner() {

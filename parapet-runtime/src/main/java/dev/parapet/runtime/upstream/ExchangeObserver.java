@@ -107,7 +107,9 @@ public interface ExchangeObserver {
    * closed it), when nothing more is written and a veto is only recorded. Where an
    * observer held back a verdict until a choice's {@code finish_reason} (a match more text could
    * change), every choice still open ends here: a stream may end without one. Called once at most,
-   * where {@link #onStreamPayload} is.
+   * where {@link #onStreamPayload} is. A caller who left while an event was on a policy thread is
+   * decided once that work is back, before {@link #onBack}: that event never reached it, so what it
+   * received is the stream as it stood at {@link #onAway}.
    */
   default Optional<Veto> onStreamEnd(GatewayRequest request) {
     return Optional.empty();

@@ -187,7 +187,7 @@ final class ProxiedCall {
    * is settled on what the answer carried, never on the prompt alone.
    */
   <T> boolean offLoopToEnd(String message, Supplier<T> work, Consumer<T> then) {
-    return lentToEnd(work, (result, failure) -> carryOn(message, result, failure, then));
+    return lentToEnd(work, () -> {}, (result, failure) -> carryOn(message, result, failure, then));
   }
 
   /**
@@ -195,10 +195,15 @@ final class ProxiedCall {
    * whose failures are told in the stream): {@code work} runs to its end ({@link
    * PolicyThreads#runToEnd}) with the observers' shared state lent, and {@code then} gets its result
    * or what it threw on the loop once that state is given back, also when the call ended meanwhile.
+   * Should it have ended (the caller left), {@code ended} runs first, on the loop, before the state
+   * is given back and so before the settlement that waited for it writes the call's row.
    * False, having run nothing and lent nothing, if the pool refused the work.
    */
-  <T> boolean lentToEnd(Supplier<T> work, BiConsumer<T, Throwable> then) {
+  <T> boolean lentToEnd(Supplier<T> work, Runnable ended, BiConsumer<T, Throwable> then) {
     return lending(() -> PolicyThreads.runToEnd(ctx.channel(), work, (result, failure) -> {
+      if (completed) {
+        ended.run();
+      }
       observer.onBack(); // a settlement that waited for the observers' state runs now
       then.accept(result, failure);
     }));

@@ -100,6 +100,8 @@ final class StreamedAnswer implements Answer {
 
   /** A large event is on a policy thread: the loop leaves the stream alone until it is back. */
   private boolean away;
+  /** The caller left a started stream while {@link #away}: what it received is decided once the event is back. */
+  private boolean callerLeftWhileAway;
   /** What the provider sent while away, in order: pieces of body (retained), then END or a failure. */
   private ArrayDeque<Object> backlog;
   /** The translator's findings when the event left: what a caller who leaves meanwhile ends on. */
@@ -350,6 +352,12 @@ final class StreamedAnswer implements Answer {
    * the pool refused it (the event is then worked on here).
    */
   private boolean sendAway(SseEvent event) {
+    if (unflushed) {
+      // The events before it go out now, not once it is back: the caller reads them meanwhile, and
+      // one who leaves meanwhile had them (what it is decided on: leftWhileAway).
+      unflushed = false;
+      sse.flush();
+    }
     away = true;
     usageBeforeAway = translator.usage();
     modelBeforeAway = translator.reportedModel();
@@ -362,7 +370,7 @@ final class StreamedAnswer implements Answer {
       }
       decide(event);
       return null;
-    }, (ignored, failure) -> back(failure));
+    }, this::leftWhileAway, (ignored, failure) -> back(failure));
     if (!went) {
       away = false;
       return false;
@@ -518,12 +526,30 @@ final class StreamedAnswer implements Answer {
 
   /**
    * The caller left a started stream: what it received may end in a held match, decided now as at
-   * the stream's end. Not while an event is away: the observers are the policy thread's until it
-   * is back (and the event it works on never reached the caller).
+   * the stream's end. While an event is away the observers are the policy thread's: decided once
+   * it is back ({@link #leftWhileAway}).
    */
   @Override
   public void callerLeft() {
-    if (refusal == null && sse.started() && !away) {
+    if (refusal != null || !sse.started()) {
+      return;
+    }
+    if (away) {
+      callerLeftWhileAway = true;
+    } else {
+      call.endObservedStream();
+    }
+  }
+
+  /**
+   * The event the caller left during is back, before the observers' state is and so before the
+   * call's row is written: what the caller received is decided now. That event never reached it,
+   * so the observers decide the stream as it stood when the event left ({@link
+   * ExchangeObserver#onStreamEnd}).
+   */
+  private void leftWhileAway() {
+    if (callerLeftWhileAway) {
+      callerLeftWhileAway = false;
       call.endObservedStream();
     }
   }
