@@ -79,9 +79,9 @@ final class BufferedAnswer implements Answer {
       call.abortUpstream();
       int status = head.status().code();
       if (kind == HttpStatusClass.SERVER_ERROR) {
-        call.fail(UpstreamFailure.SERVER_ERROR, FailureReason.serverError(status));
+        call.fail(FailureReason.serverError(status));
       } else {
-        call.fail(UpstreamFailure.PROTOCOL, FailureReason.unexpectedStatus(status));
+        call.fail(FailureReason.unexpectedStatus(status));
       }
       return;
     }
@@ -91,7 +91,7 @@ final class BufferedAnswer implements Answer {
         // We asked for identity and got a coding we cannot undo (br, zstd, ...): the key could not
         // be scrubbed from the body, yet the caller could decode it. Not passed through.
         call.abortUpstream();
-        call.fail(UpstreamFailure.PROTOCOL, FailureReason.UNACCEPTED_CODING);
+        call.fail(FailureReason.UNACCEPTED_CODING);
         return;
       }
       codings = undone.get();
@@ -100,7 +100,7 @@ final class BufferedAnswer implements Answer {
       // fails now, at its head, rather than once up to MAX_BODY_BYTES of it are in. Billed, it is
       // settled at the worst case, as a 2xx we could not read always was.
       call.abortUpstream();
-      call.failUnreadable(UpstreamFailure.PROTOCOL, FailureReason.UNACCEPTED_CODING);
+      call.failUnreadable(FailureReason.UNACCEPTED_CODING);
       return;
     }
     this.head = head;
@@ -139,7 +139,7 @@ final class BufferedAnswer implements Answer {
   public void onContent(ByteBuf content) {
     if (body.readableBytes() + content.readableBytes() > MAX_BODY_BYTES) {
       call.abortUpstream();
-      failAfterHead(UpstreamFailure.TOO_LARGE, FailureReason.ANSWER_TOO_LARGE);
+      failAfterHead(FailureReason.ANSWER_TOO_LARGE);
       return;
     }
     body.writeBytes(content);
@@ -162,15 +162,15 @@ final class BufferedAnswer implements Answer {
   }
 
   @Override
-  public void onFailure(UpstreamFailure failure, FailureReason reason) {
-    if (head == null && failure == UpstreamFailure.PROTOCOL) {
+  public void onFailure(FailureReason reason) {
+    if (head == null && reason.kind() == UpstreamFailure.PROTOCOL) {
       // Bytes that are no HTTP head, for a request the provider received: perhaps a 2xx we cannot
       // read (a whole answer's head comes once all of it is written). Settled as one, as a stream is.
-      call.failUnreadable(failure, reason);
+      call.failUnreadable(reason);
     } else if (head == null) {
-      call.fail(failure, reason);
+      call.fail(reason);
     } else {
-      failAfterHead(failure, reason);
+      failAfterHead(reason);
     }
   }
 
@@ -178,11 +178,11 @@ final class BufferedAnswer implements Answer {
    * The answer failed after its head: a 2xx one the provider billed, which we cannot read, is
    * settled at the worst case ({@link ProxiedCall#failUnreadable}); a refusal (4xx) billed nothing.
    */
-  private void failAfterHead(UpstreamFailure failure, FailureReason reason) {
+  private void failAfterHead(FailureReason reason) {
     if (head.status().codeClass() == HttpStatusClass.SUCCESS) {
-      call.failUnreadable(failure, reason);
+      call.failUnreadable(reason);
     } else {
-      call.fail(failure, reason);
+      call.fail(reason);
     }
   }
 
@@ -258,7 +258,7 @@ final class BufferedAnswer implements Answer {
 
   private void deliver(Read read) {
     if (read == null) {
-      call.failUnreadable(UpstreamFailure.PROTOCOL, FailureReason.MALFORMED_ANSWER); // a 2xx the provider billed
+      call.failUnreadable(FailureReason.MALFORMED_ANSWER); // a 2xx the provider billed
       return;
     }
     if (read.translated() == null) {
@@ -333,8 +333,8 @@ final class BufferedAnswer implements Answer {
   /** A decoded refusal passes through as identity; one past the bound or corrupt is our 502. */
   private void passDecoded(HttpHeaders headers, BodyCodings.Decoded decoded) {
     switch (decoded.outcome()) {
-      case TOO_LARGE -> call.fail(UpstreamFailure.TOO_LARGE, FailureReason.ANSWER_TOO_LARGE);
-      case MALFORMED -> call.fail(UpstreamFailure.PROTOCOL, FailureReason.MALFORMED_CODING);
+      case TOO_LARGE -> call.fail(FailureReason.ANSWER_TOO_LARGE);
+      case MALFORMED -> call.fail(FailureReason.MALFORMED_CODING);
       case DECODED -> call.respond(head.status(), headers, Unpooled.wrappedBuffer(decoded.bytes(), 0, decoded.length()),
           Optional.empty(), Optional.empty(), Optional.empty());
     }

@@ -145,7 +145,7 @@ final class EchoStream implements Answer {
   }
 
   @Override
-  public void onFailure(UpstreamFailure failure, FailureReason reason) {
+  public void onFailure(FailureReason reason) {
     throw new IllegalStateException("an echo has no provider");
   }
 }

@@ -22,8 +22,8 @@ interface ExchangeListener {
   void onEnd();
 
   /**
-   * The exchange failed; the connection is closed, never pooled. {@code reason} says why, for the
-   * log only.
+   * The exchange failed; the connection is closed, never pooled. {@code reason} says why: its word
+   * for the log and the event, its {@link FailureReason#kind} for the caller and the settlement.
    */
-  void onFailure(UpstreamFailure failure, FailureReason reason);
+  void onFailure(FailureReason reason);
 }

@@ -1,5 +1,14 @@
 package dev.parapet.runtime.upstream;
 
+import static dev.parapet.runtime.upstream.UpstreamFailure.CONNECT;
+import static dev.parapet.runtime.upstream.UpstreamFailure.OVERLOADED;
+import static dev.parapet.runtime.upstream.UpstreamFailure.PROTOCOL;
+import static dev.parapet.runtime.upstream.UpstreamFailure.PROVIDER_ERROR;
+import static dev.parapet.runtime.upstream.UpstreamFailure.SERVER_ERROR;
+import static dev.parapet.runtime.upstream.UpstreamFailure.TIMEOUT;
+import static dev.parapet.runtime.upstream.UpstreamFailure.TLS;
+import static dev.parapet.runtime.upstream.UpstreamFailure.TOO_LARGE;
+
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
@@ -17,14 +26,19 @@ import java.security.cert.CertificateException;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.PKIXReason;
+import java.util.Objects;
 import java.util.OptionalInt;
 import javax.net.ssl.SSLException;
 
 /**
- * Why a provider call failed, for the operator's log line only ({@code reason=…}, docs/telemetry.md
+ * Why a provider call failed, for the operator's log line ({@code reason=…}, docs/telemetry.md
  * "Why a provider call failed"): one word of a fixed vocabulary, and for a refusal the status
  * number the provider or the egress proxy answered ({@code proxy_refused status=407}), as nginx's
  * "connect() failed (111: Connection refused)" or Envoy's response flags tell it.
+ *
+ * <p>The one source of how a failure is classified: each word has its {@link #kind}, the {@link
+ * UpstreamFailure} the caller is answered with (status, code, fixed message) and the settlement
+ * goes by. A failure site names the reason only, so its word and its kind cannot disagree.
  *
  * <p>Derived from exception types and numbers only, never from an exception's text: a decoder's
  * or a proxy's message can quote bytes the other side sent (a garbage head echoing our provider
@@ -36,54 +50,54 @@ import javax.net.ssl.SSLException;
  */
 public final class FailureReason {
   // Reaching the provider (or, through an egress proxy, the proxy).
-  static final FailureReason DNS_NOT_FOUND = new FailureReason("dns_not_found");
-  static final FailureReason CONNECTION_REFUSED = new FailureReason("connection_refused");
-  static final FailureReason HOST_UNREACHABLE = new FailureReason("host_unreachable");
-  static final FailureReason CONNECT_TIMEOUT = new FailureReason("connect_timeout");
-  static final FailureReason CONNECT_FAILED = new FailureReason("connect_failed");
-  static final FailureReason PROXY_DNS_NOT_FOUND = new FailureReason("proxy_dns_not_found");
-  static final FailureReason PROXY_CONNECTION_REFUSED = new FailureReason("proxy_connection_refused");
-  static final FailureReason PROXY_HOST_UNREACHABLE = new FailureReason("proxy_host_unreachable");
-  static final FailureReason PROXY_CONNECT_TIMEOUT = new FailureReason("proxy_connect_timeout");
-  static final FailureReason PROXY_CONNECT_FAILED = new FailureReason("proxy_connect_failed");
+  static final FailureReason DNS_NOT_FOUND = new FailureReason("dns_not_found", CONNECT);
+  static final FailureReason CONNECTION_REFUSED = new FailureReason("connection_refused", CONNECT);
+  static final FailureReason HOST_UNREACHABLE = new FailureReason("host_unreachable", CONNECT);
+  static final FailureReason CONNECT_TIMEOUT = new FailureReason("connect_timeout", CONNECT);
+  static final FailureReason CONNECT_FAILED = new FailureReason("connect_failed", CONNECT);
+  static final FailureReason PROXY_DNS_NOT_FOUND = new FailureReason("proxy_dns_not_found", CONNECT);
+  static final FailureReason PROXY_CONNECTION_REFUSED = new FailureReason("proxy_connection_refused", CONNECT);
+  static final FailureReason PROXY_HOST_UNREACHABLE = new FailureReason("proxy_host_unreachable", CONNECT);
+  static final FailureReason PROXY_CONNECT_TIMEOUT = new FailureReason("proxy_connect_timeout", CONNECT);
+  static final FailureReason PROXY_CONNECT_FAILED = new FailureReason("proxy_connect_failed", CONNECT);
   // The proxy's answer to CONNECT.
-  static final FailureReason PROXY_TIMEOUT = new FailureReason("proxy_timeout");
-  static final FailureReason PROXY_RESET = new FailureReason("proxy_reset");
-  static final FailureReason PROXY_MALFORMED = new FailureReason("proxy_malformed");
+  static final FailureReason PROXY_TIMEOUT = new FailureReason("proxy_timeout", CONNECT);
+  static final FailureReason PROXY_RESET = new FailureReason("proxy_reset", CONNECT);
+  static final FailureReason PROXY_MALFORMED = new FailureReason("proxy_malformed", CONNECT);
   // TLS with the provider.
-  static final FailureReason TLS_CERTIFICATE_EXPIRED = new FailureReason("tls_certificate_expired");
-  static final FailureReason TLS_CERTIFICATE_NOT_YET_VALID = new FailureReason("tls_certificate_not_yet_valid");
-  static final FailureReason TLS_CERTIFICATE_REVOKED = new FailureReason("tls_certificate_revoked");
-  static final FailureReason TLS_CERTIFICATE_INVALID = new FailureReason("tls_certificate_invalid");
-  static final FailureReason TLS_NAME_MISMATCH = new FailureReason("tls_name_mismatch");
-  static final FailureReason TLS_UNTRUSTED = new FailureReason("tls_untrusted");
-  static final FailureReason TLS_HANDSHAKE_TIMEOUT = new FailureReason("tls_handshake_timeout");
-  static final FailureReason TLS_NOT_TLS = new FailureReason("tls_not_tls");
-  static final FailureReason TLS_HANDSHAKE = new FailureReason("tls_handshake");
+  static final FailureReason TLS_CERTIFICATE_EXPIRED = new FailureReason("tls_certificate_expired", TLS);
+  static final FailureReason TLS_CERTIFICATE_NOT_YET_VALID = new FailureReason("tls_certificate_not_yet_valid", TLS);
+  static final FailureReason TLS_CERTIFICATE_REVOKED = new FailureReason("tls_certificate_revoked", TLS);
+  static final FailureReason TLS_CERTIFICATE_INVALID = new FailureReason("tls_certificate_invalid", TLS);
+  static final FailureReason TLS_NAME_MISMATCH = new FailureReason("tls_name_mismatch", TLS);
+  static final FailureReason TLS_UNTRUSTED = new FailureReason("tls_untrusted", TLS);
+  static final FailureReason TLS_HANDSHAKE_TIMEOUT = new FailureReason("tls_handshake_timeout", TLS);
+  static final FailureReason TLS_NOT_TLS = new FailureReason("tls_not_tls", TLS);
+  static final FailureReason TLS_HANDSHAKE = new FailureReason("tls_handshake", TLS);
   // The exchange on an open connection.
-  static final FailureReason RESET = new FailureReason("reset");
-  static final FailureReason CLOSED = new FailureReason("closed");
-  static final FailureReason MALFORMED_HEAD = new FailureReason("malformed_head");
-  static final FailureReason HEAD_TOO_LARGE = new FailureReason("head_too_large");
-  static final FailureReason MALFORMED_FRAMING = new FailureReason("malformed_framing");
-  static final FailureReason UNASKED_UPGRADE = new FailureReason("unasked_upgrade");
-  static final FailureReason NOT_HTTP = new FailureReason("not_http");
-  static final FailureReason HEAD_TIMEOUT = new FailureReason("head_timeout");
-  static final FailureReason IDLE_TIMEOUT = new FailureReason("idle_timeout");
-  static final FailureReason TOTAL_TIMEOUT = new FailureReason("total_timeout");
-  static final FailureReason REQUEST_NOT_ENCODED = new FailureReason("request_not_encoded");
+  static final FailureReason RESET = new FailureReason("reset", UpstreamFailure.RESET);
+  static final FailureReason CLOSED = new FailureReason("closed", UpstreamFailure.RESET);
+  static final FailureReason MALFORMED_HEAD = new FailureReason("malformed_head", PROTOCOL);
+  static final FailureReason HEAD_TOO_LARGE = new FailureReason("head_too_large", PROTOCOL);
+  static final FailureReason MALFORMED_FRAMING = new FailureReason("malformed_framing", PROTOCOL);
+  static final FailureReason UNASKED_UPGRADE = new FailureReason("unasked_upgrade", PROTOCOL);
+  static final FailureReason NOT_HTTP = new FailureReason("not_http", PROTOCOL);
+  static final FailureReason HEAD_TIMEOUT = new FailureReason("head_timeout", TIMEOUT);
+  static final FailureReason IDLE_TIMEOUT = new FailureReason("idle_timeout", TIMEOUT);
+  static final FailureReason TOTAL_TIMEOUT = new FailureReason("total_timeout", TIMEOUT);
+  static final FailureReason REQUEST_NOT_ENCODED = new FailureReason("request_not_encoded", PROTOCOL);
   // Our own limits.
-  static final FailureReason POOL_EXHAUSTED = new FailureReason("pool_exhausted");
-  static final FailureReason DNS_BUSY = new FailureReason("dns_busy");
+  static final FailureReason POOL_EXHAUSTED = new FailureReason("pool_exhausted", OVERLOADED);
+  static final FailureReason DNS_BUSY = new FailureReason("dns_busy", OVERLOADED);
   // What the answer said.
-  static final FailureReason ANSWER_TOO_LARGE = new FailureReason("answer_too_large");
-  static final FailureReason UNACCEPTED_CODING = new FailureReason("unaccepted_coding");
-  static final FailureReason MALFORMED_CODING = new FailureReason("malformed_coding");
-  static final FailureReason NOT_EVENT_STREAM = new FailureReason("not_event_stream");
-  static final FailureReason MALFORMED_ANSWER = new FailureReason("malformed_answer");
-  static final FailureReason MALFORMED_EVENT = new FailureReason("malformed_event");
-  static final FailureReason STREAM_INCOMPLETE = new FailureReason("stream_incomplete");
-  static final FailureReason PROVIDER_ERROR_EVENT = new FailureReason("provider_error_event");
+  static final FailureReason ANSWER_TOO_LARGE = new FailureReason("answer_too_large", TOO_LARGE);
+  static final FailureReason UNACCEPTED_CODING = new FailureReason("unaccepted_coding", PROTOCOL);
+  static final FailureReason MALFORMED_CODING = new FailureReason("malformed_coding", PROTOCOL);
+  static final FailureReason NOT_EVENT_STREAM = new FailureReason("not_event_stream", PROTOCOL);
+  static final FailureReason MALFORMED_ANSWER = new FailureReason("malformed_answer", PROTOCOL);
+  static final FailureReason MALFORMED_EVENT = new FailureReason("malformed_event", PROTOCOL);
+  static final FailureReason STREAM_INCOMPLETE = new FailureReason("stream_incomplete", UpstreamFailure.RESET);
+  static final FailureReason PROVIDER_ERROR_EVENT = new FailureReason("provider_error_event", PROVIDER_ERROR);
 
   /** How deep a cause chain is searched: a chain is short; a cycle or a freak must not loop. */
   private static final int MAX_DEPTH = 16;
@@ -91,34 +105,38 @@ public final class FailureReason {
   private static final String PROXY_STATUS = ", status: ";
 
   private final String word;
+  private final UpstreamFailure kind;
   private final int status; // 0: none
 
-  private FailureReason(String word) {
-    this(word, 0);
+  private FailureReason(String word, UpstreamFailure kind) {
+    this(word, kind, 0);
   }
 
-  private FailureReason(String word, int status) {
+  private FailureReason(String word, UpstreamFailure kind, int status) {
     this.word = word;
+    this.kind = Objects.requireNonNull(kind, word);
     this.status = status;
   }
 
   /** The provider answered a 5xx. */
   static FailureReason serverError(int status) {
-    return new FailureReason("server_error", status);
+    return new FailureReason("server_error", SERVER_ERROR, status);
   }
 
   /** The provider answered a status we do not take (a redirect, a 1xx-less oddity). */
   static FailureReason unexpectedStatus(int status) {
-    return new FailureReason("unexpected_status", status);
+    return new FailureReason("unexpected_status", PROTOCOL, status);
   }
 
   /** The egress proxy answered our CONNECT with {@code status} (not 200). */
   static FailureReason proxyRefused(int status) {
-    return new FailureReason("proxy_refused", status);
+    return new FailureReason("proxy_refused", CONNECT, status);
   }
 
   /**
-   * Why a connection or an exchange failed with {@code cause}.
+   * Why a connection or an exchange failed with {@code cause}; its {@link #kind} is what the caller
+   * is answered. Before the connection that is only ever {@link UpstreamFailure#CONNECT}, {@link
+   * UpstreamFailure#TLS} or {@link UpstreamFailure#OVERLOADED}: nothing reached the provider.
    *
    * @param connected whether the exchange had its connection (direct: TCP connected; through a
    *     proxy: the tunnel open) when it failed
@@ -143,7 +161,10 @@ public final class FailureReason {
       if (c instanceof ProxyConnectException p) {
         return proxy(p);
       }
-      if (c instanceof TooLongFrameException) {
+      if (connected && c instanceof TooLongFrameException) {
+        // Only an answer can be too large: before the connection there is none (a proxy's answer to
+        // CONNECT fails as a ProxyConnectException, above), and what never reached the provider must
+        // not take HEAD_TOO_LARGE's kind, which settles as an answer the provider may have billed.
         return HEAD_TOO_LARGE;
       }
       if (!connected) {
@@ -282,6 +303,16 @@ public final class FailureReason {
       return -1; // four digits or more: not a status
     }
     return status >= 100 && status <= 599 ? status : -1;
+  }
+
+  /**
+   * What the failure is for the caller and the settlement: its status, code and fixed message, and
+   * whether it is settled as an answer the provider may have billed ({@link UpstreamFailure#PROTOCOL}
+   * before a head). Each word has exactly one, so a call site names the reason only and the two
+   * cannot disagree.
+   */
+  UpstreamFailure kind() {
+    return kind;
   }
 
   /** The word of the fixed vocabulary ({@code server_error}, {@code proxy_refused}, …). */

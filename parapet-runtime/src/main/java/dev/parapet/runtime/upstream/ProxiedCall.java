@@ -243,20 +243,21 @@ final class ProxiedCall {
     fail(ParapetError.INTERNAL_ERROR, message);
   }
 
-  void fail(UpstreamFailure failure, FailureReason reason) {
-    fail(failure.error(), failure.message(), reason);
+  /** The provider call failed for {@code reason}: the caller is told its {@link FailureReason#kind}. */
+  void fail(FailureReason reason) {
+    fail(reason.kind().error(), reason.kind().message(), reason);
   }
 
   /**
-   * {@link #fail(UpstreamFailure)} for an answer the provider sent with a 2xx head, and so billed,
+   * {@link #fail(FailureReason)} for an answer the provider sent with a 2xx head, and so billed,
    * that could not be read: the observers are told first ({@link
    * ExchangeObserver#onUnreadableAnswer}), so the settlement charges the worst case, not nothing.
    */
-  void failUnreadable(UpstreamFailure failure, FailureReason reason) {
+  void failUnreadable(FailureReason reason) {
     if (!completed) {
       observer.onUnreadableAnswer();
     }
-    fail(failure, reason);
+    fail(reason);
   }
 
   /**
@@ -268,12 +269,13 @@ final class ProxiedCall {
     if (!completed) {
       observer.onProviderError();
     }
-    fail(ParapetError.UPSTREAM_ERROR, providerErrorMessage(errorType), FailureReason.PROVIDER_ERROR_EVENT);
+    FailureReason reason = FailureReason.PROVIDER_ERROR_EVENT;
+    fail(reason.kind().error(), providerErrorMessage(errorType), reason);
   }
 
   /** What the caller is told of the provider's own error: its type, the route's key masked. */
   String providerErrorMessage(String errorType) {
-    return "the provider ended its answer with an error: " + KeyScrubber.scrub(errorType, providerKey);
+    return FailureReason.PROVIDER_ERROR_EVENT.kind().message() + ": " + KeyScrubber.scrub(errorType, providerKey);
   }
 
   /**

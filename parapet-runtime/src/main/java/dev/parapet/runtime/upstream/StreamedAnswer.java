@@ -60,9 +60,6 @@ final class StreamedAnswer implements Answer {
   /** In the backlog: the provider's body ended cleanly. */
   private static final Object END = new Object();
 
-  /** In the backlog: the exchange failed. */
-  private record Failed(UpstreamFailure failure, FailureReason reason) {}
-
   private final ProxiedCall call;
   private final ProviderAdapter adapter;
   private final SseParser parser = new SseParser();
@@ -141,7 +138,7 @@ final class StreamedAnswer implements Answer {
     if (!type.startsWith("text/event-stream")) {
       call.abortUpstream();
       // a 2xx (a whole answer?) the provider billed
-      call.failUnreadable(UpstreamFailure.PROTOCOL, FailureReason.NOT_EVENT_STREAM);
+      call.failUnreadable(FailureReason.NOT_EVENT_STREAM);
       return;
     }
     if (BufferedAnswer.coded(head.headers())) {
@@ -149,7 +146,7 @@ final class StreamedAnswer implements Answer {
       // not as a stream that "closed before it was complete" once the provider ends it; billed, it
       // is settled at the worst case as before.
       call.abortUpstream();
-      call.failUnreadable(UpstreamFailure.PROTOCOL, FailureReason.UNACCEPTED_CODING);
+      call.failUnreadable(FailureReason.UNACCEPTED_CODING);
       return;
     }
     headers = call.stamp(CallerHeaders.from(head.headers(), false, call.providerKey));
@@ -209,7 +206,7 @@ final class StreamedAnswer implements Answer {
     next = 0;
     if (pieceBroken) {
       pieceBroken = false;
-      failMidStream(UpstreamFailure.PROTOCOL, FailureReason.MALFORMED_EVENT);
+      failMidStream(FailureReason.MALFORMED_EVENT);
       return;
     }
     if (translator.finished()) {
@@ -301,7 +298,7 @@ final class StreamedAnswer implements Answer {
     if (broken) {
       broken = false;
       decided.clear();
-      failMidStream(UpstreamFailure.PROTOCOL, FailureReason.MALFORMED_EVENT);
+      failMidStream(FailureReason.MALFORMED_EVENT);
       return false;
     }
     if (providerError != null) {
@@ -407,8 +404,7 @@ final class StreamedAnswer implements Answer {
       } else if (waited == END) {
         onEnd();
       } else {
-        Failed failed = (Failed) waited;
-        onFailure(failed.failure(), failed.reason());
+        onFailure((FailureReason) waited); // the exchange failed
       }
     }
     if (!away && !call.completed() && call.ctx.channel().isWritable()) {
@@ -452,35 +448,36 @@ final class StreamedAnswer implements Answer {
       startIfNeeded();
       end(sse.end(), null);
     } else {
-      failMidStream(UpstreamFailure.RESET, FailureReason.STREAM_INCOMPLETE);
+      failMidStream(FailureReason.STREAM_INCOMPLETE);
     }
   }
 
   @Override
-  public void onFailure(UpstreamFailure failure, FailureReason reason) {
+  public void onFailure(FailureReason reason) {
     if (refusal != null) {
-      refusal.onFailure(failure, reason);
+      refusal.onFailure(reason);
     } else if (call.completed()) {
       return;
     } else if (away) {
-      backlog().add(new Failed(failure, reason));
+      backlog().add(reason);
     } else if (sse.started() && translator.finished()) {
       end(sse.end(), null); // everything the caller needs arrived; only the connection broke
     } else {
-      failMidStream(failure, reason);
+      failMidStream(reason);
     }
   }
 
-  private void failMidStream(UpstreamFailure failure, FailureReason reason) {
+  private void failMidStream(FailureReason reason) {
+    UpstreamFailure failure = reason.kind();
     call.abortUpstream();
     if (!sse.started()) {
       if (headers != null || failure == UpstreamFailure.PROTOCOL) {
         // After a 2xx head the provider began an answer it may bill, and nothing of it is known:
         // settled as a whole answer cut off after its head is, at its worst case. So are bytes that
         // are no HTTP head (PROTOCOL before one): perhaps a 2xx we cannot read (BufferedAnswer too).
-        call.failUnreadable(failure, reason);
+        call.failUnreadable(reason);
       } else {
-        call.fail(failure, reason); // no answer began: connect, TLS, a timeout before the head (charged as such)
+        call.fail(reason); // no answer began: connect, TLS, a timeout before the head (charged as such)
       }
       return;
     }
@@ -516,8 +513,8 @@ final class StreamedAnswer implements Answer {
     LOG.info("route={} request_id={} stream ended upstream_error: {} reason={}", call.request.route().name(),
         call.request.requestId(), message, FailureReason.PROVIDER_ERROR_EVENT);
     call.failedBecause(FailureReason.PROVIDER_ERROR_EVENT);
-    call.complete(sse.fail(ParapetError.UPSTREAM_ERROR, message, call.request.requestId()),
-        200, Optional.of(ParapetError.UPSTREAM_ERROR), translator.usage(), translator.reportedModel());
+    call.complete(sse.fail(ParapetError.UPSTREAM_ERROR, message, call.request.requestId()), 200,
+        Optional.of(FailureReason.PROVIDER_ERROR_EVENT.kind().error()), translator.usage(), translator.reportedModel());
   }
 
   private void end(ChannelFuture last, ParapetError error) {

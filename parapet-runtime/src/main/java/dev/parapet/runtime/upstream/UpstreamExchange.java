@@ -5,10 +5,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.ChannelOutputShutdownException;
-import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -26,12 +24,10 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLException;
 
 /**
  * One request to a provider and its answer, on a pooled connection of the caller's event loop.
@@ -173,7 +169,7 @@ final class UpstreamExchange {
       req = request();
     } catch (RuntimeException e) {
       // unreachable for a tree we parsed; never leave the caller waiting
-      fail(UpstreamFailure.PROTOCOL, FailureReason.REQUEST_NOT_ENCODED);
+      fail(FailureReason.REQUEST_NOT_ENCODED);
       return;
     }
     write = ch.writeAndFlush(req);
@@ -231,18 +227,18 @@ final class UpstreamExchange {
 
   private void onRead(Object msg) {
     if (msg instanceof HttpObject o && o.decoderResult().isFailure()) {
-      fail(UpstreamFailure.PROTOCOL, decoderFailure(o));
+      fail(decoderFailure(o));
       return;
     }
     if (!(msg instanceof HttpObject)) {
-      fail(UpstreamFailure.PROTOCOL, FailureReason.NOT_HTTP); // raw bytes: the decoder gave up on HTTP (it does after a 101)
+      fail(FailureReason.NOT_HTTP); // raw bytes: the decoder gave up on HTTP (it does after a 101)
       return;
     }
     if (msg instanceof HttpResponse response) {
       if (response.status().code() == HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
         // We never ask to upgrade, and a server must not switch unasked (RFC 9110 §15.2.2); what
         // follows is no HTTP answer to read, and the connection is out of step.
-        fail(UpstreamFailure.PROTOCOL, FailureReason.UNASKED_UPGRADE);
+        fail(FailureReason.UNASKED_UPGRADE);
         return;
       }
       if (response.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
@@ -260,7 +256,7 @@ final class UpstreamExchange {
         return;
       }
       if (head == null) {
-        fail(UpstreamFailure.PROTOCOL, FailureReason.MALFORMED_HEAD);
+        fail(FailureReason.MALFORMED_HEAD);
         return;
       }
       lastActivityNanos = System.nanoTime();
@@ -299,12 +295,15 @@ final class UpstreamExchange {
     return o instanceof HttpResponse ? FailureReason.MALFORMED_HEAD : FailureReason.MALFORMED_FRAMING;
   }
 
-  /** Fails on {@code cause}: its kind for the caller, its reason for the log ({@code connected}: after a connection was had). */
+  /**
+   * Fails on {@code cause} ({@code connected}: after a connection was had), for the reason its
+   * types give, which also says what the caller is told ({@link FailureReason#kind}).
+   */
   private void failOn(Throwable cause, boolean connected) {
-    fail(classify(cause), FailureReason.of(cause, connected, pool.proxied()));
+    fail(FailureReason.of(cause, connected, pool.proxied()));
   }
 
-  private void fail(UpstreamFailure failure, FailureReason reason) {
+  private void fail(FailureReason reason) {
     if (done) {
       return;
     }
@@ -314,7 +313,7 @@ final class UpstreamExchange {
       detach(channel);
       channel.close();
     }
-    listener.onFailure(failure, reason);
+    listener.onFailure(reason);
   }
 
   private void onInactive(Channel ch) {
@@ -324,24 +323,7 @@ final class UpstreamExchange {
     if (write != null && !write.isDone()) {
       return; // the pending write fails next and decides whether nothing was sent
     }
-    fail(UpstreamFailure.RESET, FailureReason.CLOSED);
-  }
-
-  private UpstreamFailure classify(Throwable cause) {
-    Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
-    if (c instanceof OriginPool.PoolExhaustedException || c instanceof OffLoopResolver.LookupsBusyException) {
-      return UpstreamFailure.OVERLOADED;
-    }
-    if (c instanceof SSLException) {
-      return UpstreamFailure.TLS;
-    }
-    if (c instanceof ConnectTimeoutException || channel == null) {
-      return UpstreamFailure.CONNECT;
-    }
-    if (cause instanceof DecoderException) {
-      return UpstreamFailure.PROTOCOL;
-    }
-    return c instanceof IOException ? UpstreamFailure.RESET : UpstreamFailure.PROTOCOL;
+    fail(FailureReason.CLOSED);
   }
 
   private void detach(Channel ch) {
@@ -380,9 +362,9 @@ final class UpstreamExchange {
       // Still looking the host up or connecting: nothing went out, the provider was not reached
       // (and is charged nothing), as when the pool's connect deadline, no later than this one, fails it.
       if (channel == null) {
-        fail(UpstreamFailure.CONNECT, pool.stillConnecting(leased));
+        fail(pool.stillConnecting(leased));
       } else {
-        fail(UpstreamFailure.TIMEOUT, head == null ? FailureReason.HEAD_TIMEOUT
+        fail(head == null ? FailureReason.HEAD_TIMEOUT
             : now - total >= 0 ? FailureReason.TOTAL_TIMEOUT : FailureReason.IDLE_TIMEOUT);
       }
     } else {

@@ -16,6 +16,11 @@ enum UpstreamFailure {
   TOO_LARGE(ParapetError.UPSTREAM_ERROR, "the provider's answer exceeded the size limit"),
   TIMEOUT(ParapetError.UPSTREAM_TIMEOUT, "the provider did not answer within timeout_ms"),
   /**
+   * The provider answered 2xx, then ended its answer with an error event of its own: the caller's
+   * message goes on with the error's type ({@link ProxiedCall#providerErrorMessage}).
+   */
+  PROVIDER_ERROR(ParapetError.UPSTREAM_ERROR, "the provider ended its answer with an error"),
+  /**
    * Every connection to this provider on this event loop is busy and the waiting line is full, or
    * the line of host name lookups is ({@link OffLoopResolver#MAX_WAITING}). We
    * answer 503 (RFC 9110 §15.6.4) rather than 502: the provider is fine, we are at our own limit,

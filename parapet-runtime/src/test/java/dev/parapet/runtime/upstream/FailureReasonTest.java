@@ -10,16 +10,24 @@ import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.core.read.ListAppender;
 import dev.parapet.runtime.http.ParapetError;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.TooLongFrameException;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -135,6 +143,80 @@ class FailureReasonTest {
 
   private String unreachable(String route) throws Exception {
     return reasonOf(route, 502, "upstream_error", WHOLE_MESSAGE_UNREACHABLE);
+  }
+
+  /**
+   * What each word of the vocabulary is for the caller and the settlement ({@link FailureReason#kind}),
+   * pinned for every word there is: the constants found by reflection and the three that carry a
+   * status. A word added without a line here fails, and so does one docs/telemetry.md does not list.
+   */
+  @Test
+  void everyWordHasItsKindAndIsDocumented() throws Exception {
+    Map<String, UpstreamFailure> pinned = new TreeMap<>();
+    for (String w : List.of("dns_not_found", "connection_refused", "host_unreachable", "connect_timeout",
+        "connect_failed", "proxy_dns_not_found", "proxy_connection_refused", "proxy_host_unreachable",
+        "proxy_connect_timeout", "proxy_connect_failed", "proxy_timeout", "proxy_reset", "proxy_malformed",
+        "proxy_refused")) {
+      pinned.put(w, UpstreamFailure.CONNECT);
+    }
+    for (String w : List.of("tls_certificate_expired", "tls_certificate_not_yet_valid", "tls_certificate_revoked",
+        "tls_certificate_invalid", "tls_name_mismatch", "tls_untrusted", "tls_handshake_timeout", "tls_not_tls",
+        "tls_handshake")) {
+      pinned.put(w, UpstreamFailure.TLS);
+    }
+    for (String w : List.of("reset", "closed", "stream_incomplete")) {
+      pinned.put(w, UpstreamFailure.RESET);
+    }
+    for (String w : List.of("malformed_head", "head_too_large", "malformed_framing", "unasked_upgrade", "not_http",
+        "request_not_encoded", "unexpected_status", "unaccepted_coding", "malformed_coding", "not_event_stream",
+        "malformed_answer", "malformed_event")) {
+      pinned.put(w, UpstreamFailure.PROTOCOL);
+    }
+    for (String w : List.of("head_timeout", "idle_timeout", "total_timeout")) {
+      pinned.put(w, UpstreamFailure.TIMEOUT);
+    }
+    for (String w : List.of("pool_exhausted", "dns_busy")) {
+      pinned.put(w, UpstreamFailure.OVERLOADED);
+    }
+    pinned.put("server_error", UpstreamFailure.SERVER_ERROR);
+    pinned.put("answer_too_large", UpstreamFailure.TOO_LARGE);
+    pinned.put("provider_error_event", UpstreamFailure.PROVIDER_ERROR);
+
+    List<FailureReason> all = new ArrayList<>(List.of(
+        FailureReason.serverError(503), FailureReason.unexpectedStatus(301), FailureReason.proxyRefused(407)));
+    for (Field f : FailureReason.class.getDeclaredFields()) {
+      if (Modifier.isStatic(f.getModifiers()) && f.getType() == FailureReason.class) {
+        all.add((FailureReason) f.get(null));
+      }
+    }
+    Map<String, UpstreamFailure> actual = new TreeMap<>();
+    for (FailureReason r : all) {
+      assertEquals(null, actual.put(r.word(), r.kind()), "two constants for " + r.word());
+    }
+    assertEquals(pinned, actual);
+
+    String doc = Files.readString(Path.of("..", "docs", "telemetry.md"));
+    List<String> undocumented = actual.keySet().stream().filter(w -> !doc.contains("`" + w)).toList();
+    assertEquals(List.of(), undocumented, "not in docs/telemetry.md \"Why a provider call failed\"");
+    // before the connection nothing reached the provider: never a kind settled as an answer it billed
+    for (Throwable before : List.of(new TooLongFrameException("head"), new DecoderException("x"),
+        new DecoderException(new TooLongFrameException("head")), new java.io.IOException("x"),
+        new IllegalStateException("x"), new javax.net.ssl.SSLException("x"), new java.net.ConnectException("x"))) {
+      for (boolean proxied : new boolean[] {false, true}) {
+        UpstreamFailure kind = FailureReason.of(before, false, proxied).kind();
+        assertTrue(Set.of(UpstreamFailure.CONNECT, UpstreamFailure.TLS, UpstreamFailure.OVERLOADED).contains(kind),
+            before + " -> " + kind);
+      }
+    }
+    // and what each kind answers (SPEC §4): 504 for a timeout, 503 for our own limit, else 502
+    for (UpstreamFailure kind : UpstreamFailure.values()) {
+      ParapetError expected = switch (kind) {
+        case TIMEOUT -> ParapetError.UPSTREAM_TIMEOUT;
+        case OVERLOADED -> ParapetError.SERVICE_UNAVAILABLE;
+        case CONNECT, TLS, RESET, PROTOCOL, SERVER_ERROR, TOO_LARGE, PROVIDER_ERROR -> ParapetError.UPSTREAM_ERROR;
+      };
+      assertEquals(expected, kind.error(), kind.name());
+    }
   }
 
   @Test

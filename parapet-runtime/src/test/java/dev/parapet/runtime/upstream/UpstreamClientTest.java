@@ -70,8 +70,8 @@ class UpstreamClientTest {
     }
 
     @Override
-    public void onFailure(UpstreamFailure failure, FailureReason reason) {
-      done.complete("failure:" + failure);
+    public void onFailure(FailureReason reason) {
+      done.complete("failure:" + reason.kind());
     }
 
     String await() throws Exception {
