@@ -47,11 +47,13 @@ class FaultsTest {
 
   @BeforeAll
   static void start() throws Exception {
+    // The provider first: a port freed for "refused" and then free again could be the one the
+    // provider binds next, and "refused" would reach it.
+    provider = new FakeProvider(FaultsTest::misbehave);
     int closedPort;
     try (ServerSocket s = new ServerSocket(0)) {
       closedPort = s.getLocalPort();
     }
-    provider = new FakeProvider(FaultsTest::misbehave);
     URI base = provider.baseUrl("http", "127.0.0.1");
     stack = ProductionStack.builder(tmp.resolve("data"))
         .route("oai", ProviderType.OPENAI, base, "sk-faults-openai-000000000000", TIMEOUT_MS)
