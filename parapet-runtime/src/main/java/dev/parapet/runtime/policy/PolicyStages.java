@@ -53,7 +53,11 @@ public final class PolicyStages {
         () -> new BudgetHandler(budgets, events, tallies, charges));
   }
 
-  /** The answer-side policies for one request (drift lock, stream guard). */
+  /**
+   * The answer-side policies for one request (stream guard, drift lock). The guard comes first: it
+   * sees every chunk before any other observer can veto it, which its decision of what a caller
+   * received at a cut relies on ({@code ExchangeObserver#onStreamCut}).
+   */
   public ExchangeObserver observer(GatewayRequest request) {
     return new ObserverChain(List.of(
         new StreamGuard(request, tallies.get(request.requestId()), events),
