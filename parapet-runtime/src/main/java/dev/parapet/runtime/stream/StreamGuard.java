@@ -444,12 +444,17 @@ public final class StreamGuard implements ExchangeObserver {
       return Optional.empty();
     }
 
+    /** The choice's texts, each scanned apart (null: none of that kind yet), in the order they are decided. */
+    private Scanned[] texts() {
+      return new Scanned[] {text, decodedText, other, decoded, unknown};
+    }
+
     /**
      * The choice ended: a match held back because more text could have changed it (a card number
      * at the very end), in any of its texts, if any.
      */
     Optional<RedactionPattern> finish() {
-      for (Scanned s : new Scanned[] {text, decodedText, other, decoded, unknown}) {
+      for (Scanned s : texts()) {
         Optional<RedactionPattern> held = s == null ? Optional.empty() : s.finish();
         if (held.isPresent()) {
           return held;
@@ -464,7 +469,7 @@ public final class StreamGuard implements ExchangeObserver {
      * as it stood before it ({@link Scanned#heldBeforeChunk}), and left as it is.
      */
     void decide(boolean beforeChunk, List<RedactionPattern> into) {
-      for (Scanned s : new Scanned[] {text, decodedText, other, decoded, unknown}) {
+      for (Scanned s : texts()) {
         if (s != null) {
           (beforeChunk ? s.heldBeforeChunk() : s.finish()).ifPresent(into::add);
         }
@@ -473,7 +478,7 @@ public final class StreamGuard implements ExchangeObserver {
 
     /** Adds what each of the choice's texts holds at its end now to {@code into} (made if null); returns it. */
     List<RedactionPattern> held(List<RedactionPattern> into) {
-      for (Scanned s : new Scanned[] {text, decodedText, other, decoded, unknown}) {
+      for (Scanned s : texts()) {
         Optional<RedactionPattern> held = s == null ? Optional.empty() : s.scanner.held();
         if (held.isPresent()) {
           into = into == null ? new ArrayList<>(2) : into;

@@ -120,16 +120,13 @@ final class KeyScrubber {
     return key.isPresent() && !key.get().isEmpty();
   }
 
-  /** Writes {@code in}'s bytes from {@code from} to {@code end} to {@code out}, the key masked; the masks. */
-  private static int scrubInto(ByteBuf in, int from, int end, SecretValue key, ByteBuf out) {
-    int masks = 0;
+  /** Writes {@code in}'s bytes from {@code from} to {@code end} to {@code out}, the key masked. */
+  private static void scrubInto(ByteBuf in, int from, int end, SecretValue key, ByteBuf out) {
     for (int at = find(in, from, end, key); at >= 0; at = find(in, from, end, key)) {
       out.writeBytes(in, from, at - from).writeBytes(MASK);
       from = at + matchAt(in, end, at, key);
-      masks++;
     }
     out.writeBytes(in, from, end - from);
-    return masks;
   }
 
   /** Where the key's first occurrence in {@code hay} from {@code from} to {@code end} begins; -1 if none. */
