@@ -39,6 +39,8 @@ import java.util.function.Supplier;
  * provider refusing connections does.
  */
 final class OriginPool {
+  /** The TLS handler's name in a provider connection's pipeline. */
+  private static final String TLS = "tls";
   /** A connection handed to one exchange; {@code reused} when it served an exchange before. */
   record Lease(Channel channel, boolean reused) {}
 
@@ -52,6 +54,11 @@ final class OriginPool {
 
     Pending(EventLoop loop) {
       super(loop);
+    }
+
+    /** The connection being opened for this lease, or null; for tests, on the pool's loop. */
+    Channel opening() {
+      return opening;
     }
   }
 
@@ -226,8 +233,8 @@ final class OriginPool {
           @Override
           protected void initChannel(Channel ch) {
             proxy.ifPresent(p -> ch.pipeline().addLast(Tunnel.NAME, new Tunnel(p, connectTimeoutMs)));
-            if (origin.tls()) {
-              ch.pipeline().addLast("tls", UpstreamTls.newHandler(tls.get(), ch.alloc(), origin, connectTimeoutMs));
+            if (origin.tls() && proxy.isEmpty()) {
+              ch.pipeline().addLast(TLS, UpstreamTls.newHandler(tls.get(), ch.alloc(), origin, connectTimeoutMs));
             }
             ch.pipeline()
                 .addLast("http", new ProviderCodec())
@@ -267,6 +274,7 @@ final class OriginPool {
       } else {
         tunnel.connectFuture().addListener(t -> {
           if (t.isSuccess()) {
+            startTlsInTunnel(channel, connectTimeoutMs);
             established.trySuccess(channel);
           } else {
             established.tryFailure(t.cause()); // the handler closes the connection
@@ -292,6 +300,21 @@ final class OriginPool {
   }
 
   /**
+   * TLS to the origin through a tunnel starts once the proxy has opened it, never before. A
+   * handshake begun at connect writes its first record while the proxy handler is still waiting
+   * for the proxy's answer; Netty's {@code ProxyHandler} keeps such writes in a queue it empties
+   * only when the tunnel succeeds or fails through it, and has no {@code handlerRemoved} that
+   * releases them. CI once saw that record collected unreleased (last touched by the queue's
+   * {@code add}). Started here, the handshake writes straight through an open tunnel: nothing is
+   * ever queued there, and its timeout counts from the tunnel, not from the TCP connect.
+   */
+  private void startTlsInTunnel(Channel ch, int connectTimeoutMs) {
+    if (origin.tls()) {
+      ch.pipeline().addAfter(Tunnel.PROXY, TLS, UpstreamTls.newHandler(tls.get(), ch.alloc(), origin, connectTimeoutMs));
+    }
+  }
+
+  /**
    * First on a proxied connection, until it connects: the bootstrap's connect arrives here with
    * the proxy's address, looked up off the loop ({@link OffLoopResolver}); it puts Netty's {@link
    * HttpProxyHandler} in its place, before TLS, and asks it for a tunnel to the origin by name
@@ -300,6 +323,7 @@ final class OriginPool {
    */
   private final class Tunnel extends ChannelOutboundHandlerAdapter {
     static final String NAME = "tunnel";
+    static final String PROXY = "proxy";
     private final EgressProxy proxy;
     private final int connectTimeoutMs;
 
@@ -311,7 +335,7 @@ final class OriginPool {
     @Override
     public void connect(ChannelHandlerContext ctx, SocketAddress proxyAddress, SocketAddress localAddress,
         ChannelPromise promise) {
-      ctx.pipeline().addBefore(NAME, "proxy", proxy.newHandler(proxyAddress, connectTimeoutMs));
+      ctx.pipeline().addBefore(NAME, PROXY, proxy.newHandler(proxyAddress, connectTimeoutMs));
       ctx.connect(InetSocketAddress.createUnresolved(origin.host(), origin.port()), localAddress, promise);
       ctx.pipeline().remove(this);
     }

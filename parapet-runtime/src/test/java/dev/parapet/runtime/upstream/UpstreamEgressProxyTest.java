@@ -6,13 +6,22 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.parapet.runtime.http.ParapetError;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslHandler;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -149,6 +158,48 @@ class UpstreamEgressProxyTest {
       proxy.mode(ConnectProxy.Mode.TUNNEL);
       assertEquals(200, call("r").statusCode());
       assertEquals(200, gateway.nextCompleted().status());
+    }
+  }
+
+  /**
+   * Netty's proxy handler queues what is written before the proxy answers and releases it only if
+   * the tunnel succeeds or fails through it: TLS must not write its first record into that queue.
+   * So the connection has no TLS handler while the proxy has not answered, and gets one, right
+   * after the proxy handler, once the tunnel is open; the handshake then completes through it.
+   */
+  @Test
+  void tlsStartsOnlyOnceTheProxyHasOpenedTheTunnel() throws Exception {
+    EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    EventLoop loop = group.next();
+    Channel caller = new NioSocketChannel();
+    try (ConnectProxy proxy = new ConnectProxy(ConnectProxy.Mode.HANG); FakeProvider provider = provider("other");
+        UpstreamClient client = UpstreamClient.withExtraCa(Optional.of(UpstreamTlsTest.fixture("ca.pem")),
+            EgressProxy.parse("http://" + USER_INFO + "@127.0.0.1:" + proxy.port(), null), 4, Duration.ofSeconds(30))) {
+      loop.register(caller).sync();
+      Origin origin = Origin.of(URI.create("https://other.example:" + provider.port() + "/v1/x"));
+      OriginPool pool = loop.submit(() -> client.pool(loop, origin, caller)).get();
+
+      OriginPool.Pending hanging = new OriginPool.Pending(loop);
+      loop.execute(() -> pool.acquire(true, 10_000, hanging));
+      assertTrue(proxy.connects.poll(5, TimeUnit.SECONDS) != null, "the proxy got the CONNECT");
+      List<String> waiting = loop.submit(() -> hanging.opening().pipeline().names()).get();
+      assertTrue(waiting.contains("proxy"), waiting.toString());
+      assertFalse(waiting.contains("tls"), "TLS before the proxy answered: " + waiting);
+      assertNull(loop.submit(() -> hanging.opening().pipeline().get(SslHandler.class)).get());
+
+      proxy.mode(ConnectProxy.Mode.TUNNEL);
+      OriginPool.Pending tunnelled = new OriginPool.Pending(loop);
+      loop.execute(() -> pool.acquire(true, 10_000, tunnelled));
+      Channel ch = tunnelled.get(5, TimeUnit.SECONDS).channel();
+      List<String> names = loop.submit(() -> ch.pipeline().names()).get();
+      assertEquals(names.indexOf("proxy") + 1, names.indexOf("tls"), names.toString());
+      assertTrue(names.indexOf("tls") < names.indexOf("http"), names.toString());
+      assertTrue(ch.pipeline().get(SslHandler.class).handshakeFuture().await(5, TimeUnit.SECONDS));
+      assertTrue(ch.pipeline().get(SslHandler.class).handshakeFuture().isSuccess());
+      loop.submit(() -> hanging.cancel(false)).get();
+    } finally {
+      caller.close().syncUninterruptibly();
+      group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
   }
 
