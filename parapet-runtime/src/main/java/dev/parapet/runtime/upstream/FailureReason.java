@@ -6,7 +6,7 @@ import static dev.parapet.runtime.upstream.UpstreamFailure.PROTOCOL;
 import static dev.parapet.runtime.upstream.UpstreamFailure.PROVIDER_ERROR;
 import static dev.parapet.runtime.upstream.UpstreamFailure.SERVER_ERROR;
 import static dev.parapet.runtime.upstream.UpstreamFailure.TIMEOUT;
-import static dev.parapet.runtime.upstream.UpstreamFailure.TLS;
+import static dev.parapet.runtime.upstream.UpstreamFailure.TLS_CERTIFICATE;
 import static dev.parapet.runtime.upstream.UpstreamFailure.TOO_LARGE;
 
 import io.netty.channel.ConnectTimeoutException;
@@ -65,15 +65,15 @@ public final class FailureReason {
   static final FailureReason PROXY_RESET = new FailureReason("proxy_reset", CONNECT);
   static final FailureReason PROXY_MALFORMED = new FailureReason("proxy_malformed", CONNECT);
   // TLS with the provider.
-  static final FailureReason TLS_CERTIFICATE_EXPIRED = new FailureReason("tls_certificate_expired", TLS);
-  static final FailureReason TLS_CERTIFICATE_NOT_YET_VALID = new FailureReason("tls_certificate_not_yet_valid", TLS);
-  static final FailureReason TLS_CERTIFICATE_REVOKED = new FailureReason("tls_certificate_revoked", TLS);
-  static final FailureReason TLS_CERTIFICATE_INVALID = new FailureReason("tls_certificate_invalid", TLS);
-  static final FailureReason TLS_NAME_MISMATCH = new FailureReason("tls_name_mismatch", TLS);
-  static final FailureReason TLS_UNTRUSTED = new FailureReason("tls_untrusted", TLS);
-  static final FailureReason TLS_HANDSHAKE_TIMEOUT = new FailureReason("tls_handshake_timeout", TLS);
-  static final FailureReason TLS_NOT_TLS = new FailureReason("tls_not_tls", TLS);
-  static final FailureReason TLS_HANDSHAKE = new FailureReason("tls_handshake", TLS);
+  static final FailureReason TLS_CERTIFICATE_EXPIRED = new FailureReason("tls_certificate_expired", TLS_CERTIFICATE);
+  static final FailureReason TLS_CERTIFICATE_NOT_YET_VALID = new FailureReason("tls_certificate_not_yet_valid", TLS_CERTIFICATE);
+  static final FailureReason TLS_CERTIFICATE_REVOKED = new FailureReason("tls_certificate_revoked", TLS_CERTIFICATE);
+  static final FailureReason TLS_CERTIFICATE_INVALID = new FailureReason("tls_certificate_invalid", TLS_CERTIFICATE);
+  static final FailureReason TLS_NAME_MISMATCH = new FailureReason("tls_name_mismatch", TLS_CERTIFICATE);
+  static final FailureReason TLS_UNTRUSTED = new FailureReason("tls_untrusted", TLS_CERTIFICATE);
+  static final FailureReason TLS_HANDSHAKE_TIMEOUT = new FailureReason("tls_handshake_timeout", UpstreamFailure.TLS_HANDSHAKE_TIMEOUT);
+  static final FailureReason TLS_NOT_TLS = new FailureReason("tls_not_tls", UpstreamFailure.NOT_TLS);
+  static final FailureReason TLS_HANDSHAKE = new FailureReason("tls_handshake", UpstreamFailure.TLS_HANDSHAKE);
   // The exchange on an open connection.
   static final FailureReason RESET = new FailureReason("reset", UpstreamFailure.RESET);
   static final FailureReason CLOSED = new FailureReason("closed", UpstreamFailure.RESET);
@@ -135,8 +135,9 @@ public final class FailureReason {
 
   /**
    * Why a connection or an exchange failed with {@code cause}; its {@link #kind} is what the caller
-   * is answered. Before the connection that is only ever {@link UpstreamFailure#CONNECT}, {@link
-   * UpstreamFailure#TLS} or {@link UpstreamFailure#OVERLOADED}: nothing reached the provider.
+   * is answered. Before the connection that is only ever {@link UpstreamFailure#CONNECT}, a TLS
+   * kind ({@link UpstreamFailure#TLS_CERTIFICATE} and the three after it) or {@link
+   * UpstreamFailure#OVERLOADED}: nothing reached the provider.
    *
    * @param connected whether the exchange had its connection (direct: TCP connected; through a
    *     proxy: the tunnel open) when it failed

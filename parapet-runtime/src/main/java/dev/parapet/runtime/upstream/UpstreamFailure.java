@@ -9,7 +9,16 @@ import dev.parapet.runtime.http.ParapetError;
  */
 enum UpstreamFailure {
   CONNECT(ParapetError.UPSTREAM_ERROR, "the provider could not be reached"),
-  TLS(ParapetError.UPSTREAM_ERROR, "the provider's TLS certificate was not accepted"),
+  TLS_CERTIFICATE(ParapetError.UPSTREAM_ERROR, "the provider's TLS certificate was not accepted"),
+  /**
+   * The provider took the connection and did not finish the TLS handshake within the connect
+   * timeout, min({@code timeout_ms}, 10 s): nothing was sent, as for {@link #CONNECT}.
+   */
+  TLS_HANDSHAKE_TIMEOUT(ParapetError.UPSTREAM_ERROR, "the provider did not complete the TLS handshake in time"),
+  /** The provider answered in something that is not TLS: an https base_url on a plain-http port. */
+  NOT_TLS(ParapetError.UPSTREAM_ERROR, "the provider did not answer in TLS"),
+  /** Any other TLS failure: no protocol or cipher in common, an alert from the provider. */
+  TLS_HANDSHAKE(ParapetError.UPSTREAM_ERROR, "the TLS handshake with the provider failed"),
   RESET(ParapetError.UPSTREAM_ERROR, "the provider closed the connection before the answer was complete"),
   PROTOCOL(ParapetError.UPSTREAM_ERROR, "the provider sent a malformed answer"),
   SERVER_ERROR(ParapetError.UPSTREAM_ERROR, "the provider answered with a server error"),

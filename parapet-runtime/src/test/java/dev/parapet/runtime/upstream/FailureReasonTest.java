@@ -160,10 +160,12 @@ class FailureReasonTest {
       pinned.put(w, UpstreamFailure.CONNECT);
     }
     for (String w : List.of("tls_certificate_expired", "tls_certificate_not_yet_valid", "tls_certificate_revoked",
-        "tls_certificate_invalid", "tls_name_mismatch", "tls_untrusted", "tls_handshake_timeout", "tls_not_tls",
-        "tls_handshake")) {
-      pinned.put(w, UpstreamFailure.TLS);
+        "tls_certificate_invalid", "tls_name_mismatch", "tls_untrusted")) {
+      pinned.put(w, UpstreamFailure.TLS_CERTIFICATE);
     }
+    pinned.put("tls_handshake_timeout", UpstreamFailure.TLS_HANDSHAKE_TIMEOUT);
+    pinned.put("tls_not_tls", UpstreamFailure.NOT_TLS);
+    pinned.put("tls_handshake", UpstreamFailure.TLS_HANDSHAKE);
     for (String w : List.of("reset", "closed", "stream_incomplete")) {
       pinned.put(w, UpstreamFailure.RESET);
     }
@@ -204,7 +206,8 @@ class FailureReasonTest {
         new IllegalStateException("x"), new javax.net.ssl.SSLException("x"), new java.net.ConnectException("x"))) {
       for (boolean proxied : new boolean[] {false, true}) {
         UpstreamFailure kind = FailureReason.of(before, false, proxied).kind();
-        assertTrue(Set.of(UpstreamFailure.CONNECT, UpstreamFailure.TLS, UpstreamFailure.OVERLOADED).contains(kind),
+        assertTrue(Set.of(UpstreamFailure.CONNECT, UpstreamFailure.TLS_CERTIFICATE, UpstreamFailure.TLS_HANDSHAKE_TIMEOUT,
+            UpstreamFailure.NOT_TLS, UpstreamFailure.TLS_HANDSHAKE, UpstreamFailure.OVERLOADED).contains(kind),
             before + " -> " + kind);
       }
     }
@@ -213,7 +216,8 @@ class FailureReasonTest {
       ParapetError expected = switch (kind) {
         case TIMEOUT -> ParapetError.UPSTREAM_TIMEOUT;
         case OVERLOADED -> ParapetError.SERVICE_UNAVAILABLE;
-        case CONNECT, TLS, RESET, PROTOCOL, SERVER_ERROR, TOO_LARGE, PROVIDER_ERROR -> ParapetError.UPSTREAM_ERROR;
+        case CONNECT, TLS_CERTIFICATE, TLS_HANDSHAKE_TIMEOUT, NOT_TLS, TLS_HANDSHAKE, RESET, PROTOCOL, SERVER_ERROR,
+            TOO_LARGE, PROVIDER_ERROR -> ParapetError.UPSTREAM_ERROR;
       };
       assertEquals(expected, kind.error(), kind.name());
     }
@@ -264,9 +268,9 @@ class FailureReasonTest {
       startGateway(Optional.of(UpstreamTlsTest.fixture("ca.pem")), Optional.empty());
       gateway.addRoute("other", URI.create("https://localhost:" + other.port() + "/v1"), 5_000);
       gateway.addRoute("plain", URI.create("https://localhost:" + plain.getLocalPort() + "/v1"), 5_000);
-      String tlsMessage = UpstreamFailure.TLS.message();
+      String tlsMessage = UpstreamFailure.TLS_CERTIFICATE.message();
       assertEquals("tls_name_mismatch", reasonOf("other", 502, "upstream_error", tlsMessage));
-      assertEquals("tls_not_tls", reasonOf("plain", 502, "upstream_error", tlsMessage));
+      assertEquals("tls_not_tls", reasonOf("plain", 502, "upstream_error", UpstreamFailure.NOT_TLS.message()));
       gateway.close();
 
       startGateway(Optional.empty(), Optional.empty()); // the test CA not trusted
@@ -353,7 +357,7 @@ class FailureReasonTest {
   private static final String PLAIN_MARKER = "PLAIN-SERVER-ECHO-7Q";
 
   /** A plain-HTTP server where an https one was expected: answers any connection's first bytes with a 400. */
-  private static void answerInPlainHttp(ServerSocket server) {
+  static void answerInPlainHttp(ServerSocket server) {
     while (!server.isClosed()) {
       try (java.net.Socket s = server.accept()) {
         s.getInputStream().read(new byte[512]);
