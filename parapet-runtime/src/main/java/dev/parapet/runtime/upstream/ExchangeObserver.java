@@ -117,7 +117,8 @@ public interface ExchangeObserver {
 
   /**
    * The stream is cut: a veto of {@link #onStreamPayload} (this observer's or another's) is written
-   * instead of the chunk last shown, which the caller never receives. Where an observer held back a
+   * instead of the chunk last shown, which the caller never receives; or an observer threw on that
+   * chunk (a bug), and the stream ends on an error event instead of it. Where an observer held back a
    * verdict (see {@link #onStreamEnd}), it decides it now on what the caller did receive, the
    * stream before that chunk, and only records it: the veto is the stream's end. Called on the loop,
    * once at most, instead of {@link #onStreamEnd}.

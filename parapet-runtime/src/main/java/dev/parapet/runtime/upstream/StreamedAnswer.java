@@ -83,6 +83,14 @@ final class StreamedAnswer implements Answer {
   /** {@link #cut} vetoes a chunk (not the {@code [DONE]}, whose end the observers decided already). */
   private boolean cutChunk;
   private boolean broken;
+  /** The payload the observers are checking ({@link #translateAndCheck}), while they check it. */
+  private StreamChunk inCheck;
+  /**
+   * {@link #broken} because an observer threw on a chunk (not the {@code [DONE]}): that chunk is
+   * not written, so what the caller received is decided before it ({@link
+   * ExchangeObserver#onStreamCut}), not after it as at a broken stream's end.
+   */
+  private boolean failedOnChunk;
   /** The provider's own error ended the stream: its type ({@link ProviderErrorException}). */
   private String providerError;
   /**
@@ -236,7 +244,11 @@ final class StreamedAnswer implements Answer {
     try {
       translateAndCheck(event);
     } catch (RuntimeException e) { // thrown on the loop, it would reach the upstream connection's pipeline
+      boolean onChunk = inCheck != null && !inCheck.isDone();
       unprocessable(e);
+      failedOnChunk = onChunk;
+    } finally {
+      inCheck = null;
     }
   }
 
@@ -256,8 +268,10 @@ final class StreamedAnswer implements Answer {
         return;
       }
       // [DONE] is no chunk: it ends every choice still open (a held match is decided before it goes)
+      inCheck = payload;
       Optional<ExchangeObserver.Veto> veto = payload.isDone() ? call.observer.onStreamEnd(call.request)
           : call.observer.onStreamPayload(call.request, payload);
+      inCheck = null;
       if (veto.isPresent()) {
         cut = veto.get();
         cutChunk = !payload.isDone();
@@ -429,6 +443,7 @@ final class StreamedAnswer implements Answer {
     cut = null;
     cutChunk = false;
     broken = false;
+    failedOnChunk = false;
     providerError = null;
   }
 
@@ -468,6 +483,8 @@ final class StreamedAnswer implements Answer {
   }
 
   private void failMidStream(FailureReason reason) {
+    boolean beforeChunk = failedOnChunk;
+    failedOnChunk = false;
     UpstreamFailure failure = reason.kind();
     call.abortUpstream();
     if (!sse.started()) {
@@ -484,7 +501,13 @@ final class StreamedAnswer implements Answer {
     if (failure == UpstreamFailure.PROTOCOL) {
       call.observer.onUnreadableAnswer(); // an event we cannot read: what it billed is unknown
     }
-    call.endObservedStream(); // what reached the caller may end in a held match
+    if (beforeChunk) {
+      // An observer failed on a chunk, which is not written: the observers before it saw it (the
+      // stream guard comes first), so what the caller received is decided before it, as at a cut.
+      call.cutObservedStream();
+    } else {
+      call.endObservedStream(); // what reached the caller may end in a held match
+    }
     // In the stream every provider failure reads as upstream_error (SPEC §4); the completion
     // event keeps the precise kind (a gap timeout stays upstream_timeout for telemetry).
     LOG.info("route={} request_id={} stream ended upstream_error: {} reason={}", call.request.route().name(),

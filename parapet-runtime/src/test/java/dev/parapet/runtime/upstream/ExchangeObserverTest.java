@@ -4,10 +4,23 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.parapet.core.config.Policy;
+import dev.parapet.core.config.ProviderSpec;
 import dev.parapet.core.config.ProviderType;
+import dev.parapet.core.config.RedactionMode;
+import dev.parapet.core.config.RedactionPattern;
+import dev.parapet.core.config.RedactionPolicy;
+import dev.parapet.core.config.Route;
+import dev.parapet.core.store.EventKind;
+import dev.parapet.core.store.EventRecord;
 import dev.parapet.runtime.GatewayRequest;
+import dev.parapet.runtime.RequestCompleted;
 import dev.parapet.runtime.http.ParapetError;
+import dev.parapet.runtime.policy.EnforcementEvents;
+import dev.parapet.runtime.policy.OutputTally;
 import dev.parapet.runtime.provider.StreamChunk;
+import dev.parapet.runtime.stream.StreamGuard;
+import java.math.BigDecimal;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -167,5 +180,85 @@ class ExchangeObserverTest {
     assertEquals(Optional.of(ParapetError.INTERNAL_ERROR), gateway.nextCompleted().error());
     // role, first, second, third (which failed), then the cut, before the call completed
     assertEquals(List.of("payload", "payload", "payload", "payload", "cut"), calls);
+  }
+
+  /**
+   * A provider's stream whose check throws on a chunk in an observer after the stream guard (a
+   * policy's bug; the drift lock sits there) ends as a broken stream, and that chunk is not
+   * written. The guard saw it, though, and was asked to decide the end on the text after it: its
+   * digits turned the card number the caller had received into an order number, and the card went
+   * unrecorded. Told the stream is cut on that chunk (as the echo stream is, 0048344), the guard
+   * decides on what the caller received. A test chain (the real guard, then an observer that
+   * throws) over a real provider stream and sockets.
+   */
+  @Test
+  void aProviderStreamAnObserverFailsOnHasWhatItsCallerReceivedDecided() throws Exception {
+    List<EventRecord> events = new CopyOnWriteArrayList<>();
+    gateway = new TestGateway(TestGateway.plainClient(), TestProviders.create(), r -> {
+      StreamGuard guard = new StreamGuard(r, new OutputTally(), EnforcementEvents.into(events::add));
+      return new ExchangeObserver() {
+        @Override
+        public void onAway() {
+          guard.onAway();
+        }
+
+        @Override
+        public void onBack() {
+          guard.onBack();
+        }
+
+        @Override
+        public void onUnreadableAnswer() {
+          guard.onUnreadableAnswer();
+        }
+
+        @Override
+        public Optional<Veto> beforeAnswer(GatewayRequest request, Optional<String> reportedModel) {
+          return guard.beforeAnswer(request, reportedModel);
+        }
+
+        @Override
+        public Optional<Veto> onStreamPayload(GatewayRequest request, StreamChunk payload) {
+          Optional<Veto> veto = guard.onStreamPayload(request, payload);
+          if (veto.isEmpty() && payload.json().contains("2345")) {
+            throw new IllegalStateException("a policy's bug, after the guard");
+          }
+          return veto;
+        }
+
+        @Override
+        public Optional<Veto> onStreamEnd(GatewayRequest request) {
+          return guard.onStreamEnd(request);
+        }
+
+        @Override
+        public void onStreamCut(GatewayRequest request) {
+          guard.onStreamCut(request);
+        }
+      };
+    });
+    try (FakeProvider provider = new FakeProvider((req, c) -> {
+      c.sseHead();
+      c.chunk("data: " + UpstreamStreamingTest.chunk("Charge 4111 1111 1111 1111") + "\n\n");
+      c.chunk("data: " + UpstreamStreamingTest.chunk("2345 is your order") + "\n\n");
+      c.chunk("data: [DONE]\n\n");
+      c.endChunks();
+    })) {
+      Route scanned = new Route("r", "prod",
+          new ProviderSpec(ProviderType.OPENAI, TestGateway.MODEL, Optional.of(TestGateway.KEY_REF),
+              Optional.of(provider.baseUrl("http", "127.0.0.1")), List.of(), Optional.empty(), 5_000),
+          new Policy(100_000, 100_000, BigDecimal.TEN, false,
+              new RedactionPolicy(RedactionMode.BLOCK, List.of(RedactionPattern.CREDIT_CARD), true)));
+      gateway.routes.put("r", scanned);
+      HttpResponse<String> r = post(UpstreamStreamingTest.STREAM_ASK);
+      assertEquals(200, r.statusCode(), r.body());
+      assertTrue(r.body().contains("Charge 4111 1111 1111 1111"), r.body());
+      assertFalse(r.body().contains("2345"), "the chunk that failed is not written: " + r.body());
+      assertTrue(r.body().endsWith("data: [DONE]\n\n"), r.body());
+      RequestCompleted done = gateway.nextCompleted();
+      assertTrue(done.request().orElseThrow().noted("stream_truncated:scan_output:CREDIT_CARD"),
+          "the card the caller received is decided: " + done.request().orElseThrow().notes());
+      assertEquals(List.of(EventKind.STREAM_TRUNCATED), events.stream().map(EventRecord::kind).toList());
+    }
   }
 }
