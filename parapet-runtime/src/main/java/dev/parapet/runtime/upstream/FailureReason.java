@@ -74,6 +74,8 @@ public final class FailureReason {
   static final FailureReason TLS_HANDSHAKE_TIMEOUT = new FailureReason("tls_handshake_timeout", UpstreamFailure.TLS_HANDSHAKE_TIMEOUT);
   static final FailureReason TLS_NOT_TLS = new FailureReason("tls_not_tls", UpstreamFailure.NOT_TLS);
   static final FailureReason TLS_HANDSHAKE = new FailureReason("tls_handshake", UpstreamFailure.TLS_HANDSHAKE);
+  /** After the handshake completed: a record that does not decrypt, no TLS record, an alert. */
+  static final FailureReason TLS_ERROR = new FailureReason("tls_error", UpstreamFailure.TLS_ERROR);
   // The exchange on an open connection.
   static final FailureReason RESET = new FailureReason("reset", UpstreamFailure.RESET);
   static final FailureReason CLOSED = new FailureReason("closed", UpstreamFailure.RESET);
@@ -142,11 +144,13 @@ public final class FailureReason {
    * @param connected whether the exchange had its connection (direct: TCP connected; through a
    *     proxy: the tunnel open) when it failed
    * @param proxied whether the connection goes through the egress proxy
+   * @param secured whether the TLS handshake with the provider had completed on that connection:
+   *     a TLS failure after it is none of the handshake's words ({@link #TLS_ERROR})
    */
-  static FailureReason of(Throwable cause, boolean connected, boolean proxied) {
+  static FailureReason of(Throwable cause, boolean connected, boolean proxied, boolean secured) {
     FailureReason tls = tls(cause);
     if (tls != null) {
-      return tls;
+      return secured ? TLS_ERROR : tls;
     }
     Throwable c = cause;
     for (int depth = 0; c != null && depth < MAX_DEPTH; depth++, c = c.getCause()) {

@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -70,6 +71,16 @@ final class UpstreamExchange {
   private ChannelFuture write;
   /** The connection asked of the pool, until it comes: in line for one, or being opened. */
   private OriginPool.Pending leased;
+  /**
+   * The connection's TLS, for an https provider: whether its handshake had completed tells a TLS
+   * failure of the handshake from one in the middle of the exchange. The request is written
+   * before the handshake ends (the handler holds it until then), so a TLS failure on a connection
+   * we had may be either, and the exception does not tell (an SSLException, or Netty's
+   * NotSslRecordException, both times); the handshake's future does: a failed or unfinished
+   * handshake never succeeds it, a later failure leaves it succeeded. Kept from the lease, as a
+   * closed connection's pipeline loses its handlers.
+   */
+  private SslHandler tls;
   private HttpResponse head;
   private boolean reused;
   private boolean retried;
@@ -159,6 +170,7 @@ final class UpstreamExchange {
     }
     channel = lease.channel();
     reused = lease.reused();
+    tls = channel.pipeline().get(SslHandler.class);
     Channel ch = channel;
     ch.pipeline().addLast(NAME, new Reader(ch));
     if (paused) {
@@ -300,7 +312,8 @@ final class UpstreamExchange {
    * types give, which also says what the caller is told ({@link FailureReason#kind}).
    */
   private void failOn(Throwable cause, boolean connected) {
-    fail(FailureReason.of(cause, connected, pool.proxied()));
+    boolean secured = connected && tls != null && tls.handshakeFuture().isSuccess();
+    fail(FailureReason.of(cause, connected, pool.proxied(), secured));
   }
 
   private void fail(FailureReason reason) {

@@ -17,8 +17,14 @@ enum UpstreamFailure {
   TLS_HANDSHAKE_TIMEOUT(ParapetError.UPSTREAM_ERROR, "the provider did not complete the TLS handshake in time"),
   /** The provider answered in something that is not TLS: an https base_url on a plain-http port. */
   NOT_TLS(ParapetError.UPSTREAM_ERROR, "the provider did not answer in TLS"),
-  /** Any other TLS failure: no protocol or cipher in common, an alert from the provider. */
+  /** Any other failure of the handshake: no protocol or cipher in common, an alert from the provider. */
   TLS_HANDSHAKE(ParapetError.UPSTREAM_ERROR, "the TLS handshake with the provider failed"),
+  /**
+   * The handshake had completed, then TLS on the connection failed: a record that does not
+   * decrypt or is no TLS record, an alert from the provider. The request may have reached the
+   * provider, as for {@link #RESET}, and it is settled as a reset at the same point is.
+   */
+  TLS_ERROR(ParapetError.UPSTREAM_ERROR, "the TLS connection with the provider failed before the answer was complete"),
   RESET(ParapetError.UPSTREAM_ERROR, "the provider closed the connection before the answer was complete"),
   PROTOCOL(ParapetError.UPSTREAM_ERROR, "the provider sent a malformed answer"),
   SERVER_ERROR(ParapetError.UPSTREAM_ERROR, "the provider answered with a server error"),

@@ -8,12 +8,16 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.core.read.ListAppender;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.parapet.runtime.RequestCompleted;
 import dev.parapet.runtime.http.ParapetError;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
+import java.io.IOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -28,8 +32,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ServerSocketFactory;
+import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -49,6 +57,8 @@ class FailureReasonTest {
   private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
   private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
   private TestGateway gateway;
+  /** The completion {@link #reasonFor} waited for. */
+  private RequestCompleted lastCompleted;
 
   @BeforeEach
   void capture() {
@@ -166,6 +176,7 @@ class FailureReasonTest {
     pinned.put("tls_handshake_timeout", UpstreamFailure.TLS_HANDSHAKE_TIMEOUT);
     pinned.put("tls_not_tls", UpstreamFailure.NOT_TLS);
     pinned.put("tls_handshake", UpstreamFailure.TLS_HANDSHAKE);
+    pinned.put("tls_error", UpstreamFailure.TLS_ERROR);
     for (String w : List.of("reset", "closed", "stream_incomplete")) {
       pinned.put(w, UpstreamFailure.RESET);
     }
@@ -205,7 +216,7 @@ class FailureReasonTest {
         new DecoderException(new TooLongFrameException("head")), new java.io.IOException("x"),
         new IllegalStateException("x"), new javax.net.ssl.SSLException("x"), new java.net.ConnectException("x"))) {
       for (boolean proxied : new boolean[] {false, true}) {
-        UpstreamFailure kind = FailureReason.of(before, false, proxied).kind();
+        UpstreamFailure kind = FailureReason.of(before, false, proxied, false).kind();
         assertTrue(Set.of(UpstreamFailure.CONNECT, UpstreamFailure.TLS_CERTIFICATE, UpstreamFailure.TLS_HANDSHAKE_TIMEOUT,
             UpstreamFailure.NOT_TLS, UpstreamFailure.TLS_HANDSHAKE, UpstreamFailure.OVERLOADED).contains(kind),
             before + " -> " + kind);
@@ -216,8 +227,8 @@ class FailureReasonTest {
       ParapetError expected = switch (kind) {
         case TIMEOUT -> ParapetError.UPSTREAM_TIMEOUT;
         case OVERLOADED -> ParapetError.SERVICE_UNAVAILABLE;
-        case CONNECT, TLS_CERTIFICATE, TLS_HANDSHAKE_TIMEOUT, NOT_TLS, TLS_HANDSHAKE, RESET, PROTOCOL, SERVER_ERROR,
-            TOO_LARGE, PROVIDER_ERROR -> ParapetError.UPSTREAM_ERROR;
+        case CONNECT, TLS_CERTIFICATE, TLS_HANDSHAKE_TIMEOUT, NOT_TLS, TLS_HANDSHAKE, TLS_ERROR, RESET, PROTOCOL,
+            SERVER_ERROR, TOO_LARGE, PROVIDER_ERROR -> ParapetError.UPSTREAM_ERROR;
       };
       assertEquals(expected, kind.error(), kind.name());
     }
@@ -353,6 +364,133 @@ class FailureReasonTest {
     }
   }
 
+  /**
+   * TLS that fails once the handshake is done, on an open connection, is not told as the
+   * handshake's: the provider writes, on the bare TCP connection under its TLS, bytes that are no
+   * TLS record, or a record no key of the connection encrypted (its tag does not verify), before
+   * its answer, after a whole answer's head and part of its body, or after a stream's first event
+   * reached the caller. Each is {@code tls_error}, in the log, the completion (whence the
+   * {@code upstream_error} event's {@code details.reason}) and the caller's message, settled as a
+   * reset at the same point is (the kind is not PROTOCOL). Before, they were told as {@code
+   * tls_not_tls} ("did not answer in TLS") and {@code tls_handshake} ("the handshake failed").
+   */
+  @Test
+  void aTlsFailureAfterTheHandshakeIsToldAsSuchNotAsTheHandshakes() throws Exception {
+    Map<java.net.Socket, java.net.Socket> bare = new ConcurrentHashMap<>();
+    AtomicReference<CountDownLatch> relayed = new AtomicReference<>();
+    try (FakeProvider provider = new FakeProvider(tlsOverBare(UpstreamTlsTest.serverContext("localhost"), bare),
+        (r, c) -> {
+          c.close = true;
+          String[] fault = TestProviders.JSON.readTree(r.body()).at("/messages/0/content").asText().split(" ");
+          switch (fault[0]) {
+            case "before-head" -> { } // the request went; nothing of the answer yet
+            case "whole" -> c.write("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: "
+                + UpstreamProxyHandlerTest.OPENAI_ANSWER.length() + "\r\n\r\n"
+                + UpstreamProxyHandlerTest.OPENAI_ANSWER.substring(0, 20));
+            case "stream" -> {
+              c.sseHead();
+              c.chunk("data: " + UpstreamStreamingTest.chunk("par") + "\n\n");
+              if (!relayed.get().await(20, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the first event did not reach the caller");
+              }
+            }
+            default -> throw new IllegalStateException(fault[0]);
+          }
+          java.io.OutputStream under = bare.get(c.socket()).getOutputStream();
+          under.write(fault[1].equals("plain") ? NOT_A_RECORD : FORGED_RECORD);
+          under.flush();
+          c.awaitPeerClose();
+        })) {
+      startGateway();
+      gateway.addRoute("r", provider.baseUrl("https", "localhost"), 5_000);
+      String message = UpstreamFailure.TLS_ERROR.message();
+      for (String fault : List.of("before-head forged", "whole plain", "whole forged")) {
+        assertEquals("tls_error", reasonFor(fault, 502, message), fault);
+        assertEquals(Optional.of("tls_error"), lastCompleted.upstreamReason().map(FailureReason::word), fault);
+      }
+      for (String fault : List.of("stream plain", "stream forged")) {
+        relayed.set(new CountDownLatch(1));
+        HttpResponse<java.io.InputStream> res = http.send(gateway.request("r",
+            "{\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"" + fault + "\"}]}"),
+            HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, res.statusCode(), fault);
+        String body;
+        try (java.io.BufferedReader in = new java.io.BufferedReader(
+            new java.io.InputStreamReader(res.body(), StandardCharsets.UTF_8))) {
+          String first = in.readLine();
+          assertTrue(first.startsWith("data: ") && first.contains("\"par\""), first);
+          relayed.get().countDown();
+          body = in.lines().collect(java.util.stream.Collectors.joining("\n"));
+        }
+        JsonNode error = TestProviders.JSON.readTree(body.substring(body.indexOf("data: {\"error\"") + 6,
+            body.indexOf("\n", body.indexOf("data: {\"error\""))));
+        assertEquals("upstream_error", error.at("/error/code").asText(), body);
+        assertEquals(message, error.at("/error/message").asText(), body);
+        assertTrue(body.strip().endsWith("data: [DONE]"), body);
+        String id = res.headers().firstValue("x-parapet-request-id").orElseThrow();
+        RequestCompleted done = gateway.nextCompleted();
+        assertEquals(Optional.of(ParapetError.UPSTREAM_ERROR), done.error(), fault);
+        assertEquals(Optional.of("tls_error"), done.upstreamReason().map(FailureReason::word), fault);
+        String line = failureLine("r", id);
+        assertTrue(line.endsWith("stream ended upstream_error: " + message + " reason=tls_error"), line);
+      }
+      assertEquals(5, provider.received.size());
+      assertEquals(List.of(), provider.scriptErrors);
+    }
+  }
+
+  /** No TLS record (its first byte is no record type): what a provider gone plain-text mid-answer sends. */
+  private static final byte[] NOT_A_RECORD =
+      (FailureReasonTest.PLAIN_MARKER + " plain text where a TLS record should be\r\n").getBytes(StandardCharsets.US_ASCII);
+
+  /**
+   * An application_data record (RFC 8446 §5.1: type 23, legacy version 3.3, length 32) whose
+   * bytes no key of the connection encrypted: it does not decrypt (bad_record_mac).
+   */
+  private static final byte[] FORGED_RECORD = forgedRecord();
+
+  private static byte[] forgedRecord() {
+    byte[] r = new byte[5 + 32];
+    r[0] = 23;
+    r[1] = 3;
+    r[2] = 3;
+    r[4] = 32;
+    java.util.Arrays.fill(r, 5, r.length, (byte) 0x5a);
+    return r;
+  }
+
+  /**
+   * A server socket factory whose sockets take TCP connections and speak TLS over them ({@code
+   * context}'s server side), keeping each TLS socket's bare TCP one in {@code bare}: a script can
+   * then write under its TLS.
+   */
+  private static ServerSocketFactory tlsOverBare(SSLContext context, Map<java.net.Socket, java.net.Socket> bare) {
+    return new ServerSocketFactory() {
+      @Override
+      public ServerSocket createServerSocket(int port, int backlog, InetAddress address) throws IOException {
+        return new ServerSocket(port, backlog, address) {
+          @Override
+          public java.net.Socket accept() throws IOException {
+            java.net.Socket tcp = super.accept();
+            java.net.Socket tls = context.getSocketFactory().createSocket(tcp, null, true); // server mode
+            bare.put(tls, tcp);
+            return tls;
+          }
+        };
+      }
+
+      @Override
+      public ServerSocket createServerSocket(int port) throws IOException {
+        return createServerSocket(port, 50, null);
+      }
+
+      @Override
+      public ServerSocket createServerSocket(int port, int backlog) throws IOException {
+        return createServerSocket(port, backlog, null);
+      }
+    };
+  }
+
   /** What the plain-HTTP server's answer carries: neither it nor its hex dump may reach a log line. */
   private static final String PLAIN_MARKER = "PLAIN-SERVER-ECHO-7Q";
 
@@ -377,7 +515,7 @@ class FailureReasonTest {
     UpstreamProxyHandlerTest.assertRefusal(res, status, "upstream_error");
     assertEquals(message, TestProviders.JSON.readTree(res.body()).at("/error/message").asText());
     String id = res.headers().firstValue("x-parapet-request-id").orElseThrow();
-    gateway.nextCompleted();
+    lastCompleted = gateway.nextCompleted();
     String line = failureLine("r", id);
     assertTrue(line.contains(": " + message + " reason="), line);
     return line.substring(line.indexOf(" reason=") + " reason=".length());

@@ -56,6 +56,11 @@ public final class FakeProvider implements AutoCloseable {
       close = true;
     }
 
+    /** The connection's socket: a TLS one for a provider made with a TLS server socket factory. */
+    public Socket socket() {
+      return socket;
+    }
+
     /** Sends each write at once (no Nagle): for scripts that cut an answer into many small writes. */
     public void noDelay() throws IOException {
       socket.setTcpNoDelay(true);

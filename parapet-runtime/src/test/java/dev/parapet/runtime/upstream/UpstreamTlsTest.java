@@ -52,6 +52,11 @@ class UpstreamTlsTest {
   }
 
   static SSLServerSocketFactory serverTls(String name) throws Exception {
+    return serverContext(name).getServerSocketFactory();
+  }
+
+  /** A server's TLS presenting {@code name}'s certificate: "localhost", "other" or "expired". */
+  static SSLContext serverContext(String name) throws Exception {
     String pem = Files.readString(fixture(name + ".key"));
     byte[] der = Base64.getMimeDecoder().decode(pem.replaceAll("-----[A-Z ]+-----", ""));
     PrivateKey key = KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(der));
@@ -66,7 +71,7 @@ class UpstreamTlsTest {
     kmf.init(ks, new char[0]);
     SSLContext ctx = SSLContext.getInstance("TLS");
     ctx.init(kmf.getKeyManagers(), null, null);
-    return ctx.getServerSocketFactory();
+    return ctx;
   }
 
   void startGateway(boolean trustTestCa) throws Exception {
