@@ -5,11 +5,9 @@ import dev.parapet.core.config.RedactionMode;
 import dev.parapet.core.config.RedactionPattern;
 import dev.parapet.core.config.RedactionPolicy;
 import dev.parapet.core.config.Route;
-import dev.parapet.core.redact.ArgumentsDecoder;
 import dev.parapet.core.redact.OutputScanner;
 import dev.parapet.core.redact.Redactor;
 import dev.parapet.core.store.EventKind;
-import dev.parapet.core.text.Utf8;
 import dev.parapet.core.tokens.TokenCounter;
 import dev.parapet.runtime.GatewayRequest;
 import dev.parapet.runtime.http.ParapetError;
@@ -54,7 +52,7 @@ import java.util.Optional;
  *       ignoring the cap soon reaches. Whatever is still uncounted when the call ends is
  *       counted only if the settlement needs it (no usage reported): see {@link OutputTally};
  *   <li>{@code scan_output: true} and the {@link OutputScanner} finds a pattern in the deltas,
- *       including one split across chunks (each choice's apart: see {@link Choice}): their text,
+ *       including one split across chunks (each choice's apart: see {@link ChoiceScan}): their text,
  *       reasoning, refusals and tool-call arguments (a custom tool's input), and every string in
  *       fields nobody reads, in a delta, beside it or beside the choices, and in a tool call beside
  *       its arguments (a tool's name) ({@link ChunkSummary.Choice#unknownText}, {@link
@@ -94,7 +92,7 @@ public final class StreamGuard implements ExchangeObserver {
   private final boolean jsonAnswer;
   /**
    * Made with the first text beside a chunk's choices ({@link ChunkSummary#unknownText}); a
-   * choice's own texts have scanners of their own ({@link Choice}).
+   * choice's own texts have scanners of their own ({@link ChoiceScan}).
    */
   private OutputScanner topScanner;
   private final int maxTokensOut;
@@ -110,11 +108,11 @@ public final class StreamGuard implements ExchangeObserver {
   static final int PENDING_CHARS = 8 * 1024;
 
   // Output per choice index: max_tokens applies to each of n choices, the bill to all.
-  private Map<Integer, Choice> choices;
+  private Map<Integer, ChoiceScan> choices;
   /**
    * The chunks shown so far ({@link #onStreamPayload}): each scanned text remembers what it held
-   * back as the latest came ({@link Scanned}), for a chunk the stream is cut on never reaches the
-   * caller.
+   * back as the latest came ({@link ChoiceScan.Scanned}, told this count on each call), for a chunk
+   * the stream is cut on never reaches the caller.
    */
   private long chunks;
   /** A chunk is being checked: true until its check returns (an observer's bug may leave it unsent). */
@@ -167,7 +165,7 @@ public final class StreamGuard implements ExchangeObserver {
     lentAway = true;
     heldWhenAway = null;
     if (outputRedactor != null && choices != null) {
-      for (Choice c : choices.values()) {
+      for (ChoiceScan c : choices.values()) {
         heldWhenAway = c.held(heldWhenAway);
       }
     }
@@ -230,7 +228,7 @@ public final class StreamGuard implements ExchangeObserver {
       String other = choice.otherText(); // reasoning, refusal, tool-call arguments: billed and seen like text
       String hidden = choice.hiddenText(); // thinking: billed, never seen, so counted and not scanned
       if (!delta.isEmpty() || !other.isEmpty() || !hidden.isEmpty()) {
-        Choice c = choice(choice.index());
+        ChoiceScan c = choice(choice.index());
         c.append(delta);
         c.append(other);
         c.append(hidden);
@@ -239,15 +237,15 @@ public final class StreamGuard implements ExchangeObserver {
         }
         longest = Math.max(longest, c.counted);
         if (outputRedactor != null) {
-          Optional<RedactionPattern> match = delta.isEmpty() ? Optional.empty() : c.textScanner().feed(delta);
+          Optional<RedactionPattern> match = delta.isEmpty() ? Optional.empty() : c.textScanner().feed(delta, chunks);
           if (match.isEmpty() && jsonAnswer && !delta.isEmpty()) {
-            match = c.feedDecodedText(delta);
+            match = c.feedDecodedText(delta, chunks);
           }
           if (match.isEmpty() && !other.isEmpty()) {
-            match = c.otherScanner().feed(other);
+            match = c.otherScanner().feed(other, chunks);
           }
           if (match.isEmpty() && !choice.arguments().isEmpty()) {
-            match = c.feedDecoded(choice.arguments());
+            match = c.feedDecoded(choice.arguments(), chunks);
           }
           if (match.isPresent()) {
             return Optional.of(cutOnPattern(match.get()));
@@ -256,14 +254,14 @@ public final class StreamGuard implements ExchangeObserver {
       }
       // Text in fields nobody reads still reaches the caller: scanned, never counted (it may not be billed).
       if (outputRedactor != null && !choice.unknownText().isEmpty()) {
-        Optional<RedactionPattern> match = choice(choice.index()).unknownScanner().feed(choice.unknownText());
+        Optional<RedactionPattern> match = choice(choice.index()).unknownScanner().feed(choice.unknownText(), chunks);
         if (match.isPresent()) {
           return Optional.of(cutOnPattern(match.get()));
         }
       }
-      Choice ended = choice.finished() && choices != null ? choices.get(choice.index()) : null;
+      ChoiceScan ended = choice.finished() && choices != null ? choices.get(choice.index()) : null;
       if (ended != null) {
-        Optional<RedactionPattern> held = ended.finish();
+        Optional<RedactionPattern> held = ended.finish(chunks);
         if (held.isPresent()) {
           return Optional.of(cutOnPattern(held.get()));
         }
@@ -302,8 +300,8 @@ public final class StreamGuard implements ExchangeObserver {
         held.addAll(heldWhenAway);
       }
     } else {
-      for (Choice c : choices.values()) {
-        c.decide(checking, held);
+      for (ChoiceScan c : choices.values()) {
+        c.decide(checking, chunks, held);
       }
     }
     if (held.isEmpty()) {
@@ -327,8 +325,8 @@ public final class StreamGuard implements ExchangeObserver {
       return;
     }
     List<RedactionPattern> held = new ArrayList<>(0);
-    for (Choice c : choices.values()) {
-      c.decide(true, held);
+    for (ChoiceScan c : choices.values()) {
+      c.decide(true, chunks, held);
     }
     held.forEach(this::noteHeld);
   }
@@ -347,212 +345,23 @@ public final class StreamGuard implements ExchangeObserver {
         Map.of("reason", "scan_output", "pattern", pattern.name())));
   }
 
-  private Choice choice(int index) {
+  private ChoiceScan choice(int index) {
     if (choices == null) {
       choices = new HashMap<>(2);
       tally.defer(this::countDeferred);
     }
-    return choices.computeIfAbsent(index, i -> new Choice());
+    return choices.computeIfAbsent(index, i -> new ChoiceScan(counter, outputRedactor, cutAbove));
   }
 
   /** Counts what is still held (the settlement of a call without usage asked): once. */
   private long countDeferred() {
     long n = 0;
     if (choices != null) {
-      for (Choice c : choices.values()) {
+      for (ChoiceScan c : choices.values()) {
         n += c.count();
       }
     }
     return n;
-  }
-
-  /**
-   * One choice's output. Deltas wait uncounted while their UTF-8 bytes — an upper bound on their
-   * tokens ({@link TokenCounter#upperBoundFromUtf8Bytes}) — plus what was counted cannot pass
-   * {@code max_tokens_out}; then they are counted together, exactly, so an answer far from the
-   * cap is never tokenized on the way, and one near it is counted delta by delta.
-   *
-   * <p>Under {@code scan_output} each choice's texts are scanned apart from every other choice's:
-   * with {@code n > 1} their deltas arrive interleaved, and one scanner for all would miss a
-   * secret split across one choice's deltas (another choice's text between the halves) and could
-   * make a match of two choices' texts.
-   */
-  private final class Choice {
-    // Sized past an answer's first sentences (see OutputScanner.INITIAL_CHARS): every regrowth
-    // hands this long-lived builder a young array, a card the next young pauses must scan.
-    final StringBuilder pending = new StringBuilder(OutputScanner.INITIAL_CHARS);
-    long pendingBytes;
-    long counted;
-    /** The choice's text ({@code content}); made with its first delta that has any. */
-    Scanned text;
-    /**
-     * Reasoning, refusals and tool-call arguments, scanned apart from the text, so that a match
-     * cannot be made of the end of one and the start of the other; the arguments of the choice's
-     * parallel calls, which arrive interleaved, are scanned as one text (a false match there cuts:
-     * fail closed). Made with the first.
-     */
-    Scanned other;
-    /** Text in fields nobody reads ({@link ChunkSummary.Choice#unknownText}); made with the first. */
-    Scanned unknown;
-    /**
-     * The tool calls' arguments as their reader sees them, decoded ({@link ArgumentsDecoder}, one
-     * per call: an escape split across deltas is held until it is whole), scanned as one text like
-     * {@link #other}, which goes on scanning them as written: <code>dave&#92;u0040example.com</code> is
-     * caught on the delta that completes it decoded, and arguments that are no JSON, which the
-     * decoder may read wrongly, are still scanned as they are. Made with the first.
-     */
-    Scanned decoded;
-    /** One per tool call index; constant state each. */
-    Map<Integer, ArgumentsDecoder> decoders;
-    /**
-     * A JSON answer's text ({@link #jsonAnswer}) as the caller's parser reads it, decoded by {@link
-     * #textDecoder}, scanned beside {@link #text}, which goes on scanning it as written (text that is
-     * no JSON, which the decoder may read wrongly, included). Made with the first.
-     */
-    Scanned decodedText;
-    ArgumentsDecoder textDecoder;
-
-    /** Feeds a JSON answer's text delta, decoded, to {@link #decodedText}; the match, if any. */
-    Optional<RedactionPattern> feedDecodedText(String delta) {
-      if (textDecoder == null) {
-        textDecoder = new ArgumentsDecoder();
-        decodedText = made(decodedText);
-      }
-      String text = textDecoder.decode(delta);
-      return text.isEmpty() ? Optional.empty() : decodedText.feed(text);
-    }
-
-    /** Feeds these pieces of arguments, decoded, to {@link #decoded}; the first match, if any. */
-    Optional<RedactionPattern> feedDecoded(List<ChunkSummary.Arguments> pieces) {
-      if (decoders == null) {
-        decoders = new HashMap<>(2);
-        decoded = made(decoded);
-      }
-      for (ChunkSummary.Arguments piece : pieces) {
-        String text = decoders.computeIfAbsent(piece.call(), i -> new ArgumentsDecoder()).decode(piece.text());
-        Optional<RedactionPattern> match = decoded.feed(text);
-        if (match.isPresent()) {
-          return match;
-        }
-      }
-      return Optional.empty();
-    }
-
-    /** The choice's texts, each scanned apart (null: none of that kind yet), in the order they are decided. */
-    private Scanned[] texts() {
-      return new Scanned[] {text, decodedText, other, decoded, unknown};
-    }
-
-    /**
-     * The choice ended: a match held back because more text could have changed it (a card number
-     * at the very end), in any of its texts, if any.
-     */
-    Optional<RedactionPattern> finish() {
-      for (Scanned s : texts()) {
-        Optional<RedactionPattern> held = s == null ? Optional.empty() : s.finish();
-        if (held.isPresent()) {
-          return held;
-        }
-      }
-      return Optional.empty();
-    }
-
-    /**
-     * The stream ends: adds the match each of the choice's texts holds at its end, if any, to
-     * {@code into}. {@code beforeChunk}: the chunk last shown was not sent, so each text is decided
-     * as it stood before it ({@link Scanned#heldBeforeChunk}), and left as it is.
-     */
-    void decide(boolean beforeChunk, List<RedactionPattern> into) {
-      for (Scanned s : texts()) {
-        if (s != null) {
-          (beforeChunk ? s.heldBeforeChunk() : s.finish()).ifPresent(into::add);
-        }
-      }
-    }
-
-    /** Adds what each of the choice's texts holds at its end now to {@code into} (made if null); returns it. */
-    List<RedactionPattern> held(List<RedactionPattern> into) {
-      for (Scanned s : texts()) {
-        Optional<RedactionPattern> held = s == null ? Optional.empty() : s.scanner.held();
-        if (held.isPresent()) {
-          into = into == null ? new ArrayList<>(2) : into;
-          into.add(held.get());
-        }
-      }
-      return into;
-    }
-
-    Scanned textScanner() {
-      return text = made(text);
-    }
-
-    Scanned otherScanner() {
-      return other = made(other);
-    }
-
-    Scanned unknownScanner() {
-      return unknown = made(unknown);
-    }
-
-    private Scanned made(Scanned scanner) {
-      return scanner != null ? scanner : new Scanned();
-    }
-
-    void append(String delta) {
-      pending.append(delta);
-      pendingBytes += Utf8.length(delta);
-    }
-
-    boolean mayPass() {
-      return counted + TokenCounter.upperBoundFromUtf8Bytes((int) Math.min(pendingBytes, Integer.MAX_VALUE))
-          > cutAbove;
-    }
-
-    int count() {
-      if (pending.length() == 0) {
-        return 0;
-      }
-      int n = counter.count(pending.toString());
-      counted += n;
-      pending.setLength(0);
-      pendingBytes = 0;
-      return n;
-    }
-  }
-
-  /**
-   * One of a choice's texts, scanned as it comes ({@link OutputScanner}), that remembers what it
-   * held back (a card number at its very end) as the chunk being checked came: should the stream be
-   * cut on that chunk, what its caller has of this text is the text before it ({@link
-   * #heldBeforeChunk}). Asking costs nothing ({@link OutputScanner#held}).
-   */
-  private final class Scanned {
-    private final OutputScanner scanner = new OutputScanner(outputRedactor);
-    /** The chunk that last fed this text, and what the text held as that chunk came. */
-    private long fedIn = -1;
-    private RedactionPattern heldBefore;
-
-    Optional<RedactionPattern> feed(String delta) {
-      mark();
-      return scanner.feed(delta);
-    }
-
-    Optional<RedactionPattern> finish() {
-      mark();
-      return scanner.finish();
-    }
-
-    private void mark() {
-      if (fedIn != chunks) {
-        fedIn = chunks;
-        heldBefore = scanner.held().orElse(null);
-      }
-    }
-
-    /** The match held at the end of this text as it stood before the chunk last shown, if any. */
-    Optional<RedactionPattern> heldBeforeChunk() {
-      return fedIn == chunks ? Optional.ofNullable(heldBefore) : scanner.held();
-    }
   }
 
   private Veto cutOnPattern(RedactionPattern pattern) {
