@@ -350,7 +350,12 @@ public final class StreamGuard implements ExchangeObserver {
       choices = new HashMap<>(2);
       tally.defer(this::countDeferred);
     }
-    return choices.computeIfAbsent(index, i -> new ChoiceScan(counter, outputRedactor, cutAbove));
+    ChoiceScan choice = choices.get(index); // called per delta: no capturing lambda to allocate
+    if (choice == null) {
+      choice = new ChoiceScan(counter, outputRedactor, cutAbove);
+      choices.put(index, choice);
+    }
+    return choice;
   }
 
   /** Counts what is still held (the settlement of a call without usage asked): once. */
