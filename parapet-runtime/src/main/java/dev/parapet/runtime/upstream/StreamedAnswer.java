@@ -91,6 +91,12 @@ final class StreamedAnswer implements Answer {
    * ExchangeObserver#onStreamCut}), not after it as at a broken stream's end.
    */
   private boolean failedOnChunk;
+  /**
+   * The observers were asked to decide the stream's end at its {@code [DONE]} ({@link
+   * ExchangeObserver#onStreamEnd}, once at most): a failure after it, theirs at that very check
+   * included, does not ask them again ({@link #endObserved}).
+   */
+  private boolean endAsked;
   /** The provider's own error ended the stream: its type ({@link ProviderErrorException}). */
   private String providerError;
   /**
@@ -269,6 +275,7 @@ final class StreamedAnswer implements Answer {
       }
       // [DONE] is no chunk: it ends every choice still open (a held match is decided before it goes)
       inCheck = payload;
+      endAsked |= payload.isDone();
       Optional<ExchangeObserver.Veto> veto = payload.isDone() ? call.observer.onStreamEnd(call.request)
           : call.observer.onStreamPayload(call.request, payload);
       inCheck = null;
@@ -506,7 +513,7 @@ final class StreamedAnswer implements Answer {
       // stream guard comes first), so what the caller received is decided before it, as at a cut.
       call.cutObservedStream();
     } else {
-      call.endObservedStream(); // what reached the caller may end in a held match
+      endObserved(); // what reached the caller may end in a held match
     }
     // In the stream every provider failure reads as upstream_error (SPEC §4); the completion
     // event keeps the precise kind (a gap timeout stays upstream_timeout for telemetry).
@@ -531,7 +538,7 @@ final class StreamedAnswer implements Answer {
       return;
     }
     call.observer.onProviderError();
-    call.endObservedStream(); // what reached the caller may end in a held match
+    endObserved(); // what reached the caller may end in a held match
     String message = call.providerErrorMessage(type);
     LOG.info("route={} request_id={} stream ended upstream_error: {} reason={}", call.request.route().name(),
         call.request.requestId(), message, FailureReason.PROVIDER_ERROR_EVENT);
@@ -557,7 +564,7 @@ final class StreamedAnswer implements Answer {
     if (away) {
       callerLeftWhileAway = true;
     } else {
-      call.endObservedStream();
+      endObserved();
     }
   }
 
@@ -570,6 +577,18 @@ final class StreamedAnswer implements Answer {
   private void leftWhileAway() {
     if (callerLeftWhileAway) {
       callerLeftWhileAway = false;
+      endObserved();
+    }
+  }
+
+  /**
+   * A started stream ends otherwise than at its {@code [DONE]}: the observers decide what the caller
+   * received ({@link ProxiedCall#endObservedStream}), unless they were asked at the {@code [DONE]}
+   * already (and failed there, or the caller left while that check was away): once at most.
+   */
+  private void endObserved() {
+    if (!endAsked) {
+      endAsked = true;
       call.endObservedStream();
     }
   }

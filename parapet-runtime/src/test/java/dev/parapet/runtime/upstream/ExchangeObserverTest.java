@@ -20,6 +20,7 @@ import dev.parapet.runtime.policy.EnforcementEvents;
 import dev.parapet.runtime.policy.OutputTally;
 import dev.parapet.runtime.provider.StreamChunk;
 import dev.parapet.runtime.stream.StreamGuard;
+import dev.parapet.runtime.testing.AllLogs;
 import java.math.BigDecimal;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -31,6 +32,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -194,49 +196,8 @@ class ExchangeObserverTest {
   @Test
   void aProviderStreamAnObserverFailsOnHasWhatItsCallerReceivedDecided() throws Exception {
     List<EventRecord> events = new CopyOnWriteArrayList<>();
-    gateway = new TestGateway(TestGateway.plainClient(), TestProviders.create(), r -> {
-      StreamGuard guard = new StreamGuard(r, new OutputTally(), EnforcementEvents.into(events::add));
-      return new ExchangeObserver() {
-        @Override
-        public void onAway() {
-          guard.onAway();
-        }
-
-        @Override
-        public void onBack() {
-          guard.onBack();
-        }
-
-        @Override
-        public void onUnreadableAnswer() {
-          guard.onUnreadableAnswer();
-        }
-
-        @Override
-        public Optional<Veto> beforeAnswer(GatewayRequest request, Optional<String> reportedModel) {
-          return guard.beforeAnswer(request, reportedModel);
-        }
-
-        @Override
-        public Optional<Veto> onStreamPayload(GatewayRequest request, StreamChunk payload) {
-          Optional<Veto> veto = guard.onStreamPayload(request, payload);
-          if (veto.isEmpty() && payload.json().contains("2345")) {
-            throw new IllegalStateException("a policy's bug, after the guard");
-          }
-          return veto;
-        }
-
-        @Override
-        public Optional<Veto> onStreamEnd(GatewayRequest request) {
-          return guard.onStreamEnd(request);
-        }
-
-        @Override
-        public void onStreamCut(GatewayRequest request) {
-          guard.onStreamCut(request);
-        }
-      };
-    });
+    gateway = new TestGateway(TestGateway.plainClient(), TestProviders.create(),
+        r -> new GuardThenBug(r, events, payload -> payload.json().contains("2345"), false));
     try (FakeProvider provider = new FakeProvider((req, c) -> {
       c.sseHead();
       c.chunk("data: " + UpstreamStreamingTest.chunk("Charge 4111 1111 1111 1111") + "\n\n");
@@ -244,12 +205,7 @@ class ExchangeObserverTest {
       c.chunk("data: [DONE]\n\n");
       c.endChunks();
     })) {
-      Route scanned = new Route("r", "prod",
-          new ProviderSpec(ProviderType.OPENAI, TestGateway.MODEL, Optional.of(TestGateway.KEY_REF),
-              Optional.of(provider.baseUrl("http", "127.0.0.1")), List.of(), Optional.empty(), 5_000),
-          new Policy(100_000, 100_000, BigDecimal.TEN, false,
-              new RedactionPolicy(RedactionMode.BLOCK, List.of(RedactionPattern.CREDIT_CARD), true)));
-      gateway.routes.put("r", scanned);
+      gateway.routes.put("r", cardScanned(provider));
       HttpResponse<String> r = post(UpstreamStreamingTest.STREAM_ASK);
       assertEquals(200, r.statusCode(), r.body());
       assertTrue(r.body().contains("Charge 4111 1111 1111 1111"), r.body());
@@ -259,6 +215,117 @@ class ExchangeObserverTest {
       assertTrue(done.request().orElseThrow().noted("stream_truncated:scan_output:CREDIT_CARD"),
           "the card the caller received is decided: " + done.request().orElseThrow().notes());
       assertEquals(List.of(EventKind.STREAM_TRUNCATED), events.stream().map(EventRecord::kind).toList());
+    }
+  }
+
+  /**
+   * An observer after the stream guard throws at a provider stream's {@code [DONE]} (a policy's
+   * bug, while the end is being decided): the observers are not asked to decide the end a second
+   * time as for a stream the provider broke off ({@link ExchangeObserver#onStreamEnd}: once at
+   * most; the echo stream already skips it). The guard's one verdict on the card the caller
+   * received stands: its one event and note, no second failing check in the log.
+   */
+  @Test
+  void anObserverThatFailsAtAProviderStreamsEndIsAskedOnce() throws Exception {
+    List<EventRecord> events = new CopyOnWriteArrayList<>();
+    AtomicInteger ends = new AtomicInteger();
+    gateway = new TestGateway(TestGateway.plainClient(), TestProviders.create(), r -> new GuardThenBug(r, events,
+        payload -> false, true) {
+      @Override
+      public Optional<Veto> onStreamEnd(GatewayRequest request) {
+        ends.incrementAndGet();
+        return super.onStreamEnd(request);
+      }
+    });
+    try (FakeProvider provider = new FakeProvider((req, c) -> {
+      c.sseHead();
+      c.chunk("data: " + UpstreamStreamingTest.chunk("Charge 4111 1111 1111 1111") + "\n\n");
+      c.chunk("data: [DONE]\n\n");
+      c.endChunks();
+    }); AllLogs logs = AllLogs.capture()) {
+      gateway.routes.put("r", cardScanned(provider));
+      HttpResponse<String> r = post(UpstreamStreamingTest.STREAM_ASK);
+      assertEquals(200, r.statusCode(), r.body());
+      String[] sse = r.body().split("\n\n");
+      assertEquals("data: " + UpstreamStreamingTest.chunk("Charge 4111 1111 1111 1111"), sse[0], r.body());
+      assertTrue(sse[1].startsWith("data: {\"error\":{\"type\":\"parapet_error\",\"code\":\"upstream_error\""), r.body());
+      assertEquals("data: [DONE]", sse[2], r.body());
+      assertEquals(3, sse.length, r.body());
+      RequestCompleted done = gateway.nextCompleted();
+      assertEquals(1, ends.get(), "onStreamEnd is called once at most");
+      assertEquals(List.of(EventKind.STREAM_TRUNCATED), events.stream().map(EventRecord::kind).toList());
+      assertTrue(done.request().orElseThrow().noted("stream_truncated:scan_output:CREDIT_CARD"),
+          done.request().orElseThrow().notes().toString());
+      assertEquals(List.of(), logs.messages().stream().filter(m -> m.contains("could not be checked")).toList());
+    }
+  }
+
+  /** A stream guard scanning for card numbers on a provider route. */
+  private static Route cardScanned(FakeProvider provider) {
+    return new Route("r", "prod",
+        new ProviderSpec(ProviderType.OPENAI, TestGateway.MODEL, Optional.of(TestGateway.KEY_REF),
+            Optional.of(provider.baseUrl("http", "127.0.0.1")), List.of(), Optional.empty(), 5_000),
+        new Policy(100_000, 100_000, BigDecimal.TEN, false,
+            new RedactionPolicy(RedactionMode.BLOCK, List.of(RedactionPattern.CREDIT_CARD), true)));
+  }
+
+  /**
+   * The real stream guard, first in the chain as in PolicyStages, then an observer with a bug: it
+   * throws on the chunks {@code failOn} picks, after the guard let them through, and at the
+   * stream's end after the guard decided it, if {@code failAtEnd}. No real policy throws on demand.
+   */
+  static class GuardThenBug implements ExchangeObserver {
+    private final StreamGuard guard;
+    private final Predicate<StreamChunk> failOn;
+    private final boolean failAtEnd;
+
+    GuardThenBug(GatewayRequest r, List<EventRecord> events, Predicate<StreamChunk> failOn, boolean failAtEnd) {
+      this.guard = new StreamGuard(r, new OutputTally(), EnforcementEvents.into(events::add));
+      this.failOn = failOn;
+      this.failAtEnd = failAtEnd;
+    }
+
+    @Override
+    public void onAway() {
+      guard.onAway();
+    }
+
+    @Override
+    public void onBack() {
+      guard.onBack();
+    }
+
+    @Override
+    public void onUnreadableAnswer() {
+      guard.onUnreadableAnswer();
+    }
+
+    @Override
+    public Optional<Veto> beforeAnswer(GatewayRequest request, Optional<String> reportedModel) {
+      return guard.beforeAnswer(request, reportedModel);
+    }
+
+    @Override
+    public Optional<Veto> onStreamPayload(GatewayRequest request, StreamChunk payload) {
+      Optional<Veto> veto = guard.onStreamPayload(request, payload);
+      if (veto.isEmpty() && failOn.test(payload)) {
+        throw new IllegalStateException("a policy's bug, after the guard");
+      }
+      return veto;
+    }
+
+    @Override
+    public Optional<Veto> onStreamEnd(GatewayRequest request) {
+      Optional<Veto> veto = guard.onStreamEnd(request);
+      if (failAtEnd) {
+        throw new IllegalStateException("a policy's bug at the end, after the guard");
+      }
+      return veto;
+    }
+
+    @Override
+    public void onStreamCut(GatewayRequest request) {
+      guard.onStreamCut(request);
     }
   }
 }
