@@ -63,7 +63,9 @@ public interface ExchangeObserver {
   /**
    * The provider answered 2xx, and so billed the call, but its answer could not be read: too large,
    * malformed, or cut off after the head. The caller gets an {@code upstream_error}; nothing of what
-   * the provider billed is known. Called on the loop, before the call ends.
+   * the provider billed is known. Also when an observer threw on a streamed answer (a bug of ours:
+   * the caller gets {@code internal_error}), where what the failed check would have counted is
+   * unknown. Called on the loop, before the call ends.
    */
   default void onUnreadableAnswer() {}
 

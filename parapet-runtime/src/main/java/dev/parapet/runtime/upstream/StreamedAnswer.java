@@ -40,7 +40,9 @@ import org.slf4j.LoggerFactory;
  * holds at most about one water mark plus one upstream read in our memory.
  *
  * <p>Once the head is out, a failure can only be told in the stream: one {@code upstream_error}
- * event, then {@code data: [DONE]}, and the upstream connection is closed.
+ * event, then {@code data: [DONE]}, and the upstream connection is closed. An answer policy that
+ * throws (our bug, not the provider's) is told the same way with {@code internal_error}, as the
+ * echo stream tells it ({@link #failOnObserver}).
  *
  * <p>An event larger than {@link #OFF_LOOP_CHARS} (a provider may send up to {@link
  * SseParser#DEFAULT_MAX_EVENT_BYTES} in one) is translated and checked — its parse, the guard's
@@ -57,6 +59,9 @@ final class StreamedAnswer implements Answer {
   /** Test hook: runs on the policy thread before it works on a large event (to hold it there). */
   static volatile Runnable beforeOffLoopEventForTest;
   private static final Logger LOG = LoggerFactory.getLogger(StreamedAnswer.class);
+  /** What the caller is told when an answer policy failed: in our words, as EchoStream and BufferedAnswer say it. */
+  private static final String PROCESSING_FAILED = "the answer could not be processed";
+  private static final String ANSWER_START = "the answer's start";
   /** In the backlog: the provider's body ended cleanly. */
   private static final Object END = new Object();
 
@@ -86,11 +91,18 @@ final class StreamedAnswer implements Answer {
   /** The payload the observers are checking ({@link #translateAndCheck}), while they check it. */
   private StreamChunk inCheck;
   /**
-   * {@link #broken} because an observer threw on a chunk (not the {@code [DONE]}): that chunk is
-   * not written, so what the caller received is decided before it ({@link
-   * ExchangeObserver#onStreamCut}), not after it as at a broken stream's end.
+   * {@link #observerFailure} on a chunk (not the {@code [DONE]}): that chunk is not written, so what
+   * the caller received is decided before it ({@link ExchangeObserver#onStreamCut}), not after it
+   * as at a broken stream's end.
    */
   private boolean failedOnChunk;
+  /**
+   * An observer threw while {@link #decide} asked it (a policy's bug): the class of what it threw,
+   * for the log line (never its message, which could quote the answer); null when none did.
+   */
+  private String observerFailure;
+  /** What the observers were checking when one threw, for the log line. */
+  private String observerFailedOn;
   /**
    * The observers were asked to decide the stream's end at its {@code [DONE]} ({@link
    * ExchangeObserver#onStreamEnd}, once at most): a failure after it, theirs at that very check
@@ -249,9 +261,11 @@ final class StreamedAnswer implements Answer {
   private void decide(SseEvent event) {
     try {
       translateAndCheck(event);
-    } catch (RuntimeException e) { // thrown on the loop, it would reach the upstream connection's pipeline
+    } catch (RuntimeException e) { // an observer's: on the loop, it would reach the upstream connection's pipeline
       boolean onChunk = inCheck != null && !inCheck.isDone();
-      unprocessable(e);
+      String on = inCheck == null ? ANSWER_START : onChunk ? "a chunk" : "the stream's end";
+      observerFailed(e);
+      observerFailedOn = on;
       failedOnChunk = onChunk;
     } finally {
       inCheck = null;
@@ -267,6 +281,9 @@ final class StreamedAnswer implements Answer {
       return;
     } catch (ProviderProtocolException e) {
       broken = true;
+      return;
+    } catch (RuntimeException e) { // a translator's bug: the event could not be read
+      unprocessable(e);
       return;
     }
     for (StreamChunk payload : payloads) {
@@ -309,13 +326,19 @@ final class StreamedAnswer implements Answer {
     try {
       return approve();
     } catch (RuntimeException e) {
-      unprocessable(e);
+      observerFailed(e);
+      observerFailedOn = ANSWER_START;
       return false;
     }
   }
 
   /** Acts on what {@link #decide} found, on the loop; false when that ended the call. */
   private boolean apply() {
+    if (observerFailure != null) {
+      decided.clear();
+      failOnObserver();
+      return false;
+    }
     if (broken) {
       broken = false;
       decided.clear();
@@ -444,6 +467,12 @@ final class StreamedAnswer implements Answer {
     broken = true;
   }
 
+  /** An observer's bug, found while it checked the answer: {@link #apply} ends the call on it. */
+  private void observerFailed(RuntimeException failure) {
+    forgetDecision();
+    observerFailure = failure.getClass().getName();
+  }
+
   private void forgetDecision() {
     decided.clear();
     refused = null;
@@ -451,6 +480,8 @@ final class StreamedAnswer implements Answer {
     cutChunk = false;
     broken = false;
     failedOnChunk = false;
+    observerFailure = null;
+    observerFailedOn = null;
     providerError = null;
   }
 
@@ -490,8 +521,6 @@ final class StreamedAnswer implements Answer {
   }
 
   private void failMidStream(FailureReason reason) {
-    boolean beforeChunk = failedOnChunk;
-    failedOnChunk = false;
     UpstreamFailure failure = reason.kind();
     call.abortUpstream();
     if (!sse.started()) {
@@ -508,13 +537,7 @@ final class StreamedAnswer implements Answer {
     if (failure == UpstreamFailure.PROTOCOL) {
       call.observer.onUnreadableAnswer(); // an event we cannot read: what it billed is unknown
     }
-    if (beforeChunk) {
-      // An observer failed on a chunk, which is not written: the observers before it saw it (the
-      // stream guard comes first), so what the caller received is decided before it, as at a cut.
-      call.cutObservedStream();
-    } else {
-      endObserved(); // what reached the caller may end in a held match
-    }
+    endObserved(); // what reached the caller may end in a held match
     // In the stream every provider failure reads as upstream_error (SPEC §4); the completion
     // event keeps the precise kind (a gap timeout stays upstream_timeout for telemetry).
     LOG.info("route={} request_id={} stream ended upstream_error: {} reason={}", call.request.route().name(),
@@ -522,6 +545,41 @@ final class StreamedAnswer implements Answer {
     call.failedBecause(reason);
     call.complete(sse.fail(ParapetError.UPSTREAM_ERROR, failure.message(), call.request.requestId()),
         200, Optional.of(failure.error()), translator.usage(), translator.reportedModel());
+  }
+
+  /**
+   * An observer (an answer policy: the stream guard, the drift lock) threw while it checked the
+   * answer: a bug of ours, not the provider's, so the caller is told {@code internal_error} in our
+   * words, as the echo stream tells it (a plain 500 while no byte of the answer went out, else one
+   * SSE error event then {@code [DONE]}), the log line names the failure's class (never its
+   * message, which could quote the answer), and no {@code upstream_error} is recorded: the call
+   * carries no provider failure. The provider, which billed what it sent, is closed; the call is
+   * settled at the worst case, as an answer that could not be read is ({@link
+   * ExchangeObserver#onUnreadableAnswer}): the check that failed may have stopped short of counting
+   * its chunk.
+   *
+   * <p>Thrown on a chunk, that chunk is not written: the observers before the one that failed saw
+   * it (the stream guard comes first), so what the caller received is decided before it, as at a
+   * cut. Thrown at {@code [DONE]}, the observers were deciding the end already: not asked again.
+   */
+  private void failOnObserver() {
+    String failure = observerFailure;
+    String on = observerFailedOn;
+    boolean onChunk = failedOnChunk;
+    forgetDecision();
+    call.abortUpstream();
+    LOG.error("route={} request_id={}: an answer policy failed checking {} ({}); answered internal_error",
+        call.request.route().name(), call.request.requestId(), on, failure);
+    call.observer.onUnreadableAnswer();
+    if (!sse.started()) {
+      call.fail(ParapetError.INTERNAL_ERROR, PROCESSING_FAILED);
+      return;
+    }
+    if (onChunk) {
+      call.cutObservedStream();
+    }
+    call.complete(sse.fail(ParapetError.INTERNAL_ERROR, PROCESSING_FAILED, call.request.requestId()), 200,
+        Optional.of(ParapetError.INTERNAL_ERROR), translator.usage(), translator.reportedModel());
   }
 
   /**

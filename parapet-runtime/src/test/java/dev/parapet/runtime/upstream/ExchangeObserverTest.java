@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.parapet.core.config.Policy;
 import dev.parapet.core.config.ProviderSpec;
 import dev.parapet.core.config.ProviderType;
@@ -248,16 +249,123 @@ class ExchangeObserverTest {
       assertEquals(200, r.statusCode(), r.body());
       String[] sse = r.body().split("\n\n");
       assertEquals("data: " + UpstreamStreamingTest.chunk("Charge 4111 1111 1111 1111"), sse[0], r.body());
-      assertTrue(sse[1].startsWith("data: {\"error\":{\"type\":\"parapet_error\",\"code\":\"upstream_error\""), r.body());
+      assertErrorEvent(sse[1], r);
       assertEquals("data: [DONE]", sse[2], r.body());
       assertEquals(3, sse.length, r.body());
       RequestCompleted done = gateway.nextCompleted();
       assertEquals(1, ends.get(), "onStreamEnd is called once at most");
+      assertOneObserverFailure(logs, done, "the stream's end");
       assertEquals(List.of(EventKind.STREAM_TRUNCATED), events.stream().map(EventRecord::kind).toList());
       assertTrue(done.request().orElseThrow().noted("stream_truncated:scan_output:CREDIT_CARD"),
           done.request().orElseThrow().notes().toString());
       assertEquals(List.of(), logs.messages().stream().filter(m -> m.contains("could not be checked")).toList());
     }
+  }
+
+  /**
+   * An observer after the stream guard throws on a chunk of a provider's stream (a policy's bug):
+   * the provider did nothing wrong, so the caller's stream ends as the echo stream's does, with one
+   * {@code internal_error} event in our words then {@code [DONE]}, not "the provider sent a
+   * malformed answer"; the log line says an answer policy failed, by the exception's class and the
+   * request id (never its message), with no provider {@code reason=}; the call carries no
+   * provider failure, so no {@code upstream_error} event is recorded (RequestRecorder records one
+   * for 502/504 codes only). The settlement is what it was: the worst case, as for an answer that
+   * could not be read (the tally has output no count read).
+   */
+  @Test
+  void anObserverThatFailsOnAProviderChunkEndsTheStreamWithInternalError() throws Exception {
+    List<EventRecord> events = new CopyOnWriteArrayList<>();
+    List<GuardThenBug> chains = new CopyOnWriteArrayList<>();
+    gateway = new TestGateway(TestGateway.plainClient(), TestProviders.create(), r -> {
+      GuardThenBug chain = new GuardThenBug(r, events, payload -> payload.json().contains("2345"), false);
+      chains.add(chain);
+      return chain;
+    });
+    try (FakeProvider provider = new FakeProvider((req, c) -> {
+      c.sseHead();
+      c.chunk("data: " + UpstreamStreamingTest.chunk("Charge 4111 1111 1111 1111") + "\n\n");
+      c.chunk("data: " + UpstreamStreamingTest.chunk("2345 is your order") + "\n\n");
+      c.chunk("data: [DONE]\n\n");
+      c.endChunks();
+    }); AllLogs logs = AllLogs.capture()) {
+      gateway.routes.put("r", cardScanned(provider));
+      HttpResponse<String> r = post(UpstreamStreamingTest.STREAM_ASK);
+      assertEquals(200, r.statusCode(), r.body());
+      assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("text/event-stream"), r.headers().toString());
+      String[] sse = r.body().split("\n\n");
+      assertEquals(3, sse.length, r.body());
+      assertEquals("data: " + UpstreamStreamingTest.chunk("Charge 4111 1111 1111 1111"), sse[0], r.body());
+      assertErrorEvent(sse[1], r);
+      assertEquals("data: [DONE]", sse[2], r.body());
+      RequestCompleted done = gateway.nextCompleted();
+      assertEquals(200, done.status());
+      assertOneObserverFailure(logs, done, "a chunk");
+      assertEquals(List.of(EventKind.STREAM_TRUNCATED), events.stream().map(EventRecord::kind).toList());
+      assertTrue(done.request().orElseThrow().noted("stream_truncated:scan_output:CREDIT_CARD"),
+          done.request().orElseThrow().notes().toString());
+      assertTrue(chains.get(0).tally.hasUncountedOutput(), "settled at the worst case, as before");
+    }
+  }
+
+  /**
+   * The same bug on the first chunk, before the stream's head went out: a plain 500
+   * {@code internal_error} in SPEC's error shape, not a 502 {@code upstream_error}; nothing of the
+   * answer reaches the caller, and the call is settled at the worst case as before.
+   */
+  @Test
+  void anObserverThatFailsBeforeAProviderStreamStartedAnswers500() throws Exception {
+    List<EventRecord> events = new CopyOnWriteArrayList<>();
+    List<GuardThenBug> chains = new CopyOnWriteArrayList<>();
+    gateway = new TestGateway(TestGateway.plainClient(), TestProviders.create(), r -> {
+      GuardThenBug chain = new GuardThenBug(r, events, payload -> payload.json().contains("first"), false);
+      chains.add(chain);
+      return chain;
+    });
+    try (FakeProvider provider = new FakeProvider((req, c) -> {
+      c.sseHead();
+      c.chunk("data: " + UpstreamStreamingTest.chunk("first") + "\n\n");
+      c.chunk("data: [DONE]\n\n");
+      c.endChunks();
+    }); AllLogs logs = AllLogs.capture()) {
+      gateway.routes.put("r", cardScanned(provider));
+      HttpResponse<String> r = post(UpstreamStreamingTest.STREAM_ASK);
+      UpstreamProxyHandlerTest.assertRefusal(r, 500, "internal_error");
+      assertEquals("the answer could not be processed",
+          TestProviders.JSON.readTree(r.body()).path("error").path("message").asText(), r.body());
+      RequestCompleted done = gateway.nextCompleted();
+      assertEquals(500, done.status());
+      assertOneObserverFailure(logs, done, "a chunk");
+      assertEquals(List.of(), events);
+      assertTrue(chains.get(0).tally.hasUncountedOutput(), "settled at the worst case, as before");
+    }
+  }
+
+  /** One SSE event: SPEC's error shape, code internal_error, our fixed words, the call's request id. */
+  private static void assertErrorEvent(String event, HttpResponse<String> r) throws Exception {
+    assertTrue(event.startsWith("data: "), r.body());
+    JsonNode error = TestProviders.JSON.readTree(event.substring("data: ".length())).path("error");
+    assertEquals("parapet_error", error.path("type").asText(), event);
+    assertEquals("internal_error", error.path("code").asText(), event);
+    assertEquals("the answer could not be processed", error.path("message").asText(), event);
+    assertEquals(r.headers().firstValue("x-parapet-request-id").orElseThrow(), error.path("request_id").asText(), event);
+  }
+
+  /**
+   * The call ended on an answer policy's bug, not the provider's: internal_error, no provider
+   * failure (so no upstream_error event), and one ERROR line naming the exception's class and the
+   * request id, never its message; no provider reason= line.
+   */
+  private static void assertOneObserverFailure(AllLogs logs, RequestCompleted done, String checking) {
+    assertEquals(Optional.of(ParapetError.INTERNAL_ERROR), done.error());
+    assertEquals(Optional.empty(), done.upstreamReason());
+    List<String> messages = logs.messages();
+    assertEquals(List.of("route=r request_id=" + done.requestId() + ": an answer policy failed checking " + checking
+        + " (java.lang.IllegalStateException); answered internal_error"),
+        messages.stream().filter(m -> m.contains("answer policy failed")).toList());
+    assertTrue(logs.lines().stream().filter(l -> l.contains("answer policy failed"))
+        .allMatch(l -> l.startsWith("ERROR " + StreamedAnswer.class.getName() + " ")), logs.lines().toString());
+    assertEquals(List.of(), messages.stream().filter(m -> m.contains(" reason=") || m.contains("upstream_error")
+        || m.contains("a policy's bug") || m.contains("could not be checked")).toList());
   }
 
   /** A stream guard scanning for card numbers on a provider route. */
@@ -276,11 +384,12 @@ class ExchangeObserverTest {
    */
   static class GuardThenBug implements ExchangeObserver {
     private final StreamGuard guard;
+    final OutputTally tally = new OutputTally();
     private final Predicate<StreamChunk> failOn;
     private final boolean failAtEnd;
 
     GuardThenBug(GatewayRequest r, List<EventRecord> events, Predicate<StreamChunk> failOn, boolean failAtEnd) {
-      this.guard = new StreamGuard(r, new OutputTally(), EnforcementEvents.into(events::add));
+      this.guard = new StreamGuard(r, tally, EnforcementEvents.into(events::add));
       this.failOn = failOn;
       this.failAtEnd = failAtEnd;
     }

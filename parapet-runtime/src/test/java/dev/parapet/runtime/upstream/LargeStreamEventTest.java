@@ -207,10 +207,10 @@ class LargeStreamEventTest {
     String[] sent = res.body().split("\n\n");
     assertEquals(3, sent.length, res.body());
     assertEquals("data: " + UpstreamStreamingTest.chunk("first"), sent[0]);
-    assertEquals("upstream_error", JSON.readTree(sent[1].substring(6)).path("error").path("code").asText());
+    assertEquals("internal_error", JSON.readTree(sent[1].substring(6)).path("error").path("code").asText());
     assertFalse(sent[1].contains("bug"), "our words, not the exception's");
     assertEquals("data: [DONE]", sent[2]);
-    assertEquals(Optional.of(ParapetError.UPSTREAM_ERROR), gateway.nextCompleted().error());
+    assertEquals(Optional.of(ParapetError.INTERNAL_ERROR), gateway.nextCompleted().error());
     assertNull(gateway.completed.poll(300, TimeUnit.MILLISECONDS), "ended once");
     explodeOn = false;
     smallCallAnswers(); // the loops carry on

@@ -35,9 +35,9 @@ import org.junit.jupiter.api.Test;
  *       unreadable.
  *   <li>A bug in a policy (or a translator) that throws on a small answer, checked on the loop,
  *       ends the call as the same bug on a large one does on a policy thread (LargeStreamEventTest,
- *       LargeWholeAnswerTest): a stream with one {@code upstream_error} event in our words and
- *       {@code [DONE]}, a whole answer with 500 {@code internal_error} settled on the usage it
- *       reported; the call ended once, never left unanswered, and the bug logged by its class,
+ *       LargeWholeAnswerTest): a stream with one {@code internal_error} event in our words and
+ *       {@code [DONE]} (the provider did nothing wrong), settled at the worst case as an unreadable
+ *       answer is, a whole answer with 500 {@code internal_error} settled on the usage it reported; the call ended once, never left unanswered, and the bug logged by its class,
  *       never by its message.
  *   <li>A stream the provider answered 2xx and dropped before its first event is unreadable, as a
  *       whole answer cut off after its head is.
@@ -170,9 +170,12 @@ class ReadableAnswersTest {
     String[] sent = body.split("\n\n");
     assertEquals(3, sent.length, body);
     assertEquals("data: " + FIRST, sent[0]);
-    assertTrue(sent[1].startsWith("data: {\"error\":{\"type\":\"parapet_error\",\"code\":\"upstream_error\""), sent[1]);
+    assertTrue(sent[1].startsWith("data: {\"error\":{\"type\":\"parapet_error\",\"code\":\"internal_error\""), sent[1]);
     assertEquals("data: [DONE]", sent[2]);
-    assertEquals(Optional.of(ParapetError.UPSTREAM_ERROR), gateway.nextCompleted().error());
+    RequestCompleted done = gateway.nextCompleted();
+    assertEquals(Optional.of(ParapetError.INTERNAL_ERROR), done.error());
+    assertEquals(Optional.empty(), done.upstreamReason(), "no provider failure: no upstream_error event");
+    assertEquals(1, unreadable.get(), "settled at the worst case");
     assertNull(gateway.completed.poll(300, TimeUnit.MILLISECONDS), "ended once");
   }
 
