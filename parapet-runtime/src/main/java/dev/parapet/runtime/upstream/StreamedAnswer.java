@@ -3,12 +3,10 @@ package dev.parapet.runtime.upstream;
 import dev.parapet.runtime.PolicyThreads;
 import dev.parapet.runtime.http.ParapetError;
 import dev.parapet.runtime.provider.ProviderAdapter;
-import dev.parapet.runtime.provider.ProviderErrorException;
 import dev.parapet.runtime.provider.ProviderProtocolException;
 import dev.parapet.runtime.provider.SseEvent;
 import dev.parapet.runtime.provider.SseParser;
 import dev.parapet.runtime.provider.SseWriter;
-import dev.parapet.runtime.provider.StreamChunk;
 import dev.parapet.runtime.provider.StreamTranslator;
 import dev.parapet.runtime.provider.Usage;
 import dev.parapet.runtime.stream.SseResponse;
@@ -20,7 +18,6 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpStatusClass;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -61,7 +58,6 @@ final class StreamedAnswer implements Answer {
   private static final Logger LOG = LoggerFactory.getLogger(StreamedAnswer.class);
   /** What the caller is told when an answer policy failed: in our words, as EchoStream and BufferedAnswer say it. */
   private static final String PROCESSING_FAILED = "the answer could not be processed";
-  private static final String ANSWER_START = "the answer's start";
   /** In the backlog: the provider's body ended cleanly. */
   private static final Object END = new Object();
 
@@ -80,37 +76,9 @@ final class StreamedAnswer implements Answer {
   private int next;
   /** The piece broke the parser's bound after {@link #events}: the stream fails once they are out. */
   private boolean pieceBroken;
+  /** What the event being worked through was found to be, until apply() acts on it. */
+  private final EventCheck check;
 
-  // What decide() found in one event, for apply() to act on: the payloads to send, or why not.
-  private final ArrayList<String> decided = new ArrayList<>(2);
-  private ExchangeObserver.Veto refused;
-  private ExchangeObserver.Veto cut;
-  /** {@link #cut} vetoes a chunk (not the {@code [DONE]}, whose end the observers decided already). */
-  private boolean cutChunk;
-  private boolean broken;
-  /** The payload the observers are checking ({@link #translateAndCheck}), while they check it. */
-  private StreamChunk inCheck;
-  /**
-   * {@link #observerFailure} on a chunk (not the {@code [DONE]}): that chunk is not written, so what
-   * the caller received is decided before it ({@link ExchangeObserver#onStreamCut}), not after it
-   * as at a broken stream's end.
-   */
-  private boolean failedOnChunk;
-  /**
-   * An observer threw while {@link #decide} asked it (a policy's bug): the class of what it threw,
-   * for the log line (never its message, which could quote the answer); null when none did.
-   */
-  private String observerFailure;
-  /** What the observers were checking when one threw, for the log line. */
-  private String observerFailedOn;
-  /**
-   * The observers were asked to decide the stream's end at its {@code [DONE]} ({@link
-   * ExchangeObserver#onStreamEnd}, once at most): a failure after it, theirs at that very check
-   * included, does not ask them again ({@link #endObserved}).
-   */
-  private boolean endAsked;
-  /** The provider's own error ended the stream: its type ({@link ProviderErrorException}). */
-  private String providerError;
   /**
    * Masks the route's key in each payload as it is framed ({@link KeyScrubber}); null for a route
    * without a key.
@@ -118,8 +86,6 @@ final class StreamedAnswer implements Answer {
   private final SseWriter.Filter keyMask;
   /** Whether the key was masked in this stream (logged once). */
   private boolean keyMasked;
-  /** The observers let the answer start (beforeAnswer, asked once). */
-  private boolean approved;
 
   /** A large event is on a policy thread: the loop leaves the stream alone until it is back. */
   private boolean away;
@@ -135,6 +101,7 @@ final class StreamedAnswer implements Answer {
     this.call = call;
     this.adapter = adapter;
     this.translator = translator;
+    this.check = new EventCheck(translator, call.observer, call.request);
     this.sse = new SseResponse(call.ctx);
     this.keyMask = call.providerKey.isPresent() && !call.providerKey.get().isEmpty() ? this::maskKey : null;
   }
@@ -221,7 +188,7 @@ final class StreamedAnswer implements Answer {
       if (event.data().length() > OFF_LOOP_CHARS && sendAway(event)) {
         return;
       }
-      decide(event);
+      check.decide(event);
       if (!apply()) {
         events.clear();
         next = 0;
@@ -253,126 +220,47 @@ final class StreamedAnswer implements Answer {
     }
   }
 
-  /**
-   * Translates and checks one event: fills {@link #decided} with the payloads to send, or says
-   * why not ({@link #refused}, {@link #cut}, {@link #broken}). Writes nothing, so it may run on a
-   * policy thread while the stream is away.
-   */
-  private void decide(SseEvent event) {
-    try {
-      translateAndCheck(event);
-    } catch (RuntimeException e) { // an observer's: on the loop, it would reach the upstream connection's pipeline
-      boolean onChunk = inCheck != null && !inCheck.isDone();
-      String on = inCheck == null ? ANSWER_START : onChunk ? "a chunk" : "the stream's end";
-      observerFailed(e);
-      observerFailedOn = on;
-      failedOnChunk = onChunk;
-    } finally {
-      inCheck = null;
-    }
-  }
-
-  private void translateAndCheck(SseEvent event) {
-    List<StreamChunk> payloads;
-    try {
-      payloads = translator.onEvent(event);
-    } catch (ProviderErrorException e) {
-      providerError = e.errorType();
-      return;
-    } catch (ProviderProtocolException e) {
-      broken = true;
-      return;
-    } catch (RuntimeException e) { // a translator's bug: the event could not be read
-      unprocessable(e);
-      return;
-    }
-    for (StreamChunk payload : payloads) {
-      if (!approve()) {
-        return;
-      }
-      // [DONE] is no chunk: it ends every choice still open (a held match is decided before it goes)
-      inCheck = payload;
-      endAsked |= payload.isDone();
-      Optional<ExchangeObserver.Veto> veto = payload.isDone() ? call.observer.onStreamEnd(call.request)
-          : call.observer.onStreamPayload(call.request, payload);
-      inCheck = null;
-      if (veto.isPresent()) {
-        cut = veto.get();
-        cutChunk = !payload.isDone();
-        return;
-      }
-      if (!payload.isHidden()) {
-        decided.add(payload.json());
-      }
-    }
-  }
-
-  /** Asks the observers, once, whether the answer may start (the drift lock); sets refused if not. */
-  private boolean approve() {
-    if (approved) {
-      return true;
-    }
-    Optional<ExchangeObserver.Veto> veto = call.observer.beforeAnswer(call.request, translator.reportedModel());
-    if (veto.isPresent()) {
-      refused = veto.get();
-      return false;
-    }
-    approved = true;
-    return true;
-  }
-
-  /** {@link #approve} where nothing else catches what an observer's bug throws. */
-  private boolean approveGuarded() {
-    try {
-      return approve();
-    } catch (RuntimeException e) {
-      observerFailed(e);
-      observerFailedOn = ANSWER_START;
-      return false;
-    }
-  }
-
-  /** Acts on what {@link #decide} found, on the loop; false when that ended the call. */
+  /** Acts on what {@link EventCheck#decide} found, on the loop; false when that ended the call. */
   private boolean apply() {
-    if (observerFailure != null) {
-      decided.clear();
+    if (check.observerFailure != null) {
+      check.decided.clear();
       failOnObserver();
       return false;
     }
-    if (broken) {
-      broken = false;
-      decided.clear();
+    if (check.broken) {
+      check.broken = false;
+      check.decided.clear();
       failMidStream(FailureReason.MALFORMED_EVENT);
       return false;
     }
-    if (providerError != null) {
-      String type = providerError;
-      providerError = null;
-      decided.clear();
+    if (check.providerError != null) {
+      String type = check.providerError;
+      check.providerError = null;
+      check.decided.clear();
       failOnProviderError(type);
       return false;
     }
-    if (refused != null) { // before the head: a plain error response
-      ExchangeObserver.Veto veto = refused;
-      refused = null;
+    if (check.refused != null) { // before the head: a plain error response
+      ExchangeObserver.Veto veto = check.refused;
+      check.refused = null;
       call.abortUpstream();
       call.fail(veto.error(), veto.message());
       return false;
     }
-    if (decided.isEmpty() && cut == null) {
+    if (check.decided.isEmpty() && check.cut == null) {
       return true;
     }
     startIfNeeded();
-    for (String json : decided) {
+    for (String json : check.decided) {
       sse.event(json, keyMask);
     }
-    decided.clear();
+    check.decided.clear();
     unflushed = true; // flushed at the end of this piece of upstream body (work)
-    if (cut != null) {
-      ExchangeObserver.Veto veto = cut;
-      cut = null;
-      if (cutChunk) {
-        cutChunk = false;
+    if (check.cut != null) {
+      ExchangeObserver.Veto veto = check.cut;
+      check.cut = null;
+      if (check.cutChunk) {
+        check.cutChunk = false;
         call.cutObservedStream(); // the chunk vetoed is not written: what came before it is decided
       }
       call.abortUpstream();
@@ -409,7 +297,7 @@ final class StreamedAnswer implements Answer {
       if (hook != null) {
         hook.run();
       }
-      decide(event);
+      check.decide(event);
       return null;
     }, this::leftWhileAway, (ignored, failure) -> back(failure));
     if (!went) {
@@ -427,11 +315,11 @@ final class StreamedAnswer implements Answer {
   private void back(Throwable failure) {
     away = false;
     if (call.completed()) { // the caller left meanwhile; dispose() emptied the backlog
-      forgetDecision();
+      check.forgetDecision();
       return;
     }
     if (failure != null) {
-      unprocessable(failure);
+      check.unprocessable(failure);
     }
     if (!apply()) {
       return;
@@ -456,35 +344,6 @@ final class StreamedAnswer implements Answer {
     }
   }
 
-  /**
-   * A bug in a translator or a policy (on the loop or a policy thread): logged by its class (its
-   * message could quote the answer), and the stream ends as for an event that cannot be read.
-   */
-  private void unprocessable(Throwable failure) {
-    LOG.error("route={} request_id={}: a streamed event could not be processed ({})",
-        call.request.route().name(), call.request.requestId(), failure.getClass().getName());
-    forgetDecision();
-    broken = true;
-  }
-
-  /** An observer's bug, found while it checked the answer: {@link #apply} ends the call on it. */
-  private void observerFailed(RuntimeException failure) {
-    forgetDecision();
-    observerFailure = failure.getClass().getName();
-  }
-
-  private void forgetDecision() {
-    decided.clear();
-    refused = null;
-    cut = null;
-    cutChunk = false;
-    broken = false;
-    failedOnChunk = false;
-    observerFailure = null;
-    observerFailedOn = null;
-    providerError = null;
-  }
-
   @Override
   public void onEnd() {
     if (refusal != null) {
@@ -494,7 +353,7 @@ final class StreamedAnswer implements Answer {
     } else if (away) {
       backlog().add(END);
     } else if (translator.finished()) {
-      if (!sse.started() && !approveGuarded()) {
+      if (!sse.started() && !check.approveGuarded()) {
         apply(); // refused before the head, or the check failed
         return;
       }
@@ -563,10 +422,10 @@ final class StreamedAnswer implements Answer {
    * cut. Thrown at {@code [DONE]}, the observers were deciding the end already: not asked again.
    */
   private void failOnObserver() {
-    String failure = observerFailure;
-    String on = observerFailedOn;
-    boolean onChunk = failedOnChunk;
-    forgetDecision();
+    String failure = check.observerFailure;
+    String on = check.observerFailedOn;
+    boolean onChunk = check.failedOnChunk;
+    check.forgetDecision();
     call.abortUpstream();
     LOG.error("route={} request_id={}: an answer policy failed checking {} ({}); answered internal_error",
         call.request.route().name(), call.request.requestId(), on, failure);
@@ -645,8 +504,8 @@ final class StreamedAnswer implements Answer {
    * already (and failed there, or the caller left while that check was away): once at most.
    */
   private void endObserved() {
-    if (!endAsked) {
-      endAsked = true;
+    if (!check.endAsked) {
+      check.endAsked = true;
       call.endObservedStream();
     }
   }
