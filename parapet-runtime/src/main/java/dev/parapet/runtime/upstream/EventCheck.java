@@ -59,7 +59,7 @@ final class EventCheck {
   /**
    * The observers were asked to decide the stream's end at its {@code [DONE]} ({@link
    * ExchangeObserver#onStreamEnd}, once at most): a failure after it, theirs at that very check
-   * included, does not ask them again ({@link StreamedAnswer#endObserved}).
+   * included, does not ask them again ({@link StreamFailures#endObserved}).
    */
   boolean endAsked;
   /** The provider's own error ended the stream: its type ({@link ProviderErrorException}). */

@@ -21,8 +21,6 @@ import java.util.ArrayList;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A provider's SSE answer relayed event by event: upstream bytes → {@link SseParser} → the
@@ -39,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * <p>Once the head is out, a failure can only be told in the stream: one {@code upstream_error}
  * event, then {@code data: [DONE]}, and the upstream connection is closed. An answer policy that
  * throws (our bug, not the provider's) is told the same way with {@code internal_error}, as the
- * echo stream tells it ({@link #failOnObserver}).
+ * echo stream tells it ({@link StreamFailures#failOnObserver}).
  *
  * <p>An event larger than {@link #OFF_LOOP_CHARS} (a provider may send up to {@link
  * SseParser#DEFAULT_MAX_EVENT_BYTES} in one) is translated and checked — its parse, the guard's
@@ -55,9 +53,6 @@ final class StreamedAnswer implements Answer {
   static final int OFF_LOOP_CHARS = PolicyThreads.THRESHOLD;
   /** Test hook: runs on the policy thread before it works on a large event (to hold it there). */
   static volatile Runnable beforeOffLoopEventForTest;
-  private static final Logger LOG = LoggerFactory.getLogger(StreamedAnswer.class);
-  /** What the caller is told when an answer policy failed: in our words, as EchoStream and BufferedAnswer say it. */
-  private static final String PROCESSING_FAILED = "the answer could not be processed";
   /** In the backlog: the provider's body ended cleanly. */
   private static final Object END = new Object();
 
@@ -78,6 +73,8 @@ final class StreamedAnswer implements Answer {
   private boolean pieceBroken;
   /** What the event being worked through was found to be, until apply() acts on it. */
   private final EventCheck check;
+  /** How the stream ends when it fails, or the caller leaves. */
+  private final StreamFailures failures;
 
   /**
    * Masks the route's key in each payload as it is framed ({@link KeyScrubber}); null for a route
@@ -103,6 +100,7 @@ final class StreamedAnswer implements Answer {
     this.translator = translator;
     this.check = new EventCheck(translator, call.observer, call.request);
     this.sse = new SseResponse(call.ctx);
+    this.failures = new StreamFailures(call, sse, translator, check);
     this.keyMask = call.providerKey.isPresent() && !call.providerKey.get().isEmpty() ? this::maskKey : null;
   }
 
@@ -199,7 +197,7 @@ final class StreamedAnswer implements Answer {
     next = 0;
     if (pieceBroken) {
       pieceBroken = false;
-      failMidStream(FailureReason.MALFORMED_EVENT);
+      failures.failMidStream(FailureReason.MALFORMED_EVENT, headers != null);
       return;
     }
     if (translator.finished()) {
@@ -224,20 +222,20 @@ final class StreamedAnswer implements Answer {
   private boolean apply() {
     if (check.observerFailure != null) {
       check.decided.clear();
-      failOnObserver();
+      failures.failOnObserver();
       return false;
     }
     if (check.broken) {
       check.broken = false;
       check.decided.clear();
-      failMidStream(FailureReason.MALFORMED_EVENT);
+      failures.failMidStream(FailureReason.MALFORMED_EVENT, headers != null);
       return false;
     }
     if (check.providerError != null) {
       String type = check.providerError;
       check.providerError = null;
       check.decided.clear();
-      failOnProviderError(type);
+      failures.failOnProviderError(type);
       return false;
     }
     if (check.refused != null) { // before the head: a plain error response
@@ -360,7 +358,7 @@ final class StreamedAnswer implements Answer {
       startIfNeeded();
       end(sse.end(), null);
     } else {
-      failMidStream(FailureReason.STREAM_INCOMPLETE);
+      failures.failMidStream(FailureReason.STREAM_INCOMPLETE, headers != null);
     }
   }
 
@@ -375,93 +373,8 @@ final class StreamedAnswer implements Answer {
     } else if (sse.started() && translator.finished()) {
       end(sse.end(), null); // everything the caller needs arrived; only the connection broke
     } else {
-      failMidStream(reason);
+      failures.failMidStream(reason, headers != null);
     }
-  }
-
-  private void failMidStream(FailureReason reason) {
-    UpstreamFailure failure = reason.kind();
-    call.abortUpstream();
-    if (!sse.started()) {
-      if (headers != null || failure == UpstreamFailure.PROTOCOL) {
-        // After a 2xx head the provider began an answer it may bill, and nothing of it is known:
-        // settled as a whole answer cut off after its head is, at its worst case. So are bytes that
-        // are no HTTP head (PROTOCOL before one): perhaps a 2xx we cannot read (BufferedAnswer too).
-        call.failUnreadable(reason);
-      } else {
-        call.fail(reason); // no answer began: connect, TLS, a timeout before the head (charged as such)
-      }
-      return;
-    }
-    if (failure == UpstreamFailure.PROTOCOL) {
-      call.observer.onUnreadableAnswer(); // an event we cannot read: what it billed is unknown
-    }
-    endObserved(); // what reached the caller may end in a held match
-    // In the stream every provider failure reads as upstream_error (SPEC §4); the completion
-    // event keeps the precise kind (a gap timeout stays upstream_timeout for telemetry).
-    LOG.info("route={} request_id={} stream ended upstream_error: {} reason={}", call.request.route().name(),
-        call.request.requestId(), failure.message(), reason);
-    call.failedBecause(reason);
-    call.complete(sse.fail(ParapetError.UPSTREAM_ERROR, failure.message(), call.request.requestId()),
-        200, Optional.of(failure.error()), translator.usage(), translator.reportedModel());
-  }
-
-  /**
-   * An observer (an answer policy: the stream guard, the drift lock) threw while it checked the
-   * answer: a bug of ours, not the provider's, so the caller is told {@code internal_error} in our
-   * words, as the echo stream tells it (a plain 500 while no byte of the answer went out, else one
-   * SSE error event then {@code [DONE]}), the log line names the failure's class (never its
-   * message, which could quote the answer), and no {@code upstream_error} is recorded: the call
-   * carries no provider failure. The provider, which billed what it sent, is closed; the call is
-   * settled at the worst case, as an answer that could not be read is ({@link
-   * ExchangeObserver#onUnreadableAnswer}): the check that failed may have stopped short of counting
-   * its chunk.
-   *
-   * <p>Thrown on a chunk, that chunk is not written: the observers before the one that failed saw
-   * it (the stream guard comes first), so what the caller received is decided before it, as at a
-   * cut. Thrown at {@code [DONE]}, the observers were deciding the end already: not asked again.
-   */
-  private void failOnObserver() {
-    String failure = check.observerFailure;
-    String on = check.observerFailedOn;
-    boolean onChunk = check.failedOnChunk;
-    check.forgetDecision();
-    call.abortUpstream();
-    LOG.error("route={} request_id={}: an answer policy failed checking {} ({}); answered internal_error",
-        call.request.route().name(), call.request.requestId(), on, failure);
-    call.observer.onUnreadableAnswer();
-    if (!sse.started()) {
-      call.fail(ParapetError.INTERNAL_ERROR, PROCESSING_FAILED);
-      return;
-    }
-    if (onChunk) {
-      call.cutObservedStream();
-    }
-    call.complete(sse.fail(ParapetError.INTERNAL_ERROR, PROCESSING_FAILED, call.request.requestId()), 200,
-        Optional.of(ParapetError.INTERNAL_ERROR), translator.usage(), translator.reportedModel());
-  }
-
-  /**
-   * The provider ended its stream with an error of its own: unlike an event we cannot read, it said
-   * what went wrong, so the call is settled as a stream the provider dropped (the usage it reported,
-   * the output seen: {@link ExchangeObserver#onProviderError}), never at its worst case. The caller
-   * gets {@code upstream_error} naming the provider's error type: a plain 502 while no byte of the
-   * answer went out, else one SSE error event then {@code [DONE]}.
-   */
-  private void failOnProviderError(String type) {
-    call.abortUpstream();
-    if (!sse.started()) {
-      call.failOnProviderError(type);
-      return;
-    }
-    call.observer.onProviderError();
-    endObserved(); // what reached the caller may end in a held match
-    String message = call.providerErrorMessage(type);
-    LOG.info("route={} request_id={} stream ended upstream_error: {} reason={}", call.request.route().name(),
-        call.request.requestId(), message, FailureReason.PROVIDER_ERROR_EVENT);
-    call.failedBecause(FailureReason.PROVIDER_ERROR_EVENT);
-    call.complete(sse.fail(ParapetError.UPSTREAM_ERROR, message, call.request.requestId()), 200,
-        Optional.of(FailureReason.PROVIDER_ERROR_EVENT.kind().error()), translator.usage(), translator.reportedModel());
   }
 
   private void end(ChannelFuture last, ParapetError error) {
@@ -481,7 +394,7 @@ final class StreamedAnswer implements Answer {
     if (away) {
       callerLeftWhileAway = true;
     } else {
-      endObserved();
+      failures.endObserved();
     }
   }
 
@@ -494,19 +407,7 @@ final class StreamedAnswer implements Answer {
   private void leftWhileAway() {
     if (callerLeftWhileAway) {
       callerLeftWhileAway = false;
-      endObserved();
-    }
-  }
-
-  /**
-   * A started stream ends otherwise than at its {@code [DONE]}: the observers decide what the caller
-   * received ({@link ProxiedCall#endObservedStream}), unless they were asked at the {@code [DONE]}
-   * already (and failed there, or the caller left while that check was away): once at most.
-   */
-  private void endObserved() {
-    if (!check.endAsked) {
-      check.endAsked = true;
-      call.endObservedStream();
+      failures.endObserved();
     }
   }
 
