@@ -85,7 +85,7 @@ class Http10CallersTest {
         assertFalse(head.contains("transfer-encoding"), head);
         assertTrue(head.contains("connection: close"), head);
         assertTrue(body.startsWith("data: {\""), body);
-        assertTrue(body.contains("\"content\":\"parapet\""), body);
+        assertTrue(body.contains("\"content\":\" parapet\""), body);
         assertTrue(body.endsWith("\n\ndata: [DONE]\n\n"), "no chunk framing around the events: " + body);
       }
     }

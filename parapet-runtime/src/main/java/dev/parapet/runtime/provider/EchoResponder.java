@@ -85,24 +85,25 @@ public final class EchoResponder {
     return new Answer(model, text, finishReason, usage);
   }
 
-  /** Splits after each run of whitespace: "a b  c" gives "a ", "b  ", "c"; joins back exactly. */
+  /**
+   * Splits before each run of whitespace, as a provider's tokens fall: "a b  c" gives "a", " b",
+   * "  c"; joins back exactly. The BPEs split text before a space, never after it (" b" is a
+   * token, "a " is two), so each piece counted on its own sums to what the whole counts, as the
+   * stream guard counts deltas near {@code max_tokens_out}: splitting after the spaces made it
+   * count two tokens a word and cut an echo the cap had already shortened.
+   */
   static List<String> words(String text) {
     List<String> pieces = new ArrayList<>();
     int start = 0;
-    int i = 0;
     int n = text.length();
-    while (i < n) {
-      while (i < n && Character.isWhitespace(text.charAt(i))) {
-        i++;
+    for (int i = 1; i < n; i++) {
+      if (Character.isWhitespace(text.charAt(i)) && !Character.isWhitespace(text.charAt(i - 1))) {
+        pieces.add(text.substring(start, i));
+        start = i;
       }
-      while (i < n && !Character.isWhitespace(text.charAt(i))) {
-        i++;
-      }
-      while (i < n && Character.isWhitespace(text.charAt(i))) {
-        i++;
-      }
-      pieces.add(text.substring(start, i));
-      start = i;
+    }
+    if (start < n) {
+      pieces.add(text.substring(start));
     }
     return pieces;
   }

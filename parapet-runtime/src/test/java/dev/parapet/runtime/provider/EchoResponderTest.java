@@ -56,9 +56,9 @@ class EchoResponderTest {
     String head = "{\"id\":\"chatcmpl-echo-1\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"echo-1\",";
     List<String> expected = List.of(
         head + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}",
-        head + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hello  \"},\"finish_reason\":null}]}",
-        head + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"big \"},\"finish_reason\":null}]}",
-        head + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"world\"},\"finish_reason\":null}]}",
+        head + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hello\"},\"finish_reason\":null}]}",
+        head + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"  big\"},\"finish_reason\":null}]}",
+        head + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\" world\"},\"finish_reason\":null}]}",
         head + "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}",
         head + "\"choices\":[],\"usage\":{\"prompt_tokens\":11,\"completion_tokens\":4,\"total_tokens\":15}}",
         "[DONE]");
@@ -86,6 +86,6 @@ class EchoResponderTest {
     for (String s : List.of("", " ", "a", " a b  c\n", "\u00e9t\u00e9 \uD83D\uDE00 ok")) {
       assertEquals(s, String.join("", EchoResponder.words(s)));
     }
-    assertEquals(List.of("a ", "b  ", "c"), EchoResponder.words("a b  c"));
+    assertEquals(List.of("a", " b", "  c"), EchoResponder.words("a b  c"));
   }
 }
