@@ -6,8 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parapet.core.seal.HydratedConfig;
+import dev.parapet.core.seal.KeyPurpose;
 import dev.parapet.core.seal.MasterKey;
 import dev.parapet.core.seal.Sealer;
+import dev.parapet.core.store.StoreOptions;
+import dev.parapet.core.store.TelemetryStore;
 import dev.parapet.runtime.testing.ChildMain;
 import dev.parapet.runtime.testing.TestConfigs;
 import java.io.IOException;
@@ -112,5 +115,61 @@ class MainProcessTest {
         + " (expected: http://[user:password@]host[:port])"), read("err.txt").lines().toList());
     assertFalse(read("out.txt").contains("S3CRET-PW"), read("out.txt"));
     assertFalse(read("out.txt").contains("listening"), read("out.txt"));
+  }
+
+  /**
+   * The {@code config_sha256=} line says the gateway is up (SPEC §4: decrypt, validate, open the
+   * store, log it, then serve): an operator or a script waiting for it connects next. It used to be
+   * logged before the telemetry store was opened and the port bound, so a boot the store refused
+   * (here: a data directory another master key wrote) printed it, then failed with exit 1.
+   */
+  @Test
+  void aBootTheStoreRefusesNeverLogsTheChecksumLine() throws Exception {
+    HydratedConfig config = TestConfigs.config();
+    Path data = tmp.resolve("data");
+    MasterKey other = MasterKey.generate(new SecureRandom());
+    try (TelemetryStore store = TelemetryStore.open(data, other.deriveKey(KeyPurpose.STORE),
+        other.deriveKey(KeyPurpose.STORE_MAC), StoreOptions.defaults())) {
+      // written by another deployment's key
+    }
+    MasterKey key = MasterKey.generate(new SecureRandom());
+    Process p = launch(ChildMain.sealedEnv(config, key, 0, data));
+    assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+    assertEquals(1, p.exitValue());
+    List<String> err = read("err.txt").lines().toList();
+    assertEquals(1, err.size(), err.toString());
+    assertTrue(err.get(0).startsWith("parapet: telemetry store: "), err.get(0));
+    assertFalse(read("out.txt").contains("config_sha256="), read("out.txt"));
+    assertFalse(read("out.txt").contains("listening"), read("out.txt"));
+  }
+
+  /** Once the line is out, the port it names answers: no window where it is logged and refused. */
+  @Test
+  void theChecksumLineNamesTheBoundPort() throws Exception {
+    HydratedConfig config = TestConfigs.config();
+    MasterKey key = MasterKey.generate(new SecureRandom());
+    Process p = launch(ChildMain.sealedEnv(config, key, 0, tmp.resolve("data")));
+    try {
+      String line = null;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (line == null && p.isAlive() && System.nanoTime() < deadline) {
+        line = read("out.txt").lines().filter(l -> l.contains("config_sha256=")).findFirst().orElse(null);
+        if (line == null) {
+          Thread.sleep(20); // polling the child's log file: there is nothing to wait on
+        }
+      }
+      assertTrue(line != null, "never logged the line: " + read("err.txt"));
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile(" port=(\\d+) ").matcher(line);
+      assertTrue(m.find(), line);
+      int port = Integer.parseInt(m.group(1));
+      assertTrue(port > 0, "PARAPET_PORT=0: the line names the port the system chose: " + line);
+      try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+        assertTrue(s.isConnected());
+      }
+    } finally {
+      p.destroy();
+      p.waitFor(20, TimeUnit.SECONDS);
+      p.destroyForcibly();
+    }
   }
 }

@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The boot sequence of SPEC §4: read the knobs, open the blob (the opener zeroes the master key),
- * check the config, prepare the data directory, log the config checksum, then listen. Every
+ * check the config, prepare the data directory, open the store, listen, then log the config
+ * checksum: the line means the gateway is up. Every
  * failure is a {@link BootException} with a one-line reason, raised before any port is opened.
  */
 public final class Boot {
@@ -82,9 +83,6 @@ public final class Boot {
       wiring.beforeFirstLog().run();
       // Not a static field: this class is loaded before logging may be touched (see Wiring).
       Logger log = LoggerFactory.getLogger("parapet.boot");
-      log.info("booted config_sha256={} port={} tenants={} routes={} services={}",
-          opened.configSha256(), settings.port(), config.spec().tenants().size(),
-          config.spec().routes().size(), config.spec().services().size());
       warnOfUnknownModels(config, log);
       FrontConfig front =
           new FrontConfig(config.spec(), opened.configSha256(), config.serviceTokenDigests(), wiring.tokenMatcher());
@@ -96,6 +94,12 @@ public final class Boot {
         gateway.close(); // closes the stages' resources too
         throw e;
       }
+      // Only now, with the store open and the port bound: whoever waits for this line connects
+      // next, and a boot that fails before here must not have claimed it booted. The port is the
+      // bound one (PARAPET_PORT=0 lets the system choose).
+      log.info("booted config_sha256={} port={} tenants={} routes={} services={}",
+          opened.configSha256(), gateway.port(), config.spec().tenants().size(),
+          config.spec().routes().size(), config.spec().services().size());
       return gateway;
     } catch (BootException | RuntimeException e) {
       opened.destroySecrets();
