@@ -3,6 +3,7 @@ package dev.parapet.build;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,7 +39,7 @@ final class EnvFile {
 
   /** Reads and parses {@code file}; {@code shownAs} names the file in errors. */
   static EnvFile read(Path file, String shownAs) throws CommandFailure {
-    return parse(readText(file, shownAs), shownAs);
+    return parse(readText(file, shownAs, "KEY=value lines"), shownAs);
   }
 
   /**
@@ -48,8 +49,11 @@ final class EnvFile {
    */
   static final int MAX_BYTES = 1024 * 1024;
 
-  /** The whole file as UTF-8; errors name {@code shownAs}, never the content. */
-  static String readText(Path file, String shownAs) throws CommandFailure {
+  /**
+   * The whole file as UTF-8; errors name {@code shownAs}, never the content. A file that is not
+   * UTF-8 (a raw binary key, say) is refused as such, with {@code expected} said.
+   */
+  static String readText(Path file, String shownAs, String expected) throws CommandFailure {
     try (InputStream in = Files.newInputStream(file)) {
       byte[] bytes = in.readNBytes(MAX_BYTES + 1);
       if (bytes.length > MAX_BYTES) {
@@ -62,6 +66,8 @@ final class EnvFile {
           .toString();
     } catch (NoSuchFileException e) {
       throw new CommandFailure(shownAs + ": no such file");
+    } catch (CharacterCodingException e) {
+      throw new CommandFailure(shownAs + ": not UTF-8 text (expected: " + expected + ")");
     } catch (IOException e) {
       throw CommandFailure.io(shownAs, "read", e);
     }

@@ -18,7 +18,8 @@ final class MasterKeyText {
   private MasterKeyText() {}
 
   static String fromFile(Path file, String shownAs) throws CommandFailure {
-    String text = EnvFile.readText(file, shownAs);
+    String text = EnvFile.readText(file, shownAs, "a base64 master key, such as head -c 32 /dev/urandom | base64"
+        + " makes, or a " + VARIABLE + "= line");
     if (ENV_LINE.matcher(text).find()) {
       return fromEnv(EnvFile.parse(text, shownAs).values().get(VARIABLE), shownAs);
     }

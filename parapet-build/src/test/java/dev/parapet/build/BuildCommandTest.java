@@ -169,6 +169,26 @@ class BuildCommandTest {
     assertFalse(Files.exists(dir.resolve("o.env")));
   }
 
+  /**
+   * {@code head -c 32 /dev/urandom > master.key} is the natural first try at a key file: the
+   * refusal says the file is not text and what it must hold, not "cannot read
+   * (MalformedInputException)", which sends the operator to check the file's permissions.
+   */
+  @Test
+  void aRawBinaryMasterKeyFileIsRefusedAsNotText() throws Exception {
+    byte[] raw = new byte[32];
+    for (int i = 0; i < raw.length; i++) {
+      raw[i] = (byte) (0x80 + i); // no UTF-8 sequence starts with a continuation byte
+    }
+    Files.write(dir.resolve("master.key"), raw);
+    CliRun r = CliRun.run(dir, "build", "--secrets", "secrets.env", "--master-key-file", "master.key", "--out", "o.env");
+    assertEquals(1, r.exit(), r.toString());
+    assertTrue(r.err().contains("master.key: not UTF-8 text"), r.toString());
+    assertTrue(r.err().contains("base64"), r.toString());
+    assertFalse(r.err().contains("MalformedInputException"), r.toString());
+    assertFalse(Files.exists(dir.resolve("o.env")));
+  }
+
   @Test
   void everyMissingSecretNamedAndNothingWritten() throws Exception {
     Map<String, String> some = new HashMap<>(Specs.secrets());
