@@ -21,6 +21,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -158,6 +160,27 @@ class FrontEndToEndTest {
     }
     assertError(call(post("/v1/chat/completions", TOKEN_A, "{\"messages\":[]}")), 400, "invalid_request");
     assertError(call(post("/v1/chat/completions", TOKEN_A, "[" .repeat(30000))), 400, "invalid_request");
+    assertTrue(fx.terminal.received.isEmpty());
+  }
+
+  /** Each unreadable body says which way it is unreadable, in our words, quoting nothing of it. */
+  @Test
+  void anUnreadableBodySaysWhy() throws Exception {
+    String ok = "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]";
+    Map<String, String> why = new LinkedHashMap<>();
+    why.put(ok + ",\"secret-name-7f3\":1,\"secret-name-7f3\":2}", "an object with the same key twice");
+    why.put(ok + ",\"n\":" + "9".repeat(200) + "}", "a number longer than 100 digits");
+    why.put(ok + ",\"deep\":" + "[".repeat(100) + "]".repeat(100) + "}", "nesting deeper than 64");
+    why.put(ok + ",\"secret-name-7f3\": nope}", "body is not valid JSON");
+    why.put(ok + "} trailing", "body is not valid JSON");
+    for (Map.Entry<String, String> c : why.entrySet()) {
+      Response r = call(post("/routes/summarizer", TOKEN_A, c.getKey()));
+      assertError(r, 400, "invalid_request");
+      String message = JSON.readTree(r.body()).at("/error/message").asText();
+      assertTrue(message.contains(c.getValue()), message);
+      assertFalse(message.contains("secret-name-7f3"), message);
+      assertFalse(message.contains("nope"), message);
+    }
     assertTrue(fx.terminal.received.isEmpty());
   }
 

@@ -1,9 +1,11 @@
 package dev.parapet.runtime.route;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -72,12 +74,29 @@ final class ChatBody {
     try (InputStream in = new ByteBufInputStream(content.duplicate())) {
       node = mapper.readTree(in);
     } catch (IOException | RuntimeException e) {
-      throw new Invalid("body is not valid JSON (or nests deeper than " + MAX_DEPTH + ")");
+      throw new Invalid(notJson(e));
     }
     if (!(node instanceof ObjectNode object)) {
       throw new Invalid("body must be a JSON object");
     }
     return object;
+  }
+
+  /**
+   * Why the body could not be read, in our words: never Jackson's message, which quotes the body
+   * (a duplicate key's name, the text around a syntax error).
+   */
+  private static String notJson(Exception e) {
+    if (e instanceof StreamConstraintsException) {
+      return "body exceeds a JSON limit: nesting deeper than " + MAX_DEPTH + ", or a number longer than "
+          + MAX_NUMBER_LENGTH + " digits";
+    }
+    // Jackson has no type of its own for STRICT_DUPLICATE_DETECTION's refusal: its message says it.
+    if (e instanceof JsonParseException p && p.getOriginalMessage() != null
+        && p.getOriginalMessage().startsWith("Duplicate field ")) {
+      return "body has an object with the same key twice";
+    }
+    return "body is not valid JSON";
   }
 
   /** The route name a {@code /v1/chat/completions} body asks for in {@code model}. */
