@@ -29,7 +29,7 @@ public interface EnforcementEvents {
 
   /**
    * The row's note for an event: its kind, then the reason and the pattern it names, if any
-   * ({@code stream_truncated:scan_output:CARD}, {@code redaction_blocked:EMAIL}); the event keeps
+   * ({@code stream_truncated:scan_output:CREDIT_CARD}, {@code redaction_blocked:EMAIL}); the event keeps
    * the rest (counts, caps, models).
    */
   static String note(EventKind kind, Map<String, String> details) {
