@@ -142,6 +142,11 @@ final class PrometheusText {
         .collect(java.util.stream.Collectors.toSet());
   }
 
+  /** Every sample, in the order of the exposition. */
+  List<Sample> samples() {
+    return samples;
+  }
+
   List<String> labelValues(String name, String label) {
     return samples.stream().filter(s -> s.name().equals(name)).map(s -> s.labels().get(label)).toList();
   }
