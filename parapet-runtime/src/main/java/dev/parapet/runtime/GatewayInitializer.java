@@ -5,6 +5,7 @@ import dev.parapet.runtime.auth.BearerAuthHandler;
 import dev.parapet.runtime.boot.Settings;
 import dev.parapet.runtime.endpoint.EndpointHandler;
 import dev.parapet.runtime.failure.UnhandledFailureHandler;
+import dev.parapet.runtime.flow.AnswerBacklog;
 import dev.parapet.runtime.flow.DrainHandler;
 import dev.parapet.runtime.flow.HangUpWatch;
 import dev.parapet.runtime.flow.InFlightGate;
@@ -42,7 +43,8 @@ import java.util.function.Supplier;
  * Every caller connection's pipeline, in the order a request meets it:
  *
  * <ol>
- *   <li><b>limits</b> — the lingering close, connection cap, keep-alive idle timeout;
+ *   <li><b>limits</b> — the lingering close, connection cap, keep-alive idle timeout, the answer
+ *       backlog (no reading while the caller does not take our answers);
  *   <li><b>http1</b> — the hang-up watch (NIO only: a caller who leaves mid-call), strict codec
  *       (with the request-head deadline), one-message-per-read flow control, the lingering
  *       close's arming, request id, access log, recorders (telemetry rows, metrics), framing sanity,
@@ -80,6 +82,7 @@ public final class GatewayInitializer extends ChannelInitializer<Channel> {
   // Stateless handlers, shared by every connection.
   private final ConnectionLimitHandler connectionLimit;
   private final IdleCloseHandler idleClose = new IdleCloseHandler();
+  private final AnswerBacklog answerBacklog = new AnswerBacklog();
   private final AccessLogHandler accessLog = new AccessLogHandler();
   private final EndpointHandler endpoints;
   private final BearerAuthHandler auth;
@@ -158,6 +161,8 @@ public final class GatewayInitializer extends ChannelInitializer<Channel> {
     p.addLast("connection-limit", connectionLimit);
     p.addLast("idle", new IdleStateHandler(settings.idleTimeoutMs(), 0, 0, TimeUnit.MILLISECONDS));
     p.addLast("idle-close", idleClose);
+    // Answers the caller does not take stop the reading of its next requests.
+    p.addLast("answer-backlog", answerBacklog);
   }
 
   private void addHttp1(ChannelPipeline p, Optional<HangUpWatch> hangUps) {

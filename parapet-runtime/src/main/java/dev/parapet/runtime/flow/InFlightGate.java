@@ -39,7 +39,7 @@ public final class InFlightGate extends ChannelInboundHandlerAdapter {
     if (msg instanceof FullHttpRequest && !dispatched) {
       dispatched = true;
       inFlight.incrementAndGet();
-      ctx.channel().config().setAutoRead(false);
+      ReadPauses.pause(ctx.channel(), ReadPauses.Reason.IN_FLIGHT);
       hangUps.ifPresent(HangUpWatch::requestInFlight);
     }
     ctx.fireChannelRead(msg);
@@ -52,7 +52,7 @@ public final class InFlightGate extends ChannelInboundHandlerAdapter {
       // Resume on the next loop turn, not inside the handler that is still finishing this request.
       channel.eventLoop().execute(() -> {
         if (channel.isActive() && !dispatched) {
-          channel.config().setAutoRead(true);
+          ReadPauses.resume(channel, ReadPauses.Reason.IN_FLIGHT); // unless answers are still unread
         }
       });
     }

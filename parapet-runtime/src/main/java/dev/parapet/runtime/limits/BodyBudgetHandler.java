@@ -2,6 +2,7 @@ package dev.parapet.runtime.limits;
 
 import dev.parapet.runtime.BodyReleased;
 import dev.parapet.runtime.RequestCompleted;
+import dev.parapet.runtime.flow.ReadPauses;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
@@ -59,7 +60,7 @@ public final class BodyBudgetHandler extends ChannelInboundHandlerAdapter {
         Pending p = new Pending(ctx, head, bytes);
         if (!budget.reserveOrWait(p)) {
           pending = p;
-          ctx.channel().config().setAutoRead(false);
+          ReadPauses.pause(ctx.channel(), ReadPauses.Reason.BODY_BUDGET);
           return;
         }
         reserved(head, bytes);
@@ -170,7 +171,7 @@ public final class BodyBudgetHandler extends ChannelInboundHandlerAdapter {
       pending = null;
       reserved(head, bytes);
       ctx.fireChannelRead(head);
-      ctx.channel().config().setAutoRead(true); // the body, queued at flow control, follows
+      ReadPauses.resume(ctx.channel(), ReadPauses.Reason.BODY_BUDGET); // the body, queued at flow control, follows
     }
   }
 }

@@ -3,6 +3,7 @@ package dev.parapet.runtime.limits;
 import dev.parapet.runtime.http.Exchange;
 import dev.parapet.runtime.http.ParapetError;
 import dev.parapet.runtime.http.Refusals;
+import dev.parapet.runtime.flow.ReadPauses;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -13,7 +14,9 @@ import java.util.Optional;
  * Right after the {@code IdleStateHandler}: closes a connection that sent nothing for {@code
  * PARAPET_IDLE_TIMEOUT_MS} — an idle keep-alive connection, or a body that stopped arriving. A
  * connection we are not reading (a request in flight, autoRead off) is waiting for us, not idle:
- * it is left alone, and the upstream's own timeout bounds that wait.
+ * it is left alone, and the upstream's own timeout bounds that wait. One we stopped reading only
+ * because the caller does not read our answers ({@code flow.AnswerBacklog}) is the caller's
+ * stall: it is closed like an idle one.
  *
  * <p>A body that stopped arriving belongs to a request whose head was read (it has a request id):
  * closing it ends that request here, as a 408 nobody is sent (what nginx logs for a client body
@@ -25,7 +28,7 @@ public final class IdleCloseHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt instanceof IdleStateEvent) {
-      if (ctx.channel().config().isAutoRead()) {
+      if (ctx.channel().config().isAutoRead() || ReadPauses.onlyForUnreadAnswers(ctx.channel())) {
         if (Exchange.of(ctx.channel()).isPresent()) {
           Refusals.complete(ctx, ParapetError.REQUEST_TIMEOUT.status().code(), Optional.empty());
         }

@@ -1,0 +1,163 @@
+package dev.parapet.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.parapet.runtime.boot.Settings;
+import dev.parapet.runtime.testing.LeakWatch;
+import dev.parapet.runtime.testing.RecordingTerminal;
+import dev.parapet.runtime.testing.TestConfigs;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A caller that pipelines requests answered from their head alone (anonymous health checks) and
+ * never reads the answers must not make the gateway read on and queue answers without bound: it
+ * stops reading that connection at the write high-water mark, and resumes, in order, once the
+ * caller reads.
+ */
+class UnreadAnswersTest {
+  private static final int REQUESTS = 40_000; // ~10 MB of answers: more than the loopback socket buffers
+  /** Netty's default write high-water mark (64 KiB) plus one answer, with room to spare. */
+  private static final long MAX_QUEUED_ANSWER_BYTES = 256 * 1024;
+
+  /** Watches each request's completion: how many, and the answer bytes queued unsent at that moment. */
+  private static final class Watch {
+    final AtomicInteger completed = new AtomicInteger();
+    final AtomicLong maxQueued = new AtomicLong();
+    final AtomicReference<Channel> channel = new AtomicReference<>();
+
+    ChannelInboundHandlerAdapter handler() {
+      return new ChannelInboundHandlerAdapter() {
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+          if (evt instanceof RequestCompleted) {
+            channel.set(ctx.channel());
+            ChannelOutboundBuffer out = ctx.channel().unsafe().outboundBuffer();
+            long queued = out == null ? 0 : out.totalPendingWriteBytes();
+            maxQueued.accumulateAndGet(queued, Math::max);
+            completed.incrementAndGet();
+          }
+          ctx.fireUserEventTriggered(evt);
+        }
+      };
+    }
+  }
+
+  private static Gateway start(Settings settings, Watch watch) throws Exception {
+    LeakWatch.start();
+    RecordingTerminal terminal = new RecordingTerminal();
+    Stages stages = new Stages(List.of(), terminal::newHandler, List.of(), List.of(watch::handler),
+        Optional.empty(), List.of(), List.of());
+    Gateway gateway = new Gateway(settings.withBind("127.0.0.1").withPort(0), TestConfigs.front(), stages);
+    gateway.start();
+    return gateway;
+  }
+
+  private static Socket connect(Gateway gateway) throws Exception {
+    Socket s = new Socket();
+    s.setReceiveBufferSize(4096); // before connect, so the window stays small
+    s.connect(new InetSocketAddress("127.0.0.1", gateway.port()), 5000);
+    return s;
+  }
+
+  /**
+   * Sends {@value #REQUESTS} pipelined health checks from another thread (once the gateway stops
+   * reading, that write blocks) and polls until the gateway stopped reading with answers unsent,
+   * or (unbounded) answered everything.
+   */
+  private static CompletableFuture<Void> flood(Socket s, Watch watch) throws Exception {
+    byte[] one = "GET /_parapet/health HTTP/1.1\r\nHost: p\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+    byte[] all = new byte[one.length * REQUESTS];
+    for (int i = 0; i < REQUESTS; i++) {
+      System.arraycopy(one, 0, all, i * one.length, one.length);
+    }
+    CompletableFuture<Void> sender = CompletableFuture.runAsync(() -> {
+      try {
+        s.getOutputStream().write(all);
+        s.getOutputStream().flush();
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (!pausedOnUnreadAnswers(watch.channel.get()) && watch.completed.get() < REQUESTS
+        && (watch.channel.get() == null || watch.channel.get().isActive())) {
+      assertTrue(System.nanoTime() < deadline, "neither paused nor done: " + watch.completed.get() + " answered");
+      Thread.sleep(5); // a poll: the condition above is the synchronisation
+    }
+    return sender;
+  }
+
+  @Test
+  void answersTheCallerDoesNotReadStopTheReadingOfItsNextRequests() throws Exception {
+    Watch watch = new Watch();
+    Gateway gateway = start(Settings.defaults(), watch);
+    try (Socket s = connect(gateway)) {
+      CompletableFuture<Void> sender = flood(s, watch);
+      assertTrue(watch.completed.get() < REQUESTS,
+          "all " + REQUESTS + " requests were read and answered while the caller read none");
+      assertTrue(watch.maxQueued.get() <= MAX_QUEUED_ANSWER_BYTES,
+          "answer bytes queued unsent: " + watch.maxQueued.get());
+
+      // The caller reads now: every request is answered, in order, none lost.
+      InputStream in = new java.io.BufferedInputStream(s.getInputStream(), 1 << 16);
+      byte[] status = "HTTP/1.1 200 OK\r\n".getBytes(StandardCharsets.ISO_8859_1);
+      int answers = 0;
+      int matched = 0;
+      while (answers < REQUESTS) {
+        int b = in.read();
+        assertTrue(b >= 0, "closed after " + answers + " answers");
+        matched = b == status[matched] ? matched + 1 : (b == status[0] ? 1 : 0);
+        if (matched == status.length) {
+          answers++;
+          matched = 0;
+        }
+      }
+      sender.get(60, TimeUnit.SECONDS);
+      assertEquals(REQUESTS, answers);
+    } finally {
+      gateway.close();
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
+  /** Paused only because the caller reads nothing, and it sends nothing either: the idle timeout closes it. */
+  @Test
+  void aCallerThatNeitherReadsNorSendsIsClosedByTheIdleTimeout() throws Exception {
+    Watch watch = new Watch();
+    Gateway gateway = start(Settings.defaults().withTimeouts(300, 10_000, 5_000), watch);
+    try (Socket s = connect(gateway)) {
+      flood(s, watch);
+      assertTrue(watch.channel.get().closeFuture().await(30, TimeUnit.SECONDS), "the stalled connection is still open");
+      assertTrue(watch.completed.get() < REQUESTS, watch.completed.get() + " answered");
+    } finally {
+      gateway.close();
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
+  private static boolean pausedOnUnreadAnswers(Channel channel) throws Exception {
+    if (channel == null) {
+      return false;
+    }
+    // Read on the connection's own event loop, where its state changes.
+    return channel.isActive() && channel.eventLoop()
+        .submit(() -> !channel.isWritable() && !channel.config().isAutoRead())
+        .get(10, TimeUnit.SECONDS);
+  }
+}
