@@ -427,6 +427,17 @@ class FrontEndToEndTest {
       assertError(r, 431, "headers_too_large");
       assertTrue(c.closedByServer());
     }
+    // A trailer section past 16 KiB is 431 too, and says it is the trailers.
+    try (RawHttp c = fx.raw()) {
+      c.send("POST /routes/summarizer HTTP/1.1\r\nHost: p\r\nAuthorization: Bearer " + TOKEN_A
+          + "\r\nTransfer-Encoding: chunked\r\n\r\n" + Integer.toHexString(CHAT.length()) + "\r\n" + CHAT
+          + "\r\n0\r\nX-Big: " + "b".repeat(17000) + "\r\n\r\n");
+      Response r = c.read();
+      assertError(r, 431, "headers_too_large");
+      assertTrue(r.body().contains("trailer section larger than 16384 bytes"), r.body());
+      assertTrue(c.closedByServer());
+    }
+    assertTrue(fx.terminal.received.isEmpty());
     // 101 small fields stay far under 16 KiB but over the field count.
     StringBuilder many = new StringBuilder("GET /v1/models HTTP/1.1\r\nHost: p\r\n");
     for (int i = 0; i < 100; i++) {

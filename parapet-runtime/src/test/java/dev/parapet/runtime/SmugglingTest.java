@@ -66,7 +66,10 @@ class SmugglingTest {
         Arguments.of("no Host", "POST /routes/summarizer HTTP/1.1\r\nContent-Length: 0\r\n\r\n" + HIDDEN),
         Arguments.of("two Hosts", HEAD + "Host: q\r\nContent-Length: 0\r\n\r\n" + HIDDEN),
         Arguments.of("HTTP/9.9", "POST /routes/summarizer HTTP/9.9\r\nHost: p\r\nContent-Length: 0\r\n\r\n" + HIDDEN),
-        Arguments.of("bad chunk size", HEAD + "Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n" + HIDDEN));
+        Arguments.of("bad chunk size", HEAD + "Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n" + HIDDEN),
+        // a chunk-size line is not a request line: 400, not 414 uri_too_long
+        Arguments.of("chunk extension past the line limit", HEAD + "Transfer-Encoding: chunked\r\n\r\n3;"
+            + "x".repeat(5000) + "\r\nabc\r\n0\r\n\r\n" + HIDDEN));
   }
 
   @ParameterizedTest(name = "{0}")

@@ -44,8 +44,9 @@ public final class RequestSanityHandler extends ChannelInboundHandlerAdapter {
     }
     if (msg instanceof HttpObject http && http.decoderResult().isFailure()) {
       Throwable cause = http.decoderResult().cause();
+      boolean inBody = !(msg instanceof HttpRequest);
       ReferenceCountUtil.release(msg);
-      refuse(ctx, cause);
+      refuse(ctx, cause, inBody);
       return;
     }
     if (msg instanceof HttpRequest request) {
@@ -67,10 +68,18 @@ public final class RequestSanityHandler extends ChannelInboundHandlerAdapter {
     ctx.fireChannelRead(msg);
   }
 
-  private void refuse(ChannelHandlerContext ctx, Throwable cause) {
+  /** @param inBody the failure is in a chunked body (a chunk-size line, the trailer section), not the head */
+  private void refuse(ChannelHandlerContext ctx, Throwable cause, boolean inBody) {
     refused = true;
     // Netty's messages may quote the caller's bytes: answer with ours.
-    if (cause instanceof TooLongHttpLineException) {
+    if (inBody && cause instanceof TooLongHttpLineException) {
+      // Netty holds a chunk-size line (with its extensions) to the request-line limit: no URI is too long.
+      Refusals.refuseAndClose(ctx, ParapetError.INVALID_REQUEST, "chunk-size line longer than "
+          + StrictHttp1Codec.MAX_REQUEST_LINE + " bytes");
+    } else if (inBody && cause instanceof TooLongHttpHeaderException) {
+      Refusals.refuseAndClose(ctx, ParapetError.HEADERS_TOO_LARGE, "trailer section larger than "
+          + StrictHttp1Codec.MAX_HEADER_BYTES + " bytes");
+    } else if (cause instanceof TooLongHttpLineException) {
       Refusals.refuseAndClose(ctx, ParapetError.URI_TOO_LONG, "request line longer than "
           + StrictHttp1Codec.MAX_REQUEST_LINE + " bytes");
     } else if (cause instanceof TooLongHttpHeaderException) {
