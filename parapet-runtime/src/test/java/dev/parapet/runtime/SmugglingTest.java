@@ -65,6 +65,8 @@ class SmugglingTest {
         Arguments.of("bad CL", HEAD + "Content-Length: +5\r\n\r\nhello" + HIDDEN),
         Arguments.of("no Host", "POST /routes/summarizer HTTP/1.1\r\nContent-Length: 0\r\n\r\n" + HIDDEN),
         Arguments.of("two Hosts", HEAD + "Host: q\r\nContent-Length: 0\r\n\r\n" + HIDDEN),
+        Arguments.of("lower-case HTTP-name", "POST /routes/summarizer http/1.1\r\nHost: p\r\nContent-Length: 0\r\n\r\n" + HIDDEN),
+        Arguments.of("mixed-case HTTP-name", "POST /routes/summarizer Http/1.1\r\nHost: p\r\nContent-Length: 0\r\n\r\n" + HIDDEN),
         Arguments.of("HTTP/9.9", "POST /routes/summarizer HTTP/9.9\r\nHost: p\r\nContent-Length: 0\r\n\r\n" + HIDDEN),
         Arguments.of("bad chunk size", HEAD + "Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n" + HIDDEN),
         // a chunk-size line is not a request line: 400, not 414 uri_too_long

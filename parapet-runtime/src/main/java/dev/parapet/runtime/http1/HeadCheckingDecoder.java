@@ -154,6 +154,9 @@ public final class HeadCheckingDecoder extends HttpRequestDecoder {
       }
       if (lines == 0) {
         requestLineEnd = lineEnd;
+        if (!versionNameIsExact(in, base + lineStart, base + lineEnd)) {
+          return refuse(in, out, "HTTP-name other than HTTP");
+        }
       }
       lines++;
       lineStart = i + 1;
@@ -166,6 +169,23 @@ public final class HeadCheckingDecoder extends HttpRequestDecoder {
     }
     armDeadline(ctx);
     return false;
+  }
+
+  /**
+   * True unless the request line's last word starts {@code http/} in another case: the HTTP-name is
+   * case-sensitive (RFC 9112 §2.3) and Netty would read {@code http/1.1} as HTTP/1.1, where nginx
+   * and a strict front proxy refuse it. A line without a version is left to Netty.
+   */
+  private static boolean versionNameIsExact(ByteBuf in, int from, int to) {
+    int v = to;
+    while (v > from && in.getByte(v - 1) != ' ') {
+      v--;
+    }
+    if (v == from || to - v < 5) {
+      return true;
+    }
+    String name = in.toString(v, 5, StandardCharsets.US_ASCII);
+    return !name.equalsIgnoreCase("HTTP/") || name.equals("HTTP/");
   }
 
   /** True unless the line is a Transfer-Encoding field whose raw value is not exactly chunked. */
