@@ -82,7 +82,6 @@ public final class GatewayInitializer extends ChannelInitializer<Channel> {
   // Stateless handlers, shared by every connection.
   private final ConnectionLimitHandler connectionLimit;
   private final IdleCloseHandler idleClose = new IdleCloseHandler();
-  private final AnswerBacklog answerBacklog = new AnswerBacklog();
   private final AccessLogHandler accessLog = new AccessLogHandler();
   private final EndpointHandler endpoints;
   private final BearerAuthHandler auth;
@@ -162,7 +161,7 @@ public final class GatewayInitializer extends ChannelInitializer<Channel> {
     p.addLast("idle", new IdleStateHandler(settings.idleTimeoutMs(), 0, 0, TimeUnit.MILLISECONDS));
     p.addLast("idle-close", idleClose);
     // Answers the caller does not take stop the reading of its next requests.
-    p.addLast("answer-backlog", answerBacklog);
+    p.addLast("answer-backlog", new AnswerBacklog(settings.idleTimeoutMs()));
   }
 
   private void addHttp1(ChannelPipeline p, Optional<HangUpWatch> hangUps) {

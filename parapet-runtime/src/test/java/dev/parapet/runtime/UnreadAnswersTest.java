@@ -31,6 +31,8 @@ import org.junit.jupiter.api.Test;
  * caller reads.
  */
 class UnreadAnswersTest {
+  /** An answer larger than any loopback socket buffers can hold, so part of it waits in ours. */
+  private static final int ANSWER_BYTES = 8 << 20;
   private static final int REQUESTS = 40_000; // ~10 MB of answers: more than the loopback socket buffers
   /** Netty's default write high-water mark (64 KiB) plus one answer, with room to spare. */
   private static final long MAX_QUEUED_ANSWER_BYTES = 256 * 1024;
@@ -59,8 +61,11 @@ class UnreadAnswersTest {
   }
 
   private static Gateway start(Settings settings, Watch watch) throws Exception {
+    return start(settings, watch, new RecordingTerminal());
+  }
+
+  private static Gateway start(Settings settings, Watch watch, RecordingTerminal terminal) throws Exception {
     LeakWatch.start();
-    RecordingTerminal terminal = new RecordingTerminal();
     Stages stages = new Stages(List.of(), terminal::newHandler, List.of(), List.of(watch::handler),
         Optional.empty(), List.of(), List.of());
     Gateway gateway = new Gateway(settings.withBind("127.0.0.1").withPort(0), TestConfigs.front(), stages);
@@ -136,15 +141,60 @@ class UnreadAnswersTest {
     LeakWatch.assertNoLeaks();
   }
 
-  /** Paused only because the caller reads nothing, and it sends nothing either: the idle timeout closes it. */
+  /**
+   * Paused only because the caller reads nothing, and it sends nothing either: once it has taken no
+   * byte of its answers for the idle timeout, it is closed.
+   */
   @Test
-  void aCallerThatNeitherReadsNorSendsIsClosedByTheIdleTimeout() throws Exception {
+  void aCallerThatTakesNoneOfItsAnswersForTheIdleTimeoutIsClosed() throws Exception {
     Watch watch = new Watch();
     Gateway gateway = start(Settings.defaults().withTimeouts(300, 10_000, 5_000), watch);
     try (Socket s = connect(gateway)) {
       flood(s, watch);
       assertTrue(watch.channel.get().closeFuture().await(30, TimeUnit.SECONDS), "the stalled connection is still open");
       assertTrue(watch.completed.get() < REQUESTS, watch.completed.get() + " answered");
+    } finally {
+      gateway.close();
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
+  /**
+   * The other side of that timeout: an answer larger than the socket buffers, complete on our side
+   * (nothing in flight) and read slowly but steadily, for several idle timeouts, is not cut. The
+   * idle timeout measures the caller's silence; here the caller keeps taking bytes.
+   */
+  @Test
+  void aLargeAnswerReadSlowlyButSteadilyIsNotCut() throws Exception {
+    Watch watch = new Watch();
+    RecordingTerminal terminal = new RecordingTerminal();
+    terminal.padBytes = ANSWER_BYTES; // twice the largest loopback send buffer Linux grows to (4 MiB)
+    // One second: the kernel frees our send buffer in steps of a third of it (~1.3 MiB), so a
+    // caller must read faster than that per timeout for us to see it take anything.
+    Gateway gateway = start(Settings.defaults().withTimeouts(1_000, 10_000, 5_000), watch, terminal);
+    try (Socket s = new Socket("127.0.0.1", gateway.port())) { // the default receive buffer: reads of up to 64 KiB
+      String body = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+      s.getOutputStream().write(("POST /routes/summarizer HTTP/1.1\r\nHost: p\r\nAuthorization: Bearer "
+          + TestConfigs.TOKEN_A + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length()
+          + "\r\n\r\n" + body).getBytes(StandardCharsets.ISO_8859_1));
+      s.getOutputStream().flush();
+      InputStream in = s.getInputStream();
+      byte[] chunk = new byte[64 * 1024];
+      long total = 0;
+      long started = System.nanoTime();
+      int n;
+      // ~2.5 MiB/s: the answer takes over 3 s, three idle timeouts, with bytes taken every 25 ms.
+      while ((n = in.read(chunk)) > 0) {
+        total += n;
+        if (total >= ANSWER_BYTES) {
+          break;
+        }
+        Thread.sleep(25); // the slow reader under test, not synchronisation
+      }
+      assertTrue(total >= ANSWER_BYTES, "the answer was cut after " + total + " bytes");
+      assertTrue(System.nanoTime() - started > TimeUnit.MILLISECONDS.toNanos(2_000),
+          "the answer was not read slowly enough to test anything");
+      assertEquals(1, watch.completed.get());
     } finally {
       gateway.close();
     }

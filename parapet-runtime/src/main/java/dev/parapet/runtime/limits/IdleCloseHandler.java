@@ -3,7 +3,6 @@ package dev.parapet.runtime.limits;
 import dev.parapet.runtime.http.Exchange;
 import dev.parapet.runtime.http.ParapetError;
 import dev.parapet.runtime.http.Refusals;
-import dev.parapet.runtime.flow.ReadPauses;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -14,9 +13,9 @@ import java.util.Optional;
  * Right after the {@code IdleStateHandler}: closes a connection that sent nothing for {@code
  * PARAPET_IDLE_TIMEOUT_MS} — an idle keep-alive connection, or a body that stopped arriving. A
  * connection we are not reading (a request in flight, autoRead off) is waiting for us, not idle:
- * it is left alone, and the upstream's own timeout bounds that wait. One we stopped reading only
- * because the caller does not read our answers ({@code flow.AnswerBacklog}) is the caller's
- * stall: it is closed like an idle one.
+ * it is left alone, and the upstream's own timeout bounds that wait. One we stopped reading
+ * because the caller does not read our answers is {@code flow.AnswerBacklog}'s to close, on the
+ * caller's progress, not on the time since it last sent.
  *
  * <p>A body that stopped arriving belongs to a request whose head was read (it has a request id):
  * closing it ends that request here, as a 408 nobody is sent (what nginx logs for a client body
@@ -28,7 +27,7 @@ public final class IdleCloseHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt instanceof IdleStateEvent) {
-      if (ctx.channel().config().isAutoRead() || ReadPauses.onlyForUnreadAnswers(ctx.channel())) {
+      if (ctx.channel().config().isAutoRead()) {
         if (Exchange.of(ctx.channel()).isPresent()) {
           Refusals.complete(ctx, ParapetError.REQUEST_TIMEOUT.status().code(), Optional.empty());
         }
