@@ -275,12 +275,7 @@ class ExchangeObserverTest {
   @Test
   void anObserverThatFailsOnAProviderChunkEndsTheStreamWithInternalError() throws Exception {
     List<EventRecord> events = new CopyOnWriteArrayList<>();
-    List<GuardThenBug> chains = new CopyOnWriteArrayList<>();
-    gateway = new TestGateway(TestGateway.plainClient(), TestProviders.create(), r -> {
-      GuardThenBug chain = new GuardThenBug(r, events, payload -> payload.json().contains("2345"), false);
-      chains.add(chain);
-      return chain;
-    });
+    List<GuardThenBug> chains = startGuardThenBug(events, "2345");
     try (FakeProvider provider = new FakeProvider((req, c) -> {
       c.sseHead();
       c.chunk("data: " + UpstreamStreamingTest.chunk("Charge 4111 1111 1111 1111") + "\n\n");
@@ -315,12 +310,7 @@ class ExchangeObserverTest {
   @Test
   void anObserverThatFailsBeforeAProviderStreamStartedAnswers500() throws Exception {
     List<EventRecord> events = new CopyOnWriteArrayList<>();
-    List<GuardThenBug> chains = new CopyOnWriteArrayList<>();
-    gateway = new TestGateway(TestGateway.plainClient(), TestProviders.create(), r -> {
-      GuardThenBug chain = new GuardThenBug(r, events, payload -> payload.json().contains("first"), false);
-      chains.add(chain);
-      return chain;
-    });
+    List<GuardThenBug> chains = startGuardThenBug(events, "first");
     try (FakeProvider provider = new FakeProvider((req, c) -> {
       c.sseHead();
       c.chunk("data: " + UpstreamStreamingTest.chunk("first") + "\n\n");
@@ -382,6 +372,17 @@ class ExchangeObserverTest {
    * throws on the chunks {@code failOn} picks, after the guard let them through, and at the
    * stream's end after the guard decided it, if {@code failAtEnd}. No real policy throws on demand.
    */
+  /** A gateway whose answer chain is the stream guard then a bug on the chunk holding {@code failOnText}; its chains. */
+  private List<GuardThenBug> startGuardThenBug(List<EventRecord> events, String failOnText) throws Exception {
+    List<GuardThenBug> chains = new CopyOnWriteArrayList<>();
+    gateway = new TestGateway(TestGateway.plainClient(), TestProviders.create(), r -> {
+      GuardThenBug chain = new GuardThenBug(r, events, payload -> payload.json().contains(failOnText), false);
+      chains.add(chain);
+      return chain;
+    });
+    return chains;
+  }
+
   static class GuardThenBug implements ExchangeObserver {
     private final StreamGuard guard;
     final OutputTally tally = new OutputTally();
