@@ -201,6 +201,71 @@ class UnreadAnswersTest {
     LeakWatch.assertNoLeaks();
   }
 
+  /**
+   * An answer of which more is written after the connection went unwritable (a stream's events
+   * after the one that crossed the high-water mark, a large event back from a policy thread), then
+   * completed: the caller takes bytes steadily, but fewer per idle timeout than were added after
+   * that point. The bytes still to send are then more than when the watch began, yet the caller
+   * took some: it is not cut.
+   */
+  @Test
+  void bytesWrittenAfterTheConnectionWentUnwritableDoNotHideTheCallersProgress() throws Exception {
+    Watch watch = new Watch();
+    int first = 512 << 10; // crosses the high-water mark: the watch starts with this much unsent
+    int second = 12 << 20; // written at once after it, more than the caller reads in one timeout
+    java.util.function.Supplier<io.netty.channel.ChannelHandler> twoWrites = () -> new ChannelInboundHandlerAdapter() {
+      @Override
+      public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof GatewayRequest request)) {
+          ctx.fireChannelRead(msg);
+          return;
+        }
+        io.netty.handler.codec.http.HttpResponse head = new io.netty.handler.codec.http.DefaultHttpResponse(
+            io.netty.handler.codec.http.HttpVersion.HTTP_1_1, io.netty.handler.codec.http.HttpResponseStatus.OK);
+        io.netty.handler.codec.http.HttpUtil.setContentLength(head, (long) first + second);
+        ctx.write(head);
+        ctx.write(new io.netty.handler.codec.http.DefaultHttpContent(
+            ctx.alloc().buffer(first).writeZero(first)));
+        ctx.writeAndFlush(new io.netty.handler.codec.http.DefaultLastHttpContent(
+            ctx.alloc().buffer(second).writeZero(second)));
+        ctx.pipeline().fireUserEventTriggered(new RequestCompleted(request.requestId(), Optional.of(request),
+            200, Optional.empty(), Optional.empty(), Optional.empty(), System.nanoTime() - request.startNanos()));
+      }
+    };
+    LeakWatch.start();
+    Stages stages = new Stages(List.of(), twoWrites, List.of(), List.of(watch::handler),
+        Optional.empty(), List.of(), List.of());
+    Gateway gateway = new Gateway(Settings.defaults().withTimeouts(1_000, 10_000, 5_000)
+        .withBind("127.0.0.1").withPort(0), TestConfigs.front(), stages);
+    gateway.start();
+    try (Socket s = new Socket()) {
+      s.setReceiveBufferSize(64 << 10); // before connect: the kernel holds little of the answer on this side
+      s.connect(new InetSocketAddress("127.0.0.1", gateway.port()), 5000);
+      String body = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+      s.getOutputStream().write(("POST /routes/summarizer HTTP/1.1\r\nHost: p\r\nAuthorization: Bearer "
+          + TestConfigs.TOKEN_A + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length()
+          + "\r\n\r\n" + body).getBytes(StandardCharsets.ISO_8859_1));
+      s.getOutputStream().flush();
+      InputStream in = s.getInputStream();
+      byte[] chunk = new byte[64 * 1024];
+      long total = 0;
+      int n;
+      // ~2.5 MiB/s: about 2.5 MiB per idle timeout, well under the 12 MiB added after the watch began.
+      while ((n = in.read(chunk)) > 0) {
+        total += n;
+        if (total >= (long) first + second) {
+          break;
+        }
+        Thread.sleep(25); // the slow reader under test, not synchronisation
+      }
+      assertTrue(total >= (long) first + second, "the answer was cut after " + total + " bytes");
+      assertEquals(1, watch.completed.get());
+    } finally {
+      gateway.close();
+    }
+    LeakWatch.assertNoLeaks();
+  }
+
   private static boolean pausedOnUnreadAnswers(Channel channel) throws Exception {
     if (channel == null) {
       return false;

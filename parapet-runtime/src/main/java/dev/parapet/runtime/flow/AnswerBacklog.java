@@ -26,7 +26,7 @@ public final class AnswerBacklog extends ChannelInboundHandlerAdapter {
   private final long stallMillis;
   /** The next look at whether the caller took anything, while the channel is unwritable. */
   private ScheduledFuture<?> look;
-  /** {@link #unsent} at the last look: less now means the caller took bytes. */
+  /** {@link #unsent} at the last look: a different count now means the answers moved. */
   private long unsentAtLastLook;
 
   /** {@code stallMillis}: how long a caller may take nothing of its answers (the idle timeout). */
@@ -59,8 +59,12 @@ public final class AnswerBacklog extends ChannelInboundHandlerAdapter {
       return;
     }
     long unsent = unsent(ch);
-    if (unsent < unsentAtLastLook || !ReadPauses.onlyForUnreadAnswers(ch)) {
-      unsentAtLastLook = unsent; // the caller took bytes, or a request is in flight: look again later
+    // Any change, not only less: what we wrote since the last look (a stream's events after the one
+    // that crossed the mark, then its end) adds to what is unsent while the caller takes bytes, and
+    // may add more than it took. Nothing is written to a connection with nothing in flight, so one
+    // whose caller takes nothing shows the same count at the next look.
+    if (unsent != unsentAtLastLook || !ReadPauses.onlyForUnreadAnswers(ch)) {
+      unsentAtLastLook = unsent; // the caller took bytes, we wrote, or a request is in flight: look again later
       look = ctx.executor().schedule(() -> look(ctx), stallMillis, TimeUnit.MILLISECONDS);
       return;
     }
