@@ -34,7 +34,7 @@ class UnreadAnswersTest {
   /** An answer larger than any loopback socket buffers can hold, so part of it waits in ours. */
   private static final int ANSWER_BYTES = 8 << 20;
   private static final int REQUESTS = 40_000; // ~10 MB of answers: more than the loopback socket buffers
-  /** Netty's default write high-water mark (64 KiB) plus one answer, with room to spare. */
+  /** The write high-water mark Gateway sets (128 KiB) plus one answer, with room to spare. */
   private static final long MAX_QUEUED_ANSWER_BYTES = 256 * 1024;
 
   /** Watches each request's completion: how many, and the answer bytes queued unsent at that moment. */
