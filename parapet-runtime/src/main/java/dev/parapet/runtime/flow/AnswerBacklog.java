@@ -41,7 +41,7 @@ public final class AnswerBacklog extends ChannelInboundHandlerAdapter {
     boolean lingering = ch instanceof DuplexChannel d && d.isOutputShutdown();
     if (!ch.isWritable() && !lingering) {
       ReadPauses.pause(ch, ReadPauses.Reason.ANSWERS_UNREAD);
-      if (look == null) {
+      if (look == null && ch.isActive()) { // a writability event may come after the close
         unsentAtLastLook = unsent(ch);
         look = ctx.executor().schedule(() -> look(ctx), stallMillis, TimeUnit.MILLISECONDS);
       }
