@@ -45,6 +45,8 @@ import java.util.concurrent.TimeUnit;
 public final class HeadCheckingDecoder extends HttpRequestDecoder {
   private static final byte CR = '\r';
   private static final byte LF = '\n';
+  /** A request line's HTTP-name, exactly as RFC 9112 §2.3 spells it. */
+  private static final byte[] HTTP_NAME = {'H', 'T', 'T', 'P', '/'};
   private static final byte[] TRANSFER_ENCODING = "transfer-encoding:".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
   /** Blank bytes tolerated before a request line: RFC 9112 §2.2 asks for at least one empty line. */
@@ -184,8 +186,17 @@ public final class HeadCheckingDecoder extends HttpRequestDecoder {
     if (v == from || to - v < 5) {
       return true;
     }
-    String name = in.toString(v, 5, StandardCharsets.US_ASCII);
-    return !name.equalsIgnoreCase("HTTP/") || name.equals("HTTP/");
+    boolean exact = true;
+    for (int k = 0; k < HTTP_NAME.length; k++) { // bytes, not a String: once per request, on the loop
+      int b = in.getByte(v + k);
+      if (b != HTTP_NAME[k]) {
+        exact = false;
+        if ((b >= 'a' && b <= 'z' ? b - ('a' - 'A') : b) != HTTP_NAME[k]) {
+          return true; // not an HTTP-name in any case: Netty's to judge
+        }
+      }
+    }
+    return exact;
   }
 
   /** True unless the line is a Transfer-Encoding field whose raw value is not exactly chunked. */
