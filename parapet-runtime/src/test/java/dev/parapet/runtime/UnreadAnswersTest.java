@@ -173,24 +173,9 @@ class UnreadAnswersTest {
     // caller must read faster than that per timeout for us to see it take anything.
     Gateway gateway = start(Settings.defaults().withTimeouts(1_000, 10_000, 5_000), watch, terminal);
     try (Socket s = new Socket("127.0.0.1", gateway.port())) { // the default receive buffer: reads of up to 64 KiB
-      String body = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
-      s.getOutputStream().write(("POST /routes/summarizer HTTP/1.1\r\nHost: p\r\nAuthorization: Bearer "
-          + TestConfigs.TOKEN_A + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length()
-          + "\r\n\r\n" + body).getBytes(StandardCharsets.ISO_8859_1));
-      s.getOutputStream().flush();
-      InputStream in = s.getInputStream();
-      byte[] chunk = new byte[64 * 1024];
-      long total = 0;
       long started = System.nanoTime();
-      int n;
       // ~2.5 MiB/s: the answer takes over 3 s, three idle timeouts, with bytes taken every 25 ms.
-      while ((n = in.read(chunk)) > 0) {
-        total += n;
-        if (total >= ANSWER_BYTES) {
-          break;
-        }
-        Thread.sleep(25); // the slow reader under test, not synchronisation
-      }
+      long total = askAndReadSlowly(s, ANSWER_BYTES);
       assertTrue(total >= ANSWER_BYTES, "the answer was cut after " + total + " bytes");
       assertTrue(System.nanoTime() - started > TimeUnit.MILLISECONDS.toNanos(2_000),
           "the answer was not read slowly enough to test anything");
@@ -241,29 +226,38 @@ class UnreadAnswersTest {
     try (Socket s = new Socket()) {
       s.setReceiveBufferSize(64 << 10); // before connect: the kernel holds little of the answer on this side
       s.connect(new InetSocketAddress("127.0.0.1", gateway.port()), 5000);
-      String body = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
-      s.getOutputStream().write(("POST /routes/summarizer HTTP/1.1\r\nHost: p\r\nAuthorization: Bearer "
-          + TestConfigs.TOKEN_A + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length()
-          + "\r\n\r\n" + body).getBytes(StandardCharsets.ISO_8859_1));
-      s.getOutputStream().flush();
-      InputStream in = s.getInputStream();
-      byte[] chunk = new byte[64 * 1024];
-      long total = 0;
-      int n;
       // ~2.5 MiB/s: about 2.5 MiB per idle timeout, well under the 12 MiB added after the watch began.
-      while ((n = in.read(chunk)) > 0) {
-        total += n;
-        if (total >= (long) first + second) {
-          break;
-        }
-        Thread.sleep(25); // the slow reader under test, not synchronisation
-      }
+      long total = askAndReadSlowly(s, (long) first + second);
       assertTrue(total >= (long) first + second, "the answer was cut after " + total + " bytes");
       assertEquals(1, watch.completed.get());
     } finally {
       gateway.close();
     }
     LeakWatch.assertNoLeaks();
+  }
+
+  /**
+   * Posts a chat call on {@code s}, then reads up to {@code bytes} of what comes back, 64 KiB at
+   * most every 25 ms (~2.5 MiB/s); what it read, less if the connection closed first.
+   */
+  private static long askAndReadSlowly(Socket s, long bytes) throws Exception {
+    String body = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    s.getOutputStream().write(("POST /routes/summarizer HTTP/1.1\r\nHost: p\r\nAuthorization: Bearer "
+        + TestConfigs.TOKEN_A + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length()
+        + "\r\n\r\n" + body).getBytes(StandardCharsets.ISO_8859_1));
+    s.getOutputStream().flush();
+    InputStream in = s.getInputStream();
+    byte[] chunk = new byte[64 * 1024];
+    long total = 0;
+    int n;
+    while ((n = in.read(chunk)) > 0) {
+      total += n;
+      if (total >= bytes) {
+        break;
+      }
+      Thread.sleep(25); // the slow reader under test, not synchronisation
+    }
+    return total;
   }
 
   private static boolean pausedOnUnreadAnswers(Channel channel) throws Exception {
