@@ -43,7 +43,6 @@ final class BufferedAnswer implements Answer {
   static final int OFF_LOOP_BYTES = PolicyThreads.THRESHOLD;
   /** Test hook: runs on the policy thread before it reads a large answer (to hold it there). */
   static volatile Runnable beforeOffLoopReadForTest;
-  private static final String PROCESSING_FAILED = "the answer could not be processed";
   /**
    * The reader of provider answers (and of their verification, {@link ProxiedCall}): the one that
    * reads streamed events too, so both take numbers of up to {@link Json#MAX_NUMBER_DIGITS} digits.
@@ -152,7 +151,7 @@ final class BufferedAnswer implements Answer {
    */
   @Override
   public void onEnd() {
-    call.guarded(PROCESSING_FAILED, () -> {
+    call.guarded(ProxiedCall.ANSWER_PROCESSING_FAILED, () -> {
       if (head.status().codeClass() == HttpStatusClass.SUCCESS) {
         answer();
       } else {
@@ -200,7 +199,7 @@ final class BufferedAnswer implements Answer {
   private void answer() {
     if (body.readableBytes() > OFF_LOOP_BYTES) {
       ByteBuf input = body.retainedDuplicate(); // dispose() may release the body meanwhile
-      boolean went = call.offLoopToEnd(PROCESSING_FAILED, () -> {
+      boolean went = call.offLoopToEnd(ProxiedCall.ANSWER_PROCESSING_FAILED, () -> {
         try {
           Runnable hook = beforeOffLoopReadForTest;
           if (hook != null) {
@@ -307,7 +306,7 @@ final class BufferedAnswer implements Answer {
       return;
     }
     ByteBuf input = body.retainedDuplicate(); // dispose() may release the body meanwhile
-    boolean went = call.offLoop(PROCESSING_FAILED, () -> {
+    boolean went = call.offLoop(ProxiedCall.ANSWER_PROCESSING_FAILED, () -> {
       try {
         return scrubbed(BodyCodings.decode(input.nioBuffer(), codings, MAX_BODY_BYTES));
       } finally {

@@ -82,7 +82,7 @@ final class EchoStream implements Answer {
         // that failed, which is not written. (At [DONE] the observers were deciding the end already.)
         call.cutObservedStream();
       }
-      call.complete(sse.fail(ParapetError.INTERNAL_ERROR, "the answer could not be processed",
+      call.complete(sse.fail(ParapetError.INTERNAL_ERROR, ProxiedCall.ANSWER_PROCESSING_FAILED,
           call.request.requestId()), 200, Optional.of(ParapetError.INTERNAL_ERROR), usage, model);
       return;
     }

@@ -42,6 +42,11 @@ import org.slf4j.LoggerFactory;
 final class ProxiedCall {
   private static final Logger LOG = LoggerFactory.getLogger(ProxiedCall.class);
   /**
+   * What the caller is told, with {@code internal_error}, when an answer could not be processed on
+   * our side (an answer policy's bug): the same words whole, streamed and echoed.
+   */
+  static final String ANSWER_PROCESSING_FAILED = "the answer could not be processed";
+  /**
    * With assertions on (tests), every answer sent as received is first checked against its tree: an
    * observer that rewrote it without saying so is logged as an error and its rewrite is sent, so
    * the mistake cannot silently hand the caller the unscrubbed original. Off in production (a parse).

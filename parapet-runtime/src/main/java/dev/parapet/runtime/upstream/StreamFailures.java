@@ -23,8 +23,6 @@ import org.slf4j.LoggerFactory;
  */
 final class StreamFailures {
   private static final Logger LOG = LoggerFactory.getLogger(StreamedAnswer.class);
-  /** What the caller is told when an answer policy failed: in our words, as EchoStream and BufferedAnswer say it. */
-  private static final String PROCESSING_FAILED = "the answer could not be processed";
 
   private final ProxiedCall call;
   private final SseResponse sse;
@@ -97,13 +95,13 @@ final class StreamFailures {
         call.request.route().name(), call.request.requestId(), on, failure);
     call.observer.onUnreadableAnswer();
     if (!sse.started()) {
-      call.fail(ParapetError.INTERNAL_ERROR, PROCESSING_FAILED);
+      call.fail(ParapetError.INTERNAL_ERROR, ProxiedCall.ANSWER_PROCESSING_FAILED);
       return;
     }
     if (onChunk) {
       call.cutObservedStream();
     }
-    call.complete(sse.fail(ParapetError.INTERNAL_ERROR, PROCESSING_FAILED, call.request.requestId()), 200,
+    call.complete(sse.fail(ParapetError.INTERNAL_ERROR, ProxiedCall.ANSWER_PROCESSING_FAILED, call.request.requestId()), 200,
         Optional.of(ParapetError.INTERNAL_ERROR), translator.usage(), translator.reportedModel());
   }
 
