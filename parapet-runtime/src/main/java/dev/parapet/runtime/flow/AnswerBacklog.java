@@ -42,8 +42,7 @@ public final class AnswerBacklog extends ChannelInboundHandlerAdapter {
     if (!ch.isWritable() && !lingering) {
       ReadPauses.pause(ch, ReadPauses.Reason.ANSWERS_UNREAD);
       if (look == null && ch.isActive()) { // a writability event may come after the close
-        unsentAtLastLook = unsent(ch);
-        look = ctx.executor().schedule(() -> look(ctx), stallMillis, TimeUnit.MILLISECONDS);
+        lookLater(ctx, unsent(ch));
       }
     } else {
       ReadPauses.resume(ch, ReadPauses.Reason.ANSWERS_UNREAD);
@@ -64,11 +63,16 @@ public final class AnswerBacklog extends ChannelInboundHandlerAdapter {
     // may add more than it took. Nothing is written to a connection with nothing in flight, so one
     // whose caller takes nothing shows the same count at the next look.
     if (unsent != unsentAtLastLook || !ReadPauses.onlyForUnreadAnswers(ch)) {
-      unsentAtLastLook = unsent; // the caller took bytes, we wrote, or a request is in flight: look again later
-      look = ctx.executor().schedule(() -> look(ctx), stallMillis, TimeUnit.MILLISECONDS);
+      lookLater(ctx, unsent); // the caller took bytes, we wrote, or a request is in flight
       return;
     }
     ch.close(); // took nothing for the whole period, and nothing of it is in flight
+  }
+
+  /** Looks again in {@code stallMillis}, against {@code unsent} bytes still to send now. */
+  private void lookLater(ChannelHandlerContext ctx, long unsent) {
+    unsentAtLastLook = unsent;
+    look = ctx.executor().schedule(() -> look(ctx), stallMillis, TimeUnit.MILLISECONDS);
   }
 
   /**
